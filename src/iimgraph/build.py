@@ -1,0 +1,155 @@
+"""Sources -> release graph. Reads Turtle and SSSOM from a folder; writes nothing.
+
+The release graph is the union of every ``*.ttl`` under the sources folder (sorted, so the result
+does not depend on directory order) and the triples derived from every ``*.sssom.tsv``, with the
+ontology header stamped with ``owl:versionIRI`` and ``owl:versionInfo``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+
+from iimgraph import __version__
+from iimgraph.errors import SourceError
+from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
+from iimgraph.sssom import MappingSet, read_sssom
+from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM
+
+SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
+_PREDICATE_IRI = {
+    "skos:exactMatch": SKOS.exactMatch,
+    "skos:closeMatch": SKOS.closeMatch,
+    "skos:broadMatch": SKOS.broadMatch,
+    "skos:narrowMatch": SKOS.narrowMatch,
+    "skos:relatedMatch": SKOS.relatedMatch,
+    "oboInOwl:hasDbXref": OBOINOWL.hasDbXref,
+}
+
+
+def version_iri(version: str) -> URIRef:
+    return URIRef(f"{BASE}releases/{version}/iimgraph.owl")
+
+
+def source_files(sources: Path | str | Iterable[Path | str]) -> list[Path]:
+    """The source files of a folder (recursively) or of an explicit list, in a stable order."""
+    if isinstance(sources, (str, Path)):
+        sources = [sources]
+    found: list[Path] = []
+    for item in map(Path, sources):
+        if item.is_dir():
+            found.extend(p for p in item.rglob("*") if p.is_file() and p.name.endswith(SOURCE_SUFFIXES))
+        elif item.is_file():
+            if not item.name.endswith(SOURCE_SUFFIXES):
+                raise SourceError(f"{item}: not a source file (expected .ttl or .sssom.tsv)")
+            found.append(item)
+        else:
+            raise SourceError(f"{item}: no such file or folder")
+    if not found:
+        raise SourceError(f"{', '.join(map(str, sources))}: no .ttl or .sssom.tsv source files found")
+    return sorted(set(found), key=lambda p: p.as_posix())
+
+
+_LINE_RE = re.compile(r"at line (\d+)")
+
+
+def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
+    """Parse one Turtle file into ``graph``; any defect becomes a one-line ``SourceError`` naming file and line."""
+    graph = Graph() if graph is None else graph
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+    if not data.strip():
+        raise SourceError(f"{path}: empty file")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourceError(f"{path}:{line}: not UTF-8 ({exc.reason})") from None
+    try:
+        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
+    except Exception as exc:  # rdflib raises several types for syntax errors
+        message = str(exc)
+        m = _LINE_RE.search(message)
+        line = f":{m.group(1)}" if m else ""
+        detail = _syntax_detail(message)
+        raise SourceError(f"{path}{line}: Turtle syntax error: {detail}") from None
+    return graph
+
+
+def _syntax_detail(message: str) -> str:
+    """The useful part of an rdflib syntax message, on one line."""
+    message = " ".join(message.split())
+    m = re.search(r"Bad syntax \((.*?)\) at \^", message)
+    if m:
+        return m.group(1)
+    m = re.search(r"Prefix \"?([^\"\s]*)\"? not bound", message, re.I)
+    if m:
+        return f"prefix {m.group(1)!r} is not declared"
+    return message[:200]
+
+
+def add_mappings(graph: Graph, mapping_set: MappingSet, path: Path) -> None:
+    """Each SSSOM row becomes an xref or skos triple plus an ``owl:Axiom`` carrying justification and source."""
+    for row, lineno in zip(mapping_set.rows, mapping_set.lines or [0] * len(mapping_set.rows)):
+        subject = _expand(row["subject_id"], path, lineno)
+        predicate = _PREDICATE_IRI[row["predicate_id"]]
+        if predicate == OBOINOWL.hasDbXref:
+            target: URIRef | Literal = Literal(row["object_id"])
+        else:
+            target = _expand(row["object_id"], path, lineno)
+        graph.add((subject, predicate, target))
+        axiom = BNode()
+        graph.add((axiom, RDF.type, OWL.Axiom))
+        graph.add((axiom, OWL.annotatedSource, subject))
+        graph.add((axiom, OWL.annotatedProperty, predicate))
+        graph.add((axiom, OWL.annotatedTarget, target))
+        graph.add((axiom, SSSOM.mapping_justification, _expand(row["mapping_justification"], path, lineno)))
+        if row.get("mapping_source"):
+            graph.add((axiom, DCTERMS.source, _expand(row["mapping_source"], path, lineno)))
+        if row.get("object_label"):
+            graph.add((axiom, SSSOM.object_label, Literal(row["object_label"])))
+        if row.get("comment"):
+            graph.add((axiom, RDFS.comment, Literal(row["comment"])))
+
+
+def _expand(curie: str, path: Path, lineno: int) -> URIRef:
+    iri = CONVERTER.expand(curie)
+    if iri is None:
+        raise SourceError(f"{path}:{lineno}: {curie!r} has a prefix the project's prefix map does not know")
+    return URIRef(iri)
+
+
+def stamp_version(graph: Graph, version: str) -> None:
+    """Set ``owl:versionIRI`` and ``owl:versionInfo`` on the ontology header (replacing any old stamp)."""
+    ontology = URIRef(ONTOLOGY_IRI)
+    if (ontology, RDF.type, OWL.Ontology) not in graph:
+        raise SourceError(f"no ontology header: <{ONTOLOGY_IRI}> a owl:Ontology is missing from the sources")
+    graph.set((ontology, OWL.versionIRI, version_iri(version)))
+    graph.set((ontology, OWL.versionInfo, Literal(version)))
+
+
+def build_graph(sources: Path | str | Iterable[Path | str] | None = None, *, version: str | None = None) -> Graph:
+    """Build the release graph from a folder of sources (default: the packaged ``ontology/``)."""
+    if sources is None:
+        from iimgraph.resources import ontology_dir
+
+        sources = ontology_dir()
+    graph = Graph()
+    for path in source_files(sources):
+        if path.name.endswith(".sssom.tsv"):
+            add_mappings(graph, read_sssom(path), path)
+        else:
+            parse_turtle(path, graph)
+    stamp_version(graph, version or __version__)
+    bind_prefixes(graph)
+    return graph
+
+
+def load_graph() -> Graph:
+    """The release graph built from the packaged sources."""
+    return build_graph()

@@ -1,0 +1,136 @@
+"""Namespaces and the project's single prefix map.
+
+Every CURIE the project reads or writes goes through :data:`CONVERTER`, so that one table decides
+what ``Orphanet:732`` or ``mesh:D017285`` means. Where MONDO already uses a prefix, its spelling
+(and, where MONDO publishes one, its IRI expansion) is kept so our ``skos:exactMatch`` IRIs agree
+with MONDO's releases.
+"""
+
+from __future__ import annotations
+
+import re
+
+import curies
+
+# Plain strings on purpose: the query path imports this module and must not pay for rdflib.
+# rdflib ``Namespace`` objects built from these live in :mod:`iimgraph.terms`.
+BASE = "https://w3id.org/iimgraph/"
+ONTOLOGY_IRI = BASE + "iimgraph.owl"
+
+IIM = BASE + "vocab/"  # project vocabulary: classes and properties
+SRC = BASE + "source/"  # bibliographic resources
+CLAIM = BASE + "claim/"  # association and observation nodes
+TERM = BASE + "term/"  # project concepts with no verified external ID
+OBO = "http://purl.obolibrary.org/obo/"
+OBOINOWL = "http://www.geneontology.org/formats/oboInOwl#"
+BIOLINK = "https://w3id.org/biolink/vocab/"
+SSSOM = "https://w3id.org/sssom/"
+SEMAPV = "https://w3id.org/semapv/vocab/"
+RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+
+#: prefix -> IRI prefix. Order matters only for readability of serialisations.
+PREFIX_MAP: dict[str, str] = {
+    # project
+    "iim": IIM,
+    "iimsrc": SRC,
+    "iimc": CLAIM,
+    "iimt": TERM,
+    # OBO and ontologies
+    "MONDO": "http://purl.obolibrary.org/obo/MONDO_",
+    "HP": "http://purl.obolibrary.org/obo/HP_",
+    "DOID": "http://purl.obolibrary.org/obo/DOID_",
+    "NCIT": "http://purl.obolibrary.org/obo/NCIT_",
+    "IAO": "http://purl.obolibrary.org/obo/IAO_",
+    "EFO": "http://www.ebi.ac.uk/efo/EFO_",
+    "obo": OBO,
+    # disease vocabularies and registries (MONDO's spellings)
+    "OMIM": "https://omim.org/entry/",
+    "Orphanet": "http://www.orpha.net/ORDO/Orphanet_",
+    "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
+    "ICD10": "https://icd.who.int/browse10/2019/en#/",
+    "ICD9": "http://purl.bioontology.org/ontology/ICD9CM/",
+    "icd11.foundation": "http://id.who.int/icd/entity/",
+    "icd11.mms": "https://icd.who.int/browse/2025-01/mms/en#",
+    "UMLS": "http://linkedlifedata.com/resource/umls/id/",
+    "MEDGEN": "https://www.ncbi.nlm.nih.gov/medgen/",
+    "mesh": "http://id.nlm.nih.gov/mesh/",
+    "GARD": "https://rarediseases.info.nih.gov/diseases/",
+    "MedDRA": "http://identifiers.org/meddra/",
+    "SCTID": "http://snomed.info/id/",
+    "NANDO": "http://nanbyodata.jp/ontology/NANDO_",
+    "NORD": "https://rarediseases.org/rare-diseases/",
+    "Wikipedia": "https://en.wikipedia.org/wiki/",
+    "PMID": "https://pubmed.ncbi.nlm.nih.gov/",
+    # vocabularies
+    "rdf": RDF,
+    "rdfs": RDFS,
+    "owl": OWL,
+    "xsd": XSD,
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
+    "oboInOwl": OBOINOWL,
+    "biolink": BIOLINK,
+    "sssom": SSSOM,
+    "semapv": SEMAPV,
+    "void": "http://rdfs.org/ns/void#",
+    "sh": "http://www.w3.org/ns/shacl#",
+}
+
+#: other spellings met in the wild, folded onto the prefixes above (ORPHA vs Orphanet, MIM vs OMIM).
+PREFIX_SYNONYMS: dict[str, list[str]] = {
+    "Orphanet": ["ORPHA", "ORDO", "orphanet"],
+    "OMIM": ["MIM", "omim"],
+    "mesh": ["MESH", "MeSH"],
+    "MedDRA": ["MEDDRA", "meddra"],
+    "UMLS": ["UMLS_CUI", "umls"],
+    "PMID": ["pubmed", "pmid"],
+    "SCTID": ["SNOMEDCT", "snomedct"],
+    "icd11.mms": ["ICD11", "ICD-11"],
+    "ICD10": ["ICD-10", "icd10who", "ICD10WHO"],
+}
+
+#: prefixes whose identifiers the identifier check verifies against the packaged reference.
+CHECKED_PREFIXES = frozenset(
+    {"MONDO", "HP", "Orphanet", "OMIM", "DOID", "NCIT", "UMLS", "mesh", "GARD", "MedDRA", "ICD10CM",
+     "ICD10", "icd11.foundation", "icd11.mms", "SCTID", "PMID", "MEDGEN", "EFO"}
+)
+
+CONVERTER = curies.Converter.from_extended_prefix_map(
+    [
+        curies.Record(
+            prefix=p,
+            uri_prefix=u,
+            prefix_synonyms=PREFIX_SYNONYMS.get(p, []),
+        )
+        for p, u in PREFIX_MAP.items()
+    ]
+)
+
+_CURIE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*):([^\s]+)$")
+
+
+def split_curie(curie: str) -> tuple[str, str]:
+    """Split ``PREFIX:LOCAL``; raises ``ValueError`` on anything that is not CURIE-shaped."""
+    m = _CURIE_RE.match(curie.strip())
+    if not m:
+        raise ValueError(f"not a CURIE: {curie!r}")
+    return m.group(1), m.group(2)
+
+
+def standardize_curie(curie: str) -> str | None:
+    """The project's spelling of a CURIE (``ORPHA:732`` -> ``Orphanet:732``), or None if the prefix is unknown."""
+    return CONVERTER.standardize_curie(curie.strip())
+
+
+def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def]
+    """Bind the project prefixes on an rdflib graph so serialisations read well."""
+    for prefix, uri in PREFIX_MAP.items():
+        if prefix.replace(".", "").isalnum():  # Turtle prefix names cannot hold every CURIE prefix
+            graph.bind(prefix, uri, override=True, replace=True)

@@ -1,0 +1,41 @@
+"""The only code that finds packaged data, so that a wheel and a source checkout behave alike.
+
+In a built wheel the data folders live in ``iimgraph/data/``; in a source checkout (editable
+install or ``PYTHONPATH=src``) they are at the repository root.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from importlib.resources import files
+from pathlib import Path
+
+DATA_FOLDERS = ("ontology", "shapes", "queries", "reference")
+
+
+@lru_cache(maxsize=1)
+def data_root() -> Path:
+    """Folder that holds ``ontology/``, ``shapes/``, ``queries/`` and ``reference/``."""
+    packaged = Path(str(files("iimgraph"))) / "data"
+    if (packaged / "ontology").is_dir():
+        return packaged
+    checkout = Path(__file__).resolve().parents[2]
+    if (checkout / "ontology").is_dir():
+        return checkout
+    raise FileNotFoundError("iimgraph's packaged data is missing: reinstall the package")
+
+
+def ontology_dir() -> Path:
+    return data_root() / "ontology"
+
+
+def shapes_dir() -> Path:
+    return data_root() / "shapes"
+
+
+def queries_dir() -> Path:
+    return data_root() / "queries"
+
+
+def reference_dir() -> Path:
+    return data_root() / "reference"

@@ -1,0 +1,22 @@
+"""rdflib ``Namespace`` objects for the code that builds and reads graphs (not for the query path)."""
+
+from __future__ import annotations
+
+from rdflib import Namespace
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+
+from iimgraph import namespaces as ns
+
+IIM = Namespace(ns.IIM)
+SRC = Namespace(ns.SRC)
+CLAIM = Namespace(ns.CLAIM)
+TERM = Namespace(ns.TERM)
+OBO = Namespace(ns.OBO)
+OBOINOWL = Namespace(ns.OBOINOWL)
+BIOLINK = Namespace(ns.BIOLINK)
+SSSOM = Namespace(ns.SSSOM)
+SEMAPV = Namespace(ns.SEMAPV)
+IAO_DEFINITION = OBO["IAO_0000115"]
+
+__all__ = ["IIM", "SRC", "CLAIM", "TERM", "OBO", "OBOINOWL", "BIOLINK", "SSSOM", "SEMAPV",
+           "IAO_DEFINITION", "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]

@@ -1,0 +1,42 @@
+"""Shared fixtures: the built release graph (once per session) and the packaged reference tables."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+
+
+def read_tsv(path: Path) -> list[dict[str, str]]:
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+@pytest.fixture(scope="session")
+def graph():
+    from iimgraph import load_graph
+
+    return load_graph()
+
+
+@pytest.fixture(scope="session")
+def reference_dir() -> Path:
+    from iimgraph.resources import reference_dir
+
+    return reference_dir()
+
+
+@pytest.fixture(scope="session")
+def mondo_classes(reference_dir: Path) -> list[dict[str, str]]:
+    return read_tsv(reference_dir / "mondo_iim_classes.tsv")
+
+
+@pytest.fixture(scope="session")
+def core_ids(mondo_classes) -> set[str]:
+    """The 28 subtree classes plus inclusion body myositis."""
+    return {r["mondo_id"] for r in mondo_classes
+            if r["scope"] in ("iim_root", "iim_subtree", "iim_related_outside_mondo_iim_subtree")}
