@@ -1,0 +1,341 @@
+"""The packaged query catalogue (``queries/*.rq``) and typed, injection-safe parameter binding.
+
+Each ``.rq`` file opens with comment lines the package reads::
+
+    # title: Subtypes of a disease
+    # description: every descendant of the root ...
+    #   (indented comment lines continue the previous field)
+    # param: root (curie, default MONDO:0600023): the disease whose subtypes are listed
+    # param: disease (curie, optional): ...
+    # param: phenotype (curie, required) as ?queried: ...   (bind a variable with another name)
+    # example: iimgraph query subtypes -p root=MONDO:0016367
+
+Parameter values are checked against their type and turned into RDF terms, which go into a
+``VALUES`` block placed at the start of the outermost ``WHERE`` group. User text is never pasted
+into the query: IRIs are validated against the IRIREF grammar and literals are escaped (including
+SPARQL's ``\\u`` codepoint escapes), so the same bound query runs on every engine.
+A ``curie`` parameter also binds ``?<var>_curie`` (the standardised CURIE as a string) when the
+query uses it, for matching ``oboInOwl:hasDbXref`` literals.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Optional, Union
+
+from iimgraph.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, get_engine
+from iimgraph.errors import QueryError
+from iimgraph.namespaces import CONVERTER, XSD, split_curie
+from iimgraph.results import IRI, Literal, Result, Row, Term
+
+PARAM_TYPES = ("curie", "string", "boolean", "integer")
+_HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
+_PARAM_RE = re.compile(
+    r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<type>\w+)"
+    r"(?:\s*,\s*(?P<mode>required|optional|default\s+(?P<default>[^)]*)))?\)"
+    r"(?:\s+as\s+\?(?P<var>[A-Za-z_]\w*))?\s*:\s*(?P<desc>.*)$")
+_IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*$")
+_TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    description: str = ""
+    default: Optional[str] = None
+    required: bool = False
+    var: str = ""
+
+    @property
+    def variable(self) -> str:
+        return self.var or self.name
+
+    def signature(self) -> str:
+        mode = "required" if self.required else f"default {self.default}" if self.default is not None else "optional"
+        return f"{self.name} ({self.type}, {mode})"
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    examples: tuple[str, ...]
+    text: str
+    path: Optional[Path] = None
+    columns: tuple[str, ...] = field(default=())
+
+    def param(self, name: str) -> Param:
+        for p in self.params:
+            if p.name == name:
+                return p
+        known = ", ".join(p.name for p in self.params) or "none"
+        raise QueryError(f"query {self.name!r} has no parameter {name!r} (its parameters: {known})")
+
+
+def parse_header(name: str, text: str, path: Optional[Path] = None) -> NamedQuery:
+    """Read the metadata header of one ``.rq`` file."""
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    last: Optional[str] = None
+    for lineno, line in enumerate(text.splitlines(), 1):
+        stripped = line.strip()
+        if not stripped.startswith("#"):
+            if stripped:
+                break
+            continue
+        m = _HEADER_RE.match(stripped)
+        if m:
+            last = m.group(1)
+            fields[last].append(m.group(2).strip())
+        elif last and re.match(r"^#\s{2,}\S", stripped):
+            fields[last][-1] += " " + stripped.lstrip("#").strip()
+        else:
+            last = None
+    where = f"{path or name}"
+    if not fields["title"]:
+        raise QueryError(f"{where}: the header has no '# title:' line")
+    params = []
+    for spec in fields["param"]:
+        m = _PARAM_RE.match(spec)
+        if not m:
+            raise QueryError(f"{where}: cannot read parameter line {spec!r}")
+        if m.group("type") not in PARAM_TYPES:
+            raise QueryError(f"{where}: parameter {m.group('name')!r} has unknown type {m.group('type')!r}")
+        mode = m.group("mode") or "optional"
+        params.append(Param(name=m.group("name"), type=m.group("type"), description=m.group("desc").strip(),
+                            default=m.group("default").strip() if m.group("default") is not None else None,
+                            required=mode == "required", var=m.group("var") or ""))
+    return NamedQuery(name=name, title=fields["title"][0], description=" ".join(fields["description"]),
+                      params=tuple(params), examples=tuple(fields["example"]), text=text, path=path,
+                      columns=select_columns(text))
+
+
+def select_columns(text: str) -> tuple[str, ...]:
+    """The projected variables of a SELECT query, read from its text (empty for ``SELECT *``)."""
+    m = re.search(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?(.*?)\b(?:WHERE|FROM)\b", _mask(text), re.S | re.I)
+    if not m:
+        return ()
+    clause = m.group(1)
+    while True:  # innermost parentheses first: keep only the "AS ?var" of each projection expression
+        reduced = re.sub(r"\(([^()]*)\)",
+                         lambda g: (lambda a: f" ?{a.group(1)} " if a else " ")(
+                             re.search(r"\bAS\s+\?(\w+)\s*$", g.group(1), re.I)), clause)
+        if reduced == clause:
+            break
+        clause = reduced
+    return tuple(re.findall(r"\?(\w+)", clause))
+
+
+@lru_cache(maxsize=4)
+def _catalogue(folder: str) -> dict[str, NamedQuery]:
+    found = {}
+    for path in sorted(Path(folder).glob("*.rq")):
+        found[path.stem] = parse_header(path.stem, path.read_text(encoding="utf-8"), path)
+    return found
+
+
+def catalogue(folder: Optional[Path] = None) -> dict[str, NamedQuery]:
+    """Every packaged query by name (the file name without ``.rq``), in name order."""
+    if folder is None:
+        from iimgraph.resources import queries_dir
+
+        folder = queries_dir()
+    return _catalogue(str(folder))
+
+
+def get_query(name: str) -> NamedQuery:
+    queries = catalogue()
+    if name not in queries:
+        import difflib
+
+        close = difflib.get_close_matches(name, list(queries), n=3)
+        hint = f" (did you mean {', '.join(close)}?)" if close else " (see `iimgraph queries`)"
+        raise QueryError(f"no query named {name!r}{hint}")
+    return queries[name]
+
+
+# --- values -> terms -------------------------------------------------------------------------------
+
+
+def to_iri(value: str, what: str = "value") -> IRI:
+    """A CURIE (any prefix or synonym the project knows) or a full IRI, as a checked IRI."""
+    text = value.strip()
+    if text.startswith("<") and text.endswith(">"):
+        text = text[1:-1]
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text) or text.startswith("urn:"):
+        if not _IRI_RE.match(text):
+            raise QueryError(f"{what}: {value!r} is not a valid IRI")
+        return IRI(text)
+    try:
+        prefix, _local = split_curie(text)
+    except ValueError:
+        raise QueryError(f"{what}: {value!r} is neither a CURIE (PREFIX:ID) nor an IRI") from None
+    iri = CONVERTER.expand(text)
+    if iri is None:
+        raise QueryError(f"{what}: unknown prefix {prefix!r} in {value!r} "
+                         f"(the project knows {', '.join(sorted(CONVERTER.get_prefixes()))})")
+    if not _IRI_RE.match(iri):
+        raise QueryError(f"{what}: {value!r} does not expand to a valid IRI")
+    return IRI(iri)
+
+
+def to_term(param: Param, value: Any) -> Term:
+    """Check ``value`` against the parameter's type and make the RDF term it stands for."""
+    what = f"parameter {param.name!r} ({param.type})"
+    if param.type == "curie":
+        if not isinstance(value, str):
+            raise QueryError(f"{what}: expected a CURIE or IRI, got {type(value).__name__} {value!r}")
+        return to_iri(value, what)
+    if param.type == "boolean":
+        if isinstance(value, bool):
+            flag = value
+        elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+            flag = value.strip().lower() in _TRUE
+        else:
+            raise QueryError(f"{what}: expected true or false, got {value!r}")
+        return Literal("true" if flag else "false", XSD + "boolean")
+    if param.type == "integer":
+        if isinstance(value, bool) or not isinstance(value, (int, str)):
+            raise QueryError(f"{what}: expected an integer, got {value!r}")
+        try:
+            number = int(value.strip()) if isinstance(value, str) else value
+        except ValueError:
+            raise QueryError(f"{what}: expected an integer, got {value!r}") from None
+        return Literal(str(number), XSD + "integer")
+    if not isinstance(value, str):
+        raise QueryError(f"{what}: expected a string, got {type(value).__name__} {value!r}")
+    if "\x00" in value:
+        raise QueryError(f"{what}: NUL characters are not allowed")
+    return Literal(value)
+
+
+def sparql_term(term: Term) -> str:
+    """A term in SPARQL syntax, safe to place in query text.
+
+    IRIs were validated by :func:`to_iri`. In literals every backslash is doubled and a ``u``/``U``
+    right after one is itself written as a codepoint escape, so that no sequence in the output can
+    be read as a codepoint escape that closes the string, whatever order an engine decodes them in.
+    """
+    if isinstance(term, IRI):
+        if not _IRI_RE.match(str(term)):
+            raise QueryError(f"not a valid IRI: {str(term)!r}")
+        return f"<{term}>"
+    if not isinstance(term, Literal):
+        raise QueryError("blank nodes cannot be bound as parameters")
+    out = []
+    prev_backslash = False
+    for ch in str(term):
+        if prev_backslash and ch in "uU":
+            out.append("\\u0075" if ch == "u" else "\\u0055")
+        elif ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+        prev_backslash = ch == "\\"
+    body = '"' + "".join(out) + '"'
+    if term.lang:
+        return body + "@" + term.lang
+    if term.datatype:
+        return body + f"^^<{term.datatype}>"
+    return body
+
+
+def resolve_params(query: NamedQuery, params: Optional[Mapping[str, Any]] = None) -> dict[str, Term]:
+    """Variable -> term for every parameter given or defaulted; unset optional ones stay unbound."""
+    params = dict(params or {})
+    for name in params:
+        query.param(name)  # unknown names are an error, not silently ignored
+    bound: dict[str, Term] = {}
+    for p in query.params:
+        value = params.get(p.name)
+        if value is None or (isinstance(value, str) and value == "" and p.type != "string"):
+            if p.default is not None:
+                value = p.default
+            elif p.required:
+                raise QueryError(f"query {query.name!r} needs parameter {p.name!r} ({p.type}): "
+                                 f"{p.description or 'no description'}; e.g. -p {p.name}=...")
+            else:
+                continue
+        term = to_term(p, value)
+        bound[p.variable] = term
+        if p.type == "curie" and re.search(rf"[?$]{p.variable}_curie\b", query.text):
+            bound[p.variable + "_curie"] = Literal(CONVERTER.compress(str(term)) or str(term))
+    return bound
+
+
+def _mask(text: str) -> str:
+    """The query with comments, strings and IRIs blanked out (same length), for locating keywords."""
+    from iimgraph.engines import _MASK
+
+    return _MASK.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def bind(text: str, bindings: Mapping[str, Term]) -> str:
+    """``text`` with a VALUES block of ``bindings`` at the start of its outermost WHERE group."""
+    if not bindings:
+        return text
+    m = re.search(r"\bWHERE\s*\{", _mask(text), re.I)
+    if m is None:
+        raise QueryError("cannot bind parameters: the query has no 'WHERE {'")
+    for var in bindings:
+        if not re.fullmatch(r"[A-Za-z_]\w*", var):
+            raise QueryError(f"not a SPARQL variable name: {var!r}")
+    names = " ".join(f"?{v}" for v in bindings)
+    values = " ".join(sparql_term(t) for t in bindings.values())
+    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
+    return text[: m.end()] + block + text[m.end():]
+
+
+# --- running ---------------------------------------------------------------------------------------
+
+
+def execute(name: str, params: Optional[Mapping[str, Any]] = None, *,
+            engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
+            timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run a packaged query and return the typed :class:`Result` (what the CLI formats)."""
+    query = get_query(name)
+    text = bind(query.text, resolve_params(query, params))
+    return get_engine(engine, endpoint, timeout=timeout).execute(text)
+
+
+def execute_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
+                   bindings: Optional[Mapping[str, Term]] = None, timeout: float = DEFAULT_TIMEOUT) -> Result:
+    """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block."""
+    if not text or not text.strip():
+        raise QueryError("empty query")
+    return get_engine(engine, endpoint, timeout=timeout).execute(bind(text, bindings or {}))
+
+
+def _rows(result: Result) -> list[Row]:
+    if result.is_ask:
+        return [{"ask": Literal("true" if result.boolean else "false", XSD + "boolean")}]
+    return result.rows
+
+
+def run_query(name: str, params: Optional[Mapping[str, Any]] = None, *,
+              engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
+              timeout: float = DEFAULT_TIMEOUT) -> list[Row]:
+    """Rows of a packaged query as dicts of variable -> IRI/Literal (``str`` subclasses) or None."""
+    return _rows(execute(name, params, engine=engine, endpoint=endpoint, timeout=timeout))
+
+
+def run_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
+               bindings: Optional[Mapping[str, Term]] = None, timeout: float = DEFAULT_TIMEOUT) -> list[Row]:
+    """Rows of an ad-hoc query, in the same shape as :func:`run_query`."""
+    return _rows(execute_sparql(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout))
