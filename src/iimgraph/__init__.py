@@ -12,7 +12,7 @@ __version__ = "0.1.0"
 if TYPE_CHECKING:  # pragma: no cover
     from rdflib import Graph
 
-__all__ = ["__version__", "build_graph", "load_graph"]
+__all__ = ["__version__", "build_graph", "load_graph", "run_query", "run_sparql"]
 
 
 def build_graph(sources: Any = None, *, version: str | None = None) -> "Graph":
@@ -27,3 +27,19 @@ def load_graph() -> "Graph":
     from iimgraph.build import load_graph as _load
 
     return _load()
+
+
+def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoint: str | None = None,
+              timeout: float = 60.0) -> list[dict[str, Any]]:
+    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.queries`."""
+    from iimgraph.queries import run_query as _run
+
+    return _run(name, params, engine=engine, endpoint=endpoint, timeout=timeout)
+
+
+def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = None, bindings: Any = None,
+               timeout: float = 60.0) -> list[dict[str, Any]]:
+    """Rows of an ad-hoc SPARQL query, in the same shape as :func:`run_query`."""
+    from iimgraph.queries import run_sparql as _run
+
+    return _run(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout)

@@ -81,6 +81,103 @@ def info(sources: Path | None) -> None:
         click.echo(f"{key.replace('_', ' ')}: {value}")
 
 
+# --- query path (queries, query, sparql, publish, serve) --------------------------------------------
+
+_QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
+
+
+def _query_options(func):  # type: ignore[no-untyped-def]
+    """Options shared by `query` and `sparql`."""
+    func = click.option("--timeout", type=float, default=60.0, show_default=True,
+                        help="Seconds to wait for a remote endpoint.")(func)
+    func = click.option("--endpoint", default=None, metavar="URL",
+                        help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
+    func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+                        show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
+    func = click.option("--format", "fmt", type=click.Choice(_QUERY_FORMATS), default="table",
+                        show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
+    return func
+
+
+@cli.command("queries")
+def queries_cmd() -> None:
+    """List the packaged queries with their parameters."""
+    from rich.console import Console
+    from rich.table import Table
+
+    from iimgraph.queries import catalogue
+
+    table = Table(header_style="bold")
+    for column in ("name", "parameters", "columns", "title"):
+        table.add_column(column, overflow="fold")
+    for name, q in catalogue().items():
+        table.add_row(name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title)
+    Console().print(table)
+
+
+@cli.command("query")
+@click.argument("name")
+@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@_query_options
+def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
+              timeout: float) -> None:
+    """Run a packaged query by NAME (see `iimgraph queries`)."""
+    from iimgraph.errors import QueryError
+    from iimgraph.queries import execute
+    from iimgraph.results import emit
+
+    values: dict[str, str] = {}
+    for item in params:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise QueryError(f"parameter {item!r} is not KEY=VALUE")
+        values[key.strip()] = value
+    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+
+
+@cli.command("sparql")
+@click.argument("query")
+@_query_options
+def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float) -> None:
+    """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
+    from iimgraph.queries import execute_sparql
+    from iimgraph.results import emit
+
+    if query == "-":
+        text = sys.stdin.read()
+    elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
+        text = Path(query).read_text(encoding="utf-8")
+    else:
+        text = query
+    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+
+
+@cli.command("publish")
+@click.option("--endpoint", required=True, metavar="URL",
+              help="Graph Store Protocol URL of the store (e.g. http://127.0.0.1:7878/store).")
+@click.option("--graph", default=None, metavar="IRI", help="Named graph to replace (default: the default graph).")
+@click.option("--query-endpoint", default=None, metavar="URL",
+              help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per HTTP request.")
+def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, timeout: float) -> None:
+    """Replace a graph in a SPARQL 1.1 store with the release (HTTP PUT), then check the triple count."""
+    from iimgraph.publish import publish
+
+    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, timeout=timeout)))
+
+
+@cli.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed per query.")
+@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Rows returned at most per query.")
+def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
+    """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql."""
+    from iimgraph.serve import serve
+
+    serve(host, port, timeout=timeout, max_rows=max_rows)
+
+
 def main() -> None:
     cli(prog_name="iimgraph")
 
