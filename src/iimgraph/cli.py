@@ -178,6 +178,24 @@ def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
     serve(host, port, timeout=timeout, max_rows=max_rows)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fail-on", type=click.Choice(["error", "warn", "info"], case_sensitive=False), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this level exists.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
+              help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
+@click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
+def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
+    """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
+    from iimgraph.validate import validate as run
+
+    report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
+    click.echo(report.render(fmt, fail_on.upper()), nl=False)
+    sys.exit(report.exit_code(fail_on.upper()))
+
+
+
 def main() -> None:
     cli(prog_name="iimgraph")
 

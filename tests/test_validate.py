@@ -1,0 +1,187 @@
+"""Issue 4: every shape, QC rule and OWL check has a passing and a failing fixture, and the report is actionable."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+import yaml
+
+from iimgraph import qc
+from iimgraph.build import build_graph, source_files
+from iimgraph.errors import IIMGraphError
+from iimgraph.reference import id_key, load_reference
+from iimgraph.validate import node_shapes, shapes_graph, validate, validate_graph
+
+FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
+HEADER = FIXTURES / "_header" / "header.ttl"
+REASONER_RULES = ("unsatisfiable_class", "ontology_inconsistent")
+needs_java = pytest.mark.skipif(shutil.which("java") is None, reason="no Java runtime: HermiT cannot run")
+
+
+def all_rules() -> list[str]:
+    return sorted([*qc.load_profile(), *node_shapes(shapes_graph()), *REASONER_RULES])
+
+
+def fixture_paths(folder: Path) -> list[Path]:
+    """A fixture folder plus the shared header, unless the folder brings its own header."""
+    return [folder] if (folder / "header.ttl").exists() else [folder, HEADER]
+
+
+def run_fixture(folder: Path, *, reason: bool = False):  # type: ignore[no-untyped-def]
+    files = source_files(fixture_paths(folder))
+    return validate_graph(build_graph(files), files, reason=reason, timeout=120)
+
+
+@pytest.fixture(scope="module")
+def shipped():  # type: ignore[no-untyped-def]
+    return validate(reason=False)
+
+
+def test_every_rule_and_shape_has_a_fixture_pair():
+    rules = all_rules()
+    assert len(rules) >= 30
+    for rule in rules:
+        for kind in ("pass", "fail"):
+            assert any((FIXTURES / rule / kind).glob("*.ttl")), f"{rule}: no {kind}/ fixture"
+        expected = yaml.safe_load((FIXTURES / rule / "expected.yaml").read_text())
+        assert expected["level"] in ("ERROR", "WARN", "INFO") and expected["term"], rule
+    stray = {p.name for p in FIXTURES.iterdir() if p.is_dir() and not p.name.startswith("_")} - set(rules)
+    assert not stray, f"fixtures for rules that do not exist: {stray}"
+
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r not in REASONER_RULES])
+def test_rule_fixture_pair(rule: str):
+    expected = yaml.safe_load((FIXTURES / rule / "expected.yaml").read_text())
+    passing = run_fixture(FIXTURES / rule / "pass")
+    assert [f for f in passing.findings if f.rule == rule] == [], passing.to_text()
+    failing = run_fixture(FIXTURES / rule / "fail")
+    hits = [f for f in failing.findings if f.rule == rule]
+    assert any(f.term == expected["term"] and f.level == expected["level"] for f in hits), failing.to_text()
+    hit = next(f for f in hits if f.term == expected["term"])
+    assert hit.message and hit.file is not None and hit.line, hit  # every finding points at a source line
+
+
+@needs_java
+@pytest.mark.parametrize("rule", REASONER_RULES)
+def test_reasoner_fixture_pair(rule: str):
+    expected = yaml.safe_load((FIXTURES / rule / "expected.yaml").read_text())
+    passing = run_fixture(FIXTURES / rule / "pass", reason=True)
+    assert passing.reasoning["status"] == "ok", passing.reasoning
+    failing = run_fixture(FIXTURES / rule / "fail", reason=True)
+    assert any(f.rule == rule and f.term == expected["term"] and f.level == expected["level"]
+               for f in failing.findings), failing.to_text()
+
+
+def test_missing_java_is_a_warning_not_a_crash_or_a_pass(monkeypatch, tmp_path: Path):
+    monkeypatch.setenv("PATH", str(tmp_path))  # no java on this PATH
+    report = run_fixture(FIXTURES / "unsatisfiable_class" / "fail", reason=True)
+    skipped = [f for f in report.findings if f.rule == "reasoning_skipped"]
+    assert len(skipped) == 1 and skipped[0].level == "WARN"
+    assert "Java" in skipped[0].message
+    assert report.reasoning["status"] == "skipped"
+    assert not [f for f in report.findings if f.rule == "unsatisfiable_class"]
+    assert report.exit_code("ERROR") == 0 and report.exit_code("WARN") == 1
+
+
+@needs_java
+def test_reasoner_timeout_is_reported_as_skipped():
+    report = run_fixture(FIXTURES / "unsatisfiable_class" / "pass", reason=False)
+    from iimgraph.reason import reason
+
+    graph = build_graph(fixture_paths(FIXTURES / "unsatisfiable_class" / "pass"))
+    result = reason(graph, timeout=0.01)
+    assert result.status == "skipped" and "timeout" in result.detail
+    assert report.reasoning["status"] == "not run"
+
+
+def test_reasoner_input_keeps_classes_and_drops_claims():
+    from iimgraph.reason import owl_subset
+    from rdflib import URIRef
+    from rdflib.namespace import OWL, RDF
+
+    graph = build_graph(fixture_paths(FIXTURES / "claim_without_source" / "pass"))
+    subset = owl_subset(graph)
+    claim = URIRef("https://w3id.org/iimgraph/claim/phenotype-fixture-MONDO_0019127-HP_0003701")
+    assert not list(subset.triples((claim, None, None)))
+    assert (URIRef("http://purl.obolibrary.org/obo/MONDO_0019127"), RDF.type, OWL.Class) in subset
+    assert not list(subset.triples((None, URIRef("http://www.w3.org/2000/01/rdf-schema#label"), None)))
+
+
+def test_sssom_findings_point_at_the_row():
+    report = run_fixture(FIXTURES / "unknown_identifier" / "fail")
+    hit = next(f for f in report.findings if f.rule == "unknown_identifier")
+    assert hit.value == "Orphanet:9999999" and hit.file.endswith("mappings.sssom.tsv")
+    lines = (FIXTURES / "unknown_identifier" / "fail" / "mappings.sssom.tsv").read_text().splitlines()
+    assert "Orphanet:9999999" in lines[hit.line - 1]
+    assert hit.label == "polymyositis"
+
+
+def test_turtle_findings_point_at_the_subject_block():
+    report = run_fixture(FIXTURES / "missing_definition" / "fail")
+    hit = next(f for f in report.findings if f.rule == "missing_definition")
+    line = (FIXTURES / "missing_definition" / "fail" / "data.ttl").read_text().splitlines()[hit.line - 1]
+    assert line.startswith("obo:MONDO_0019127 ")
+
+
+def test_profile_must_name_every_rule(tmp_path: Path):
+    folder = tmp_path / "qc"
+    shutil.copytree(qc.qc_dir(), folder)
+    (folder / "new_rule.rq").write_text("SELECT ?entity ?property ?value WHERE { ?entity ?property ?value } LIMIT 0\n")
+    with pytest.raises(IIMGraphError, match="new_rule"):
+        qc.load_profile(folder / "profile.tsv")
+    (folder / "profile.tsv").write_text((folder / "profile.tsv").read_text() + "new_rule\tSEVERE\n")
+    with pytest.raises(IIMGraphError, match="SEVERE"):
+        qc.load_profile(folder / "profile.tsv")
+
+
+def test_profile_level_changes_the_finding_level(tmp_path: Path):
+    folder = tmp_path / "qc"
+    shutil.copytree(qc.qc_dir(), folder)
+    profile = folder / "profile.tsv"
+    profile.write_text(profile.read_text().replace("missing_definition\tWARN", "missing_definition\tERROR"))
+    files = source_files(fixture_paths(FIXTURES / "missing_definition" / "fail"))
+    report = validate_graph(build_graph(files), files, reason=False, profile=profile)
+    assert {f.level for f in report.findings if f.rule == "missing_definition"} == {"ERROR"}
+    assert report.exit_code("ERROR") == 1
+
+
+def test_known_identifier_keys_fold_prefix_spellings_and_zero_padding():
+    ref = load_reference()
+    assert id_key("ORPHA:732") == id_key("Orphanet:732")
+    assert id_key("MIM:160750") == id_key("OMIM:160750")
+    assert id_key("GARD:7425") == id_key("GARD:0007425")
+    for curie in ("ORPHA:732", "MIM:160750", "MESH:D017285", "ICD10:M33.2", "icd11.mms:4A41.1", "PMID:9550481",
+                  "UMLS:C0085655", "MedDRA:10036102", "HP:0003701", "MONDO:0019127"):
+        assert ref.knows(curie), curie
+    for curie in ("ORPHA:9999999", "MONDO:9999999", "PMID:1", "NotAPrefix:1"):
+        assert not ref.knows(curie), curie
+    assert ref.labels["MONDO:0019127"] == "polymyositis"
+    assert ref.seeds["UMLS:C0085655"] == "004_c1fa7bdb1e8149f1.txt"
+
+
+def test_shipped_graph_has_no_errors_and_reports_are_stable(shipped):
+    assert shipped.failing("ERROR") == []
+    doc = json.loads(shipped.to_json())
+    assert doc["conforms"] is True and doc["format_version"] == 1
+    assert doc["counts"]["ERROR"] == 0
+    assert shipped.to_json() == validate(reason=False).to_json()  # deterministic
+    terms = [t["term"] for t in doc["terms"]]
+    assert terms == sorted(terms)
+    md = shipped.to_markdown()
+    assert md.startswith("### ✅ iimgraph validate")
+
+
+def test_ttl_report_is_a_shacl_report(tmp_path: Path):
+    from rdflib import Graph, Namespace
+    from rdflib.namespace import RDF
+
+    sh = Namespace("http://www.w3.org/ns/shacl#")
+    report = run_fixture(FIXTURES / "claim_without_source" / "fail")
+    g = Graph().parse(data=report.to_turtle(), format="turtle")
+    results = list(g.subjects(RDF.type, sh.ValidationResult))
+    assert len(results) >= len([f for f in report.findings if not f.rule[:1].isupper()])
+    assert any(str(o).endswith("/qc/claim_without_source") for o in g.objects(None, sh.sourceShape))
+    assert (None, sh.conforms, None) in g
