@@ -182,6 +182,9 @@ class OxigraphEngine:
                 rows.append({v: self._term(t) for v, t in zip(variables, values)})
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
+        finally:
+            # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
+            it = answer = None
         return Result(variables=variables, rows=rows, truncated=truncated)
 
 
@@ -276,7 +279,8 @@ class RemoteEngine:
             response = client.query()
             body = response.response.read()
         except SPARQLWrapperException as exc:
-            raise EndpointError(f"{self.endpoint}: {' '.join(str(exc).split())[:300]}") from None
+            status = _WRAPPER_STATUS.get(type(exc).__name__, "HTTP error")
+            raise EndpointError(f"{self.endpoint}: {status}: {' '.join(str(exc).split())[:300]}") from None
         except urllib.error.HTTPError as exc:
             detail = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
             raise EndpointError(f"{self.endpoint}: HTTP {exc.code} {exc.reason} {' '.join(detail.split())}") from None
@@ -313,6 +317,10 @@ class RemoteEngine:
         engine = OxigraphEngine(ntriples=body)
         return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
                               max_rows=max_rows)
+
+
+_WRAPPER_STATUS = {"QueryBadFormed": "HTTP 400", "Unauthorized": "HTTP 401", "EndPointNotFound": "HTTP 404",
+                   "URITooLong": "HTTP 414", "EndPointInternalError": "HTTP 500"}
 
 
 def _json_term(cell: Optional[dict[str, str]]) -> Optional[Term]:

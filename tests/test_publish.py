@@ -1,0 +1,130 @@
+"""publish loads the release into a real Oxigraph server (PyPI `oxigraph`), and every packaged query
+gives the same rows there as on the embedded engines."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+import iimgraph
+from iimgraph.cli import cli
+from iimgraph.errors import EndpointError
+from iimgraph.publish import default_query_url, graph_store_url, publish
+
+from tests.test_queries import EXAMPLES, canonical
+
+
+def _oxigraph_binary() -> str | None:
+    beside = Path(sys.executable).parent / "oxigraph"
+    return str(beside) if beside.exists() else shutil.which("oxigraph")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def oxigraph_server(tmp_path_factory):
+    """An Oxigraph server on 127.0.0.1:<free port>, stopped by the finalizer."""
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+    port = _free_port()
+    location = tmp_path_factory.mktemp("oxigraph-db")
+    proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(100):
+            if proc.poll() is not None:
+                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode()[:500]}")
+            try:
+                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise RuntimeError("oxigraph did not start within 10 s")
+        yield base
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@pytest.fixture(scope="module")
+def published(oxigraph_server):
+    result = CliRunner().invoke(cli, ["publish", "--endpoint", oxigraph_server + "/store"])
+    assert result.exit_code == 0, result.output
+    return oxigraph_server
+
+
+def test_publish_reports_the_count_the_store_gives(published):
+    from iimgraph.engines import OxigraphEngine
+
+    local = len(OxigraphEngine())
+    rows = iimgraph.run_sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", endpoint=published + "/query")
+    assert int(rows[0]["n"]) == local > 10_000
+
+
+def test_publishing_twice_replaces_rather_than_appends(published):
+    first = publish(published + "/store")
+    second = publish(published + "/store")
+    assert first.counted == second.counted == first.sent
+
+
+def test_publish_into_a_named_graph_leaves_the_default_graph_alone(published):
+    report = publish(published + "/store", graph="https://w3id.org/iimgraph/iimgraph.owl")
+    assert report.graph == "https://w3id.org/iimgraph/iimgraph.owl" and report.counted == report.sent
+    rows = iimgraph.run_sparql("SELECT (COUNT(*) AS ?n) WHERE { GRAPH <https://w3id.org/iimgraph/iimgraph.owl> "
+                               "{ ?s ?p ?o } }", endpoint=published + "/query")
+    assert int(rows[0]["n"]) == report.sent
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_every_query_gives_the_same_rows_on_the_oxigraph_server(published, name):
+    remote = iimgraph.run_query(name, EXAMPLES[name], endpoint=published + "/query")
+    local = iimgraph.run_query(name, EXAMPLES[name], engine="oxigraph")
+    reference = iimgraph.run_query(name, EXAMPLES[name], engine="rdflib")
+    assert remote
+    assert canonical(remote) == canonical(local) == canonical(reference)
+
+
+def test_cli_query_with_endpoint(published):
+    result = CliRunner().invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "csv",
+                                      "--endpoint", published + "/query"])
+    assert result.exit_code == 0
+    assert "MONDO:0600024" in result.output
+
+
+def test_http_errors_from_the_endpoint_are_clear(published):
+    with pytest.raises(EndpointError, match="HTTP 4"):
+        iimgraph.run_sparql("SELECT * WHERE { ?s ?p }", endpoint=published + "/query")
+
+
+def test_publish_to_nothing_is_an_endpoint_error_and_exit_2():
+    port = _free_port()
+    with pytest.raises(EndpointError, match="cannot connect"):
+        publish(f"http://127.0.0.1:{port}/store", timeout=3)
+    result = CliRunner().invoke(cli, ["publish", "--endpoint", f"http://127.0.0.1:{port}/store", "--timeout", "3"])
+    assert result.exit_code == 2 and "cannot connect" in result.output
+
+
+def test_gsp_urls():
+    assert graph_store_url("http://h:1/store", None) == "http://h:1/store?default"
+    assert graph_store_url("http://h:1/store", "https://w3id.org/x") == "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fx"
+    assert default_query_url("http://h:1/store") == "http://h:1/query"
+    assert default_query_url("http://h:1/ds/data") == "http://h:1/ds/query"

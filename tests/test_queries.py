@@ -1,0 +1,382 @@
+"""The query catalogue answers real questions, the same way on every embedded engine, with typed,
+injection-safe parameters."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import iimgraph
+from iimgraph.errors import QueryError
+from iimgraph.queries import bind, catalogue, resolve_params, sparql_term
+from iimgraph.results import IRI, Literal
+
+OBO = "http://purl.obolibrary.org/obo/"
+EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
+IIMSRC = "https://w3id.org/iimgraph/source/"
+
+#: the issue's table: name -> (parameters, columns that must be there)
+REQUIRED = {
+    "subtypes": ({"root"}, {"disease", "label", "parent", "parent_label"}),
+    "ancestors": ({"disease"}, {"ancestor", "label"}),
+    "xrefs": ({"disease"}, {"xref", "predicate", "source"}),
+    "find-by-xref": ({"xref"}, {"disease", "label", "predicate"}),
+    "phenotypes": ({"disease", "include_text_mined"},
+                   {"phenotype", "phenotype_label", "frequency", "onset", "evidence", "source"}),
+    "diseases-with-phenotype": ({"phenotype", "include_text_mined"},
+                                {"disease", "label", "phenotype", "phenotype_label", "frequency", "evidence", "source"}),
+    "autoantibodies": ({"disease"}, {"antibody", "antibody_label", "disease", "label", "source"}),
+    "treatments": ({"disease"}, {"disease", "label", "treatment", "treatment_label", "response", "source"}),
+    "epidemiology": ({"disease"}, {"disease", "label", "measure", "low", "high", "unit", "population", "source"}),
+    "onset": ({"disease"}, {"disease", "label", "onset", "onset_label", "low_age", "high_age", "source"}),
+    "by-source": ({"source"}, {"subject", "predicate", "object"}),
+    "search": ({"text"}, {"term", "label", "matched"}),
+    "conflicts": (set(), {"topic", "subject", "claim", "source"}),
+    "compare": ({"a", "b"}, {"phenotype", "phenotype_label", "in_a", "in_b"}),
+}
+
+#: one real question per query, used by the cross-engine tests too
+EXAMPLES = {
+    "subtypes": {"root": "MONDO:0016367"},
+    "ancestors": {"disease": "MONDO:1010064"},
+    "xrefs": {"disease": "MONDO:0019127"},
+    "find-by-xref": {"xref": "OMIM:160750"},
+    "phenotypes": {"disease": "MONDO:0019127", "include_text_mined": "true"},
+    "diseases-with-phenotype": {"phenotype": "HP:0001324"},
+    "autoantibodies": {},
+    "treatments": {},
+    "epidemiology": {},
+    "onset": {},
+    "by-source": {"source": "iimsrc:seed-carenity"},
+    "search": {"text": "myositis"},
+    "conflicts": {},
+    "compare": {"a": "MONDO:0016367", "b": "MONDO:0019127"},
+}
+
+
+def run(name: str, **params: object) -> list[dict]:
+    return iimgraph.run_query(name, params)
+
+
+def values(rows: list[dict], column: str) -> set[str]:
+    return {str(r[column]) for r in rows if r[column] is not None}
+
+
+def canonical(rows: list[dict]) -> list[tuple]:
+    """Rows as sortable tuples of (variable, typed term): blank-node-free, engine-independent."""
+    return sorted(tuple(sorted((k, v.key() if v is not None else ()) for k, v in r.items())) for r in rows)
+
+
+# --- catalogue ------------------------------------------------------------------------------------
+
+
+def test_catalogue_has_every_query_of_the_issue_with_its_parameters_and_columns():
+    queries = catalogue()
+    for name, (params, columns) in REQUIRED.items():
+        assert name in queries, name
+        q = queries[name]
+        assert params <= {p.name for p in q.params}, name
+        assert columns <= set(q.columns), (name, columns - set(q.columns))
+        assert q.title and q.description and q.examples, name
+
+
+def test_every_example_line_runs_through_the_cli():
+    runner = CliRunner()
+    from iimgraph.cli import cli
+
+    for q in catalogue().values():
+        for example in q.examples:
+            args = example.split()[1:]  # drop "iimgraph"
+            result = runner.invoke(cli, args + ["--format", "json"])
+            assert result.exit_code == 0, (example, result.output)
+            assert json.loads(result.output)["results"]["bindings"], example
+
+
+# --- real answers ---------------------------------------------------------------------------------
+
+
+def test_subtypes_of_dermatomyositis_include_the_five_antibody_defined_forms():
+    rows = run("subtypes", root="MONDO:0016367")
+    found = values(rows, "disease")
+    for local in ("1010064", "1010065", "1010084", "1010087", "1010088"):
+        assert OBO + "MONDO_" + local in found
+    labels = values(rows, "label")
+    assert {"anti-MDA5 dermatomyositis", "anti-TIF1 dermatomyositis"} <= labels
+    # transitive: hypomyopathic DM sits under clinically amyopathic DM, not directly under DM
+    hypo = [r for r in rows if r["disease"] == OBO + "MONDO_1010089"]
+    assert [str(r["parent"]) for r in hypo] == [OBO + "MONDO_1010096"]
+
+
+def test_subtypes_default_root_is_the_iim_root():
+    found = values(run("subtypes"), "disease")
+    assert OBO + "MONDO_0019127" in found and OBO + "MONDO_0016367" in found
+    assert OBO + "MONDO_0600023" not in found  # descendants only
+
+
+def test_ancestors_of_anti_mda5_dm():
+    rows = run("ancestors", disease="MONDO:1010064")
+    assert {OBO + "MONDO_0016367", OBO + "MONDO_0019127", OBO + "MONDO_0600023"} <= values(rows, "ancestor")
+
+
+def test_xrefs_of_polymyositis_keep_literal_and_iri_forms_with_sources():
+    rows = run("xrefs", disease="MONDO:0019127")
+    icd10 = [r for r in rows if r["xref"] == "ICD10:M33.2"]
+    assert icd10 and isinstance(icd10[0]["xref"], Literal)
+    assert icd10[0]["predicate"] == "http://www.geneontology.org/formats/oboInOwl#hasDbXref"
+    assert icd10[0]["source"] == IIMSRC + "orphanet-2025"
+    mesh = [r for r in rows if r["xref"] == "http://id.nlm.nih.gov/mesh/D017285"]
+    assert mesh and isinstance(mesh[0]["xref"], IRI) and mesh[0]["xref"].curie == "mesh:D017285"
+    assert mesh[0]["predicate"] == "http://www.w3.org/2004/02/skos/core#exactMatch"
+    assert all(r["source"] is not None and r["justification"] is not None for r in rows)
+
+
+@pytest.mark.parametrize("xref, disease", [
+    ("OMIM:160750", "MONDO_0600024"), ("MIM:160750", "MONDO_0600024"),
+    ("ORPHA:732", "MONDO_0019127"), ("ICD10CM:M33.2", "MONDO_0019127"),
+    ("https://omim.org/entry/160750", "MONDO_0600024"),
+])
+def test_find_by_xref_accepts_synonym_prefixes_and_iris(xref, disease):
+    rows = run("find-by-xref", xref=xref)
+    assert values(rows, "disease") == {OBO + disease}
+    assert len(rows) >= 1
+
+
+def test_phenotypes_leave_text_mined_out_unless_asked():
+    curated = run("phenotypes", disease="MONDO:0019127")
+    assert values(curated, "evidence") == {EVIDENCE + "TAS"}
+    assert OBO + "HP_0003701" in values(curated, "phenotype")  # proximal muscle weakness
+    everything = run("phenotypes", disease="MONDO:0019127", include_text_mined=True)
+    assert EVIDENCE + "ITM" in values(everything, "evidence")
+    assert len(everything) > len(curated)
+
+
+def test_diseases_with_phenotype_counts_hpo_descendants():
+    rows = run("diseases-with-phenotype", phenotype="HP:0001324")  # muscle weakness
+    # polymyositis is annotated with proximal muscle weakness only, a descendant
+    pm = [r for r in rows if r["disease"] == OBO + "MONDO_0019127"]
+    assert pm and values(pm, "phenotype") == {OBO + "HP_0003701"}
+    assert OBO + "MONDO_0600023" in values(rows, "disease")
+    assert EVIDENCE + "ITM" not in values(rows, "evidence")
+
+
+def test_autoantibodies_of_imnm_include_anti_srp_and_optional_disease_is_unbound_when_unset():
+    rows = run("autoantibodies", disease="MONDO:0016098")
+    assert OBO + "HP_0033713" in values(rows, "antibody")
+    assert values(rows, "disease") == {OBO + "MONDO_0016098"}
+    assert len(values(run("autoantibodies"), "disease")) > 3
+
+
+def test_treatments_of_ibm_report_little_or_no_response():
+    rows = run("treatments", disease="MONDO:0007827")
+    assert [(str(r["treatment_label"]), str(r["response"])) for r in rows] == [
+        ("usual treatments for IIM", "little or no response")]
+    assert rows[0]["source"] == IIMSRC + "seed-carenity"
+
+
+def test_epidemiology_gives_the_iim_prevalence_as_decimals():
+    rows = run("epidemiology", disease="MONDO:0600023")
+    prev = [r for r in rows if r["measure"] == "https://w3id.org/iimgraph/vocab/Prevalence"]
+    assert [(r["low"].to_python(), r["high"].to_python(), str(r["unit"])) for r in prev] == [
+        (6.0, 7.0, "per 100,000 people")]
+    assert prev[0]["low"].datatype == "http://www.w3.org/2001/XMLSchema#decimal"
+
+
+def test_onset_of_polymyositis_gives_hpo_onset_terms():
+    rows = run("onset", disease="MONDO:0019127")
+    assert values(rows, "onset") == {OBO + "HP_0003581", OBO + "HP_0003584"}
+    assert values(rows, "source") == {IIMSRC + "seed-orphanet-polymyositis"}
+    ibm = run("onset", disease="MONDO:0007827")
+    assert {r["low_age"].to_python() for r in ibm} == {50.0}
+
+
+def test_by_source_lists_what_carenity_supports():
+    rows = run("by-source", source="iimsrc:seed-carenity")
+    triples = {(str(r["subject"]), str(r["predicate"]), str(r["object"])) for r in rows}
+    assert (OBO + "MONDO_0007827", "https://w3id.org/biolink/vocab/treated_by",
+            "https://w3id.org/iimgraph/term/therapy-usual-iim-treatments") in triples
+
+
+def test_search_is_case_insensitive_over_labels_and_synonyms():
+    rows = run("search", text="JUVENILE DM")
+    assert OBO + "MONDO_0008054" in values(rows, "term")
+    assert "juvenile DM" in values(rows, "matched")
+
+
+def test_conflicts_show_ibm_placed_by_orphanet_and_by_mondo_and_differing_figures():
+    rows = run("conflicts")
+    ibm = [r for r in rows if r["topic"] == "placement" and r["subject"] == OBO + "MONDO_0007827"]
+    by = {str(r["asserted_by"]): str(r["object"]) for r in ibm}
+    assert by == {"Orphanet": OBO + "MONDO_0020122", "MONDO": OBO + "MONDO_0021167"}
+    assert IIMSRC + "orphanet-2025" in values(ibm, "source")
+    figures = [r for r in rows if r["topic"] == "figure"]
+    assert {(r["low"].to_python(), r["high"].to_python()) for r in figures
+            if r["subject"] == OBO + "MONDO_0600023"} == {(5.0, 15.0), (40.0, 60.0)}
+    # IBM's two "over 50" figures agree: not a conflict
+    assert not [r for r in figures if r["subject"] == OBO + "MONDO_0007827"]
+
+
+def test_compare_dermatomyositis_and_polymyositis():
+    rows = {r["phenotype"].curie: (r["in_a"].to_python(), r["in_b"].to_python())
+            for r in run("compare", a="MONDO:0016367", b="MONDO:0019127")}
+    assert rows["HP:0003701"] == (True, True)     # proximal muscle weakness: both
+    assert rows["HP:0030845"] == (True, False)    # heliotrope rash: DM only
+    assert rows["HP:0003236"] == (False, True)    # raised CK: PM only (as annotated)
+
+
+# --- engines agree ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_oxigraph_and_rdflib_return_the_same_rows(name):
+    ox = iimgraph.run_query(name, EXAMPLES[name], engine="oxigraph")
+    rd = iimgraph.run_query(name, EXAMPLES[name], engine="rdflib")
+    assert ox, name
+    assert canonical(ox) == canonical(rd)
+
+
+def test_every_packaged_query_has_an_example_here():
+    assert set(EXAMPLES) == set(catalogue())
+
+
+# --- parameters ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name, params, message", [
+    ("subtypes", {"root": "FOO:1"}, "unknown prefix 'FOO'"),
+    ("subtypes", {"root": "not a curie"}, "neither a CURIE"),
+    ("subtypes", {"root": "http://x/a b"}, "not a valid IRI"),
+    ("subtypes", {"root": "<http://x/a{}>"}, "not a valid IRI"),
+    ("phenotypes", {"disease": "MONDO:0019127", "include_text_mined": "maybe"}, "expected true or false"),
+    ("phenotypes", {"disease": 5}, "expected a CURIE"),
+    ("phenotypes", {}, "needs parameter 'disease'"),
+    ("phenotypes", {"disease": "MONDO:0019127", "colour": "red"}, "no parameter 'colour'"),
+    ("no-such-query", {}, "no query named"),
+    ("search", {"text": 3}, "expected a string"),
+])
+def test_bad_parameters_are_query_errors(name, params, message):
+    with pytest.raises(QueryError, match=message):
+        iimgraph.run_query(name, params)
+
+
+def test_cli_maps_a_bad_parameter_to_exit_2():
+    from iimgraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["query", "subtypes", "-p", "root=FOO:1"])
+    assert result.exit_code == 2
+    assert "unknown prefix 'FOO'" in result.output
+
+
+def test_parameters_are_bound_in_a_values_block_not_pasted():
+    q = catalogue()["phenotypes"]
+    text = bind(q.text, resolve_params(q, {"disease": "MONDO:0019127"}))
+    assert ("VALUES (?disease ?include_text_mined) { (<http://purl.obolibrary.org/obo/MONDO_0019127> "
+            '"false"^^<http://www.w3.org/2001/XMLSchema#boolean>) }') in text
+
+
+@pytest.mark.parametrize("text", ['"} } SELECT * WHERE { ?s ?p ?o', "\\u0022 } #", 'a\\" .', "\\\\u0022", "\n\t\r"])
+def test_hostile_search_text_is_only_ever_a_string(text):
+    assert iimgraph.run_query("search", {"text": text}) == []
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=30))
+def test_any_string_round_trips_through_a_binding_on_both_engines(text):
+    query = "SELECT ?x WHERE { }"
+    for engine in ("oxigraph", "rdflib"):
+        rows = iimgraph.run_sparql(query, engine=engine, bindings={"x": Literal(text)})
+        assert [str(r["x"]) for r in rows] == [text], engine
+
+
+def test_sparql_term_escapes_codepoint_sequences():
+    assert sparql_term(Literal("\\u0022")) == '"\\\\\\u00750022"'
+
+
+# --- output formats -----------------------------------------------------------------------------
+
+
+def test_json_is_sparql_results_json_with_full_iris_and_csv_uses_curies():
+    from iimgraph.cli import cli
+
+    runner = CliRunner()
+    out = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "json"])
+    data = json.loads(out.output)
+    assert data["head"]["vars"] == ["disease", "label", "predicate"]
+    first = data["results"]["bindings"][0]
+    assert first["disease"] == {"type": "uri", "value": OBO + "MONDO_0600024"}
+    assert first["label"]["type"] == "literal"
+    csv_out = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "csv"]).output
+    assert csv_out.splitlines()[1].startswith("MONDO:0600024,familial idiopathic inflammatory myopathy,")
+    md = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "md"]).output
+    assert md.startswith("| disease | label | predicate |")
+    table = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--engine", "rdflib"]).output
+    assert "MONDO:0600024" in table and "2 rows" in table
+
+
+def test_sparql_verb_runs_ad_hoc_text_and_files(tmp_path):
+    from iimgraph.cli import cli
+
+    q = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+         "SELECT ?l WHERE { <http://purl.obolibrary.org/obo/MONDO_0019127> rdfs:label ?l }")
+    runner = CliRunner()
+    assert runner.invoke(cli, ["sparql", q, "--format", "tsv"]).output == "l\npolymyositis\n"
+    path = tmp_path / "q.rq"
+    path.write_text(q)
+    out = runner.invoke(cli, ["sparql", str(path), "--format", "csv", "--engine", "rdflib"]).output
+    assert out.splitlines() == ["l", "polymyositis"]
+    ask = runner.invoke(cli, ["sparql", "ASK { ?s ?p ?o }", "--format", "json"]).output
+    assert json.loads(ask) == {"head": {}, "boolean": True}
+
+
+def test_local_engines_refuse_service_and_from_without_touching_the_network():
+    import http.server
+    import threading
+
+    hits: list[str] = []
+
+    class Trap(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_port}/sparql"
+    try:
+        for engine in ("oxigraph", "rdflib"):
+            for query in (f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+                          f"SELECT * WHERE {{ SERVI\\u0043E <{url}> {{ ?s ?p ?o }} }}",
+                          f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"):
+                with pytest.raises(QueryError, match="refused"):
+                    iimgraph.run_sparql(query, engine=engine)
+    finally:
+        server.shutdown()
+    assert hits == []
+
+
+def test_remote_engine_reports_an_unreachable_endpoint_clearly():
+    from iimgraph.errors import EndpointError
+
+    with pytest.raises(EndpointError, match="cannot connect|refused"):
+        iimgraph.run_query("subtypes", endpoint="http://127.0.0.1:9/sparql", timeout=3)
+
+
+def test_the_oxigraph_query_path_does_not_import_rdflib_once_cached(tmp_path):
+    env = dict(os.environ, IIMGRAPH_CACHE_DIR=str(tmp_path))
+    code = ("import sys, iimgraph; rows = iimgraph.run_query('find-by-xref', {'xref': 'OMIM:160750'}); "
+            "print(len(rows), 'rdflib' in sys.modules)")
+    first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
+    assert first.stdout.split()[0] == "2" and second.stdout.split() == ["2", "False"]

@@ -1,0 +1,169 @@
+"""serve: a read-only SPARQL 1.1 Protocol endpoint that answers SPARQLWrapper and refuses updates,
+SERVICE and FROM, with a timeout and a row cap."""
+
+from __future__ import annotations
+
+import csv
+import http.server
+import io
+import json
+import threading
+import urllib.error
+import urllib.parse
+import urllib.request
+
+import pytest
+from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
+from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+
+from iimgraph.engines import OxigraphEngine
+from iimgraph.serve import Endpoint, check_query, make_server, negotiate
+
+LABEL_Q = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
+           "SELECT ?label WHERE { <http://purl.obolibrary.org/obo/MONDO_0019127> rdfs:label ?label }")
+
+
+@pytest.fixture(scope="module")
+def engine():
+    return OxigraphEngine()
+
+
+def _start(endpoint: Endpoint):
+    server = make_server("127.0.0.1", 0, endpoint=endpoint, quiet=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_port}/sparql"
+
+
+@pytest.fixture(scope="module")
+def url(engine):
+    server, address = _start(Endpoint(engine, timeout=10, max_rows=50))
+    yield address
+    server.shutdown()
+    server.server_close()
+
+
+def _get(url: str, query: str, accept: str = "application/sparql-results+json") -> tuple[int, str, str]:
+    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"query": query}), headers={"Accept": accept})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.headers["Content-Type"], r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers["Content-Type"], exc.read().decode()
+
+
+def _post(url: str, body: str, ctype: str) -> tuple[int, str]:
+    request = urllib.request.Request(url, data=body.encode(), method="POST", headers={"Content-Type": ctype})
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:
+            return r.status, r.read().decode()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read().decode()
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_sparqlwrapper_gets_json_results(url, method):
+    client = SPARQLWrapper(url)
+    client.setQuery(LABEL_Q)
+    client.setReturnFormat(JSON)
+    if method == "POST":
+        client.setMethod(POST)
+    data = client.query().convert()
+    assert data["results"]["bindings"] == [{"label": {"type": "literal", "value": "polymyositis"}}]
+
+
+def test_sparqlwrapper_gets_xml_results(url):
+    client = SPARQLWrapper(url)
+    client.setQuery(LABEL_Q)
+    client.setReturnFormat(XML)
+    doc = client.query().convert()
+    assert [n.firstChild.data for n in doc.getElementsByTagName("literal")] == ["polymyositis"]
+
+
+def test_csv_and_tsv_by_accept_header(url):
+    status, ctype, body = _get(url, LABEL_Q, "text/csv")
+    assert status == 200 and ctype.startswith("text/csv")
+    assert list(csv.reader(io.StringIO(body))) == [["label"], ["polymyositis"]]
+    status, ctype, body = _get(url, "SELECT ?d WHERE { ?d <http://www.w3.org/2000/01/rdf-schema#label> "
+                                    '"polymyositis" }', "text/tab-separated-values")
+    assert status == 200 and body == "?d\n<http://purl.obolibrary.org/obo/MONDO_0019127>\n"
+
+
+def test_updates_are_refused_with_403_and_a_message(url):
+    update = "INSERT DATA { <http://e/a> <http://e/p> <http://e/o> }"
+    client = SPARQLWrapper(url)
+    client.setQuery(update)
+    client.setMethod(POST)
+    with pytest.raises((SPARQLWrapperException, urllib.error.HTTPError)) as info:
+        client.query()
+    assert getattr(info.value, "code", 403) == 403
+    assert _post(url, update, "application/sparql-update")[0] == 403
+    status, body = _post(url, urllib.parse.urlencode({"update": update}), "application/x-www-form-urlencoded")
+    assert status == 403 and "read-only" in body
+    status, _, body = _get(url, update)  # an update sent as a query
+    assert status == 403 and "read-only" in body
+    assert _get(url, "ASK { <http://e/a> ?p ?o }")[2].find('"boolean": false') >= 0
+
+
+def test_service_and_from_are_refused_and_never_called(url):
+    hits: list[str] = []
+
+    class Trap(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    trap = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+    threading.Thread(target=trap.serve_forever, daemon=True).start()
+    target = f"http://127.0.0.1:{trap.server_port}/sparql"
+    try:
+        for query in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * WHERE {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}",
+                      f"select * where {{ servi\\u0063e <{target}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
+                      f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+            status, _, body = _get(url, query)
+            assert status == 400 and "refused" in body, query
+            client = SPARQLWrapper(url)
+            client.setQuery(query)
+            client.setReturnFormat(JSON)
+            with pytest.raises(SPARQLWrapperException):
+                client.query()
+    finally:
+        trap.shutdown()
+    assert hits == []
+
+
+def test_service_as_a_name_or_in_a_string_is_not_refused():
+    check_query('SELECT ?service WHERE { ?service <http://e/p> "SERVICE <http://x> FROM" }')
+
+
+def test_syntax_errors_are_400(url):
+    status, _, body = _get(url, "SELECT * WHERE { ?s ?p }")
+    assert status == 400 and "syntax" in body.lower()
+
+
+def test_row_cap(url):
+    status, _, body = _get(url, "SELECT ?s WHERE { ?s ?p ?o }")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 50
+
+
+def test_timeout_gives_503(engine):
+    server, address = _start(Endpoint(engine, timeout=0.5, max_rows=10**9))
+    try:
+        status, _, body = _get(address, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f }")
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert status == 503 and "timed out" in body
+
+
+def test_negotiation():
+    assert negotiate("text/csv;q=0.5, application/sparql-results+xml") == "xml"
+    assert negotiate("*/*") == "json"
+    assert negotiate("", "tsv") == "tsv"
