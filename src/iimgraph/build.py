@@ -17,7 +17,7 @@ from iimgraph import __version__
 from iimgraph.errors import SourceError
 from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
 from iimgraph.sssom import MappingSet, read_sssom
-from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM
+from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
 SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
 _PREDICATE_IRI = {
@@ -145,9 +145,20 @@ def build_graph(sources: Path | str | Iterable[Path | str] | None = None, *, ver
             add_mappings(graph, read_sssom(path), path)
         else:
             parse_turtle(path, graph)
+    _canonical_decimals(graph)
     stamp_version(graph, version or __version__)
     bind_prefixes(graph)
     return graph
+
+
+def _canonical_decimals(graph: Graph) -> None:
+    """Write ``"50"^^xsd:decimal`` as ``"50.0"``, the form Turtle shorthand gives back, so round trips are exact."""
+    for s, p, o in list(graph.triples((None, None, None))):
+        if isinstance(o, Literal) and o.datatype == XSD.decimal and o.value is not None:
+            text = str(o)
+            if "." not in text and "e" not in text.lower():
+                graph.remove((s, p, o))
+                graph.add((s, p, Literal(text + ".0", datatype=XSD.decimal)))
 
 
 def load_graph() -> Graph:

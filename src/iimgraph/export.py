@@ -1,7 +1,14 @@
-"""Serialise a graph to the release formats, deterministically, and write outputs atomically."""
+"""Serialise a graph to the release formats, byte-stably, and write outputs atomically.
+
+Why the care: rdflib's store iterates in an order that depends on string hashing, which changes
+between processes, so RDF/XML and JSON-LD would differ run to run (rdflib#3545). We relabel blank
+nodes canonically and insert triples in sorted order before serialising; N-Triples and N-Quads are
+sorted line by line; Turtle uses longturtle with ``canon=True``.
+"""
 
 from __future__ import annotations
 
+import json
 import sys
 from enum import Enum
 from pathlib import Path
@@ -10,7 +17,9 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from iimgraph.atomic import write_bytes_atomic
-from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
+from iimgraph.namespaces import ONTOLOGY_IRI, PREFIX_MAP, bind_prefixes
+
+CONTEXT_FILE = "iimgraph.context.jsonld"
 
 
 class Format(str, Enum):
@@ -25,22 +34,48 @@ class Format(str, Enum):
     def suffix(self) -> str:
         return {"ttl": ".ttl", "nt": ".nt", "nq": ".nq", "rdfxml": ".rdf", "jsonld": ".jsonld", "owl": ".owl"}[self.value]
 
-
-_RDFLIB_FORMAT = {Format.TTL: "longturtle", Format.NT: "nt", Format.NQ: "nquads", Format.RDFXML: "pretty-xml",
-                  Format.JSONLD: "json-ld", Format.OWL: "pretty-xml"}
+    @property
+    def rdflib_name(self) -> str:
+        """The rdflib parser name for reading this format back."""
+        return {"ttl": "turtle", "nt": "nt", "nq": "nquads", "rdfxml": "xml", "jsonld": "json-ld", "owl": "xml"}[self.value]
 
 
 def canonical(graph: Graph) -> Graph:
-    """The graph with blank nodes relabelled canonically, so the same content gives the same labels."""
+    """Same content, canonical blank-node labels, triples inserted in sorted order."""
     canon = Graph()
-    for triple in to_canonical_graph(graph):
-        canon.add(triple)
     bind_prefixes(canon)
+    for triple in sorted(to_canonical_graph(graph), key=lambda t: tuple(x.n3() for x in t)):
+        canon.add(triple)
     return canon
 
 
-def serialize(graph: Graph, fmt: Format | str) -> bytes:
-    """Bytes of ``graph`` in ``fmt``; N-Triples and N-Quads lines are sorted so that output is stable."""
+#: readable JSON-LD keys for the properties a portal shows most; everything else stays a CURIE.
+JSONLD_TERMS: dict[str, dict[str, str] | str] = {
+    "label": "rdfs:label",
+    "subClassOf": {"@id": "rdfs:subClassOf", "@type": "@id"},
+    "definition": "obo:IAO_0000115",
+    "exactSynonym": "oboInOwl:hasExactSynonym",
+    "relatedSynonym": "oboInOwl:hasRelatedSynonym",
+    "dbXref": "oboInOwl:hasDbXref",
+    "exactMatch": {"@id": "skos:exactMatch", "@type": "@id"},
+    "closeMatch": {"@id": "skos:closeMatch", "@type": "@id"},
+    "source": {"@id": "dcterms:source", "@type": "@id"},
+    "title": "dcterms:title",
+    "subject": {"@id": "biolink:subject", "@type": "@id"},
+    "object": {"@id": "biolink:object", "@type": "@id"},
+    "predicate": {"@id": "biolink:predicate", "@type": "@id"},
+}
+
+
+def jsonld_context() -> dict:
+    """The published ``@context``: the project prefix map plus a few readable keys."""
+    ctx: dict[str, object] = {p: u for p, u in PREFIX_MAP.items() if p.replace(".", "").isalnum()}
+    ctx.update(JSONLD_TERMS)
+    return {"@context": ctx}
+
+
+def serialize(graph: Graph, fmt: Format | str, *, context_ref: str = CONTEXT_FILE) -> bytes:
+    """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes."""
     fmt = Format(fmt)
     graph = canonical(graph)
     if fmt in (Format.NT, Format.NQ):
@@ -54,8 +89,51 @@ def serialize(graph: Graph, fmt: Format | str) -> bytes:
             text = graph.serialize(format="nt")
         lines = sorted({ln for ln in text.splitlines() if ln.strip()})
         return ("\n".join(lines) + "\n").encode("utf-8")
-    data = graph.serialize(format=_RDFLIB_FORMAT[fmt], encoding="utf-8")
-    return data
+    if fmt is Format.TTL:
+        return graph.serialize(format="longturtle", canon=True, encoding="utf-8")
+    if fmt is Format.JSONLD:
+        ctx = jsonld_context()["@context"]
+        doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+        doc["@context"] = context_ref
+        if "@graph" in doc:
+            doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
+        return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8")).encode("utf-8")
+
+
+def _sorted_rdfxml(text: str) -> str:
+    """Sort the top-level ``rdf:Description`` blocks of rdflib's flat RDF/XML (their order follows hashing)."""
+    lines = text.splitlines()
+    head_end = next(i for i, ln in enumerate(lines) if ln.startswith("  <"))
+    tail_start = max(i for i, ln in enumerate(lines) if ln.startswith("</rdf:RDF>"))
+    blocks: list[str] = []
+    current: list[str] = []
+    for ln in lines[head_end:tail_start]:
+        current.append(ln)
+        if ln.startswith("  </") or (ln.startswith("  <") and ln.endswith("/>")):
+            blocks.append("\n".join(current))
+            current = []
+    if current:  # not the flat shape we expect: keep rdflib's text rather than guess
+        return text
+    return "\n".join(lines[:head_end] + sorted(blocks) + lines[tail_start:]) + "\n"
+
+
+def parse_bytes(data: bytes, fmt: Format | str, *, context: dict | None = None) -> Graph:
+    """Read a serialisation back, offline: a JSON-LD document's ``@context`` is replaced by the shipped one."""
+    fmt = Format(fmt)
+    g = Graph()
+    if fmt is Format.JSONLD:
+        doc = json.loads(data)
+        doc["@context"] = (context or jsonld_context())["@context"]
+        g.parse(data=json.dumps(doc), format="json-ld")
+    elif fmt is Format.NQ:
+        ds = Dataset()
+        ds.parse(data=data, format="nquads")
+        for s, p, o, _ in ds.quads():
+            g.add((s, p, o))
+    else:
+        g.parse(data=data, format=fmt.rdflib_name)
+    return g
 
 
 def write(graph: Graph, fmt: Format | str, out: Path | None) -> None:
