@@ -81,6 +81,65 @@ def info(sources: Path | None) -> None:
         click.echo(f"{key.replace('_', ' ')}: {value}")
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--fail-on", type=click.Choice(["error", "warn", "info"], case_sensitive=False), default="error",
+              show_default=True, help="Exit 1 when a finding at or above this level exists.")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
+              help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
+@click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
+@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
+def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
+    """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
+    from iimgraph.validate import validate as run
+
+    report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
+    click.echo(report.render(fmt, fail_on.upper()), nl=False)
+    sys.exit(report.exit_code(fail_on.upper()))
+
+
+@cli.command()
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
+@click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
+              help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
+@click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
+def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
+    """Export the release graph in one format (byte-stable; written atomically)."""
+    from iimgraph.build import build_graph
+    from iimgraph.export import write
+    from iimgraph.release import base_graph
+
+    graph = build_graph(version=version)
+    write(base_graph(graph) if product == "base" else graph, fmt, out)
+
+
+@cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
+@click.option("--version", "version", default=None, help="Release version (default: the package version).")
+@click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
+def release(out: Path, version: str | None, sources: Path | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+    from iimgraph.release import write_release
+
+    manifest = write_release(out, version=version, sources=sources)
+    click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
+               f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
+
+
+@cli.command()
+@click.argument("old", type=click.Path(path_type=Path))
+@click.argument("new", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
+def diff(old: Path, new: Path, fmt: str) -> None:
+    """Semantic diff of two releases, source folders or RDF files (exit 1 when they differ)."""
+    from iimgraph.diff import diff_graphs, load_side, render
+
+    changes = diff_graphs(load_side(old), load_side(new))
+    click.echo(render(changes, fmt), nl=False)
+    sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
+
+
 # --- query path (queries, query, sparql, publish, serve) --------------------------------------------
 
 _QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
@@ -176,24 +235,6 @@ def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
     from iimgraph.serve import serve
 
     serve(host, port, timeout=timeout, max_rows=max_rows)
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path(path_type=Path))
-@click.option("--fail-on", type=click.Choice(["error", "warn", "info"], case_sensitive=False), default="error",
-              show_default=True, help="Exit 1 when a finding at or above this level exists.")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
-              help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
-@click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
-def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
-    """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
-    from iimgraph.validate import validate as run
-
-    report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
-    click.echo(report.render(fmt, fail_on.upper()), nl=False)
-    sys.exit(report.exit_code(fail_on.upper()))
-
 
 
 def main() -> None:
