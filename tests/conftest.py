@@ -5,6 +5,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
+import http.server
+import threading
+
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -40,3 +43,28 @@ def core_ids(mondo_classes) -> set[str]:
     """The 28 subtree classes plus inclusion body myositis."""
     return {r["mondo_id"] for r in mondo_classes
             if r["scope"] in ("iim_root", "iim_subtree", "iim_related_outside_mondo_iim_subtree")}
+
+
+@pytest.fixture
+def trap():
+    """A loopback HTTP server that records every request: proof that a refused query fetched nothing."""
+    hits: list[str] = []
+
+    class Trap(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802
+            hits.append(self.path)
+            self.send_response(500)
+            self.end_headers()
+
+        do_POST = do_GET
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/sparql", hits
+    finally:
+        server.shutdown()
+        server.server_close()

@@ -334,35 +334,14 @@ def test_sparql_verb_runs_ad_hoc_text_and_files(tmp_path):
     assert json.loads(ask) == {"head": {}, "boolean": True}
 
 
-def test_local_engines_refuse_service_and_from_without_touching_the_network():
-    import http.server
-    import threading
-
-    hits: list[str] = []
-
-    class Trap(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    url = f"http://127.0.0.1:{server.server_port}/sparql"
-    try:
-        for engine in ("oxigraph", "rdflib"):
-            for query in (f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
-                          f"SELECT * WHERE {{ SERVI\\u0043E <{url}> {{ ?s ?p ?o }} }}",
-                          f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"):
-                with pytest.raises(QueryError, match="refused"):
-                    iimgraph.run_sparql(query, engine=engine)
-    finally:
-        server.shutdown()
+def test_local_engines_refuse_service_and_from_without_touching_the_network(trap):
+    url, hits = trap
+    for engine in ("oxigraph", "rdflib"):
+        for query in (f"SELECT * WHERE {{ SERVICE <{url}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * WHERE {{ SERVI\\u0043E <{url}> {{ ?s ?p ?o }} }}",
+                      f"SELECT * FROM <{url}> WHERE {{ ?s ?p ?o }}"):
+            with pytest.raises(QueryError, match="refused"):
+                iimgraph.run_sparql(query, engine=engine)
     assert hits == []
 
 

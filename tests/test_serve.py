@@ -4,7 +4,6 @@ SERVICE and FROM, with a timeout and a row cap."""
 from __future__ import annotations
 
 import csv
-import http.server
 import io
 import json
 import threading
@@ -104,38 +103,20 @@ def test_updates_are_refused_with_403_and_a_message(url):
     assert _get(url, "ASK { <http://e/a> ?p ?o }")[2].find('"boolean": false') >= 0
 
 
-def test_service_and_from_are_refused_and_never_called(url):
-    hits: list[str] = []
-
-    class Trap(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
-            hits.append(self.path)
-            self.send_response(500)
-            self.end_headers()
-
-        do_POST = do_GET
-
-        def log_message(self, *args):
-            pass
-
-    trap = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Trap)
-    threading.Thread(target=trap.serve_forever, daemon=True).start()
-    target = f"http://127.0.0.1:{trap.server_port}/sparql"
-    try:
-        for query in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
-                      f"SELECT * WHERE {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}",
-                      f"select * where {{ servi\\u0063e <{target}> {{ ?s ?p ?o }} }}",
-                      f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
-                      f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
-            status, _, body = _get(url, query)
-            assert status == 400 and "refused" in body, query
-            client = SPARQLWrapper(url)
-            client.setQuery(query)
-            client.setReturnFormat(JSON)
-            with pytest.raises(SPARQLWrapperException):
-                client.query()
-    finally:
-        trap.shutdown()
+def test_service_and_from_are_refused_and_never_called(url, trap):
+    target, hits = trap
+    for query in (f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}",
+                  f"SELECT * WHERE {{ SERVICE SILENT <{target}> {{ ?s ?p ?o }} }}",
+                  f"select * where {{ servi\\u0063e <{target}> {{ ?s ?p ?o }} }}",
+                  f"SELECT * FROM <{target}> WHERE {{ ?s ?p ?o }}",
+                  f"SELECT * FROM NAMED <{target}> WHERE {{ GRAPH ?g {{ ?s ?p ?o }} }}"):
+        status, _, body = _get(url, query)
+        assert status == 400 and "refused" in body, query
+        client = SPARQLWrapper(url)
+        client.setQuery(query)
+        client.setReturnFormat(JSON)
+        with pytest.raises(SPARQLWrapperException):
+            client.query()
     assert hits == []
 
 

@@ -70,7 +70,6 @@ def axiom(source: str, prop: str, target: str, annotations: list[tuple[str, str]
 def classification(ref: Path) -> str:
     classes = read(ref, "mondo_iim_classes.tsv")
     keep = [r for r in classes if r["scope"] in IN_SCOPE or r["scope"] == "context_parent"]
-    ids = {r["mondo_id"] for r in keep}
     core = {r["mondo_id"] for r in keep if r["scope"] in IN_SCOPE}
 
     # exact-match partners, for definitions and synonyms from Orphanet 2018 and DO
