@@ -147,22 +147,24 @@ def _seed_rows() -> list[dict[str, str]]:
     return read_tsv(SEED_FACTS)
 
 
+#: spec kind -> (predicate, how the rest of the spec becomes the object)
+_SPEC_KINDS = {
+    "finding": (IIM.finding, iri),
+    "distinguishes": (IIM.distinguishes, iri),
+    "response": (IIM.response, Literal),
+    "measure": (IIM.measure, iri),
+    "onset": (BIOLINK.onset_qualifier, iri),
+    "text": (IIM.valueText, Literal),
+}
+
+
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
     """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
-        if kind == "finding":
-            ok = (c, IIM.finding, iri(rest)) in g
-        elif kind == "distinguishes":
-            ok = (c, IIM.distinguishes, iri(rest)) in g
-        elif kind == "response":
-            ok = (c, IIM.response, Literal(rest)) in g
-        elif kind == "measure":
-            ok = (c, IIM.measure, iri(rest)) in g
-        elif kind == "onset":
-            ok = (c, BIOLINK.onset_qualifier, iri(rest)) in g
-        elif kind == "text":
-            ok = (c, IIM.valueText, Literal(rest)) in g
+        if kind in _SPEC_KINDS:
+            predicate, to_object = _SPEC_KINDS[kind]
+            ok = (c, predicate, to_object(rest)) in g
         elif kind == "range":
             bounds, _, unit = rest.partition(" ")
             lo, _, hi = bounds.partition("..")

@@ -22,6 +22,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+from iimgraph.atomic import write_text_atomic  # noqa: E402
+
 DEFAULT_REF = ROOT.parent / "shared" / "reference"
 DEFAULT_CLINICAL = ROOT / "ontology" / "clinical"
 OUT_NAME = "hpo_terms.ttl"
@@ -128,10 +131,7 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--clinical-dir", type=Path, default=DEFAULT_CLINICAL)
     args = ap.parse_args(argv)
     text, counts = build(args.reference, args.clinical_dir)
-    target = args.clinical_dir / OUT_NAME
-    tmp = target.with_suffix(".ttl.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    tmp.replace(target)
+    write_text_atomic(args.clinical_dir / OUT_NAME, text)
     print(f"import_hpo_terms: {counts}", file=sys.stderr)
     return 0
 

@@ -27,6 +27,9 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "src"))
+from iimgraph.atomic import write_text_atomic  # noqa: E402
+
 DEFAULT_TSV = ROOT.parent / "shared" / "reference" / "hpo_iim_annotations.tsv"
 DEFAULT_OUT = ROOT / "ontology" / "clinical"
 
@@ -161,12 +164,8 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--out-dir", type=Path, default=DEFAULT_OUT)
     args = ap.parse_args(argv)
     annotations, pmid_ttl, counts = build(args.tsv)
-    args.out_dir.mkdir(parents=True, exist_ok=True)
     for name, text in (("hpo_annotations.ttl", annotations), ("pmid_sources.ttl", pmid_ttl)):
-        target = args.out_dir / name
-        tmp = target.with_suffix(".ttl.tmp")
-        tmp.write_text(text, encoding="utf-8")
-        tmp.replace(target)
+        write_text_atomic(args.out_dir / name, text)
     print(f"import_hpoa: {counts}", file=sys.stderr)
     return 0
 

@@ -13,7 +13,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 
 from iimgraph.errors import SourceError
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import display_curie as _curie
 from iimgraph.terms import IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 SYNONYMS = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
@@ -64,10 +64,6 @@ def _parse(path: Path) -> Graph:
     except Exception as exc:
         raise SourceError(f"{path}: cannot be parsed as {fmt}: {' '.join(str(exc).split())[:200]}") from None
     return g
-
-
-def _curie(term: object) -> str:
-    return CONVERTER.compress(str(term)) or str(term)
 
 
 def _label(old: Graph, new: Graph, term: URIRef) -> str:

@@ -124,6 +124,11 @@ def split_curie(curie: str) -> tuple[str, str]:
     return m.group(1), m.group(2)
 
 
+def display_curie(iri: object) -> str:
+    """The CURIE of an IRI for people to read, or the IRI itself when no prefix covers it."""
+    return CONVERTER.compress(str(iri)) or str(iri)
+
+
 def standardize_curie(curie: str) -> str | None:
     """The project's spelling of a CURIE (``ORPHA:732`` -> ``Orphanet:732``), or None if the prefix is unknown."""
     return CONVERTER.standardize_curie(curie.strip())

@@ -29,7 +29,7 @@ from typing import Any, Optional, Union
 
 from iimgraph.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, get_engine
 from iimgraph.errors import QueryError
-from iimgraph.namespaces import CONVERTER, XSD, split_curie
+from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
 from iimgraph.results import IRI, Literal, Result, Row, Term
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
@@ -275,7 +275,7 @@ def resolve_params(query: NamedQuery, params: Optional[Mapping[str, Any]] = None
         term = to_term(p, value)
         bound[p.variable] = term
         if p.type == "curie" and re.search(rf"[?$]{p.variable}_curie\b", query.text):
-            bound[p.variable + "_curie"] = Literal(CONVERTER.compress(str(term)) or str(term))
+            bound[p.variable + "_curie"] = Literal(display_curie(term))
     return bound
 
 

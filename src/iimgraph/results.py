@@ -17,7 +17,7 @@ from typing import Optional, Union
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from iimgraph.namespaces import CONVERTER, XSD
+from iimgraph.namespaces import XSD, display_curie
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -31,7 +31,7 @@ class IRI(str):
 
     @property
     def curie(self) -> str:
-        return CONVERTER.compress(str(self)) or str(self)
+        return display_curie(self)
 
     def key(self) -> tuple[str, str, str, str]:
         return ("uri", str(self), "", "")

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import display_curie
 from iimgraph.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -66,7 +66,7 @@ def _term(graph: Graph, node: object) -> tuple[str, object]:
             return _term(graph, source)
         return BLANK, None
     if isinstance(node, URIRef):
-        return CONVERTER.compress(str(node)) or str(node), node
+        return display_curie(node), node
     return str(node), None
 
 
@@ -74,7 +74,7 @@ def _text(node: object) -> str | None:
     if node is None:
         return None
     if isinstance(node, URIRef):
-        return CONVERTER.compress(str(node)) or str(node)
+        return display_curie(node)
     return str(node)
 
 
