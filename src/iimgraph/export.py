@@ -74,10 +74,16 @@ def jsonld_context() -> dict:
     return {"@context": ctx}
 
 
-def serialize(graph: Graph, fmt: Format | str, *, context_ref: str = CONTEXT_FILE) -> bytes:
-    """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes."""
+def serialize(graph: Graph, fmt: Format | str, *, context_ref: str = CONTEXT_FILE,
+              already_canonical: bool = False) -> bytes:
+    """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes.
+
+    Canonicalising costs seconds on the release graph, so a caller writing several formats does it
+    once with :func:`canonical` and passes ``already_canonical=True``.
+    """
     fmt = Format(fmt)
-    graph = canonical(graph)
+    if not already_canonical:
+        graph = canonical(graph)
     if fmt in (Format.NT, Format.NQ):
         if fmt is Format.NQ:
             ds = Dataset()
@@ -90,7 +96,7 @@ def serialize(graph: Graph, fmt: Format | str, *, context_ref: str = CONTEXT_FIL
         lines = sorted({ln for ln in text.splitlines() if ln.strip()})
         return ("\n".join(lines) + "\n").encode("utf-8")
     if fmt is Format.TTL:
-        return graph.serialize(format="longturtle", canon=True, encoding="utf-8")
+        return graph.serialize(format="longturtle", encoding="utf-8")
     if fmt is Format.JSONLD:
         ctx = jsonld_context()["@context"]
         doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))

@@ -21,8 +21,9 @@ from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.build import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
-from iimgraph.export import CONTEXT_FILE, Format, jsonld_context, serialize
-from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI
+from iimgraph.export import CONTEXT_FILE, Format, canonical, jsonld_context, serialize
+from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.namespaces import display_curie as curie
 from iimgraph.sssom import read_sssom, render_sssom
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
@@ -45,14 +46,11 @@ def base_graph(full: Graph) -> Graph:
     base = Graph()
     for prefix, ns in full.namespaces():
         base.bind(prefix, ns)
-    for triple in full:
+    # sorted insertion keeps serialisers' order independent of string hashing
+    for triple in sorted(full, key=lambda t: tuple(x.n3() for x in t)):
         if triple[0] not in external:
             base.add(triple)
     return base
-
-
-def curie(iri: object) -> str:
-    return CONVERTER.compress(str(iri)) or str(iri)
 
 
 def hpoa_rows(graph: Graph, *, include_text_mined: bool = False) -> list[dict[str, str]]:
@@ -135,13 +133,13 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
 def write_release(out: Path, *, version: str | None = None, sources: Path | None = None) -> dict:
     """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
     version = version or __version__
-    full = build_graph(sources, version=version)
-    base = base_graph(full)
+    full = canonical(build_graph(sources, version=version))  # once, for every format below
+    base = base_graph(full)  # keeps full's canonical blank-node labels
     files: dict[str, bytes] = {}
     for fmt in (Format.TTL, Format.NT, Format.OWL, Format.JSONLD):
-        files[f"iimgraph{fmt.suffix}"] = serialize(full, fmt)
-    files["iimgraph-base.ttl"] = serialize(base, Format.TTL)
-    files["iimgraph-base.owl"] = serialize(base, Format.OWL)
+        files[f"iimgraph{fmt.suffix}"] = serialize(full, fmt, already_canonical=True)
+    files["iimgraph-base.ttl"] = serialize(base, Format.TTL, already_canonical=True)
+    files["iimgraph-base.owl"] = serialize(base, Format.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
     for path in mapping_files:
