@@ -39,3 +39,8 @@ def queries_dir() -> Path:
 
 def reference_dir() -> Path:
     return data_root() / "reference"
+
+
+def site_assets_dir() -> Path:
+    """CSS and JavaScript of the generated site (package data beside the code, so always in the wheel)."""
+    return Path(str(files("iimgraph"))) / "site_assets"
