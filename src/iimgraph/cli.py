@@ -128,6 +128,19 @@ def release(out: Path, version: str | None, sources: Path | None) -> None:
 
 
 @cli.command()
+@click.option("--out", type=click.Path(path_type=Path), required=True, help="Folder to write the site into.")
+@click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
+@click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
+def site(out: Path, version: str | None, sources: Path | None) -> None:
+    """Write the static site: the classification as a tree, a page per class, the query catalogue."""
+    from iimgraph.site import write_site
+
+    written = write_site(out, sources=sources, version=version)
+    pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
+    click.echo(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})")
+
+
+@cli.command()
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
@@ -231,7 +244,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, ti
 @click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed per query.")
 @click.option("--max-rows", type=int, default=10_000, show_default=True, help="Rows returned at most per query.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
-    """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql."""
+    """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
     from iimgraph.serve import serve
 
     serve(host, port, timeout=timeout, max_rows=max_rows)

@@ -17,6 +17,7 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional
 
+from iimgraph.conneg import SiteRoutes
 from iimgraph.engines import OxigraphEngine, refuse_remote_access
 from iimgraph.errors import QueryError
 from iimgraph.results import Result, to_delimited, to_json, to_xml
@@ -147,6 +148,7 @@ class Endpoint:
 class Handler(BaseHTTPRequestHandler):
     server_version = "iimgraph-sparql"
     endpoint: Endpoint  # set on the subclass made by make_server
+    site: SiteRoutes  # likewise
     quiet = False
 
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
@@ -171,11 +173,7 @@ class Handler(BaseHTTPRequestHandler):
         parts = urllib.parse.urlsplit(self.path)
         params = urllib.parse.parse_qs(parts.query)
         if parts.path not in ("/sparql", "/query"):
-            if parts.path == "/":
-                self._send(200, b"iimgraph read-only SPARQL endpoint: GET or POST /sparql?query=...\n",
-                           "text/plain; charset=utf-8")
-            else:
-                self._error(404, f"not found: {parts.path} (the endpoint is /sparql)")
+            self._site(parts)
             return
         if "update" in params:
             self._error(403, "updates are refused: this endpoint is read-only")
@@ -217,6 +215,18 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._answer(text, params.get("format", [None])[0])
 
+    def _site(self, parts: urllib.parse.SplitResult) -> None:
+        """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.conneg`."""
+        from iimgraph.conneg import RunQuery
+
+        routed = self.site.handle(parts.path, parts.query, self.headers.get("Accept", ""))
+        if routed is None:
+            self._error(404, f"not found: {parts.path} (the endpoint is /sparql; the site starts at /)")
+        elif isinstance(routed, RunQuery):
+            self._answer(routed.text, routed.fmt)
+        else:
+            self._send(routed.status, routed.body, routed.content_type, routed.headers)
+
     def _answer(self, text: str, fmt_param: Optional[str]) -> None:
         fmt = negotiate(self.headers.get("Accept", ""), fmt_param)
         try:
@@ -238,9 +248,10 @@ class Handler(BaseHTTPRequestHandler):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Optional[Endpoint] = None,
-                quiet: bool = False) -> ThreadingHTTPServer:
+                quiet: bool = False, site: Optional[SiteRoutes] = None) -> ThreadingHTTPServer:
     """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
-    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet})
+    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
+                                                "site": site or SiteRoutes()})
     server = ThreadingHTTPServer((host, port), handler)
     server.daemon_threads = True
     return server
@@ -251,7 +262,8 @@ def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT
     """Serve until interrupted."""
     server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows))
     sys.stderr.write(f"iimgraph: serving the release graph read-only at "
-                     f"http://{host}:{server.server_port}/sparql (Ctrl-C to stop)\n")
+                     f"http://{host}:{server.server_port}/sparql, the site and term pages at "
+                     f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
     try:
         server.serve_forever()
     except KeyboardInterrupt:
