@@ -147,8 +147,13 @@ _QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 def _query_options(func):  # type: ignore[no-untyped-def]
     """Options shared by `query` and `sparql`."""
-    func = click.option("--timeout", type=float, default=60.0, show_default=True,
-                        help="Seconds to wait for a remote endpoint.")(func)
+    func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
+                        help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
+                             "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
+                             "Default: refused.")(func)
+    func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+                        help="Seconds allowed: a local query runs in a worker process stopped at this "
+                             "limit; with --endpoint, the limit per HTTP request.")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
@@ -179,7 +184,7 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float) -> None:
+              timeout: float, allow: tuple[str, ...]) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
     from iimgraph.errors import QueryError
     from iimgraph.queries import execute
@@ -191,24 +196,25 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
 @click.argument("query")
 @_query_options
-def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float) -> None:
+def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
+               allow: tuple[str, ...]) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.queries import execute_sparql
+    from iimgraph.queries import decode_query, execute_sparql
     from iimgraph.results import emit
 
     if query == "-":
-        text = sys.stdin.read()
+        text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
-        text = Path(query).read_text(encoding="utf-8")
+        text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("publish")
