@@ -223,24 +223,37 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.option("--graph", default=None, metavar="IRI", help="Named graph to replace (default: the default graph).")
 @click.option("--query-endpoint", default=None, metavar="URL",
               help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per HTTP request.")
-def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, timeout: float) -> None:
-    """Replace a graph in a SPARQL 1.1 store with the release (HTTP PUT), then check the triple count."""
+@click.option("--update-endpoint", default=None, metavar="URL",
+              help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds per HTTP request (transient failures are retried with backoff).")
+def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
+                timeout: float) -> None:
+    """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
+    check its count, replace the target in one update, check again. On failure the previous release stays."""
     from iimgraph.publish import publish
 
-    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, timeout=timeout)))
+    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                           timeout=timeout)))
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=7878, show_default=True)
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed per query.")
-@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Rows returned at most per query.")
-def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows returned at most per query.")
+@click.option("--workers", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Queries run at once, each in its own worker process.")
+@click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
+              help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
+                   "Default: refused.")
+def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql."""
     from iimgraph.serve import serve
 
-    serve(host, port, timeout=timeout, max_rows=max_rows)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 
 def main() -> None:
