@@ -150,6 +150,27 @@ def _target(decoded: str, masked: str, pos: int, word: str, prefixes: dict[str, 
     return prefixes[m.group(1) or ""] + re.sub(r"\\(.)", r"\1", m.group(2))
 
 
+MAX_NESTING = 200  # groups and brackets; Oxigraph's parser overflows its stack (SIGSEGV) somewhere past 1000
+
+
+class RemoteAccessRefused(QueryError):
+    """SERVICE or FROM names an IRI that is not on the allow-list."""
+
+
+def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
+    """What every local engine and ``serve`` check before parsing: nesting depth, then remote access."""
+    depth = deepest = 0
+    for ch in mask(_unescape(query)):
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query nests groups or brackets {deepest} deep; at most {MAX_NESTING} are accepted")
+    refuse_remote_access(query, allow)
+
+
 def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
     """Raise QueryError if the query could make an engine fetch a URL the user did not allow.
 
@@ -176,7 +197,7 @@ def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
         iri = _target(decoded, masked, m.end(), word, prefixes, comments) if allow else None
         if iri is None or has_base or not _SCHEME.match(iri) or not is_allowed(iri, allow):
             shown = f" <{iri}>" if iri else ""
-            raise QueryError(f"{word}{shown} is refused here: a local query may not reach the network "
+            raise RemoteAccessRefused(f"{word}{shown} is refused here: a local query may not reach the network "
                              f"({hint}, or run the query on a named --endpoint)")
 
 
@@ -218,7 +239,7 @@ class OxigraphEngine:
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
                 deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
-        refuse_remote_access(query, allow_remote)
+        check_query_text(query, allow_remote)
         try:
             answer = self.store.query(query)
         except SyntaxError as exc:
@@ -280,7 +301,7 @@ class RdflibEngine:
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
                 deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
-        refuse_remote_access(query, allow_remote)
+        check_query_text(query, allow_remote)
         try:
             answer = self.graph.query(query)
             kind = answer.type

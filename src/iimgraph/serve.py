@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional, Sequence
 
 from iimgraph import worker
-from iimgraph.engines import OxigraphEngine, mask, refuse_remote_access
+from iimgraph.engines import OxigraphEngine, RemoteAccessRefused, check_query_text, mask
 from iimgraph.errors import QueryError
 from iimgraph.queries import check_text
 from iimgraph.results import Result, to_delimited, to_json, to_xml
@@ -62,15 +62,15 @@ class Busy(QueryError):
 def check_query(text: str, allow: Sequence[str] = ()) -> None:
     """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
 
-    The SERVICE/FROM check is the one the local engines run (:func:`iimgraph.engines.refuse_remote_access`);
-    syntax errors are left to the engine.
+    The SERVICE/FROM and nesting checks are the ones the local engines run
+    (:func:`iimgraph.engines.check_query_text`); syntax errors are left to the engine.
     """
     check_text(text, "query")
     if _UPDATE.search(mask(text)):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        refuse_remote_access(text, allow)
-    except QueryError as exc:
+        check_query_text(text, allow)
+    except RemoteAccessRefused as exc:
         message = str(exc).replace("a local query may not reach the network", "this endpoint makes no "
                                    "outbound requests").replace(", or run the query on a named --endpoint", "")
         raise Refused(message) from None

@@ -98,6 +98,10 @@ def _child(write_fd: int, memory_mb: Optional[int], fn: Callable[..., Any], args
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+        if not os.environ.get("IIMGRAPH_DEBUG"):  # an engine's dying words would break the one-line error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
         if memory_mb:
             _limit_memory(memory_mb)
         try:
@@ -141,8 +145,11 @@ def _outcome(data: bytes, status: Optional[int], what: str, memory_mb: Optional[
     too_big = f"{what} needed more than {memory_mb} MB and was stopped"
     if not data:
         code = os.waitstatus_to_exitcode(status) if status is not None else None
-        if code is not None and code in (-signal.SIGABRT, -signal.SIGSEGV, -signal.SIGBUS) and memory_mb:
+        if code == -signal.SIGABRT and memory_mb:
             raise QueryMemoryError(too_big)  # Rust aborts when an allocation fails
+        if code in (-signal.SIGSEGV, -signal.SIGBUS):  # e.g. a stack overflow in the engine's parser
+            raise QueryError(f"the query engine crashed on this {what} (signal {-code}: most likely a stack "
+                             f"overflow on a very long or deeply nested expression)")
         raise RuntimeError(f"the {what} worker ended without an answer (exit status {code})")
     kind, value = pickle.loads(data)
     if kind == "ok":
