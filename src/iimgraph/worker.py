@@ -14,6 +14,7 @@ check between rows applies.
 
 from __future__ import annotations
 
+import gc
 import os
 import pickle
 import select
@@ -57,11 +58,14 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
         os.close(read_fd)
         _child(write_fd, memory_mb, fn, args, kwargs)
     os.close(write_fd)
-    chunks: list[bytes] = []
+    received = bytearray()
+    expected: Optional[int] = None
     status: Optional[int] = None
     reniced = False
     try:
-        while True:
+        # The answer is length-prefixed: EOF cannot be trusted, since a sibling worker forked by
+        # another thread may have inherited this pipe's write end before the parent closed it.
+        while expected is None or len(received) < expected:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
@@ -73,7 +77,9 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
                 chunk = os.read(read_fd, 1 << 20)
                 if not chunk:
                     break
-                chunks.append(chunk)
+                received += chunk
+                if expected is None and len(received) >= 8:
+                    expected = 8 + int.from_bytes(received[:8], "big")
         _, status = os.waitpid(pid, 0)
     finally:
         os.close(read_fd)
@@ -83,7 +89,8 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
             except ProcessLookupError:
                 pass
             os.waitpid(pid, 0)
-    return _outcome(b"".join(chunks), status, what, memory_mb)
+    complete = expected is not None and len(received) >= expected
+    return _outcome(bytes(received[8:expected]) if complete else b"", status, what, memory_mb)
 
 
 def _renice(pid: int) -> bool:
@@ -98,6 +105,9 @@ def _child(write_fd: int, memory_mb: Optional[int], fn: Callable[..., Any], args
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+        gc.disable()  # a short life: no collections, which would touch (and copy) every shared page
+        os.closerange(3, write_fd)  # hold no client sockets or sibling pipes open
+        os.closerange(write_fd + 1, _max_fd())
         if not os.environ.get("IIMGRAPH_DEBUG"):  # an engine's dying words would break the one-line error
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, 2)
@@ -116,13 +126,20 @@ def _child(write_fd: int, memory_mb: Optional[int], fn: Callable[..., Any], args
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - an unpicklable exception or result
             data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
-        view = memoryview(data)
+        view = memoryview(len(data).to_bytes(8, "big") + data)
         while view:
             view = view[os.write(write_fd, view):]
     except BaseException:  # noqa: BLE001
         code = 3
     finally:
         os._exit(code)
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
 
 
 def _limit_memory(memory_mb: int) -> None:
