@@ -30,16 +30,25 @@ def load_graph() -> "Graph":
 
 
 def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoint: str | None = None,
-              timeout: float = 60.0) -> list[dict[str, Any]]:
-    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.queries`."""
+              timeout: float | None = None, allow_remote: Any = ()) -> list[dict[str, Any]]:
+    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.queries`.
+
+    Local queries run in this process unless ``timeout`` (seconds) is given: then in a worker
+    process killed at the deadline. With ``endpoint``, ``timeout`` is per HTTP request (default 60).
+    """
     from iimgraph.queries import run_query as _run
 
-    return _run(name, params, engine=engine, endpoint=endpoint, timeout=timeout)
+    return _run(name, params, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow_remote)
 
 
 def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = None, bindings: Any = None,
-               timeout: float = 60.0) -> list[dict[str, Any]]:
-    """Rows of an ad-hoc SPARQL query, in the same shape as :func:`run_query`."""
+               timeout: float | None = 60.0, allow_remote: Any = ()) -> list[dict[str, Any]]:
+    """Rows of an ad-hoc SPARQL query, in the same shape as :func:`run_query`.
+
+    Ad-hoc text runs in a killable worker process with a 60 s limit by default (``timeout=None``:
+    in-process, no limit). ``allow_remote``: IRIs that SERVICE/FROM may name (default none).
+    """
     from iimgraph.queries import run_sparql as _run
 
-    return _run(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout)
+    return _run(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,
+                allow_remote=allow_remote)

@@ -160,8 +160,13 @@ _QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 def _query_options(func):  # type: ignore[no-untyped-def]
     """Options shared by `query` and `sparql`."""
-    func = click.option("--timeout", type=float, default=60.0, show_default=True,
-                        help="Seconds to wait for a remote endpoint.")(func)
+    func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
+                        help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
+                             "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
+                             "Default: refused.")(func)
+    func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+                        help="Seconds allowed: a local query runs in a worker process stopped at this "
+                             "limit; with --endpoint, the limit per HTTP request.")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
@@ -192,7 +197,7 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float) -> None:
+              timeout: float, allow: tuple[str, ...]) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
     from iimgraph.errors import QueryError
     from iimgraph.queries import execute
@@ -204,24 +209,25 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
 @click.argument("query")
 @_query_options
-def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float) -> None:
+def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
+               allow: tuple[str, ...]) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.queries import execute_sparql
+    from iimgraph.queries import decode_query, execute_sparql
     from iimgraph.results import emit
 
     if query == "-":
-        text = sys.stdin.read()
+        text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
-        text = Path(query).read_text(encoding="utf-8")
+        text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("publish")
@@ -230,24 +236,37 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.option("--graph", default=None, metavar="IRI", help="Named graph to replace (default: the default graph).")
 @click.option("--query-endpoint", default=None, metavar="URL",
               help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds per HTTP request.")
-def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, timeout: float) -> None:
-    """Replace a graph in a SPARQL 1.1 store with the release (HTTP PUT), then check the triple count."""
+@click.option("--update-endpoint", default=None, metavar="URL",
+              help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds per HTTP request (transient failures are retried with backoff).")
+def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
+                timeout: float) -> None:
+    """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
+    check its count, replace the target in one update, check again. On failure the previous release stays."""
     from iimgraph.publish import publish
 
-    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, timeout=timeout)))
+    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                           timeout=timeout)))
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", type=int, default=7878, show_default=True)
-@click.option("--timeout", type=float, default=30.0, show_default=True, help="Seconds allowed per query.")
-@click.option("--max-rows", type=int, default=10_000, show_default=True, help="Rows returned at most per query.")
-def serve_cmd(host: str, port: int, timeout: float, max_rows: int) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+              help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+              help="Rows returned at most per query.")
+@click.option("--workers", type=click.IntRange(min=1), default=32, show_default=True,
+              help="Queries run at once, each in its own worker process.")
+@click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
+              help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
+                   "Default: refused.")
+def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
     from iimgraph.serve import serve
 
-    serve(host, port, timeout=timeout, max_rows=max_rows)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 
 def main() -> None:

@@ -4,7 +4,9 @@ Each engine's ``execute(query)`` returns a :class:`iimgraph.results.Result`, so 
 engine-specific terms. The Oxigraph engine loads the release graph from N-Triples, cached per
 process and on disk (keyed by package version and a hash of the source files), so a query from the
 CLI does not rebuild the graph with rdflib each time. Local engines refuse ``SERVICE`` and
-``FROM``/``FROM NAMED``: nothing reaches the network unless the user named an endpoint.
+``FROM``/``FROM NAMED`` unless their IRI is on the caller's allow-list: nothing reaches the network
+unless the user named that endpoint. Time limits are enforced around ``execute`` by
+:mod:`iimgraph.worker`, not here.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import tempfile
 import time
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Protocol
+from typing import Any, Optional, Protocol, Sequence
 
 from iimgraph import __version__
 from iimgraph.errors import EndpointError, QueryError
@@ -32,7 +34,7 @@ class Engine(Protocol):
     name: str
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None) -> Result: ...
+                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result: ...
 
 
 # --- the release graph as N-Triples -----------------------------------------------------------------
@@ -97,24 +99,106 @@ _MASK = re.compile(
     r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*', re.S)
 _FORBIDDEN = re.compile(r"(?<![\w:?$.-])(SERVICE|FROM)(?![\w:-])", re.I)
+_PREFIX_DECL = re.compile(r"(?<![\w:?$.-])PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.I)
+_BASE_DECL = re.compile(r"(?<![\w:?$.-])BASE(?![\w:-])", re.I)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 
 
 def _unescape(query: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
 
 
-def refuse_remote_access(query: str) -> None:
-    """Raise QueryError if the query could make an engine fetch a URL (``SERVICE``, ``FROM``, ``FROM NAMED``).
+def mask(text: str) -> str:
+    """``text`` with comments, strings and IRIs blanked out (same length), for locating keywords."""
+    return _MASK.sub(lambda m: " " * len(m.group(0)), text)
 
-    A lexical check on purpose: it runs before any parser, needs no rdflib, and errs on the side of
-    refusing. Codepoint escapes are decoded first, since SPARQL allows them anywhere.
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (the first such keyword outside comments, strings and IRIs)."""
+    m = re.search(r"(?<![\w:?$.-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", mask(_unescape(query)), re.I)
+    return m.group(1).upper() if m else "SELECT"
+
+
+def is_allowed(iri: str, allow: Sequence[str]) -> bool:
+    """An allow-list entry admits the same IRI, or every IRI under it when it ends with ``/``."""
+    return any(iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allow)
+
+
+def _target(decoded: str, masked: str, pos: int, word: str, prefixes: dict[str, str],
+            comments: dict[int, int]) -> Optional[str]:
+    """The IRI after SERVICE [SILENT] / FROM [NAMED] at ``pos``, or None when it cannot be known."""
+    def skip(p: int) -> int:
+        while p < len(decoded):
+            if decoded[p].isspace():
+                p += 1
+            elif p in comments:
+                p = comments[p]
+            else:
+                break
+        return p
+
+    pos = skip(pos)
+    modifier = "SILENT" if word == "SERVICE" else "NAMED"
+    if masked[pos:pos + len(modifier)].upper() == modifier and not re.match(r"[\w:-]", masked[pos + len(modifier):][:1]):
+        pos = skip(pos + len(modifier))
+    if decoded[pos:pos + 1] == "<":
+        end = decoded.find(">", pos)
+        return decoded[pos + 1:end] if end > 0 else None
+    m = re.match(r"([A-Za-z][\w.-]*)?:((?:[^\s{}()<>\"'#,;\\]|\\.)*)", decoded[pos:])
+    if m is None or (m.group(1) or "") not in prefixes:
+        return None  # a variable, or a name this check cannot resolve
+    return prefixes[m.group(1) or ""] + re.sub(r"\\(.)", r"\1", m.group(2))
+
+
+MAX_NESTING = 200  # groups and brackets; Oxigraph's parser overflows its stack (SIGSEGV) somewhere past 1000
+
+
+class RemoteAccessRefused(QueryError):
+    """SERVICE or FROM names an IRI that is not on the allow-list."""
+
+
+def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
+    """What every local engine and ``serve`` check before parsing: nesting depth, then remote access."""
+    depth = deepest = 0
+    for ch in mask(_unescape(query)):
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query nests groups or brackets {deepest} deep; at most {MAX_NESTING} are accepted")
+    refuse_remote_access(query, allow)
+
+
+def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
+    """Raise QueryError if the query could make an engine fetch a URL the user did not allow.
+
+    ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused unless their IRI is on ``allow``
+    (:func:`is_allowed`); a SERVICE on a variable, a relative IRI or an unresolvable name is always
+    refused. A lexical check on purpose: it runs before any parser, needs no rdflib, is shared by
+    every local engine and by ``serve``, and errs on the side of refusing. Codepoint escapes are
+    decoded first, since SPARQL allows them anywhere.
     """
-    masked = _MASK.sub(" ", _unescape(query))
-    m = _FORBIDDEN.search(masked)
-    if m:
+    decoded = _unescape(query)
+    masked = mask(decoded)
+    found = list(_FORBIDDEN.finditer(masked))
+    if not found:
+        return
+    hint = "allow it with --allow-service IRI" if not allow else "it is not on the --allow-service list"
+    prefixes: dict[str, str] = {}
+    for m in _PREFIX_DECL.finditer(decoded):
+        if masked[m.start():m.start() + 6].upper() == "PREFIX":
+            prefixes[m.group(1) or ""] = m.group(2)
+    has_base = bool(_BASE_DECL.search(masked))
+    comments = {c.start(): c.end() for c in _MASK.finditer(decoded) if c.group(0).startswith("#")}
+    for m in found:
         word = m.group(1).upper()
-        raise QueryError(f"{word} is refused here: a local query may not reach the network "
-                         f"(run it against a named --endpoint instead)")
+        iri = _target(decoded, masked, m.end(), word, prefixes, comments) if allow else None
+        if iri is None or has_base or not _SCHEME.match(iri) or not is_allowed(iri, allow):
+            shown = f" <{iri}>" if iri else ""
+            raise RemoteAccessRefused(f"{word}{shown} is refused here: a local query may not reach the network "
+                             f"({hint}, or run the query on a named --endpoint)")
 
 
 # --- engines ---------------------------------------------------------------------------------------
@@ -154,8 +238,8 @@ class OxigraphEngine:
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None) -> Result:
-        refuse_remote_access(query)
+                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+        check_query_text(query, allow_remote)
         try:
             answer = self.store.query(query)
         except SyntaxError as exc:
@@ -216,8 +300,8 @@ class RdflibEngine:
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None) -> Result:
-        refuse_remote_access(query)
+                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+        check_query_text(query, allow_remote)
         try:
             answer = self.graph.query(query)
             kind = answer.type
@@ -245,7 +329,8 @@ class RdflibEngine:
 
 
 class RemoteEngine:
-    """A SPARQL 1.1 endpoint over HTTP, through SPARQLWrapper: POST, a timeout, clear errors."""
+    """A SPARQL 1.1 endpoint over HTTP: POST, a timeout per request, retries for transient failures
+    (:mod:`iimgraph.http`), clear errors. SERVICE and FROM are the endpoint's business, not checked here."""
 
     name = "remote"
 
@@ -256,43 +341,19 @@ class RemoteEngine:
         self.timeout = timeout
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None) -> Result:
-        import socket
-        import urllib.error
+                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+        import urllib.parse
 
-        from SPARQLWrapper import JSON, N3, POST, URLENCODED, SPARQLWrapper
-        from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
+        from iimgraph.http import request
 
-        client = SPARQLWrapper(self.endpoint)
-        client.setMethod(POST)
-        client.setRequestMethod(URLENCODED)
-        client.setTimeout(int(max(1, self.timeout)))
-        client.setQuery(query)
-        kind = client.queryType
-        construct = kind in ("CONSTRUCT", "DESCRIBE")
+        construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples" if construct else "application/sparql-results+json"
+        body = urllib.parse.urlencode({"query": query}).encode()
+        answer = request("POST", self.endpoint, data=body, timeout=self.timeout,
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
         if construct:
-            client.setReturnFormat(N3)
-            client.addCustomHttpHeader("Accept", "application/n-triples")
-        else:
-            client.setReturnFormat(JSON)
-        try:
-            response = client.query()
-            body = response.response.read()
-        except SPARQLWrapperException as exc:
-            status = _WRAPPER_STATUS.get(type(exc).__name__, "HTTP error")
-            raise EndpointError(f"{self.endpoint}: {status}: {' '.join(str(exc).split())[:300]}") from None
-        except urllib.error.HTTPError as exc:
-            detail = exc.read(300).decode("utf-8", "replace") if exc.fp else ""
-            raise EndpointError(f"{self.endpoint}: HTTP {exc.code} {exc.reason} {' '.join(detail.split())}") from None
-        except urllib.error.URLError as exc:
-            raise EndpointError(f"{self.endpoint}: cannot connect ({exc.reason})") from None
-        except (socket.timeout, TimeoutError):
-            raise EndpointError(f"{self.endpoint}: no answer within {self.timeout:g} s") from None
-        except OSError as exc:
-            raise EndpointError(f"{self.endpoint}: {exc}") from None
-        if construct:
-            return self._triples(body, max_rows)
-        return self._json(body, max_rows)
+            return self._triples(answer.body, max_rows)
+        return self._json(answer.body, max_rows)
 
     def _json(self, body: bytes, max_rows: Optional[int]) -> Result:
         import json
@@ -300,6 +361,8 @@ class RemoteEngine:
         try:
             data = json.loads(body)
         except ValueError:
+            data = None
+        if not isinstance(data, dict):
             raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON") from None
         if "boolean" in data:
             return Result(variables=[], boolean=bool(data["boolean"]))
@@ -314,13 +377,12 @@ class RemoteEngine:
         return Result(variables=variables, rows=rows, truncated=truncated)
 
     def _triples(self, body: bytes, max_rows: Optional[int]) -> Result:
-        engine = OxigraphEngine(ntriples=body)
+        try:
+            engine = OxigraphEngine(ntriples=body)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise EndpointError(f"{self.endpoint}: the answer is not N-Triples ({exc})") from None
         return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
                               max_rows=max_rows)
-
-
-_WRAPPER_STATUS = {"QueryBadFormed": "HTTP 400", "Unauthorized": "HTTP 401", "EndPointNotFound": "HTTP 404",
-                   "URITooLong": "HTTP 414", "EndPointInternalError": "HTTP 500"}
 
 
 def _json_term(cell: Optional[dict[str, str]]) -> Optional[Term]:

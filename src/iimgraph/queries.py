@@ -25,9 +25,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Sequence, Union
 
-from iimgraph.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, get_engine
+from iimgraph.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
 from iimgraph.results import IRI, Literal, Result, Row, Term
@@ -39,7 +39,25 @@ _PARAM_RE = re.compile(
     r"(?:\s*,\s*(?P<mode>required|optional|default\s+(?P<default>[^)]*)))?\)"
     r"(?:\s+as\s+\?(?P<var>[A-Za-z_]\w*))?\s*:\s*(?P<desc>.*)$")
 _IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*$")
+_LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
+MAX_VALUE_CHARS = 10_000  # a parameter value longer than this is refused, not bound
+
+
+def _show(value: Any) -> str:
+    """``repr(value)`` cut to a readable length: messages stay one short line whatever was passed."""
+    text = repr(value)
+    return text if len(text) <= 80 else text[:60] + f"...' ({len(str(value))} characters)"
+
+
+def check_text(text: str, what: str) -> None:
+    """Refuse text no engine can take: lone surrogates (undecodable bytes from argv or a file) and NUL."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise QueryError(f"{what}: not valid UTF-8 text (undecodable bytes at character {exc.start})") from None
+    if "\x00" in text:
+        raise QueryError(f"{what}: NUL characters are not allowed")
 
 
 @dataclass(frozen=True)
@@ -165,23 +183,26 @@ def get_query(name: str) -> NamedQuery:
 
 def to_iri(value: str, what: str = "value") -> IRI:
     """A CURIE (any prefix or synonym the project knows) or a full IRI, as a checked IRI."""
+    check_text(value, what)
+    if len(value) > MAX_VALUE_CHARS:
+        raise QueryError(f"{what}: {_show(value)} is longer than {MAX_VALUE_CHARS} characters")
     text = value.strip()
     if text.startswith("<") and text.endswith(">"):
         text = text[1:-1]
     if re.match(r"^[A-Za-z][A-Za-z0-9+.\-]*://", text) or text.startswith("urn:"):
-        if not _IRI_RE.match(text):
-            raise QueryError(f"{what}: {value!r} is not a valid IRI")
+        if not _IRI_RE.fullmatch(text):
+            raise QueryError(f"{what}: {_show(value)} is not a valid IRI")
         return IRI(text)
     try:
         prefix, _local = split_curie(text)
     except ValueError:
-        raise QueryError(f"{what}: {value!r} is neither a CURIE (PREFIX:ID) nor an IRI") from None
+        raise QueryError(f"{what}: {_show(value)} is neither a CURIE (PREFIX:ID) nor an IRI") from None
     iri = CONVERTER.expand(text)
     if iri is None:
-        raise QueryError(f"{what}: unknown prefix {prefix!r} in {value!r} "
+        raise QueryError(f"{what}: unknown prefix {_show(prefix)} in {_show(value)} "
                          f"(the project knows {', '.join(sorted(CONVERTER.get_prefixes()))})")
-    if not _IRI_RE.match(iri):
-        raise QueryError(f"{what}: {value!r} does not expand to a valid IRI")
+    if not _IRI_RE.fullmatch(iri):
+        raise QueryError(f"{what}: {_show(value)} does not expand to a valid IRI")
     return IRI(iri)
 
 
@@ -190,7 +211,7 @@ def to_term(param: Param, value: Any) -> Term:
     what = f"parameter {param.name!r} ({param.type})"
     if param.type == "curie":
         if not isinstance(value, str):
-            raise QueryError(f"{what}: expected a CURIE or IRI, got {type(value).__name__} {value!r}")
+            raise QueryError(f"{what}: expected a CURIE or IRI, got {type(value).__name__} {_show(value)}")
         return to_iri(value, what)
     if param.type == "boolean":
         if isinstance(value, bool):
@@ -198,20 +219,21 @@ def to_term(param: Param, value: Any) -> Term:
         elif isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
             flag = value.strip().lower() in _TRUE
         else:
-            raise QueryError(f"{what}: expected true or false, got {value!r}")
+            raise QueryError(f"{what}: expected true or false, got {_show(value)}")
         return Literal("true" if flag else "false", XSD + "boolean")
     if param.type == "integer":
         if isinstance(value, bool) or not isinstance(value, (int, str)):
-            raise QueryError(f"{what}: expected an integer, got {value!r}")
-        try:
-            number = int(value.strip()) if isinstance(value, str) else value
-        except ValueError:
-            raise QueryError(f"{what}: expected an integer, got {value!r}") from None
-        return Literal(str(number), XSD + "integer")
+            raise QueryError(f"{what}: expected an integer, got {_show(value)}")
+        try:  # int() also takes "1_000" and non-ASCII digits; str() gives plain ASCII digits back
+            lexical = str(int(value.strip()) if isinstance(value, str) else value)
+        except ValueError:  # includes numbers past Python's digit limit
+            raise QueryError(f"{what}: expected an integer, got {_show(value)}") from None
+        return Literal(lexical, XSD + "integer")
     if not isinstance(value, str):
-        raise QueryError(f"{what}: expected a string, got {type(value).__name__} {value!r}")
-    if "\x00" in value:
-        raise QueryError(f"{what}: NUL characters are not allowed")
+        raise QueryError(f"{what}: expected a string, got {type(value).__name__} {_show(value)}")
+    check_text(value, what)
+    if len(value) > MAX_VALUE_CHARS:
+        raise QueryError(f"{what}: the value is longer than {MAX_VALUE_CHARS} characters")
     return Literal(value)
 
 
@@ -223,11 +245,16 @@ def sparql_term(term: Term) -> str:
     be read as a codepoint escape that closes the string, whatever order an engine decodes them in.
     """
     if isinstance(term, IRI):
-        if not _IRI_RE.match(str(term)):
-            raise QueryError(f"not a valid IRI: {str(term)!r}")
+        if not _IRI_RE.fullmatch(str(term)):
+            raise QueryError(f"not a valid IRI: {_show(str(term))}")
         return f"<{term}>"
     if not isinstance(term, Literal):
-        raise QueryError("blank nodes cannot be bound as parameters")
+        raise QueryError("only IRI and Literal values can be bound (not blank nodes or plain str)")
+    check_text(str(term), "literal")
+    if term.lang and not _LANG_RE.fullmatch(term.lang):
+        raise QueryError(f"not a language tag: {_show(term.lang)}")
+    if term.datatype and not _IRI_RE.fullmatch(term.datatype):
+        raise QueryError(f"not a valid datatype IRI: {_show(term.datatype)}")
     out = []
     prev_backslash = False
     for ch in str(term):
@@ -281,9 +308,9 @@ def resolve_params(query: NamedQuery, params: Optional[Mapping[str, Any]] = None
 
 def _mask(text: str) -> str:
     """The query with comments, strings and IRIs blanked out (same length), for locating keywords."""
-    from iimgraph.engines import _MASK
+    from iimgraph.engines import mask
 
-    return _MASK.sub(lambda m: " " * len(m.group(0)), text)
+    return mask(text)
 
 
 def bind(text: str, bindings: Mapping[str, Term]) -> str:
@@ -302,24 +329,60 @@ def bind(text: str, bindings: Mapping[str, Term]) -> str:
     return text[: m.end()] + block + text[m.end():]
 
 
+def decode_query(data: bytes, where: str) -> str:
+    """Query text from bytes (a file or standard input): UTF-8, else a QueryError naming ``where``."""
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise QueryError(f"{where}: not UTF-8 text (byte {exc.start} is 0x{data[exc.start]:02x})") from None
+
+
 # --- running ---------------------------------------------------------------------------------------
+
+
+def _run(text: str, engine: Union[str, Engine], endpoint: Optional[str], timeout: Optional[float],
+         allow_remote: Sequence[str]) -> Result:
+    """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
+    the deadline (:mod:`iimgraph.worker`); without one it runs here, in this process."""
+    chosen = get_engine(engine, endpoint, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
+    check_text(text, "query")
+    if timeout is None or isinstance(chosen, RemoteEngine):
+        return chosen.execute(text, allow_remote=allow_remote)
+    if timeout <= 0:
+        raise QueryError(f"timeout must be a positive number of seconds, not {timeout:g}")
+    from iimgraph import worker
+
+    return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 
 
 def execute(name: str, params: Optional[Mapping[str, Any]] = None, *,
             engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-            timeout: float = DEFAULT_TIMEOUT) -> Result:
-    """Run a packaged query and return the typed :class:`Result` (what the CLI formats)."""
+            timeout: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+    """Run a packaged query and return the typed :class:`Result` (what the CLI formats).
+
+    ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
+    engine, a hard wall-clock limit enforced by running the query in a worker process that is
+    killed at the deadline (:class:`iimgraph.worker.QueryTimeout`). ``None``, the default for
+    local engines, runs the query in this process with no limit: fastest, for trusted queries.
+    ``allow_remote``: IRIs that ``SERVICE``/``FROM`` may name in a local query (default: none).
+    """
     query = get_query(name)
     text = bind(query.text, resolve_params(query, params))
-    return get_engine(engine, endpoint, timeout=timeout).execute(text)
+    return _run(text, engine, endpoint, timeout, allow_remote)
 
 
 def execute_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-                   bindings: Optional[Mapping[str, Term]] = None, timeout: float = DEFAULT_TIMEOUT) -> Result:
-    """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block."""
+                   bindings: Optional[Mapping[str, Term]] = None, timeout: Optional[float] = DEFAULT_TIMEOUT,
+                   allow_remote: Sequence[str] = ()) -> Result:
+    """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block.
+
+    ``timeout`` and ``allow_remote`` as for :func:`execute`, except that ad-hoc text may be anything
+    (a runaway query cannot even be stopped with Ctrl-C inside pyoxigraph), so the local default is
+    a killable worker with a 60 s limit; pass ``timeout=None`` to run in-process.
+    """
     if not text or not text.strip():
         raise QueryError("empty query")
-    return get_engine(engine, endpoint, timeout=timeout).execute(bind(text, bindings or {}))
+    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote)
 
 
 def _rows(result: Result) -> list[Row]:
@@ -330,12 +393,17 @@ def _rows(result: Result) -> list[Row]:
 
 def run_query(name: str, params: Optional[Mapping[str, Any]] = None, *,
               engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-              timeout: float = DEFAULT_TIMEOUT) -> list[Row]:
-    """Rows of a packaged query as dicts of variable -> IRI/Literal (``str`` subclasses) or None."""
-    return _rows(execute(name, params, engine=engine, endpoint=endpoint, timeout=timeout))
+              timeout: Optional[float] = None, allow_remote: Sequence[str] = ()) -> list[Row]:
+    """Rows of a packaged query as dicts of variable -> IRI/Literal (``str`` subclasses) or None.
+
+    ``timeout``: see :func:`execute` (a number makes a local query killable; None runs it in-process).
+    """
+    return _rows(execute(name, params, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow_remote))
 
 
 def run_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-               bindings: Optional[Mapping[str, Term]] = None, timeout: float = DEFAULT_TIMEOUT) -> list[Row]:
+               bindings: Optional[Mapping[str, Term]] = None, timeout: Optional[float] = DEFAULT_TIMEOUT,
+               allow_remote: Sequence[str] = ()) -> list[Row]:
     """Rows of an ad-hoc query, in the same shape as :func:`run_query`."""
-    return _rows(execute_sparql(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout))
+    return _rows(execute_sparql(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,
+                                allow_remote=allow_remote))

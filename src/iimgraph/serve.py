@@ -1,29 +1,36 @@
 """A read-only SPARQL 1.1 Protocol endpoint over the embedded release graph (stdlib HTTP server).
 
 Guards, because a public endpoint is an SSRF and denial-of-service surface (FIELD-NOTES 3.1):
-updates are refused (403); ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused (400) after a
-lexical check *and* a walk of the rdflib algebra; each query has a wall-clock timeout (503) and
-results are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says so). pyoxigraph cannot be
-interrupted mid-query, so a timed-out query's worker thread finishes in the background; the pool is
-bounded, so at most ``workers`` such queries run at once.
+updates are refused (403); ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused (400) by the same
+check the local engines use, unless their IRI is on the operator's allow-list; every query runs in
+a worker process forked from the server (it shares the loaded graph copy-on-write) that is killed
+at the wall-clock timeout (503), so a runaway query frees its core the moment its 503 is sent, and
+whose memory is capped; results are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says
+so). At most ``workers`` queries run at once; a request that finds none free within the timeout
+gets 503 with ``Retry-After``.
 """
 
 from __future__ import annotations
 
-import concurrent.futures
+import re
 import sys
+import threading
 import time
 import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
+from iimgraph import worker
 from iimgraph.conneg import SiteRoutes
-from iimgraph.engines import OxigraphEngine, refuse_remote_access
+from iimgraph.engines import OxigraphEngine, RemoteAccessRefused, check_query_text, mask
 from iimgraph.errors import QueryError
+from iimgraph.queries import check_text
 from iimgraph.results import Result, to_delimited, to_json, to_xml
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
+DEFAULT_WORKERS = 32
+DEFAULT_MEMORY_MB = 512
 MAX_BODY = 1_000_000  # bytes of query text accepted
 
 _MEDIA = {
@@ -37,6 +44,8 @@ _MEDIA = {
 }
 _CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
+# Update operations; none of these words is a keyword or function of the query language.
+_UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.I)
 
 
 class Refused(QueryError):
@@ -47,46 +56,25 @@ class Refused(QueryError):
         self.status = status
 
 
-def check_query(text: str) -> None:
-    """Raise :class:`Refused` or :class:`QueryError` unless ``text`` is a plain read-only query.
+class Busy(QueryError):
+    """Every worker stayed busy for the whole timeout (503)."""
 
-    The lexical check (shared with the local engines) runs first; the rdflib algebra walk then
-    confirms there is no ``SERVICE`` node and no dataset clause in the parsed query.
+
+def check_query(text: str, allow: Sequence[str] = ()) -> None:
+    """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
+
+    The SERVICE/FROM and nesting checks are the ones the local engines run
+    (:func:`iimgraph.engines.check_query_text`); syntax errors are left to the engine.
     """
+    check_text(text, "query")
+    if _UPDATE.search(mask(text)):
+        raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        refuse_remote_access(text)
-    except QueryError as exc:
-        raise Refused(str(exc).replace(" (run it against a named --endpoint instead)", "")) from None
-    from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
-
-    try:
-        parsed = parseQuery(text)
-    except Exception as exc:
-        try:
-            parseUpdate(text)
-        except Exception:
-            raise QueryError(f"SPARQL syntax error: {' '.join(str(exc).split())[:200]}") from None
-        raise Refused("updates are refused: this endpoint is read-only", 403) from None
-    from rdflib.plugins.sparql.algebra import translateQuery
-
-    try:
-        query = translateQuery(parsed)
-    except Exception as exc:
-        raise QueryError(f"SPARQL error: {' '.join(str(exc).split())[:200]}") from None
-    if getattr(query.algebra, "datasetClause", None):
-        raise Refused("FROM and FROM NAMED are refused here")
-    found: list[str] = []
-
-    def visit(node: Any) -> Any:
-        if getattr(node, "name", None) == "ServiceGraphPattern":
-            found.append("SERVICE")
-        return None
-
-    from rdflib.plugins.sparql.algebra import traverse
-
-    traverse(query.algebra, visitPre=visit)
-    if found:
-        raise Refused("SERVICE is refused: this endpoint does not make outbound requests")
+        check_query_text(text, allow)
+    except RemoteAccessRefused as exc:
+        message = str(exc).replace("a local query may not reach the network", "this endpoint makes no "
+                                   "outbound requests").replace(", or run the query on a named --endpoint", "")
+        raise Refused(message) from None
 
 
 def negotiate(accept: str, fmt_param: Optional[str] = None) -> str:
@@ -125,24 +113,29 @@ def render(result: Result, fmt: str) -> bytes:
 
 
 class Endpoint:
-    """The query side: engine, guards, timeout and row cap, independent of HTTP."""
+    """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
 
     def __init__(self, engine: Optional[OxigraphEngine] = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 max_rows: int = DEFAULT_MAX_ROWS, workers: int = 4) -> None:
+                 max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+                 allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB) -> None:
         self.engine = engine or OxigraphEngine()
         self.timeout = timeout
         self.max_rows = max_rows
-        self.pool = concurrent.futures.ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sparql")
+        self.allow_remote = tuple(allow_remote)
+        self.memory_mb = memory_mb
+        self.slots = threading.BoundedSemaphore(workers)
 
     def run(self, text: str) -> Result:
-        check_query(text)
-        deadline = time.monotonic() + self.timeout
-        future = self.pool.submit(self.engine.execute, text, max_rows=self.max_rows, deadline=deadline)
+        check_query(text, self.allow_remote)
+        start = time.monotonic()
+        if not self.slots.acquire(timeout=self.timeout):
+            raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
-            return future.result(timeout=self.timeout)
-        except concurrent.futures.TimeoutError:
-            future.cancel()
-            raise TimeoutError(f"query timed out after {self.timeout:g} s") from None
+            left = self.timeout - (time.monotonic() - start)
+            return worker.call(self.engine.execute, text, timeout=max(left, 0.001), memory_mb=self.memory_mb,
+                               max_rows=self.max_rows, allow_remote=self.allow_remote)
+        finally:
+            self.slots.release()
 
 
 class Handler(BaseHTTPRequestHandler):
@@ -166,8 +159,8 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _error(self, status: int, message: str) -> None:
-        self._send(status, (message.rstrip() + "\n").encode(), "text/plain; charset=utf-8")
+    def _error(self, status: int, message: str, extra: Optional[dict[str, str]] = None) -> None:
+        self._send(status, (message.rstrip() + "\n").encode(), "text/plain; charset=utf-8", extra)
 
     def do_GET(self) -> None:  # noqa: N802 - stdlib name
         parts = urllib.parse.urlsplit(self.path)
@@ -188,7 +181,13 @@ class Handler(BaseHTTPRequestHandler):
         if parts.path not in ("/sparql", "/query", "/update"):
             self._error(404, f"not found: {parts.path} (the endpoint is /sparql)")
             return
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._error(400, "invalid Content-Length")
+            return
         if length > MAX_BODY:
             self._error(413, f"request body over {MAX_BODY} bytes")
             return
@@ -234,12 +233,14 @@ class Handler(BaseHTTPRequestHandler):
         except Refused as exc:
             self._error(exc.status, f"refused: {exc}")
             return
-        except QueryError as exc:
-            status = 503 if "timed out" in str(exc) else 400
-            self._error(status, str(exc))
+        except Busy as exc:
+            self._error(503, str(exc), {"Retry-After": "1"})
             return
-        except TimeoutError as exc:
+        except (worker.QueryTimeout, worker.QueryMemoryError) as exc:
             self._error(503, str(exc))
+            return
+        except QueryError as exc:
+            self._error(400, str(exc))
             return
         extra = {"X-IIMGraph-Truncated": "true"} if result.truncated else {}
         self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
@@ -247,20 +248,26 @@ class Handler(BaseHTTPRequestHandler):
     do_HEAD = do_GET
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
+
+
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Optional[Endpoint] = None,
                 quiet: bool = False, site: Optional[SiteRoutes] = None) -> ThreadingHTTPServer:
     """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
                                                 "site": site or SiteRoutes()})
-    server = ThreadingHTTPServer((host, port), handler)
+    server = _Server((host, port), handler)
     server.daemon_threads = True
     return server
 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
-          max_rows: int = DEFAULT_MAX_ROWS) -> None:
+          max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+          allow_remote: Sequence[str] = ()) -> None:
     """Serve until interrupted."""
-    server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows))
+    server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows, workers=workers,
+                                                       allow_remote=allow_remote))
     sys.stderr.write(f"iimgraph: serving the release graph read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
