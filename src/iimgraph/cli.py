@@ -147,6 +147,13 @@ _QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 def _query_options(func):  # type: ignore[no-untyped-def]
     """Options shared by `query` and `sparql`."""
+    func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
+                        "and every companion loaded into it.")(func)
+    func = click.option("--with", "companions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                        metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
+                        ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
+                        "with the IIM graph (repeatable).")(func)
     func = click.option("--timeout", type=float, default=60.0, show_default=True,
                         help="Seconds to wait for a remote endpoint.")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
@@ -179,8 +186,9 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float) -> None:
+              timeout: float, companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
+    from iimgraph.engines import select_engine
     from iimgraph.errors import QueryError
     from iimgraph.queries import execute
     from iimgraph.results import emit
@@ -191,14 +199,17 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
+    emit(execute(name, values, engine=chosen, timeout=timeout), fmt)
 
 
 @cli.command("sparql")
 @click.argument("query")
 @_query_options
-def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float) -> None:
+def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
+               companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
+    from iimgraph.engines import select_engine
     from iimgraph.queries import execute_sparql
     from iimgraph.results import emit
 
@@ -208,7 +219,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = Path(query).read_text(encoding="utf-8")
     else:
         text = query
-    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
+    emit(execute_sparql(text, engine=chosen, timeout=timeout), fmt)
 
 
 @cli.command("publish")

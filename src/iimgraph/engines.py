@@ -14,6 +14,7 @@ import os
 import re
 import tempfile
 import time
+from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Protocol
@@ -126,17 +127,26 @@ def _check_deadline(deadline: Optional[float]) -> None:
 
 
 class OxigraphEngine:
-    """Embedded pyoxigraph store holding the release graph (or any N-Triples given)."""
+    """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
+
+    With ``store`` (a :class:`iimgraph.store.StoreHandle`) queries read the union of its named
+    graphs: the IIM graph and every companion loaded next to it.
+    """
 
     name = "oxigraph"
 
-    def __init__(self, ntriples: Optional[bytes] = None) -> None:
+    def __init__(self, ntriples: Optional[bytes] = None, *, store: Any = None) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
-        self.store = ox.Store()
-        self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
-                             format=ox.RdfFormat.N_TRIPLES)
+        self.handle = store
+        self._union = store is not None
+        if store is not None:
+            self.store = store.store
+        else:
+            self.store = ox.Store()
+            self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
+                                 format=ox.RdfFormat.N_TRIPLES)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -157,7 +167,7 @@ class OxigraphEngine:
                 deadline: Optional[float] = None) -> Result:
         refuse_remote_access(query)
         try:
-            answer = self.store.query(query)
+            answer = self.store.query(query, use_default_graph_as_union=self._union)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -351,3 +361,24 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = 
     if engine not in _LOCAL:
         _LOCAL[engine] = OxigraphEngine() if engine == "oxigraph" else RdflibEngine()
     return _LOCAL[engine]
+
+
+def store_engine(folder: Optional[Path] = None, companions: Sequence[Path] = (), *,
+                 progress: bool = True) -> OxigraphEngine:
+    """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.store`)."""
+    from iimgraph.store import open_store
+
+    return OxigraphEngine(store=open_store(folder, companions, progress=progress))
+
+
+def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = None, *,
+                  store: Optional[Path] = None, companions: Sequence[Path] = (),
+                  timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
+    if store is None and not companions:
+        return get_engine(engine, endpoint, timeout=timeout)
+    if endpoint:
+        raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
+    if engine != DEFAULT_ENGINE:
+        raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
+    return store_engine(store, companions)
