@@ -153,14 +153,15 @@ class OxigraphEngine:
 
     def _term(self, term: Any) -> Optional[Term]:
         ox = self._ox
+        kind = type(term)
+        if kind is ox.NamedNode:
+            return IRI(term.value)
+        if kind is ox.Literal:
+            return Literal(term.value, term.datatype.value, term.language)
+        if kind is ox.BlankNode:
+            return BNode(term.value)
         if term is None:
             return None
-        if isinstance(term, ox.NamedNode):
-            return IRI(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if isinstance(term, ox.Literal):
-            return Literal(term.value, term.datatype.value, term.language)
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
@@ -183,13 +184,21 @@ class OxigraphEngine:
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
+        seen: dict[Any, Optional[Term]] = {None: None}  # rows repeat terms: convert each once per query
+        convert = self._term
         try:
             for values in it:
                 _check_deadline(deadline)
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append({v: self._term(t) for v, t in zip(variables, values)})
+                row = {}
+                for v, t in zip(variables, values):
+                    term = seen.get(t, seen)
+                    if term is seen:
+                        term = seen[t] = convert(t)
+                    row[v] = term
+                rows.append(row)
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
         finally:
