@@ -1,11 +1,16 @@
 """How long ``iimgraph validate`` takes: shipped graph with and without reasoning, and a graph 100x larger.
 
-Not a test (timings depend on the machine). Run: ``.venv/bin/python benchmarks/bench_validate.py [--copies 100]``.
+Not a test (timings depend on the machine). Run: ``.venv/bin/python benchmarks/bench_validate.py [--copies 100]
+[--synthetic 1e5 [--profile]]``.
 The large graph replicates every class, claim, source and mapping axiom of the release graph with
 renamed, deterministic IRIs (copy k of MONDO_0019127 becomes another seven-digit MONDO IRI; claim
 and source IRIs get a ``-copy-k`` suffix; labels get `` (copy k)``), so it keeps the data contract's
 shape. Its identifiers are not in the reference, so it reports many ``unknown_identifier`` errors:
 the point is the time, not the verdict.
+
+``--synthetic N`` validates a generated graph of about N triples instead (benchmarks/generate.py,
+written as N-Triples in a ``.ttl`` file, which is valid Turtle); ``--profile`` then runs the
+validation once more in process under cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import tempfile
 import time
 from pathlib import Path
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import header  # noqa: E402
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
@@ -67,12 +75,42 @@ def replicate(graph: Graph, copies: int) -> Graph:
     return out
 
 
+def synthetic(size: int, profile: bool, no_reason_only: bool) -> None:
+    import generate
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"synthetic-{size}.ttl"
+        written = generate.write(size, path, header=True)
+        print(f"generated {written:,} triples")
+        runs = [("--no-reason", ["--no-reason"])] + ([] if no_reason_only else [("with reasoning", [])])
+        for label, args in runs:
+            seconds, code, first = run([str(path), *args])
+            print(f"{size:.0e} generated, {label:<30} {seconds:8.1f} s  exit {code}  | {first[:120]}")
+        if profile:
+            import cProfile
+            import pstats
+
+            from iimgraph.validate import validate
+
+            profiler = cProfile.Profile()
+            profiler.runcall(validate, [path], reason=False)
+            stats = pstats.Stats(profiler)
+            stats.sort_stats("cumulative").print_stats(25)
+            stats.sort_stats("tottime").print_stats(15)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--copies", type=int, default=100)
     parser.add_argument("--skip-large", action="store_true")
+    parser.add_argument("--synthetic", type=float, default=None, help="validate a generated graph of ~N triples")
+    parser.add_argument("--profile", action="store_true", help="with --synthetic: cProfile one in-process run")
+    parser.add_argument("--no-reason-only", action="store_true", help="with --synthetic: skip the run with reasoning")
     ns = parser.parse_args()
-    print(f"python {sys.version.split()[0]}; timings are wall-clock of the CLI (process start included)")
+    header("Validation time (CLI wall clock, process start included)")
+    if ns.synthetic:
+        synthetic(int(ns.synthetic), ns.profile, ns.no_reason_only)
+        return
     for label, args in (("shipped graph, with reasoning", []), ("shipped graph, --no-reason", ["--no-reason"])):
         seconds, code, first = run(args)
         print(f"{label:<45} {seconds:8.1f} s  exit {code}  | {first}")

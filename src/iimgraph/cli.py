@@ -167,6 +167,13 @@ def _query_options(func):  # type: ignore[no-untyped-def]
     func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
                         help="Seconds allowed: a local query runs in a worker process stopped at this "
                              "limit; with --endpoint, the limit per HTTP request.")(func)
+    func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
+                        metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
+                        "and every companion loaded into it.")(func)
+    func = click.option("--with", "companions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
+                        metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
+                        ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
+                        "with the IIM graph (repeatable).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
@@ -197,8 +204,9 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...]) -> None:
+              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
+    from iimgraph.engines import select_engine
     from iimgraph.errors import QueryError
     from iimgraph.queries import execute
     from iimgraph.results import emit
@@ -209,15 +217,17 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
+    emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
 @click.argument("query")
 @_query_options
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...]) -> None:
+               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
+    from iimgraph.engines import select_engine
     from iimgraph.queries import decode_query, execute_sparql
     from iimgraph.results import emit
 
@@ -227,7 +237,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
+    emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("publish")

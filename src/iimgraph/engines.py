@@ -210,38 +210,55 @@ def _check_deadline(deadline: Optional[float]) -> None:
 
 
 class OxigraphEngine:
-    """Embedded pyoxigraph store holding the release graph (or any N-Triples given)."""
+    """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
+
+    With ``store`` (a :class:`iimgraph.store.StoreHandle`) queries read the union of its named
+    graphs: the IIM graph and every companion loaded next to it.
+    """
 
     name = "oxigraph"
 
-    def __init__(self, ntriples: Optional[bytes] = None) -> None:
+    def __init__(self, ntriples: Optional[bytes] = None, *, store: Any = None) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
-        self.store = ox.Store()
-        self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
-                             format=ox.RdfFormat.N_TRIPLES)
+        self.handle = store
+        self._union = store is not None
+        self._pid = os.getpid()
+        if store is not None:
+            self.store = store.store
+        else:
+            self.store = ox.Store()
+            self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
+                                 format=ox.RdfFormat.N_TRIPLES)
 
     def __len__(self) -> int:
         return len(self.store)
 
     def _term(self, term: Any) -> Optional[Term]:
         ox = self._ox
+        kind = type(term)
+        if kind is ox.NamedNode:
+            return IRI(term.value)
+        if kind is ox.Literal:
+            return Literal(term.value, term.datatype.value, term.language)
+        if kind is ox.BlankNode:
+            return BNode(term.value)
         if term is None:
             return None
-        if isinstance(term, ox.NamedNode):
-            return IRI(term.value)
-        if isinstance(term, ox.BlankNode):
-            return BNode(term.value)
-        if isinstance(term, ox.Literal):
-            return Literal(term.value, term.datatype.value, term.language)
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
                 deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote)
+        if self.handle is not None and os.getpid() != self._pid:
+            # a forked worker (iimgraph.worker): RocksDB's files and threads did not survive the fork,
+            # so the child reads the store through its own read-only handle
+            from iimgraph.store import reopen_read_only
+
+            self.store, self._pid = reopen_read_only(self.handle), os.getpid()
         try:
-            answer = self.store.query(query)
+            answer = self.store.query(query, use_default_graph_as_union=self._union)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {exc}") from None
         except OSError as exc:
@@ -257,13 +274,21 @@ class OxigraphEngine:
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
+        seen: dict[Any, Optional[Term]] = {None: None}  # rows repeat terms: convert each once per query
+        convert = self._term
         try:
             for values in it:
                 _check_deadline(deadline)
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append({v: self._term(t) for v, t in zip(variables, values)})
+                row = {}
+                for v, t in zip(variables, values):
+                    term = seen.get(t, seen)
+                    if term is seen:
+                        term = seen[t] = convert(t)
+                    row[v] = term
+                rows.append(row)
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
         finally:
@@ -413,3 +438,24 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = 
     if engine not in _LOCAL:
         _LOCAL[engine] = OxigraphEngine() if engine == "oxigraph" else RdflibEngine()
     return _LOCAL[engine]
+
+
+def store_engine(folder: Optional[Path] = None, companions: Sequence[Path] = (), *,
+                 progress: bool = True) -> OxigraphEngine:
+    """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.store`)."""
+    from iimgraph.store import open_store
+
+    return OxigraphEngine(store=open_store(folder, companions, progress=progress))
+
+
+def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = None, *,
+                  store: Optional[Path] = None, companions: Sequence[Path] = (),
+                  timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
+    if store is None and not companions:
+        return get_engine(engine, endpoint, timeout=timeout)
+    if endpoint:
+        raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
+    if engine != DEFAULT_ENGINE:
+        raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
+    return store_engine(store, companions)
