@@ -7,6 +7,7 @@ ontology header stamped with ``owl:versionIRI`` and ``owl:versionInfo``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from iimgraph.sssom import MappingSet, read_sssom
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
 SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PREDICATE_IRI = {
     "skos:exactMatch": SKOS.exactMatch,
     "skos:closeMatch": SKOS.closeMatch,
@@ -87,6 +89,8 @@ def _expand(curie: str, path: Path, lineno: int) -> URIRef:
     iri = CONVERTER.expand(curie)
     if iri is None:
         raise SourceError(f"{path}:{lineno}: {curie!r} has a prefix the project's prefix map does not know")
+    if _NOT_IN_IRI.search(iri):
+        raise SourceError(f"{path}:{lineno}: {curie!r} holds a character that is not allowed in an IRI")
     return URIRef(iri)
 
 

@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import io
 import json
+import logging
 import os
 import re
 import stat
@@ -547,7 +548,7 @@ def _syntax_detail(message: str) -> str:
     """The useful part of a parser message, on one line."""
     m = re.search(r"Bad syntax \((.*?)\) at \^", message)
     if m:
-        return m.group(1)
+        message = m.group(1)
     m = re.search(r"Prefix \"?([^\"\s]*)\"? not bound", message, re.I)
     if m:
         return f"prefix {m.group(1)!r} is not declared"
@@ -600,15 +601,16 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph | None"
     graph = Graph() if graph is None else graph
     if fmt in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
         return _parse_with_oxigraph(path, data, fmt, graph)
-    base = path.resolve().as_uri() if path.name != "<data>" and not path.name.startswith("<") else None
+    base = path.resolve().as_uri() if not path.name.startswith("<") else None
     try:
-        if fmt is RdfFormat.JSONLD:
-            from rdflib.parser import PythonInputSource
+        with _term_warnings_as_errors(path, data):
+            if fmt is RdfFormat.JSONLD:
+                from rdflib.parser import PythonInputSource
 
-            with _no_context_fetching(path):
-                graph.parse(source=PythonInputSource(json.loads(data)), format="json-ld", publicID=base)
-        else:
-            graph.parse(data=data, format=fmt.value, publicID=base)
+                with _no_context_fetching(path):
+                    graph.parse(source=PythonInputSource(json.loads(data)), format="json-ld", publicID=base)
+            else:
+                graph.parse(data=data, format=fmt.value, publicID=base)
     except Exception as exc:  # rdflib raises many types for syntax errors
         if isinstance(exc, RecursionError) and fmt is RdfFormat.TURTLE:
             line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
@@ -616,6 +618,46 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph | None"
             raise SourceError(f"{path}{where}: Turtle nested deeper than the {limits.max_depth} levels allowed") from None
         raise syntax_error(path, fmt, exc) from None
     return graph
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+@contextlib.contextmanager
+def _term_warnings_as_errors(path: Path, data: bytes) -> Iterator[None]:
+    """rdflib accepts an IRI with a space, or ``"abc"^^xsd:date``, and only logs (with a traceback for the
+    latter); here either is a one-line error naming the file, and nothing reaches stderr."""
+    log = logging.getLogger("rdflib.term")
+    handler = _Collect()
+    log.addHandler(handler)
+    propagate, log.propagate = log.propagate, False
+    try:
+        yield
+    finally:
+        log.removeHandler(handler)
+        log.propagate = propagate
+    if not handler.records:
+        return
+    record = handler.records[0]
+    message = record.getMessage()
+    m = re.match(r"(.*) does not look like a valid URI", message, re.S)
+    if m:
+        iri = m.group(1)
+        tail = iri.rsplit("/", 1)[-1].encode("utf-8", "replace")
+        at = data.find(tail) if tail else -1
+        where = f":{_line_of(data, at)}" if at >= 0 else ""
+        raise SourceError(f"{path}{where}: invalid IRI <{iri[:200]}> (spaces and <>\"{{}}|^` are not allowed in IRIs)")
+    m = re.search(r"Datatype=(\S+?),", message)
+    cause = record.exc_info[1] if record.exc_info else None
+    detail = " ".join(str(cause).split())[:200] if cause else message[:200]
+    datatype = m.group(1) if m else "its datatype"
+    raise SourceError(f"{path}: a literal is not a valid {datatype} ({detail})")
 
 
 def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph") -> "Graph":
