@@ -232,7 +232,7 @@ def sparql_term(term: Term) -> str:
     prev_backslash = False
     for ch in str(term):
         if prev_backslash and ch in "uU":
-            out.append("\\u0075" if ch == "u" else "\\u0055")
+            out.append("\\U00000075" if ch == "u" else "\\U00000055")  # 8 digits: rdflib reads \\uXXXX plus 4 more hex as one
         elif ch == "\\":
             out.append("\\\\")
         elif ch == '"':
