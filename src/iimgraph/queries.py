@@ -244,7 +244,7 @@ def sparql_term(term: Term) -> str:
         elif ch == "\t":
             out.append("\\t")
         elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
+            out.append(f"\\U{ord(ch):08X}")
         else:
             out.append(ch)
         prev_backslash = ch == "\\"
