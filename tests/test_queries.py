@@ -295,7 +295,11 @@ def test_any_string_round_trips_through_a_binding_on_both_engines(text):
 
 
 def test_sparql_term_escapes_codepoint_sequences():
-    assert sparql_term(Literal("\\u0022")) == '"\\\\\\u00750022"'
+    # the 8-digit form: rdflib would read "\u0075" plus the user's "0022" as one 8-digit escape
+    assert sparql_term(Literal("\\u0022")) == '"\\\\\\U000000750022"'
+    for engine in ("oxigraph", "rdflib"):
+        rows = iimgraph.run_sparql("SELECT ?x WHERE { }", engine=engine, bindings={"x": Literal("\\u0022")})
+        assert [str(r["x"]) for r in rows] == ["\\u0022"], engine
 
 
 # --- output formats -----------------------------------------------------------------------------

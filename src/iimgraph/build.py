@@ -20,6 +20,7 @@ from iimgraph.sssom import MappingSet, read_sssom
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
 SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
+_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PREDICATE_IRI = {
     "skos:exactMatch": SKOS.exactMatch,
     "skos:closeMatch": SKOS.closeMatch,
@@ -53,44 +54,11 @@ def source_files(sources: Path | str | Iterable[Path | str]) -> list[Path]:
     return sorted(set(found), key=lambda p: p.as_posix())
 
 
-_LINE_RE = re.compile(r"at line (\d+)")
-
-
 def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
-    """Parse one Turtle file into ``graph``; any defect becomes a one-line ``SourceError`` naming file and line."""
-    graph = Graph() if graph is None else graph
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
-    if not data.strip():
-        raise SourceError(f"{path}: empty file")
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data[: exc.start].count(b"\n") + 1
-        raise SourceError(f"{path}:{line}: not UTF-8 ({exc.reason})") from None
-    try:
-        graph.parse(data=text, format="turtle", publicID=path.resolve().as_uri())
-    except Exception as exc:  # rdflib raises several types for syntax errors
-        message = str(exc)
-        m = _LINE_RE.search(message)
-        line = f":{m.group(1)}" if m else ""
-        detail = _syntax_detail(message)
-        raise SourceError(f"{path}{line}: Turtle syntax error: {detail}") from None
-    return graph
+    """Parse one Turtle source into ``graph`` through :mod:`iimgraph.safeparse` (bounded, one-line errors with file and line)."""
+    from iimgraph.safeparse import RdfFormat, parse_rdf
 
-
-def _syntax_detail(message: str) -> str:
-    """The useful part of an rdflib syntax message, on one line."""
-    message = " ".join(message.split())
-    m = re.search(r"Bad syntax \((.*?)\) at \^", message)
-    if m:
-        return m.group(1)
-    m = re.search(r"Prefix \"?([^\"\s]*)\"? not bound", message, re.I)
-    if m:
-        return f"prefix {m.group(1)!r} is not declared"
-    return message[:200]
+    return parse_rdf(path, graph, fmt=RdfFormat.TURTLE)
 
 
 def add_mappings(graph: Graph, mapping_set: MappingSet, path: Path) -> None:
@@ -121,6 +89,8 @@ def _expand(curie: str, path: Path, lineno: int) -> URIRef:
     iri = CONVERTER.expand(curie)
     if iri is None:
         raise SourceError(f"{path}:{lineno}: {curie!r} has a prefix the project's prefix map does not know")
+    if _NOT_IN_IRI.search(iri):
+        raise SourceError(f"{path}:{lineno}: {curie!r} holds a character that is not allowed in an IRI")
     return URIRef(iri)
 
 

@@ -144,11 +144,13 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
 @click.argument("old", type=click.Path(path_type=Path))
 @click.argument("new", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["text", "md", "json"]), default="text", show_default=True)
-def diff(old: Path, new: Path, fmt: str) -> None:
-    """Semantic diff of two releases, source folders or RDF files (exit 1 when they differ)."""
+@click.option("--context", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Local JSON-LD context for JSON-LD inputs whose @context is a reference (never fetched).")
+def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
+    """Semantic diff of two releases, source folders or RDF files, optionally gzipped (exit 1 when they differ)."""
     from iimgraph.diff import diff_graphs, load_side, render
 
-    changes = diff_graphs(load_side(old), load_side(new))
+    changes = diff_graphs(load_side(old, context=context), load_side(new, context=context))
     click.echo(render(changes, fmt), nl=False)
     sys.exit(EXIT_FINDINGS if changes else EXIT_OK)
 

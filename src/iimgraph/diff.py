@@ -20,7 +20,6 @@ SYNONYMS = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "rela
             OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
 MAPPINGS = {OBOINOWL.hasDbXref: "xref", SKOS.exactMatch: "exactMatch", SKOS.closeMatch: "closeMatch",
             SKOS.broadMatch: "broadMatch", SKOS.narrowMatch: "narrowMatch", SKOS.relatedMatch: "relatedMatch"}
-_SUFFIX_FORMAT = {".ttl": "turtle", ".nt": "nt", ".owl": "xml", ".rdf": "xml", ".jsonld": "json-ld", ".nq": "nquads"}
 
 
 @dataclass(frozen=True, order=True)
@@ -31,39 +30,25 @@ class Change:
     detail: str
 
 
-def load_side(path: Path | str) -> Graph:
-    """A release folder (its iimgraph.nt or .ttl), a sources folder, or one RDF file."""
+def load_side(path: Path | str, *, context: Path | str | None = None) -> Graph:
+    """A release folder (its iimgraph.nt or .ttl), a sources folder, or one RDF file (optionally gzipped).
+
+    ``context`` is a local JSON-LD context file for a JSON-LD side whose ``@context`` is not inline.
+    """
+    from iimgraph.safeparse import load_context, parse_rdf
+
     path = Path(path)
+    ctx = load_context(context) if context is not None else None
     if path.is_dir():
         for name in ("iimgraph.nt", "iimgraph.ttl"):
             if (path / name).is_file() and not (path / "header.ttl").exists():
-                return _parse(path / name)
+                return parse_rdf(path / name)
         from iimgraph.build import build_graph
 
         return build_graph(path)
-    if path.is_file():
-        return _parse(path)
+    if path.exists():
+        return parse_rdf(path, context=ctx)
     raise SourceError(f"{path}: no such file or folder")
-
-
-def _parse(path: Path) -> Graph:
-    fmt = _SUFFIX_FORMAT.get(path.suffix)
-    if fmt is None:
-        raise SourceError(f"{path}: unknown RDF format (expected one of {', '.join(sorted(_SUFFIX_FORMAT))})")
-    if fmt == "turtle":
-        from iimgraph.build import parse_turtle
-
-        return parse_turtle(path)
-    if fmt == "json-ld":
-        from iimgraph.export import Format, parse_bytes
-
-        return parse_bytes(path.read_bytes(), Format.JSONLD)
-    g = Graph()
-    try:
-        g.parse(path, format=fmt)
-    except Exception as exc:
-        raise SourceError(f"{path}: cannot be parsed as {fmt}: {' '.join(str(exc).split())[:200]}") from None
-    return g
 
 
 def _label(old: Graph, new: Graph, term: URIRef) -> str:

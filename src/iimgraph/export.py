@@ -125,21 +125,13 @@ def _sorted_rdfxml(text: str) -> str:
 
 
 def parse_bytes(data: bytes, fmt: Format | str, *, context: dict | None = None) -> Graph:
-    """Read a serialisation back, offline: a JSON-LD document's ``@context`` is replaced by the shipped one."""
+    """Read a serialisation back, offline, through :mod:`iimgraph.safeparse`; a JSON-LD document's
+    reference to the shipped context (or any reference, when ``context`` is given) is replaced by it."""
+    from iimgraph.safeparse import RdfFormat, parse_data
+
     fmt = Format(fmt)
-    g = Graph()
-    if fmt is Format.JSONLD:
-        doc = json.loads(data)
-        doc["@context"] = (context or jsonld_context())["@context"]
-        g.parse(data=json.dumps(doc), format="json-ld")
-    elif fmt is Format.NQ:
-        ds = Dataset()
-        ds.parse(data=data, format="nquads")
-        for s, p, o, _ in ds.quads():
-            g.add((s, p, o))
-    else:
-        g.parse(data=data, format=fmt.rdflib_name)
-    return g
+    return parse_data(data, RdfFormat(fmt.rdflib_name), name=f"<{fmt.value} data>",
+                      context=context["@context"] if context is not None else None)
 
 
 def write(graph: Graph, fmt: Format | str, out: Path | None) -> None:

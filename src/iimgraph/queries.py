@@ -259,7 +259,7 @@ def sparql_term(term: Term) -> str:
     prev_backslash = False
     for ch in str(term):
         if prev_backslash and ch in "uU":
-            out.append("\\u0075" if ch == "u" else "\\u0055")
+            out.append("\\U00000075" if ch == "u" else "\\U00000055")  # 8 digits: rdflib reads \\uXXXX plus 4 more hex as one
         elif ch == "\\":
             out.append("\\\\")
         elif ch == '"':
@@ -271,7 +271,7 @@ def sparql_term(term: Term) -> str:
         elif ch == "\t":
             out.append("\\t")
         elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\u{ord(ch):04X}")
+            out.append(f"\\U{ord(ch):08X}")
         else:
             out.append(ch)
         prev_backslash = ch == "\\"

@@ -31,21 +31,16 @@ def read_sssom(path: Path) -> MappingSet:
     """Parse an SSSOM TSV file; raise ``SourceError`` with ``file:line`` on any defect."""
     import yaml
 
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise SourceError(f"{path}: no such file") from None
-    except UnicodeDecodeError as exc:
-        raise SourceError(f"{path}: not UTF-8 ({exc.reason} at byte {exc.start})") from None
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror})") from None
+    from iimgraph.safeparse import read_text
+
+    text = read_text(path)  # bounded, UTF-8, no NUL, lines of sane length; SourceError otherwise
     lines = text.splitlines()
     meta_lines = [ln[1:] for ln in lines if ln.startswith("#")]
     n_meta = 0
     while n_meta < len(lines) and lines[n_meta].startswith("#"):
         n_meta += 1
     try:
-        metadata = yaml.safe_load("\n".join(meta_lines)) or {}
+        metadata = _load_metadata("\n".join(meta_lines), path)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f":{mark.line + 1}" if mark is not None else ""
@@ -62,7 +57,11 @@ def read_sssom(path: Path) -> MappingSet:
         raise SourceError(f"{path}:{n_meta + 1}: SSSOM table lacks mandatory column(s) {', '.join(missing)}")
     curie_map = metadata.get("curie_map") or {}
     rows, numbers = [], []
-    for i, row in enumerate(reader):
+    try:
+        numbered = list(enumerate(reader))
+    except csv.Error as exc:  # e.g. a cell beyond the csv module's field size limit
+        raise SourceError(f"{path}:{n_meta + 1 + reader.line_num}: malformed SSSOM table ({exc})") from None
+    for i, row in numbered:
         lineno = n_meta + 2 + i
         if None in row:
             raise SourceError(f"{path}:{lineno}: more cells than columns")
@@ -83,6 +82,18 @@ def read_sssom(path: Path) -> MappingSet:
         rows.append({k: (v or "").strip() for k, v in row.items()})
         numbers.append(lineno)
     return MappingSet(metadata=metadata, rows=rows, lines=numbers)
+
+
+def _load_metadata(text: str, path: Path) -> object:
+    """The YAML block, refusing anchors and aliases: nobody needs them in SSSOM metadata, and aliases
+    nest without bound (a "billion laughs" for whoever walks the result)."""
+    import yaml
+
+    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+        if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
+            mark = event.start_mark
+            raise SourceError(f"{path}:{mark.line + 1}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
+    return yaml.safe_load(text) or {}
 
 
 def _used_prefixes(rows: list[dict[str, str]]) -> list[str]:
