@@ -40,7 +40,7 @@ class Engine(Protocol):
 # --- the release graph as N-Triples -----------------------------------------------------------------
 
 
-_BUILD_MODULES = ("build.py", "sssom.py", "namespaces.py", "terms.py")
+_BUILD_MODULES = ("build.py", "sssom.py", "safeparse.py", "namespaces.py", "terms.py")
 
 
 def _sources_digest(folder: Path) -> str:

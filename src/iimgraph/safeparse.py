@@ -229,6 +229,22 @@ class _Bounded(io.RawIOBase):
         return n or 0
 
 
+def bounded(path: Path, raw: IO[bytes], limits: Limits, *, compressed: bool) -> IO[bytes]:
+    """``raw`` (an open file) read through the size cap, and through the bomb-proof inflater when gzip."""
+    inner: io.RawIOBase = _Inflater(path, raw, limits) if compressed else _Bounded(path, raw, limits)
+    return io.BufferedReader(inner, buffer_size=1024 * 1024)
+
+
+def guard_stream(path: Path, stream: IO[bytes], fmt: RdfFormat, *, limits: Limits,
+                 context: dict[str, Any] | None = None) -> IO[bytes]:
+    """What a streaming parser may read of ``stream``: RDF/XML watched for a DTD, JSON-LD made local."""
+    if fmt is RdfFormat.JSONLD:
+        return io.BytesIO(check_rdf_bytes(path, stream.read(), fmt, limits=limits, context=context))
+    if fmt is RdfFormat.RDFXML:
+        return io.BufferedReader(_DoctypeWatch(path, stream))
+    return stream
+
+
 @contextlib.contextmanager
 def open_bytes(path: Path | str, *, limits: Limits | None = None) -> Iterator[IO[bytes]]:
     """A binary stream of the file's content (gzip inflated, detected by its magic bytes), bounded by ``limits``."""
@@ -238,8 +254,7 @@ def open_bytes(path: Path | str, *, limits: Limits | None = None) -> Iterator[IO
     try:
         head = raw.read(2)
         raw.seek(0)
-        inner: io.RawIOBase = _Inflater(path, raw, limits) if head == GZIP_MAGIC else _Bounded(path, raw, limits)
-        yield io.BufferedReader(inner, buffer_size=1024 * 1024)
+        yield bounded(path, raw, limits, compressed=head == GZIP_MAGIC)
     finally:
         raw.close()
 
@@ -484,13 +499,7 @@ def open_rdf(path: Path | str, *, fmt: RdfFormat | str | None = None, limits: Li
         if not head:
             raise SourceError(f"{path}: empty file")
         fmt = RdfFormat(fmt) if fmt is not None else detect_format(path, head)
-        if fmt is RdfFormat.JSONLD:
-            data = check_rdf_bytes(path, stream.read(), fmt, limits=limits, context=context)
-            yield io.BytesIO(data), fmt
-        elif fmt is RdfFormat.RDFXML:
-            yield io.BufferedReader(_DoctypeWatch(path, stream)), fmt
-        else:
-            yield stream, fmt
+        yield guard_stream(path, stream, fmt, limits=limits, context=context), fmt
 
 
 class _DoctypeWatch(io.RawIOBase):

@@ -21,7 +21,6 @@ decided; nothing else here reads user files.
 from __future__ import annotations
 
 import contextlib
-import gzip
 import hashlib
 import io
 import json
@@ -34,7 +33,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any, Optional
 
-from iimgraph import __version__
+from iimgraph import __version__, safeparse
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.namespaces import ONTOLOGY_IRI
 
@@ -50,6 +49,8 @@ _SUFFIX_FORMATS: dict[str, Optional[str]] = {
     ".n3": "N3", ".rdf": "RDF_XML", ".owl": None, ".xml": None, ".jsonld": "JSON_LD", ".json": None,
 }
 _DATASETS = {".nq": "N-Quads", ".nquads": "N-Quads", ".trig": "TriG"}
+# formats whose parsers would otherwise expand DTD entities or fetch a remote @context
+_GUARDED = {"RDF_XML": safeparse.RdfFormat.RDFXML, "JSON_LD": safeparse.RdfFormat.JSONLD}
 _FORMAT_NAMES = {"N_TRIPLES": "N-Triples", "TURTLE": "Turtle", "N3": "N3", "RDF_XML": "RDF/XML",
                  "JSON_LD": "JSON-LD"}
 
@@ -154,7 +155,8 @@ def open_rdf(path: Path, on_read: Optional[Callable[[int], None]] = None) -> Ite
     try:
         buffered = io.BufferedReader(counter, buffer_size=1 << 20)
         compressed = buffered.peek(2)[:2] == b"\x1f\x8b"
-        stream: Any = gzip.GzipFile(fileobj=buffered, mode="rb") if compressed else buffered
+        limits = safeparse.Limits.from_env()  # size cap, and no gzip bomb
+        stream: Any = safeparse.bounded(path, buffered, limits, compressed=compressed)
         name = path.name.lower()
         if name.endswith(".gz"):
             name = name[:-3]
@@ -169,6 +171,8 @@ def open_rdf(path: Path, on_read: Optional[Callable[[int], None]] = None) -> Ite
             except (OSError, EOFError, zlib.error) as exc:
                 raise SourceError(f"{path}: cannot read ({exc})") from None
             kind = _sniff(head, path)
+        if kind in _GUARDED:  # no DTD entity in RDF/XML, no remote @context in JSON-LD
+            stream = safeparse.guard_stream(path, stream, _GUARDED[kind], limits=limits)
         yield RdfInput(path=path, stream=stream, format=getattr(ox.RdfFormat, kind),
                        format_name=_FORMAT_NAMES[kind] + (" (gzip)" if compressed else ""),
                        compressed=compressed, _counter=counter)

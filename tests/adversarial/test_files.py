@@ -226,3 +226,31 @@ def test_a_local_context_file_the_user_names_is_used(tmp_path: Path):
     run = run_cli("diff", "--context", str(ctx), str(doc), str(good))
     assert run.code == 0, run.stderr
     assert run.stdout.strip() == "No changes."
+
+
+# --- the same hostile files as companions of a query (--with), loaded into the on-disk store -------
+
+#: companion cases: the store's own loader (pyoxigraph) must be guarded as well as rdflib is
+COMPANION_CASES = {
+    "rdfxml_billion_laughs.rdf": "DTD", "rdfxml_external_entity.rdf": "DTD",
+    "rdfxml_parameter_entity.rdf": "DTD", "rdfxml_local_file_entity.rdf": "DTD",
+    "rdfxml_external_dtd.owl": "DTD", "jsonld_remote_context.jsonld": "context",
+    "jsonld_nested_remote_context.jsonld": "context", "jsonld_scoped_remote_context.jsonld": "context",
+    "jsonld_context_list_with_remote.jsonld": "context", "jsonld_import.jsonld": "@import",
+    "nt_gzip_bomb.nt.gz": "bomb", "nt_gzip_truncated.nt.gz": "truncated", "nt_syntax_error.nt": "nt_syntax_error.nt",
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPANION_CASES))
+def test_hostile_companion_file(name: str, listener: Listener, tmp_path: Path):
+    target = materialise(FILES / name, listener, tmp_path)
+    before_hash, before = digest(target), listener.connections
+    store = tmp_path / "store"
+    run = run_cli("query", "subtypes", "--with", str(target), "--store", str(store), env=proxy_env(listener))
+    time.sleep(0.05)
+    assert listener.connections == before, f"--with {name} connected to the loopback trap"
+    assert_clean_failure(run, 2, mentions=COMPANION_CASES[name])
+    assert digest(target) == before_hash
+    # the store stays usable: the IIM graph alone still answers
+    again = run_cli("query", "subtypes", "--store", str(store), "--format", "csv")
+    assert again.code == 0 and "MONDO:0016367" in again.stdout, again.stderr
