@@ -230,7 +230,7 @@ BAD_FILES = {
     "broken.ttl": (b"<http://a> <http://b> .\n", "not valid Turtle"),
     "broken.nt.gz": (gzip.compress(b"<http://a> <http://b> <http://c> .\n<http://a> <http://b> .\n"),
                      "not valid N-Triples (gzip)"),
-    "truncated.nt.gz": (gzip.compress(b"<http://a> <http://b> <http://c> .\n" * 1000)[:-40], "cannot load"),
+    "truncated.nt.gz": (gzip.compress(b"<http://a> <http://b> <http://c> .\n" * 1000)[:-40], "truncated gzip"),
     "functional.owl": (b"Prefix(:=<http://example.org/>)\nOntology(<http://example.org/o>)\n",
                        "OWL functional syntax is not RDF"),
     "dataset.nq": (b"<http://a> <http://b> <http://c> <http://g> .\n", "holds named graphs"),

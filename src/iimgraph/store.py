@@ -21,6 +21,7 @@ decided; nothing else here reads user files.
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import io
 import json
@@ -369,6 +370,11 @@ def open_store(folder: Optional[Path] = None, companions: Sequence[Path] = (), *
         plan = _plan(manifest, iim_key, wanted)
         store = _open(ox, database, read_only=False)
         loaded = _apply(ox, store, folder, manifest, plan, iim_key, progress, say)
+        # queries read through a read-only handle: a writer's background compaction would pull
+        # files from under the read-only handles of forked workers (iimgraph.worker)
+        store = None
+        gc.collect()
+        store = _open(ox, database, read_only=True)
         lock.shared(say, folder)
         _report_missing(plan, say)
         return StoreHandle(folder, store, manifest, loaded, lock)
