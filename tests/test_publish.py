@@ -3,13 +3,7 @@ gives the same rows there as on the embedded engines."""
 
 from __future__ import annotations
 
-import shutil
-import socket
 import subprocess
-import sys
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,18 +13,8 @@ from iimgraph.cli import cli
 from iimgraph.errors import EndpointError
 from iimgraph.publish import default_query_url, graph_store_url, publish
 
+from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, stop, wait_until_up
 from tests.test_queries import EXAMPLES, canonical
-
-
-def _oxigraph_binary() -> str | None:
-    beside = Path(sys.executable).parent / "oxigraph"
-    return str(beside) if beside.exists() else shutil.which("oxigraph")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
@@ -45,24 +29,10 @@ def oxigraph_server(tmp_path_factory):
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     base = f"http://127.0.0.1:{port}"
     try:
-        for _ in range(100):
-            if proc.poll() is not None:
-                raise RuntimeError(f"oxigraph exited: {proc.stderr.read().decode()[:500]}")
-            try:
-                urllib.request.urlopen(base + "/query?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("oxigraph did not start within 10 s")
+        wait_until_up(proc, base + "/query?query=ASK%7B%7D", seconds=10, what="oxigraph")
         yield base
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 @pytest.fixture(scope="module")

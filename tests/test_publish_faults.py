@@ -21,7 +21,7 @@ from iimgraph.errors import EndpointError
 from iimgraph.http import request
 from iimgraph.publish import publish, staging_graph
 from tests.adversarial.conftest import assert_clean_failure, run_cli
-from tests.test_publish import _free_port, _oxigraph_binary
+from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, wait_until_up
 
 PREVIOUS = (b'<https://w3id.org/iimgraph/test/a> <http://www.w3.org/2000/01/rdf-schema#label> "previous release" .\n'
             b'<https://w3id.org/iimgraph/test/a> <http://www.w3.org/2000/01/rdf-schema#comment> "kept" .\n'
@@ -43,14 +43,7 @@ class Oxigraph:
         self.proc = subprocess.Popen([self.binary, "serve", "--location", str(self.location),
                                       "--bind", f"127.0.0.1:{self.port}"],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        for _ in range(200):
-            assert self.proc.poll() is None, "oxigraph exited at start"
-            try:
-                urllib.request.urlopen(self.url + "/query?query=ASK%7B%7D", timeout=1).read()
-                return
-            except OSError:
-                time.sleep(0.05)
-        raise RuntimeError("oxigraph did not start within 10 s")
+        wait_until_up(self.proc, self.url + "/query?query=ASK%7B%7D", seconds=10, what="oxigraph")
 
     def kill(self) -> None:
         if self.proc and self.proc.poll() is None:

@@ -14,7 +14,6 @@ from pathlib import Path
 
 import pyoxigraph
 import pytest
-from rdflib import Graph
 from rdflib.compare import isomorphic
 
 from iimgraph import atomic

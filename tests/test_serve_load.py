@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from iimgraph.queries import bind, get_query, resolve_params
-from tests.test_publish import _free_port
+from tests.servers import free_port as _free_port, stop, wait_until_up
 from tests.test_queries import EXAMPLES
 
 CLIENTS = 16
@@ -57,23 +57,10 @@ def server():
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     try:
-        for _ in range(300):
-            assert proc.poll() is None, "serve exited at start"
-            try:
-                urllib.request.urlopen(url + "?query=ASK%7B%7D", timeout=1).read()
-                break
-            except OSError:
-                time.sleep(0.1)
-        else:
-            raise RuntimeError("serve did not start within 30 s")
+        wait_until_up(proc, url + "?query=ASK%7B%7D", seconds=30, what="serve")
         yield proc, url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        stop(proc)
 
 
 def _ask(url: str, query: str) -> tuple[int, float]:
