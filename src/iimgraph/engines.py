@@ -270,7 +270,7 @@ class OxigraphEngine:
         truncated = False
         if isinstance(answer, ox.QuerySolutions):
             variables = [v.value for v in answer.variables]
-            it: Any = ([sol[i] for i in range(len(variables))] for sol in answer)
+            it: Any = (tuple(sol) for sol in answer)  # a solution iterates its values in variable order
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
