@@ -53,9 +53,11 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
         return fn(*args, **kwargs)
     deadline = time.monotonic() + timeout
     read_fd, write_fd = os.pipe()
+    parent = os.getpid()
     pid = os.fork()
     if pid == 0:  # the child: never returns, never runs the parent's atexit handlers or flushes its buffers
         os.close(read_fd)
+        _die_with(parent)
         _child(write_fd, memory_mb, fn, args, kwargs)
     os.close(write_fd)
     received = bytearray()
@@ -91,6 +93,20 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
             os.waitpid(pid, 0)
     complete = expected is not None and len(received) >= expected
     return _outcome(bytes(received[8:expected]) if complete else b"", status, what, memory_mb)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies (Linux), so that a CLI killed from outside
+    (SIGKILL, an OOM kill) leaves no orphan query burning a core."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(3)
 
 
 def _renice(pid: int) -> bool:

@@ -36,7 +36,7 @@ def test_the_trap_catches_a_request_to_any_host(listener: Listener):
 def test_no_query_case_connects(name: str, engine: str, listener: Listener, tmp_path: Path):
     target = materialise(QUERIES / name, listener, tmp_path)
     before = listener.connections
-    run = run_cli("sparql", str(target), "--engine", engine, env=proxy_env(listener))
+    run = run_cli("sparql", str(target), "--engine", engine, "--timeout", "5", env=proxy_env(listener))
     time.sleep(0.05)
     assert listener.connections == before, f"{name} on {engine} connected to the trap"
     assert "Traceback" not in run.stderr, run.stderr[-1500:]

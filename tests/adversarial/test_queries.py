@@ -153,3 +153,31 @@ def test_ctrl_c_stops_the_worker_too():
     assert proc.returncode == 2 and err.decode().strip() == "iimgraph: error: interrupted"
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def test_a_killed_cli_leaves_no_worker_behind():
+    """SIGKILL cannot be caught, so the parent cannot stop its worker: the kernel must (PR_SET_PDEATHSIG)."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "sparql",
+                             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }", "--timeout", "120"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 20
+        while not _children(proc.pid) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        workers = _children(proc.pid)
+        assert workers, "no worker process appeared"
+    finally:
+        proc.kill()
+        proc.wait()
+
+    def alive(pid: int) -> bool:
+        status = Path(f"/proc/{pid}/status")
+        return status.exists() and "zombie" not in status.read_text().lower()
+
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in workers), "the worker outlived its killed parent"
