@@ -14,6 +14,8 @@ import os
 import re
 import shlex
 import signal
+import subprocess
+import sys
 import time
 from pathlib import Path
 
@@ -118,6 +120,19 @@ def _children(pid: int) -> list[int]:
         return []
 
 
+RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+
+
+def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
+    """``iimgraph sparql RUNAWAY`` started, once its query worker exists: the process and the worker pids."""
+    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "sparql", RUNAWAY, *extra],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    deadline = time.monotonic() + 20
+    while not _children(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return proc, _children(proc.pid)
+
+
 def test_a_timed_out_query_leaves_no_worker_running():
     """In-process check: after QueryTimeout the forked worker is gone, not burning a core."""
     from iimgraph.queries import execute_sparql
@@ -132,17 +147,8 @@ def test_a_timed_out_query_leaves_no_worker_running():
 
 def test_ctrl_c_stops_the_worker_too():
     """SIGINT during a long local query: the CLI exits 2 with one line and its worker dies with it."""
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "sparql",
-                             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc, workers = _cli_with_worker()
     try:
-        deadline = time.monotonic() + 20
-        while not _children(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        workers = _children(proc.pid)
         assert workers, "no worker process appeared"
         proc.send_signal(signal.SIGINT)
         _, err = proc.communicate(timeout=20)
@@ -157,21 +163,10 @@ def test_ctrl_c_stops_the_worker_too():
 
 def test_a_killed_cli_leaves_no_worker_behind():
     """SIGKILL cannot be caught, so the parent cannot stop its worker: the kernel must (PR_SET_PDEATHSIG)."""
-    import subprocess
-    import sys
-
-    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "sparql",
-                             "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }", "--timeout", "120"],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 20
-        while not _children(proc.pid) and time.monotonic() < deadline:
-            time.sleep(0.05)
-        workers = _children(proc.pid)
-        assert workers, "no worker process appeared"
-    finally:
-        proc.kill()
-        proc.wait()
+    proc, workers = _cli_with_worker("--timeout", "120")
+    proc.kill()
+    proc.wait()
+    assert workers, "no worker process appeared"
 
     def alive(pid: int) -> bool:
         status = Path(f"/proc/{pid}/status")
