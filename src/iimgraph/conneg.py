@@ -66,14 +66,11 @@ def _text(status: int, message: str) -> Response:
     return Response(status, (message.rstrip() + "\n").encode("utf-8"), "text/plain; charset=utf-8")
 
 
-def negotiate_term(accept: str) -> Optional[str]:
-    """``html``, ``ttl`` or ``jsonld`` for an Accept header; None when none of them is acceptable."""
-    if not (accept or "").strip():
-        return "html"
-    choices = []
-    for i, part in enumerate(accept.split(",")):
+def accept_ranges(accept: str) -> list[tuple[str, float]]:
+    """The media ranges of an Accept header with their q values, in header order (no q: 1; unreadable: 0)."""
+    ranges = []
+    for part in (accept or "").split(","):
         pieces = [p.strip() for p in part.split(";")]
-        media = pieces[0].lower()
         q = 1.0
         for p in pieces[1:]:
             if p.lower().startswith("q="):
@@ -81,6 +78,16 @@ def negotiate_term(accept: str) -> Optional[str]:
                     q = float(p[2:])
                 except ValueError:
                     q = 0.0
+        ranges.append((pieces[0].lower(), q))
+    return ranges
+
+
+def negotiate_term(accept: str) -> Optional[str]:
+    """``html``, ``ttl`` or ``jsonld`` for an Accept header; None when none of them is acceptable."""
+    if not (accept or "").strip():
+        return "html"
+    choices = []
+    for i, (media, q) in enumerate(accept_ranges(accept)):
         fmt = TERM_TYPES.get(media) or WILDCARDS.get(media)
         if fmt and q > 0:
             exact = 0 if media in TERM_TYPES else 1  # a named type beats a wildcard of the same q

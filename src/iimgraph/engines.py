@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import tempfile
-import time
 from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Protocol, Sequence
@@ -34,7 +33,7 @@ class Engine(Protocol):
     name: str
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result: ...
+                allow_remote: Sequence[str] = ()) -> Result: ...
 
 
 # --- the release graph as N-Triples -----------------------------------------------------------------
@@ -204,11 +203,6 @@ def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
 # --- engines ---------------------------------------------------------------------------------------
 
 
-def _check_deadline(deadline: Optional[float]) -> None:
-    if deadline is not None and time.monotonic() > deadline:
-        raise QueryError("query timed out")
-
-
 class OxigraphEngine:
     """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
 
@@ -249,7 +243,7 @@ class OxigraphEngine:
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+                allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote)
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.worker): RocksDB's files and threads did not survive the fork,
@@ -278,7 +272,6 @@ class OxigraphEngine:
         convert = self._term
         try:
             for values in it:
-                _check_deadline(deadline)
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
@@ -325,7 +318,7 @@ class RdflibEngine:
         raise QueryError(f"unsupported term in results: {term!r}")
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+                allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote)
         try:
             answer = self.graph.query(query)
@@ -341,7 +334,6 @@ class RdflibEngine:
                 variables = ["subject", "predicate", "object"]
                 source = iter(answer)
             for values in source:
-                _check_deadline(deadline)
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
@@ -366,7 +358,7 @@ class RemoteEngine:
         self.timeout = timeout
 
     def execute(self, query: str, *, max_rows: Optional[int] = None,
-                deadline: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+                allow_remote: Sequence[str] = ()) -> Result:
         import urllib.parse
 
         from iimgraph.http import request

@@ -21,7 +21,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional, Sequence
 
 from iimgraph import worker
-from iimgraph.conneg import SiteRoutes
+from iimgraph.conneg import SiteRoutes, accept_ranges
 from iimgraph.engines import OxigraphEngine, RemoteAccessRefused, check_query_text, mask
 from iimgraph.errors import QueryError
 from iimgraph.queries import check_text
@@ -85,18 +85,7 @@ def negotiate(accept: str, fmt_param: Optional[str] = None) -> str:
             return short
         if short in _MEDIA:
             return _MEDIA[short]
-    choices = []
-    for i, part in enumerate((accept or "").split(",")):
-        pieces = [p.strip() for p in part.split(";")]
-        q = 1.0
-        for p in pieces[1:]:
-            if p.startswith("q="):
-                try:
-                    q = float(p[2:])
-                except ValueError:
-                    q = 0.0
-        choices.append((-q, i, pieces[0].lower()))
-    for _, _, media in sorted(choices):
+    for media, _ in sorted(accept_ranges(accept), key=lambda r: -r[1]):  # stable: header order breaks ties
         if media in _MEDIA:
             return _MEDIA[media]
     return "json"

@@ -8,8 +8,7 @@ milliseconds, the answer comes back pickled through a pipe, and at the deadline 
 SIGKILL, which frees its core at once. The child's address space is also capped (``memory_mb``),
 so a query that materialises an explosion fails cleanly instead of swapping the machine.
 
-Without ``os.fork`` (Windows) the call runs in-process and only the engines' cooperative deadline
-check between rows applies.
+Without ``os.fork`` (Windows) the call runs in-process, with no time limit.
 """
 
 from __future__ import annotations
