@@ -90,7 +90,7 @@ def synthetic(size: int, profile: bool, no_reason_only: bool) -> None:
             import cProfile
             import pstats
 
-            from iimgraph.validate import validate
+            from iimgraph.validate.pipeline import validate
 
             profiler = cProfile.Profile()
             profiler.runcall(validate, [path], reason=False)

@@ -31,7 +31,7 @@ print(json.dumps({"code": code, "heavy": heavy}), file=sys.stderr)
 @pytest.fixture(scope="module", autouse=True)
 def warm_cache() -> None:
     """The N-Triples cache of the release graph exists (what any earlier query would have left)."""
-    from iimgraph.engines import release_ntriples
+    from iimgraph.build.cache import release_ntriples
 
     release_ntriples()
 

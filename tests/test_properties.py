@@ -17,8 +17,8 @@ from rdflib import Graph
 
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, display_curie, split_curie
-from iimgraph.queries import Param, bind, run_query, sparql_term, to_iri, to_term
-from iimgraph.results import IRI
+from iimgraph.query.catalogue import Param, bind, run_query, sparql_term, to_iri, to_term
+from iimgraph.query.results import IRI
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 IRI_SAFE = "".join(sorted(set(map(chr, range(0x21, 0x7F))) - set('<>"{}|^`\\')))

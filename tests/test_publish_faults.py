@@ -16,10 +16,10 @@ from typing import Optional
 
 import pytest
 
-from iimgraph.engines import RemoteEngine
+from iimgraph.query.engines import RemoteEngine
 from iimgraph.errors import EndpointError
-from iimgraph.http import request
-from iimgraph.publish import publish, staging_graph
+from iimgraph.query.http import request
+from iimgraph.release.publish import publish, staging_graph
 from tests.adversarial.conftest import assert_clean_failure, run_cli
 from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, wait_until_up
 

@@ -15,8 +15,8 @@ from hypothesis import strategies as st
 
 import iimgraph
 from iimgraph.errors import QueryError
-from iimgraph.queries import bind, catalogue, resolve_params, sparql_term
-from iimgraph.results import IRI, Literal
+from iimgraph.query.catalogue import bind, catalogue, resolve_params, sparql_term
+from iimgraph.query.results import IRI, Literal
 
 OBO = "http://purl.obolibrary.org/obo/"
 EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"

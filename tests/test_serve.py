@@ -15,8 +15,8 @@ import pytest
 from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
-from iimgraph.engines import OxigraphEngine
-from iimgraph.serve import Endpoint, check_query, make_server, negotiate
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.web.serve import Endpoint, check_query, make_server, negotiate
 
 LABEL_Q = ("PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#> "
            "SELECT ?label WHERE { <http://purl.obolibrary.org/obo/MONDO_0019127> rdfs:label ?label }")

@@ -19,7 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from iimgraph.queries import bind, get_query, resolve_params
+from iimgraph.query.catalogue import bind, get_query, resolve_params
 from tests.servers import free_port as _free_port, stop, wait_until_up
 from tests.test_queries import EXAMPLES
 

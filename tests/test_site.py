@@ -18,14 +18,14 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
-from iimgraph.conneg import SiteRoutes, negotiate_term
-from iimgraph.engines import OxigraphEngine
-from iimgraph.export import parse_bytes
+from iimgraph.web.routes import SiteRoutes, negotiate_term
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.io.rdf import parse_data
 from iimgraph.namespaces import OBO, display_curie
-from iimgraph.pages import RESOLVERS
-from iimgraph.serve import Endpoint, make_server
-from iimgraph.site import ROOT as IIM_ROOT
-from iimgraph.site import Site, describe
+from iimgraph.web.pages import RESOLVERS
+from iimgraph.web.serve import Endpoint, make_server
+from iimgraph.web.site import ROOT as IIM_ROOT
+from iimgraph.web.site import Site, describe
 
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
@@ -284,7 +284,7 @@ def test_data_is_escaped_never_markup(graph):
 
 
 def test_queries_page_lists_every_query_with_its_parameters(files):
-    from iimgraph.queries import catalogue
+    from iimgraph.query.catalogue import catalogue
 
     page = parse_page(files["queries.html"])
     html = files["queries.html"].decode("utf-8")
@@ -340,7 +340,7 @@ def test_three_media_types_parse_to_the_same_description(server, graph, path, ir
         if ctype == "text/html":
             got[ctype] = embedded_graph(body)
         elif ctype == "text/turtle":
-            got[ctype] = parse_bytes(body, "ttl")
+            got[ctype] = parse_data(body, "ttl")
         else:
             doc = json.loads(body)
             assert isinstance(doc["@context"], dict)  # inline: nothing to fetch

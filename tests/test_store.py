@@ -12,10 +12,12 @@ from pathlib import Path
 import pytest
 
 from iimgraph import run_sparql
-from iimgraph.engines import OxigraphEngine, release_ntriples
+from iimgraph.build.cache import release_ntriples
+from iimgraph.query.engines import OxigraphEngine
 from iimgraph.errors import IIMGraphError, SourceError
-from iimgraph.queries import execute
-from iimgraph.store import IIM_GRAPH, MANIFEST, open_rdf, open_store
+from iimgraph.query.catalogue import execute
+from iimgraph.io.rdf import open_rdf
+from iimgraph.query.store import IIM_GRAPH, MANIFEST, open_store
 
 COMPANION_DISEASE = "http://purl.obolibrary.org/obo/MONDO_9999999"
 
@@ -165,11 +167,11 @@ def test_changed_iim_sources_replace_the_iim_graph_alone(tmp_path, companions, m
     open_store(folder, [ttl], say=messages.append).close()
     before = json.loads((folder / MANIFEST).read_text())
 
-    import iimgraph.engines as engines
+    import iimgraph.build.cache as cache
 
     new_release = b'<http://purl.obolibrary.org/obo/MONDO_0600023> <http://www.w3.org/2000/01/rdf-schema#label> "renamed" .\n'
-    monkeypatch.setattr(engines, "_sources_digest", lambda folder: "a-new-sources-hash")
-    monkeypatch.setattr(engines, "release_ntriples", lambda: new_release)
+    monkeypatch.setattr(cache, "sources_digest", lambda folder: "a-new-sources-hash")
+    monkeypatch.setattr(cache, "release_ntriples", lambda: new_release)
     messages.clear()
     handle = open_store(folder, [ttl], say=messages.append)
     try:
@@ -210,11 +212,11 @@ def test_default_store_lives_in_the_cache(tmp_path, companions):
     ttl, _ = companions
     cache = tmp_path / "cache"
     cache.mkdir()
-    from iimgraph.engines import _sources_digest, cache_dir
+    from iimgraph.build.cache import cache_dir, sources_digest
     from iimgraph.resources import ontology_dir
     from iimgraph import __version__
 
-    name = f"release-{__version__}-{_sources_digest(ontology_dir())}.nt"
+    name = f"release-{__version__}-{sources_digest(ontology_dir())}.nt"
     (cache / name).write_bytes((cache_dir() / name).read_bytes())
     env = {**os.environ, "IIMGRAPH_CACHE_DIR": str(cache)}
     proc = cli("query", "search", "-p", "text=companion", "--with", str(ttl), "--format", "json", env=env)

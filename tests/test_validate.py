@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iimgraph import qc
-from iimgraph.build import build_graph, source_files
+from iimgraph.validate import qc
+from iimgraph.build.graph import build_graph, source_files
 from iimgraph.errors import IIMGraphError
-from iimgraph.reference import id_key, load_reference
-from iimgraph.validate import node_shapes, shapes_graph, validate, validate_graph
+from iimgraph.validate.reference import id_key, load_reference
+from iimgraph.validate.pipeline import node_shapes, shapes_graph, validate, validate_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 HEADER = FIXTURES / "_header" / "header.ttl"
@@ -89,7 +89,7 @@ def test_missing_java_is_a_warning_not_a_crash_or_a_pass(monkeypatch, tmp_path: 
 @needs_java
 def test_reasoner_timeout_is_reported_as_skipped():
     report = run_fixture(FIXTURES / "unsatisfiable_class" / "pass", reason=False)
-    from iimgraph.reason import reason
+    from iimgraph.validate.reason import reason
 
     graph = build_graph(fixture_paths(FIXTURES / "unsatisfiable_class" / "pass"))
     result = reason(graph, timeout=0.01)
@@ -98,7 +98,7 @@ def test_reasoner_timeout_is_reported_as_skipped():
 
 
 def test_reasoner_input_keeps_classes_and_drops_claims():
-    from iimgraph.reason import owl_subset
+    from iimgraph.validate.reason import owl_subset
     from rdflib import URIRef
     from rdflib.namespace import OWL, RDF
 

@@ -20,7 +20,7 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
     for folder in ("ontology", "shapes", "queries", "reference"):
         assert any(n.startswith(f"iimgraph/data/{folder}/") for n in names), folder
     for asset in ("site.css", "queries.js"):  # the generated site's assets (resources.site_assets_dir)
-        assert f"iimgraph/site_assets/{asset}" in names, asset
+        assert f"iimgraph/web/assets/{asset}" in names, asset
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, timeout=300)

@@ -12,10 +12,12 @@ from pathlib import Path
 import click
 
 from iimgraph import __version__
+from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import IIMGraphError
+from iimgraph.formats import WRITABLE
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ["ttl", "nt", "nq", "rdfxml", "jsonld", "owl"]
+FORMATS = [f.value for f in WRITABLE]
 
 
 class Group(click.Group):
@@ -34,6 +36,15 @@ class Group(click.Group):
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    """An output file, written atomically, or standard output."""
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomic(out, data)
 
 
 def _fail(message: str) -> None:
@@ -58,11 +69,11 @@ def cli() -> None:
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
-    from iimgraph.build import build_graph
-    from iimgraph.export import write
+    from iimgraph.build.graph import build_graph
+    from iimgraph.release.export import serialize
 
     graph = build_graph(sources, version=version)
-    write(graph, fmt, out)
+    _write(serialize(graph, fmt), out)
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
 
@@ -72,8 +83,8 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
               help="Folder of curated sources (default: the packaged ontology/).")
 def info(sources: Path | None) -> None:
     """Version and counts of classes, mappings, sources and claims."""
-    from iimgraph.build import build_graph
-    from iimgraph.stats import graph_stats
+    from iimgraph.build.graph import build_graph
+    from iimgraph.build.stats import graph_stats
 
     stats = graph_stats(build_graph(sources))
     click.echo(f"iimgraph {__version__}")
@@ -91,7 +102,7 @@ def info(sources: Path | None) -> None:
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
-    from iimgraph.validate import validate as run
+    from iimgraph.validate.pipeline import validate as run
 
     report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
     click.echo(report.render(fmt, fail_on.upper()), nl=False)
@@ -106,12 +117,12 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build import build_graph
-    from iimgraph.export import write
-    from iimgraph.release import base_graph
+    from iimgraph.build.graph import build_graph
+    from iimgraph.release.export import serialize
+    from iimgraph.release.release import base_graph
 
     graph = build_graph(version=version)
-    write(base_graph(graph) if product == "base" else graph, fmt, out)
+    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
 
 
 @cli.command()
@@ -120,7 +131,7 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
 def release(out: Path, version: str | None, sources: Path | None) -> None:
     """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
-    from iimgraph.release import write_release
+    from iimgraph.release.release import write_release
 
     manifest = write_release(out, version=version, sources=sources)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
@@ -133,7 +144,7 @@ def release(out: Path, version: str | None, sources: Path | None) -> None:
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
 def site(out: Path, version: str | None, sources: Path | None) -> None:
     """Write the static site: the classification as a tree, a page per class, the query catalogue."""
-    from iimgraph.site import write_site
+    from iimgraph.web.site import write_site
 
     written = write_site(out, sources=sources, version=version)
     pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
@@ -148,7 +159,7 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
               help="Local JSON-LD context for JSON-LD inputs whose @context is a reference (never fetched).")
 def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
     """Semantic diff of two releases, source folders or RDF files, optionally gzipped (exit 1 when they differ)."""
-    from iimgraph.diff import diff_graphs, load_side, render
+    from iimgraph.release.diff import diff_graphs, load_side, render
 
     changes = diff_graphs(load_side(old, context=context), load_side(new, context=context))
     click.echo(render(changes, fmt), nl=False)
@@ -191,7 +202,7 @@ def queries_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from iimgraph.queries import catalogue
+    from iimgraph.query.catalogue import catalogue
 
     table = Table(header_style="bold")
     for column in ("name", "parameters", "columns", "title"):
@@ -208,10 +219,10 @@ def queries_cmd() -> None:
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.engines import select_engine
+    from iimgraph.query.engines import select_engine
     from iimgraph.errors import QueryError
-    from iimgraph.queries import execute
-    from iimgraph.results import emit
+    from iimgraph.query.catalogue import execute
+    from iimgraph.query.results import emit
 
     values: dict[str, str] = {}
     for item in params:
@@ -229,9 +240,9 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.engines import select_engine
-    from iimgraph.queries import decode_query, execute_sparql
-    from iimgraph.results import emit
+    from iimgraph.query.engines import select_engine
+    from iimgraph.query.catalogue import decode_query, execute_sparql
+    from iimgraph.query.results import emit
 
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
@@ -257,7 +268,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    from iimgraph.publish import publish
+    from iimgraph.release.publish import publish
 
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
                            timeout=timeout)))
@@ -277,7 +288,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                    "Default: refused.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    from iimgraph.serve import serve
+    from iimgraph.web.serve import serve
 
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 

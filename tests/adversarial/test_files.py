@@ -80,8 +80,8 @@ CASES: dict[str, str] = {
     "rdfxml_truncated.rdf": "rdfxml_truncated.rdf:4: RDF/XML syntax error",
     "rdfxml_latin1_declared.rdf": "not UTF-8",
     "rdfxml_utf16.rdf": "UTF-16-encoded",
-    "owl_functional_syntax.owl": "OWL functional syntax is not supported",
-    "owl_xml_syntax.owl": "OWL/XML is not supported",
+    "owl_functional_syntax.owl": "OWL functional syntax is not RDF",
+    "owl_xml_syntax.owl": "OWL/XML is not RDF",
     # JSON-LD
     "jsonld_remote_context.jsonld": "@context '{TRAP}/ctx.jsonld' refused",
     "jsonld_nested_remote_context.jsonld": "@context '{TRAP}/nested.jsonld' refused",

@@ -22,8 +22,8 @@ from pathlib import Path
 import pytest
 
 from iimgraph.errors import QueryError
-from iimgraph.queries import Param, bind, sparql_term, to_term
-from iimgraph.results import IRI, Literal
+from iimgraph.query.catalogue import Param, bind, sparql_term, to_term
+from iimgraph.query.results import IRI, Literal
 from tests.adversarial.conftest import Listener, Run, assert_clean_failure, materialise, run_cli
 
 CASES = Path(__file__).resolve().parent / "queries"
@@ -135,8 +135,8 @@ def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
 
 def test_a_timed_out_query_leaves_no_worker_running():
     """In-process check: after QueryTimeout the forked worker is gone, not burning a core."""
-    from iimgraph.queries import execute_sparql
-    from iimgraph.worker import QueryTimeout
+    from iimgraph.query.catalogue import execute_sparql
+    from iimgraph.errors import QueryTimeout
 
     start = time.monotonic()
     with pytest.raises(QueryTimeout, match="timed out after 1 s"):

@@ -14,12 +14,13 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph import __version__
+from iimgraph.build.cache import SOURCE_SUFFIXES
 from iimgraph.errors import SourceError
+from iimgraph.formats import RdfFormat
 from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
-from iimgraph.sssom import MappingSet, read_sssom
+from iimgraph.io.sssom import MappingSet, read_sssom
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
-SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PREDICATE_IRI = {
     "skos:exactMatch": SKOS.exactMatch,
@@ -55,8 +56,8 @@ def source_files(sources: Path | str | Iterable[Path | str]) -> list[Path]:
 
 
 def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
-    """Parse one Turtle source into ``graph`` through :mod:`iimgraph.safeparse` (bounded, one-line errors with file and line)."""
-    from iimgraph.safeparse import RdfFormat, parse_rdf
+    """Parse one Turtle source into ``graph`` through :mod:`iimgraph.io.rdf` (bounded, one-line errors with file and line)."""
+    from iimgraph.io.rdf import parse_rdf
 
     return parse_rdf(path, graph, fmt=RdfFormat.TURTLE)
 

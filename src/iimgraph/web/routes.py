@@ -107,13 +107,13 @@ class SiteRoutes:
     def site(self) -> Any:
         with self._lock:
             if self._site is None:
-                from iimgraph.site import Site
+                from iimgraph.web.site import Site
 
                 graph = self._graph
                 if graph is None:
                     from rdflib import Graph
 
-                    from iimgraph.engines import release_ntriples
+                    from iimgraph.build.cache import release_ntriples
                     from iimgraph.namespaces import bind_prefixes
 
                     graph = Graph()
@@ -148,7 +148,7 @@ class SiteRoutes:
     def _term(self, path: str, params: dict[str, list[str]], accept: str) -> Response:
         from rdflib import URIRef
 
-        from iimgraph.site import iri_for_path, page_name
+        from iimgraph.web.site import iri_for_path, page_name
 
         iri = iri_for_path(path)
         if iri is None:
@@ -175,7 +175,7 @@ class SiteRoutes:
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     def _run(self, name: str, params: dict[str, list[str]]) -> Union[Response, RunQuery]:
-        from iimgraph.queries import bind, catalogue, resolve_params
+        from iimgraph.query.catalogue import bind, catalogue, resolve_params
 
         query = catalogue().get(name)
         if query is None:

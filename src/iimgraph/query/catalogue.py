@@ -27,10 +27,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any, Optional, Sequence, Union
 
-from iimgraph.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
+from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
-from iimgraph.results import IRI, Literal, Result, Row, Term
+from iimgraph.query.results import IRI, Literal, Result, Row, Term
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
@@ -308,7 +308,7 @@ def resolve_params(query: NamedQuery, params: Optional[Mapping[str, Any]] = None
 
 def _mask(text: str) -> str:
     """The query with comments, strings and IRIs blanked out (same length), for locating keywords."""
-    from iimgraph.engines import mask
+    from iimgraph.query.guard import mask
 
     return mask(text)
 
@@ -343,14 +343,14 @@ def decode_query(data: bytes, where: str) -> str:
 def _run(text: str, engine: Union[str, Engine], endpoint: Optional[str], timeout: Optional[float],
          allow_remote: Sequence[str]) -> Result:
     """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
-    the deadline (:mod:`iimgraph.worker`); without one it runs here, in this process."""
+    the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
     chosen = get_engine(engine, endpoint, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)
     if timeout <= 0:
         raise QueryError(f"timeout must be a positive number of seconds, not {timeout:g}")
-    from iimgraph import worker
+    from iimgraph.query import worker
 
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 
@@ -362,7 +362,7 @@ def execute(name: str, params: Optional[Mapping[str, Any]] = None, *,
 
     ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
     engine, a hard wall-clock limit enforced by running the query in a worker process that is
-    killed at the deadline (:class:`iimgraph.worker.QueryTimeout`). ``None``, the default for
+    killed at the deadline (:class:`iimgraph.query.worker.QueryTimeout`). ``None``, the default for
     local engines, runs the query in this process with no limit: fastest, for trusted queries.
     ``allow_remote``: IRIs that ``SERVICE``/``FROM`` may name in a local query (default: none).
     """

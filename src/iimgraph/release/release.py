@@ -19,12 +19,14 @@ from rdflib import Graph, Literal, URIRef
 
 from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
-from iimgraph.build import build_graph, source_files, version_iri
+from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
-from iimgraph.export import CONTEXT_FILE, Format, canonical, jsonld_context, serialize
+from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
+from iimgraph.formats import RdfFormat
+from iimgraph.release.export import canonical, serialize
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
-from iimgraph.sssom import read_sssom, render_sssom
+from iimgraph.io.sssom import read_sssom, render_sssom
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
@@ -136,10 +138,10 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     full = canonical(build_graph(sources, version=version))  # once, for every format below
     base = base_graph(full)  # keeps full's canonical blank-node labels
     files: dict[str, bytes] = {}
-    for fmt in (Format.TTL, Format.NT, Format.OWL, Format.JSONLD):
+    for fmt in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.OWL, RdfFormat.JSONLD):
         files[f"iimgraph{fmt.suffix}"] = serialize(full, fmt, already_canonical=True)
-    files["iimgraph-base.ttl"] = serialize(base, Format.TTL, already_canonical=True)
-    files["iimgraph-base.owl"] = serialize(base, Format.OWL, already_canonical=True)
+    files["iimgraph-base.ttl"] = serialize(base, RdfFormat.TURTLE, already_canonical=True)
+    files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
     for path in mapping_files:
@@ -149,7 +151,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
-    files["void.ttl"] = serialize(void_graph(full, version, sorted(files)), Format.TTL)
+    files["void.ttl"] = serialize(void_graph(full, version, sorted(files)), RdfFormat.TURTLE)
     manifest = {
         "name": "iimgraph",
         "version": version,

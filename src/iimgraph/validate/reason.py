@@ -7,7 +7,7 @@ axioms; claims, sources and annotations are individuals and strings that only sl
 (and punning of claim objects is irrelevant to satisfiability). A missing Java is reported as
 "skipped", never as a pass and never as a crash.
 
-Run as ``python -m iimgraph.reason FILE.nt``: the child prints one JSON line as its last line.
+Run as ``python -m iimgraph.validate.reason FILE.nt``: the child prints one JSON line as its last line.
 """
 
 from __future__ import annotations
@@ -98,7 +98,7 @@ def reason(graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerResult:  # type: 
         owl_subset(graph).serialize(destination=str(path), format="nt", encoding="utf-8")
         env = {**os.environ, "TMPDIR": tmp}
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "iimgraph.reason", str(path)], stdout=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-m", "iimgraph.validate.reason", str(path)], stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, env=env, cwd=tmp, start_new_session=True)
         except OSError as exc:
             return ReasonerResult("skipped", detail=f"could not start the reasoner process ({exc})")

@@ -263,7 +263,7 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
 def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:
     from iimgraph.errors import IIMGraphError
     from iimgraph.namespaces import CONVERTER
-    from iimgraph.sssom import read_sssom
+    from iimgraph.io.sssom import read_sssom
 
     try:
         mapping_set = read_sssom(path)

@@ -453,7 +453,7 @@ def _sources(p: _Page) -> str:
 
 def term_page(description: Graph, iri: URIRef, *, pages: frozenset[str], version: str, root: str,
               jsonld: str, has_page: bool) -> str:
-    """The HTML page of one term, from its description (see :func:`iimgraph.site.describe`)."""
+    """The HTML page of one term, from its description (see :func:`iimgraph.web.site.describe`)."""
     p = _Page(description, iri, pages, root)
     is_class = (iri, RDF.type, OWL.Class) in description
     parts = [_header(p, has_page), _definition(p)]
@@ -517,7 +517,7 @@ def _example_values(examples: Iterable[str]) -> dict[str, str]:
 
 def queries_page(*, version: str) -> str:
     """Every catalogue query with its description and parameters, and a form that runs it on ``serve``."""
-    from iimgraph.queries import catalogue
+    from iimgraph.query.catalogue import catalogue
 
     sections = []
     toc = []

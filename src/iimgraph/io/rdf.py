@@ -23,6 +23,7 @@ known. Limits come from the environment (``IIMGRAPH_MAX_INPUT_MB``, ``IIMGRAPH_M
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import io
 import json
 import logging
@@ -31,21 +32,20 @@ import re
 import stat
 import threading
 import zlib
-from collections.abc import Iterator
-from dataclasses import dataclass, replace
-from enum import Enum
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
 
 from iimgraph.errors import SourceError
+from iimgraph.formats import READ_SUFFIXES, RdfFormat, bare_suffix, detect, sniff
+from iimgraph.io.jsonld import CONTEXT_FILE, shipped_context
 
 if TYPE_CHECKING:  # rdflib stays out of the import path of the query verbs
     from rdflib import Graph
 
 MB = 1024 * 1024
 GZIP_MAGIC = b"\x1f\x8b"
-#: the name release folders give the shipped JSON-LD context (``export.CONTEXT_FILE``)
-SHIPPED_CONTEXT = "iimgraph.context.jsonld"
 
 
 @dataclass(frozen=True)
@@ -75,55 +75,6 @@ class Limits:
                     raise SourceError(f"{var}={raw!r} must be positive")
                 changes[field_name] = max(1, int(value * unit))
         return replace(cls(), **changes)
-
-
-class RdfFormat(str, Enum):
-    TURTLE = "turtle"
-    NTRIPLES = "nt"
-    NQUADS = "nquads"
-    RDFXML = "xml"
-    JSONLD = "json-ld"
-
-    @property
-    def label(self) -> str:
-        return {"turtle": "Turtle", "nt": "N-Triples", "nquads": "N-Quads", "xml": "RDF/XML", "json-ld": "JSON-LD"}[self.value]
-
-    @property
-    def line_based(self) -> bool:
-        return self in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS)
-
-    def oxigraph(self) -> Any:
-        """The ``pyoxigraph.RdfFormat`` of this format (for ``Store.bulk_load``)."""
-        import pyoxigraph
-
-        return {"turtle": pyoxigraph.RdfFormat.TURTLE, "nt": pyoxigraph.RdfFormat.N_TRIPLES,
-                "nquads": pyoxigraph.RdfFormat.N_QUADS, "xml": pyoxigraph.RdfFormat.RDF_XML,
-                "json-ld": pyoxigraph.RdfFormat.JSON_LD}[self.value]
-
-
-SUFFIXES = {".ttl": RdfFormat.TURTLE, ".nt": RdfFormat.NTRIPLES, ".nq": RdfFormat.NQUADS,
-            ".rdf": RdfFormat.RDFXML, ".owl": RdfFormat.RDFXML, ".xml": RdfFormat.RDFXML,
-            ".jsonld": RdfFormat.JSONLD, ".json": RdfFormat.JSONLD}
-
-
-def detect_format(path: Path, head: bytes = b"") -> RdfFormat:
-    """The format a file name says (``.gz`` aside); an ``.owl`` file is sniffed, since OWL files come in several syntaxes."""
-    path = Path(path)
-    name = path.name[:-3] if path.name.endswith(".gz") else path.name
-    suffix = Path(name).suffix.lower()
-    fmt = SUFFIXES.get(suffix)
-    if fmt is None:
-        raise SourceError(f"{path}: unknown RDF format {suffix or '(no suffix)'!r} "
-                          f"(expected one of {', '.join(sorted(SUFFIXES))}, optionally .gz)")
-    if suffix == ".owl" and head:
-        start = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:200]
-        if start.startswith((b"@prefix", b"@base", b"PREFIX", b"prefix")):
-            return RdfFormat.TURTLE
-        if start.startswith((b"Prefix(", b"Ontology(")):
-            raise SourceError(f"{path}: OWL functional syntax is not supported (convert it to RDF/XML or Turtle)")
-        if b"<Ontology" in head[:4096] and b"rdf:RDF" not in head[:4096]:
-            raise SourceError(f"{path}: OWL/XML is not supported (convert it to RDF/XML or Turtle)")
-    return fmt
 
 
 # --- bytes: size, gzip -----------------------------------------------------------------------------
@@ -240,7 +191,7 @@ def guard_stream(path: Path, stream: IO[bytes], fmt: RdfFormat, *, limits: Limit
     """What a streaming parser may read of ``stream``: RDF/XML watched for a DTD, JSON-LD made local."""
     if fmt is RdfFormat.JSONLD:
         return io.BytesIO(check_rdf_bytes(path, stream.read(), fmt, limits=limits, context=context))
-    if fmt is RdfFormat.RDFXML:
+    if fmt.syntax is RdfFormat.RDFXML:
         return io.BufferedReader(_DoctypeWatch(path, stream))
     return stream
 
@@ -349,13 +300,6 @@ def _depth(doc: Any) -> int:
     return deepest
 
 
-def shipped_context() -> dict[str, Any]:
-    """The ``@context`` value release folders publish (the project prefix map plus readable keys)."""
-    from iimgraph.export import jsonld_context
-
-    return jsonld_context()["@context"]
-
-
 def load_context(path: Path | str, *, limits: Limits | None = None) -> dict[str, Any]:
     """A local JSON-LD context file the user names: its ``@context`` object, checked like any JSON-LD input."""
     path = Path(path)
@@ -416,7 +360,7 @@ def prepare_jsonld(path: Path, data: bytes, *, limits: Limits, context: dict[str
         refs = node["@context"] if isinstance(node["@context"], list) else [node["@context"]]
         out: list[Any] = []
         for ref in refs:
-            if isinstance(ref, str) and (context is not None or ref == SHIPPED_CONTEXT or ref.endswith("/" + SHIPPED_CONTEXT)):
+            if isinstance(ref, str) and (context is not None or ref == CONTEXT_FILE or ref.endswith("/" + CONTEXT_FILE)):
                 out.append(local)
             else:
                 out.append(ref)
@@ -461,7 +405,7 @@ def check_rdf_bytes(path: Path, data: bytes, fmt: RdfFormat, *, limits: Limits,
         doc = prepare_jsonld(path, data, limits=limits, context=context)
         return json.dumps(doc, ensure_ascii=False).encode("utf-8")
     text = check_text(path, data, limits=limits, line_based=fmt.line_based)
-    if fmt is RdfFormat.RDFXML:
+    if fmt.syntax is RdfFormat.RDFXML:
         _check_xml_declaration(path, text)
         check_rdfxml(path, data)
     if data.startswith(b"\xef\xbb\xbf"):
@@ -477,29 +421,102 @@ def read_rdf(path: Path | str, *, fmt: RdfFormat | str | None = None, limits: Li
     data = read_bytes(path, limits=limits)
     if not data.strip():
         raise SourceError(f"{path}: empty file")
-    fmt = RdfFormat(fmt) if fmt is not None else detect_format(path, data[:4096])
+    fmt = RdfFormat(fmt) if fmt is not None else detect(path, data[:4096])
     return check_rdf_bytes(path, data, fmt, limits=limits, context=context), fmt
 
 
-@contextlib.contextmanager
-def open_rdf(path: Path | str, *, fmt: RdfFormat | str | None = None, limits: Limits | None = None,
-             context: dict[str, Any] | None = None) -> Iterator[tuple[IO[bytes], RdfFormat]]:
-    """A streaming equivalent of :func:`read_rdf` for files too big to hold twice (``Store.bulk_load``).
+# --- streaming a user's file (into Store.bulk_load) ----------------------------------------------
 
-    Size and gzip ratio are enforced while the consumer reads; RDF/XML is scanned for a DTD as it
-    streams (a DTD can only come before the root element, but the whole stream is watched).
-    JSON-LD is read whole, since its context must be checked before anything is parsed. Encoding
-    and syntax are left to the parser (pyoxigraph checks UTF-8 itself); map its ``SyntaxError`` with
-    :func:`syntax_error`.
+
+class _Counting(io.RawIOBase):
+    """The raw file, counting and hashing the bytes read (for the progress bar and the manifest)."""
+
+    def __init__(self, raw: IO[bytes], on_read: Callable[[int], None] | None) -> None:
+        self._raw = raw
+        self._on_read = on_read
+        self.bytes_read = 0
+        self.sha256 = hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
+        if n:
+            self.sha256.update(memoryview(buffer)[:n])
+            self.bytes_read += n
+            if self._on_read is not None:
+                self._on_read(self.bytes_read)
+        return n or 0
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
+
+
+@dataclass
+class RdfInput:
+    """An opened user file: ``stream`` gives the (decompressed) RDF bytes in ``format``."""
+
+    path: Path
+    stream: IO[bytes]
+    format: RdfFormat
+    format_name: str
+    compressed: bool
+    _counter: _Counting = field(repr=False)
+
+    @property
+    def bytes_read(self) -> int:
+        return self._counter.bytes_read
+
+    def sha256(self) -> str:
+        """SHA-256 of the file's bytes as read so far (all of them once the stream is exhausted)."""
+        return self._counter.sha256.hexdigest()
+
+    def drain(self) -> None:
+        """Read to the end of the raw file, so that :meth:`sha256` covers all of it."""
+        while self._counter.read(1 << 20):
+            pass
+
+
+@contextlib.contextmanager
+def open_rdf(path: Path | str, on_read: Callable[[int], None] | None = None, *,
+             limits: Limits | None = None) -> Iterator[RdfInput]:
+    """Open a user's RDF file: gunzip when it is gzip (by its magic bytes), decide its format.
+
+    The format comes from the suffix (``.nt``, ``.ttl``, ``.rdf``, ``.jsonld``, ``.n3``, each
+    optionally ``.gz``); for ``.owl``, ``.xml``, ``.json`` or an unknown suffix the first bytes
+    decide. Datasets (N-Quads, TriG) and non-RDF ontology formats are refused with a one-line
+    error. ``on_read`` gets the count of raw bytes read so far. Size and gzip ratio are enforced
+    while the consumer reads; RDF/XML is watched for a DTD as it streams; JSON-LD is read whole,
+    since its context must be checked before anything is parsed.
     """
     path = Path(path)
-    limits = limits or Limits.from_env()
-    with open_bytes(path, limits=limits) as stream:
-        head = stream.peek(4096)[:4096]
-        if not head:
-            raise SourceError(f"{path}: empty file")
-        fmt = RdfFormat(fmt) if fmt is not None else detect_format(path, head)
-        yield guard_stream(path, stream, fmt, limits=limits, context=context), fmt
+    raw = _open_regular(path)  # a folder, FIFO or device is refused, not waited on
+    counter = _Counting(raw, on_read)
+    try:
+        buffered = io.BufferedReader(counter, buffer_size=1 << 20)
+        compressed = buffered.peek(2)[:2] == b"\x1f\x8b"
+        limits = limits or Limits.from_env()  # size cap, and no gzip bomb
+        stream: Any = bounded(path, buffered, limits, compressed=compressed)
+        suffix = bare_suffix(path)
+        if suffix == ".trig" or READ_SUFFIXES.get(suffix, RdfFormat.TURTLE) is RdfFormat.NQUADS:
+            raise SourceError(f"{path}: {'TriG' if suffix == '.trig' else 'N-Quads'} holds named graphs; give a "
+                              f"graph file (.nt, .ttl, .owl/.rdf, .jsonld, .n3, optionally .gz)")
+        fmt = READ_SUFFIXES.get(suffix)
+        if fmt is None:
+            try:
+                head = stream.peek(4096) if compressed else buffered.peek(4096)
+            except (OSError, EOFError, zlib.error) as exc:
+                raise SourceError(f"{path}: cannot read ({exc})") from None
+            fmt = sniff(head, path)
+        if fmt.syntax in (RdfFormat.RDFXML, RdfFormat.JSONLD):  # no DTD entity, no remote @context
+            stream = guard_stream(path, stream, fmt, limits=limits)
+        yield RdfInput(path=path, stream=stream, format=fmt,
+                       format_name=fmt.label + (" (gzip)" if compressed else ""),
+                       compressed=compressed, _counter=counter)
+    finally:
+        counter.close()
 
 
 class _DoctypeWatch(io.RawIOBase):
@@ -619,7 +636,7 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph | None"
                 with _no_context_fetching(path):
                     graph.parse(source=PythonInputSource(json.loads(data)), format="json-ld", publicID=base)
             else:
-                graph.parse(data=data, format=fmt.value, publicID=base)
+                graph.parse(data=data, format=fmt.rdflib_name, publicID=base)
     except Exception as exc:  # rdflib raises many types for syntax errors
         if isinstance(exc, RecursionError) and fmt is RdfFormat.TURTLE:
             line = _bracket_depth(data.decode("utf-8"), limits.max_depth)

@@ -35,7 +35,7 @@ def load_side(path: Path | str, *, context: Path | str | None = None) -> Graph:
 
     ``context`` is a local JSON-LD context file for a JSON-LD side whose ``@context`` is not inline.
     """
-    from iimgraph.safeparse import load_context, parse_rdf
+    from iimgraph.io.rdf import load_context, parse_rdf
 
     path = Path(path)
     ctx = load_context(context) if context is not None else None
@@ -43,7 +43,7 @@ def load_side(path: Path | str, *, context: Path | str | None = None) -> Graph:
         for name in ("iimgraph.nt", "iimgraph.ttl"):
             if (path / name).is_file() and not (path / "header.ttl").exists():
                 return parse_rdf(path / name)
-        from iimgraph.build import build_graph
+        from iimgraph.build.graph import build_graph
 
         return build_graph(path)
     if path.exists():

@@ -20,12 +20,13 @@ import urllib.parse
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, Optional, Sequence
 
-from iimgraph import worker
-from iimgraph.conneg import SiteRoutes, accept_ranges
-from iimgraph.engines import OxigraphEngine, RemoteAccessRefused, check_query_text, mask
-from iimgraph.errors import QueryError
-from iimgraph.queries import check_text
-from iimgraph.results import Result, to_delimited, to_json, to_xml
+from iimgraph.query import worker
+from iimgraph.web.routes import SiteRoutes, accept_ranges
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.guard import check_query_text, mask
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
+from iimgraph.query.catalogue import check_text
+from iimgraph.query.results import Result, to_delimited, to_json, to_xml
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
@@ -48,23 +49,11 @@ _CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/
 _UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.I)
 
 
-class Refused(QueryError):
-    """The request is not allowed here: an update (403) or SERVICE / FROM (400)."""
-
-    def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class Busy(QueryError):
-    """Every worker stayed busy for the whole timeout (503)."""
-
-
 def check_query(text: str, allow: Sequence[str] = ()) -> None:
     """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
 
     The SERVICE/FROM and nesting checks are the ones the local engines run
-    (:func:`iimgraph.engines.check_query_text`); syntax errors are left to the engine.
+    (:func:`iimgraph.query.engines.check_query_text`); syntax errors are left to the engine.
     """
     check_text(text, "query")
     if _UPDATE.search(mask(text)):
@@ -204,8 +193,8 @@ class Handler(BaseHTTPRequestHandler):
         self._answer(text, params.get("format", [None])[0])
 
     def _site(self, parts: urllib.parse.SplitResult) -> None:
-        """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.conneg`."""
-        from iimgraph.conneg import RunQuery
+        """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.web.routes`."""
+        from iimgraph.web.routes import RunQuery
 
         routed = self.site.handle(parts.path, parts.query, self.headers.get("Accept", ""))
         if routed is None:

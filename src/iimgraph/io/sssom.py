@@ -31,7 +31,7 @@ def read_sssom(path: Path) -> MappingSet:
     """Parse an SSSOM TSV file; raise ``SourceError`` with ``file:line`` on any defect."""
     import yaml
 
-    from iimgraph.safeparse import read_text
+    from iimgraph.io.rdf import read_text
 
     text = read_text(path)  # bounded, UTF-8, no NUL, lines of sane length; SourceError otherwise
     lines = text.splitlines()

@@ -18,7 +18,7 @@ import urllib.request
 from dataclasses import dataclass
 from typing import Callable, Optional
 
-from iimgraph.errors import EndpointError
+from iimgraph.errors import ConnectionFailed, HTTPStatusError
 
 RETRIES = 3            # attempts after the first
 BACKOFF = 0.5          # seconds before the first retry; doubled each time
@@ -31,18 +31,6 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
-
-
-class HTTPStatusError(EndpointError):
-    """The server answered with an error status (after any retries)."""
-
-    def __init__(self, message: str, status: int) -> None:
-        super().__init__(message)
-        self.status = status
-
-
-class ConnectionFailed(EndpointError):
-    """No answer: refused, reset or timed out (after any retries)."""
 
 
 def _retry_after(value: Optional[str]) -> Optional[float]:

@@ -14,8 +14,8 @@ manifest entry before touching the graph, so an interrupted load is cleaned up o
 instead of being trusted. Readers share a lock and open the store read-only; a loader takes it
 exclusively.
 
-:func:`open_rdf` is the one place where a user's file is opened, decompressed and its format
-decided; nothing else here reads user files.
+User files are opened through :func:`iimgraph.io.rdf.open_rdf` (decompressed, bounded, format decided);
+nothing here reads them otherwise.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import gc
 import hashlib
-import io
 import json
 import os
 import sys
@@ -32,10 +31,11 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any, Optional
+from typing import Any, Optional
 
-from iimgraph import __version__, safeparse
-from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph import __version__
+from iimgraph.io import rdf
+from iimgraph.errors import SourceError, StoreError
 from iimgraph.namespaces import ONTOLOGY_IRI
 
 MANIFEST = "manifest.json"
@@ -43,143 +43,6 @@ DATABASE = "oxigraph"
 LOCK = ".lock"
 MANIFEST_FORMAT = 1
 IIM_GRAPH = ONTOLOGY_IRI
-
-# file suffix (after any .gz) -> pyoxigraph RdfFormat attribute name; None: sniff the content
-_SUFFIX_FORMATS: dict[str, Optional[str]] = {
-    ".nt": "N_TRIPLES", ".ntriples": "N_TRIPLES", ".ttl": "TURTLE", ".turtle": "TURTLE",
-    ".n3": "N3", ".rdf": "RDF_XML", ".owl": None, ".xml": None, ".jsonld": "JSON_LD", ".json": None,
-}
-_DATASETS = {".nq": "N-Quads", ".nquads": "N-Quads", ".trig": "TriG"}
-# formats whose parsers would otherwise expand DTD entities or fetch a remote @context
-_GUARDED = {"RDF_XML": safeparse.RdfFormat.RDFXML, "JSON_LD": safeparse.RdfFormat.JSONLD}
-_FORMAT_NAMES = {"N_TRIPLES": "N-Triples", "TURTLE": "Turtle", "N3": "N3", "RDF_XML": "RDF/XML",
-                 "JSON_LD": "JSON-LD"}
-
-
-class StoreError(IIMGraphError):
-    """The store folder cannot be used (not a store, locked, unreadable)."""
-
-
-# --- reading user files --------------------------------------------------------------------------
-
-
-class _Counting(io.RawIOBase):
-    """The raw file, counting and hashing the bytes read (for the progress bar and the manifest)."""
-
-    def __init__(self, raw: IO[bytes], on_read: Optional[Callable[[int], None]]) -> None:
-        self._raw = raw
-        self._on_read = on_read
-        self.bytes_read = 0
-        self.sha256 = hashlib.sha256()
-
-    def readable(self) -> bool:
-        return True
-
-    def readinto(self, buffer: Any) -> int:
-        n = self._raw.readinto(buffer)  # type: ignore[attr-defined]
-        if n:
-            self.sha256.update(memoryview(buffer)[:n])
-            self.bytes_read += n
-            if self._on_read is not None:
-                self._on_read(self.bytes_read)
-        return n or 0
-
-    def close(self) -> None:
-        self._raw.close()
-        super().close()
-
-
-@dataclass
-class RdfInput:
-    """An opened user file: ``stream`` gives the (decompressed) RDF bytes in ``format``."""
-
-    path: Path
-    stream: IO[bytes]
-    format: Any  # pyoxigraph.RdfFormat
-    format_name: str
-    compressed: bool
-    _counter: _Counting = field(repr=False)
-
-    @property
-    def bytes_read(self) -> int:
-        return self._counter.bytes_read
-
-    def sha256(self) -> str:
-        """SHA-256 of the file's bytes as read so far (all of them once the stream is exhausted)."""
-        return self._counter.sha256.hexdigest()
-
-    def drain(self) -> None:
-        """Read to the end of the raw file, so that :meth:`sha256` covers all of it."""
-        while self._counter.read(1 << 20):
-            pass
-
-
-def _sniff(head: bytes, path: Path) -> str:
-    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
-    if text.startswith(b"<"):
-        if b"rdf:RDF" in text or b"w3.org/1999/02/22-rdf-syntax-ns" in text:
-            return "RDF_XML"
-        if b"<Ontology" in text:
-            raise SourceError(f"{path}: OWL/XML is not RDF; convert it to RDF/XML or Turtle first "
-                              f"(e.g. robot convert --format owl)")
-        if text.startswith((b"<?", b"<!")):
-            raise SourceError(f"{path}: XML that is not RDF/XML")
-        return "TURTLE"
-    if text.startswith((b"Prefix(", b"Ontology(")):
-        raise SourceError(f"{path}: OWL functional syntax is not RDF; convert it to RDF/XML or Turtle first")
-    if text.startswith((b"{", b"[")):
-        if b'"graphs"' in text and b'"nodes"' in text:
-            raise SourceError(f"{path}: OBO Graphs JSON is not RDF; use the ontology's .owl release instead")
-        return "JSON_LD"
-    if text.startswith(b"format-version:"):
-        raise SourceError(f"{path}: OBO format is not RDF; use the ontology's .owl release instead")
-    return "TURTLE"
-
-
-@contextlib.contextmanager
-def open_rdf(path: Path, on_read: Optional[Callable[[int], None]] = None) -> Iterator[RdfInput]:
-    """Open a user's RDF file: gunzip when it is gzip (by its magic bytes), decide its format.
-
-    The format comes from the suffix (``.nt``, ``.ttl``, ``.rdf``, ``.jsonld``, ``.n3``, each
-    optionally ``.gz``); for ``.owl``, ``.xml``, ``.json`` or an unknown suffix the first bytes
-    decide. Datasets (N-Quads, TriG) and non-RDF ontology formats are refused with a one-line
-    error. ``on_read`` gets the count of raw bytes read so far.
-    """
-    import pyoxigraph as ox
-
-    path = Path(path)
-    try:
-        raw = open(path, "rb")  # noqa: SIM115 (closed by the counter below)
-    except OSError as exc:
-        raise SourceError(f"{path}: cannot read ({exc.strerror or exc})") from None
-    counter = _Counting(raw, on_read)
-    try:
-        buffered = io.BufferedReader(counter, buffer_size=1 << 20)
-        compressed = buffered.peek(2)[:2] == b"\x1f\x8b"
-        limits = safeparse.Limits.from_env()  # size cap, and no gzip bomb
-        stream: Any = safeparse.bounded(path, buffered, limits, compressed=compressed)
-        name = path.name.lower()
-        if name.endswith(".gz"):
-            name = name[:-3]
-        suffix = Path(name).suffix
-        if suffix in _DATASETS:
-            raise SourceError(f"{path}: {_DATASETS[suffix]} holds named graphs; give a graph file "
-                              f"(.nt, .ttl, .owl/.rdf, .jsonld, .n3, optionally .gz)")
-        kind = _SUFFIX_FORMATS.get(suffix)
-        if kind is None:
-            try:
-                head = stream.peek(4096) if compressed else buffered.peek(4096)
-            except (OSError, EOFError, zlib.error) as exc:
-                raise SourceError(f"{path}: cannot read ({exc})") from None
-            kind = _sniff(head, path)
-        if kind in _GUARDED:  # no DTD entity in RDF/XML, no remote @context in JSON-LD
-            stream = safeparse.guard_stream(path, stream, _GUARDED[kind], limits=limits)
-        yield RdfInput(path=path, stream=stream, format=getattr(ox.RdfFormat, kind),
-                       format_name=_FORMAT_NAMES[kind] + (" (gzip)" if compressed else ""),
-                       compressed=compressed, _counter=counter)
-    finally:
-        counter.close()
-
 
 # --- the manifest --------------------------------------------------------------------------------
 
@@ -282,7 +145,7 @@ class StoreHandle:
 
 def default_store_dir(companions: Sequence[Path]) -> Path:
     """Where ``--with`` files go without ``--store``: one store per set of files, in the user cache."""
-    from iimgraph.engines import cache_dir
+    from iimgraph.build.cache import cache_dir
 
     key = hashlib.sha256("\0".join(sorted(str(Path(p).resolve()) for p in companions)).encode()).hexdigest()[:16]
     return cache_dir() / "stores" / key
@@ -334,7 +197,7 @@ def open_store(folder: Optional[Path] = None, companions: Sequence[Path] = (), *
     """
     import pyoxigraph as ox
 
-    from iimgraph.engines import _sources_digest
+    from iimgraph.build.cache import sources_digest
     from iimgraph.resources import ontology_dir
 
     say = say or _stderr
@@ -353,7 +216,7 @@ def open_store(folder: Optional[Path] = None, companions: Sequence[Path] = (), *
     except OSError as exc:
         raise StoreError(f"{folder}: cannot use this folder ({exc.strerror or exc})") from None
     try:
-        iim_key = _sources_digest(ontology_dir())
+        iim_key = sources_digest(ontology_dir())
         lock.shared(say, folder)
         manifest = _read_manifest(folder)
         plan = _plan(manifest, iim_key, wanted)
@@ -371,7 +234,7 @@ def open_store(folder: Optional[Path] = None, companions: Sequence[Path] = (), *
         store = _open(ox, database, read_only=False)
         loaded = _apply(ox, store, folder, manifest, plan, iim_key, progress, say)
         # queries read through a read-only handle: a writer's background compaction would pull
-        # files from under the read-only handles of forked workers (iimgraph.worker)
+        # files from under the read-only handles of forked workers (iimgraph.query.worker)
         store = None
         gc.collect()
         store = _open(ox, database, read_only=True)
@@ -416,7 +279,7 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
             store.remove_graph(graph)
     store.clear_graph(ox.DefaultGraph())  # nothing belongs there
     if plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}:
-        from iimgraph.engines import release_ntriples
+        from iimgraph.build.cache import release_ntriples
 
         data = release_ntriples()
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(IIM_GRAPH))
@@ -439,9 +302,9 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
     graph = ox.NamedNode(path.as_uri())
     stat = _stat(path)
     start = time.perf_counter()
-    with _progress_bar(path, stat["size"], progress) as on_read, open_rdf(path, on_read) as source:
+    with _progress_bar(path, stat["size"], progress) as on_read, rdf.open_rdf(path, on_read) as source:
         try:
-            store.bulk_load(source.stream, format=source.format, to_graph=graph, base_iri=path.as_uri())
+            store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph, base_iri=path.as_uri())
             source.drain()
         except BaseException as exc:
             with contextlib.suppress(OSError):

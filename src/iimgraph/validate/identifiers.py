@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, OBO
-from iimgraph.reference import Reference
+from iimgraph.validate.reference import Reference
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, SKOS
 
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)

@@ -13,16 +13,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from iimgraph.errors import IIMGraphError
-from iimgraph.report import LEVELS
+from iimgraph.errors import ProfileError
+from iimgraph.validate.report import LEVELS
 
 PROFILE_FILE = "profile.tsv"
 #: rules computed in Python (no .rq file) that still take their level from the profile
 PYTHON_RULES = ("unknown_identifier",)
-
-
-class ProfileError(IIMGraphError):
-    """The QC severity profile and the rule files disagree, or a level is not ERROR, WARN or INFO."""
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,7 @@
 """``iimgraph validate``: SHACL shapes, QC rules, the identifier check and OWL reasoning -> one report.
 
 Non-conformance is a result, not an exception: :func:`validate` returns a
-:class:`~iimgraph.report.ValidationReport` whatever the graph holds. It raises only when it cannot
+:class:`~iimgraph.validate.report.ValidationReport` whatever the graph holds. It raises only when it cannot
 run at all (a source that does not parse, a broken profile): those are ``IIMGraphError`` and the
 CLI turns them into exit 2.
 
@@ -18,7 +18,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.namespaces import display_curie
-from iimgraph.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
+from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
 
 SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
@@ -27,7 +27,7 @@ REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped":
 
 def shapes_graph(folder: Path | None = None) -> Graph:
     """All ``shapes/*.ttl`` in one graph."""
-    from iimgraph.build import parse_turtle
+    from iimgraph.build.graph import parse_turtle
     from iimgraph.resources import shapes_dir
 
     graph = Graph()
@@ -132,9 +132,9 @@ def run_shapes(graph: Graph, shapes: Graph, make: _Maker) -> tuple[list[Finding]
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
                    timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
     """Validate an already built graph; ``files`` are its sources, for locating findings."""
-    from iimgraph import qc
-    from iimgraph.idcheck import unknown_identifiers
-    from iimgraph.reference import load_reference
+    from iimgraph.validate import qc
+    from iimgraph.validate.identifiers import unknown_identifiers
+    from iimgraph.validate.reference import load_reference
 
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
@@ -152,7 +152,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                              u.predicate, Literal(u.curie) if u.predicate is not None else None))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
-        from iimgraph.reason import reason as run_reasoner
+        from iimgraph.validate.reason import reason as run_reasoner
 
         result = run_reasoner(graph, timeout=timeout)
         reasoning = result.summary()
@@ -181,7 +181,7 @@ def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
              timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
     """Build the sources (default: the packaged ``ontology/``) and validate the release graph."""
-    from iimgraph.build import build_graph, source_files
+    from iimgraph.build.graph import build_graph, source_files
     from iimgraph.resources import ontology_dir
 
     if sources is None:

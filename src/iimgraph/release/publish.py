@@ -7,7 +7,7 @@ point leaves the target holding either the previous release or the new one, neve
 never nothing: the replacement is guarded so that a missing or empty staging graph (a retried
 request, someone else's cleanup) changes nothing. The staging graph is dropped afterwards, and the
 target's count is checked once more. Every request has a timeout and is retried only for transient
-failures (:mod:`iimgraph.http`). Only the URLs the user gives are contacted.
+failures (:mod:`iimgraph.query.http`). Only the URLs the user gives are contacted.
 """
 
 from __future__ import annotations
@@ -18,14 +18,10 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Optional
 
-from iimgraph.errors import EndpointError, QueryError
+from iimgraph.errors import EndpointError, PublishError, QueryError
 
 DEFAULT_TIMEOUT = 120.0
 STAGING = "urn:iimgraph:staging:"
-
-
-class PublishError(EndpointError):
-    """publish failed; the message says what the store holds now."""
 
 
 @dataclass
@@ -90,12 +86,13 @@ def publish(store_url: str, *, graph: Optional[str] = None, query_url: Optional[
 
     Raises :class:`PublishError` whose message says whether the previous release is still in place.
     """
-    from iimgraph.engines import OxigraphEngine, RemoteEngine, release_ntriples
-    from iimgraph.http import request
+    from iimgraph.build.cache import release_ntriples
+    from iimgraph.query.engines import OxigraphEngine, RemoteEngine
+    from iimgraph.query.http import request
 
     _check_url(store_url, "store URL")
     if graph is not None:
-        from iimgraph.queries import to_iri
+        from iimgraph.query.catalogue import to_iri
 
         graph = str(to_iri(graph, "graph"))
     query_url = query_url or default_query_url(store_url)

@@ -23,7 +23,9 @@ from rdflib.term import Node
 
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import OutputError
-from iimgraph.export import Format, canonical, jsonld_context, serialize
+from iimgraph.io.jsonld import jsonld_context
+from iimgraph.formats import RdfFormat
+from iimgraph.release.export import canonical, serialize
 from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
@@ -78,7 +80,7 @@ def describe(graph: Graph, iri: URIRef) -> Graph:
 
 
 def to_turtle(description: Graph) -> bytes:
-    return serialize(description, Format.TTL)
+    return serialize(description, RdfFormat.TURTLE)
 
 
 def to_jsonld(description: Graph) -> bytes:
@@ -118,7 +120,7 @@ class Site:
 
     def term_documents(self, iri: URIRef) -> dict[str, bytes]:
         """``{"html": ..., "ttl": ..., "jsonld": ...}`` for one term, all from :func:`describe`."""
-        from iimgraph.pages import term_page
+        from iimgraph.web.pages import term_page
 
         description = describe(self.graph, iri)
         jsonld = to_jsonld(description)
@@ -131,7 +133,7 @@ class Site:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the static site: relative path -> bytes."""
-        from iimgraph.pages import index_page, queries_page
+        from iimgraph.web.pages import index_page, queries_page
         from iimgraph.resources import site_assets_dir
 
         out: dict[str, bytes] = {}
@@ -153,7 +155,7 @@ class Site:
     def tree_svg(self) -> str:
         """The IIM subtree under MONDO:0600023, with other sources' placements drawn dashed."""
         from iimgraph.namespaces import display_curie
-        from iimgraph.tree_svg import Placement, render_tree
+        from iimgraph.web.tree_svg import Placement, render_tree
 
         g = self.graph
         in_tree = {s for s, o in g.subject_objects(IIM.inScope) if str(o) in IN_TREE}
@@ -206,7 +208,7 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
-        from iimgraph.build import build_graph
+        from iimgraph.build.graph import build_graph
 
         graph = build_graph(sources, version=version)
     files = Site(graph).files()

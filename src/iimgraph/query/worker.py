@@ -21,20 +21,12 @@ import signal
 import time
 from typing import Any, Callable, Optional, TypeVar
 
-from iimgraph.errors import IIMGraphError, QueryError
+from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
 
 T = TypeVar("T")
 
 DEFAULT_MEMORY_MB = 1024
 _RENICE_AFTER = 0.25  # seconds: a query still running by then yields the CPU to newer, short ones
-
-
-class QueryTimeout(QueryError):
-    """A local query ran past its wall-clock limit and its worker was killed."""
-
-
-class QueryMemoryError(QueryError):
-    """A local query needed more memory than its worker may use."""
 
 
 def available() -> bool:

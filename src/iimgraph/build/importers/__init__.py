@@ -1,0 +1,1 @@
+"""Importers: reference tables (``reference/``) -> generated sources under ``ontology/generated/``."""
