@@ -26,9 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from _common import fmt_int, header, median, table
-
 import generate
+from _common import fmt_int, header, median, table
 
 
 def peak_mb() -> float:
@@ -49,8 +48,8 @@ def child_load(path: Path, store: Path) -> dict:
 
 def child_query(path: Path, store: Path, size: int, repeat: int) -> dict:
     start = time.perf_counter()
-    from iimgraph.query.engines import OxigraphEngine
     from iimgraph.query.catalogue import catalogue, execute
+    from iimgraph.query.engines import OxigraphEngine
     from iimgraph.query.store import open_store
 
     handle = open_store(store, [path], progress=False, say=lambda m: None)

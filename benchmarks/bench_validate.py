@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import header  # noqa: E402
+from _common import header
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-
 import http.server
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -51,7 +50,7 @@ def trap():
     hits: list[str] = []
 
     class Trap(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(500)
             self.end_headers()

@@ -12,8 +12,9 @@ import iimgraph
 from iimgraph.cli import cli
 from iimgraph.errors import EndpointError
 from iimgraph.release.publish import default_query_url, graph_store_url, publish
-
-from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, stop, wait_until_up
+from tests.servers import free_port as _free_port
+from tests.servers import oxigraph_binary as _oxigraph_binary
+from tests.servers import stop, wait_until_up
 from tests.test_queries import EXAMPLES, canonical
 
 

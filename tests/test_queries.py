@@ -94,7 +94,7 @@ def test_every_example_line_runs_through_the_cli():
     for q in catalogue().values():
         for example in q.examples:
             args = example.split()[1:]  # drop "iimgraph"
-            result = runner.invoke(cli, args + ["--format", "json"])
+            result = runner.invoke(cli, [*args, "--format", "json"])
             assert result.exit_code == 0, (example, result.output)
             assert json.loads(result.output)["results"]["bindings"], example
 
@@ -352,7 +352,7 @@ def test_local_engines_refuse_service_and_from_without_touching_the_network(trap
 def test_remote_engine_reports_an_unreachable_endpoint_clearly():
     from iimgraph.errors import EndpointError
 
-    with pytest.raises(EndpointError, match="cannot connect|refused"):
+    with pytest.raises(EndpointError, match=r"cannot connect|refused"):
         iimgraph.run_query("subtypes", endpoint="http://127.0.0.1:9/sparql", timeout=3)
 
 

@@ -18,8 +18,8 @@ from rdflib.compare import isomorphic
 
 from iimgraph import atomic
 from iimgraph.errors import OutputError, SourceError
-from iimgraph.resources import ontology_dir
 from iimgraph.io.rdf import Limits, RdfFormat, open_rdf, parse_rdf, read_rdf
+from iimgraph.resources import ontology_dir
 
 FILES = Path(__file__).resolve().parent / "adversarial" / "files"
 CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
@@ -41,18 +41,16 @@ def test_open_rdf_streams_a_gzipped_file_into_oxigraph(tmp_path: Path):
 @pytest.mark.parametrize("name", ["rdfxml_billion_laughs.rdf", "rdfxml_external_entity.rdf", "nt_gzip_bomb.nt.gz"])
 def test_open_rdf_stops_bombs_before_oxigraph_expands_them(name: str):
     """pyoxigraph expands DTD entities itself (the billion laughs file becomes a 3 GB literal)."""
-    with pytest.raises(SourceError):
-        with open_rdf(FILES / name) as source:
-            pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
+    with pytest.raises(SourceError), open_rdf(FILES / name) as source:
+        pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
 
 
 def test_open_rdf_enforces_the_ratio_while_streaming(tmp_path: Path):
     path = tmp_path / "zeros.nt.gz"
     path.write_bytes(gzip.compress(b"\n" * (8 * 1024 * 1024)))
     limits = Limits(ratio_floor=1024 * 1024)
-    with pytest.raises(SourceError, match="inflates more than 200:1"):
-        with open_rdf(path, limits=limits) as source:
-            pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
+    with pytest.raises(SourceError, match="inflates more than 200:1"), open_rdf(path, limits=limits) as source:
+        pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
 
 
 def test_read_rdf_and_parse_rdf_agree_on_a_release_file(tmp_path: Path, graph):

@@ -6,6 +6,7 @@ good requests (p50, p99) is printed. Run alone with ``pytest -m load -s tests/te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
@@ -20,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from iimgraph.query.catalogue import bind, get_query, resolve_params
-from tests.servers import free_port as _free_port, stop, wait_until_up
+from tests.servers import free_port as _free_port
+from tests.servers import stop, wait_until_up
 from tests.test_queries import EXAMPLES
 
 CLIENTS = 16
@@ -37,10 +39,8 @@ PLAN = ["good"] * 14 + ["slow"] * 3 + ["refused"] * 3
 def _worker_pids(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return found
 
 

@@ -18,11 +18,11 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
-from iimgraph.web.routes import SiteRoutes, negotiate_term
-from iimgraph.query.engines import OxigraphEngine
 from iimgraph.io.rdf import parse_data
 from iimgraph.namespaces import OBO, display_curie
+from iimgraph.query.engines import OxigraphEngine
 from iimgraph.web.pages import RESOLVERS
+from iimgraph.web.routes import SiteRoutes, negotiate_term
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 from iimgraph.web.site import Site, describe
@@ -226,7 +226,7 @@ def test_class_pages_show_what_the_graph_says(files, graph, core):
         children = " ".join(page.by_class.get("children", []))
         for child in graph.subjects(RDFS.subClassOf, cls):
             assert f"{graph.value(child, RDFS.label)} {display_curie(child)}" in children, (local, child)
-        xref_cells = {t for t in page.by_class.get("curie", [])}
+        xref_cells = set(page.by_class.get("curie", []))
         assert _xrefs(graph, cls) <= xref_cells, (local, _xrefs(graph, cls) - xref_cells)
 
 

@@ -14,9 +14,9 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from iimgraph.web.routes import SiteRoutes
-from iimgraph.query.engines import OxigraphEngine
 from iimgraph.namespaces import OBO
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.web.routes import SiteRoutes
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 

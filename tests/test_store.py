@@ -13,10 +13,10 @@ import pytest
 
 from iimgraph import run_sparql
 from iimgraph.build.cache import release_ntriples
-from iimgraph.query.engines import OxigraphEngine
 from iimgraph.errors import IIMGraphError, SourceError
-from iimgraph.query.catalogue import execute
 from iimgraph.io.rdf import open_rdf
+from iimgraph.query.catalogue import execute
+from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.store import IIM_GRAPH, MANIFEST, open_store
 
 COMPANION_DISEASE = "http://purl.obolibrary.org/obo/MONDO_9999999"
@@ -112,7 +112,7 @@ def test_second_call_reads_nothing_and_a_change_reloads(tmp_path, companions):
     store = tmp_path / "store"
     args = ("query", "search", "-p", "text=companion", "--store", str(store), "--with", str(ttl), "--format", "json")
     first = cli(*args)
-    assert [COMPANION_DISEASE] == [r["term"] for r in rows(first)]
+    assert [r["term"] for r in rows(first)] == [COMPANION_DISEASE]
     assert len(loaded_lines(first)) == 1
     manifest = (store / MANIFEST).read_bytes()
 
@@ -153,8 +153,7 @@ def test_store_alone_reopens_with_what_was_loaded(tmp_path, companions):
     handle = open_store(tmp_path / "s", say=lambda m: None)
     try:
         assert handle.loaded == []
-        rows_ = run_sparql("SELECT ?l WHERE { <%s> <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
-                           % COMPANION_DISEASE, engine=OxigraphEngine(store=handle))
+        rows_ = run_sparql(f"SELECT ?l WHERE {{ <{COMPANION_DISEASE}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}", engine=OxigraphEngine(store=handle))
         assert [str(r["l"]) for r in rows_] == ["companion disease"]
     finally:
         handle.close()
@@ -212,9 +211,9 @@ def test_default_store_lives_in_the_cache(tmp_path, companions):
     ttl, _ = companions
     cache = tmp_path / "cache"
     cache.mkdir()
+    from iimgraph import __version__
     from iimgraph.build.cache import cache_dir, sources_digest
     from iimgraph.resources import ontology_dir
-    from iimgraph import __version__
 
     name = f"release-{__version__}-{sources_digest(ontology_dir())}.nt"
     (cache / name).write_bytes((cache_dir() / name).read_bytes())

@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 import yaml
 
-from iimgraph.validate import qc
 from iimgraph.build.graph import build_graph, source_files
 from iimgraph.errors import IIMGraphError
-from iimgraph.validate.reference import id_key, load_reference
+from iimgraph.validate import qc
 from iimgraph.validate.pipeline import node_shapes, shapes_graph, validate, validate_graph
+from iimgraph.validate.reference import id_key, load_reference
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 HEADER = FIXTURES / "_header" / "header.ttl"
@@ -98,9 +98,10 @@ def test_reasoner_timeout_is_reported_as_skipped():
 
 
 def test_reasoner_input_keeps_classes_and_drops_claims():
-    from iimgraph.validate.reason import owl_subset
     from rdflib import URIRef
     from rdflib.namespace import OWL, RDF
+
+    from iimgraph.validate.reason import owl_subset
 
     graph = build_graph(fixture_paths(FIXTURES / "claim_without_source" / "pass"))
     subset = owl_subset(graph)

@@ -30,10 +30,10 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = (
         "import iimgraph, iimgraph.resources as r; "
-        "assert iimgraph.__file__.startswith(%r), iimgraph.__file__; "
-        "assert str(r.data_root()).startswith(%r), r.data_root(); "
+        f"assert iimgraph.__file__.startswith({str(target)!r}), iimgraph.__file__; "
+        f"assert str(r.data_root()).startswith({str(target)!r}), r.data_root(); "
         "g = iimgraph.load_graph(); print(len(g))"
-    ) % (str(target), str(target))
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr

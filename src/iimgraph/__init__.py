@@ -15,14 +15,14 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["__version__", "build_graph", "load_graph", "run_query", "run_sparql"]
 
 
-def build_graph(sources: Any = None, *, version: str | None = None) -> "Graph":
+def build_graph(sources: Any = None, *, version: str | None = None) -> Graph:
     """Build the release graph from a folder of sources (a curator's working copy); see :mod:`iimgraph.build.graph`."""
     from iimgraph.build.graph import build_graph as _build
 
     return _build(sources, version=version)
 
 
-def load_graph() -> "Graph":
+def load_graph() -> Graph:
     """The release graph built from the packaged sources, as an ``rdflib.Graph``."""
     from iimgraph.build.graph import load_graph as _load
 

@@ -219,9 +219,9 @@ def queries_cmd() -> None:
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.query.engines import select_engine
     from iimgraph.errors import QueryError
     from iimgraph.query.catalogue import execute
+    from iimgraph.query.engines import select_engine
     from iimgraph.query.results import emit
 
     values: dict[str, str] = {}
@@ -240,8 +240,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.query.engines import select_engine
     from iimgraph.query.catalogue import decode_query, execute_sparql
+    from iimgraph.query.engines import select_engine
     from iimgraph.query.results import emit
 
     if query == "-":

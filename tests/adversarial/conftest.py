@@ -14,9 +14,9 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
@@ -35,8 +35,8 @@ class Run:
     peak_mb: float
 
 
-def run_cli(*args: str, cwd: Optional[Path] = None, stdin: Optional[bytes] = None,
-            time_limit: float = TIME_LIMIT, env: Optional[dict[str, str]] = None) -> Run:
+def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
+            time_limit: float = TIME_LIMIT, env: dict[str, str] | None = None) -> Run:
     """Run ``iimgraph ARGS`` in a child process; kill it past ``time_limit`` (the test then fails)."""
     child_env = {**os.environ, **(env or {})}
     child_env.pop("IIMGRAPH_DEBUG", None)
@@ -71,7 +71,7 @@ def run_cli(*args: str, cwd: Optional[Path] = None, stdin: Optional[bytes] = Non
                chunks["err"].decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
 
 
-def assert_clean_failure(run: Run, code: int = 2, *, mentions: Optional[str] = None) -> None:
+def assert_clean_failure(run: Run, code: int = 2, *, mentions: str | None = None) -> None:
     """Exit ``code``; stderr is exactly one line (``iimgraph: error: ...`` for exit 2); no traceback."""
     assert run.code == code, f"exit {run.code}, expected {code}; stderr: {run.stderr[-500:]}"
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.stderr[-2000:]

@@ -98,7 +98,7 @@ CASES: dict[str, str] = {
 
 def proxy_env(listener: Listener) -> dict[str, str]:
     """Route any HTTP(S) a library might attempt, to any host, into the trap as well."""
-    return {name: listener.url for name in ("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY")} | {
+    return dict.fromkeys(("http_proxy", "https_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY"), listener.url) | {
         "no_proxy": "", "NO_PROXY": ""}
 
 

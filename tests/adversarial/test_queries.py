@@ -135,8 +135,8 @@ def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
 
 def test_a_timed_out_query_leaves_no_worker_running():
     """In-process check: after QueryTimeout the forked worker is gone, not burning a core."""
-    from iimgraph.query.catalogue import execute_sparql
     from iimgraph.errors import QueryTimeout
+    from iimgraph.query.catalogue import execute_sparql
 
     start = time.monotonic()
     with pytest.raises(QueryTimeout, match="timed out after 1 s"):

@@ -17,8 +17,8 @@ from iimgraph import __version__
 from iimgraph.build.cache import SOURCE_SUFFIXES
 from iimgraph.errors import SourceError
 from iimgraph.formats import RdfFormat
-from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
 from iimgraph.io.sssom import MappingSet, read_sssom
+from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -64,7 +64,7 @@ def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
 
 def add_mappings(graph: Graph, mapping_set: MappingSet, path: Path) -> None:
     """Each SSSOM row becomes an xref or skos triple plus an ``owl:Axiom`` carrying justification and source."""
-    for row, lineno in zip(mapping_set.rows, mapping_set.lines or [0] * len(mapping_set.rows)):
+    for row, lineno in zip(mapping_set.rows, mapping_set.lines or [0] * len(mapping_set.rows), strict=False):
         subject = _expand(row["subject_id"], path, lineno)
         predicate = _PREDICATE_IRI[row["predicate_id"]]
         if predicate == OBOINOWL.hasDbXref:

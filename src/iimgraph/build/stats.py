@@ -5,7 +5,8 @@ from __future__ import annotations
 from rdflib import Graph
 
 _COUNTS = {
-    "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class ; iim:inScope ?s FILTER(?s IN ('iim_root','iim_subtree','iim_related')) }",
+    "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class ; iim:inScope ?s "
+               "FILTER(?s IN ('iim_root','iim_subtree','iim_related')) }",
     "context_classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class ; iim:inScope 'context' }",
     "mappings": "SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a sssom:mapping_justification ?j }",
     "sources": "SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE { ?s a dcterms:BibliographicResource }",

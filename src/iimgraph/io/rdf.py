@@ -60,7 +60,7 @@ class Limits:
     max_depth: int = 100           # JSON-LD arrays and objects; Turtle brackets
 
     @classmethod
-    def from_env(cls) -> "Limits":
+    def from_env(cls) -> Limits:
         """The defaults, overridden by ``IIMGRAPH_MAX_INPUT_MB`` / ``_MAX_LINE_MB`` / ``_MAX_GZIP_RATIO`` / ``_MAX_DEPTH``."""
         changes: dict[str, int] = {}
         for var, field_name, unit in (("IIMGRAPH_MAX_INPUT_MB", "max_bytes", MB), ("IIMGRAPH_MAX_LINE_MB", "max_line", MB),
@@ -599,8 +599,8 @@ def _bracket_depth(text: str, limit: int) -> int | None:
     return None
 
 
-def parse_rdf(path: Path | str, graph: "Graph | None" = None, *, fmt: RdfFormat | str | None = None,
-              limits: Limits | None = None, context: dict[str, Any] | None = None) -> "Graph":
+def parse_rdf(path: Path | str, graph: Graph | None = None, *, fmt: RdfFormat | str | None = None,
+              limits: Limits | None = None, context: dict[str, Any] | None = None) -> Graph:
     """Parse a user's RDF file into ``graph`` (rdflib); quads are flattened into it."""
     path = Path(path)
     limits = limits or Limits.from_env()
@@ -608,8 +608,8 @@ def parse_rdf(path: Path | str, graph: "Graph | None" = None, *, fmt: RdfFormat 
     return parse_checked(path, data, fmt, graph, limits=limits)
 
 
-def parse_data(data: bytes, fmt: RdfFormat | str, graph: "Graph | None" = None, *, name: str = "<data>",
-               limits: Limits | None = None, context: dict[str, Any] | None = None) -> "Graph":
+def parse_data(data: bytes, fmt: RdfFormat | str, graph: Graph | None = None, *, name: str = "<data>",
+               limits: Limits | None = None, context: dict[str, Any] | None = None) -> Graph:
     """Like :func:`parse_rdf` for bytes already in memory (``name`` stands for the file in messages)."""
     limits = limits or Limits.from_env()
     fmt = RdfFormat(fmt)
@@ -619,8 +619,8 @@ def parse_data(data: bytes, fmt: RdfFormat | str, graph: "Graph | None" = None, 
     return parse_checked(Path(name), checked, fmt, graph, limits=limits)
 
 
-def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph | None" = None, *,
-                  limits: Limits) -> "Graph":
+def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None = None, *,
+                  limits: Limits) -> Graph:
     """Parse bytes that went through :func:`check_rdf_bytes`."""
     from rdflib import Graph
 
@@ -686,7 +686,7 @@ def _term_warnings_as_errors(path: Path, data: bytes) -> Iterator[None]:
     raise SourceError(f"{path}: a literal is not a valid {datatype} ({detail})")
 
 
-def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: "Graph") -> "Graph":
+def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph) -> Graph:
     """N-Triples / N-Quads through pyoxigraph (linear time, positioned errors), as rdflib terms."""
     import pyoxigraph as ox
     from rdflib import BNode, Literal, URIRef

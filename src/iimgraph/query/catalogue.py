@@ -21,15 +21,15 @@ query uses it, for matching ``oboInOwl:hasDbXref`` literals.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional, Sequence, Union
+from typing import Any
 
-from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
+from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
 from iimgraph.query.results import IRI, Literal, Result, Row, Term
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
@@ -65,7 +65,7 @@ class Param:
     name: str
     type: str
     description: str = ""
-    default: Optional[str] = None
+    default: str | None = None
     required: bool = False
     var: str = ""
 
@@ -86,7 +86,7 @@ class NamedQuery:
     params: tuple[Param, ...]
     examples: tuple[str, ...]
     text: str
-    path: Optional[Path] = None
+    path: Path | None = None
     columns: tuple[str, ...] = field(default=())
 
     def param(self, name: str) -> Param:
@@ -97,11 +97,11 @@ class NamedQuery:
         raise QueryError(f"query {self.name!r} has no parameter {name!r} (its parameters: {known})")
 
 
-def parse_header(name: str, text: str, path: Optional[Path] = None) -> NamedQuery:
+def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
     """Read the metadata header of one ``.rq`` file."""
     fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
-    last: Optional[str] = None
-    for lineno, line in enumerate(text.splitlines(), 1):
+    last: str | None = None
+    for _lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
         if not stripped.startswith("#"):
             if stripped:
@@ -158,7 +158,7 @@ def _catalogue(folder: str) -> dict[str, NamedQuery]:
     return found
 
 
-def catalogue(folder: Optional[Path] = None) -> dict[str, NamedQuery]:
+def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
     """Every packaged query by name (the file name without ``.rq``), in name order."""
     if folder is None:
         from iimgraph.resources import queries_dir
@@ -283,7 +283,7 @@ def sparql_term(term: Term) -> str:
     return body
 
 
-def resolve_params(query: NamedQuery, params: Optional[Mapping[str, Any]] = None) -> dict[str, Term]:
+def resolve_params(query: NamedQuery, params: Mapping[str, Any] | None = None) -> dict[str, Term]:
     """Variable -> term for every parameter given or defaulted; unset optional ones stay unbound."""
     params = dict(params or {})
     for name in params:
@@ -340,7 +340,7 @@ def decode_query(data: bytes, where: str) -> str:
 # --- running ---------------------------------------------------------------------------------------
 
 
-def _run(text: str, engine: Union[str, Engine], endpoint: Optional[str], timeout: Optional[float],
+def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
          allow_remote: Sequence[str]) -> Result:
     """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
     the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
@@ -355,9 +355,9 @@ def _run(text: str, engine: Union[str, Engine], endpoint: Optional[str], timeout
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 
 
-def execute(name: str, params: Optional[Mapping[str, Any]] = None, *,
-            engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-            timeout: Optional[float] = None, allow_remote: Sequence[str] = ()) -> Result:
+def execute(name: str, params: Mapping[str, Any] | None = None, *,
+            engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+            timeout: float | None = None, allow_remote: Sequence[str] = ()) -> Result:
     """Run a packaged query and return the typed :class:`Result` (what the CLI formats).
 
     ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
@@ -371,8 +371,8 @@ def execute(name: str, params: Optional[Mapping[str, Any]] = None, *,
     return _run(text, engine, endpoint, timeout, allow_remote)
 
 
-def execute_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-                   bindings: Optional[Mapping[str, Term]] = None, timeout: Optional[float] = DEFAULT_TIMEOUT,
+def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+                   bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
                    allow_remote: Sequence[str] = ()) -> Result:
     """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block.
 
@@ -391,9 +391,9 @@ def _rows(result: Result) -> list[Row]:
     return result.rows
 
 
-def run_query(name: str, params: Optional[Mapping[str, Any]] = None, *,
-              engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-              timeout: Optional[float] = None, allow_remote: Sequence[str] = ()) -> list[Row]:
+def run_query(name: str, params: Mapping[str, Any] | None = None, *,
+              engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+              timeout: float | None = None, allow_remote: Sequence[str] = ()) -> list[Row]:
     """Rows of a packaged query as dicts of variable -> IRI/Literal (``str`` subclasses) or None.
 
     ``timeout``: see :func:`execute` (a number makes a local query killable; None runs it in-process).
@@ -401,8 +401,8 @@ def run_query(name: str, params: Optional[Mapping[str, Any]] = None, *,
     return _rows(execute(name, params, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow_remote))
 
 
-def run_sparql(text: str, *, engine: Union[str, Engine] = DEFAULT_ENGINE, endpoint: Optional[str] = None,
-               bindings: Optional[Mapping[str, Term]] = None, timeout: Optional[float] = DEFAULT_TIMEOUT,
+def run_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+               bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
                allow_remote: Sequence[str] = ()) -> list[Row]:
     """Rows of an ad-hoc query, in the same shape as :func:`run_query`."""
     return _rows(execute_sparql(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any, Optional, Protocol, Sequence
+from typing import Any, Protocol
 
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, QueryError
@@ -29,7 +30,7 @@ DEFAULT_TIMEOUT = 60.0
 class Engine(Protocol):
     name: str
 
-    def execute(self, query: str, *, max_rows: Optional[int] = None,
+    def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result: ...
 
 
@@ -48,7 +49,7 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    def __init__(self, ntriples: Optional[bytes] = None, *, store: Any = None) -> None:
+    def __init__(self, ntriples: bytes | None = None, *, store: Any = None) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
@@ -65,7 +66,7 @@ class OxigraphEngine:
     def __len__(self) -> int:
         return len(self.store)
 
-    def _term(self, term: Any) -> Optional[Term]:
+    def _term(self, term: Any) -> Term | None:
         ox = self._ox
         kind = type(term)
         if kind is ox.NamedNode:
@@ -78,7 +79,7 @@ class OxigraphEngine:
             return None
         raise QueryError(f"unsupported term in results: {term!r}")
 
-    def execute(self, query: str, *, max_rows: Optional[int] = None,
+    def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote)
         if self.handle is not None and os.getpid() != self._pid:
@@ -104,7 +105,7 @@ class OxigraphEngine:
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
-        seen: dict[Any, Optional[Term]] = {None: None}  # rows repeat terms: convert each once per query
+        seen: dict[Any, Term | None] = {None: None}  # rows repeat terms: convert each once per query
         convert = self._term
         try:
             for values in it:
@@ -112,7 +113,7 @@ class OxigraphEngine:
                     truncated = True
                     break
                 row = {}
-                for v, t in zip(variables, values):
+                for v, t in zip(variables, values, strict=False):
                     term = seen.get(t, seen)
                     if term is seen:
                         term = seen[t] = convert(t)
@@ -138,7 +139,7 @@ class RdflibEngine:
             graph = load_graph()
         self.graph = graph
 
-    def _term(self, term: Any) -> Optional[Term]:
+    def _term(self, term: Any) -> Term | None:
         from rdflib import BNode as RBNode
         from rdflib import Literal as RLiteral
         from rdflib import URIRef
@@ -153,7 +154,7 @@ class RdflibEngine:
             return Literal(str(term), str(term.datatype) if term.datatype else None, term.language)
         raise QueryError(f"unsupported term in results: {term!r}")
 
-    def execute(self, query: str, *, max_rows: Optional[int] = None,
+    def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote)
         try:
@@ -173,7 +174,7 @@ class RdflibEngine:
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append({v: self._term(t) for v, t in zip(variables, values)})
+                rows.append({v: self._term(t) for v, t in zip(variables, values, strict=False)})
         except QueryError:
             raise
         except Exception as exc:  # pyparsing and evaluation errors have many types
@@ -193,7 +194,7 @@ class RemoteEngine:
         self.endpoint = endpoint
         self.timeout = timeout
 
-    def execute(self, query: str, *, max_rows: Optional[int] = None,
+    def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
         import urllib.parse
 
@@ -208,7 +209,7 @@ class RemoteEngine:
             return self._triples(answer.body, max_rows)
         return self._json(answer.body, max_rows)
 
-    def _json(self, body: bytes, max_rows: Optional[int]) -> Result:
+    def _json(self, body: bytes, max_rows: int | None) -> Result:
         import json
 
         try:
@@ -229,7 +230,7 @@ class RemoteEngine:
             rows.append({v: _json_term(binding.get(v)) for v in variables})
         return Result(variables=variables, rows=rows, truncated=truncated)
 
-    def _triples(self, body: bytes, max_rows: Optional[int]) -> Result:
+    def _triples(self, body: bytes, max_rows: int | None) -> Result:
         try:
             engine = OxigraphEngine(ntriples=body)
         except (SyntaxError, ValueError, OSError) as exc:
@@ -238,7 +239,7 @@ class RemoteEngine:
                               max_rows=max_rows)
 
 
-def _json_term(cell: Optional[dict[str, str]]) -> Optional[Term]:
+def _json_term(cell: dict[str, str] | None) -> Term | None:
     if cell is None:
         return None
     kind = cell.get("type")
@@ -254,7 +255,7 @@ def _json_term(cell: Optional[dict[str, str]]) -> Optional[Term]:
 _LOCAL: dict[str, Engine] = {}
 
 
-def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = None,
+def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
                *, timeout: float = DEFAULT_TIMEOUT) -> Engine:
     """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine."""
     if endpoint:
@@ -268,7 +269,7 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = 
     return _LOCAL[engine]
 
 
-def store_engine(folder: Optional[Path] = None, companions: Sequence[Path] = (), *,
+def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
                  progress: bool = True) -> OxigraphEngine:
     """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
     from iimgraph.query.store import open_store
@@ -276,8 +277,8 @@ def store_engine(folder: Optional[Path] = None, companions: Sequence[Path] = (),
     return OxigraphEngine(store=open_store(folder, companions, progress=progress))
 
 
-def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: Optional[str] = None, *,
-                  store: Optional[Path] = None, companions: Sequence[Path] = (),
+def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
+                  store: Path | None = None, companions: Sequence[Path] = (),
                   timeout: float = DEFAULT_TIMEOUT) -> Engine:
     """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
     if store is None and not companions:

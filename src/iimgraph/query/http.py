@@ -9,14 +9,15 @@ give the same answer or, for a slow server, multiply the wait.
 
 from __future__ import annotations
 
+import contextlib
 import email.utils
 import http.client
 import socket
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable, Optional
 
 from iimgraph.errors import ConnectionFailed, HTTPStatusError
 
@@ -33,7 +34,7 @@ class Response:
     body: bytes
 
 
-def _retry_after(value: Optional[str]) -> Optional[float]:
+def _retry_after(value: str | None) -> float | None:
     if not value:
         return None
     try:
@@ -53,7 +54,7 @@ def _transient_connection_error(exc: BaseException) -> bool:
                                BrokenPipeError, http.client.RemoteDisconnected, http.client.IncompleteRead))
 
 
-def request(method: str, url: str, *, data: Optional[bytes] = None, headers: Optional[dict[str, str]] = None,
+def request(method: str, url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
             timeout: float, retries: int = RETRIES, backoff: float = BACKOFF, what: str = "",
             sleep: Callable[[float], None] = time.sleep) -> Response:
     """One HTTP exchange with ``url``; raises :class:`HTTPStatusError` or :class:`ConnectionFailed`.
@@ -73,10 +74,8 @@ def request(method: str, url: str, *, data: Optional[bytes] = None, headers: Opt
                 return Response(answer.status, {k.lower(): v for k, v in answer.headers.items()}, answer.read())
         except urllib.error.HTTPError as exc:
             detail = ""
-            try:
+            with contextlib.suppress(OSError):
                 detail = " ".join(exc.read(300).decode("utf-8", "replace").split()) if exc.fp else ""
-            except OSError:
-                pass
             if exc.code in TRANSIENT_STATUS and attempt <= retries:
                 later = _retry_after(exc.headers.get("Retry-After") if exc.headers else None)
                 if exc.code == 429 and later is not None:
@@ -84,7 +83,7 @@ def request(method: str, url: str, *, data: Optional[bytes] = None, headers: Opt
                 sleep(wait)
                 continue
             raise HTTPStatusError(f"{label}HTTP {exc.code} {exc.reason} {detail}".rstrip() + tries, exc.code) from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise ConnectionFailed(f"{label}no answer within {timeout:g} s{tries}") from None
         except (urllib.error.URLError, http.client.HTTPException, OSError) as exc:
             if _transient_connection_error(exc) and attempt <= retries:

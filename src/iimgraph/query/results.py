@@ -13,7 +13,6 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
-from typing import Optional, Union
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -58,10 +57,10 @@ class Literal(str):
 
     __slots__ = ("datatype", "lang")
     kind = "literal"
-    datatype: Optional[str]
-    lang: Optional[str]
+    datatype: str | None
+    lang: str | None
 
-    def __new__(cls, value: str, datatype: Optional[str] = None, lang: Optional[str] = None) -> "Literal":
+    def __new__(cls, value: str, datatype: str | None = None, lang: str | None = None) -> Literal:
         value = _canonical_number(value, datatype)
         obj = super().__new__(cls, value)
         # xsd:string and rdf:langString are the RDF 1.1 defaults: fold them away so engines agree.
@@ -91,7 +90,7 @@ class Literal(str):
         return f"Literal({str(self)!r}{extra})"
 
 
-def _canonical_number(value: str, datatype: Optional[str]) -> str:
+def _canonical_number(value: str, datatype: str | None) -> str:
     """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
     so that every engine returns the same rows whatever spelling the source or the engine uses."""
     if datatype == XSD + "integer":
@@ -113,8 +112,8 @@ def _canonical_number(value: str, datatype: Optional[str]) -> str:
     return value
 
 
-Term = Union[IRI, Literal, BNode]
-Row = dict[str, Optional[Term]]
+Term = IRI | Literal | BNode
+Row = dict[str, Term | None]
 
 
 @dataclass
@@ -123,7 +122,7 @@ class Result:
 
     variables: list[str]
     rows: list[Row] = field(default_factory=list)
-    boolean: Optional[bool] = None
+    boolean: bool | None = None
     truncated: bool = False
 
     @property
@@ -131,7 +130,7 @@ class Result:
         return self.boolean is not None
 
 
-def display(term: Optional[Term], *, curies: bool = True) -> str:
+def display(term: Term | None, *, curies: bool = True) -> str:
     """A term as people read it: CURIEs for IRIs we know, the lexical form for literals."""
     if term is None:
         return ""
@@ -142,7 +141,7 @@ def display(term: Optional[Term], *, curies: bool = True) -> str:
     return str(term)
 
 
-def ntriples(term: Optional[Term]) -> str:
+def ntriples(term: Term | None) -> str:
     """A term in N-Triples syntax (used by SPARQL TSV)."""
     if term is None:
         return ""

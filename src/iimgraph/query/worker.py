@@ -13,13 +13,15 @@ Without ``os.fork`` (Windows) the call runs in-process, with no time limit.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import pickle
 import select
 import signal
 import time
-from typing import Any, Callable, Optional, TypeVar
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
 
@@ -33,7 +35,7 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[int] = DEFAULT_MEMORY_MB,
+def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = DEFAULT_MEMORY_MB,
          what: str = "query", **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` in a forked child; :class:`QueryTimeout` after ``timeout`` seconds.
 
@@ -52,8 +54,8 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
         _child(write_fd, memory_mb, fn, args, kwargs)
     os.close(write_fd)
     received = bytearray()
-    expected: Optional[int] = None
-    status: Optional[int] = None
+    expected: int | None = None
+    status: int | None = None
     reniced = False
     try:
         # The answer is length-prefixed: EOF cannot be trusted, since a sibling worker forked by
@@ -77,10 +79,8 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: Optional[i
     finally:
         os.close(read_fd)
         if status is None:  # timed out, interrupted or failed: the child must not outlive the call
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             os.waitpid(pid, 0)
     complete = expected is not None and len(received) >= expected
     return _outcome(bytes(received[8:expected]) if complete else b"", status, what, memory_mb)
@@ -101,14 +101,12 @@ def _die_with(parent: int) -> None:
 
 
 def _renice(pid: int) -> bool:
-    try:
+    with contextlib.suppress(OSError, AttributeError):
         os.setpriority(os.PRIO_PROCESS, pid, 15)
-    except (OSError, AttributeError):
-        pass
     return True
 
 
-def _child(write_fd: int, memory_mb: Optional[int], fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+def _child(write_fd: int, memory_mb: int | None, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
     code = 0
     try:
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
@@ -127,16 +125,16 @@ def _child(write_fd: int, memory_mb: Optional[int], fn: Callable[..., Any], args
             payload = ("error", exc)
         except MemoryError:
             payload = ("memory", None)
-        except BaseException as exc:  # noqa: BLE001 - reported to the parent, which decides
+        except BaseException as exc:
             payload = ("bug", f"{type(exc).__name__}: {exc}")
         try:
             data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:  # noqa: BLE001 - an unpicklable exception or result
+        except Exception as exc:
             data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
         view = memoryview(len(data).to_bytes(8, "big") + data)
         while view:
             view = view[os.write(write_fd, view):]
-    except BaseException:  # noqa: BLE001
+    except BaseException:
         code = 3
     finally:
         os._exit(code)
@@ -165,7 +163,7 @@ def _limit_memory(memory_mb: int) -> None:
     resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
 
 
-def _outcome(data: bytes, status: Optional[int], what: str, memory_mb: Optional[int]) -> Any:
+def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) -> Any:
     too_big = f"{what} needed more than {memory_mb} MB and was stopped"
     if not data:
         code = os.waitstatus_to_exitcode(status) if status is not None else None

@@ -12,11 +12,11 @@ failures (:mod:`iimgraph.query.http`). Only the URLs the user gives are contacte
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
 import urllib.parse
 from dataclasses import dataclass
-from typing import Optional
 
 from iimgraph.errors import EndpointError, PublishError, QueryError
 
@@ -28,7 +28,7 @@ STAGING = "urn:iimgraph:staging:"
 class PublishReport:
     store_url: str
     query_url: str
-    graph: Optional[str]
+    graph: str | None
     sent: int
     counted: int
 
@@ -37,7 +37,7 @@ class PublishReport:
         return f"published {self.sent} triples to {where} at {self.store_url}; the store counts {self.counted}"
 
 
-def graph_store_url(store_url: str, graph: Optional[str]) -> str:
+def graph_store_url(store_url: str, graph: str | None) -> str:
     """The GSP target: ``?default`` or ``?graph=<iri>`` appended to the store URL."""
     sep = "&" if "?" in store_url else "?"
     if graph is None:
@@ -59,12 +59,12 @@ def _check_url(url: str, what: str) -> None:
         raise QueryError(f"{what} {url!r} is not an http(s) URL")
 
 
-def staging_graph(graph: Optional[str]) -> str:
+def staging_graph(graph: str | None) -> str:
     """The staging graph for a target: deterministic, so a failed publish's leftovers are replaced next time."""
     return STAGING + hashlib.sha256((graph or "default").encode()).hexdigest()[:16]
 
 
-def replace_update(graph: Optional[str], staging: str) -> str:
+def replace_update(graph: str | None, staging: str) -> str:
     """One SPARQL Update that replaces the target with the staging graph, and does nothing if staging is empty."""
     def inside(pattern: str) -> str:
         return pattern if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
@@ -79,8 +79,8 @@ def default_update_url(store_url: str) -> str:
     return re.sub(r"/query$", "/update", default_query_url(store_url))
 
 
-def publish(store_url: str, *, graph: Optional[str] = None, query_url: Optional[str] = None,
-            update_url: Optional[str] = None, ntriples: Optional[bytes] = None,
+def publish(store_url: str, *, graph: str | None = None, query_url: str | None = None,
+            update_url: str | None = None, ntriples: bytes | None = None,
             timeout: float = DEFAULT_TIMEOUT) -> PublishReport:
     """Replace ``graph`` (default: the default graph) at ``store_url`` with the release, atomically.
 
@@ -145,7 +145,5 @@ def publish(store_url: str, *, graph: Optional[str] = None, query_url: Optional[
 
 def _drop_quietly(update, staging: str) -> None:  # type: ignore[no-untyped-def]
     """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway."""
-    try:
+    with contextlib.suppress(EndpointError):
         update(f"DROP SILENT GRAPH <{staging}>", "drop staging", retries=0, timeout=5.0)
-    except EndpointError:
-        pass

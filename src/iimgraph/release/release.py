@@ -21,12 +21,12 @@ from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
-from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.formats import RdfFormat
-from iimgraph.release.export import canonical, serialize
+from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
+from iimgraph.io.sssom import read_sssom, render_sssom
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
-from iimgraph.io.sssom import read_sssom, render_sssom
+from iimgraph.release.export import canonical, serialize
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
@@ -191,4 +191,4 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-__all__ = ["write_release", "base_graph", "hpoa_rows", "external_terms"]
+__all__ = ["base_graph", "external_terms", "hpoa_rows", "write_release"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, OBO
-from iimgraph.validate.reference import Reference
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, SKOS
+from iimgraph.validate.reference import Reference
 
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 _OBO_CHECKED = (OBO + "MONDO_", OBO + "HP_")

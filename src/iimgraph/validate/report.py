@@ -262,14 +262,14 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
 
 def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:
     from iimgraph.errors import IIMGraphError
-    from iimgraph.namespaces import CONVERTER
     from iimgraph.io.sssom import read_sssom
+    from iimgraph.namespaces import CONVERTER
 
     try:
         mapping_set = read_sssom(path)
     except IIMGraphError:
         return
-    for row, lineno in zip(mapping_set.rows, mapping_set.lines):
+    for row, lineno in zip(mapping_set.rows, mapping_set.lines, strict=False):
         subject = CONVERTER.expand(row["subject_id"])
         if subject is None:
             continue

@@ -11,7 +11,6 @@ from __future__ import annotations
 import html
 import shlex
 from collections.abc import Callable, Iterable
-from typing import Optional
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
@@ -58,7 +57,7 @@ def e(value: object) -> str:
     return html.escape(str(value), quote=True)
 
 
-def resolver_url(curie: str) -> Optional[str]:
+def resolver_url(curie: str) -> str | None:
     """The resolver URL of ``PREFIX:LOCAL``, or None when no resolver is known for the prefix."""
     try:
         prefix, local = split_curie(curie)
@@ -93,7 +92,7 @@ class _Page:
         value = self.g.value(node, RDFS.label) or self.g.value(node, DCTERMS.title)
         return str(value) if value is not None else display_curie(node)
 
-    def href(self, node: Node) -> Optional[str]:
+    def href(self, node: Node) -> str | None:
         if not isinstance(node, URIRef):
             return None
         if str(node) in self.pages and str(node).startswith(OBO):
@@ -101,7 +100,7 @@ class _Page:
         curie = display_curie(node)
         return resolver_url(curie) if curie != str(node) else None
 
-    def link(self, node: Node, text: Optional[str] = None) -> str:
+    def link(self, node: Node, text: str | None = None) -> str:
         text = self.label(node) if text is None else text
         href = self.href(node)
         inner = e(text)
@@ -124,7 +123,7 @@ class _Page:
         return " ".join(f'<a class="cite" href="#src-{n}" title="{e(self.label(self.sources[n - 1]))}">[{n}]</a>'
                         for n in sorted(numbers))
 
-    def axiom(self, prop: URIRef, target: Node) -> Optional[Node]:
+    def axiom(self, prop: URIRef, target: Node) -> Node | None:
         for ax in sorted(self.g.subjects(OWL.annotatedSource, self.iri), key=str):
             if (ax, OWL.annotatedProperty, prop) in self.g and (ax, OWL.annotatedTarget, target) in self.g:
                 return ax
@@ -566,4 +565,4 @@ def queries_page(*, version: str) -> str:
     return _doc("IIM graph: queries", body, root="", version=version, head=head)
 
 
-__all__ = ["RESOLVERS", "resolver_url", "term_page", "index_page", "queries_page"]
+__all__ = ["RESOLVERS", "index_page", "queries_page", "resolver_url", "term_page"]

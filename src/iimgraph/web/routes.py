@@ -28,7 +28,7 @@ from __future__ import annotations
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
-from typing import Any, Optional, Union
+from typing import Any
 
 from iimgraph.errors import QueryError
 
@@ -59,7 +59,7 @@ class RunQuery:
     """A catalogue query bound on the server, for the endpoint to run; ``fmt`` is a ``format=`` value if given."""
 
     text: str
-    fmt: Optional[str]
+    fmt: str | None
 
 
 def _text(status: int, message: str) -> Response:
@@ -82,7 +82,7 @@ def accept_ranges(accept: str) -> list[tuple[str, float]]:
     return ranges
 
 
-def negotiate_term(accept: str) -> Optional[str]:
+def negotiate_term(accept: str) -> str | None:
     """``html``, ``ttl`` or ``jsonld`` for an Accept header; None when none of them is acceptable."""
     if not (accept or "").strip():
         return "html"
@@ -101,7 +101,7 @@ class SiteRoutes:
     def __init__(self, graph: Any = None) -> None:
         self._graph = graph
         self._site: Any = None
-        self._files: Optional[dict[str, bytes]] = None
+        self._files: dict[str, bytes] | None = None
         self._lock = threading.Lock()
 
     def site(self) -> Any:
@@ -129,7 +129,7 @@ class SiteRoutes:
         assert self._files is not None
         return self._files
 
-    def handle(self, path: str, query: str, accept: str) -> Union[Response, RunQuery, None]:
+    def handle(self, path: str, query: str, accept: str) -> Response | RunQuery | None:
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         if path.startswith("/run/"):
             return self._run(urllib.parse.unquote(path[len("/run/"):]), params)
@@ -174,7 +174,7 @@ class SiteRoutes:
             return _text(404, f"not found: the graph says nothing about <{iri}>")
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
-    def _run(self, name: str, params: dict[str, list[str]]) -> Union[Response, RunQuery]:
+    def _run(self, name: str, params: dict[str, list[str]]) -> Response | RunQuery:
         from iimgraph.query.catalogue import bind, catalogue, resolve_params
 
         query = catalogue().get(name)

@@ -17,16 +17,17 @@ import sys
 import threading
 import time
 import urllib.parse
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Optional, Sequence
+from typing import Any
 
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
 from iimgraph.query import worker
-from iimgraph.web.routes import SiteRoutes, accept_ranges
+from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.guard import check_query_text, mask
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
-from iimgraph.query.catalogue import check_text
 from iimgraph.query.results import Result, to_delimited, to_json, to_xml
+from iimgraph.web.routes import SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
@@ -66,7 +67,7 @@ def check_query(text: str, allow: Sequence[str] = ()) -> None:
         raise Refused(message) from None
 
 
-def negotiate(accept: str, fmt_param: Optional[str] = None) -> str:
+def negotiate(accept: str, fmt_param: str | None = None) -> str:
     """Result format from a ``format=`` parameter or the Accept header (JSON when anything goes)."""
     if fmt_param:
         short = fmt_param.lower()
@@ -93,7 +94,7 @@ def render(result: Result, fmt: str) -> bytes:
 class Endpoint:
     """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
 
-    def __init__(self, engine: Optional[OxigraphEngine] = None, *, timeout: float = DEFAULT_TIMEOUT,
+    def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB) -> None:
         self.engine = engine or OxigraphEngine()
@@ -122,11 +123,11 @@ class Handler(BaseHTTPRequestHandler):
     site: SiteRoutes  # likewise
     quiet = False
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
             sys.stderr.write(f"{self.address_string()} - {format % args}\n")
 
-    def _send(self, status: int, body: bytes, content_type: str, extra: Optional[dict[str, str]] = None) -> None:
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -137,10 +138,10 @@ class Handler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(body)
 
-    def _error(self, status: int, message: str, extra: Optional[dict[str, str]] = None) -> None:
+    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
         self._send(status, (message.rstrip() + "\n").encode(), "text/plain; charset=utf-8", extra)
 
-    def do_GET(self) -> None:  # noqa: N802 - stdlib name
+    def do_GET(self) -> None:
         parts = urllib.parse.urlsplit(self.path)
         params = urllib.parse.parse_qs(parts.query)
         if parts.path not in ("/sparql", "/query"):
@@ -154,7 +155,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         self._answer(params["query"][0], params.get("format", [None])[0])
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         parts = urllib.parse.urlsplit(self.path)
         if parts.path not in ("/sparql", "/query", "/update"):
             self._error(404, f"not found: {parts.path} (the endpoint is /sparql)")
@@ -176,7 +177,7 @@ class Handler(BaseHTTPRequestHandler):
             return
         params = urllib.parse.parse_qs(parts.query)
         if ctype == "application/sparql-query":
-            text: Optional[str] = body
+            text: str | None = body
         elif ctype in ("application/x-www-form-urlencoded", ""):
             form = urllib.parse.parse_qs(body)
             if "update" in form:
@@ -204,7 +205,7 @@ class Handler(BaseHTTPRequestHandler):
         else:
             self._send(routed.status, routed.body, routed.content_type, routed.headers)
 
-    def _answer(self, text: str, fmt_param: Optional[str]) -> None:
+    def _answer(self, text: str, fmt_param: str | None) -> None:
         fmt = negotiate(self.headers.get("Accept", ""), fmt_param)
         try:
             result = self.endpoint.run(text)
@@ -230,8 +231,8 @@ class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
 
 
-def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Optional[Endpoint] = None,
-                quiet: bool = False, site: Optional[SiteRoutes] = None) -> ThreadingHTTPServer:
+def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
+                quiet: bool = False, site: SiteRoutes | None = None) -> ThreadingHTTPServer:
     """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
                                                 "site": site or SiteRoutes()})

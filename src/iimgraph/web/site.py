@@ -16,17 +16,16 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Optional
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import OutputError
-from iimgraph.io.jsonld import jsonld_context
 from iimgraph.formats import RdfFormat
-from iimgraph.release.export import canonical, serialize
+from iimgraph.io.jsonld import jsonld_context
 from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI
+from iimgraph.release.export import canonical, serialize
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
 ROOT = URIRef(OBO + "MONDO_0600023")  # idiopathic inflammatory myopathy
@@ -93,7 +92,7 @@ def to_jsonld(description: Graph) -> bytes:
     return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
 
 
-def page_name(iri: str) -> Optional[str]:
+def page_name(iri: str) -> str | None:
     """``term/MONDO_0016367`` for an OBO IRI (the site path without suffix); None otherwise."""
     if iri.startswith(OBO):
         local = iri[len(OBO):]
@@ -133,8 +132,8 @@ class Site:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the static site: relative path -> bytes."""
-        from iimgraph.web.pages import index_page, queries_page
         from iimgraph.resources import site_assets_dir
+        from iimgraph.web.pages import index_page, queries_page
 
         out: dict[str, bytes] = {}
         svg = self.tree_svg()
@@ -179,7 +178,7 @@ class Site:
         def label(iri: str) -> str:
             return str(g.value(URIRef(iri), RDFS.label) or display_curie(iri))
 
-        def link(iri: str) -> Optional[str]:
+        def link(iri: str) -> str | None:
             name = page_name(iri)
             return f"{name}.html" if name and iri in self.pages else None
 
@@ -187,7 +186,7 @@ class Site:
                            placements=placements, title="Idiopathic inflammatory myopathies: classification")
 
 
-def iri_for_path(path: str) -> Optional[URIRef]:
+def iri_for_path(path: str) -> URIRef | None:
     """The term IRI a server path names: ``/term/MONDO_0016367`` or ``/iimgraph/<w3id path>``."""
     if path.startswith("/term/"):
         local = path[len("/term/"):]

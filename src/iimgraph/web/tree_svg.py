@@ -54,7 +54,7 @@ def _layout(root: str, children: Mapping[str, Sequence[str]], label: Callable[[s
         me = len(rows) - 1
         for child in sorted(children.get(iri, ()), key=lambda c: (label(c).lower(), c)):
             if child not in path:  # a cycle would be a data error; never loop on it
-                visit(child, depth + 1, me, path + (iri,))
+                visit(child, depth + 1, me, (*path, iri))
         for p in sorted(by_parent.get(iri, ()), key=lambda p: (label(p.subject).lower(), p.source)):
             rows.append(_Row(p.subject, depth + 1, me, "placement", f"placed here by {p.source}"))
 
