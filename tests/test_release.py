@@ -9,7 +9,6 @@ import os
 import shutil
 import socket
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -21,10 +20,9 @@ from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.rdf import parse_data
 from iimgraph.release.export import serialize
 from iimgraph.terms import BIOLINK, IIM, SSSOM
+from tests.cli import CLI
 
 from .conftest import ROOT
-
-CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
 
 
 @pytest.fixture(scope="module")

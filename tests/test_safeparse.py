@@ -8,7 +8,6 @@ import hashlib
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -20,9 +19,9 @@ from iimgraph import atomic
 from iimgraph.errors import OutputError, SourceError
 from iimgraph.io.rdf import Limits, RdfFormat, open_rdf, parse_rdf, read_rdf
 from iimgraph.resources import ontology_dir
+from tests.cli import CLI
 
 FILES = Path(__file__).resolve().parent / "adversarial" / "files"
-CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
 NT = '<https://w3id.org/iimgraph/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'
 
 

@@ -10,7 +10,6 @@ import contextlib
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -21,6 +20,7 @@ from pathlib import Path
 import pytest
 
 from iimgraph.query.catalogue import bind, get_query, resolve_params
+from tests.cli import CLI
 from tests.servers import free_port as _free_port
 from tests.servers import stop, wait_until_up
 from tests.test_queries import EXAMPLES
@@ -52,7 +52,7 @@ def _cpu_seconds(pid: int) -> float:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "serve",
+    proc = subprocess.Popen([*CLI, "serve",
                              "--port", str(port), "--timeout", str(TIMEOUT)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"

@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -26,6 +25,7 @@ from iimgraph.web.routes import SiteRoutes, negotiate_term
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 from iimgraph.web.site import Site, describe
+from tests.cli import CLI
 
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
@@ -158,7 +158,7 @@ def test_same_graph_same_bytes_across_processes(files, tmp_path):
     """A second process (another hash seed) writes the same files, byte for byte."""
     out = tmp_path / "site"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    run = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "site", "--out", str(out)],
+    run = subprocess.run([*CLI, "site", "--out", str(out)],
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "45 class pages" in run.stdout
@@ -171,7 +171,7 @@ def test_same_graph_same_bytes_across_processes(files, tmp_path):
 def test_site_into_a_file_is_a_one_line_error(tmp_path):
     target = tmp_path / "a-file"
     target.write_text("keep me")
-    run = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "site", "--out", str(target)],
+    run = subprocess.run([*CLI, "site", "--out", str(target)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "not a folder" in run.stderr and "Traceback" not in run.stderr

@@ -6,7 +6,6 @@ import gzip
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,6 +17,7 @@ from iimgraph.io.rdf import open_rdf
 from iimgraph.query.catalogue import execute
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.store import IIM_GRAPH, MANIFEST, open_store
+from tests.cli import CLI
 
 COMPANION_DISEASE = "http://purl.obolibrary.org/obo/MONDO_9999999"
 
@@ -52,7 +52,7 @@ def companions(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "iimgraph.cli", *args], capture_output=True, text=True,
+    return subprocess.run([*CLI, *args], capture_output=True, text=True,
                           timeout=300, env=env)
 
 

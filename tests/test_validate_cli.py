@@ -5,16 +5,17 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.cli import CLI
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 
 
 def iimgraph(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "validate", *args],
+    return subprocess.run([*CLI, "validate", *args],
                           capture_output=True, text=True, timeout=600, cwd=cwd)
 
 

@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.cli import CLI
+
 from .conftest import ROOT
 
 
@@ -38,7 +40,7 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) > 3000
-    cli = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "info"], cwd=elsewhere,
+    cli = subprocess.run([*CLI, "info"], cwd=elsewhere,
                          env=env, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert "classes: 29" in cli.stdout

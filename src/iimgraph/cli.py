@@ -5,8 +5,10 @@ No logic lives here beyond argument handling and printing; every verb calls one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
@@ -15,6 +17,8 @@ from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
+from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.query.results import Result, display, render, table_cells
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = [f.value for f in WRITABLE]
@@ -45,6 +49,48 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.flush()
     else:
         write_bytes_atomic(out, data)
+
+
+def _say(message: str) -> None:
+    click.echo(f"iimgraph: {message}", err=True)
+
+
+@contextlib.contextmanager
+def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error over a file's bytes, only when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(name, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _emit(result: Result, fmt: str) -> None:
+    """A query's result on standard output: ``table`` as a rich table, the other formats as text."""
+    if fmt != "table":
+        sys.stdout.write(render(result, fmt))
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    header, rows, terms = table_cells(result)
+    table = Table(show_lines=False, header_style="bold")
+    for h in header:
+        table.add_column(h, overflow="fold")
+    for row in rows:
+        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
+    console = Console()
+    console.print(table)
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")
 
 
 def _fail(message: str) -> None:
@@ -168,7 +214,6 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 # --- query path (queries, query, sparql, publish, serve) --------------------------------------------
 
-_QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 
 def _query_options(func):  # type: ignore[no-untyped-def]
@@ -191,7 +236,7 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
-    func = click.option("--format", "fmt", type=click.Choice(_QUERY_FORMATS), default="table",
+    func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
                         show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
     return func
 
@@ -222,7 +267,6 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
     from iimgraph.errors import QueryError
     from iimgraph.query.catalogue import execute
     from iimgraph.query.engines import select_engine
-    from iimgraph.query.results import emit
 
     values: dict[str, str] = {}
     for item in params:
@@ -230,8 +274,9 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
-    emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
+                           progress=_progress_bar, say=_say)
+    _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
@@ -242,7 +287,6 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     from iimgraph.query.catalogue import decode_query, execute_sparql
     from iimgraph.query.engines import select_engine
-    from iimgraph.query.results import emit
 
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
@@ -250,8 +294,9 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
-    emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
+                           progress=_progress_bar, say=_say)
+    _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("publish")
@@ -297,5 +342,3 @@ def main() -> None:
     cli(prog_name="iimgraph")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

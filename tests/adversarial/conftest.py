@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -20,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli import CLI
+
 HERE = Path(__file__).resolve().parent
-CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
 TIME_LIMIT = 60.0        # seconds: a hang is a failure, not a slow test
 MEMORY_LIMIT_MB = 1500   # peak resident memory of the child
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -21,6 +21,7 @@ from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, QueryError
 from iimgraph.query.guard import check_query_text, query_form
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
+from iimgraph.query.store import Progress, open_store, reopen_read_only
 
 DEFAULT_ENGINE = "oxigraph"
 ENGINES = ("oxigraph", "rdflib")
@@ -85,8 +86,6 @@ class OxigraphEngine:
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
-            from iimgraph.query.store import reopen_read_only
-
             self.store, self._pid = reopen_read_only(self.handle), os.getpid()
         try:
             answer = self.store.query(query, use_default_graph_as_union=self._union)
@@ -270,16 +269,15 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = Non
 
 
 def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
-                 progress: bool = True) -> OxigraphEngine:
+                 progress: Progress | None = None, say: Callable[[str], None] | None = None) -> OxigraphEngine:
     """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
-    from iimgraph.query.store import open_store
-
-    return OxigraphEngine(store=open_store(folder, companions, progress=progress))
+    return OxigraphEngine(store=open_store(folder, companions, progress=progress, say=say))
 
 
 def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
                   store: Path | None = None, companions: Sequence[Path] = (),
-                  timeout: float = DEFAULT_TIMEOUT) -> Engine:
+                  timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
+                  say: Callable[[str], None] | None = None) -> Engine:
     """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
     if store is None and not companions:
         return get_engine(engine, endpoint, timeout=timeout)
@@ -287,4 +285,4 @@ def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = 
         raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
     if engine != DEFAULT_ENGINE:
         raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
-    return store_engine(store, companions)
+    return store_engine(store, companions, progress=progress, say=say)

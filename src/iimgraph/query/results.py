@@ -212,7 +212,7 @@ def to_xml(result: Result) -> str:
     return "\n".join(out) + "\n"
 
 
-def _table(result: Result) -> tuple[list[str], list[list[str]], bool]:
+def table_cells(result: Result) -> tuple[list[str], list[list[str]], bool]:
     if result.is_ask:
         return ["ask"], [["true" if result.boolean else "false"]], False
     return result.variables, [[r.get(v) for v in result.variables] for r in result.rows], True  # type: ignore[misc]
@@ -220,7 +220,7 @@ def _table(result: Result) -> tuple[list[str], list[list[str]], bool]:
 
 def to_delimited(result: Result, delimiter: str, *, curies: bool = True, sparql_tsv: bool = False) -> str:
     """CSV or TSV. With ``curies`` IRIs are CURIEs (for people); ``sparql_tsv`` gives the W3C TSV form."""
-    header, rows, terms = _table(result)
+    header, rows, terms = table_cells(result)
     buf = io.StringIO()
     if sparql_tsv:
         buf.write("\t".join("?" + h for h in header) + "\n")
@@ -235,7 +235,7 @@ def to_delimited(result: Result, delimiter: str, *, curies: bool = True, sparql_
 
 
 def to_markdown(result: Result) -> str:
-    header, rows, terms = _table(result)
+    header, rows, terms = table_cells(result)
 
     def cell(t: object) -> str:
         text = display(t, curies=True) if terms else str(t)  # type: ignore[arg-type]
@@ -244,24 +244,6 @@ def to_markdown(result: Result) -> str:
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(cell(t) for t in row) + " |" for row in rows]
     return "\n".join(lines) + "\n"
-
-
-def print_table(result: Result, console: object = None) -> None:
-    """A rich table on the terminal (imports rich only here)."""
-    from rich.console import Console
-    from rich.table import Table
-
-    header, rows, terms = _table(result)
-    table = Table(show_lines=False, header_style="bold")
-    for h in header:
-        table.add_column(h, overflow="fold")
-    for row in rows:
-        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
-    console = console or Console()
-    console.print(table)  # type: ignore[attr-defined]
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")  # type: ignore[attr-defined]
 
 
 FORMATS = ("table", "csv", "tsv", "json", "md")
@@ -278,14 +260,3 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "md":
         return to_markdown(result)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-def emit(result: Result, fmt: str) -> None:
-    """Write ``result`` to standard output in a CLI format (``table`` uses rich)."""
-    import sys
-
-    if fmt == "table":
-        print_table(result)
-    else:
-        sys.stdout.write(render(result, fmt))
-        sys.stdout.flush()

@@ -25,10 +25,10 @@ import gc
 import hashlib
 import json
 import os
-import sys
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -43,6 +43,13 @@ DATABASE = "oxigraph"
 LOCK = ".lock"
 MANIFEST_FORMAT = 1
 IIM_GRAPH = ONTOLOGY_IRI
+
+#: ``progress(file_name, total_bytes)`` gives a context whose value is called with the bytes read so far
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None] | None]]
+
+
+def _silent(message: str) -> None:
+    """The default for ``say``: the library reports nothing unless its caller asks (the CLI does)."""
 
 # --- the manifest --------------------------------------------------------------------------------
 
@@ -187,20 +194,21 @@ def _check_folder(folder: Path) -> None:
 
 
 def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
-               progress: bool = True, say: Callable[[str], None] | None = None) -> StoreHandle:
+               progress: Progress | None = None, say: Callable[[str], None] | None = None) -> StoreHandle:
     """Open (creating or updating as needed) the store in ``folder`` with ``companions`` loaded.
 
     With no folder, the store for this set of companions in the user cache is used. Files already
     loaded stay loaded (and are re-read if they changed); the IIM graph is replaced when the
-    packaged sources changed. Messages (what was loaded, a missing file) go to ``say``
-    (default: standard error).
+    packaged sources changed. Messages (what was loaded, a missing file) go to ``say`` and the
+    bytes read to ``progress`` (default: neither; the CLI renders both on standard error).
     """
     import pyoxigraph as ox
 
     from iimgraph.build.cache import sources_digest
     from iimgraph.resources import ontology_dir
 
-    say = say or _stderr
+    say = say or _silent
+    progress = progress or _no_progress
     wanted = []
     for path in companions:
         resolved = Path(path).expanduser().resolve()
@@ -262,7 +270,7 @@ def _open(ox: Any, database: Path, *, read_only: bool) -> Any:
 
 
 def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Plan, iim_key: str,
-           progress: bool, say: Callable[[str], None]) -> list[str]:
+           progress: Progress, say: Callable[[str], None]) -> list[str]:
     loaded: list[str] = []
     for key, stat in plan.restat.items():
         manifest["companions"][key].update(stat)
@@ -297,12 +305,12 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
     return loaded
 
 
-def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: bool,
+def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: Progress,
                     say: Callable[[str], None]) -> dict[str, Any]:
     graph = ox.NamedNode(path.as_uri())
     stat = _stat(path)
     start = time.perf_counter()
-    with _progress_bar(path, stat["size"], progress) as on_read, rdf.open_rdf(path, on_read) as source:
+    with progress(path.name, stat["size"]) as on_read, rdf.open_rdf(path, on_read) as source:
         try:
             store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph, base_iri=path.as_uri())
             source.drain()
@@ -331,19 +339,8 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
 
 
 @contextlib.contextmanager
-def _progress_bar(path: Path, total: int, enabled: bool) -> Iterator[Callable[[int], None] | None]:
-    """A rich progress bar on standard error over the file's bytes (only on a terminal)."""
-    if not enabled or not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-    with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(path.name, total=total)
-        yield lambda done: bar.update(task, completed=done)
+def _no_progress(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    yield None
 
 
 def _count(store: Any, graph: str) -> int:
@@ -358,7 +355,3 @@ def _report_missing(plan: Plan, say: Callable[[str], None]) -> None:
 
 def _now() -> str:
     return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
-
-
-def _stderr(message: str) -> None:
-    pass
