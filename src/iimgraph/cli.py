@@ -27,7 +27,7 @@ FORMATS = [f.value for f in WRITABLE]
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
             return super().invoke(ctx)
         except IIMGraphError as exc:
@@ -216,7 +216,7 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):  # type: ignore[no-untyped-def]
+def _query_options(func):
     """Options shared by `query` and `sparql`."""
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "

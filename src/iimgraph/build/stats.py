@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import Graph
 
 _COUNTS = {
@@ -20,6 +22,6 @@ def graph_stats(graph: Graph) -> dict[str, int]:
     ns = {k: v for k, v in PREFIX_MAP.items() if k in ("owl", "iim", "sssom", "dcterms")}
     out = {"triples": len(graph)}
     for key, query in _COUNTS.items():
-        row = next(iter(graph.query(query, initNs=ns)))
+        row: Any = next(iter(graph.query(query, initNs=ns)))  # a SELECT gives ResultRows
         out[key] = int(row[0])
     return out

@@ -104,14 +104,14 @@ class OxigraphEngine:
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
-        seen: dict[Any, Term | None] = {None: None}  # rows repeat terms: convert each once per query
+        seen: dict[Any, Any] = {None: None}  # rows repeat terms: convert each once per query
         convert = self._term
         try:
             for values in it:
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                row = {}
+                row: Row = {}
                 for v, t in zip(variables, values, strict=False):
                     term = seen.get(t, seen)
                     if term is seen:

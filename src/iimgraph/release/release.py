@@ -37,7 +37,7 @@ TEXT_MINED = IIM["evidence/ITM"]
 
 def external_terms(graph: Graph) -> set[URIRef]:
     """Terms described only so the graph reads alone: HPO terms and MONDO context parents."""
-    terms = {s for s, o in graph.subject_objects(IIM.inScope) if str(o) in EXTERNAL_SCOPES}
+    terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
     terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
     return terms
 

@@ -84,10 +84,10 @@ def _label(graph: Graph, node: object) -> str | None:
     if node is None:
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)  # type: ignore[arg-type]
+        value = graph.value(node, p)  # type: ignore[call-overload]
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[arg-type]
+    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[call-overload]
     if subject is not None:
         about = graph.value(subject, RDFS.label)
         return f"claim about {about}" if about is not None else None
@@ -161,7 +161,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                             reasoning=reasoning, shacl_graph=shacl_results)
 
 
-def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:
     from iimgraph.namespaces import ONTOLOGY_IRI
 
     ontology = URIRef(ONTOLOGY_IRI)

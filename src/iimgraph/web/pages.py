@@ -312,7 +312,7 @@ def _classification(p: _Page) -> str:
 
 def _xrefs(p: _Page) -> str:
     g, iri = p.g, p.iri
-    matches: dict[str, tuple[str, Node]] = {}
+    matches: dict[str, tuple[str, Node | None]] = {}
     for prop in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch):
         for target in g.objects(iri, prop):
             matches[display_curie(target)] = (MATCH_LABEL[str(prop)], target)
@@ -324,7 +324,7 @@ def _xrefs(p: _Page) -> str:
         std = CONVERTER.standardize_prefix(prefix) or prefix
         database = RESOLVERS.get(std, (prefix, ""))[0]
         shown = f'<a href="{e(url)}">{e(xref)}</a>' if url else e(xref)
-        match, target = matches.get(xref, ("xref", None))
+        match, target = matches.get(xref, ("xref", None))  # type: ignore[assignment]
         axioms = [a for a in (p.axiom(OBOINOWL.hasDbXref, Literal(xref)),
                               p.axiom(SKOS[{"exact": "exactMatch", "close": "closeMatch"}.get(match, "exactMatch")],
                                       target) if target is not None else None) if a is not None]

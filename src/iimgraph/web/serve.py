@@ -183,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
             if "update" in form:
                 self._error(403, "updates are refused: this endpoint is read-only")
                 return
-            text = (form.get("query") or [None])[0]
+            text = (form.get("query") or [None])[0]  # type: ignore[list-item]
             params.update(form)
         else:
             self._error(415, f"unsupported content type {ctype!r}")

@@ -61,12 +61,12 @@ def describe(graph: Graph, iri: URIRef) -> Graph:
     out = Graph()
     seen: set[Node] = set()
     _cbd(graph, iri, out, seen)
-    for axiom in sorted(graph.subjects(OWL.annotatedSource, iri)):
+    for axiom in sorted(graph.subjects(OWL.annotatedSource, iri), key=str):
         _cbd(graph, axiom, out, seen)
     for child in graph.subjects(RDFS.subClassOf, iri):
         out.add((child, RDFS.subClassOf, iri))
     claims = set(graph.subjects(BIOLINK.subject, iri)) | set(graph.subjects(BIOLINK.object, iri))
-    for claim in sorted(claims):
+    for claim in sorted(claims, key=str):
         _cbd(graph, claim, out, seen)
     named = {n for t in out for n in t if isinstance(n, URIRef)} - {iri}
     for node in sorted(named):
@@ -168,12 +168,12 @@ class Site:
         placements = []
         for claim in g.subjects(RDF.type, IIM.PlacementClaim):
             by = str(g.value(claim, IIM.assertedBy) or "")
-            subject, parent = g.value(claim, BIOLINK.subject), g.value(claim, BIOLINK.object)
-            if by == "MONDO" or subject is None or parent is None:
+            claimed, placed_under = g.value(claim, BIOLINK.subject), g.value(claim, BIOLINK.object)
+            if by == "MONDO" or claimed is None or placed_under is None:
                 continue
-            if (subject, RDFS.subClassOf, parent) in g:
+            if (claimed, RDFS.subClassOf, placed_under) in g:
                 continue  # the source agrees with MONDO here
-            placements.append(Placement(str(subject), str(parent), by))
+            placements.append(Placement(str(claimed), str(placed_under), by))
 
         def label(iri: str) -> str:
             return str(g.value(URIRef(iri), RDFS.label) or display_curie(iri))
