@@ -15,10 +15,14 @@ import click
 
 from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
-from iimgraph.errors import IIMGraphError
+from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
+from iimgraph.query.catalogue import catalogue, decode_query, execute, execute_sparql
+from iimgraph.query.engines import select_engine
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
+from iimgraph.release.publish import publish
+from iimgraph.web.serve import serve
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = [f.value for f in WRITABLE]
@@ -247,8 +251,6 @@ def queries_cmd() -> None:
     from rich.console import Console
     from rich.table import Table
 
-    from iimgraph.query.catalogue import catalogue
-
     table = Table(header_style="bold")
     for column in ("name", "parameters", "columns", "title"):
         table.add_column(column, overflow="fold")
@@ -264,10 +266,6 @@ def queries_cmd() -> None:
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import execute
-    from iimgraph.query.engines import select_engine
-
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -285,9 +283,6 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.query.catalogue import decode_query, execute_sparql
-    from iimgraph.query.engines import select_engine
-
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
@@ -313,8 +308,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    from iimgraph.release.publish import publish
-
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
                            timeout=timeout)))
 
@@ -333,8 +326,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                    "Default: refused.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    from iimgraph.web.serve import serve
-
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 

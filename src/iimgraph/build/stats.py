@@ -6,6 +6,8 @@ from typing import Any
 
 from rdflib import Graph
 
+from iimgraph.namespaces import PREFIX_MAP
+
 _COUNTS = {
     "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class ; iim:inScope ?s "
                "FILTER(?s IN ('iim_root','iim_subtree','iim_related')) }",
@@ -17,8 +19,6 @@ _COUNTS = {
 
 
 def graph_stats(graph: Graph) -> dict[str, int]:
-    from iimgraph.namespaces import PREFIX_MAP
-
     ns = {k: v for k, v in PREFIX_MAP.items() if k in ("owl", "iim", "sssom", "dcterms")}
     out = {"triples": len(graph)}
     for key, query in _COUNTS.items():

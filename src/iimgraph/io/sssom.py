@@ -11,7 +11,9 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iimgraph.atomic import write_text_atomic
 from iimgraph.errors import SourceError
+from iimgraph.io.rdf import read_text
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, split_curie
 
 MANDATORY = ("subject_id", "predicate_id", "object_id", "mapping_justification")
@@ -30,8 +32,6 @@ class MappingSet:
 def read_sssom(path: Path) -> MappingSet:
     """Parse an SSSOM TSV file; raise ``SourceError`` with ``file:line`` on any defect."""
     import yaml
-
-    from iimgraph.io.rdf import read_text
 
     text = read_text(path)  # bounded, UTF-8, no NUL, lines of sane length; SourceError otherwise
     lines = text.splitlines()
@@ -91,8 +91,8 @@ def _load_metadata(text: str, path: Path) -> object:
 
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise SourceError(f"{path}:{mark.line + 1}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            raise SourceError(f"{path}:{line}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
     return yaml.safe_load(text) or {}
 
 
@@ -125,6 +125,4 @@ def render_sssom(mapping_set: MappingSet, columns: list[str] | None = None) -> s
 
 
 def write_sssom(mapping_set: MappingSet, path: Path) -> None:
-    from iimgraph.atomic import write_text_atomic
-
     write_text_atomic(path, render_sssom(mapping_set))

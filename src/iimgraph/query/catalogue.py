@@ -29,8 +29,11 @@ from typing import Any
 
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
+from iimgraph.query import worker
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
+from iimgraph.query.guard import mask
 from iimgraph.query.results import IRI, Literal, Result, Row, Term
+from iimgraph.resources import queries_dir
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
@@ -161,8 +164,6 @@ def _catalogue(folder: str) -> dict[str, NamedQuery]:
 def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
     """Every packaged query by name (the file name without ``.rq``), in name order."""
     if folder is None:
-        from iimgraph.resources import queries_dir
-
         folder = queries_dir()
     return _catalogue(str(folder))
 
@@ -308,8 +309,6 @@ def resolve_params(query: NamedQuery, params: Mapping[str, Any] | None = None) -
 
 def _mask(text: str) -> str:
     """The query with comments, strings and IRIs blanked out (same length), for locating keywords."""
-    from iimgraph.query.guard import mask
-
     return mask(text)
 
 
@@ -350,7 +349,6 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
         return chosen.execute(text, allow_remote=allow_remote)
     if timeout <= 0:
         raise QueryError(f"timeout must be a positive number of seconds, not {timeout:g}")
-    from iimgraph.query import worker
 
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 

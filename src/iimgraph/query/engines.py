@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, QueryError
 from iimgraph.query.guard import check_query_text, query_form
+from iimgraph.query.http import request
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
 from iimgraph.query.store import Progress, open_store, reopen_read_only
 
@@ -196,8 +197,6 @@ class RemoteEngine:
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
         import urllib.parse
-
-        from iimgraph.query.http import request
 
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if construct else "application/sparql-results+json"

@@ -12,9 +12,11 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 
+from iimgraph.build.graph import build_graph
 from iimgraph.errors import SourceError
+from iimgraph.io.rdf import load_context, parse_rdf
 from iimgraph.namespaces import display_curie as _curie
-from iimgraph.terms import IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
+from iimgraph.terms import BIOLINK, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 SYNONYMS = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
             OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
@@ -35,15 +37,12 @@ def load_side(path: Path | str, *, context: Path | str | None = None) -> Graph:
 
     ``context`` is a local JSON-LD context file for a JSON-LD side whose ``@context`` is not inline.
     """
-    from iimgraph.io.rdf import load_context, parse_rdf
-
     path = Path(path)
     ctx = load_context(context) if context is not None else None
     if path.is_dir():
         for name in ("iimgraph.nt", "iimgraph.ttl"):
             if (path / name).is_file() and not (path / "header.ttl").exists():
                 return parse_rdf(path / name)
-        from iimgraph.build.graph import build_graph
 
         return build_graph(path)
     if path.exists():
@@ -112,8 +111,6 @@ def diff_graphs(old: Graph, new: Graph) -> list[Change]:
 
 
 def _claim_subject_label(g: Graph, claim: URIRef) -> str:
-    from iimgraph.terms import BIOLINK
-
     subject = g.value(claim, BIOLINK.subject)
     return str(g.value(subject, RDFS.label) or "") if subject is not None else ""
 

@@ -18,7 +18,11 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, PublishError, QueryError
+from iimgraph.query.catalogue import to_iri
+from iimgraph.query.engines import OxigraphEngine, RemoteEngine
+from iimgraph.query.http import RETRIES, request
 
 DEFAULT_TIMEOUT = 120.0
 STAGING = "urn:iimgraph:staging:"
@@ -86,14 +90,8 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
 
     Raises :class:`PublishError` whose message says whether the previous release is still in place.
     """
-    from iimgraph.build.cache import release_ntriples
-    from iimgraph.query.engines import OxigraphEngine, RemoteEngine
-    from iimgraph.query.http import RETRIES, request
-
     _check_url(store_url, "store URL")
     if graph is not None:
-        from iimgraph.query.catalogue import to_iri
-
         graph = str(to_iri(graph, "graph"))
     query_url = query_url or default_query_url(store_url)
     update_url = update_url or default_update_url(store_url)

@@ -27,6 +27,7 @@ from iimgraph.io.sssom import read_sssom, render_sssom
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
+from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
@@ -147,7 +148,6 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     for path in mapping_files:
         files[path.name] = render_sssom(read_sssom(path)).encode("utf-8")
     files["phenotype.hpoa"] = render_hpoa(hpoa_rows(full), version).encode("utf-8")
-    from iimgraph.resources import shapes_dir
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
@@ -168,8 +168,6 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
 
 
 def _default_sources() -> Path:
-    from iimgraph.resources import ontology_dir
-
     return ontology_dir()
 
 

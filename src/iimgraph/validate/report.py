@@ -13,6 +13,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iimgraph.errors import IIMGraphError
+from iimgraph.io.sssom import read_sssom
+from iimgraph.namespaces import CONVERTER
+
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 JSON_FORMAT_VERSION = 1
@@ -155,8 +159,6 @@ class ValidationReport:
             graph.add((result, sh.sourceShape, qc[f.rule]))
             graph.add((result, sh.sourceConstraintComponent, sh.SPARQLConstraintComponent))
             if f.property:
-                from iimgraph.namespaces import CONVERTER
-
                 graph.add((result, sh.resultPath, URIRef(CONVERTER.expand(f.property) or f.property)))
             if f.value is not None:
                 graph.add((result, sh.value, Literal(f.value)))
@@ -261,10 +263,6 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
 
 
 def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:
-    from iimgraph.errors import IIMGraphError
-    from iimgraph.io.sssom import read_sssom
-    from iimgraph.namespaces import CONVERTER
-
     try:
         mapping_set = read_sssom(path)
     except IIMGraphError:

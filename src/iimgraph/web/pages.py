@@ -16,6 +16,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
+from iimgraph.query.catalogue import catalogue
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 #: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
@@ -516,8 +517,6 @@ def _example_values(examples: Iterable[str]) -> dict[str, str]:
 
 def queries_page(*, version: str) -> str:
     """Every catalogue query with its description and parameters, and a form that runs it on ``serve``."""
-    from iimgraph.query.catalogue import catalogue
-
     sections = []
     toc = []
     for name, q in catalogue().items():

@@ -30,7 +30,10 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import QueryError
+from iimgraph.namespaces import bind_prefixes
+from iimgraph.query.catalogue import bind, catalogue, resolve_params
 
 TERM_TYPES = {
     "text/html": "html", "application/xhtml+xml": "html",
@@ -113,9 +116,6 @@ class SiteRoutes:
                 if graph is None:
                     from rdflib import Graph
 
-                    from iimgraph.build.cache import release_ntriples
-                    from iimgraph.namespaces import bind_prefixes
-
                     graph = Graph()
                     graph.parse(data=release_ntriples(), format="nt")
                     bind_prefixes(graph)
@@ -175,8 +175,6 @@ class SiteRoutes:
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     def _run(self, name: str, params: dict[str, list[str]]) -> Response | RunQuery:
-        from iimgraph.query.catalogue import bind, catalogue, resolve_params
-
         query = catalogue().get(name)
         if query is None:
             return _text(404, f"no query named {name!r} (see /queries.html)")

@@ -27,7 +27,7 @@ from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.guard import check_query_text, mask
 from iimgraph.query.results import Result, to_delimited, to_json, to_xml
-from iimgraph.web.routes import SiteRoutes, accept_ranges
+from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
@@ -195,8 +195,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def _site(self, parts: urllib.parse.SplitResult) -> None:
         """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.web.routes`."""
-        from iimgraph.web.routes import RunQuery
-
         routed = self.site.handle(parts.path, parts.query, self.headers.get("Accept", ""))
         if routed is None:
             self._error(404, f"not found: {parts.path} (the endpoint is /sparql; the site starts at /)")

@@ -21,12 +21,16 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from iimgraph.atomic import write_bytes_atomic
+from iimgraph.build.graph import build_graph
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import jsonld_context
-from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI
+from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, display_curie
 from iimgraph.release.export import canonical, serialize
+from iimgraph.resources import site_assets_dir
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
+from iimgraph.web.pages import index_page, queries_page, term_page
+from iimgraph.web.tree_svg import Placement, render_tree
 
 ROOT = URIRef(OBO + "MONDO_0600023")  # idiopathic inflammatory myopathy
 IN_TREE = ("iim_root", "iim_subtree")
@@ -119,8 +123,6 @@ class Site:
 
     def term_documents(self, iri: URIRef) -> dict[str, bytes]:
         """``{"html": ..., "ttl": ..., "jsonld": ...}`` for one term, all from :func:`describe`."""
-        from iimgraph.web.pages import term_page
-
         description = describe(self.graph, iri)
         jsonld = to_jsonld(description)
         depth = 1  # term/X.html; on the server also /term/X and /iimgraph/<w3id path>
@@ -132,9 +134,6 @@ class Site:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the static site: relative path -> bytes."""
-        from iimgraph.resources import site_assets_dir
-        from iimgraph.web.pages import index_page, queries_page
-
         out: dict[str, bytes] = {}
         svg = self.tree_svg()
         out["classification.svg"] = svg.encode("utf-8")
@@ -153,9 +152,6 @@ class Site:
 
     def tree_svg(self) -> str:
         """The IIM subtree under MONDO:0600023, with other sources' placements drawn dashed."""
-        from iimgraph.namespaces import display_curie
-        from iimgraph.web.tree_svg import Placement, render_tree
-
         g = self.graph
         in_tree = {s for s, o in g.subject_objects(IIM.inScope) if str(o) in IN_TREE}
         children: dict[str, list[str]] = {}
@@ -207,8 +203,6 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
-        from iimgraph.build.graph import build_graph
-
         graph = build_graph(sources, version=version)
     files = Site(graph).files()
     for name, data in files.items():
