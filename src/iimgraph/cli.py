@@ -17,8 +17,7 @@ from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import catalogue, decode_query, execute, execute_sparql
-from iimgraph.query.engines import select_engine
+from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
 from iimgraph.release.publish import publish
@@ -272,9 +271,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
-    _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    _emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
 @cli.command("sparql")
@@ -289,9 +287,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
-    _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
 @cli.command("publish")

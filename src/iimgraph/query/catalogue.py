@@ -21,7 +21,7 @@ query uses it, for matching ``oboInOwl:hasDbXref`` literals.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -30,9 +30,10 @@ from typing import Any
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
 from iimgraph.query import worker
-from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
+from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
 from iimgraph.query.guard import mask
 from iimgraph.query.results import IRI, Literal, Result, Row, Term
+from iimgraph.query.store import Progress
 from iimgraph.resources import queries_dir
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
@@ -339,11 +340,25 @@ def decode_query(data: bytes, where: str) -> str:
 # --- running ---------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Where:
+    """Where a query runs: a store folder and companion files (``--store``/``--with``), and how the
+    store reports loading (callbacks the CLI renders). The engine itself is chosen once, in :func:`_run`."""
+
+    store: Path | None = None
+    companions: Sequence[Path] = ()
+    progress: Progress | None = None
+    say: Callable[[str], None] | None = None
+
+
 def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
-         allow_remote: Sequence[str]) -> Result:
+         allow_remote: Sequence[str], where: Where | None = None) -> Result:
     """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
     the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
-    chosen = get_engine(engine, endpoint, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
+    where = where or Where()
+    chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
+                           timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+                           progress=where.progress, say=where.say)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)
@@ -355,7 +370,7 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
 
 def execute(name: str, params: Mapping[str, Any] | None = None, *,
             engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-            timeout: float | None = None, allow_remote: Sequence[str] = ()) -> Result:
+            timeout: float | None = None, allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
     """Run a packaged query and return the typed :class:`Result` (what the CLI formats).
 
     ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
@@ -366,12 +381,12 @@ def execute(name: str, params: Mapping[str, Any] | None = None, *,
     """
     query = get_query(name)
     text = bind(query.text, resolve_params(query, params))
-    return _run(text, engine, endpoint, timeout, allow_remote)
+    return _run(text, engine, endpoint, timeout, allow_remote, where)
 
 
 def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
                    bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
-                   allow_remote: Sequence[str] = ()) -> Result:
+                   allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
     """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block.
 
     ``timeout`` and ``allow_remote`` as for :func:`execute`, except that ad-hoc text may be anything
@@ -380,7 +395,7 @@ def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint
     """
     if not text or not text.strip():
         raise QueryError("empty query")
-    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote)
+    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote, where)
 
 
 def _rows(result: Result) -> list[Row]:
