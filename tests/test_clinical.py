@@ -27,6 +27,7 @@ CLINICAL = ROOT / "ontology" / "clinical"
 SEEDS = SHARED / "seeds"
 SEED_FACTS = Path(__file__).parent / "data" / "seed_facts.tsv"
 TAS = URIRef(IIM + "evidence/TAS")
+CUR = URIRef(IIM + "evidence/CUR")
 ITM = URIRef(IIM + "evidence/ITM")
 CLAIM_TYPES = {
     BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
@@ -116,7 +117,7 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
     for c in claims:
         assert set(clinical.objects(c, RDF.type)) & CLAIM_TYPES, c
         assert clinical.value(c, BIOLINK.subject) in allowed_subjects, c
-        assert clinical.value(c, BIOLINK.has_evidence) in (TAS, ITM), c
+        assert clinical.value(c, BIOLINK.has_evidence) in (TAS, ITM, CUR), c
         assert str(c).startswith(str(iri("iimc:"))), c
         if set(clinical.objects(c, DCTERMS.source)) & seed_sources:
             assert clinical.value(c, IIM.quote) is not None, f"{c}: seed claim without iim:quote"
@@ -438,16 +439,31 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
             if (target, r["hpo_id"], "defining") not in expected:
                 expected.add((target, r["hpo_id"], role))
     got = set()
+    named = {r["mondo_class_named_after_this_antibody"] for r in rows} - {""}
     for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation):
-        assert graph.value(a, DCTERMS.source) == iri("iimsrc:hpo-2026-08")
+        sources = set(graph.objects(a, DCTERMS.source))
+        subject = CONVERTER.compress(str(graph.value(a, BIOLINK.subject)))
         assert graph.value(a, BIOLINK.predicate) == IIM.hasAutoantibody
         basis = str(graph.value(a, IIM.basis))
-        assert "mondo_class_named_after_this_antibody" in basis or "clinical_grouping_curator_note" in basis
+        if subject in named and str(graph.value(a, IIM.role)) == "defining" and "MONDO's" in basis:
+            # MONDO's definition or class name states the link: MONDO is the source, TAS
+            assert iri("iimsrc:mondo-2026-08") in sources and graph.value(a, BIOLINK.has_evidence) == TAS, a
+        else:
+            # only the curator grouping column: a curator inference, never TAS
+            assert graph.value(a, BIOLINK.has_evidence) == CUR, a
+            assert iri("iimsrc:curator-autoantibody-grouping") in sources, a
+            assert "clinical_grouping_curator_note" in basis and "curator inference" in basis
         got.add((CONVERTER.compress(str(graph.value(a, BIOLINK.subject))),
                  CONVERTER.compress(str(graph.value(a, BIOLINK.object))), str(graph.value(a, IIM.role))))
     assert got == expected
     assert ("MONDO:1010064", "HP:0033033", "defining") in got  # anti-MDA5 dermatomyositis
     assert ("MONDO:0016098", "HP:0033713", "associated") in got  # anti-SRP, IMNM
+    mda5 = iri("iimc:autoantibody-MONDO_1010064-HP_0033033")
+    assert graph.value(mda5, BIOLINK.has_evidence) == TAS and iri("iimsrc:mondo-2026-08") in set(graph.objects(mda5, DCTERMS.source))
+    srp = iri("iimc:autoantibody-MONDO_0016098-HP_0033713")
+    assert graph.value(srp, BIOLINK.has_evidence) == CUR
+    assert len([a for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation)
+                if graph.value(a, BIOLINK.has_evidence) == CUR]) == 23
 
 
 # --- diagnosis, treatment, epidemiology ----------------------------------------------------------
