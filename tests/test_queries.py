@@ -404,3 +404,14 @@ def test_the_oxigraph_query_path_does_not_import_rdflib_once_cached(tmp_path):
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     assert first.stdout.split()[0] == "2" and second.stdout.split() == ["2", "False"]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("old, new", [
+    ("MONDO:0005234", "MONDO_0019127"),  # obsolete MONDO id -> polymyositis (replaces_obsolete)
+    ("MONDO:0005014", "MONDO_0016367"),  # -> dermatomyositis
+    ("HP:0033029", "HP_0034152"),        # HPO alt_id -> anti-Jo-1 antibody positivity
+])
+def test_find_by_xref_answers_an_obsolete_or_alternative_id_with_its_replacement(old, new, engine):
+    rows = iimgraph.run_query("find-by-xref", {"xref": old}, engine=engine)
+    assert values(rows, "disease") == {OBO + new}
