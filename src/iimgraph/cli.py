@@ -240,7 +240,8 @@ def _query_options(func):
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
+                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
+                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
     return func
 
 

@@ -99,7 +99,8 @@ class OxigraphEngine:
             return Result(variables=[], boolean=bool(answer))
         rows: list[Row] = []
         truncated = False
-        if isinstance(answer, ox.QuerySolutions):
+        graph = not isinstance(answer, ox.QuerySolutions)
+        if not graph:
             variables = [v.value for v in answer.variables]
             it: Any = (tuple(sol) for sol in answer)  # a solution iterates its values in variable order
         else:  # QueryTriples
@@ -124,7 +125,7 @@ class OxigraphEngine:
         finally:
             # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
             it = answer = None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=graph)
 
 
 class RdflibEngine:
@@ -179,7 +180,7 @@ class RdflibEngine:
             raise
         except Exception as exc:  # pyparsing and evaluation errors have many types
             raise QueryError(f"SPARQL error (rdflib): {' '.join(str(exc).split())[:300]}") from None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=kind != "SELECT")
 
 
 class RemoteEngine:
@@ -233,8 +234,7 @@ class RemoteEngine:
             engine = OxigraphEngine(ntriples=body)
         except (SyntaxError, ValueError, OSError) as exc:
             raise EndpointError(f"{self.endpoint}: the answer is not N-Triples ({exc})") from None
-        return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
-                              max_rows=max_rows)
+        return engine.execute("CONSTRUCT WHERE { ?subject ?predicate ?object }", max_rows=max_rows)
 
 
 def _json_term(cell: dict[str, str] | None) -> Term | None:
