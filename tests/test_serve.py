@@ -265,3 +265,11 @@ def test_get_without_query_gives_a_browser_a_form(url):
     form = next(a for t, a in fields if t == "form")
     assert form["action"] == "/sparql" and form.get("method", "get").lower() == "get"
     assert ("textarea", {"id": "query", "name": "query", "rows": "12", "cols": "80"}) in fields
+
+
+def test_the_endpoint_predeclares_the_project_prefixes(url):
+    status, _, body = _get(url, "SELECT ?label WHERE { MONDO:0019127 rdfs:label ?label }")
+    assert status == 200 and json.loads(body)["results"]["bindings"] == [
+        {"label": {"type": "literal", "value": "polymyositis"}}]
+    status, _, body = _get(url, "SELECT ?n WHERE { ?x foaf:name ?n }")
+    assert status == 400 and body.startswith("undefined prefix foaf:")

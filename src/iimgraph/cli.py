@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -286,6 +287,9 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
         text = decode_query(Path(query).read_bytes(), query)
+    elif not re.search(r"[\s{]", query):  # one word with no group: a file name, never a query
+        what = "is a folder, not a .rq file" if Path(query).is_dir() else "no such file"
+        raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
     where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
