@@ -93,6 +93,13 @@ class NamedQuery:
     path: Path | None = None
     columns: tuple[str, ...] = field(default=())
 
+    def describe(self) -> dict[str, Any]:
+        """What a tool needs to call the query: title, description, typed parameters, columns, examples."""
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                                "description": p.description} for p in self.params],
+                "columns": list(self.columns), "examples": list(self.examples)}
+
     def param(self, name: str) -> Param:
         for p in self.params:
             if p.name == name:
