@@ -125,15 +125,17 @@ def test_ancestors_of_anti_mda5_dm():
     assert {OBO + "MONDO_0016367", OBO + "MONDO_0019127", OBO + "MONDO_0600023"} <= values(rows, "ancestor")
 
 
-def test_xrefs_of_polymyositis_keep_literal_and_iri_forms_with_sources():
+def test_xrefs_of_polymyositis_give_one_row_per_identifier_with_its_curie_iri_and_sources():
     rows = run("xrefs", disease="MONDO:0019127")
+    assert len(rows) == len({str(r["xref"]) for r in rows}) == 17
     icd10 = [r for r in rows if r["xref"] == "ICD10:M33.2"]
-    assert icd10 and isinstance(icd10[0]["xref"], Literal)
-    assert icd10[0]["predicate"] == "http://www.geneontology.org/formats/oboInOwl#hasDbXref"
-    assert icd10[0]["source"] == IIMSRC + "orphanet-2025"
-    mesh = [r for r in rows if r["xref"] == "http://id.nlm.nih.gov/mesh/D017285"]
-    assert mesh and isinstance(mesh[0]["xref"], IRI) and mesh[0]["xref"].curie == "mesh:D017285"
-    assert mesh[0]["predicate"] == "http://www.w3.org/2004/02/skos/core#exactMatch"
+    assert icd10 and isinstance(icd10[0]["xref"], Literal) and icd10[0]["iri"] is None
+    assert icd10[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",)
+    assert icd10[0]["source"].items == (IIMSRC + "orphanet-2025",)
+    mesh = [r for r in rows if r["xref"] == "mesh:D017285"]
+    assert mesh and isinstance(mesh[0]["iri"], IRI) and mesh[0]["iri"] == "http://id.nlm.nih.gov/mesh/D017285"
+    assert mesh[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",
+                                         "http://www.w3.org/2004/02/skos/core#exactMatch")
     assert all(r["source"] is not None and r["justification"] is not None for r in rows)
 
 
@@ -276,8 +278,9 @@ def test_cli_maps_a_bad_parameter_to_exit_2():
 def test_parameters_are_bound_in_a_values_block_not_pasted():
     q = catalogue()["phenotypes"]
     text = bind(q.text, resolve_params(q, {"disease": "MONDO:0019127"}))
-    assert ("VALUES (?disease ?include_text_mined) { (<http://purl.obolibrary.org/obo/MONDO_0019127> "
-            '"false"^^<http://www.w3.org/2001/XMLSchema#boolean>) }') in text
+    assert ("VALUES (?disease ?include_text_mined ?per_source) { (<http://purl.obolibrary.org/obo/MONDO_0019127> "
+            '"false"^^<http://www.w3.org/2001/XMLSchema#boolean> "false"^^<http://www.w3.org/2001/XMLSchema#boolean>) }'
+            ) in text
 
 
 @pytest.mark.parametrize("text", ['"} } SELECT * WHERE { ?s ?p ?o', "\\u0022 } #", 'a\\" .', "\\\\u0022", "\n\t\r"])
@@ -320,7 +323,7 @@ def test_json_is_sparql_results_json_with_full_iris_and_csv_uses_curies():
     md = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "md"]).output
     assert md.startswith("| disease | label | predicate |")
     table = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--engine", "rdflib"]).output
-    assert "MONDO:0600024" in table and "2 rows" in table
+    assert "MONDO:0600024" in table and "1 row" in table
 
 
 def test_sparql_verb_runs_ad_hoc_text_and_files(tmp_path):
@@ -362,4 +365,64 @@ def test_the_oxigraph_query_path_does_not_import_rdflib_once_cached(tmp_path):
             "print(len(rows), 'rdflib' in sys.modules)")
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert first.stdout.split()[0] == "2" and second.stdout.split() == ["2", "False"]
+    assert first.stdout.split()[0] == "1" and second.stdout.split() == ["1", "False"]
+
+
+# --- one row per fact -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_diseases_with_phenotype_give_one_row_per_disease_unless_per_source(engine):
+    rows = iimgraph.run_query("diseases-with-phenotype", {"phenotype": "HP:0003701"}, engine=engine)
+    assert len(rows) == len({(r["disease"], r["phenotype"]) for r in rows}) == 6
+    pm = next(r for r in rows if r["disease"] == OBO + "MONDO_0019127")
+    assert pm["source"].items == tuple(IIMSRC + s for s in (
+        "seed-clinic-barcelona", "seed-medgen-familial-iim", "seed-orphanet-polymyositis"))
+    assert str(pm["source"]).count(" | ") == 2  # a literal to anything reading it as one
+    each = iimgraph.run_query("diseases-with-phenotype", {"phenotype": "HP:0003701", "per_source": True},
+                              engine=engine)
+    assert len(each) == sum(len(r["source"].items) for r in rows) == 11
+    assert all(len(r["source"].items) == 1 for r in each)
+
+
+def test_phenotypes_give_one_row_per_phenotype():
+    rows = run("phenotypes", disease="MONDO:0016367")
+    assert len(rows) == len({r["phenotype"] for r in rows})
+    weakness = next(r for r in rows if r["phenotype"] == OBO + "HP_0003701")
+    assert len(weakness["source"].items) == 2 and len(weakness["association"].items) == 2
+
+
+def test_find_by_xref_gives_one_row_per_disease_with_both_predicates():
+    rows = run("find-by-xref", xref="OMIM:160750")
+    assert [str(r["disease"]) for r in rows] == [OBO + "MONDO_0600024"]
+    assert rows[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",
+                                          "http://www.w3.org/2004/02/skos/core#exactMatch")
+
+
+def test_xrefs_pair_every_iri_with_the_curie_that_expands_to_it(graph):
+    """Over every mapped class: one row per identifier, every skos IRI in exactly one row, and where a
+    row has both forms the CURIE expands (project prefix map) to the IRI."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from iimgraph.namespaces import CONVERTER
+
+    matches = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+    classes = sorted({s for p in matches for s in graph.subjects(p, None) if isinstance(s, URIRef)})
+    assert len(classes) > 20
+    for cls in classes:
+        rows = iimgraph.run_query("xrefs", {"disease": str(cls)})
+        assert len(rows) == len({str(r["xref"]) for r in rows}), cls
+        iris = [str(r["iri"]) for r in rows if r["iri"] is not None]
+        assert sorted(iris) == sorted({str(o) for p in matches for o in graph.objects(cls, p)}), cls
+        for r in rows:
+            if r["iri"] is not None and isinstance(r["xref"], Literal):
+                assert CONVERTER.expand(str(r["xref"])) == str(r["iri"]), (cls, r)
+
+
+@pytest.mark.parametrize("disease", ["MONDO:0019127", "MONDO:0016367", "MONDO:0007827"])
+def test_xrefs_rows_are_the_same_on_both_engines(disease):
+    for per_source in (False, True):
+        params = {"disease": disease, "per_source": per_source}
+        assert canonical(iimgraph.run_query("xrefs", params, engine="oxigraph")) == canonical(
+            iimgraph.run_query("xrefs", params, engine="rdflib"))

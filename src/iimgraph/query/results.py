@@ -92,6 +92,34 @@ class Literal(str):
         return f"Literal({str(self)!r}{extra})"
 
 
+#: what the packaged queries put between the values of an aggregated column (GROUP_CONCAT)
+LIST_SEPARATOR = " | "
+
+
+class TermList(Literal):
+    """An aggregated cell: several terms (sources, predicates, ...) of one row, in a stable order.
+
+    Still a plain literal to anything that reads it as one (``str()`` is the full values joined by
+    :data:`LIST_SEPARATOR`; JSON writes it as a literal), while :attr:`items` keeps the terms and
+    :func:`display` shows each as a CURIE.
+    """
+
+    __slots__ = ("items",)
+    items: tuple[Term, ...]
+
+    @classmethod
+    def of(cls, items: list[Term]) -> TermList:
+        obj = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))
+        obj.items = tuple(items)
+        return obj
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (TermList.of, (list(self.items),))
+
+    def __repr__(self) -> str:
+        return f"TermList({list(self.items)!r})"
+
+
 def _canonical_number(value: str, datatype: str | None) -> str:
     """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
     so that every engine returns the same rows whatever spelling the source or the engine uses."""
@@ -138,6 +166,8 @@ def display(term: Term | None, *, curies: bool = True) -> str:
     """A term as people read it: CURIEs for IRIs we know, the lexical form for literals."""
     if term is None:
         return ""
+    if isinstance(term, TermList):
+        return LIST_SEPARATOR.join(display(t, curies=curies) for t in term.items)
     if isinstance(term, IRI):
         return term.curie if curies else str(term)
     if isinstance(term, BNode):
