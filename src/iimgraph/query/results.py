@@ -13,6 +13,7 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from typing import cast
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
@@ -107,14 +108,17 @@ class TermList(Literal):
     __slots__ = ("items",)
     items: tuple[Term, ...]
 
-    @classmethod
-    def of(cls, items: list[Term]) -> TermList:
-        obj = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))
+    def __new__(cls, items: list[Term]) -> TermList:
+        obj = cast("TermList", super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items)))
         obj.items = tuple(items)
         return obj
 
-    def __reduce__(self):  # type: ignore[no-untyped-def]
-        return (TermList.of, (list(self.items),))
+    @classmethod
+    def of(cls, items: list[Term]) -> TermList:
+        return cls(items)
+
+    def __reduce__(self) -> tuple[object, tuple[list[Term]]]:
+        return (TermList, (list(self.items),))
 
     def __repr__(self) -> str:
         return f"TermList({list(self.items)!r})"
