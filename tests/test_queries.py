@@ -426,3 +426,22 @@ def test_xrefs_rows_are_the_same_on_both_engines(disease):
         params = {"disease": disease, "per_source": per_source}
         assert canonical(iimgraph.run_query("xrefs", params, engine="oxigraph")) == canonical(
             iimgraph.run_query("xrefs", params, engine="rdflib"))
+
+
+# --- empty answers say why ------------------------------------------------------------------------
+
+
+def test_every_ancestor_row_carries_a_label(core_ids):
+    unnamed = {(d, r["ancestor"].curie) for d in sorted(core_ids) for r in run("ancestors", disease=d)
+               if r["label"] is None}
+    assert unnamed == set()
+
+
+def test_the_labels_of_context_grandparents_are_not_in_the_base_product(graph):
+    from rdflib import URIRef
+
+    from iimgraph.release.release import base_graph
+
+    connective = URIRef(OBO + "MONDO_0003900")
+    assert (connective, None, None) in graph
+    assert (connective, None, None) not in base_graph(graph)
