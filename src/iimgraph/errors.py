@@ -21,3 +21,11 @@ class EndpointError(IIMGraphError):
 
 class OutputError(IIMGraphError):
     """An output could not be written; any previous file is left as it was."""
+
+
+class TermError(IIMGraphError):
+    """A finding given to ``rank`` is unknown, obsolete with no replacement, of the wrong kind, or ambiguous."""
+
+    def __init__(self, message: str, candidates: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates  # (CURIE, label) pairs when the text matched several terms
