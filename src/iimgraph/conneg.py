@@ -133,10 +133,12 @@ class SiteRoutes:
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         if path.startswith("/run/"):
             return self._run(urllib.parse.unquote(path[len("/run/"):]), params)
+        if path == "/rank":
+            return rank_response(params)
         if path in ("/", ""):
             path = "/index.html"
         name = path.lstrip("/")
-        if name in ("index.html", "queries.html", "classification.svg") or name.startswith(("assets/", "term/")):
+        if name in ("index.html", "queries.html", "rank.html", "classification.svg") or name.startswith(("assets/", "term/")):
             files = self.files()
             if name in files:
                 suffix = name.rsplit(".", 1)[-1]
@@ -187,3 +189,28 @@ class SiteRoutes:
         except QueryError as exc:
             return _text(400, str(exc))
         return RunQuery(text, fmt)
+
+
+def rank_response(params: dict[str, list[str]]) -> Response:
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&top=N``: the ranking as JSON (400 with an
+    ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
+    import json
+
+    from iimgraph.errors import IIMGraphError
+    from iimgraph.rank import rank
+    from iimgraph.rank.explain import to_json
+
+    def terms(key: str) -> list[str]:
+        return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
+
+    try:
+        top_text = (params.get("top") or [""])[-1].strip()
+        top = int(top_text) if top_text else None
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), top=top)
+    except ValueError:
+        body = json.dumps({"error": f"top must be a whole number, not {params['top'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    except IIMGraphError as exc:
+        return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
+                        "application/json")
+    return Response(200, to_json(result).encode("utf-8"), "application/json")
