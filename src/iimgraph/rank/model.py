@@ -205,7 +205,10 @@ def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation],
 
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Optional[Annotation], str]:
     implying, general = _related(term, prof, kb)
-    p_imp = 1.0 - math.prod(1.0 - a.frequency for a in implying) if implying else 0.0
+    # Having a more specific feature implies having the query term, so P(term | D) is at least the
+    # frequency of each annotation to the term or a descendant: the largest of them (no independence
+    # assumption between features; an annotation of the term itself already covers its sub-forms).
+    p_imp = max((a.frequency for a in implying), default=0.0)
     best_gen: Optional[Annotation] = None
     p_gen = 0.0
     for a in general:
@@ -214,13 +217,12 @@ def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[floa
             p_gen, best_gen = p, a
     if implying and p_imp >= p_gen:
         exact = [a for a in implying if a.term == term]
-        best = exact[0] if exact else max(implying, key=lambda a: a.frequency)
-        if exact and len(implying) == 1:
-            return p_imp, "exact", best, f"annotated: {best.frequency_basis}"
-        more = len(implying) - len(exact)
-        how = "annotated" + (f" and {more} more specific term(s)" if exact else f" to {more} more specific term(s)")
+        best = max(implying, key=lambda a: (a.frequency, a.term == term))
+        if best.term == term:
+            more = f" (and {len(implying) - 1} more specific term(s))" if len(implying) > 1 else ""
+            return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
-            f"{how}: P = 1 - prod(1 - f) = {p_imp:.3g}"
+            f"annotated to the more specific {best.term}: {best.frequency_basis}"
     if best_gen is not None:
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "

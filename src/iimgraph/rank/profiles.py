@@ -343,13 +343,15 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         prof = Profile(d, label)
         for ann in mine:
             prof.add(ann)
-        for anc in iim_ancestors(d):
+        inherit = [IIM_ROOT] if IIM_ROOT in iim_ancestors(d) else []
+        for anc in inherit:
             for ann in own.get(anc, []):
-                # Only statements about the whole class carry over: a frequency is a property of the
-                # ancestor's own patients, not of every subtype's (docs/rank.md).
+                # Only the group's statements about every IIM carry over (docs/rank.md): a parent
+                # subtype's profile passed down would make the child's a superset, which the parent
+                # could then never outrank, and a frequency belongs to its own patients.
                 if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive:
                     prof.add(_inherit(ann, anc))
-        for rec_d in [d] + ([] if onsets.get(d) else iim_ancestors(d)):
+        for rec_d in [d] + ([] if onsets.get(d) else inherit):
             for onset_term, claim, srcs in sorted(onsets.get(rec_d, {}).values()):
                 prof.onsets.append((onset_term, claim, tuple(sorted(srcs))))
         profiles[d] = prof
