@@ -272,6 +272,8 @@ def test_serve_rank_route_returns_json() -> None:
             urllib.request.urlopen(f"{base}/rank?hpo=HP:9999999")
         assert err.value.code == 400
         assert "unknown HPO term HP:9999999" in json.loads(err.value.read())["error"]
+        with urllib.request.urlopen(f"{base}/rank.html") as resp:
+            assert resp.headers["Content-Type"].startswith("text/html") and b'id="rank-form"' in resp.read()
     finally:
         server.shutdown()
         server.server_close()
@@ -281,3 +283,11 @@ def test_background_uses_the_reference_counts(kb: Knowledge, reference_dir) -> N
     rows = {r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")}
     assert background("HP:0001324", kb) == pytest.approx(
         int(rows["HP:0001324"]["n_diseases_annotated_incl_descendants"]) / 12680)
+
+
+def test_site_has_the_rank_form() -> None:
+    from iimgraph.rank.page import rank_page
+
+    html = rank_page(version="test")
+    assert '<form id="rank-form"' in html and 'name="hpo"' in html and NOTICE in html
+    assert "assets/rank.js" in html

@@ -139,6 +139,9 @@ class Site:
         out["classification.svg"] = svg.encode("utf-8")
         out["index.html"] = index_page(self.graph, self.classes, svg, version=self.version).encode("utf-8")
         out["queries.html"] = queries_page(version=self.version).encode("utf-8")
+        from iimgraph.rank.page import rank_page
+
+        out["rank.html"] = rank_page(version=self.version).encode("utf-8")
         for cls in self.classes:
             name = page_name(str(cls))
             assert name is not None
