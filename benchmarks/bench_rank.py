@@ -51,7 +51,7 @@ def simulate(prof: Profile, kb: Knowledge, size: int, rng: random.Random, *, imp
             term = rng.choice(sorted(parents))
         if term not in terms:
             terms.append(term)
-    related = set()
+    related: set[str] = set()
     for a in entries:
         related |= kb.ancestors(a.term)
     while len(terms) < size:

@@ -314,9 +314,9 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
             continue
         d = curie(row["s"])
         claim = display_curie(str(row["c"]))
-        entry = onsets.setdefault(d, {}).setdefault(claim, (curie(row["onset"]), claim, set()))
+        record = onsets.setdefault(d, {}).setdefault(claim, (curie(row["onset"]), claim, set()))
         if row.get("src") is not None:
-            entry[2].add(source_name(str(row["src"])))
+            record[2].add(source_name(str(row["src"])))
 
     def iim_ancestors(d: str) -> list[str]:
         out: list[str] = []
