@@ -26,7 +26,7 @@ def _version(module: str) -> str:
         from importlib.metadata import version
 
         return version(module)
-    except Exception:  # noqa: BLE001 (not installed is a fine answer)
+    except Exception:
         return "-"
 
 

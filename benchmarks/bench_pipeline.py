@@ -30,17 +30,18 @@ def main() -> None:
     args = parser.parse_args()
     import rdflib  # noqa: F401 (imported before timing: the steps below are measured without import cost)
 
-    from iimgraph.build import build_graph
-    from iimgraph.export import Format, serialize
-    from iimgraph.release import base_graph
-    from iimgraph.validate import validate
+    from iimgraph.build.graph import build_graph
+    from iimgraph.formats import WRITABLE
+    from iimgraph.release.export import serialize
+    from iimgraph.release.release import base_graph
+    from iimgraph.validate.pipeline import validate
 
     header(f"Build, validate, export on the shipped graph (in process, median of {args.repeat})")
     graph = build_graph()
     rows = [("build (sources -> rdflib.Graph)", f"{timed(build_graph, args.repeat):.2f}", f"{len(graph):,} triples")]
     rows.append(("validate --no-reason", f"{timed(lambda: validate(reason=False), args.repeat):.2f}", "shapes + QC + ids"))
     rows.append(("validate (with HermiT)", f"{timed(lambda: validate(reason=True), 1):.2f}", "1 run"))
-    for fmt in [f.value for f in Format]:
+    for fmt in [f.value for f in WRITABLE]:
         rows.append((f"export {fmt}", f"{timed(lambda: serialize(graph, fmt), args.repeat):.2f}", "full product"))  # noqa: B023
     rows.append(("base product", f"{timed(lambda: base_graph(graph), args.repeat):.2f}", ""))
     table(("step", "seconds", "note"), rows)

@@ -15,8 +15,8 @@ import time
 
 from _common import header, median, table
 
-from iimgraph.engines import get_engine
-from iimgraph.queries import catalogue, execute
+from iimgraph.query.catalogue import catalogue, execute
+from iimgraph.query.engines import get_engine
 from tests.test_queries import EXAMPLES
 
 

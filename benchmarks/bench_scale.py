@@ -6,7 +6,7 @@ For each size, a synthetic graph in the data contract's shape (benchmarks/genera
 as N-Triples under ``--workdir`` (never in the repository; kept between runs), then, each in a
 fresh child process so that peak memory (ru_maxrss) belongs to one step:
 
-- load: ``iimgraph.store.open_store`` into a new on-disk store (the ``--with`` code path: its own
+- load: ``iimgraph.query.store.open_store`` into a new on-disk store (the ``--with`` code path: its own
   named graph, plus the IIM graph), triples/s and peak memory;
 - reopen: opening that store again (read-only, nothing parsed), then every packaged query over the
   union with parameters that return rows at that size (``generate.example_params``), median of 3;
@@ -26,9 +26,8 @@ import sys
 import time
 from pathlib import Path
 
-from _common import fmt_int, header, median, table
-
 import generate
+from _common import fmt_int, header, median, table
 
 
 def peak_mb() -> float:
@@ -36,7 +35,7 @@ def peak_mb() -> float:
 
 
 def child_load(path: Path, store: Path) -> dict:
-    from iimgraph.store import open_store
+    from iimgraph.query.store import open_store
 
     start = time.perf_counter()
     handle = open_store(store, [path], progress=False, say=lambda m: None)
@@ -49,9 +48,9 @@ def child_load(path: Path, store: Path) -> dict:
 
 def child_query(path: Path, store: Path, size: int, repeat: int) -> dict:
     start = time.perf_counter()
-    from iimgraph.engines import OxigraphEngine
-    from iimgraph.queries import catalogue, execute
-    from iimgraph.store import open_store
+    from iimgraph.query.catalogue import catalogue, execute
+    from iimgraph.query.engines import OxigraphEngine
+    from iimgraph.query.store import open_store
 
     handle = open_store(store, [path], progress=False, say=lambda m: None)
     reopen = time.perf_counter() - start

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import header  # noqa: E402
+from _common import header
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDFS
 
@@ -90,7 +90,7 @@ def synthetic(size: int, profile: bool, no_reason_only: bool) -> None:
             import cProfile
             import pstats
 
-            from iimgraph.validate import validate
+            from iimgraph.validate.pipeline import validate
 
             profiler = cProfile.Profile()
             profiler.runcall(validate, [path], reason=False)

@@ -223,7 +223,7 @@ def write(triples: int, out: Path, header: bool = False) -> int:
     ``header`` adds the project's ontology header, for validating the file as if it were the sources.
     """
     count = 0
-    raw: IO[bytes] = gzip.open(out, "wb", compresslevel=1) if out.suffix == ".gz" else open(out, "wb")
+    raw: IO[bytes] = gzip.open(out, "wb", compresslevel=1) if out.suffix == ".gz" else open(out, "wb")  # noqa: SIM115 (closed by the with below)
     with raw, io.TextIOWrapper(raw, encoding="utf-8", write_through=False) as fh:
         batch: list[str] = []
         for line in lines(triples, header):

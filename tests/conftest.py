@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
-
 import http.server
 import threading
+from pathlib import Path
 
 import pytest
 
@@ -24,6 +23,14 @@ def graph():
     from iimgraph import load_graph
 
     return load_graph()
+
+
+@pytest.fixture(scope="session")
+def canonical_graph(graph):
+    """The release graph with canonical blank nodes, computed once: serialising it skips that step."""
+    from iimgraph.release.export import canonical
+
+    return canonical(graph)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +58,7 @@ def trap():
     hits: list[str] = []
 
     class Trap(http.server.BaseHTTPRequestHandler):
-        def do_GET(self):  # noqa: N802
+        def do_GET(self):
             hits.append(self.path)
             self.send_response(500)
             self.end_headers()

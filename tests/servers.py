@@ -9,7 +9,6 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
-from typing import Optional
 
 
 def free_port() -> int:
@@ -18,7 +17,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def oxigraph_binary() -> Optional[str]:
+def oxigraph_binary() -> str | None:
     """The `oxigraph` server from PyPI (test extra), beside this Python or on PATH."""
     beside = Path(sys.executable).parent / "oxigraph"
     return str(beside) if beside.exists() else shutil.which("oxigraph")

@@ -17,16 +17,14 @@ from rdflib import Graph
 
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, display_curie, split_curie
-from iimgraph.queries import Param, bind, run_query, sparql_term, to_iri, to_term
-from iimgraph.results import IRI
+from iimgraph.query.catalogue import Param, bind, run_query, sparql_term, to_iri, to_term
+from iimgraph.query.results import IRI
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 IRI_SAFE = "".join(sorted(set(map(chr, range(0x21, 0x7F))) - set('<>"{}|^`\\')))
 LOCAL_ID = st.text(alphabet="ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-.", min_size=1, max_size=20)
 #: characters that try to break out of a SPARQL string or query: quotes, braces, escapes, comments, newlines
-FRAGMENTS = list('"\'\\{}()<>#.;?$\n\r\tuU0123456789abcdefABCDEF ') + [
-    "\\u0022", "\\U00000022", "\\u007D", '"""', "\'\'\'", "} SELECT * WHERE {", "SERVICE", "FROM", "\u2028",
-    "\x7f", "\x01", "é", "💥"]
+FRAGMENTS = [*list('"\'\\{}()<>#.;?$\n\r\tuU0123456789abcdefABCDEF '), "\\u0022", "\\U00000022", "\\u007D", '"""', "'''", "} SELECT * WHERE {", "SERVICE", "FROM", "\u2028", "\x7f", "\x01", "é", "💥"]
 HOSTILE = st.lists(st.sampled_from(FRAGMENTS), max_size=20).map("".join)
 ANY_TEXT = st.one_of(st.text(max_size=60), HOSTILE)
 STRING = Param("v", "string")
@@ -143,8 +141,7 @@ def test_integer_and_boolean_params_accept_only_their_type(value: str):
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(value=st.lists(st.sampled_from(list("myositisMYO \"'\\{}()#<>.;?uU0123") +
-                                      ["\\u0022", "} SELECT * WHERE {", "\n"]), min_size=1, max_size=15).map("".join))
+@given(value=st.lists(st.sampled_from([*list("myositisMYO \"'\\{}()#<>.;?uU0123"), "\\u0022", "} SELECT * WHERE {", "\n"]), min_size=1, max_size=15).map("".join))
 @example('") } SELECT * WHERE { ?term ?field ?matched } #')
 @example("myositis")
 def test_a_packaged_query_matches_the_value_as_text(value: str):

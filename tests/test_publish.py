@@ -11,9 +11,10 @@ from click.testing import CliRunner
 import iimgraph
 from iimgraph.cli import cli
 from iimgraph.errors import EndpointError
-from iimgraph.publish import default_query_url, graph_store_url, publish
-
-from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, stop, wait_until_up
+from iimgraph.release.publish import default_query_url, graph_store_url, publish
+from tests.servers import free_port as _free_port
+from tests.servers import oxigraph_binary as _oxigraph_binary
+from tests.servers import stop, wait_until_up
 from tests.test_queries import EXAMPLES, canonical
 
 
@@ -43,7 +44,7 @@ def published(oxigraph_server):
 
 
 def test_publish_reports_the_count_the_store_gives(published):
-    from iimgraph.engines import OxigraphEngine
+    from iimgraph.query.engines import OxigraphEngine
 
     local = len(OxigraphEngine())
     rows = iimgraph.run_sparql("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }", endpoint=published + "/query")

@@ -4,6 +4,7 @@ client errors are not."""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import socket
 import subprocess
@@ -12,16 +13,17 @@ import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Optional
 
 import pytest
 
-from iimgraph.engines import RemoteEngine
 from iimgraph.errors import EndpointError
-from iimgraph.http import request
-from iimgraph.publish import publish, staging_graph
+from iimgraph.query.engines import RemoteEngine
+from iimgraph.query.http import request
+from iimgraph.release.publish import publish, staging_graph
 from tests.adversarial.conftest import assert_clean_failure, run_cli
-from tests.servers import free_port as _free_port, oxigraph_binary as _oxigraph_binary, wait_until_up
+from tests.servers import free_port as _free_port
+from tests.servers import oxigraph_binary as _oxigraph_binary
+from tests.servers import wait_until_up
 
 PREVIOUS = (b'<https://w3id.org/iimgraph/test/a> <http://www.w3.org/2000/01/rdf-schema#label> "previous release" .\n'
             b'<https://w3id.org/iimgraph/test/a> <http://www.w3.org/2000/01/rdf-schema#comment> "kept" .\n'
@@ -37,7 +39,7 @@ class Oxigraph:
             pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
         self.binary, self.location, self.port = binary, location, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.proc: Optional[subprocess.Popen] = None
+        self.proc: subprocess.Popen | None = None
 
     def start(self) -> None:
         self.proc = subprocess.Popen([self.binary, "serve", "--location", str(self.location),
@@ -99,10 +101,8 @@ class KillingProxy:
             pass
         finally:
             for s in (client, upstream):
-                try:
+                with contextlib.suppress(OSError):
                     s.close()
-                except OSError:
-                    pass
 
     @staticmethod
     def _pipe(src: socket.socket, dst: socket.socket) -> None:
@@ -178,7 +178,7 @@ class Scripted:
             def log_message(self, *args) -> None:  # type: ignore[no-untyped-def]
                 pass
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 self.rfile.read(int(self.headers.get("Content-Length") or 0))
                 status, headers = owner.script[min(owner.seen, len(owner.script) - 1)]
                 owner.seen += 1

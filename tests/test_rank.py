@@ -9,14 +9,13 @@ import urllib.error
 import urllib.request
 
 import pytest
-from click.testing import CliRunner
 
 from iimgraph.errors import TermError
 from iimgraph.rank import knowledge, rank
-from iimgraph.rank.model import (EXCLUDED_LR, NO_ANNOTATION_LR, NOTICE, background, read_findings, resolve,
-                                 score)
+from iimgraph.rank.model import EXCLUDED_LR, NO_ANNOTATION_LR, NOTICE, background, read_findings, resolve, score
 from iimgraph.rank.profiles import FREQUENCY_TERMS, Annotation, Knowledge, Profile
 
+from .cli import run_cli
 from .conftest import read_tsv
 
 # --- a hand-made knowledge base: every number below is worked out by hand ---------------------------
@@ -90,7 +89,7 @@ def test_absent_by_hand() -> None:
 
 def test_obsolete_and_alternative_ids_by_hand() -> None:
     kb = _small_kb()
-    with pytest.raises(TermError, match="HP:1000099 .*obsolete.*no replacement"):
+    with pytest.raises(TermError, match=r"HP:1000099 .*obsolete.*no replacement"):
         resolve("HP:1000099", kb)
     term, note = resolve("HP:1000098", kb)
     assert term == "HP:1000002" and note and "replaced by HP:1000002" in note
@@ -153,7 +152,7 @@ def test_adding_a_frequent_term_never_lowers_the_rank(kb: Knowledge) -> None:
         for base_size in (1, 2):
             base = terms[:base_size]
             for extra in terms[base_size:base_size + 6]:
-                findings = read_findings(base + [extra], [], [], kb)[0]
+                findings = read_findings([*base, extra], [], [], kb)[0]
                 lrs = {r.disease: r.terms[-1].lr for r in score(findings, kb)}
                 if lrs[d] < max(lrs.values()):
                     continue  # another subtype has the term more frequently: it may rightly overtake
@@ -167,12 +166,12 @@ def test_adding_a_frequent_term_never_lowers_the_rank(kb: Knowledge) -> None:
 def test_absent_findings_lower_the_subtypes_that_have_them(kb: Knowledge) -> None:
     for d, prof in kb.profiles.items():
         term = _frequent_terms(prof)[0]
-        others = [t for t in _frequent_terms(prof)[1:3]]
+        others = list(_frequent_terms(prof)[1:3])
         base = {r.disease: r for r in rank(others or ["HP:0001324"]).rows}
         with_absent = {r.disease: r for r in rank(others or ["HP:0001324"], absent=[term]).rows}
         assert with_absent[d].post_test_probability < base[d].post_test_probability, d
         assert with_absent[d].terms[-1].lr < 1
-        for other, row in with_absent.items():
+        for row in with_absent.values():
             t = row.terms[-1]
             if t.match == "no-annotation":
                 assert t.lr >= 1  # a subtype that never shows the feature is not penalised
@@ -182,7 +181,7 @@ def test_onset_is_scored_and_checked(kb: Knowledge) -> None:
     res = rank(["HP:0003701"], onset=["HP:0003621"])
     assert all(r.terms[-1].status == "onset" for r in res.rows)
     assert {r.terms[-1].match for r in res.rows} <= {"onset-compatible", "onset-incompatible", "no-onset-record"}
-    with pytest.raises(TermError, match="HP:0003701 .* not an onset term"):
+    with pytest.raises(TermError, match=r"HP:0003701 .* not an onset term"):
         rank(["HP:0001324"], onset=["HP:0003701"])
     routed = rank(["HP:0001324", "HP:0003621"])
     assert routed.findings[-1].status == "onset" and any("onset term" in n for n in routed.notes)
@@ -191,10 +190,10 @@ def test_onset_is_scored_and_checked(kb: Knowledge) -> None:
 def test_bad_findings_name_the_term(kb: Knowledge) -> None:
     with pytest.raises(TermError, match="unknown HPO term HP:9999999"):
         rank(["HP:9999999"])
-    with pytest.raises(TermError, match="'weakness' is ambiguous: .*HP:0001324 \\(Muscle weakness\\)") as err:
+    with pytest.raises(TermError, match=r"'weakness' is ambiguous: .*HP:0001324 \(Muscle weakness\)") as err:
         rank(["weakness"])
     assert ("HP:0001324", "Muscle weakness") in err.value.candidates
-    with pytest.raises(TermError, match="MONDO:0016367.* not an HPO term"):
+    with pytest.raises(TermError, match=r"MONDO:0016367.* not an HPO term"):
         rank(["MONDO:0016367"])
     with pytest.raises(TermError, match="both observed and absent"):
         rank(["HP:0001324"], absent=["HP:0001324"])
@@ -206,16 +205,10 @@ def test_alternative_id_is_replaced_and_said(kb: Knowledge, reference_dir) -> No
     row = next(r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")
                if r["alt_ids"] and r["hpo_id"] in kb.labels and r["n_diseases_annotated_incl_descendants"] != "0")
     alt = row["alt_ids"].split("|")[0]
-    result = CliRunner().invoke(_cli(), ["rank", alt, "--format", "json"])
-    assert result.exit_code == 0, result.output
+    result = run_cli("rank", alt, "--format", "json")
+    assert result.returncode == 0, result.stderr
     assert f"{alt} is obsolete or an alternative id" in result.stderr and row["hpo_id"] in result.stderr
     assert json.loads(result.stdout)["findings"][0]["term"] == row["hpo_id"]
-
-
-def _cli():  # type: ignore[no-untyped-def]
-    from iimgraph.cli import cli
-
-    return cli
 
 
 @pytest.mark.parametrize("args, message", [
@@ -226,23 +219,22 @@ def _cli():  # type: ignore[no-untyped-def]
     ([], "no findings"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
-    result = CliRunner().invoke(_cli(), ["rank", *args])
-    assert result.exit_code == 2
+    result = run_cli("rank", *args)
+    assert result.returncode == 2 and not result.stdout
     lines = result.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.output
+    assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
 
 
 def test_cli_formats() -> None:
-    runner = CliRunner()
     args = ["rank", "HP:0003701", "HP:0034152", "--absent", "HP:0000988", "--top", "3"]
-    table = runner.invoke(_cli(), args)
-    assert table.exit_code == 0 and "1. antisynthetase syndrome (MONDO:0019344)" in table.stdout
+    table = run_cli(*args)
+    assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344)" in table.stdout
     assert NOTICE in table.stdout
-    tsv = runner.invoke(_cli(), args + ["--format", "tsv"]).stdout.splitlines()
+    tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
     assert tsv[0].startswith("rank\tdisease") and len(tsv) == 1 + 3 * 3
     assert all(line.endswith(NOTICE) for line in tsv[1:])
-    data = json.loads(runner.invoke(_cli(), args + ["--format", "json"]).stdout)
-    assert [r["rank"] for r in data["results"]][0] == 1 and len(data["results"]) == 3
+    data = json.loads(run_cli(*args, "--format", "json").stdout)
+    assert next(r["rank"] for r in data["results"]) == 1 and len(data["results"]) == 3
     assert data["results"][0]["terms"][1]["sources"]
 
 
@@ -256,7 +248,7 @@ def test_python_api_reexport() -> None:
 def test_serve_rank_route_returns_json() -> None:
     import threading
 
-    from iimgraph.serve import make_server
+    from iimgraph.web.serve import make_server
 
     server = make_server(quiet=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
@@ -286,7 +278,7 @@ def test_background_uses_the_reference_counts(kb: Knowledge, reference_dir) -> N
 
 
 def test_site_has_the_rank_form() -> None:
-    from iimgraph.rank.page import rank_page
+    from iimgraph.web.pages import rank_page
 
     html = rank_page(version="test")
     assert '<form id="rank-form"' in html and 'name="hpo"' in html and NOTICE in html

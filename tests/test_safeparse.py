@@ -8,7 +8,6 @@ import hashlib
 import shutil
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -18,11 +17,11 @@ from rdflib.compare import isomorphic
 
 from iimgraph import atomic
 from iimgraph.errors import OutputError, SourceError
+from iimgraph.io.rdf import Limits, RdfFormat, open_rdf, parse_rdf, read_rdf
 from iimgraph.resources import ontology_dir
-from iimgraph.safeparse import Limits, RdfFormat, open_rdf, parse_rdf, read_rdf
+from tests.cli import CLI
 
 FILES = Path(__file__).resolve().parent / "adversarial" / "files"
-CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
 NT = '<https://w3id.org/iimgraph/a> <http://www.w3.org/2000/01/rdf-schema#label> "A" .\n'
 
 
@@ -32,27 +31,25 @@ def test_open_rdf_streams_a_gzipped_file_into_oxigraph(tmp_path: Path):
                     for i in range(5000))
     path.write_bytes(gzip.compress(lines.encode()))
     store = pyoxigraph.Store()
-    with open_rdf(path) as (stream, fmt):
-        assert fmt is RdfFormat.NTRIPLES
-        store.bulk_load(stream, fmt.oxigraph())
+    with open_rdf(path) as source:
+        assert source.format is RdfFormat.NTRIPLES and source.compressed
+        store.bulk_load(source.stream, source.format.oxigraph())
     assert len(store) == 5000
 
 
 @pytest.mark.parametrize("name", ["rdfxml_billion_laughs.rdf", "rdfxml_external_entity.rdf", "nt_gzip_bomb.nt.gz"])
 def test_open_rdf_stops_bombs_before_oxigraph_expands_them(name: str):
     """pyoxigraph expands DTD entities itself (the billion laughs file becomes a 3 GB literal)."""
-    with pytest.raises(SourceError):
-        with open_rdf(FILES / name) as (stream, fmt):
-            pyoxigraph.Store().bulk_load(stream, fmt.oxigraph())
+    with pytest.raises(SourceError), open_rdf(FILES / name) as source:
+        pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
 
 
 def test_open_rdf_enforces_the_ratio_while_streaming(tmp_path: Path):
     path = tmp_path / "zeros.nt.gz"
     path.write_bytes(gzip.compress(b"\n" * (8 * 1024 * 1024)))
     limits = Limits(ratio_floor=1024 * 1024)
-    with pytest.raises(SourceError, match="inflates more than 200:1"):
-        with open_rdf(path, limits=limits) as (stream, fmt):
-            pyoxigraph.Store().bulk_load(stream, fmt.oxigraph())
+    with pytest.raises(SourceError, match="inflates more than 200:1"), open_rdf(path, limits=limits) as source:
+        pyoxigraph.Store().bulk_load(source.stream, source.format.oxigraph())
 
 
 def test_read_rdf_and_parse_rdf_agree_on_a_release_file(tmp_path: Path, graph):

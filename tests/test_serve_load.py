@@ -6,10 +6,10 @@ good requests (p50, p99) is printed. Run alone with ``pytest -m load -s tests/te
 
 from __future__ import annotations
 
+import contextlib
 import os
 import statistics
 import subprocess
-import sys
 import threading
 import time
 import urllib.error
@@ -19,8 +19,10 @@ from pathlib import Path
 
 import pytest
 
-from iimgraph.queries import bind, get_query, resolve_params
-from tests.servers import free_port as _free_port, stop, wait_until_up
+from iimgraph.query.catalogue import bind, get_query, resolve_params
+from tests.cli import CLI
+from tests.servers import free_port as _free_port
+from tests.servers import stop, wait_until_up
 from tests.test_queries import EXAMPLES
 
 CLIENTS = 16
@@ -37,10 +39,8 @@ PLAN = ["good"] * 14 + ["slow"] * 3 + ["refused"] * 3
 def _worker_pids(pid: int) -> list[int]:
     found = []
     for task in Path(f"/proc/{pid}/task").glob("*"):
-        try:
+        with contextlib.suppress(OSError):
             found += [int(p) for p in (task / "children").read_text().split()]
-        except OSError:
-            pass
     return found
 
 
@@ -52,7 +52,7 @@ def _cpu_seconds(pid: int) -> float:
 @pytest.fixture(scope="module")
 def server():
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "serve",
+    proc = subprocess.Popen([*CLI, "serve",
                              "--port", str(port), "--timeout", str(TIMEOUT)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"

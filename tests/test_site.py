@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import sys
 import threading
 import urllib.error
 import urllib.parse
@@ -18,14 +17,15 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic, to_isomorphic
 from rdflib.namespace import OWL, RDF, RDFS
 
-from iimgraph.conneg import SiteRoutes, negotiate_term
-from iimgraph.engines import OxigraphEngine
-from iimgraph.export import parse_bytes
+from iimgraph.io.rdf import parse_data
 from iimgraph.namespaces import OBO, display_curie
-from iimgraph.pages import RESOLVERS
-from iimgraph.serve import Endpoint, make_server
-from iimgraph.site import ROOT as IIM_ROOT
-from iimgraph.site import Site, describe
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.web.pages import RESOLVERS
+from iimgraph.web.routes import SiteRoutes, negotiate_term
+from iimgraph.web.serve import Endpoint, make_server
+from iimgraph.web.site import ROOT as IIM_ROOT
+from iimgraph.web.site import Site, describe
+from tests.cli import CLI
 
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
@@ -129,10 +129,8 @@ def test_every_scoped_class_has_a_page_in_three_formats(files, core, graph):
 def test_every_link_resolves_inside_the_site_or_to_a_known_resolver(files):
     patterns = _resolver_patterns()
     checked = external = 0
-    for name, data in files.items():
-        if not name.endswith((".html", ".svg")):
-            continue
-        page = parse_page(data)
+    pages = {name: parse_page(data) for name, data in files.items() if name.endswith((".html", ".svg"))}
+    for name, page in pages.items():
         for link in page.links:
             checked += 1
             if re.match(r"^[a-z][a-z0-9+.-]*:", link, re.I):
@@ -143,7 +141,7 @@ def test_every_link_resolves_inside_the_site_or_to_a_known_resolver(files):
             resolved = os.path.normpath(os.path.join(os.path.dirname(name), target)) if target else name
             assert resolved in files, f"{name}: {link} -> {resolved} is not a file of the site"
             if fragment and resolved.endswith(".html"):
-                assert fragment in parse_page(files[resolved]).ids, f"{name}: {link}: no id {fragment!r}"
+                assert fragment in pages[resolved].ids, f"{name}: {link}: no id {fragment!r}"
     assert checked > 3000 and external > 500
 
 
@@ -158,7 +156,7 @@ def test_same_graph_same_bytes_across_processes(files, tmp_path):
     """A second process (another hash seed) writes the same files, byte for byte."""
     out = tmp_path / "site"
     env = {**os.environ, "PYTHONHASHSEED": "12345"}
-    run = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "site", "--out", str(out)],
+    run = subprocess.run([*CLI, "site", "--out", str(out)],
                          env=env, capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stderr
     assert "45 class pages" in run.stdout
@@ -171,7 +169,7 @@ def test_same_graph_same_bytes_across_processes(files, tmp_path):
 def test_site_into_a_file_is_a_one_line_error(tmp_path):
     target = tmp_path / "a-file"
     target.write_text("keep me")
-    run = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "site", "--out", str(target)],
+    run = subprocess.run([*CLI, "site", "--out", str(target)],
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "not a folder" in run.stderr and "Traceback" not in run.stderr
@@ -226,7 +224,7 @@ def test_class_pages_show_what_the_graph_says(files, graph, core):
         children = " ".join(page.by_class.get("children", []))
         for child in graph.subjects(RDFS.subClassOf, cls):
             assert f"{graph.value(child, RDFS.label)} {display_curie(child)}" in children, (local, child)
-        xref_cells = {t for t in page.by_class.get("curie", [])}
+        xref_cells = set(page.by_class.get("curie", []))
         assert _xrefs(graph, cls) <= xref_cells, (local, _xrefs(graph, cls) - xref_cells)
 
 
@@ -284,7 +282,7 @@ def test_data_is_escaped_never_markup(graph):
 
 
 def test_queries_page_lists_every_query_with_its_parameters(files):
-    from iimgraph.queries import catalogue
+    from iimgraph.query.catalogue import catalogue
 
     page = parse_page(files["queries.html"])
     html = files["queries.html"].decode("utf-8")
@@ -340,7 +338,7 @@ def test_three_media_types_parse_to_the_same_description(server, graph, path, ir
         if ctype == "text/html":
             got[ctype] = embedded_graph(body)
         elif ctype == "text/turtle":
-            got[ctype] = parse_bytes(body, "ttl")
+            got[ctype] = parse_data(body, "ttl")
         else:
             doc = json.loads(body)
             assert isinstance(doc["@context"], dict)  # inline: nothing to fetch

@@ -14,11 +14,11 @@ import pytest
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
-from iimgraph.conneg import SiteRoutes
-from iimgraph.engines import OxigraphEngine
 from iimgraph.namespaces import OBO
-from iimgraph.serve import Endpoint, make_server
-from iimgraph.site import ROOT as IIM_ROOT
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.web.routes import SiteRoutes
+from iimgraph.web.serve import Endpoint, make_server
+from iimgraph.web.site import ROOT as IIM_ROOT
 
 from .conftest import ROOT
 
@@ -131,7 +131,7 @@ def test_a_query_run_from_the_page_shows_rows(browser, server, graph):
 def test_query_page_opened_as_a_file_says_queries_need_serve(browser, graph, tmp_path):
     from selenium.webdriver.common.by import By
 
-    from iimgraph.site import write_site
+    from iimgraph.web.site import write_site
 
     write_site(tmp_path / "site", graph)
     browser.get((tmp_path / "site" / "queries.html").as_uri())

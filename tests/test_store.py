@@ -6,16 +6,18 @@ import gzip
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from iimgraph import run_sparql
-from iimgraph.engines import OxigraphEngine, release_ntriples
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import IIMGraphError, SourceError
-from iimgraph.queries import execute
-from iimgraph.store import IIM_GRAPH, MANIFEST, open_rdf, open_store
+from iimgraph.io.rdf import open_rdf
+from iimgraph.query.catalogue import execute
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.store import IIM_GRAPH, MANIFEST, open_store
+from tests.cli import CLI
 
 COMPANION_DISEASE = "http://purl.obolibrary.org/obo/MONDO_9999999"
 
@@ -50,7 +52,7 @@ def companions(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def cli(*args: str, env: dict | None = None) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "iimgraph.cli", *args], capture_output=True, text=True,
+    return subprocess.run([*CLI, *args], capture_output=True, text=True,
                           timeout=300, env=env)
 
 
@@ -110,7 +112,7 @@ def test_second_call_reads_nothing_and_a_change_reloads(tmp_path, companions):
     store = tmp_path / "store"
     args = ("query", "search", "-p", "text=companion", "--store", str(store), "--with", str(ttl), "--format", "json")
     first = cli(*args)
-    assert [COMPANION_DISEASE] == [r["term"] for r in rows(first)]
+    assert [r["term"] for r in rows(first)] == [COMPANION_DISEASE]
     assert len(loaded_lines(first)) == 1
     manifest = (store / MANIFEST).read_bytes()
 
@@ -151,8 +153,7 @@ def test_store_alone_reopens_with_what_was_loaded(tmp_path, companions):
     handle = open_store(tmp_path / "s", say=lambda m: None)
     try:
         assert handle.loaded == []
-        rows_ = run_sparql("SELECT ?l WHERE { <%s> <http://www.w3.org/2000/01/rdf-schema#label> ?l }"
-                           % COMPANION_DISEASE, engine=OxigraphEngine(store=handle))
+        rows_ = run_sparql(f"SELECT ?l WHERE {{ <{COMPANION_DISEASE}> <http://www.w3.org/2000/01/rdf-schema#label> ?l }}", engine=OxigraphEngine(store=handle))
         assert [str(r["l"]) for r in rows_] == ["companion disease"]
     finally:
         handle.close()
@@ -165,11 +166,11 @@ def test_changed_iim_sources_replace_the_iim_graph_alone(tmp_path, companions, m
     open_store(folder, [ttl], say=messages.append).close()
     before = json.loads((folder / MANIFEST).read_text())
 
-    import iimgraph.engines as engines
+    import iimgraph.build.cache as cache
 
     new_release = b'<http://purl.obolibrary.org/obo/MONDO_0600023> <http://www.w3.org/2000/01/rdf-schema#label> "renamed" .\n'
-    monkeypatch.setattr(engines, "_sources_digest", lambda folder: "a-new-sources-hash")
-    monkeypatch.setattr(engines, "release_ntriples", lambda: new_release)
+    monkeypatch.setattr(cache, "sources_digest", lambda folder: "a-new-sources-hash")
+    monkeypatch.setattr(cache, "release_ntriples", lambda: new_release)
     messages.clear()
     handle = open_store(folder, [ttl], say=messages.append)
     try:
@@ -210,11 +211,11 @@ def test_default_store_lives_in_the_cache(tmp_path, companions):
     ttl, _ = companions
     cache = tmp_path / "cache"
     cache.mkdir()
-    from iimgraph.engines import _sources_digest, cache_dir
-    from iimgraph.resources import ontology_dir
     from iimgraph import __version__
+    from iimgraph.build.cache import cache_dir, sources_digest
+    from iimgraph.resources import ontology_dir
 
-    name = f"release-{__version__}-{_sources_digest(ontology_dir())}.nt"
+    name = f"release-{__version__}-{sources_digest(ontology_dir())}.nt"
     (cache / name).write_bytes((cache_dir() / name).read_bytes())
     env = {**os.environ, "IIMGRAPH_CACHE_DIR": str(cache)}
     proc = cli("query", "search", "-p", "text=companion", "--with", str(ttl), "--format", "json", env=env)

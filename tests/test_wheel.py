@@ -8,6 +8,8 @@ import sys
 import zipfile
 from pathlib import Path
 
+from tests.cli import CLI
+
 from .conftest import ROOT
 
 
@@ -20,7 +22,7 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
     for folder in ("ontology", "shapes", "queries", "reference"):
         assert any(n.startswith(f"iimgraph/data/{folder}/") for n in names), folder
     for asset in ("site.css", "queries.js"):  # the generated site's assets (resources.site_assets_dir)
-        assert f"iimgraph/site_assets/{asset}" in names, asset
+        assert f"iimgraph/web/assets/{asset}" in names, asset
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, timeout=300)
@@ -30,15 +32,15 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
     env = {**os.environ, "PYTHONPATH": str(target)}
     code = (
         "import iimgraph, iimgraph.resources as r; "
-        "assert iimgraph.__file__.startswith(%r), iimgraph.__file__; "
-        "assert str(r.data_root()).startswith(%r), r.data_root(); "
+        f"assert iimgraph.__file__.startswith({str(target)!r}), iimgraph.__file__; "
+        f"assert str(r.data_root()).startswith({str(target)!r}), r.data_root(); "
         "g = iimgraph.load_graph(); print(len(g))"
-    ) % (str(target), str(target))
+    )
     out = subprocess.run([sys.executable, "-c", code], cwd=elsewhere, env=env, capture_output=True, text=True,
                          timeout=300)
     assert out.returncode == 0, out.stderr
     assert int(out.stdout.strip()) > 3000
-    cli = subprocess.run([sys.executable, "-c", "from iimgraph.cli import main; main()", "info"], cwd=elsewhere,
+    cli = subprocess.run([*CLI, "info"], cwd=elsewhere,
                          env=env, capture_output=True, text=True, timeout=300)
     assert cli.returncode == 0, cli.stderr
     assert "classes: 29" in cli.stdout

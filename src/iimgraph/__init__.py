@@ -17,28 +17,28 @@ if TYPE_CHECKING:  # pragma: no cover
 __all__ = ["__version__", "build_graph", "load_graph", "rank", "run_query", "run_sparql"]
 
 
-def build_graph(sources: Any = None, *, version: str | None = None) -> "Graph":
-    """Build the release graph from a folder of sources (a curator's working copy); see :mod:`iimgraph.build`."""
-    from iimgraph.build import build_graph as _build
+def build_graph(sources: Any = None, *, version: str | None = None) -> Graph:
+    """Build the release graph from a folder of sources (a curator's working copy); see :mod:`iimgraph.build.graph`."""
+    from iimgraph.build.graph import build_graph as _build
 
     return _build(sources, version=version)
 
 
-def load_graph() -> "Graph":
+def load_graph() -> Graph:
     """The release graph built from the packaged sources, as an ``rdflib.Graph``."""
-    from iimgraph.build import load_graph as _load
+    from iimgraph.build.graph import load_graph as _load
 
     return _load()
 
 
 def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoint: str | None = None,
               timeout: float | None = None, allow_remote: Any = ()) -> list[dict[str, Any]]:
-    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.queries`.
+    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.query.catalogue`.
 
     Local queries run in this process unless ``timeout`` (seconds) is given: then in a worker
     process killed at the deadline. With ``endpoint``, ``timeout`` is per HTTP request (default 60).
     """
-    from iimgraph.queries import run_query as _run
+    from iimgraph.query.catalogue import run_query as _run
 
     return _run(name, params, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow_remote)
 
@@ -50,14 +50,14 @@ def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = No
     Ad-hoc text runs in a killable worker process with a 60 s limit by default (``timeout=None``:
     in-process, no limit). ``allow_remote``: IRIs that SERVICE/FROM may name (default none).
     """
-    from iimgraph.queries import run_sparql as _run
+    from iimgraph.query.catalogue import run_sparql as _run
 
     return _run(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,
                 allow_remote=allow_remote)
 
 
 def rank(observed: Any = (), *, absent: Any = (), onset: Any = (), top: int | None = None, prior: Any = None,
-         include_text_mined: bool = False) -> "RankResult":
+         include_text_mined: bool = False) -> RankResult:
     """IIM subtypes ranked for a patient's HPO findings, with per-finding likelihood ratios; see
     :mod:`iimgraph.rank` and ``docs/rank.md``. Research use; not for diagnosis."""
     from iimgraph.rank.model import rank as _rank

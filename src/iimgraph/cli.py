@@ -5,35 +5,101 @@ No logic lives here beyond argument handling and printing; every verb calls one 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from iimgraph import __version__
-from iimgraph.errors import IIMGraphError
+from iimgraph.atomic import write_bytes_atomic
+from iimgraph.errors import IIMGraphError, QueryError
+from iimgraph.formats import WRITABLE
+from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
+from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.query.results import Result, display, render, table_cells
+from iimgraph.release.publish import publish
+from iimgraph.web.serve import serve
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
-FORMATS = ["ttl", "nt", "nq", "rdfxml", "jsonld", "owl"]
+FORMATS = [f.value for f in WRITABLE]
 
 
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+            return result
         except IIMGraphError as exc:
             _fail(str(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             _fail("interrupted")
+        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise
             _fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
+
+
+def _write(data: bytes, out: Path | None) -> None:
+    """An output file, written atomically, or standard output."""
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+    else:
+        write_bytes_atomic(out, data)
+
+
+def _say(message: str) -> None:
+    click.echo(f"iimgraph: {message}", err=True)
+
+
+@contextlib.contextmanager
+def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    """A progress bar on standard error over a file's bytes, only when it is a terminal."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
+
+    with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
+                  TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
+                  transient=True) as bar:
+        task = bar.add_task(name, total=total)
+        yield lambda done: bar.update(task, completed=done)
+
+
+def _emit(result: Result, fmt: str) -> None:
+    """A query's result on standard output: ``table`` as a rich table, the other formats as text."""
+    if fmt != "table":
+        sys.stdout.write(render(result, fmt))
+        sys.stdout.flush()
+        return
+    from rich.console import Console
+    from rich.table import Table
+
+    header, rows, terms = table_cells(result)
+    table = Table(show_lines=False, header_style="bold")
+    for h in header:
+        table.add_column(h, overflow="fold")
+    for row in rows:
+        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
+    console = Console()
+    console.print(table)
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")
 
 
 def _fail(message: str) -> None:
@@ -58,11 +124,11 @@ def cli() -> None:
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
-    from iimgraph.build import build_graph
-    from iimgraph.export import write
+    from iimgraph.build.graph import build_graph
+    from iimgraph.release.export import serialize
 
     graph = build_graph(sources, version=version)
-    write(graph, fmt, out)
+    _write(serialize(graph, fmt), out)
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
 
@@ -72,8 +138,8 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
               help="Folder of curated sources (default: the packaged ontology/).")
 def info(sources: Path | None) -> None:
     """Version and counts of classes, mappings, sources and claims."""
-    from iimgraph.build import build_graph
-    from iimgraph.stats import graph_stats
+    from iimgraph.build.graph import build_graph
+    from iimgraph.build.stats import graph_stats
 
     stats = graph_stats(build_graph(sources))
     click.echo(f"iimgraph {__version__}")
@@ -91,7 +157,7 @@ def info(sources: Path | None) -> None:
 @click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
-    from iimgraph.validate import validate as run
+    from iimgraph.validate.pipeline import validate as run
 
     report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
     click.echo(report.render(fmt, fail_on.upper()), nl=False)
@@ -106,12 +172,12 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build import build_graph
-    from iimgraph.export import write
-    from iimgraph.release import base_graph
+    from iimgraph.build.graph import build_graph
+    from iimgraph.release.export import serialize
+    from iimgraph.release.release import base_graph
 
     graph = build_graph(version=version)
-    write(base_graph(graph) if product == "base" else graph, fmt, out)
+    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
 
 
 @cli.command()
@@ -120,7 +186,7 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
 def release(out: Path, version: str | None, sources: Path | None) -> None:
     """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
-    from iimgraph.release import write_release
+    from iimgraph.release.release import write_release
 
     manifest = write_release(out, version=version, sources=sources)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
@@ -133,7 +199,7 @@ def release(out: Path, version: str | None, sources: Path | None) -> None:
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
 def site(out: Path, version: str | None, sources: Path | None) -> None:
     """Write the static site: the classification as a tree, a page per class, the query catalogue."""
-    from iimgraph.site import write_site
+    from iimgraph.web.site import write_site
 
     written = write_site(out, sources=sources, version=version)
     pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
@@ -148,7 +214,7 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
               help="Local JSON-LD context for JSON-LD inputs whose @context is a reference (never fetched).")
 def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
     """Semantic diff of two releases, source folders or RDF files, optionally gzipped (exit 1 when they differ)."""
-    from iimgraph.diff import diff_graphs, load_side, render
+    from iimgraph.release.diff import diff_graphs, load_side, render
 
     changes = diff_graphs(load_side(old, context=context), load_side(new, context=context))
     click.echo(render(changes, fmt), nl=False)
@@ -157,10 +223,9 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 # --- query path (queries, query, sparql, publish, serve) --------------------------------------------
 
-_QUERY_FORMATS = ["table", "csv", "tsv", "json", "md"]
 
 
-def _query_options(func):  # type: ignore[no-untyped-def]
+def _query_options(func):
     """Options shared by `query` and `sparql`."""
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
@@ -180,7 +245,7 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
-    func = click.option("--format", "fmt", type=click.Choice(_QUERY_FORMATS), default="table",
+    func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
                         show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
     return func
 
@@ -190,8 +255,6 @@ def queries_cmd() -> None:
     """List the packaged queries with their parameters."""
     from rich.console import Console
     from rich.table import Table
-
-    from iimgraph.queries import catalogue
 
     table = Table(header_style="bold")
     for column in ("name", "parameters", "columns", "title"):
@@ -208,19 +271,14 @@ def queries_cmd() -> None:
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.engines import select_engine
-    from iimgraph.errors import QueryError
-    from iimgraph.queries import execute
-    from iimgraph.results import emit
-
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
-    emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    _emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
 @cli.command("sparql")
@@ -229,18 +287,14 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.engines import select_engine
-    from iimgraph.queries import decode_query, execute_sparql
-    from iimgraph.results import emit
-
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
         text = decode_query(Path(query).read_bytes(), query)
     else:
         text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout)
-    emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
 @cli.command("rank")
@@ -290,8 +344,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    from iimgraph.publish import publish
-
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
                            timeout=timeout)))
 
@@ -310,8 +362,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                    "Default: refused.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    from iimgraph.serve import serve
-
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 
@@ -319,5 +369,3 @@ def main() -> None:
     cli(prog_name="iimgraph")
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()

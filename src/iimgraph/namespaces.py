@@ -134,7 +134,7 @@ def standardize_curie(curie: str) -> str | None:
     return CONVERTER.standardize_curie(curie.strip())
 
 
-def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def]
+def bind_prefixes(graph) -> None:
     """Bind the project prefixes on an rdflib graph so serialisations read well."""
     for prefix, uri in PREFIX_MAP.items():
         if prefix.replace(".", "").isalnum():  # Turtle prefix names cannot hold every CURIE prefix

@@ -10,6 +10,8 @@ from functools import lru_cache
 from importlib.resources import files
 from pathlib import Path
 
+from iimgraph.errors import DataError
+
 DATA_FOLDERS = ("ontology", "shapes", "queries", "reference")
 
 
@@ -22,7 +24,7 @@ def data_root() -> Path:
     checkout = Path(__file__).resolve().parents[2]
     if (checkout / "ontology").is_dir():
         return checkout
-    raise FileNotFoundError("iimgraph's packaged data is missing: reinstall the package")
+    raise DataError("iimgraph's packaged data is missing: reinstall the package")
 
 
 def ontology_dir() -> Path:
@@ -43,4 +45,4 @@ def reference_dir() -> Path:
 
 def site_assets_dir() -> Path:
     """CSS and JavaScript of the generated site (package data beside the code, so always in the wheel)."""
-    return Path(str(files("iimgraph"))) / "site_assets"
+    return Path(str(files("iimgraph"))) / "web" / "assets"

@@ -18,5 +18,22 @@ SSSOM = Namespace(ns.SSSOM)
 SEMAPV = Namespace(ns.SEMAPV)
 IAO_DEFINITION = OBO["IAO_0000115"]
 
-__all__ = ["IIM", "SRC", "CLAIM", "TERM", "OBO", "OBOINOWL", "BIOLINK", "SSSOM", "SEMAPV",
-           "IAO_DEFINITION", "DCTERMS", "OWL", "PROV", "RDF", "RDFS", "SKOS", "XSD"]
+__all__ = [
+           "BIOLINK",
+           "CLAIM",
+           "DCTERMS",
+           "IAO_DEFINITION",
+           "IIM",
+           "OBO",
+           "OBOINOWL",
+           "OWL",
+           "PROV",
+           "RDF",
+           "RDFS",
+           "SEMAPV",
+           "SKOS",
+           "SRC",
+           "SSSOM",
+           "TERM",
+           "XSD",
+]

@@ -9,19 +9,20 @@ pointing "outside" really points at a socket we can watch.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
-import sys
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator, Optional
 
 import pytest
 
+from tests.cli import CLI
+
 HERE = Path(__file__).resolve().parent
-CLI = [sys.executable, "-c", "from iimgraph.cli import main; main()"]
 TIME_LIMIT = 60.0        # seconds: a hang is a failure, not a slow test
 MEMORY_LIMIT_MB = 1500   # peak resident memory of the child
 
@@ -35,8 +36,8 @@ class Run:
     peak_mb: float
 
 
-def run_cli(*args: str, cwd: Optional[Path] = None, stdin: Optional[bytes] = None,
-            time_limit: float = TIME_LIMIT, env: Optional[dict[str, str]] = None) -> Run:
+def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
+            time_limit: float = TIME_LIMIT, env: dict[str, str] | None = None) -> Run:
     """Run ``iimgraph ARGS`` in a child process; kill it past ``time_limit`` (the test then fails)."""
     child_env = {**os.environ, **(env or {})}
     child_env.pop("IIMGRAPH_DEBUG", None)
@@ -71,7 +72,7 @@ def run_cli(*args: str, cwd: Optional[Path] = None, stdin: Optional[bytes] = Non
                chunks["err"].decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
 
 
-def assert_clean_failure(run: Run, code: int = 2, *, mentions: Optional[str] = None) -> None:
+def assert_clean_failure(run: Run, code: int = 2, *, mentions: str | None = None) -> None:
     """Exit ``code``; stderr is exactly one line (``iimgraph: error: ...`` for exit 2); no traceback."""
     assert run.code == code, f"exit {run.code}, expected {code}; stderr: {run.stderr[-500:]}"
     assert "Traceback" not in run.stderr and "Traceback" not in run.stdout, run.stderr[-2000:]
@@ -86,31 +87,54 @@ def assert_clean_failure(run: Run, code: int = 2, *, mentions: Optional[str] = N
 
 
 class Listener:
-    """A loopback TCP listener that counts every connection made to it (HTTP or not)."""
+    """A loopback TCP listener that counts every connection made to it (HTTP or not).
+
+    Reading :attr:`connections` first accepts, under the same lock as the accept thread, whatever
+    the kernel has queued: a connection a finished child made is counted, with no sleeping.
+    """
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
+        self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
+        self._count = 0
+        self._lock = threading.Lock()
         self._stop = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
+    def _drain(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, OSError):
+                return
+            self._count += 1
+            conn.close()
+
     def _accept(self) -> None:
         while not self._stop:
             try:
-                conn, _ = self.sock.accept()
-            except OSError:
+                ready, _, _ = select.select([self.sock], [], [], 0.05)
+            except (OSError, ValueError):
                 return
-            self.connections += 1
-            conn.close()
+            if ready:
+                with self._lock:
+                    self._drain()
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            self._drain()
+            return self._count
 
     def close(self) -> None:
         self._stop = True
+        self._thread.join(timeout=5)
         self.sock.close()
 
 

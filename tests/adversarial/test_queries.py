@@ -15,16 +15,16 @@ import re
 import shlex
 import signal
 import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 
 from iimgraph.errors import QueryError
-from iimgraph.queries import Param, bind, sparql_term, to_term
-from iimgraph.results import IRI, Literal
+from iimgraph.query.catalogue import Param, bind, sparql_term, to_term
+from iimgraph.query.results import IRI, Literal
 from tests.adversarial.conftest import Listener, Run, assert_clean_failure, materialise, run_cli
+from tests.cli import CLI
 
 CASES = Path(__file__).resolve().parent / "queries"
 RQ_CASES = sorted(CASES.glob("*.rq"))
@@ -125,7 +125,7 @@ RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
 
 def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
     """``iimgraph sparql RUNAWAY`` started, once its query worker exists: the process and the worker pids."""
-    proc = subprocess.Popen([sys.executable, "-c", "from iimgraph.cli import main; main()", "sparql", RUNAWAY, *extra],
+    proc = subprocess.Popen([*CLI, "sparql", RUNAWAY, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 20
     while not _children(proc.pid) and time.monotonic() < deadline:
@@ -135,8 +135,8 @@ def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
 
 def test_a_timed_out_query_leaves_no_worker_running():
     """In-process check: after QueryTimeout the forked worker is gone, not burning a core."""
-    from iimgraph.queries import execute_sparql
-    from iimgraph.worker import QueryTimeout
+    from iimgraph.errors import QueryTimeout
+    from iimgraph.query.catalogue import execute_sparql
 
     start = time.monotonic()
     with pytest.raises(QueryTimeout, match="timed out after 1 s"):

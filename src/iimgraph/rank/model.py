@@ -13,12 +13,11 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Optional, Sequence
 
 from iimgraph.errors import TermError
-from iimgraph.rank.profiles import (HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile,
-                                    curie, knowledge)
+from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge
 
 NOTICE = "research use; not for diagnosis"
 
@@ -57,15 +56,15 @@ class TermLR:
     explanation: str
     p_given_subtype: float
     p_background: float
-    annotation: Optional[str] = None  # the annotated HPO term used
-    annotation_label: Optional[str] = None
-    annotation_kind: Optional[str] = None  # phenotype | autoantibody | onset
-    frequency: Optional[float] = None
-    frequency_term: Optional[str] = None
-    evidence: Optional[str] = None
-    claim: Optional[str] = None
+    annotation: str | None = None  # the annotated HPO term used
+    annotation_label: str | None = None
+    annotation_kind: str | None = None  # phenotype | autoantibody | onset
+    frequency: float | None = None
+    frequency_term: str | None = None
+    evidence: str | None = None
+    claim: str | None = None
     sources: tuple[str, ...] = ()
-    inherited_from: Optional[str] = None
+    inherited_from: str | None = None
 
 
 @dataclass(frozen=True)
@@ -103,12 +102,12 @@ class RankResult:
 # --- reading the findings ----------------------------------------------------------------------------
 
 
-def resolve(text: str, kb: Knowledge) -> tuple[str, Optional[str]]:
+def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
     """The current HPO CURIE for a CURIE, IRI, label or synonym, and a note when it was not given as is."""
     given = " ".join(str(text).split())
     if not given:
         raise TermError("an empty finding was given")
-    note: Optional[str] = None
+    note: str | None = None
     m = _HP_CURIE.match(given)
     if m:
         term = f"HP:{m.group(1)}"
@@ -203,13 +202,13 @@ def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation],
     return implying, general
 
 
-def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Optional[Annotation], str]:
+def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
     implying, general = _related(term, prof, kb)
     # Having a more specific feature implies having the query term, so P(term | D) is at least the
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
     p_imp = max((a.frequency for a in implying), default=0.0)
-    best_gen: Optional[Annotation] = None
+    best_gen: Annotation | None = None
     p_gen = 0.0
     for a in general:
         p = a.frequency * bg / background(a.term, kb)
@@ -264,12 +263,12 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge) -> TermLR:
 
 
 def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float, bg: float,
-         ann: Optional[Annotation], kb: Knowledge) -> TermLR:
+         ann: Annotation | None, kb: Knowledge) -> TermLR:
     kwargs = {}
     if ann is not None:
-        kwargs = dict(annotation=ann.term, annotation_label=kb.label(ann.term), annotation_kind=ann.kind,
-                      frequency=ann.frequency, frequency_term=ann.frequency_term, evidence=ann.evidence,
-                      claim=ann.claim, sources=ann.sources, inherited_from=ann.inherited_from)
+        kwargs = {"annotation": ann.term, "annotation_label": kb.label(ann.term), "annotation_kind": ann.kind,
+                      "frequency": ann.frequency, "frequency_term": ann.frequency_term, "evidence": ann.evidence,
+                      "claim": ann.claim, "sources": ann.sources, "inherited_from": ann.inherited_from}
     return TermLR(term=finding.term, label=label, status=finding.status, lr=lr, log10_lr=math.log10(lr),
                   match=match, explanation=why, p_given_subtype=p, p_background=bg, **kwargs)  # type: ignore[arg-type]
 
@@ -297,7 +296,7 @@ def _onset_lr(term: str, label: str, prof: Profile, kb: Knowledge) -> TermLR:
 
 
 def score(findings: Sequence[Finding], kb: Knowledge,
-          prior: Optional[Mapping[str, float]] = None) -> list[RankedSubtype]:
+          prior: Mapping[str, float] | None = None) -> list[RankedSubtype]:
     """Every candidate scored and sorted by post-test probability (ties share a rank)."""
     profiles = kb.profiles
     k = len(profiles)
@@ -318,7 +317,7 @@ def score(findings: Sequence[Finding], kb: Knowledge,
     return rows
 
 
-def _check_prior(prior: Optional[Mapping[str, float]], kb: Knowledge) -> Optional[dict[str, float]]:
+def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, float] | None:
     if not prior:
         return None
     out: dict[str, float] = {}
@@ -334,8 +333,8 @@ def _check_prior(prior: Optional[Mapping[str, float]], kb: Knowledge) -> Optiona
 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
-         top: Optional[int] = None, prior: Optional[Mapping[str, float]] = None,
-         include_text_mined: bool = False, kb: Optional[Knowledge] = None) -> RankResult:
+         top: int | None = None, prior: Mapping[str, float] | None = None,
+         include_text_mined: bool = False, kb: Knowledge | None = None) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
     ``absent``: findings looked for and not found; ``onset``: HPO onset terms; ``prior``: pre-test

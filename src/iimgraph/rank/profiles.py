@@ -13,9 +13,11 @@ import csv
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from iimgraph.namespaces import display_curie
+from iimgraph.query.engines import get_engine
+from iimgraph.resources import reference_dir
 
 OBO = "http://purl.obolibrary.org/obo/"
 HP_PREFIX = OBO + "HP_"
@@ -63,13 +65,13 @@ class Annotation:
     term: str                      # HP CURIE
     kind: str                      # "phenotype" | "autoantibody"
     frequency: float               # probability the model uses
-    frequency_term: Optional[str]  # the HPO frequency term, when the claim gives one
+    frequency_term: str | None  # the HPO frequency term, when the claim gives one
     frequency_basis: str           # how ``frequency`` was obtained, for the explanation
     negated: bool
-    evidence: Optional[str]        # evidence code (TAS, PCS, IEA, ...)
+    evidence: str | None        # evidence code (TAS, PCS, IEA, ...)
     claim: str                     # the claim node's CURIE
     sources: tuple[str, ...]       # identifiers of its dcterms:source nodes
-    inherited_from: Optional[str] = None  # MONDO CURIE when the claim is made of an ancestor class
+    inherited_from: str | None = None  # MONDO CURIE when the claim is made of an ancestor class
 
 
 @dataclass
@@ -108,7 +110,7 @@ class Knowledge:
     labels: dict[str, str]
     parents: dict[str, tuple[str, ...]]
     synonyms: dict[str, tuple[str, ...]]
-    replaced_by: dict[str, Optional[str]]   # obsolete or alternative id -> current id (None: no replacement)
+    replaced_by: dict[str, str | None]   # obsolete or alternative id -> current id (None: no replacement)
     counts: dict[str, int]                  # n diseases annotated to the term or a descendant
     total_diseases: int
     hpo_version: str
@@ -197,7 +199,7 @@ _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"
 
 
 def _rows(engine: Any, text: str) -> list[dict[str, Any]]:
-    return engine.execute(text).rows  # type: ignore[no-any-return]
+    return engine.execute(text).rows
 
 
 def _reference_terms(folder: Path) -> tuple[dict[str, dict[str, str]], int, str]:
@@ -221,7 +223,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     labels: dict[str, str] = {}
     parents: dict[str, set[str]] = {}
     synonyms: dict[str, set[str]] = {}
-    replaced: dict[str, Optional[str]] = {}
+    replaced: dict[str, str | None] = {}
     deprecated: set[str] = set()
     for row in _rows(engine, _HP_TERMS):
         t, p, o = curie(row["t"]), str(row["p"]), row["o"]
@@ -393,7 +395,4 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
 @lru_cache(maxsize=2)
 def knowledge(include_text_mined: bool = False) -> Knowledge:
     """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    from iimgraph.engines import get_engine
-    from iimgraph.resources import reference_dir
-
     return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined)

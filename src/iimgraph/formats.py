@@ -1,0 +1,133 @@
+"""The one RDF-format vocabulary: names users type, file suffixes, media types, parser names.
+
+Every module that reads or writes RDF names a format through :class:`RdfFormat`; nothing else
+keeps its own table of suffixes or parser names. Light on purpose (no rdflib, pyoxigraph only
+inside :meth:`RdfFormat.oxigraph`), so the query path can import it.
+"""
+
+from __future__ import annotations
+
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from iimgraph.errors import SourceError
+
+
+class RdfFormat(str, Enum):
+    """An RDF serialisation. The value is the name on the command line (``--format ttl``)."""
+
+    TURTLE = "ttl"
+    NTRIPLES = "nt"
+    NQUADS = "nq"
+    RDFXML = "rdfxml"
+    JSONLD = "jsonld"
+    OWL = "owl"  # RDF/XML with typed OWL elements, under the .owl suffix portals expect
+    N3 = "n3"  # read only (store companions)
+
+    @property
+    def label(self) -> str:
+        return _LABELS[self]
+
+    @property
+    def suffix(self) -> str:
+        """The suffix a file of this format is written with."""
+        return _SUFFIX[self]
+
+    @property
+    def media_type(self) -> str:
+        return _MEDIA_TYPES[self]
+
+    @property
+    def rdflib_name(self) -> str:
+        """The rdflib parser name for reading this format."""
+        return _RDFLIB[self]
+
+    @property
+    def syntax(self) -> RdfFormat:
+        """The syntax underneath: OWL files are RDF/XML."""
+        return RdfFormat.RDFXML if self is RdfFormat.OWL else self
+
+    @property
+    def line_based(self) -> bool:
+        return self in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.N3)
+
+    @property
+    def is_dataset(self) -> bool:
+        return self is RdfFormat.NQUADS
+
+    def oxigraph(self) -> Any:
+        """The ``pyoxigraph.RdfFormat`` of this format (for ``Store.bulk_load`` and ``parse``)."""
+        import pyoxigraph
+
+        return getattr(pyoxigraph.RdfFormat, _OXIGRAPH[self.syntax])
+
+
+_LABELS = {RdfFormat.TURTLE: "Turtle", RdfFormat.NTRIPLES: "N-Triples", RdfFormat.NQUADS: "N-Quads",
+           RdfFormat.RDFXML: "RDF/XML", RdfFormat.JSONLD: "JSON-LD", RdfFormat.OWL: "OWL (RDF/XML)",
+           RdfFormat.N3: "N3"}
+_SUFFIX = {RdfFormat.TURTLE: ".ttl", RdfFormat.NTRIPLES: ".nt", RdfFormat.NQUADS: ".nq", RdfFormat.RDFXML: ".rdf",
+           RdfFormat.JSONLD: ".jsonld", RdfFormat.OWL: ".owl", RdfFormat.N3: ".n3"}
+_MEDIA_TYPES = {RdfFormat.TURTLE: "text/turtle", RdfFormat.NTRIPLES: "application/n-triples",
+                RdfFormat.NQUADS: "application/n-quads", RdfFormat.RDFXML: "application/rdf+xml",
+                RdfFormat.JSONLD: "application/ld+json", RdfFormat.OWL: "application/rdf+xml",
+                RdfFormat.N3: "text/n3"}
+_RDFLIB = {RdfFormat.TURTLE: "turtle", RdfFormat.NTRIPLES: "nt", RdfFormat.NQUADS: "nquads", RdfFormat.RDFXML: "xml",
+           RdfFormat.JSONLD: "json-ld", RdfFormat.OWL: "xml", RdfFormat.N3: "n3"}
+_OXIGRAPH = {RdfFormat.TURTLE: "TURTLE", RdfFormat.NTRIPLES: "N_TRIPLES", RdfFormat.NQUADS: "N_QUADS",
+             RdfFormat.RDFXML: "RDF_XML", RdfFormat.JSONLD: "JSON_LD", RdfFormat.N3: "N3"}
+
+#: the formats ``build`` and ``export`` write
+WRITABLE = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.RDFXML, RdfFormat.JSONLD,
+            RdfFormat.OWL)
+
+#: suffix of a file to read (after any ``.gz``) -> its format; ``None``: the content decides
+READ_SUFFIXES: dict[str, RdfFormat | None] = {
+    ".ttl": RdfFormat.TURTLE, ".turtle": RdfFormat.TURTLE, ".nt": RdfFormat.NTRIPLES,
+    ".ntriples": RdfFormat.NTRIPLES, ".nq": RdfFormat.NQUADS, ".nquads": RdfFormat.NQUADS,
+    ".rdf": RdfFormat.RDFXML, ".owl": None, ".xml": None, ".jsonld": RdfFormat.JSONLD, ".json": None,
+    ".n3": RdfFormat.N3,
+}
+
+
+def bare_suffix(path: Path) -> str:
+    """The suffix that names the format, lower-cased, with a trailing ``.gz`` ignored."""
+    name = Path(path).name.lower()
+    return Path(name[:-3] if name.endswith(".gz") else name).suffix
+
+
+def sniff(head: bytes, path: Path) -> RdfFormat:
+    """The format the first bytes of ``path`` show; non-RDF ontology formats get a one-line error."""
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")[:4096]
+    if text.startswith(b"<"):
+        if b"rdf:RDF" in text or b"w3.org/1999/02/22-rdf-syntax-ns" in text:
+            return RdfFormat.RDFXML
+        if b"<Ontology" in text:
+            raise SourceError(f"{path}: OWL/XML is not RDF; convert it to RDF/XML or Turtle first "
+                              f"(e.g. robot convert --format owl)")
+        if text.startswith((b"<?", b"<!")):
+            raise SourceError(f"{path}: XML that is not RDF/XML")
+        return RdfFormat.TURTLE
+    if text.startswith((b"Prefix(", b"Ontology(")):
+        raise SourceError(f"{path}: OWL functional syntax is not RDF; convert it to RDF/XML or Turtle first")
+    if text.startswith((b"{", b"[")):
+        if b'"graphs"' in text and b'"nodes"' in text:
+            raise SourceError(f"{path}: OBO Graphs JSON is not RDF; use the ontology's .owl release instead")
+        return RdfFormat.JSONLD
+    if text.startswith(b"format-version:"):
+        raise SourceError(f"{path}: OBO format is not RDF; use the ontology's .owl release instead")
+    return RdfFormat.TURTLE
+
+
+def detect(path: Path, head: bytes = b"") -> RdfFormat:
+    """The format of a file to read: its suffix says, or (``.owl``, ``.xml``, ``.json``) its first bytes."""
+    suffix = bare_suffix(path)
+    if suffix not in READ_SUFFIXES:
+        raise SourceError(f"{path}: unknown RDF format {suffix or '(no suffix)'!r} "
+                          f"(expected one of {', '.join(sorted(READ_SUFFIXES))}, optionally .gz)")
+    known = READ_SUFFIXES[suffix]
+    if known is not None:
+        return known
+    if not head.strip():  # nothing to look at yet: what the suffix usually holds
+        return RdfFormat.JSONLD if suffix == ".json" else RdfFormat.RDFXML
+    return sniff(head, path)

@@ -1,0 +1,1 @@
+"""The query stage: the catalogue, parameter binding, engines, the on-disk store, workers, results."""

@@ -1,0 +1,287 @@
+"""SPARQL engines behind one interface: embedded Oxigraph (default), rdflib, or a remote endpoint.
+
+Each engine's ``execute(query)`` returns a :class:`iimgraph.query.results.Result`, so callers never see
+engine-specific terms. The Oxigraph engine loads the release graph from N-Triples, cached per
+process and on disk (keyed by package version and a hash of the source files), so a query from the
+CLI does not rebuild the graph with rdflib each time. Local engines refuse ``SERVICE`` and
+``FROM``/``FROM NAMED`` unless their IRI is on the caller's allow-list: nothing reaches the network
+unless the user named that endpoint. Time limits are enforced around ``execute`` by
+:mod:`iimgraph.query.worker`, not here.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+from iimgraph.build.cache import release_ntriples
+from iimgraph.errors import EndpointError, QueryError
+from iimgraph.query.guard import check_query_text, query_form
+from iimgraph.query.http import request
+from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
+from iimgraph.query.store import Progress, open_store, reopen_read_only
+
+DEFAULT_ENGINE = "oxigraph"
+ENGINES = ("oxigraph", "rdflib")
+DEFAULT_TIMEOUT = 60.0
+
+
+class Engine(Protocol):
+    name: str
+
+    def execute(self, query: str, *, max_rows: int | None = None,
+                allow_remote: Sequence[str] = ()) -> Result: ...
+
+
+# --- the release graph as N-Triples -----------------------------------------------------------------
+
+
+# --- engines ---------------------------------------------------------------------------------------
+
+
+class OxigraphEngine:
+    """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
+
+    With ``store`` (a :class:`iimgraph.query.store.StoreHandle`) queries read the union of its named
+    graphs: the IIM graph and every companion loaded next to it.
+    """
+
+    name = "oxigraph"
+
+    def __init__(self, ntriples: bytes | None = None, *, store: Any = None) -> None:
+        import pyoxigraph as ox
+
+        self._ox = ox
+        self.handle = store
+        self._union = store is not None
+        self._pid = os.getpid()
+        if store is not None:
+            self.store = store.store
+        else:
+            self.store = ox.Store()
+            self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
+                                 format=ox.RdfFormat.N_TRIPLES)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    def _term(self, term: Any) -> Term | None:
+        ox = self._ox
+        kind = type(term)
+        if kind is ox.NamedNode:
+            return IRI(term.value)
+        if kind is ox.Literal:
+            return Literal(term.value, term.datatype.value, term.language)
+        if kind is ox.BlankNode:
+            return BNode(term.value)
+        if term is None:
+            return None
+        raise QueryError(f"unsupported term in results: {term!r}")
+
+    def execute(self, query: str, *, max_rows: int | None = None,
+                allow_remote: Sequence[str] = ()) -> Result:
+        check_query_text(query, allow_remote)
+        if self.handle is not None and os.getpid() != self._pid:
+            # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
+            # so the child reads the store through its own read-only handle
+            self.store, self._pid = reopen_read_only(self.handle), os.getpid()
+        try:
+            answer = self.store.query(query, use_default_graph_as_union=self._union)
+        except SyntaxError as exc:
+            raise QueryError(f"SPARQL syntax error: {exc}") from None
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+        ox = self._ox
+        if isinstance(answer, ox.QueryBoolean):
+            return Result(variables=[], boolean=bool(answer))
+        rows: list[Row] = []
+        truncated = False
+        if isinstance(answer, ox.QuerySolutions):
+            variables = [v.value for v in answer.variables]
+            it: Any = (tuple(sol) for sol in answer)  # a solution iterates its values in variable order
+        else:  # QueryTriples
+            variables = ["subject", "predicate", "object"]
+            it = ([t.subject, t.predicate, t.object] for t in answer)
+        seen: dict[Any, Any] = {None: None}  # rows repeat terms: convert each once per query
+        convert = self._term
+        try:
+            for values in it:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                row: Row = {}
+                for v, t in zip(variables, values, strict=False):
+                    term = seen.get(t, seen)
+                    if term is seen:
+                        term = seen[t] = convert(t)
+                    row[v] = term
+                rows.append(row)
+        except OSError as exc:
+            raise QueryError(f"query failed: {exc}") from None
+        finally:
+            # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
+            it = answer = None
+        return Result(variables=variables, rows=rows, truncated=truncated)
+
+
+class RdflibEngine:
+    """rdflib over the release graph built from the sources: the reference implementation."""
+
+    name = "rdflib"
+
+    def __init__(self, graph: Any = None) -> None:
+        if graph is None:
+            from iimgraph.build.graph import load_graph
+
+            graph = load_graph()
+        self.graph = graph
+
+    def _term(self, term: Any) -> Term | None:
+        from rdflib import BNode as RBNode
+        from rdflib import Literal as RLiteral
+        from rdflib import URIRef
+
+        if term is None:
+            return None
+        if isinstance(term, URIRef):
+            return IRI(str(term))
+        if isinstance(term, RBNode):
+            return BNode(str(term))
+        if isinstance(term, RLiteral):
+            return Literal(str(term), str(term.datatype) if term.datatype else None, term.language)
+        raise QueryError(f"unsupported term in results: {term!r}")
+
+    def execute(self, query: str, *, max_rows: int | None = None,
+                allow_remote: Sequence[str] = ()) -> Result:
+        check_query_text(query, allow_remote)
+        try:
+            answer = self.graph.query(query)
+            kind = answer.type
+            if kind == "ASK":
+                return Result(variables=[], boolean=bool(answer.askAnswer))
+            rows: list[Row] = []
+            truncated = False
+            if kind == "SELECT":
+                variables = [str(v) for v in answer.vars]
+                source: Any = (tuple(r) for r in answer)
+            else:
+                variables = ["subject", "predicate", "object"]
+                source = iter(answer)
+            for values in source:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append({v: self._term(t) for v, t in zip(variables, values, strict=False)})
+        except QueryError:
+            raise
+        except Exception as exc:  # pyparsing and evaluation errors have many types
+            raise QueryError(f"SPARQL error (rdflib): {' '.join(str(exc).split())[:300]}") from None
+        return Result(variables=variables, rows=rows, truncated=truncated)
+
+
+class RemoteEngine:
+    """A SPARQL 1.1 endpoint over HTTP: POST, a timeout per request, retries for transient failures
+    (:mod:`iimgraph.query.http`), clear errors. SERVICE and FROM are the endpoint's business, not checked here."""
+
+    name = "remote"
+
+    def __init__(self, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+        if not re.match(r"^https?://[^\s/]+", endpoint or ""):
+            raise QueryError(f"endpoint {endpoint!r} is not an http(s) URL")
+        self.endpoint = endpoint
+        self.timeout = timeout
+
+    def execute(self, query: str, *, max_rows: int | None = None,
+                allow_remote: Sequence[str] = ()) -> Result:
+        import urllib.parse
+
+        construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples" if construct else "application/sparql-results+json"
+        body = urllib.parse.urlencode({"query": query}).encode()
+        answer = request("POST", self.endpoint, data=body, timeout=self.timeout,
+                         headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
+        if construct:
+            return self._triples(answer.body, max_rows)
+        return self._json(answer.body, max_rows)
+
+    def _json(self, body: bytes, max_rows: int | None) -> Result:
+        import json
+
+        try:
+            data = json.loads(body)
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON") from None
+        if "boolean" in data:
+            return Result(variables=[], boolean=bool(data["boolean"]))
+        variables = list(data.get("head", {}).get("vars", []))
+        rows: list[Row] = []
+        truncated = False
+        for binding in data.get("results", {}).get("bindings", []):
+            if max_rows is not None and len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append({v: _json_term(binding.get(v)) for v in variables})
+        return Result(variables=variables, rows=rows, truncated=truncated)
+
+    def _triples(self, body: bytes, max_rows: int | None) -> Result:
+        try:
+            engine = OxigraphEngine(ntriples=body)
+        except (SyntaxError, ValueError, OSError) as exc:
+            raise EndpointError(f"{self.endpoint}: the answer is not N-Triples ({exc})") from None
+        return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
+                              max_rows=max_rows)
+
+
+def _json_term(cell: dict[str, str] | None) -> Term | None:
+    if cell is None:
+        return None
+    kind = cell.get("type")
+    if kind == "uri":
+        return IRI(cell["value"])
+    if kind == "bnode":
+        return BNode(cell["value"])
+    return Literal(cell["value"], cell.get("datatype"), cell.get("xml:lang"))
+
+
+# --- choosing an engine ----------------------------------------------------------------------------
+
+_LOCAL: dict[str, Engine] = {}
+
+
+def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+               *, timeout: float = DEFAULT_TIMEOUT) -> Engine:
+    """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine."""
+    if endpoint:
+        return RemoteEngine(endpoint, timeout=timeout)
+    if not isinstance(engine, str):
+        return engine
+    if engine not in ENGINES:
+        raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)}, or give an endpoint)")
+    if engine not in _LOCAL:
+        _LOCAL[engine] = OxigraphEngine() if engine == "oxigraph" else RdflibEngine()
+    return _LOCAL[engine]
+
+
+def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
+                 progress: Progress | None = None, say: Callable[[str], None] | None = None) -> OxigraphEngine:
+    """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
+    return OxigraphEngine(store=open_store(folder, companions, progress=progress, say=say))
+
+
+def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
+                  store: Path | None = None, companions: Sequence[Path] = (),
+                  timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
+                  say: Callable[[str], None] | None = None) -> Engine:
+    """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
+    if store is None and not companions:
+        return get_engine(engine, endpoint, timeout=timeout)
+    if endpoint:
+        raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
+    if engine != DEFAULT_ENGINE:
+        raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
+    return store_engine(store, companions, progress=progress, say=say)

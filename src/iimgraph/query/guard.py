@@ -1,0 +1,118 @@
+"""What every local engine and ``serve`` check before a parser sees a query: nesting, SERVICE/FROM.
+
+A lexical check on purpose: it runs before any parser, needs no rdflib, and errs on the side of
+refusing. Nothing reaches the network unless the user named that endpoint.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from iimgraph.errors import QueryError, RemoteAccessRefused
+
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_MASK = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*', re.S)
+_FORBIDDEN = re.compile(r"(?<![\w:?$.-])(SERVICE|FROM)(?![\w:-])", re.I)
+_PREFIX_DECL = re.compile(r"(?<![\w:?$.-])PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.I)
+_BASE_DECL = re.compile(r"(?<![\w:?$.-])BASE(?![\w:-])", re.I)
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+
+
+def _unescape(query: str) -> str:
+    return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
+
+
+def mask(text: str) -> str:
+    """``text`` with comments, strings and IRIs blanked out (same length), for locating keywords."""
+    return _MASK.sub(lambda m: " " * len(m.group(0)), text)
+
+
+def query_form(query: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE (the first such keyword outside comments, strings and IRIs)."""
+    m = re.search(r"(?<![\w:?$.-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", mask(_unescape(query)), re.I)
+    return m.group(1).upper() if m else "SELECT"
+
+
+def is_allowed(iri: str, allow: Sequence[str]) -> bool:
+    """An allow-list entry admits the same IRI, or every IRI under it when it ends with ``/``."""
+    return any(iri == entry or (entry.endswith("/") and iri.startswith(entry)) for entry in allow)
+
+
+def _target(decoded: str, masked: str, pos: int, word: str, prefixes: dict[str, str],
+            comments: dict[int, int]) -> str | None:
+    """The IRI after SERVICE [SILENT] / FROM [NAMED] at ``pos``, or None when it cannot be known."""
+    def skip(p: int) -> int:
+        while p < len(decoded):
+            if decoded[p].isspace():
+                p += 1
+            elif p in comments:
+                p = comments[p]
+            else:
+                break
+        return p
+
+    pos = skip(pos)
+    modifier = "SILENT" if word == "SERVICE" else "NAMED"
+    if masked[pos:pos + len(modifier)].upper() == modifier and not re.match(r"[\w:-]", masked[pos + len(modifier):][:1]):
+        pos = skip(pos + len(modifier))
+    if decoded[pos:pos + 1] == "<":
+        end = decoded.find(">", pos)
+        return decoded[pos + 1:end] if end > 0 else None
+    m = re.match(r"([A-Za-z][\w.-]*)?:((?:[^\s{}()<>\"'#,;\\]|\\.)*)", decoded[pos:])
+    if m is None or (m.group(1) or "") not in prefixes:
+        return None  # a variable, or a name this check cannot resolve
+    return prefixes[m.group(1) or ""] + re.sub(r"\\(.)", r"\1", m.group(2))
+
+
+MAX_NESTING = 200  # groups and brackets; Oxigraph's parser overflows its stack (SIGSEGV) somewhere past 1000
+
+
+#: why SERVICE/FROM is refused, as the user reads it: a local query, or one sent to ``serve``
+LOCAL_REASON = ("a local query may not reach the network", ", or run the query on a named --endpoint")
+ENDPOINT_REASON = ("this endpoint makes no outbound requests", "")
+
+
+def check_query_text(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON) -> None:
+    """What every local engine and ``serve`` check before parsing: nesting depth, then remote access."""
+    depth = deepest = 0
+    for ch in mask(_unescape(query)):
+        if ch in "{([":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "})]":
+            depth -= 1
+    if deepest > MAX_NESTING:
+        raise QueryError(f"the query nests groups or brackets {deepest} deep; at most {MAX_NESTING} are accepted")
+    refuse_remote_access(query, allow, reason)
+
+
+def refuse_remote_access(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON) -> None:
+    """Raise QueryError if the query could make an engine fetch a URL the user did not allow.
+
+    ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused unless their IRI is on ``allow``
+    (:func:`is_allowed`); a SERVICE on a variable, a relative IRI or an unresolvable name is always
+    refused. A lexical check on purpose: it runs before any parser, needs no rdflib, is shared by
+    every local engine and by ``serve``, and errs on the side of refusing. Codepoint escapes are
+    decoded first, since SPARQL allows them anywhere.
+    """
+    decoded = _unescape(query)
+    masked = mask(decoded)
+    found = list(_FORBIDDEN.finditer(masked))
+    if not found:
+        return
+    hint = "allow it with --allow-service IRI" if not allow else "it is not on the --allow-service list"
+    prefixes: dict[str, str] = {}
+    for m in _PREFIX_DECL.finditer(decoded):
+        if masked[m.start():m.start() + 6].upper() == "PREFIX":
+            prefixes[m.group(1) or ""] = m.group(2)
+    has_base = bool(_BASE_DECL.search(masked))
+    comments = {c.start(): c.end() for c in _MASK.finditer(decoded) if c.group(0).startswith("#")}
+    for m in found:
+        word = m.group(1).upper()
+        iri = _target(decoded, masked, m.end(), word, prefixes, comments) if allow else None
+        if iri is None or has_base or not _SCHEME.match(iri) or not is_allowed(iri, allow):
+            shown = f" <{iri}>" if iri else ""
+            raise RemoteAccessRefused(f"{word}{shown} is refused here: {reason[0]} ({hint}{reason[1]})")

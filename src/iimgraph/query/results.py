@@ -1,0 +1,262 @@
+"""Query results in one engine-independent shape, and their serialisations.
+
+Every engine returns a :class:`Result` whose rows map variable names to :class:`IRI`,
+:class:`Literal` or :class:`BNode` values (or ``None`` when unbound). The three term types are
+``str`` subclasses, so rows read like plain strings in Python, yet keep what the JSON format needs
+(uri vs literal, datatype, language) and what the human formats need (IRI -> CURIE).
+This module imports neither rdflib nor pyoxigraph.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from dataclasses import dataclass, field
+from xml.sax.saxutils import escape as xml_escape
+from xml.sax.saxutils import quoteattr
+
+from iimgraph.namespaces import XSD, display_curie
+
+XSD_STRING = XSD + "string"
+RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+
+
+class IRI(str):
+    """An IRI; ``str(iri)`` is the full IRI, :attr:`curie` the project's CURIE when it has one."""
+
+    __slots__ = ()
+    kind = "uri"
+
+    @property
+    def curie(self) -> str:
+        return display_curie(self)
+
+    def key(self) -> tuple[str, str, str, str]:
+        return ("uri", str(self), "", "")
+
+    def __repr__(self) -> str:
+        return f"IRI({str(self)!r})"
+
+
+class BNode(str):
+    """A blank node; its label is only meaningful within one result."""
+
+    __slots__ = ()
+    kind = "bnode"
+
+    def key(self) -> tuple[str, str, str, str]:
+        return ("bnode", str(self), "", "")
+
+    def __repr__(self) -> str:
+        return f"BNode({str(self)!r})"
+
+
+class Literal(str):
+    """A literal: ``str(lit)`` is the lexical form; plain strings have ``datatype`` None."""
+
+    __slots__ = ("datatype", "lang")
+    kind = "literal"
+    datatype: str | None
+    lang: str | None
+
+    def __new__(cls, value: str, datatype: str | None = None, lang: str | None = None) -> Literal:
+        value = _canonical_number(value, datatype)
+        obj = super().__new__(cls, value)
+        # xsd:string and rdf:langString are the RDF 1.1 defaults: fold them away so engines agree.
+        obj.datatype = None if datatype in (None, XSD_STRING, RDF_LANGSTRING) or lang else datatype
+        obj.lang = lang.lower() if lang else None
+        return obj
+
+    def key(self) -> tuple[str, str, str, str]:
+        return ("literal", str(self), self.datatype or "", self.lang or "")
+
+    def to_python(self) -> object:
+        """bool, int, float or str, by datatype: what a Python caller usually wants."""
+        dt = self.datatype or ""
+        try:
+            if dt == XSD + "boolean":
+                return str(self) in ("true", "1")
+            if dt in (XSD + "integer", XSD + "int", XSD + "long", XSD + "nonNegativeInteger"):
+                return int(self)
+            if dt in (XSD + "decimal", XSD + "double", XSD + "float"):
+                return float(self)
+        except ValueError:
+            pass
+        return str(self)
+
+    def __repr__(self) -> str:
+        extra = f", datatype={self.datatype!r}" if self.datatype else f", lang={self.lang!r}" if self.lang else ""
+        return f"Literal({str(self)!r}{extra})"
+
+
+def _canonical_number(value: str, datatype: str | None) -> str:
+    """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
+    so that every engine returns the same rows whatever spelling the source or the engine uses."""
+    if datatype == XSD + "integer":
+        try:
+            return str(int(value.strip()))
+        except ValueError:
+            return value
+    if datatype == XSD + "decimal":
+        from decimal import Decimal, InvalidOperation
+
+        try:
+            number = Decimal(value.strip())
+        except InvalidOperation:
+            return value
+        if not number.is_finite():
+            return value
+        text = f"{number.normalize():f}"
+        return "0" if text in ("-0", "0") else text
+    return value
+
+
+Term = IRI | Literal | BNode
+Row = dict[str, Term | None]
+
+
+@dataclass
+class Result:
+    """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (rows of subject, predicate, object)."""
+
+    variables: list[str]
+    rows: list[Row] = field(default_factory=list)
+    boolean: bool | None = None
+    truncated: bool = False
+
+    @property
+    def is_ask(self) -> bool:
+        return self.boolean is not None
+
+
+def display(term: Term | None, *, curies: bool = True) -> str:
+    """A term as people read it: CURIEs for IRIs we know, the lexical form for literals."""
+    if term is None:
+        return ""
+    if isinstance(term, IRI):
+        return term.curie if curies else str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return str(term)
+
+
+def ntriples(term: Term | None) -> str:
+    """A term in N-Triples syntax (used by SPARQL TSV)."""
+    if term is None:
+        return ""
+    if isinstance(term, IRI):
+        return f"<{term}>"
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    text = (str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+            .replace("\r", "\\r").replace("\t", "\\t"))
+    if term.lang:
+        return f'"{text}"@{term.lang}'
+    if term.datatype:
+        return f'"{text}"^^<{term.datatype}>'
+    return f'"{text}"'
+
+
+# --- serialisations -----------------------------------------------------------------------------
+
+
+def to_json(result: Result) -> str:
+    """SPARQL 1.1 Query Results JSON (full IRIs, typed literals)."""
+    if result.is_ask:
+        return json.dumps({"head": {}, "boolean": result.boolean})
+    bindings = []
+    for row in result.rows:
+        out: dict[str, dict[str, str]] = {}
+        for var, term in row.items():
+            if term is None:
+                continue
+            if isinstance(term, Literal):
+                cell = {"type": "literal", "value": str(term)}
+                if term.lang:
+                    cell["xml:lang"] = term.lang
+                elif term.datatype:
+                    cell["datatype"] = term.datatype
+            else:
+                cell = {"type": term.kind, "value": str(term)}
+            out[var] = cell
+        bindings.append(out)
+    return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
+                      ensure_ascii=False, indent=1)
+
+
+def to_xml(result: Result) -> str:
+    """SPARQL Query Results XML."""
+    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    if result.is_ask:
+        out += ["</head>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
+        return "\n".join(out) + "\n"
+    out += [f"<variable name={quoteattr(v)}/>" for v in result.variables]
+    out += ["</head>", "<results>"]
+    for row in result.rows:
+        out.append("<result>")
+        for var, term in row.items():
+            if term is None:
+                continue
+            if isinstance(term, IRI):
+                inner = f"<uri>{xml_escape(term)}</uri>"
+            elif isinstance(term, BNode):
+                inner = f"<bnode>{xml_escape(term)}</bnode>"
+            else:
+                attr = (f" xml:lang={quoteattr(term.lang)}" if term.lang
+                        else f" datatype={quoteattr(term.datatype)}" if term.datatype else "")
+                inner = f"<literal{attr}>{xml_escape(term)}</literal>"
+            out.append(f"<binding name={quoteattr(var)}>{inner}</binding>")
+        out.append("</result>")
+    out += ["</results>", "</sparql>"]
+    return "\n".join(out) + "\n"
+
+
+def table_cells(result: Result) -> tuple[list[str], list[list[str]], bool]:
+    if result.is_ask:
+        return ["ask"], [["true" if result.boolean else "false"]], False
+    return result.variables, [[r.get(v) for v in result.variables] for r in result.rows], True  # type: ignore[misc]
+
+
+def to_delimited(result: Result, delimiter: str, *, curies: bool = True, sparql_tsv: bool = False) -> str:
+    """CSV or TSV. With ``curies`` IRIs are CURIEs (for people); ``sparql_tsv`` gives the W3C TSV form."""
+    header, rows, terms = table_cells(result)
+    buf = io.StringIO()
+    if sparql_tsv:
+        buf.write("\t".join("?" + h for h in header) + "\n")
+        for row in rows:
+            buf.write("\t".join(ntriples(t) if terms else t for t in row) + "\n")  # type: ignore[arg-type]
+        return buf.getvalue()
+    writer = csv.writer(buf, delimiter=delimiter, lineterminator="\r\n" if delimiter == "," else "\n")
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([display(t, curies=curies) if terms else t for t in row])  # type: ignore[arg-type]
+    return buf.getvalue()
+
+
+def to_markdown(result: Result) -> str:
+    header, rows, terms = table_cells(result)
+
+    def cell(t: object) -> str:
+        text = display(t, curies=True) if terms else str(t)  # type: ignore[arg-type]
+        return text.replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(t) for t in row) + " |" for row in rows]
+    return "\n".join(lines) + "\n"
+
+
+FORMATS = ("table", "csv", "tsv", "json", "md")
+
+
+def render(result: Result, fmt: str) -> str:
+    """Text of ``result`` in one of the non-interactive CLI formats."""
+    if fmt == "json":
+        return to_json(result) + "\n"
+    if fmt == "csv":
+        return to_delimited(result, ",")
+    if fmt == "tsv":
+        return to_delimited(result, "\t")
+    if fmt == "md":
+        return to_markdown(result)
+    raise ValueError(f"unknown format {fmt!r}")

@@ -1,0 +1,351 @@
+"""A persistent on-disk Oxigraph store: the IIM release graph next to whole ontologies (MONDO, HPO, …).
+
+Why: parsing a multi-million-triple release takes tens of seconds, and the IIM graph alone cannot
+answer questions that need the rest of MONDO or HPO. So companions are loaded once into a store on
+disk, each into its own named graph (named by the file's ``file://`` IRI), and the release graph
+into the graph named by the ontology IRI; queries read the union of all graphs. Later calls open the
+store without re-parsing anything.
+
+The store folder holds ``oxigraph/`` (the database), ``manifest.json`` (what is loaded: for each
+companion its path, size, mtime, SHA-256, format, triple count; the hash of the IIM sources it was
+built from) and ``.lock``. A companion is re-read when its size or mtime changed *and* its SHA-256
+differs; the IIM graph alone is replaced when the packaged sources change. Every change drops the
+manifest entry before touching the graph, so an interrupted load is cleaned up on the next call
+instead of being trusted. Readers share a lock and open the store read-only; a loader takes it
+exclusively.
+
+User files are opened through :func:`iimgraph.io.rdf.open_rdf` (decompressed, bounded, format decided);
+nothing here reads them otherwise.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import hashlib
+import json
+import os
+import time
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from iimgraph import __version__
+from iimgraph.atomic import write_text_atomic
+from iimgraph.build import cache
+from iimgraph.errors import SourceError, StoreError
+from iimgraph.io import rdf
+from iimgraph.namespaces import ONTOLOGY_IRI
+from iimgraph.resources import ontology_dir
+
+MANIFEST = "manifest.json"
+DATABASE = "oxigraph"
+LOCK = ".lock"
+MANIFEST_FORMAT = 1
+IIM_GRAPH = ONTOLOGY_IRI
+
+#: ``progress(file_name, total_bytes)`` gives a context whose value is called with the bytes read so far
+Progress = Callable[[str, int], AbstractContextManager[Callable[[int], None] | None]]
+
+
+def _silent(message: str) -> None:
+    """The default for ``say``: the library reports nothing unless its caller asks (the CLI does)."""
+
+# --- the manifest --------------------------------------------------------------------------------
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {"format": MANIFEST_FORMAT, "iim": None, "companions": {}}
+    except (OSError, ValueError) as exc:
+        raise StoreError(f"{path}: unreadable store manifest ({exc}); remove the folder to start again") from None
+    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+        raise StoreError(f"{path}: not a store manifest this iimgraph understands; remove the folder to start again")
+    data.setdefault("companions", {})
+    return data
+
+
+def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
+    write_text_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
+
+
+def _file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+# --- locking -------------------------------------------------------------------------------------
+
+
+class _Lock:
+    """``flock`` on the store's lock file: shared for readers, exclusive for a loader (POSIX only)."""
+
+    def __init__(self, path: Path) -> None:
+        self.fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+
+    def _flock(self, exclusive: bool, say: Callable[[str], None], folder: Path) -> None:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover (Windows: RocksDB's own lock still refuses a second writer)
+            return
+        mode = fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH
+        try:
+            fcntl.flock(self.fd, mode | fcntl.LOCK_NB)
+        except BlockingIOError:
+            say(f"waiting for another iimgraph process using {folder}")
+            fcntl.flock(self.fd, mode)
+
+    def shared(self, say: Callable[[str], None], folder: Path) -> None:
+        self._flock(False, say, folder)
+
+    def exclusive(self, say: Callable[[str], None], folder: Path) -> None:
+        self._flock(True, say, folder)
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            os.close(self.fd)
+
+
+# --- the store -----------------------------------------------------------------------------------
+
+
+@dataclass
+class Plan:
+    """What must change before the store matches the sources and the companions asked for."""
+
+    iim: bool = False
+    load: list[Path] = field(default_factory=list)
+    restat: dict[str, dict[str, Any]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+
+    @property
+    def writes(self) -> bool:
+        return self.iim or bool(self.load) or bool(self.restat)
+
+
+@dataclass
+class StoreHandle:
+    """An open store and its lock; keep it alive as long as the store is queried."""
+
+    folder: Path
+    store: Any  # pyoxigraph.Store
+    manifest: dict[str, Any]
+    loaded: list[str]
+    _lock: _Lock = field(repr=False)
+
+    def graphs(self) -> list[str]:
+        """The named graphs queries see: the IIM graph first, then the companions."""
+        return [IIM_GRAPH, *sorted(v["graph"] for v in self.manifest["companions"].values())]
+
+    def close(self) -> None:
+        self.store = None
+        self._lock.close()
+
+
+def default_store_dir(companions: Sequence[Path]) -> Path:
+    """Where ``--with`` files go without ``--store``: one store per set of files, in the user cache."""
+    key = hashlib.sha256("\0".join(sorted(str(Path(p).resolve()) for p in companions)).encode()).hexdigest()[:16]
+    return cache.cache_dir() / "stores" / key
+
+
+def _stat(path: Path) -> dict[str, Any]:
+    st = path.stat()
+    return {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+
+
+def _plan(manifest: dict[str, Any], iim_key: str, wanted: Sequence[Path]) -> Plan:
+    plan = Plan(iim=(manifest.get("iim") or {}).get("key") != iim_key)
+    entries = manifest["companions"]
+    for path in wanted:
+        if str(path) not in entries:
+            plan.load.append(path)
+    for key, entry in entries.items():
+        path = Path(key)
+        try:
+            now = _stat(path)
+        except OSError:
+            plan.missing.append(key)
+            continue
+        if now["size"] == entry["size"] and now["mtime_ns"] == entry["mtime_ns"]:
+            continue
+        if now["size"] == entry["size"] and _file_sha256(path) == entry["sha256"]:
+            plan.restat[key] = now  # touched, not changed
+        else:
+            plan.load.append(path)
+    return plan
+
+
+def _check_folder(folder: Path) -> None:
+    if folder.exists() and not folder.is_dir():
+        raise StoreError(f"{folder}: not a folder")
+    if folder.is_dir() and not (folder / MANIFEST).exists() and any(
+            p.name not in (LOCK, DATABASE) for p in folder.iterdir()):
+        raise StoreError(f"{folder}: not an iimgraph store and not empty; give a new or empty folder")
+
+
+def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
+               progress: Progress | None = None, say: Callable[[str], None] | None = None) -> StoreHandle:
+    """Open (creating or updating as needed) the store in ``folder`` with ``companions`` loaded.
+
+    With no folder, the store for this set of companions in the user cache is used. Files already
+    loaded stay loaded (and are re-read if they changed); the IIM graph is replaced when the
+    packaged sources changed. Messages (what was loaded, a missing file) go to ``say`` and the
+    bytes read to ``progress`` (default: neither; the CLI renders both on standard error).
+    """
+    import pyoxigraph as ox
+
+    say = say or _silent
+    progress = progress or _no_progress
+    wanted = []
+    for path in companions:
+        resolved = Path(path).expanduser().resolve()
+        if not resolved.is_file():
+            raise SourceError(f"{path}: no such file")
+        if resolved not in wanted:
+            wanted.append(resolved)
+    folder = Path(folder).expanduser() if folder is not None else default_store_dir(wanted)
+    _check_folder(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        lock = _Lock(folder / LOCK)
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot use this folder ({exc.strerror or exc})") from None
+    try:
+        iim_key = cache.sources_digest(ontology_dir())
+        lock.shared(say, folder)
+        manifest = _read_manifest(folder)
+        plan = _plan(manifest, iim_key, wanted)
+        database = folder / DATABASE
+        if not plan.writes and database.is_dir():
+            store = _open(ox, database, read_only=True)
+            known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
+            if all(g.value in known for g in store.named_graphs()):
+                _report_missing(plan, say)
+                return StoreHandle(folder, store, manifest, [], lock)
+            store = None  # an interrupted load left a graph behind: clean it up below
+        lock.exclusive(say, folder)
+        manifest = _read_manifest(folder)  # another process may have done the work meanwhile
+        plan = _plan(manifest, iim_key, wanted)
+        store = _open(ox, database, read_only=False)
+        loaded = _apply(ox, store, folder, manifest, plan, iim_key, progress, say)
+        # queries read through a read-only handle: a writer's background compaction would pull
+        # files from under the read-only handles of forked workers (iimgraph.query.worker)
+        store = None
+        gc.collect()
+        store = _open(ox, database, read_only=True)
+        lock.shared(say, folder)
+        _report_missing(plan, say)
+        return StoreHandle(folder, store, manifest, loaded, lock)
+    except BaseException:
+        lock.close()
+        raise
+
+
+def reopen_read_only(handle: StoreHandle) -> Any:
+    """A fresh read-only handle on ``handle``'s store, for a forked worker process."""
+    import pyoxigraph as ox
+
+    return _open(ox, handle.folder / DATABASE, read_only=True)
+
+
+def _open(ox: Any, database: Path, *, read_only: bool) -> Any:
+    try:
+        return ox.Store.read_only(str(database)) if read_only else ox.Store(str(database))
+    except OSError as exc:
+        detail = " ".join(str(exc).split())[:200]
+        raise StoreError(f"{database}: cannot open the store ({detail})") from None
+
+
+def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Plan, iim_key: str,
+           progress: Progress, say: Callable[[str], None]) -> list[str]:
+    loaded: list[str] = []
+    for key, stat in plan.restat.items():
+        manifest["companions"][key].update(stat)
+    reloading = {str(p) for p in plan.load}
+    for key in reloading & set(manifest["companions"]):
+        del manifest["companions"][key]
+    if plan.iim:
+        manifest["iim"] = None
+    _write_manifest(folder, manifest)  # from here an interruption leaves unlisted graphs, removed next time
+    known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
+    for graph in list(store.named_graphs()):
+        if graph.value not in known or (plan.iim and graph.value == IIM_GRAPH) \
+                or graph.value in {p.as_uri() for p in plan.load}:
+            store.remove_graph(graph)
+    store.clear_graph(ox.DefaultGraph())  # nothing belongs there
+    if plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}:
+        data = cache.release_ntriples()
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(IIM_GRAPH))
+        manifest["iim"] = {"key": iim_key, "package_version": __version__, "graph": IIM_GRAPH,
+                           "triples": _count(store, IIM_GRAPH), "loaded_at": _now()}
+        _write_manifest(folder, manifest)
+        loaded.append(IIM_GRAPH)
+    for path in plan.load:
+        known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
+        entry = _load_companion(ox, store, path, known, progress, say)
+        manifest["companions"][str(path)] = entry
+        _write_manifest(folder, manifest)
+        loaded.append(entry["graph"])
+    store.flush()
+    return loaded
+
+
+def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: Progress,
+                    say: Callable[[str], None]) -> dict[str, Any]:
+    graph = ox.NamedNode(path.as_uri())
+    stat = _stat(path)
+    start = time.perf_counter()
+    with progress(path.name, stat["size"]) as on_read, rdf.open_rdf(path, on_read) as source:
+        try:
+            store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph, base_iri=path.as_uri())
+            source.drain()
+        except BaseException as exc:
+            with contextlib.suppress(OSError):
+                store.remove_graph(graph)
+            if isinstance(exc, SyntaxError):
+                raise SourceError(f"{path}: not valid {source.format_name}: {' '.join(str(exc).split())[:300]}") from None
+            if isinstance(exc, (OSError, EOFError, zlib.error, ValueError)):
+                raise SourceError(f"{path}: cannot load ({' '.join(str(exc).split())[:300]})") from None
+            raise
+        sha = source.sha256()
+        fmt = source.format_name
+    strays = [g.value for g in store.named_graphs() if g.value != graph.value and g.value not in known]
+    if strays:
+        for g in strays:
+            store.remove_graph(ox.NamedNode(g))
+        store.remove_graph(graph)
+        raise SourceError(f"{path}: holds named graphs ({', '.join(strays[:3])}); give a graph file, not a dataset")
+    triples = _count(store, graph.value)
+    seconds = time.perf_counter() - start
+    say(f"loaded {path} ({fmt}): {triples:,} triples in {seconds:.1f} s "
+        f"({triples / max(seconds, 1e-9):,.0f} triples/s)")
+    return {"path": str(path), "graph": graph.value, "format": fmt, "sha256": sha, "triples": triples,
+            "loaded_at": _now(), **stat}
+
+
+@contextlib.contextmanager
+def _no_progress(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
+    yield None
+
+
+def _count(store: Any, graph: str) -> int:
+    answer = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")
+    return int(next(iter(answer))[0].value)
+
+
+def _report_missing(plan: Plan, say: Callable[[str], None]) -> None:
+    for key in plan.missing:
+        say(f"note: {key} is gone; its graph stays loaded as it was")
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

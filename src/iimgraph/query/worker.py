@@ -1,0 +1,183 @@
+"""Run one call in a forked worker process that is killed at its deadline.
+
+pyoxigraph cannot be interrupted from Python (a query that never yields a row holds its thread
+until it ends), and rdflib's SERVICE calls have no timeout. The only stop that always works is
+killing a process, so a time-limited local query runs in a child forked from the process that
+already holds the loaded graph: the fork shares that memory copy-on-write and costs a few
+milliseconds, the answer comes back pickled through a pipe, and at the deadline the child gets
+SIGKILL, which frees its core at once. The child's address space is also capped (``memory_mb``),
+so a query that materialises an explosion fails cleanly instead of swapping the machine.
+
+Without ``os.fork`` (Windows) the call runs in-process, with no time limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gc
+import os
+import pickle
+import select
+import signal
+import time
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
+
+T = TypeVar("T")
+
+DEFAULT_MEMORY_MB = 1024
+_RENICE_AFTER = 0.25  # seconds: a query still running by then yields the CPU to newer, short ones
+
+
+def available() -> bool:
+    return hasattr(os, "fork")
+
+
+def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = DEFAULT_MEMORY_MB,
+         what: str = "query", **kwargs: Any) -> T:
+    """``fn(*args, **kwargs)`` in a forked child; :class:`QueryTimeout` after ``timeout`` seconds.
+
+    IIMGraphError raised in the child is raised here unchanged; any other failure becomes a
+    RuntimeError (a bug, reported as such by the CLI).
+    """
+    if not available():
+        return fn(*args, **kwargs)
+    deadline = time.monotonic() + timeout
+    read_fd, write_fd = os.pipe()
+    parent = os.getpid()
+    pid = os.fork()
+    if pid == 0:  # the child: never returns, never runs the parent's atexit handlers or flushes its buffers
+        os.close(read_fd)
+        _die_with(parent)
+        _child(write_fd, memory_mb, fn, args, kwargs)
+    os.close(write_fd)
+    received = bytearray()
+    expected: int | None = None
+    status: int | None = None
+    reniced = False
+    try:
+        # The answer is length-prefixed: EOF cannot be trusted, since a sibling worker forked by
+        # another thread may have inherited this pipe's write end before the parent closed it.
+        while expected is None or len(received) < expected:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
+            if not reniced and timeout - left > _RENICE_AFTER:
+                reniced = _renice(pid)
+            wait = min(left, _RENICE_AFTER) if not reniced else left
+            ready, _, _ = select.select([read_fd], [], [], wait)
+            if ready:
+                chunk = os.read(read_fd, 1 << 20)
+                if not chunk:
+                    break
+                received += chunk
+                if expected is None and len(received) >= 8:
+                    expected = 8 + int.from_bytes(received[:8], "big")
+        _, status = os.waitpid(pid, 0)
+    finally:
+        os.close(read_fd)
+        if status is None:  # timed out, interrupted or failed: the child must not outlive the call
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+    complete = expected is not None and len(received) >= expected
+    return _outcome(bytes(received[8:expected]) if complete else b"", status, what, memory_mb)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel kill this child when its parent dies (Linux), so that a CLI killed from outside
+    (SIGKILL, an OOM kill) leaves no orphan query burning a core."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        os._exit(3)
+
+
+def _renice(pid: int) -> bool:
+    with contextlib.suppress(OSError, AttributeError):
+        os.setpriority(os.PRIO_PROCESS, pid, 15)
+    return True
+
+
+def _child(write_fd: int, memory_mb: int | None, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    code = 0
+    try:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent handles Ctrl-C and kills us
+        gc.disable()  # a short life: no collections, which would touch (and copy) every shared page
+        os.closerange(3, write_fd)  # hold no client sockets or sibling pipes open
+        os.closerange(write_fd + 1, _max_fd())
+        if not os.environ.get("IIMGRAPH_DEBUG"):  # an engine's dying words would break the one-line error
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        if memory_mb:
+            _limit_memory(memory_mb)
+        try:
+            payload = ("ok", fn(*args, **kwargs))
+        except IIMGraphError as exc:
+            payload = ("error", exc)
+        except MemoryError:
+            payload = ("memory", None)
+        except BaseException as exc:
+            payload = ("bug", f"{type(exc).__name__}: {exc}")
+        try:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
+        view = memoryview(len(data).to_bytes(8, "big") + data)
+        while view:
+            view = view[os.write(write_fd, view):]
+    except BaseException:
+        code = 3
+    finally:
+        os._exit(code)
+
+
+def _max_fd() -> int:
+    try:
+        return int(os.sysconf("SC_OPEN_MAX"))
+    except (ValueError, OSError):
+        return 65536
+
+
+def _limit_memory(memory_mb: int) -> None:
+    """Cap the child's address space at what it inherited plus ``memory_mb``."""
+    import resource
+
+    try:
+        with open("/proc/self/statm") as fh:
+            inherited = int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError):
+        return
+    limit = inherited + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (limit, hard))
+
+
+def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) -> Any:
+    too_big = f"{what} needed more than {memory_mb} MB and was stopped"
+    if not data:
+        code = os.waitstatus_to_exitcode(status) if status is not None else None
+        if code == -signal.SIGABRT and memory_mb:
+            raise QueryMemoryError(too_big)  # Rust aborts when an allocation fails
+        if code in (-signal.SIGSEGV, -signal.SIGBUS):  # e.g. a stack overflow in the engine's parser
+            raise QueryError(f"the query engine crashed on this {what} (signal {-code}: most likely a stack "
+                             f"overflow on a very long or deeply nested expression)")
+        raise RuntimeError(f"the {what} worker ended without an answer (exit status {code})")
+    kind, value = pickle.loads(data)
+    if kind == "ok":
+        return value
+    if kind == "error":
+        raise value
+    if kind == "memory":
+        raise QueryMemoryError(too_big)
+    raise RuntimeError(value)

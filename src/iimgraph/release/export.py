@@ -1,0 +1,77 @@
+"""Serialise a graph to the release formats, byte-stably.
+
+Why the care: rdflib's store iterates in an order that depends on string hashing, which changes
+between processes, so RDF/XML and JSON-LD would differ run to run (rdflib#3545). We relabel blank
+nodes canonically and insert triples in sorted order before serialising; N-Triples and N-Quads are
+sorted line by line; Turtle uses longturtle with ``canon=True``.
+"""
+
+from __future__ import annotations
+
+import json
+
+from rdflib import Dataset, Graph, URIRef
+from rdflib.compare import to_canonical_graph
+
+from iimgraph.formats import RdfFormat
+from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
+from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
+
+
+def canonical(graph: Graph) -> Graph:
+    """Same content, canonical blank-node labels, triples inserted in sorted order."""
+    canon = Graph()
+    bind_prefixes(canon)
+    for triple in sorted(to_canonical_graph(graph), key=lambda t: tuple(x.n3() for x in t)):
+        canon.add(triple)
+    return canon
+
+
+def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str = CONTEXT_FILE,
+              already_canonical: bool = False) -> bytes:
+    """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes.
+
+    Canonicalising costs seconds on the release graph, so a caller writing several formats does it
+    once with :func:`canonical` and passes ``already_canonical=True``.
+    """
+    fmt = RdfFormat(fmt)
+    if not already_canonical:
+        graph = canonical(graph)
+    if fmt in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
+        if fmt is RdfFormat.NQUADS:
+            ds = Dataset()
+            named = ds.graph(URIRef(ONTOLOGY_IRI))
+            for t in graph:
+                named.add(t)
+            text = ds.serialize(format="nquads")
+        else:
+            text = graph.serialize(format="nt")
+        lines = sorted({ln for ln in text.splitlines() if ln.strip()})
+        return ("\n".join(lines) + "\n").encode("utf-8")
+    if fmt is RdfFormat.TURTLE:
+        return graph.serialize(format="longturtle", encoding="utf-8")
+    if fmt is RdfFormat.JSONLD:
+        ctx = jsonld_context()["@context"]
+        doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
+        doc["@context"] = context_ref
+        if "@graph" in doc:
+            doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
+        return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    return _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8")).encode("utf-8")
+
+
+def _sorted_rdfxml(text: str) -> str:
+    """Sort the top-level ``rdf:Description`` blocks of rdflib's flat RDF/XML (their order follows hashing)."""
+    lines = text.splitlines()
+    head_end = next(i for i, ln in enumerate(lines) if ln.startswith("  <"))
+    tail_start = max(i for i, ln in enumerate(lines) if ln.startswith("</rdf:RDF>"))
+    blocks: list[str] = []
+    current: list[str] = []
+    for ln in lines[head_end:tail_start]:
+        current.append(ln)
+        if ln.startswith("  </") or (ln.startswith("  <") and ln.endswith("/>")):
+            blocks.append("\n".join(current))
+            current = []
+    if current:  # not the flat shape we expect: keep rdflib's text rather than guess
+        return text
+    return "\n".join(lines[:head_end] + sorted(blocks) + lines[tail_start:]) + "\n"

@@ -1,0 +1,147 @@
+"""Load the release into a SPARQL 1.1 store so that the previous release survives any failure.
+
+The release is PUT (Graph Store Protocol) into a staging graph beside the target, and its triple
+count is read back; only then does one SPARQL Update replace the target with the staging graph's
+content. Stores such as Oxigraph run one update request as one transaction, so a failure at any
+point leaves the target holding either the previous release or the new one, never a mix, and
+never nothing: the replacement is guarded so that a missing or empty staging graph (a retried
+request, someone else's cleanup) changes nothing. The staging graph is dropped afterwards, and the
+target's count is checked once more. Every request has a timeout and is retried only for transient
+failures (:mod:`iimgraph.query.http`). Only the URLs the user gives are contacted.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import re
+import urllib.parse
+from dataclasses import dataclass
+
+from iimgraph.build.cache import release_ntriples
+from iimgraph.errors import EndpointError, PublishError, QueryError
+from iimgraph.query.catalogue import to_iri
+from iimgraph.query.engines import OxigraphEngine, RemoteEngine
+from iimgraph.query.http import RETRIES, request
+
+DEFAULT_TIMEOUT = 120.0
+STAGING = "urn:iimgraph:staging:"
+
+
+@dataclass
+class PublishReport:
+    store_url: str
+    query_url: str
+    graph: str | None
+    sent: int
+    counted: int
+
+    def __str__(self) -> str:
+        where = f"<{self.graph}>" if self.graph else "the default graph"
+        return f"published {self.sent} triples to {where} at {self.store_url}; the store counts {self.counted}"
+
+
+def graph_store_url(store_url: str, graph: str | None) -> str:
+    """The GSP target: ``?default`` or ``?graph=<iri>`` appended to the store URL."""
+    sep = "&" if "?" in store_url else "?"
+    if graph is None:
+        return f"{store_url}{sep}default"
+    return f"{store_url}{sep}graph={urllib.parse.quote(graph, safe='')}"
+
+
+def default_query_url(store_url: str) -> str:
+    """Oxigraph and Fuseki put the query service beside the store service (``/store`` -> ``/query``)."""
+    parts = urllib.parse.urlsplit(store_url)
+    path = re.sub(r"/(store|data)/?$", "/query", parts.path)
+    if path == parts.path:
+        path = path.rstrip("/") + "/query" if not path.endswith("/query") else path
+    return urllib.parse.urlunsplit((parts.scheme, parts.netloc, path, "", ""))
+
+
+def _check_url(url: str, what: str) -> None:
+    if not re.match(r"^https?://[^\s/]+", url or ""):
+        raise QueryError(f"{what} {url!r} is not an http(s) URL")
+
+
+def staging_graph(graph: str | None) -> str:
+    """The staging graph for a target: deterministic, so a failed publish's leftovers are replaced next time."""
+    return STAGING + hashlib.sha256((graph or "default").encode()).hexdigest()[:16]
+
+
+def replace_update(graph: str | None, staging: str) -> str:
+    """One SPARQL Update that replaces the target with the staging graph, and does nothing if staging is empty."""
+    def inside(pattern: str) -> str:
+        return pattern if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
+
+    return (f"DELETE {{ {inside('?s ?p ?o')} }} WHERE {{ {inside('?s ?p ?o')} "
+            f"FILTER EXISTS {{ GRAPH <{staging}> {{ ?a ?b ?c }} }} }} ;\n"
+            f"INSERT {{ {inside('?s ?p ?o')} }} WHERE {{ GRAPH <{staging}> {{ ?s ?p ?o }} }}")
+
+
+def default_update_url(store_url: str) -> str:
+    """Oxigraph and Fuseki put the update service beside the store service (``/store`` -> ``/update``)."""
+    return re.sub(r"/query$", "/update", default_query_url(store_url))
+
+
+def publish(store_url: str, *, graph: str | None = None, query_url: str | None = None,
+            update_url: str | None = None, ntriples: bytes | None = None,
+            timeout: float = DEFAULT_TIMEOUT) -> PublishReport:
+    """Replace ``graph`` (default: the default graph) at ``store_url`` with the release, atomically.
+
+    Raises :class:`PublishError` whose message says whether the previous release is still in place.
+    """
+    _check_url(store_url, "store URL")
+    if graph is not None:
+        graph = str(to_iri(graph, "graph"))
+    query_url = query_url or default_query_url(store_url)
+    update_url = update_url or default_update_url(store_url)
+    _check_url(query_url, "query URL")
+    _check_url(update_url, "update URL")
+    data = ntriples if ntriples is not None else release_ntriples()
+    sent = len(OxigraphEngine(ntriples=data))  # distinct triples, as the store will count them
+    staging = staging_graph(graph)
+    target = f"<{graph}>" if graph else "the default graph"
+    remote = RemoteEngine(query_url, timeout=timeout)
+
+    def count(pattern: str) -> int:
+        rows = remote.execute(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows
+        try:
+            return int(rows[0]["n"])  # type: ignore[arg-type]
+        except (IndexError, KeyError, TypeError, ValueError):
+            raise EndpointError(f"{query_url}: the COUNT query gave no number") from None
+
+    def update(text: str, what: str, *, timeout: float = timeout, retries: int = RETRIES) -> None:
+        request("POST", update_url, data=text.encode("utf-8"), what=what,
+                headers={"Content-Type": "application/sparql-update"}, timeout=timeout, retries=retries)
+
+    try:  # 1. stage: nothing the target holds is touched yet
+        request("PUT", graph_store_url(store_url, staging), data=data, timeout=timeout, what="PUT",
+                headers={"Content-Type": "application/n-triples"})
+        staged = count(f"GRAPH <{staging}> {{ ?s ?p ?o }}")
+        if staged != sent:
+            raise EndpointError(f"the staging graph holds {staged} triples, not the {sent} sent")
+    except EndpointError as exc:
+        _drop_quietly(update, staging)
+        raise PublishError(f"publish failed before replacing {target}: {exc}; "
+                           f"the previous release is still in place") from None
+    try:  # 2. replace, in one update request (one transaction)
+        update(replace_update(graph, staging), "replace")
+    except EndpointError as exc:
+        raise PublishError(f"publish failed while replacing {target}: {exc}; the store applies the "
+                           f"replacement as one transaction, so it holds either the previous release or "
+                           f"the new one, not a mix: run publish again") from None
+    try:  # 3. clean up and check what readers now see
+        update(f"DROP SILENT GRAPH <{staging}>", "drop staging")
+        counted = count("?s ?p ?o" if graph is None else f"GRAPH <{graph}> {{ ?s ?p ?o }}")
+    except EndpointError as exc:
+        raise PublishError(f"the new release replaced {target}, but the check afterwards failed: {exc}") from None
+    report = PublishReport(store_url, query_url, graph, sent, counted)
+    if counted != sent:
+        raise PublishError(f"{report}: the counts differ")
+    return report
+
+
+def _drop_quietly(update, staging: str) -> None:
+    """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway."""
+    with contextlib.suppress(EndpointError):
+        update(f"DROP SILENT GRAPH <{staging}>", "drop staging", retries=0, timeout=5.0)

@@ -1,0 +1,1 @@
+"""The validation stage: SHACL shapes, QC rules, identifiers, OWL reasoning, reports."""

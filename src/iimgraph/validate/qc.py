@@ -1,0 +1,132 @@
+"""QC rules: one SPARQL file each under ``queries/qc/``, levels from one severity profile.
+
+Each rule returns ``?entity ?property ?value`` (the ROBOT/MONDO convention). A few rules need a
+fact SPARQL cannot see (the project's prefix map, the packaged reference labels): their query
+returns the candidates and a Python filter here keeps the findings. A curator adds a rule by
+dropping a ``.rq`` file and giving it a level in ``profile.tsv``; a rule without a level, or a level
+without a rule, stops validation with an error that names it (silently skipping a check is worse).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from iimgraph.errors import ProfileError
+from iimgraph.namespaces import CONVERTER
+from iimgraph.resources import queries_dir
+from iimgraph.validate.report import LEVELS
+
+PROFILE_FILE = "profile.tsv"
+#: rules computed in Python (no .rq file) that still take their level from the profile
+PYTHON_RULES = ("unknown_identifier",)
+
+
+@dataclass(frozen=True)
+class Row:
+    """One QC result row, as rdflib terms, with the rule's message (possibly specialised by a filter)."""
+
+    rule: str
+    entity: object
+    property: object
+    value: object
+    message: str
+
+
+def qc_dir() -> Path:
+    return queries_dir() / "qc"
+
+
+def rule_files(folder: Path | None = None) -> dict[str, Path]:
+    folder = folder or qc_dir()
+    return {p.stem: p for p in sorted(folder.glob("*.rq"))}
+
+
+def load_profile(path: Path | None = None, rules: dict[str, Path] | None = None) -> dict[str, str]:
+    """rule -> level, checked against the rule files: every rule has exactly one level and vice versa."""
+    path = path or qc_dir() / PROFILE_FILE
+    rules = rule_files(path.parent) if rules is None else rules
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ProfileError(f"{path}: cannot read the QC severity profile ({exc.strerror})") from None
+    profile: dict[str, str] = {}
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        cells = line.split("\t")
+        if len(cells) < 2:
+            raise ProfileError(f"{path}:{lineno}: expected 'rule<TAB>level', got {line.strip()!r}")
+        rule, level = cells[0].strip(), cells[1].strip().upper()
+        if level not in LEVELS:
+            raise ProfileError(f"{path}:{lineno}: level {cells[1].strip()!r} of rule {rule!r} is not one of {', '.join(LEVELS)}")
+        if rule in profile:
+            raise ProfileError(f"{path}:{lineno}: rule {rule!r} is listed twice")
+        if rule not in rules and rule not in PYTHON_RULES:
+            raise ProfileError(f"{path}:{lineno}: rule {rule!r} has no query file {rule}.rq")
+        profile[rule] = level
+    missing = [r for r in (*rules, *PYTHON_RULES) if r not in profile]
+    if missing:
+        raise ProfileError(f"{path}: rule(s) {', '.join(missing)} missing from the severity profile: give each a level "
+                           f"({', '.join(LEVELS)})")
+    return profile
+
+
+def rule_message(path: Path) -> str:
+    """The rule's description: its first comment line, after 'name (origin):'."""
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.startswith("#"):
+            text = line.lstrip("# ").strip()
+            text = text.split("): ", 1)[1] if "): " in text else text
+            return text.split(". ", 1)[0].rstrip(".")
+    return path.stem.replace("_", " ")
+
+
+# --- Python filters for the rules whose verdict needs a fact outside the graph -------------------
+
+def _prefix_unknown(row: tuple, _ref: object) -> str | None:
+    value = str(row[2])
+    prefix = value.split(":", 1)[0] if ":" in value else ""
+    if not prefix or " " in value:
+        return None  # not a CURIE at all: invalid_xref reports it
+    if CONVERTER.standardize_prefix(prefix) is not None:
+        return None
+    return f"cross-reference prefix {prefix or value!r} is not in the project's prefix map (iimgraph.namespaces)"
+
+
+def _label_mismatch(row: tuple, ref: object) -> str | None:
+    curie = CONVERTER.compress(str(row[0]))
+    expected = ref.labels.get(curie) if curie else None  # type: ignore[attr-defined]
+    if expected is None or str(row[2]) == expected:
+        return None
+    return f"label {str(row[2])!r} differs from the packaged reference label {expected!r} for {curie}"
+
+
+FILTERS: dict[str, Callable[[tuple, object], str | None]] = {
+    "xref_prefix_unknown": _prefix_unknown,
+    "label_mismatch_reference": _label_mismatch,
+}
+
+
+def run_rules(graph: object, rules: dict[str, Path], reference: object) -> list[Row]:
+    """Run every rule on the graph; rows of filtered rules only where their filter returns a message."""
+    out: list[Row] = []
+    for name, path in sorted(rules.items()):
+        message = rule_message(path)
+        query = path.read_text(encoding="utf-8")
+        try:
+            result = graph.query(query)  # type: ignore[attr-defined]
+        except Exception as exc:  # a broken rule file is a configuration error, not a finding
+            raise ProfileError(f"{path}: the QC query does not run: {' '.join(str(exc).split())[:200]}") from None
+        check = FILTERS.get(name)
+        for row in result:
+            entity, prop, value = (row[i] if i < len(row) else None for i in range(3))
+            text = message
+            if check is not None:
+                specific = check((entity, prop, value), reference)
+                if specific is None:
+                    continue
+                text = specific
+            out.append(Row(name, entity, prop, value, text))
+    return out

@@ -1,0 +1,280 @@
+"""Findings and the validation report: one record shape for SHACL, QC, identifier and OWL checks.
+
+A curator acts on a term, so every renderer groups findings by term and names the term's label,
+the rule, the level, the message and the source file and line where the term (or the SSSOM row)
+is written. JSON output is stable: sorted keys, findings sorted, no blank-node labels.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph.io.rdf import read_text
+from iimgraph.io.sssom import read_sssom
+from iimgraph.namespaces import CONVERTER
+
+LEVELS = ("ERROR", "WARN", "INFO")
+_RANK = {level: i for i, level in enumerate(LEVELS)}
+JSON_FORMAT_VERSION = 1
+BLANK = "_:blank"
+
+
+def level_rank(level: str) -> int:
+    return _RANK[level.upper()]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """One thing a curator should look at. ``term`` is a CURIE where the prefix map has one, else the IRI."""
+
+    level: str
+    rule: str
+    term: str
+    message: str
+    property: str | None = None
+    value: str | None = None
+    label: str | None = None
+    file: str | None = None
+    line: int | None = None
+    #: the rdflib node the finding is about (for the Turtle report); not part of the comparison or JSON
+    focus: object = field(default=None, compare=False, repr=False)
+
+    def sort_key(self) -> tuple:
+        return (self.term, level_rank(self.level), self.rule, self.property or "", self.value or "", self.message)
+
+    def as_dict(self) -> dict[str, object]:
+        return {"level": self.level, "rule": self.rule, "term": self.term, "label": self.label,
+                "property": self.property, "value": self.value, "message": self.message,
+                "file": self.file, "line": self.line}
+
+
+@dataclass
+class ValidationReport:
+    """The result of ``iimgraph validate``: findings, never an exception, for a non-conforming graph."""
+
+    findings: list[Finding]
+    sources: list[str]
+    reasoning: dict[str, object]
+    #: pyshacl's validation report graph (rdflib.Graph) or None when shapes did not run
+    shacl_graph: object = None
+
+    def __post_init__(self) -> None:
+        self.findings = sorted(set(self.findings), key=Finding.sort_key)
+
+    def counts(self) -> dict[str, int]:
+        return {level: sum(f.level == level for f in self.findings) for level in LEVELS}
+
+    def failing(self, fail_on: str = "ERROR") -> list[Finding]:
+        """Findings at or above ``fail_on`` (ERROR > WARN > INFO)."""
+        limit = level_rank(fail_on)
+        return [f for f in self.findings if level_rank(f.level) <= limit]
+
+    def exit_code(self, fail_on: str = "ERROR") -> int:
+        return 1 if self.failing(fail_on) else 0
+
+    def by_term(self) -> list[tuple[str, str | None, list[Finding]]]:
+        groups: dict[str, list[Finding]] = {}
+        for f in self.findings:
+            groups.setdefault(f.term, []).append(f)
+        return [(term, next((f.label for f in fs if f.label), None), fs) for term, fs in sorted(groups.items())]
+
+    # --- renderers -------------------------------------------------------------------------------
+
+    def to_json(self, fail_on: str = "ERROR") -> str:
+        doc = {
+            "format_version": JSON_FORMAT_VERSION,
+            "fail_on": fail_on.upper(),
+            "conforms": not self.failing(fail_on),
+            "counts": self.counts(),
+            "sources": self.sources,
+            "reasoning": self.reasoning,
+            "terms": [
+                {"term": term, "label": label,
+                 "findings": [{k: v for k, v in f.as_dict().items() if k not in ("term", "label")} for f in fs]}
+                for term, label, fs in self.by_term()
+            ],
+        }
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+    def to_text(self, fail_on: str = "ERROR") -> str:
+        lines = [_summary(self, fail_on)]
+        for term, label, fs in self.by_term():
+            lines.append("")
+            lines.append(f"{term}" + (f"  {label!r}" if label else ""))
+            for f in fs:
+                where = f"  [{_where(f)}]" if f.file else ""
+                detail = "".join(f" {x}" for x in (f.property, _quote(f.value)) if x)
+                lines.append(f"  {f.level:<5} {f.rule}:{detail} -- {f.message}{where}")
+        return "\n".join(lines) + "\n"
+
+    def to_markdown(self, fail_on: str = "ERROR") -> str:
+        c = self.counts()
+        icon = "✅" if not self.failing(fail_on) else "❌"
+        out = [f"### {icon} iimgraph validate: {c['ERROR']} error(s), {c['WARN']} warning(s), {c['INFO']} info",
+               "", f"Fail level: **{fail_on.upper()}**. Reasoning: {self.reasoning.get('status')}"
+               + (f" ({self.reasoning['detail']})" if self.reasoning.get("detail") else "") + "."]
+        if not self.findings:
+            out += ["", "No findings."]
+        for term, label, fs in self.by_term():
+            out += ["", f"#### `{term}`" + (f" {_md(label)}" if label else ""), "",
+                    "| level | rule | property | value | message | where |", "|---|---|---|---|---|---|"]
+            for f in fs:
+                out.append(f"| {f.level} | `{f.rule}` | {_md(f.property or '')} | {_md(f.value or '')} "
+                           f"| {_md(f.message)} | {_md(_where(f)) if f.file else ''} |")
+        return "\n".join(out) + "\n"
+
+    def to_turtle(self) -> str:
+        """The SHACL validation report graph, with QC, identifier and reasoner findings added as results."""
+        from rdflib import BNode, Graph, Literal, Namespace, URIRef
+        from rdflib.namespace import RDF, XSD
+
+        sh = Namespace("http://www.w3.org/ns/shacl#")
+        qc = Namespace("https://w3id.org/iimgraph/qc/")
+        graph = Graph()
+        graph.bind("sh", sh)
+        graph.bind("iimqc", qc)
+        report = None
+        if self.shacl_graph is not None:
+            for triple in self.shacl_graph:  # type: ignore[attr-defined]
+                graph.add(triple)
+            report = next(iter(graph.subjects(RDF.type, sh.ValidationReport)), None)
+        if report is None:
+            report = BNode()
+            graph.add((report, RDF.type, sh.ValidationReport))
+        severity = {"ERROR": sh.Violation, "WARN": sh.Warning, "INFO": sh.Info}
+        for f in self.findings:
+            if f.rule[:1].isupper():  # SHACL shape findings are already in pyshacl's graph
+                continue
+            result = BNode()
+            graph.add((report, sh.result, result))
+            graph.add((result, RDF.type, sh.ValidationResult))
+            focus = f.focus if f.focus is not None else Literal(f.term)
+            graph.add((result, sh.focusNode, focus))  # type: ignore[arg-type]
+            graph.add((result, sh.resultSeverity, severity[f.level]))
+            graph.add((result, sh.resultMessage, Literal(f.message)))
+            graph.add((result, sh.sourceShape, qc[f.rule]))
+            graph.add((result, sh.sourceConstraintComponent, sh.SPARQLConstraintComponent))
+            if f.property:
+                graph.add((result, sh.resultPath, URIRef(CONVERTER.expand(f.property) or f.property)))
+            if f.value is not None:
+                graph.add((result, sh.value, Literal(f.value)))
+        graph.set((report, sh.conforms, Literal(not self.findings, datatype=XSD.boolean)))
+        return graph.serialize(format="turtle")
+
+    def render(self, fmt: str, fail_on: str = "ERROR") -> str:
+        if fmt == "json":
+            return self.to_json(fail_on)
+        if fmt == "md":
+            return self.to_markdown(fail_on)
+        if fmt == "ttl":
+            return self.to_turtle()
+        return self.to_text(fail_on)
+
+
+def _summary(report: ValidationReport, fail_on: str) -> str:
+    c = report.counts()
+    verdict = "FAIL" if report.failing(fail_on) else "PASS"
+    reasoning = report.reasoning.get("status")
+    return (f"iimgraph validate: {verdict} (fail on {fail_on.upper()}): {c['ERROR']} error(s), "
+            f"{c['WARN']} warning(s), {c['INFO']} info; reasoning {reasoning}")
+
+
+def _where(f: Finding) -> str:
+    return f"{f.file}:{f.line}" if f.line else str(f.file)
+
+
+def _quote(value: str | None) -> str | None:
+    return None if value is None else repr(value) if " " in value or not value else value
+
+
+def _md(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
+
+
+# --- where a term is written ---------------------------------------------------------------------
+
+_PREFIX_RE = re.compile(r"^\s*(?:@prefix|PREFIX)\s+([A-Za-z0-9_.\-]*):\s*<([^>]*)>", re.I)
+_SUBJECT_RE = re.compile(r"^(<[^>\s]+>|[A-Za-z_][\w.\-]*:[^\s;,]*|:[^\s;,]*)(?=\s|$)")
+
+
+@dataclass
+class SourceIndex:
+    """Where each subject is written: the first subject-block line of a Turtle file, or an SSSOM row."""
+
+    subjects: dict[str, tuple[str, int]] = field(default_factory=dict)
+    #: (subject IRI, object as written in the graph: CURIE literal or IRI) -> SSSOM file and line
+    mappings: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+
+    def locate(self, iri: str | None, value: str | None = None) -> tuple[str, int] | tuple[None, None]:
+        if iri is not None and value is not None and (iri, value) in self.mappings:
+            return self.mappings[(iri, value)]
+        if iri is not None and iri in self.subjects:
+            return self.subjects[iri]
+        return None, None
+
+
+def display_path(path: Path) -> str:
+    """A path relative to the working directory when it is below it, else absolute (stable in CI logs)."""
+    resolved = path.resolve()
+    try:
+        return resolved.relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return resolved.as_posix()
+
+
+def index_sources(files: Iterable[Path]) -> SourceIndex:
+    """Scan the source files once for subject blocks and SSSOM rows (never fails: it only helps the report)."""
+    index = SourceIndex()
+    # Turtle first, so a class written in Turtle is located there rather than at its first SSSOM row
+    for path in sorted(files, key=lambda p: (p.name.endswith(".sssom.tsv"), p.as_posix())):
+        shown = display_path(path)
+        if path.name.endswith(".sssom.tsv"):
+            _index_sssom(path, shown, index)
+            continue
+        try:
+            text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
+        except SourceError:
+            continue
+        prefixes: dict[str, str] = {}
+        for lineno, line in enumerate(text.splitlines(), 1):
+            m = _PREFIX_RE.match(line)
+            if m:
+                prefixes[m.group(1)] = m.group(2)
+                continue
+            if not line or line[0] in " \t#@[(" or line.upper().startswith(("PREFIX", "BASE")):
+                continue
+            m = _SUBJECT_RE.match(line)
+            if not m:
+                continue
+            token = m.group(1)
+            if token.startswith("<"):
+                iri = token[1:-1]
+            else:
+                prefix, local = token.split(":", 1)
+                if prefix not in prefixes:
+                    continue
+                iri = prefixes[prefix] + local
+            index.subjects.setdefault(iri, (shown, lineno))
+    return index
+
+
+def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:
+    try:
+        mapping_set = read_sssom(path)
+    except IIMGraphError:
+        return
+    for row, lineno in zip(mapping_set.rows, mapping_set.lines, strict=False):
+        subject = CONVERTER.expand(row["subject_id"])
+        if subject is None:
+            continue
+        obj = row["object_id"]
+        index.mappings.setdefault((subject, obj), (shown, lineno))
+        expanded = CONVERTER.expand(obj)
+        if expanded:
+            index.mappings.setdefault((subject, expanded), (shown, lineno))
+        index.subjects.setdefault(subject, (shown, lineno))  # a class only the SSSOM file mentions

@@ -1,0 +1,1 @@
+"""The web stage: the read-only SPARQL endpoint, term pages with content negotiation, the static site."""

@@ -1,0 +1,255 @@
+"""A read-only SPARQL 1.1 Protocol endpoint over the embedded release graph (stdlib HTTP server).
+
+Guards, because a public endpoint is an SSRF and denial-of-service surface (FIELD-NOTES 3.1):
+updates are refused (403); ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused (400) by the same
+check the local engines use, unless their IRI is on the operator's allow-list; every query runs in
+a worker process forked from the server (it shares the loaded graph copy-on-write) that is killed
+at the wall-clock timeout (503), so a runaway query frees its core the moment its 503 is sent, and
+whose memory is capped; results are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says
+so). At most ``workers`` queries run at once; a request that finds none free within the timeout
+gets 503 with ``Retry-After``.
+"""
+
+from __future__ import annotations
+
+import re
+import sys
+import threading
+import time
+import urllib.parse
+from collections.abc import Sequence
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
+from iimgraph.query import worker
+from iimgraph.query.catalogue import check_text
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
+from iimgraph.query.results import Result, to_delimited, to_json, to_xml
+from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
+
+DEFAULT_TIMEOUT = 30.0
+DEFAULT_MAX_ROWS = 10_000
+DEFAULT_WORKERS = 32
+DEFAULT_MEMORY_MB = 512
+MAX_BODY = 1_000_000  # bytes of query text accepted
+
+_MEDIA = {
+    "application/sparql-results+json": "json",
+    "application/json": "json",
+    "application/sparql-results+xml": "xml",
+    "application/xml": "xml",
+    "text/xml": "xml",
+    "text/csv": "csv",
+    "text/tab-separated-values": "tsv",
+}
+_CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
+                 "csv": "text/csv", "tsv": "text/tab-separated-values"}
+# Update operations; none of these words is a keyword or function of the query language.
+_UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.I)
+
+
+def check_query(text: str, allow: Sequence[str] = ()) -> None:
+    """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
+
+    The SERVICE/FROM and nesting checks are the ones the local engines run
+    (:func:`iimgraph.query.engines.check_query_text`); syntax errors are left to the engine.
+    """
+    check_text(text, "query")
+    if _UPDATE.search(mask(text)):
+        raise Refused("updates are refused: this endpoint is read-only", 403)
+    try:
+        check_query_text(text, allow, ENDPOINT_REASON)
+    except RemoteAccessRefused as exc:
+        raise Refused(str(exc)) from None
+
+
+def negotiate(accept: str, fmt_param: str | None = None) -> str:
+    """Result format from a ``format=`` parameter or the Accept header (JSON when anything goes)."""
+    if fmt_param:
+        short = fmt_param.lower()
+        if short in _CONTENT_TYPE:
+            return short
+        if short in _MEDIA:
+            return _MEDIA[short]
+    for media, _ in sorted(accept_ranges(accept), key=lambda r: -r[1]):  # stable: header order breaks ties
+        if media in _MEDIA:
+            return _MEDIA[media]
+    return "json"
+
+
+def render(result: Result, fmt: str) -> bytes:
+    if fmt == "xml":
+        return to_xml(result).encode()
+    if fmt == "csv":
+        return to_delimited(result, ",", curies=False).encode()
+    if fmt == "tsv":
+        return to_delimited(result, "\t", curies=False, sparql_tsv=True).encode()
+    return to_json(result).encode()
+
+
+class Endpoint:
+    """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
+
+    def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
+                 max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+                 allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB) -> None:
+        self.engine = engine or OxigraphEngine()
+        self.timeout = timeout
+        self.max_rows = max_rows
+        self.allow_remote = tuple(allow_remote)
+        self.memory_mb = memory_mb
+        self.slots = threading.BoundedSemaphore(workers)
+
+    def run(self, text: str) -> Result:
+        check_query(text, self.allow_remote)
+        start = time.monotonic()
+        if not self.slots.acquire(timeout=self.timeout):
+            raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
+        try:
+            left = self.timeout - (time.monotonic() - start)
+            return worker.call(self.engine.execute, text, timeout=max(left, 0.001), memory_mb=self.memory_mb,
+                               max_rows=self.max_rows, allow_remote=self.allow_remote)
+        finally:
+            self.slots.release()
+
+
+class Handler(BaseHTTPRequestHandler):
+    server_version = "iimgraph-sparql"
+    endpoint: Endpoint  # set on the subclass made by make_server
+    site: SiteRoutes  # likewise
+    quiet = False
+
+    def log_message(self, format: str, *args: Any) -> None:
+        if not self.quiet:
+            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+
+    def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Access-Control-Allow-Origin", "*")
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _error(self, status: int, message: str, extra: dict[str, str] | None = None) -> None:
+        self._send(status, (message.rstrip() + "\n").encode(), "text/plain; charset=utf-8", extra)
+
+    def do_GET(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        params = urllib.parse.parse_qs(parts.query)
+        if parts.path not in ("/sparql", "/query"):
+            self._site(parts)
+            return
+        if "update" in params:
+            self._error(403, "updates are refused: this endpoint is read-only")
+            return
+        if "query" not in params:
+            self._error(400, "missing 'query' parameter")
+            return
+        self._answer(params["query"][0], params.get("format", [None])[0])
+
+    def do_POST(self) -> None:
+        parts = urllib.parse.urlsplit(self.path)
+        if parts.path not in ("/sparql", "/query", "/update"):
+            self._error(404, f"not found: {parts.path} (the endpoint is /sparql)")
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._error(400, "invalid Content-Length")
+            return
+        if length > MAX_BODY:
+            self._error(413, f"request body over {MAX_BODY} bytes")
+            return
+        body = self.rfile.read(length).decode("utf-8", "replace")
+        ctype = (self.headers.get("Content-Type") or "").split(";")[0].strip().lower()
+        if parts.path == "/update" or ctype == "application/sparql-update":
+            self._error(403, "updates are refused: this endpoint is read-only")
+            return
+        params = urllib.parse.parse_qs(parts.query)
+        if ctype == "application/sparql-query":
+            text: str | None = body
+        elif ctype in ("application/x-www-form-urlencoded", ""):
+            form = urllib.parse.parse_qs(body)
+            if "update" in form:
+                self._error(403, "updates are refused: this endpoint is read-only")
+                return
+            text = (form.get("query") or [None])[0]  # type: ignore[list-item]
+            params.update(form)
+        else:
+            self._error(415, f"unsupported content type {ctype!r}")
+            return
+        if not text:
+            self._error(400, "missing 'query' parameter")
+            return
+        self._answer(text, params.get("format", [None])[0])
+
+    def _site(self, parts: urllib.parse.SplitResult) -> None:
+        """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.web.routes`."""
+        routed = self.site.handle(parts.path, parts.query, self.headers.get("Accept", ""))
+        if routed is None:
+            self._error(404, f"not found: {parts.path} (the endpoint is /sparql; the site starts at /)")
+        elif isinstance(routed, RunQuery):
+            self._answer(routed.text, routed.fmt)
+        else:
+            self._send(routed.status, routed.body, routed.content_type, routed.headers)
+
+    def _answer(self, text: str, fmt_param: str | None) -> None:
+        fmt = negotiate(self.headers.get("Accept", ""), fmt_param)
+        try:
+            result = self.endpoint.run(text)
+        except Refused as exc:
+            self._error(exc.status, f"refused: {exc}")
+            return
+        except Busy as exc:
+            self._error(503, str(exc), {"Retry-After": "1"})
+            return
+        except (worker.QueryTimeout, worker.QueryMemoryError) as exc:
+            self._error(503, str(exc))
+            return
+        except QueryError as exc:
+            self._error(400, str(exc))
+            return
+        extra = {"X-IIMGraph-Truncated": "true"} if result.truncated else {}
+        self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
+
+    do_HEAD = do_GET
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
+
+
+def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
+                quiet: bool = False, site: SiteRoutes | None = None) -> ThreadingHTTPServer:
+    """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
+    handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
+                                                "site": site or SiteRoutes()})
+    server = _Server((host, port), handler)
+    server.daemon_threads = True
+    return server
+
+
+def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
+          max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+          allow_remote: Sequence[str] = ()) -> None:
+    """Serve until interrupted."""
+    server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows, workers=workers,
+                                                       allow_remote=allow_remote))
+    sys.stderr.write(f"iimgraph: serving the release graph read-only at "
+                     f"http://{host}:{server.server_port}/sparql, the site and term pages at "
+                     f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()
+
