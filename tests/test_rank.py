@@ -49,19 +49,58 @@ def _small_kb() -> Knowledge:
 
 def test_two_term_likelihood_ratios_by_hand() -> None:
     kb = _small_kb()
+    assert NO_ANNOTATION_LR == 0.1
     res = rank(["HP:1000001", "HP:1000002"], kb=kb)
     one, two = {r.disease: r for r in res.rows}["MONDO:1"], {r.disease: r for r in res.rows}["MONDO:2"]
-    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated -> floor 0.05
-    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, NO_ANNOTATION_LR])
+    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated -> floor 0.1
+    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, 0.1])
     assert one.terms[0].match == "exact" and one.terms[1].match == "no-annotation"
-    # two: alpha unannotated -> 0.05; beta occasional 0.17 over 10/1000 -> 17
-    assert [t.lr for t in two.terms] == pytest.approx([NO_ANNOTATION_LR, 17.0])
-    assert one.log10_lr == pytest.approx(math.log10(17.9 * 0.05))
+    # two: alpha unannotated -> 0.1; beta occasional 0.17 over 10/1000 -> 17
+    assert [t.lr for t in two.terms] == pytest.approx([0.1, 17.0])
+    # both profiles expect fewer features (0.895, 0.17) than the two listed: no listing factor
+    assert {t.listing_factor for r in res.rows for t in r.terms} == {1.0}
+    assert one.log10_lr == pytest.approx(math.log10(17.9 * 0.1))
+    assert two.log10_lr == pytest.approx(math.log10(1.7))
     # uniform prior 1/2: post-test odds = 1 x composite LR
-    assert one.post_test_probability == pytest.approx(0.895 / 1.895)
-    assert two.post_test_probability == pytest.approx(0.85 / 1.85)
+    assert one.post_test_probability == pytest.approx(1.79 / 2.79)
+    assert two.post_test_probability == pytest.approx(1.7 / 2.7)
     assert [r.disease for r in res.rows] == ["MONDO:1", "MONDO:2"]
     assert all(r.notice == NOTICE == "research use; not for diagnosis" for r in res.rows)
+
+
+def test_listing_factor_by_hand() -> None:
+    """A profile that expects more features than were listed: each matched finding is scaled by n / E."""
+    kb = _small_kb()
+    big = Profile("MONDO:3", "three")
+    for term, band, f in (("HP:1000001", "HP:0040281", 0.895), ("HP:1000002", "HP:0040282", 0.545),
+                          ("HP:1000003", "HP:0040282", 0.545), ("HP:1000011", "HP:0040283", 0.17)):
+        big.add(_ann(term, band, f))
+    kb.profiles["MONDO:3"] = big
+    assert big.expected_features() == pytest.approx(2.155)
+    rows = {r.disease: r for r in rank(["HP:1000001"], kb=kb).rows}
+    t = rows["MONDO:3"].terms[0]
+    # P(alpha listed | three) = 0.895 x 1 / 2.155; background 50/1000
+    assert t.listing_factor == pytest.approx(1 / 2.155)
+    assert t.lr == pytest.approx(0.895 / 2.155 / 0.05) and "listing factor" in t.explanation
+    assert rows["MONDO:1"].terms[0].lr == pytest.approx(17.9)  # E = 0.895 < 1 listed: unscaled
+    assert [r.disease for r in rank(["HP:1000001"], kb=kb).rows][:2] == ["MONDO:1", "MONDO:3"]
+    # two listed: factor 2 / 2.155, beta 0.545 x 2 / 2.155 / 0.01
+    t2 = {r.disease: r for r in rank(["HP:1000001", "HP:1000002"], kb=kb).rows}["MONDO:3"].terms
+    assert [x.lr for x in t2] == pytest.approx([0.895 * 2 / 2.155 / 0.05, 0.545 * 2 / 2.155 / 0.01])
+    # LIRICAL's form (no listing factor) is kept for comparison
+    plain = {r.disease: r for r in score(read_findings(["HP:1000001"], [], [], kb)[0], kb, listed=False)}
+    assert plain["MONDO:3"].terms[0].lr == pytest.approx(17.9)
+    # absent findings are not scaled: P(absent | three) = 1 - 0.895
+    absent = {r.disease: r for r in rank(["HP:1000002"], absent=["HP:1000001"], kb=kb).rows}["MONDO:3"]
+    assert absent.terms[1].lr == pytest.approx(0.105 / 0.95)
+    # a frequency that drops below the floor is lifted to it
+    low = Profile("MONDO:4", "four")
+    low.add(_ann("HP:1000003", "HP:0040284", 0.025))
+    kb.profiles["MONDO:4"] = low
+    t4 = {r.disease: r for r in rank(["HP:1000003"], kb=kb).rows}["MONDO:4"].terms[0]
+    assert t4.lr == pytest.approx(0.25) and t4.match == "exact"  # 0.025 / 0.1 is above the floor
+    t4 = {r.disease: r for r in rank(["HP:1000001"], kb=kb).rows}["MONDO:4"].terms[0]
+    assert t4.lr == pytest.approx(0.1) and t4.match == "no-annotation"
 
 
 def test_ontology_structure_by_hand() -> None:
@@ -136,7 +175,10 @@ def test_autoantibody_link_gives_its_likelihood_ratio(kb: Knowledge, reference_d
     assert top.disease == "MONDO:0019344"
     t = top.terms[0]
     assert t.term == "HP:0034152" and t.match == "exact" and t.sources and t.claim
-    assert t.lr == pytest.approx(t.frequency / (max(counts["HP:0034152"], 0.5) / 12680))
+    # one finding listed of the E features antisynthetase syndrome's patients are expected to have
+    assert t.listing_factor == pytest.approx(1 / kb.profiles["MONDO:0019344"].expected_features())
+    assert t.lr == pytest.approx(t.frequency * t.listing_factor / (max(counts["HP:0034152"], 0.5) / 12680))
+    assert t.annotation_kind == "autoantibody"
     assert t.frequency in {v for _, v in FREQUENCY_TERMS.values()}
 
 
@@ -201,14 +243,34 @@ def test_bad_findings_name_the_term(kb: Knowledge) -> None:
         rank([])
 
 
-def test_alternative_id_is_replaced_and_said(kb: Knowledge, reference_dir) -> None:
-    row = next(r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")
-               if r["alt_ids"] and r["hpo_id"] in kb.labels and r["n_diseases_annotated_incl_descendants"] != "0")
-    alt = row["alt_ids"].split("|")[0]
+def test_alternative_ids_come_from_the_graph(kb: Knowledge) -> None:
+    """Every oboInOwl:hasAlternativeId the graph states of an HP term is read as that term."""
+    import iimgraph
+
+    rows = iimgraph.run_sparql(
+        "PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> "
+        "SELECT ?t ?alt WHERE { ?t oboInOwl:hasAlternativeId ?alt "
+        "FILTER(STRSTARTS(STR(?t), 'http://purl.obolibrary.org/obo/HP_')) }", timeout=None)
+    assert len(rows) > 50
+    for r in rows:
+        current = str(r["t"]).rsplit("/", 1)[-1].replace("_", ":")
+        assert kb.replaced_by[str(r["alt"])] == current
+
+
+def test_alternative_id_is_replaced_and_said_on_stderr(kb: Knowledge) -> None:
+    import iimgraph
+
+    row = iimgraph.run_sparql(
+        "PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> "
+        "SELECT ?alt WHERE { <http://purl.obolibrary.org/obo/HP_0003701> oboInOwl:hasAlternativeId ?alt } "
+        "ORDER BY ?alt LIMIT 1", timeout=None)
+    alt = str(row[0]["alt"])
     result = run_cli("rank", alt, "--format", "json")
     assert result.returncode == 0, result.stderr
-    assert f"{alt} is obsolete or an alternative id" in result.stderr and row["hpo_id"] in result.stderr
-    assert json.loads(result.stdout)["findings"][0]["term"] == row["hpo_id"]
+    assert f"{alt} is obsolete or an alternative id" in result.stderr and "replaced by HP:0003701" in result.stderr
+    data = json.loads(result.stdout)
+    assert data["findings"][0] == {"term": "HP:0003701", "given": alt, "status": "observed"}
+    assert {t["term"] for r in data["results"] for t in r["terms"]} == {"HP:0003701"}
 
 
 @pytest.mark.parametrize("args, message", [

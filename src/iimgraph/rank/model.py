@@ -21,8 +21,9 @@ from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge,
 
 NOTICE = "research use; not for diagnosis"
 
-# LR given to a finding the subtype has no annotation for (nor for an ancestor or a descendant of it).
-NO_ANNOTATION_LR = 0.05
+# LR given to a finding the subtype has no annotation for (nor for an ancestor or a descendant of it),
+# and the least a matched finding counts: an unexplained finding costs one order of magnitude.
+NO_ANNOTATION_LR = 0.1
 # LR of an observed finding the subtype is annotated NOT to have (or frequency "Excluded (0%)").
 EXCLUDED_LR = 0.01
 # Floor of P(finding absent | D): an obligate feature reported absent must not give log(0).
@@ -65,6 +66,7 @@ class TermLR:
     claim: str | None = None
     sources: tuple[str, ...] = ()
     inherited_from: str | None = None
+    listing_factor: float = 1.0       # the share of the subtype's expected findings a list this long holds
 
 
 @dataclass(frozen=True)
@@ -229,8 +231,18 @@ def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[floa
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
 
 
-def term_lr(finding: Finding, prof: Profile, kb: Knowledge) -> TermLR:
-    """The likelihood ratio of one finding for one subtype, with what it rests on."""
+def listing_factor(n_observed: int, prof: Profile) -> float:
+    """The chance that a feature a patient of the subtype has is among ``n_observed`` listed findings:
+    ``min(1, n / E)`` with E the profile's expected number of features (the sum of its frequencies)."""
+    expected = prof.expected_features()
+    if n_observed <= 0 or expected <= n_observed:
+        return 1.0
+    return n_observed / expected
+
+
+def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0) -> TermLR:
+    """The likelihood ratio of one finding for one subtype, with what it rests on. ``listing``
+    (:func:`listing_factor`) scales P(observed finding | D); absent findings and onsets are not scaled."""
     term = finding.term
     label = kb.label(term)
     if finding.status == "onset":
@@ -244,12 +256,15 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge) -> TermLR:
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
         p, match, ann, why = _p_present(term, prof, kb, bg)
+        if match != "no-annotation" and listing < 1.0:
+            why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
+            p *= listing
         lr = p / bg
         if lr < NO_ANNOTATION_LR:
             if match != "no-annotation":
                 why += f"; below the floor, LR {NO_ANNOTATION_LR:g}"
             p, lr = NO_ANNOTATION_LR * bg, NO_ANNOTATION_LR
-        return _row(finding, label, lr, match, why, p, bg, ann, kb)
+        return _row(finding, label, lr, match, why, p, bg, ann, kb, listing)
     # absent: the subtype's annotations count against it by the chance it would have shown the feature
     if excluded:
         p_no = 1.0
@@ -263,14 +278,14 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge) -> TermLR:
 
 
 def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float, bg: float,
-         ann: Annotation | None, kb: Knowledge) -> TermLR:
+         ann: Annotation | None, kb: Knowledge, listing: float = 1.0) -> TermLR:
     kwargs = {}
     if ann is not None:
         kwargs = {"annotation": ann.term, "annotation_label": kb.label(ann.term), "annotation_kind": ann.kind,
                       "frequency": ann.frequency, "frequency_term": ann.frequency_term, "evidence": ann.evidence,
                       "claim": ann.claim, "sources": ann.sources, "inherited_from": ann.inherited_from}
     return TermLR(term=finding.term, label=label, status=finding.status, lr=lr, log10_lr=math.log10(lr),
-                  match=match, explanation=why, p_given_subtype=p, p_background=bg, **kwargs)  # type: ignore[arg-type]
+                  match=match, explanation=why, p_given_subtype=p, p_background=bg, listing_factor=listing, **kwargs)  # type: ignore[arg-type]
 
 
 def _onset_lr(term: str, label: str, prof: Profile, kb: Knowledge) -> TermLR:
@@ -295,14 +310,20 @@ def _onset_lr(term: str, label: str, prof: Profile, kb: Knowledge) -> TermLR:
 # --- ranking -----------------------------------------------------------------------------------------
 
 
-def score(findings: Sequence[Finding], kb: Knowledge,
-          prior: Mapping[str, float] | None = None) -> list[RankedSubtype]:
-    """Every candidate scored and sorted by post-test probability (ties share a rank)."""
+def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float] | None = None, *,
+          listed: bool = True) -> list[RankedSubtype]:
+    """Every candidate scored and sorted by post-test probability (ties share a rank).
+
+    ``listed=False`` leaves out the listing factor (:func:`listing_factor`): LIRICAL's form, which
+    the benchmark reports beside the model for comparison.
+    """
     profiles = kb.profiles
     k = len(profiles)
+    n_observed = sum(1 for f in findings if f.status == "observed")
     scored = []
     for d, prof in profiles.items():
-        terms = tuple(term_lr(f, prof, kb) for f in findings)
+        listing = listing_factor(n_observed, prof) if listed else 1.0
+        terms = tuple(term_lr(f, prof, kb, listing) for f in findings)
         total = sum(t.log10_lr for t in terms)
         p0 = (prior or {}).get(d, 1.0 / k)
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf

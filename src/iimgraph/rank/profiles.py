@@ -86,6 +86,11 @@ class Profile:
     negated: dict[str, Annotation] = field(default_factory=dict)
     onsets: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (HP term, claim, sources)
 
+    def expected_features(self) -> float:
+        """The expected number of the profile's features a patient has: the sum of the frequencies of
+        its distinct positive annotations (docs/rank.md, the listing factor)."""
+        return sum(a.frequency for a in self.positive.values())
+
     def add(self, ann: Annotation) -> None:
         self.annotations.append(ann)
         if ann.negated or ann.frequency <= 0.0:
