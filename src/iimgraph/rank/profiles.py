@@ -85,13 +85,17 @@ class Profile:
     positive: dict[str, Annotation] = field(default_factory=dict)
     negated: dict[str, Annotation] = field(default_factory=dict)
     onsets: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (HP term, claim, sources)
+    _expected: float | None = field(default=None, repr=False, compare=False)
 
     def expected_features(self) -> float:
         """The expected number of the profile's features a patient has: the sum of the frequencies of
         its distinct positive annotations (docs/rank.md, the listing factor)."""
-        return sum(a.frequency for a in self.positive.values())
+        if self._expected is None:
+            self._expected = sum(a.frequency for a in self.positive.values())
+        return self._expected
 
     def add(self, ann: Annotation) -> None:
+        self._expected = None
         self.annotations.append(ann)
         if ann.negated or ann.frequency <= 0.0:
             self.negated.setdefault(ann.term, ann)
