@@ -136,12 +136,19 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-def info(sources: Path | None) -> None:
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.stats import graph_stats
 
-    stats = graph_stats(build_graph(sources))
+    graph = build_graph(sources)
+    if coverage:
+        from iimgraph.build.coverage import coverage_rows, render
+
+        click.echo(render(coverage_rows(graph)), nl=False)
+        return
+    stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
     for key, value in stats.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
