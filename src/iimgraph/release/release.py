@@ -37,22 +37,46 @@ TEXT_MINED = IIM["evidence/ITM"]
 
 
 def external_terms(graph: Graph) -> set[URIRef]:
-    """Terms described only so the graph reads alone: HPO terms and MONDO context parents."""
+    """Terms described only so the graph reads alone: HPO terms, MONDO context parents and placement
+    targets, and the MONDO parents ``ontology/declarations.ttl`` declares (MONDO classes with no scope)."""
     terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
     terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
+    scoped = set(graph.subjects(IIM.inScope))
+    terms |= {s for s in graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef) and s not in scoped
+              and str(s).startswith("http://purl.obolibrary.org/obo/MONDO_")}
     return terms
 
 
+def base_iri(iri: str) -> URIRef:
+    """The base product's ontology IRI or versionIRI: ``.../iimgraph.owl`` becomes ``.../iimgraph-base.owl``."""
+    return URIRef(iri[: -len("iimgraph.owl")] + "iimgraph-base.owl") if iri.endswith("/iimgraph.owl") else URIRef(iri)
+
+
 def base_graph(full: Graph) -> Graph:
-    """The project's own axioms and claims: the full graph less the descriptions of external terms."""
+    """The project's own axioms and claims: the full graph less the descriptions of external terms.
+
+    External terms the base still names as a parent or type keep their ``owl:Class`` declaration
+    (ODK bases do the same), so the base is OWL 2 DL on its own. The header becomes the base's own
+    ontology, ``.../iimgraph-base.owl`` with versionIRI ``.../releases/{version}/iimgraph-base.owl``.
+    """
     external = external_terms(full)
     base = Graph()
     for prefix, ns in full.namespaces():
         base.bind(prefix, ns)
+    ontology = URIRef(ONTOLOGY_IRI)
+    kept = [t for t in full if t[0] not in external]
+    named = {o for _, p, o in kept if p in (RDFS.subClassOf, RDF.type, OWL.equivalentClass) and isinstance(o, URIRef)}
+    kept += [(term, RDF.type, OWL.Class) for term in external & named if (term, RDF.type, OWL.Class) in full]
+    renamed = []
+    for s, p, o in kept:
+        if s == ontology:
+            s = base_iri(str(s))
+            if p == OWL.versionIRI:
+                o = base_iri(str(o))
+        renamed.append((s, p, o))
     # sorted insertion keeps serialisers' order independent of string hashing
-    for triple in sorted(full, key=lambda t: tuple(x.n3() for x in t)):
-        if triple[0] not in external:
-            base.add(triple)
+    for triple in sorted(renamed, key=lambda t: tuple(x.n3() for x in t)):
+        base.add(triple)
     return base
 
 
@@ -189,4 +213,4 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-__all__ = ["base_graph", "external_terms", "hpoa_rows", "write_release"]
+__all__ = ["base_graph", "base_iri", "external_terms", "hpoa_rows", "write_release"]
