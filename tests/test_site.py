@@ -129,10 +129,8 @@ def test_every_scoped_class_has_a_page_in_three_formats(files, core, graph):
 def test_every_link_resolves_inside_the_site_or_to_a_known_resolver(files):
     patterns = _resolver_patterns()
     checked = external = 0
-    for name, data in files.items():
-        if not name.endswith((".html", ".svg")):
-            continue
-        page = parse_page(data)
+    pages = {name: parse_page(data) for name, data in files.items() if name.endswith((".html", ".svg"))}
+    for name, page in pages.items():
         for link in page.links:
             checked += 1
             if re.match(r"^[a-z][a-z0-9+.-]*:", link, re.I):
@@ -143,7 +141,7 @@ def test_every_link_resolves_inside_the_site_or_to_a_known_resolver(files):
             resolved = os.path.normpath(os.path.join(os.path.dirname(name), target)) if target else name
             assert resolved in files, f"{name}: {link} -> {resolved} is not a file of the site"
             if fragment and resolved.endswith(".html"):
-                assert fragment in parse_page(files[resolved]).ids, f"{name}: {link}: no id {fragment!r}"
+                assert fragment in pages[resolved].ids, f"{name}: {link}: no id {fragment!r}"
     assert checked > 3000 and external > 500
 
 

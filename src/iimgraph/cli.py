@@ -32,13 +32,19 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+            return result
         except IIMGraphError as exc:
             _fail(str(exc))
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             _fail("interrupted")
+        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise

@@ -70,7 +70,12 @@ def _target(decoded: str, masked: str, pos: int, word: str, prefixes: dict[str, 
 MAX_NESTING = 200  # groups and brackets; Oxigraph's parser overflows its stack (SIGSEGV) somewhere past 1000
 
 
-def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
+#: why SERVICE/FROM is refused, as the user reads it: a local query, or one sent to ``serve``
+LOCAL_REASON = ("a local query may not reach the network", ", or run the query on a named --endpoint")
+ENDPOINT_REASON = ("this endpoint makes no outbound requests", "")
+
+
+def check_query_text(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON) -> None:
     """What every local engine and ``serve`` check before parsing: nesting depth, then remote access."""
     depth = deepest = 0
     for ch in mask(_unescape(query)):
@@ -81,10 +86,10 @@ def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
             depth -= 1
     if deepest > MAX_NESTING:
         raise QueryError(f"the query nests groups or brackets {deepest} deep; at most {MAX_NESTING} are accepted")
-    refuse_remote_access(query, allow)
+    refuse_remote_access(query, allow, reason)
 
 
-def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
+def refuse_remote_access(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON) -> None:
     """Raise QueryError if the query could make an engine fetch a URL the user did not allow.
 
     ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused unless their IRI is on ``allow``
@@ -110,5 +115,4 @@ def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
         iri = _target(decoded, masked, m.end(), word, prefixes, comments) if allow else None
         if iri is None or has_base or not _SCHEME.match(iri) or not is_allowed(iri, allow):
             shown = f" <{iri}>" if iri else ""
-            raise RemoteAccessRefused(f"{word}{shown} is refused here: a local query may not reach the network "
-                             f"({hint}, or run the query on a named --endpoint)")
+            raise RemoteAccessRefused(f"{word}{shown} is refused here: {reason[0]} ({hint}{reason[1]})")

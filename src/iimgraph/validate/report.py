@@ -13,7 +13,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from iimgraph.errors import IIMGraphError
+from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph.io.rdf import read_text
 from iimgraph.io.sssom import read_sssom
 from iimgraph.namespaces import CONVERTER
 
@@ -236,8 +237,8 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
             _index_sssom(path, shown, index)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
+        except SourceError:
             continue
         prefixes: dict[str, str] = {}
         for lineno, line in enumerate(text.splitlines(), 1):

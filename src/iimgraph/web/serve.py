@@ -25,7 +25,7 @@ from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine
-from iimgraph.query.guard import check_query_text, mask
+from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
 from iimgraph.query.results import Result, to_delimited, to_json, to_xml
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
@@ -60,11 +60,9 @@ def check_query(text: str, allow: Sequence[str] = ()) -> None:
     if _UPDATE.search(mask(text)):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        check_query_text(text, allow)
+        check_query_text(text, allow, ENDPOINT_REASON)
     except RemoteAccessRefused as exc:
-        message = str(exc).replace("a local query may not reach the network", "this endpoint makes no "
-                                   "outbound requests").replace(", or run the query on a named --endpoint", "")
-        raise Refused(message) from None
+        raise Refused(str(exc)) from None
 
 
 def negotiate(accept: str, fmt_param: str | None = None) -> str:
