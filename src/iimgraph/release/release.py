@@ -7,10 +7,9 @@ the external terms it uses (HPO terms, MONDO context parents), so a portal can s
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
@@ -27,13 +26,11 @@ from iimgraph.io.sssom import read_sssom, render_sssom
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
+from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
 from iimgraph.resources import ontology_dir, shapes_dir
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
+from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
-HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
-                "frequency", "sex", "modifier", "aspect", "biocuration"]
-TEXT_MINED = IIM["evidence/ITM"]
 
 
 def external_terms(graph: Graph) -> set[URIRef]:
@@ -80,48 +77,13 @@ def base_graph(full: Graph) -> Graph:
     return base
 
 
-def hpoa_rows(graph: Graph, *, include_text_mined: bool = False) -> list[dict[str, str]]:
-    """Phenotype annotations in phenotype.hpoa columns: one row per (curated) association node."""
-    rows = []
-    for node in graph.subjects(RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation):
-        evidence = graph.value(node, BIOLINK.has_evidence)
-        if evidence == TEXT_MINED and not include_text_mined:
-            continue
-        disease, phenotype = graph.value(node, BIOLINK.subject), graph.value(node, BIOLINK.object)
-        references = sorted(str(r) for r in graph.objects(node, IIM.sourceReference))
-        for source in graph.objects(node, DCTERMS.source):
-            ident = graph.value(source, DCTERMS.identifier)
-            references.append(str(ident) if ident is not None else curie(source))
-        label = str(graph.value(phenotype, RDFS.label) or "")
-        assigned, created = graph.value(node, IIM.assignedBy), graph.value(node, IIM.dateCreated)
-        rows.append({
-            "database_id": curie(disease),
-            "disease_name": str(graph.value(disease, RDFS.label) or ""),
-            "qualifier": "NOT" if str(graph.value(node, BIOLINK.negated)).lower() == "true" else "",
-            "hpo_id": curie(phenotype),
-            "reference": ";".join(dict.fromkeys(references)),
-            "evidence": str(evidence).rsplit("/", 1)[-1] if evidence is not None else "",
-            "onset": curie(o) if (o := graph.value(node, BIOLINK.onset_qualifier)) is not None else "",
-            "frequency": curie(f) if (f := graph.value(node, BIOLINK.frequency_qualifier)) is not None else "",
-            "sex": str(graph.value(node, BIOLINK.sex_qualifier) or ""),
-            "modifier": "",
-            # the reference lacks HPO's top-level branch terms, so the aspect is read off the label
-            "aspect": "I" if label.lower().endswith("inheritance") else "P",
-            "biocuration": f"{assigned}[{created}]" if assigned and created else f"iimgraph[{__version__}]",
-        })
-    rows.sort(key=lambda r: (r["database_id"], r["hpo_id"], r["reference"], r["evidence"]))
-    return rows
-
-
-def render_hpoa(rows: list[dict[str, str]], version: str) -> str:
-    out = io.StringIO()
-    out.write("#description: \"iimgraph phenotype annotations of the idiopathic inflammatory myopathies\"\n")
-    out.write(f"#version: {version}\n#tracker: https://w3id.org/iimgraph/\n")
-    out.write("#hpo-version: see manifest.json (HPO snapshot)\n")
-    writer = csv.DictWriter(out, fieldnames=HPOA_COLUMNS, delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+def release_date(graph: Graph, version: str) -> str:
+    """The ISO date a release is stamped with: the version when it is one (``2026-11-21``), else the
+    newest ``xsd:date`` of the sources (the data is as of then), so the same sources give the same bytes."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):
+        return version
+    dates = [str(o) for o in graph.objects() if isinstance(o, Literal) and o.datatype == XSD.date]
+    return max(dates, default="1970-01-01")
 
 
 def void_graph(full: Graph, version: str, files: list[str]) -> Graph:
@@ -171,7 +133,11 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
     for path in mapping_files:
         files[path.name] = render_sssom(read_sssom(path)).encode("utf-8")
-    files["phenotype.hpoa"] = render_hpoa(hpoa_rows(full), version).encode("utf-8")
+    date = release_date(full, version)
+    hpo_version = hpo_version_iri(full)
+    for name, key in (("phenotype.hpoa", "hpo"), ("phenotype.mondo.hpoa", "mondo")):
+        rows = hpoa_rows(full, release_date=date, key=key)
+        files[name] = render_hpoa(rows, release_date=date, hpo_version=hpo_version, mondo=key == "mondo").encode("utf-8")
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
@@ -213,4 +179,4 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-__all__ = ["base_graph", "base_iri", "external_terms", "hpoa_rows", "write_release"]
+__all__ = ["base_graph", "base_iri", "external_terms", "hpoa_rows", "release_date", "write_release"]
