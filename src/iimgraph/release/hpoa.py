@@ -41,7 +41,7 @@ def hpo_disease_id(graph: Graph, disease: URIRef) -> tuple[str, str] | None:
     for target in graph.objects(disease, SKOS.exactMatch):
         for base, prefix in _EXACT_PREFIX.items():
             if str(target).startswith(base):
-                found[prefix].append((f"{prefix}:{str(target)[len(base):]}", _mapped_label(graph, disease, target)))
+                found[prefix].append((f"{prefix}:{str(target)[len(base):]}", _mapped_label(graph, disease, URIRef(target))))
     for prefix in ("ORPHA", "OMIM"):
         if len(found[prefix]) == 1:
             return found[prefix][0]
@@ -58,7 +58,7 @@ def _mapped_label(graph: Graph, disease: URIRef, target: URIRef) -> str:
 
 def _references(graph: Graph, node: URIRef) -> list[str]:
     refs = [str(r) for r in graph.objects(node, IIM.sourceReference)]
-    for source in sorted(graph.objects(node, DCTERMS.source)):
+    for source in sorted(graph.objects(node, DCTERMS.source), key=str):
         if (source, RDF.type, IIM.ReferenceSnapshot) in graph:
             continue  # where the row was read from, not what it cites
         ident = graph.value(source, DCTERMS.identifier)
