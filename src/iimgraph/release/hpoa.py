@@ -41,7 +41,7 @@ def hpo_disease_id(graph: Graph, disease: URIRef) -> tuple[str, str] | None:
     for target in graph.objects(disease, SKOS.exactMatch):
         for base, prefix in _EXACT_PREFIX.items():
             if str(target).startswith(base):
-                found[prefix].append((f"{prefix}:{str(target)[len(base):]}", _mapped_label(graph, disease, URIRef(target))))
+                found[prefix].append((f"{prefix}:{str(target)[len(base):]}", _mapped_label(graph, disease, URIRef(str(target)))))
     for prefix in ("ORPHA", "OMIM"):
         if len(found[prefix]) == 1:
             return found[prefix][0]
