@@ -184,11 +184,15 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
+    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 

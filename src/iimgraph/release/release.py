@@ -14,7 +14,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
@@ -22,8 +22,8 @@ from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
-from iimgraph.io.sssom import read_sssom, render_sssom
-from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
+from iimgraph.namespaces import BASE, ONTOLOGY_IRI, TERM
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
@@ -86,28 +86,96 @@ def release_date(graph: Graph, version: str) -> str:
     return max(dates, default="1970-01-01")
 
 
-def void_graph(full: Graph, version: str, files: list[str]) -> Graph:
-    void = "http://rdfs.org/ns/void#"
+#: who publishes the release and created its mapping set: the project, as a project concept (iimt:)
+PUBLISHER = TERM + "iimgraph-project"
+#: the RDF dumps of the dataset: the full product in every RDF syntax (the base is a dataset of its own)
+FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
+BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
+_MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
+                ".jsonld": "application/ld+json", ".json": "application/json", ".tsv": "text/tab-separated-values",
+                ".hpoa": "text/tab-separated-values"}
+
+
+def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
+               sparql_endpoint: str | None = None) -> Graph:
+    """VoID and DCAT description of a release: the dataset (the full product) and the base, their
+    RDF dumps, class partitions, vocabularies, and every other file as a ``dcat:Distribution`` with
+    download URL, media type, size and SHA-256 (the manifest's)."""
+    void = Namespace("http://rdfs.org/ns/void#")
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    foaf = Namespace("http://xmlns.com/foaf/0.1/")
     g = Graph()
-    g.bind("void", void)
-    g.bind("dcterms", str(DCTERMS))
-    ds = URIRef(f"{BASE}releases/{version}/void#dataset")
-    g.add((ds, RDF.type, URIRef(void + "Dataset")))
-    g.add((ds, DCTERMS.title, Literal("iimgraph release " + version)))
+    for prefix, ns in (("void", void), ("dcat", dcat), ("spdx", spdx), ("foaf", foaf), ("dcterms", DCTERMS),
+                       ("owl", OWL), ("xsd", XSD), ("iimt", Namespace(TERM))):
+        g.bind(prefix, ns)
+    release = f"{BASE}releases/{version}/"
+    publisher = URIRef(PUBLISHER)
+    g.add((publisher, RDF.type, foaf.Organization))
+    g.add((publisher, foaf.name, Literal("iimgraph project")))
+    g.add((publisher, foaf.homepage, URIRef(BASE)))
     ontology = URIRef(ONTOLOGY_IRI)
-    for p in (DCTERMS.description, DCTERMS.license):
-        for o in full.objects(ontology, p):
-            g.add((ds, p, o))
-    g.add((ds, OWL.versionInfo, Literal(version)))
-    g.add((ds, URIRef(void + "triples"), Literal(len(full))))
-    g.add((ds, URIRef(void + "uriSpace"), Literal(BASE)))
-    g.add((ds, URIRef(void + "rootResource"), ontology))
-    for name in files:
-        g.add((ds, URIRef(void + "dataDump"), URIRef(f"{BASE}releases/{version}/{name}")))
-    for vocab in ("http://purl.obolibrary.org/obo/", "https://w3id.org/biolink/vocab/", str(IIM),
-                  "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/"):
-        g.add((ds, URIRef(void + "vocabulary"), URIRef(vocab)))
+    datasets = {"full": (URIRef(release + "void#dataset"), full, FULL_DUMPS, "iimgraph release " + version),
+                "base": (URIRef(release + "void#base"), base, BASE_DUMPS, "iimgraph base release " + version)}
+    for ds, graph, dumps, title in datasets.values():
+        g.add((ds, RDF.type, void.Dataset))
+        g.add((ds, RDF.type, dcat.Dataset))
+        g.add((ds, DCTERMS.title, Literal(title)))
+        for p in (DCTERMS.description, DCTERMS.license):
+            for o in full.objects(ontology, p):
+                g.add((ds, p, o))
+        g.add((ds, OWL.versionInfo, Literal(version)))
+        g.add((ds, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
+        g.add((ds, DCTERMS.publisher, publisher))
+        g.add((ds, void.triples, Literal(len(graph))))
+        g.add((ds, void.uriSpace, Literal(BASE)))
+        if sparql_endpoint:
+            g.add((ds, void.sparqlEndpoint, URIRef(sparql_endpoint)))
+        for vocab in ("http://purl.obolibrary.org/obo/", "https://w3id.org/biolink/vocab/", str(IIM),
+                      "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
+                      "http://www.w3.org/2002/07/owl#", "http://www.geneontology.org/formats/oboInOwl#",
+                      "https://w3id.org/sssom/"):
+            g.add((ds, void.vocabulary, URIRef(vocab)))
+        for name in dumps:
+            g.add((ds, void.dataDump, URIRef(release + name)))
+        counts: dict[URIRef, set] = {}
+        for s, o in graph.subject_objects(RDF.type):
+            if isinstance(o, URIRef):
+                counts.setdefault(o, set()).add(s)
+        for cls, members in sorted(counts.items()):
+            part = BNode()
+            g.add((ds, void.classPartition, part))
+            g.add((part, void["class"], cls))
+            g.add((part, void.entities, Literal(len(members))))
+    g.add((datasets["full"][0], void.rootResource, ontology))
+    g.add((datasets["base"][0], void.rootResource, base_iri(ONTOLOGY_IRI)))
+    for name, data in sorted(files.items()):
+        dist = URIRef(release + name)
+        owner = datasets["base"][0] if name in BASE_DUMPS else datasets["full"][0]
+        g.add((owner, dcat.distribution, dist))
+        g.add((dist, RDF.type, dcat.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, dcat.downloadURL, dist))
+        media = "application/ld+json" if name.endswith(".jsonld") else _MEDIA_TYPES.get(Path(name).suffix, "")
+        if media:
+            g.add((dist, dcat.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)))
+        g.add((dist, dcat.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        checksum = BNode()
+        g.add((dist, spdx.checksum, checksum))
+        g.add((checksum, RDF.type, spdx.Checksum))
+        g.add((checksum, spdx.algorithm, spdx.checksumAlgorithm_sha256))
+        g.add((checksum, spdx.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
     return g
+
+
+def release_mapping_set(mapping_set: MappingSet, version: str, issued: str) -> MappingSet:
+    """The released mapping set: the source's metadata plus ``mapping_set_version``, ``publication_date``
+    and ``creator_id`` (the project), unless the source sets them."""
+    meta = dict(mapping_set.metadata)
+    meta.setdefault("mapping_set_version", version)
+    meta.setdefault("publication_date", issued)
+    meta.setdefault("creator_id", [curie(URIRef(PUBLISHER))])
+    return MappingSet(meta, mapping_set.rows, mapping_set.lines)
 
 
 def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
@@ -119,7 +187,8 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
     return dict(sorted(out.items()))
 
 
-def write_release(out: Path, *, version: str | None = None, sources: Path | None = None) -> dict:
+def write_release(out: Path, *, version: str | None = None, sources: Path | None = None,
+                  sparql_endpoint: str | None = None) -> dict:
     """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
     version = version or __version__
     full = canonical(build_graph(sources, version=version))  # once, for every format below
@@ -131,9 +200,9 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
-    for path in mapping_files:
-        files[path.name] = render_sssom(read_sssom(path)).encode("utf-8")
     date = release_date(full, version)
+    for path in mapping_files:
+        files[path.name] = render_sssom(release_mapping_set(read_sssom(path), version, date)).encode("utf-8")
     hpo_version = hpo_version_iri(full)
     for name, key in (("phenotype.hpoa", "hpo"), ("phenotype.mondo.hpoa", "mondo")):
         rows = hpoa_rows(full, release_date=date, key=key)
@@ -141,11 +210,13 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
-    files["void.ttl"] = serialize(void_graph(full, version, sorted(files)), RdfFormat.TURTLE)
+    files["void.ttl"] = serialize(void_graph(full, base, version, files, issued=date, sparql_endpoint=sparql_endpoint),
+                                  RdfFormat.TURTLE)
     manifest = {
         "name": "iimgraph",
         "version": version,
         "version_iri": str(version_iri(version)),
+        "issued": date,
         "package_version": __version__,
         "triples": {"full": len(full), "base": len(base)},
         "upstream_sources": upstream_versions(full),
