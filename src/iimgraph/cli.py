@@ -165,7 +165,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+              help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
@@ -176,8 +177,20 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
 
+    if fmt == "kgx" and out is None:
+        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
     graph = build_graph(version=version)
-    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
+    graph = base_graph(graph) if product == "base" else graph
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        assert out is not None
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        nodes, edges = render_kgx(graph)
+        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
+        _write(edges, out.with_name(f"{stem}_edges.tsv"))
+        return
+    _write(serialize(graph, fmt), out)
 
 
 @cli.command()

@@ -56,7 +56,8 @@ def _mapped_label(graph: Graph, disease: URIRef, target: URIRef) -> str:
     return str(graph.value(disease, RDFS.label) or "")
 
 
-def _references(graph: Graph, node: URIRef) -> list[str]:
+def references(graph: Graph, node: URIRef) -> list[str]:
+    """What a claim cites, as phenotype.hpoa writes references: PMID/ORPHA/OMIM/DECIPHER CURIEs or URLs."""
     refs = [str(r) for r in graph.objects(node, IIM.sourceReference)]
     for source in sorted(graph.objects(node, DCTERMS.source), key=str):
         if (source, RDF.type, IIM.ReferenceSnapshot) in graph:
@@ -123,7 +124,7 @@ def hpoa_rows(graph: Graph, *, include_text_mined: bool = False, release_date: s
             "disease_name": name,
             "qualifier": "NOT" if str(graph.value(node, BIOLINK.negated)).lower() == "true" else "",
             "hpo_id": curie(phenotype),
-            "reference": ";".join(_references(graph, node)) or database_id,
+            "reference": ";".join(references(graph, node)) or database_id,
             "evidence": str(evidence).rsplit("/", 1)[-1] if evidence is not None else "",
             "onset": curie(onset) if onset is not None else "",
             "frequency": curie(frequency) if frequency is not None else str(graph.value(node, IIM.frequencyText) or ""),
@@ -159,4 +160,4 @@ def render_hpoa(rows: list[dict[str, str]], *, release_date: str, hpo_version: s
     return out.getvalue()
 
 
-__all__ = ["HPOA_COLUMNS", "hpo_disease_id", "hpo_version_iri", "hpoa_rows", "render_hpoa"]
+__all__ = ["HPOA_COLUMNS", "TEXT_MINED", "hpo_disease_id", "hpo_version_iri", "hpoa_rows", "references", "render_hpoa"]
