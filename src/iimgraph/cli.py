@@ -236,7 +236,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+              help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
@@ -247,19 +248,35 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
 
+    if fmt == "kgx" and out is None:
+        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
     graph = build_graph(version=version)
-    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
+    graph = base_graph(graph) if product == "base" else graph
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        assert out is not None
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        nodes, edges = render_kgx(graph)
+        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
+        _write(edges, out.with_name(f"{stem}_edges.tsv"))
+        return
+    _write(serialize(graph, fmt), out)
 
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
+    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 
