@@ -3,6 +3,7 @@ malformed SPARQL-JSON. Each gives one clear line naming the endpoint, exit 2, an
 
 from __future__ import annotations
 
+import contextlib
 import http.server
 import threading
 import time
@@ -27,10 +28,8 @@ class Scripted:
                 length = int(self.headers.get("Content-Length") or 0)
                 if length:
                     self.rfile.read(length)
-                try:
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     script(self)
-                except (BrokenPipeError, ConnectionResetError):
-                    pass
 
             do_GET = do_POST = do_PUT = _any
 
@@ -139,3 +138,25 @@ def test_an_endless_answer_is_capped(scripted):
                   env={"IIMGRAPH_MAX_ANSWER_MB": "4"}, time_limit=55)
     assert_clean_failure(run, mentions="larger than 4 MB")
     assert endpoint.url in run.stderr
+
+
+DEEP = b"[" * 100_000 + b"]" * 100_000
+MALFORMED = {
+    "head_is_a_list": b'{"head": []}',
+    "bindings_is_a_string": b'{"head": {"vars": ["x"]}, "results": {"bindings": "abc"}}',
+    "cell_without_value": b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "uri"}}]}}',
+    "cell_is_a_string": b'{"head": {"vars": ["x"]}, "results": {"bindings": [{"x": "abc"}]}}',
+    "binding_is_a_number": b'{"head": {"vars": ["x"]}, "results": {"bindings": [5]}}',
+    "vars_are_numbers": b'{"head": {"vars": [1, 2]}, "results": {"bindings": []}}',
+    "nested_100000_deep": b'{"head": {"vars": ["x"]}, "results": {"bindings": ' + DEEP + b"}}",
+    "lone_surrogate": b'{"head": {"vars": ["x"]}, "results": {"bindings": '
+                      b'[{"x": {"type": "literal", "value": "\\ud800"}}]}}',
+    "boolean_is_a_string": b'{"head": {}, "boolean": "no"}',
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_a_malformed_sparql_json_answer_is_one_line(name, scripted):
+    endpoint = scripted(_answer(MALFORMED[name]))
+    run = run_cli("query", "subtypes", "--endpoint", endpoint.url, "--timeout", "10")
+    assert_clean_failure(run, mentions=endpoint.url)
