@@ -37,6 +37,9 @@ class Group(click.Group):
             return result
         except IIMGraphError as exc:
             _fail(str(exc))
+        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            _fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
@@ -317,7 +320,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
