@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
@@ -128,8 +128,15 @@ def cli() -> None:
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
     from iimgraph.build.graph import build_graph
+    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
+    from iimgraph.resources import ontology_dir
 
+    if out is not None:
+        check_target(out)   # before the work: a FIFO or device is refused at once
+        inputs = {p.resolve() for p in source_files(sources if sources is not None else ontology_dir())}
+        if out.resolve() in inputs:
+            _fail(f"{out}: refusing to write the output over one of the sources")
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
@@ -179,6 +186,8 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
 
+    if out is not None:
+        check_target(out)
     graph = build_graph(version=version)
     _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
 
