@@ -16,7 +16,7 @@ from pathlib import Path
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
@@ -39,6 +39,9 @@ class Group(click.Group):
             return result
         except IIMGraphError as exc:
             _fail(str(exc))
+        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            _fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
@@ -189,8 +192,15 @@ def cli() -> None:
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
     from iimgraph.build.graph import build_graph
+    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
+    from iimgraph.resources import ontology_dir
 
+    if out is not None:
+        check_target(out)   # before the work: a FIFO or device is refused at once
+        inputs = {p.resolve() for p in source_files(sources if sources is not None else ontology_dir())}
+        if out.resolve() in inputs:
+            _fail(f"{out}: refusing to write the output over one of the sources")
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
@@ -250,6 +260,8 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 
     if fmt == "kgx" and out is None:
         raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
+    if out is not None:
+        check_target(out)
     graph = build_graph(version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
@@ -495,7 +507,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,

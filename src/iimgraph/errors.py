@@ -8,6 +8,7 @@
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
     ├── StoreError                an on-disk store folder cannot be used
+    ├── ServeError                serve cannot listen on the host and port given
     ├── TermError                 rank: a finding is unknown, obsolete without replacement, of the wrong kind, or ambiguous
     ├── QueryError                a query or parameter is unknown, malformed or refused
     │   ├── RemoteAccessRefused   SERVICE/FROM names an IRI not on the allow-list
@@ -48,6 +49,10 @@ class ProfileError(IIMGraphError):
 
 class StoreError(IIMGraphError):
     """The store folder cannot be used (not a store, locked, unreadable)."""
+
+
+class ServeError(IIMGraphError):
+    """serve cannot listen: the port is taken or not allowed, or the host does not resolve."""
 
 
 class TermError(IIMGraphError):

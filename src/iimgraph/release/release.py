@@ -17,7 +17,7 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
@@ -245,6 +245,8 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
     try:
         for name, data in files.items():
             write_bytes_atomic(stage / name, data)
+        for name in files:
+            check_target(out / name)
         for name in files:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
