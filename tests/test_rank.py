@@ -345,3 +345,11 @@ def test_site_has_the_rank_form() -> None:
     html = rank_page(version="test")
     assert '<form id="rank-form"' in html and 'name="hpo"' in html and NOTICE in html
     assert "assets/rank.js" in html
+
+
+def test_words_are_compared_as_the_search_query_compares_them(kb: Knowledge) -> None:
+    """Case, hyphens, spaces and punctuation are ignored, as in queries/search.rq."""
+    assert resolve("anti-jo1", kb)[0] == resolve("ANTI JO-1", kb)[0] == "HP:0034152"
+    assert resolve("mechanics hands", kb)[0] == "HP:6001013"
+    with pytest.raises(TermError, match="no letter or digit"):
+        resolve("--", kb)
