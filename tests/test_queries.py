@@ -126,15 +126,17 @@ def test_ancestors_of_anti_mda5_dm():
     assert {OBO + "MONDO_0016367", OBO + "MONDO_0019127", OBO + "MONDO_0600023"} <= values(rows, "ancestor")
 
 
-def test_xrefs_of_polymyositis_keep_literal_and_iri_forms_with_sources():
+def test_xrefs_of_polymyositis_give_one_row_per_identifier_with_its_curie_iri_and_sources():
     rows = run("xrefs", disease="MONDO:0019127")
+    assert len(rows) == len({str(r["xref"]) for r in rows}) == 17
     icd10 = [r for r in rows if r["xref"] == "ICD10:M33.2"]
-    assert icd10 and isinstance(icd10[0]["xref"], Literal)
-    assert icd10[0]["predicate"] == "http://www.geneontology.org/formats/oboInOwl#hasDbXref"
-    assert icd10[0]["source"] == IIMSRC + "orphanet-2025"
-    mesh = [r for r in rows if r["xref"] == "http://id.nlm.nih.gov/mesh/D017285"]
-    assert mesh and isinstance(mesh[0]["xref"], IRI) and mesh[0]["xref"].curie == "mesh:D017285"
-    assert mesh[0]["predicate"] == "http://www.w3.org/2004/02/skos/core#exactMatch"
+    assert icd10 and isinstance(icd10[0]["xref"], Literal) and icd10[0]["iri"] is None
+    assert icd10[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",)
+    assert icd10[0]["source"].items == (IIMSRC + "orphanet-2025",)
+    mesh = [r for r in rows if r["xref"] == "mesh:D017285"]
+    assert mesh and isinstance(mesh[0]["iri"], IRI) and mesh[0]["iri"] == "http://id.nlm.nih.gov/mesh/D017285"
+    assert mesh[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",
+                                         "http://www.w3.org/2004/02/skos/core#exactMatch")
     assert all(r["source"] is not None and r["justification"] is not None for r in rows)
 
 
@@ -312,8 +314,9 @@ def test_cli_maps_a_bad_parameter_to_exit_2():
 def test_parameters_are_bound_in_a_values_block_not_pasted():
     q = catalogue()["phenotypes"]
     text = bind(q.text, resolve_params(q, {"disease": "MONDO:0019127"}))
-    assert ("VALUES (?disease ?include_text_mined) { (<http://purl.obolibrary.org/obo/MONDO_0019127> "
-            '"false"^^<http://www.w3.org/2001/XMLSchema#boolean>) }') in text
+    assert ("VALUES (?disease ?include_text_mined ?per_source) { (<http://purl.obolibrary.org/obo/MONDO_0019127> "
+            '"false"^^<http://www.w3.org/2001/XMLSchema#boolean> "false"^^<http://www.w3.org/2001/XMLSchema#boolean>) }'
+            ) in text
 
 
 @pytest.mark.parametrize("text", ['"} } SELECT * WHERE { ?s ?p ?o', "\\u0022 } #", 'a\\" .', "\\\\u0022", "\n\t\r"])
@@ -360,7 +363,7 @@ def test_json_is_sparql_results_json_with_full_iris_and_csv_uses_curies():
     md = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "md"]).output
     assert md.startswith("| disease | label | predicate |")
     table = runner.invoke(cli, ["query", "find-by-xref", "-p", "xref=OMIM:160750", "--engine", "rdflib"]).output
-    assert "MONDO:0600024" in table and "2 rows" in table
+    assert "MONDO:0600024" in table and "1 row" in table
 
 
 def test_sparql_verb_runs_ad_hoc_text_and_files(tmp_path):
@@ -402,7 +405,7 @@ def test_the_oxigraph_query_path_does_not_import_rdflib_once_cached(tmp_path):
             "print(len(rows), 'rdflib' in sys.modules)")
     first = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
     second = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True)
-    assert first.stdout.split()[0] == "2" and second.stdout.split() == ["2", "False"]
+    assert first.stdout.split()[0] == "1" and second.stdout.split() == ["1", "False"]
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
@@ -414,3 +417,107 @@ def test_the_oxigraph_query_path_does_not_import_rdflib_once_cached(tmp_path):
 def test_find_by_xref_answers_an_obsolete_or_alternative_id_with_its_replacement(old, new, engine):
     rows = iimgraph.run_query("find-by-xref", {"xref": old}, engine=engine)
     assert values(rows, "disease") == {OBO + new}
+
+
+
+# --- one row per fact -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_diseases_with_phenotype_give_one_row_per_disease_unless_per_source(engine, graph):
+    """One row per (disease, phenotype) pair the graph has for the term or a descendant, curated only;
+    per_source=true: one row per (pair, source). Expected values come from the graph itself."""
+    from rdflib import URIRef
+    from rdflib.namespace import RDF, RDFS
+
+    biolink = "https://w3id.org/biolink/vocab/"
+    itm = URIRef("https://w3id.org/iimgraph/vocab/evidence/ITM")
+    terms = set(graph.transitive_subjects(RDFS.subClassOf, URIRef(OBO + "HP_0003701")))
+    pairs: dict[tuple[str, str], set[str]] = {}
+    for a in graph.subjects(RDF.type, URIRef(biolink + "DiseaseToPhenotypicFeatureAssociation")):
+        obj = graph.value(a, URIRef(biolink + "object"))
+        if obj in terms and graph.value(a, URIRef(biolink + "has_evidence")) != itm \
+                and graph.value(a, URIRef(biolink + "negated")) is None:
+            key = (str(graph.value(a, URIRef(biolink + "subject"))), str(obj))
+            pairs.setdefault(key, set()).update(str(x) for x in graph.objects(a, URIRef("http://purl.org/dc/terms/source")))
+    rows = iimgraph.run_query("diseases-with-phenotype", {"phenotype": "HP:0003701"}, engine=engine)
+    assert {(str(r["disease"]), str(r["phenotype"])) for r in rows} == set(pairs)
+    assert len(rows) == len(pairs) > 5
+    pm = next(r for r in rows if r["disease"] == OBO + "MONDO_0019127" and r["phenotype"] == OBO + "HP_0003701")
+    assert pm["source"].items == tuple(sorted(pairs[(OBO + "MONDO_0019127", OBO + "HP_0003701")]))
+    assert len(pm["source"].items) > 1 and str(pm["source"]).count(" | ") == len(pm["source"].items) - 1
+    each = iimgraph.run_query("diseases-with-phenotype", {"phenotype": "HP:0003701", "per_source": True},
+                              engine=engine)
+    assert len(each) == sum(len(v) for v in pairs.values())
+    assert all(len(r["source"].items) == 1 for r in each)
+
+
+def test_phenotypes_give_one_row_per_phenotype(graph):
+    from rdflib import URIRef
+
+    rows = run("phenotypes", disease="MONDO:0016367")
+    assert len(rows) == len({r["phenotype"] for r in rows})
+    weakness = next(r for r in rows if r["phenotype"] == OBO + "HP_0003701")
+    biolink = "https://w3id.org/biolink/vocab/"
+    claims = {a for a in graph.subjects(URIRef(biolink + "object"), URIRef(OBO + "HP_0003701"))
+              if graph.value(a, URIRef(biolink + "subject")) == URIRef(OBO + "MONDO_0016367")
+              and str(graph.value(a, URIRef(biolink + "has_evidence"))).endswith("/TAS")}
+    sources = {str(x) for a in claims for x in graph.objects(a, URIRef("http://purl.org/dc/terms/source"))}
+    assert len(claims) > 1  # the seeds and HPO 2025 both say it: one row, both associations
+    assert set(map(str, weakness["association"].items)) >= {str(c) for c in claims}
+    assert set(map(str, weakness["source"].items)) >= sources
+
+
+def test_find_by_xref_gives_one_row_per_disease_with_both_predicates():
+    rows = run("find-by-xref", xref="OMIM:160750")
+    assert [str(r["disease"]) for r in rows] == [OBO + "MONDO_0600024"]
+    assert rows[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",
+                                          "http://www.w3.org/2004/02/skos/core#exactMatch")
+
+
+def test_xrefs_pair_every_iri_with_the_curie_that_expands_to_it(graph):
+    """Over every mapped class: one row per identifier, every skos IRI in exactly one row, and where a
+    row has both forms the CURIE expands (project prefix map) to the IRI."""
+    from rdflib import URIRef
+    from rdflib.namespace import SKOS
+
+    from iimgraph.namespaces import CONVERTER
+
+    matches = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+    classes = sorted({s for p in matches for s in graph.subjects(p, None) if isinstance(s, URIRef)})
+    assert len(classes) > 20
+    for cls in classes:
+        rows = iimgraph.run_query("xrefs", {"disease": str(cls)})
+        assert len(rows) == len({str(r["xref"]) for r in rows}), cls
+        iris = [str(r["iri"]) for r in rows if r["iri"] is not None]
+        assert sorted(iris) == sorted({str(o) for p in matches for o in graph.objects(cls, p)}), cls
+        for r in rows:
+            if r["iri"] is not None and isinstance(r["xref"], Literal):
+                assert CONVERTER.expand(str(r["xref"])) == str(r["iri"]), (cls, r)
+
+
+@pytest.mark.parametrize("disease", ["MONDO:0019127", "MONDO:0016367", "MONDO:0007827"])
+def test_xrefs_rows_are_the_same_on_both_engines(disease):
+    for per_source in (False, True):
+        params = {"disease": disease, "per_source": per_source}
+        assert canonical(iimgraph.run_query("xrefs", params, engine="oxigraph")) == canonical(
+            iimgraph.run_query("xrefs", params, engine="rdflib"))
+
+
+# --- empty answers say why ------------------------------------------------------------------------
+
+
+def test_every_ancestor_row_carries_a_label(core_ids):
+    unnamed = {(d, r["ancestor"].curie) for d in sorted(core_ids) for r in run("ancestors", disease=d)
+               if r["label"] is None}
+    assert unnamed == set()
+
+
+def test_the_labels_of_context_grandparents_are_not_in_the_base_product(graph):
+    from rdflib import URIRef
+
+    from iimgraph.release.release import base_graph
+
+    connective = URIRef(OBO + "MONDO_0003900")
+    assert (connective, None, None) in graph
+    assert (connective, None, None) not in base_graph(graph)

@@ -6,7 +6,9 @@ No logic lives here beyond argument handling and printing; every verb calls one 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -80,26 +82,88 @@ def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | Non
         yield lambda done: bar.update(task, completed=done)
 
 
-def _emit(result: Result, fmt: str) -> None:
-    """A query's result on standard output: ``table`` as a rich table, the other formats as text."""
+#: columns of packaged queries that name claim and association nodes: shown only with --all-columns
+HOUSEKEEPING = ("association", "claim", "observation")
+
+
+def _without(result: Result, hidden: tuple[str, ...]) -> Result:
+    """``result`` without the ``hidden`` columns; rows that then repeat are shown once."""
+    drop = [v for v in result.variables if v in hidden]
+    if not drop or result.is_ask or result.graph:
+        return result
+    keep = [v for v in result.variables if v not in drop]
+    rows, seen = [], set()
+    for row in result.rows:
+        key = tuple((row.get(v).key() if row.get(v) is not None else ()) for v in keep)  # type: ignore[union-attr]
+        if key not in seen:
+            seen.add(key)
+            rows.append({v: row.get(v) for v in keep})
+    return Result(variables=keep, rows=rows, truncated=result.truncated)
+
+
+def _count(result: Result) -> None:
+    """The row count, on standard error (never in the data)."""
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        n = len(result.rows)
+        click.echo(f"{n} {'triple' if result.graph else 'row'}{'s' if n != 1 else ''}{note}", err=True)
+
+
+def _column_widths(header: list[str], rows: list[list[str]], available: int) -> list[int]:
+    """Content widths that fit ``available`` characters where they can: a column never narrower
+    than its longest word (so wrapping happens at spaces only), the slack shared by need."""
+    shortest = [max([len(h)] + [len(w) for row in rows for w in row[i].split()]) for i, h in enumerate(header)]
+    longest = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+    room = available - 3 * len(header) - 1  # padding and borders
+    if sum(longest) <= room:
+        return longest
+    slack = max(room - sum(shortest), 0)
+    wanted = sum(b - a for a, b in zip(shortest, longest, strict=True)) or 1
+    return [a + (b - a) * slack // wanted for a, b in zip(shortest, longest, strict=True)]
+
+
+def _rich_table(header: list[str], rows: list[list[str]]) -> None:
+    """A table on the terminal that wraps cells at spaces only: no identifier is ever folded.
+
+    When even the narrowest such table is wider than the terminal, its lines are drawn wider
+    (the terminal wraps them) rather than cutting a CURIE.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    widths = _column_widths(header, rows, console.width)
+    table = Table(show_lines=False, header_style="bold")
+    for h, width in zip(header, widths, strict=True):
+        table.add_column(h, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    needed = sum(widths) + 3 * len(widths) + 1
+    if needed > console.width:
+        console = Console(width=needed)
+    console.print(table)
+
+
+def _emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
+    """A query's result on standard output.
+
+    ``table`` is a rich table on a terminal and plain TSV (CURIEs, no box drawing) when standard
+    output is a pipe or a file; its row count goes to standard error. The other formats are written
+    as they are.
+    """
+    result = _without(result, hidden)
+    if fmt == "table" and not sys.stdout.isatty():
+        sys.stdout.write(render(result, "tsv"))
+        sys.stdout.flush()
+        _count(result)
+        return
     if fmt != "table":
         sys.stdout.write(render(result, fmt))
         sys.stdout.flush()
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    header, rows, terms = table_cells(result)
-    table = Table(show_lines=False, header_style="bold")
-    for h in header:
-        table.add_column(h, overflow="fold")
-    for row in rows:
-        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
-    console = Console()
-    console.print(table)
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")
+    header, cells, terms = table_cells(result)
+    _rich_table(header, [[display(t) if terms else str(t) for t in row] for row in cells])  # type: ignore[arg-type]
+    _count(result)
 
 
 def _fail(message: str) -> None:
@@ -253,31 +317,84 @@ def _query_options(func):
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
+                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
+                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
     return func
 
 
+def _query_help(name: str) -> str:
+    """One packaged query explained: title, description, typed parameters, columns, examples."""
+    import shutil
+    import textwrap
+
+    from iimgraph.query.catalogue import get_query
+
+    q = get_query(name)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+
+    def wrap(text: str, indent: str) -> str:  # at spaces only: no identifier is ever split
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+
+    lines = [f"{q.name}: {q.title}"]
+    if q.description:
+        lines += ["", wrap(q.description, "  ")]
+    lines += ["", "parameters (-p NAME=VALUE):" if q.params else "parameters: none"]
+    for p in q.params:
+        lines.append(wrap(f"{p.signature()}: {p.description or 'no description'}", "  "))
+    lines += ["", "columns: " + (", ".join(q.columns) or "(any)")]
+    if q.examples:
+        lines += ["", "example" + ("s" if len(q.examples) > 1 else "") + ":"] + [f"  {e}" for e in q.examples]
+    return "\n".join(lines) + "\n"
+
+
 @cli.command("queries")
-def queries_cmd() -> None:
-    """List the packaged queries with their parameters."""
-    from rich.console import Console
-    from rich.table import Table
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the catalogue (or one query) for tools: parameters with types, defaults and columns.")
+def queries_cmd(name: str | None, fmt: str) -> None:
+    """List the packaged queries, or explain the one called NAME (parameters, columns, example)."""
+    if fmt == "json":
+        from iimgraph.query.catalogue import get_query
 
-    table = Table(header_style="bold")
-    for column in ("name", "parameters", "columns", "title"):
-        table.add_column(column, overflow="fold")
-    for name, q in catalogue().items():
-        table.add_row(name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title)
-    Console().print(table)
+        doc = get_query(name).describe() if name is not None else [q.describe() for q in catalogue().values()]
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    if name is not None:
+        click.echo(_query_help(name), nl=False)
+        return
+    header = ["name", "parameters", "columns", "title"]
+    rows = [[n, ", ".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title]
+            for n, q in catalogue().items()]
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join("\t".join(r) + "\n" for r in [header, *rows]))
+        return
+    _rich_table(header, [[r[0], r[1].replace("), ", ")\n"), r[2], r[3]] for r in rows])
+    click.echo("iimgraph queries NAME explains one query.", err=True)
 
 
-@cli.command("query")
+class QueryCommand(click.Command):
+    """``iimgraph query NAME --help`` explains the packaged query NAME (``iimgraph queries NAME``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(a in ("-h", "--help") for a in args):
+            names = [a for a in args if not a.startswith("-")]
+            if names and names[0] in catalogue():
+                click.echo(_query_help(names[0]), nl=False)
+                click.echo("\noptions: see iimgraph query --help")
+                ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+@cli.command("query", cls=QueryCommand)
 @click.argument("name")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--all-columns", is_flag=True,
+              help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
 @_query_options
-def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
+def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
-    """Run a packaged query by NAME (see `iimgraph queries`)."""
+    """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
@@ -285,7 +402,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
-    _emit(execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
+    result = execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where)
+    _emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
 
 
 @cli.command("sparql")
@@ -298,6 +416,9 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
         text = decode_query(Path(query).read_bytes(), query)
+    elif not re.search(r"[\s{]", query):  # one word with no group: a file name, never a query
+        what = "is a folder, not a .rq file" if Path(query).is_dir() else "no such file"
+        raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
     where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)

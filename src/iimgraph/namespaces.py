@@ -83,6 +83,11 @@ PREFIX_MAP: dict[str, str] = {
     "sh": "http://www.w3.org/ns/shacl#",
 }
 
+#: the prefixes every query engine predeclares (the same set on oxigraph, rdflib and the endpoint):
+#: :data:`PREFIX_MAP`, whose names are all valid SPARQL prefix names
+SPARQL_PREFIXES: dict[str, str] = {p: ns for p, ns in PREFIX_MAP.items()
+                                   if re.fullmatch(r"[A-Za-z](?:[\w.\-]*[\w\-])?", p)}
+
 #: other spellings met in the wild, folded onto the prefixes above (ORPHA vs Orphanet, MIM vs OMIM).
 PREFIX_SYNONYMS: dict[str, list[str]] = {
     "Orphanet": ["ORPHA", "ORDO", "orphanet"],

@@ -32,7 +32,7 @@ from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
 from iimgraph.query import worker
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
 from iimgraph.query.guard import mask
-from iimgraph.query.results import IRI, Literal, Result, Row, Term
+from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList
 from iimgraph.query.store import Progress
 from iimgraph.resources import queries_dir
 
@@ -42,6 +42,7 @@ _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<type>\w+)"
     r"(?:\s*,\s*(?P<mode>required|optional|default\s+(?P<default>[^)]*)))?\)"
     r"(?:\s+as\s+\?(?P<var>[A-Za-z_]\w*))?\s*:\s*(?P<desc>.*)$")
+_ABSOLUTE_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:)")
 _IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*$")
 _LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
@@ -92,6 +93,14 @@ class NamedQuery:
     text: str
     path: Path | None = None
     columns: tuple[str, ...] = field(default=())
+    lists: tuple[str, ...] = field(default=())  # columns aggregated with GROUP_CONCAT (see :func:`split_lists`)
+
+    def describe(self) -> dict[str, Any]:
+        """What a tool needs to call the query: title, description, typed parameters, columns, examples."""
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                                "description": p.description} for p in self.params],
+                "columns": list(self.columns), "examples": list(self.examples)}
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -135,7 +144,7 @@ def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
                             required=mode == "required", var=m.group("var") or ""))
     return NamedQuery(name=name, title=fields["title"][0], description=" ".join(fields["description"]),
                       params=tuple(params), examples=tuple(fields["example"]), text=text, path=path,
-                      columns=select_columns(text))
+                      columns=select_columns(text), lists=list_columns(text))
 
 
 def select_columns(text: str) -> tuple[str, ...]:
@@ -152,6 +161,29 @@ def select_columns(text: str) -> tuple[str, ...]:
             break
         clause = reduced
     return tuple(re.findall(r"\?(\w+)", clause))
+
+
+def list_columns(text: str) -> tuple[str, ...]:
+    """The projected variables of ``(GROUP_CONCAT(...) AS ?var)``: the aggregated columns."""
+    nested = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))*"  # up to two levels, e.g. COALESCE(STR(?x), "")
+    return tuple(re.findall(r"\(\s*GROUP_CONCAT\s*\(" + nested + r"\)\s+AS\s+\?(\w+)\s*\)", _mask(text), re.I))
+
+
+def split_lists(result: Result, columns: Sequence[str]) -> Result:
+    """Aggregated cells as :class:`TermList`: the values split at :data:`LIST_SEPARATOR`, IRIs typed
+    back as IRIs, de-duplicated and sorted, so that every engine gives the same rows; an empty
+    aggregate (nothing to concatenate) is unbound."""
+    if not columns or result.is_ask:
+        return result
+    for row in result.rows:
+        for column in columns:
+            cell = row.get(column)
+            if cell is None or isinstance(cell, TermList):
+                continue
+            parts = sorted({p for p in str(cell).split(LIST_SEPARATOR) if p})
+            row[column] = TermList.of([IRI(p) if _ABSOLUTE_IRI.match(p) and _IRI_RE.fullmatch(p) else Literal(p)
+                                       for p in parts]) if parts else None
+    return result
 
 
 @lru_cache(maxsize=4)
@@ -381,7 +413,7 @@ def execute(name: str, params: Mapping[str, Any] | None = None, *,
     """
     query = get_query(name)
     text = bind(query.text, resolve_params(query, params))
-    return _run(text, engine, endpoint, timeout, allow_remote, where)
+    return split_lists(_run(text, engine, endpoint, timeout, allow_remote, where), query.lists)
 
 
 def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,

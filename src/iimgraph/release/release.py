@@ -24,7 +24,7 @@ from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import read_sssom, render_sssom
-from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.resources import ontology_dir, shapes_dir
@@ -40,6 +40,9 @@ def external_terms(graph: Graph) -> set[URIRef]:
     """Terms described only so the graph reads alone: HPO terms and MONDO context parents."""
     terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
     terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
+    # the parents of context parents: an OBO IRI with a label and nothing else
+    terms |= {s for s in graph.subjects(RDFS.label) if isinstance(s, URIRef) and str(s).startswith(OBO)
+              and set(graph.predicates(s)) == {RDFS.label}}
     return terms
 
 
