@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from iimgraph.errors import TermError
-from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge
+from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge, name_key
 
 NOTICE = "research use; not for diagnosis"
 
@@ -138,7 +138,9 @@ def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
 
 def _by_name(text: str, kb: Knowledge) -> str:
     names = kb.names()
-    key = text.lower()
+    key = name_key(text)
+    if not key:
+        raise TermError(f"{text!r} has no letter or digit: not a finding")
     exact = names.get(key, set())
     if len(exact) == 1:
         return next(iter(exact))

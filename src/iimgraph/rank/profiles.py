@@ -10,6 +10,7 @@ the packaged HPO 2025-01-16 extract (``reference/hpo2025_terms.tsv``), the only 
 from __future__ import annotations
 
 import csv
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -46,6 +47,12 @@ DEFAULT_FREQUENCY = 0.545
 # defined by, the antibody) -> very frequent; "associated" (a curator grouping) -> occasional,
 # the band the myositis-specific antibodies fall in within their broader subtype.
 ANTIBODY_ROLE_FREQUENCY = {"defining": 0.895, "associated": 0.17}
+
+
+def name_key(text: str) -> str:
+    """A label or synonym as the packaged ``search`` query compares it: lower case, letters and digits
+    only (Jo-1, jo1, JO 1 are one text)."""
+    return re.sub(r"[^a-z0-9]", "", text.lower())
 
 
 def curie(iri: str) -> str:
@@ -153,11 +160,11 @@ class Knowledge:
         if not self._names:
             for term, label in self.labels.items():
                 if term not in self.replaced_by:
-                    self._names.setdefault(" ".join(label.lower().split()), set()).add(term)
+                    self._names.setdefault(name_key(label), set()).add(term)
             for term, syns in self.synonyms.items():
                 if term not in self.replaced_by:
                     for syn in syns:
-                        self._names.setdefault(" ".join(syn.lower().split()), set()).add(term)
+                        self._names.setdefault(name_key(syn), set()).add(term)
         return self._names
 
     def label(self, term: str) -> str:
