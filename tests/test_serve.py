@@ -271,5 +271,5 @@ def test_the_endpoint_predeclares_the_project_prefixes(url):
     status, _, body = _get(url, "SELECT ?label WHERE { MONDO:0019127 rdfs:label ?label }")
     assert status == 200 and json.loads(body)["results"]["bindings"] == [
         {"label": {"type": "literal", "value": "polymyositis"}}]
-    status, _, body = _get(url, "SELECT ?n WHERE { ?x foaf:name ?n }")
-    assert status == 400 and body.startswith("undefined prefix foaf:")
+    status, _, body = _get(url, "SELECT ?n WHERE { ?x doap:name ?n }")
+    assert status == 400 and body.startswith("undefined prefix doap:")
