@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -389,7 +390,8 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
-    run = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow, "where": where}
+    run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
+                           "where": where}
     result = execute(name, values, **run)
     _emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
     for note in explain(name, values, result, **run):
