@@ -17,7 +17,7 @@ from typing import Any
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql, explain
@@ -35,13 +35,22 @@ class Group(click.Group):
 
     def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+            return result
         except IIMGraphError as exc:
             _fail(str(exc))
+        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            _fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             _fail("interrupted")
+        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise
@@ -184,8 +193,15 @@ def cli() -> None:
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
     from iimgraph.build.graph import build_graph
+    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
+    from iimgraph.resources import ontology_dir
 
+    if out is not None:
+        check_target(out)   # before the work: a FIFO or device is refused at once
+        inputs = {p.resolve() for p in source_files(sources if sources is not None else ontology_dir())}
+        if out.resolve() in inputs:
+            _fail(f"{out}: refusing to write the output over one of the sources")
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
@@ -195,12 +211,19 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-def info(sources: Path | None) -> None:
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.stats import graph_stats
 
-    stats = graph_stats(build_graph(sources))
+    graph = build_graph(sources)
+    if coverage:
+        from iimgraph.build.coverage import coverage_rows, render
+
+        click.echo(render(coverage_rows(graph)), nl=False)
+        return
+    stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
     for key, value in stats.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
@@ -224,7 +247,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+              help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
@@ -235,19 +259,37 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
 
+    if fmt == "kgx" and out is None:
+        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
+    if out is not None:
+        check_target(out)
     graph = build_graph(version=version)
-    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
+    graph = base_graph(graph) if product == "base" else graph
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        assert out is not None
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        nodes, edges = render_kgx(graph)
+        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
+        _write(edges, out.with_name(f"{stem}_edges.tsv"))
+        return
+    _write(serialize(graph, fmt), out)
 
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
+    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 
@@ -428,6 +470,39 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
     _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
+@cli.command("rank")
+@click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
+@click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
+@click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--prior", multiple=True, metavar="MONDO:...=P",
+              help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
+@click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
+             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+    """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
+    likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
+    from iimgraph.errors import TermError
+    from iimgraph.rank import rank
+    from iimgraph.rank.explain import render
+
+    priors: dict[str, float] = {}
+    for item in prior:
+        key, sep, value = item.partition("=")
+        try:
+            priors[key.strip()] = float(value)
+        except ValueError:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
+        if not sep:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P")
+    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
+                  include_text_mined=include_text_mined)
+    for note in result.notes:
+        click.echo(f"iimgraph: note: {note}", err=True)
+    click.echo(render(result, fmt), nl=False)
+
+
 @cli.command("publish")
 @click.option("--endpoint", required=True, metavar="URL",
               help="Graph Store Protocol URL of the store (e.g. http://127.0.0.1:7878/store).")
@@ -448,7 +523,7 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,

@@ -80,6 +80,9 @@ PREFIX_MAP: dict[str, str] = {
     "sssom": SSSOM,
     "semapv": SEMAPV,
     "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
     "sh": "http://www.w3.org/ns/shacl#",
 }
 

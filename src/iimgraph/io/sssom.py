@@ -112,7 +112,12 @@ def render_sssom(mapping_set: MappingSet, columns: list[str] | None = None) -> s
     rows = mapping_set.rows
     columns = columns or list(dict.fromkeys(k for row in rows for k in row)) or list(MANDATORY)
     meta = {k: v for k, v in mapping_set.metadata.items() if k != "curie_map"}
-    meta["curie_map"] = {p: PREFIX_MAP[p] for p in _used_prefixes(rows) if p in PREFIX_MAP}
+    used = set(_used_prefixes(rows))
+    for key in ("creator_id", "author_id", "reviewer_id"):  # entity references of the set itself
+        value = meta.get(key)
+        for ref in value if isinstance(value, list) else [value] if isinstance(value, str) else []:
+            used.add(split_curie(str(ref))[0])
+    meta["curie_map"] = {p: PREFIX_MAP[p] for p in sorted(used, key=str.lower) if p in PREFIX_MAP}
     block = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     out = io.StringIO()
     for line in block.splitlines():

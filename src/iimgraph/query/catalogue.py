@@ -169,7 +169,8 @@ def select_columns(text: str) -> tuple[str, ...]:
 
 def list_columns(text: str) -> tuple[str, ...]:
     """The projected variables of ``(GROUP_CONCAT(...) AS ?var)``: the aggregated columns."""
-    return tuple(re.findall(r"\(\s*GROUP_CONCAT\s*\((?:[^()]|\([^()]*\))*\)\s+AS\s+\?(\w+)\s*\)", _mask(text), re.I))
+    nested = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))*"  # up to two levels, e.g. COALESCE(STR(?x), "")
+    return tuple(re.findall(r"\(\s*GROUP_CONCAT\s*\(" + nested + r"\)\s+AS\s+\?(\w+)\s*\)", _mask(text), re.I))
 
 
 def split_lists(result: Result, columns: Sequence[str]) -> Result:

@@ -215,20 +215,33 @@ class RemoteEngine:
 
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON") from None
         if "boolean" in data:
-            return Result(variables=[], boolean=bool(data["boolean"]))
-        variables = list(data.get("head", {}).get("vars", []))
+            if not isinstance(data["boolean"], bool):
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (boolean is not true/false)")
+            return Result(variables=[], boolean=data["boolean"])
+        head, results = data.get("head", {}), data.get("results", {})
+        variables = head.get("vars", []) if isinstance(head, dict) else None
+        bindings = results.get("bindings", []) if isinstance(results, dict) else None
+        if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (head.vars is not a list of names)")
+        if not isinstance(bindings, list):
+            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (results.bindings is not a list)")
         rows: list[Row] = []
         truncated = False
-        for binding in data.get("results", {}).get("bindings", []):
+        for binding in bindings:
             if max_rows is not None and len(rows) >= max_rows:
                 truncated = True
                 break
-            rows.append({v: _json_term(binding.get(v)) for v in variables})
+            if not isinstance(binding, dict):
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (a binding is not an object)")
+            try:
+                rows.append({v: _json_term(binding.get(v)) for v in variables})
+            except (TypeError, ValueError) as exc:
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON ({exc})") from None
         return Result(variables=variables, rows=rows, truncated=truncated)
 
     def _triples(self, body: bytes, max_rows: int | None) -> Result:
@@ -255,15 +268,29 @@ def short_syntax_error(message: str) -> str:
     return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
 
 
-def _json_term(cell: dict[str, str] | None) -> Term | None:
+def _json_term(cell: object) -> Term | None:
+    """One SPARQL-JSON cell; TypeError/ValueError for a cell that is not a well-formed term object."""
     if cell is None:
         return None
-    kind = cell.get("type")
+    if not isinstance(cell, dict):
+        raise TypeError("a cell is not an object")
+    fields = {key: cell.get(key) for key in ("type", "value", "datatype", "xml:lang")}
+    if not isinstance(fields["value"], str):
+        raise TypeError("a cell has no string value")
+    for key, text in fields.items():
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"a cell's {key} is not a string")
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"a cell's {key} is not valid Unicode (a lone surrogate)") from None
+    kind, value = fields["type"], fields["value"]
     if kind == "uri":
-        return IRI(cell["value"])
+        return IRI(value)
     if kind == "bnode":
-        return BNode(cell["value"])
-    return Literal(cell["value"], cell.get("datatype"), cell.get("xml:lang"))
+        return BNode(value)
+    return Literal(value, fields["datatype"], fields["xml:lang"])
 
 
 # --- choosing an engine ----------------------------------------------------------------------------

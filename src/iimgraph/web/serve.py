@@ -27,7 +27,8 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
+from iimgraph import __version__
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.formats import RdfFormat
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
@@ -227,10 +228,14 @@ class Endpoint:
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "iimgraph-sparql"
+    server_version = f"iimgraph/{__version__}"
+    sys_version = ""
     endpoint: Endpoint  # set on the subclass made by make_server
     site: SiteRoutes  # likewise
     quiet = False
+
+    def version_string(self) -> str:
+        return self.server_version  # never the Python version
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
@@ -358,6 +363,16 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
+    quiet = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer is one log line, not a traceback; anything else as before."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            if not self.quiet:
+                sys.stderr.write(f"{client_address[0]} - the client disconnected before the answer was sent\n")
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
@@ -365,8 +380,13 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
     """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
                                                 "site": site or SiteRoutes()})
-    server = _Server((host, port), handler)
+    try:
+        server = _Server((host, port), handler)
+    except (OSError, OverflowError, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split()) or type(exc).__name__
+        raise ServeError(f"cannot listen on {host}:{port} ({reason})") from None
     server.daemon_threads = True
+    server.quiet = quiet
     return server
 
 

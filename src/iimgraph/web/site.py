@@ -6,7 +6,8 @@ all made from that graph (the HTML page embeds the same triples as JSON-LD), so 
 
 Site layout (relative to ``--out``): ``index.html`` (the classification drawn as a tree, and a list
 of every class), ``classification.svg`` (the same picture alone), ``queries.html`` (the query
-catalogue; queries run against ``iimgraph serve``), ``term/<ID>.html|.ttl|.jsonld`` for every class
+catalogue; queries run against ``iimgraph serve``), ``rank.html`` (the subtype ranking form, which
+calls ``/rank`` on ``serve``), ``term/<ID>.html|.ttl|.jsonld`` for every class
 the graph scopes (``MONDO_0016367``; the OBO IRI's local name), ``assets/``. The same graph gives
 the same bytes: every list is sorted, nothing carries a timestamp.
 """
@@ -29,7 +30,7 @@ from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, display_curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.resources import site_assets_dir
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
-from iimgraph.web.pages import index_page, queries_page, term_page
+from iimgraph.web.pages import index_page, queries_page, rank_page, term_page
 from iimgraph.web.tree_svg import Placement, render_tree
 
 ROOT = URIRef(OBO + "MONDO_0600023")  # idiopathic inflammatory myopathy
@@ -139,6 +140,7 @@ class Site:
         out["classification.svg"] = svg.encode("utf-8")
         out["index.html"] = index_page(self.graph, self.classes, svg, version=self.version).encode("utf-8")
         out["queries.html"] = queries_page(version=self.version).encode("utf-8")
+        out["rank.html"] = rank_page(version=self.version).encode("utf-8")
         for cls in self.classes:
             name = page_name(str(cls))
             assert name is not None
