@@ -101,11 +101,14 @@ class _Maker:
         self.graph, self.index = graph, index
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
-                 value: object = None) -> Finding:
+                 value: object = None, *, written: object = None) -> Finding:
+        """``written``: the value as the sources hold it, when the report shows it differently (default ``value``)."""
         term, owner = _term(self.graph, node)
         value_text = _text(value)
-        raw_value = str(value) if value is not None else None
-        file, line = self.index.locate(str(owner) if owner is not None else None, raw_value)
+        located = value if written is None else written
+        file, line = self.index.locate(str(owner) if owner is not None else None,
+                                       str(located) if located is not None else None,
+                                       is_iri=isinstance(located, URIRef))
         return Finding(level=level, rule=rule, term=term, message=message, property=_text(prop), value=value_text,
                        label=_label(self.graph, owner), file=file, line=line, focus=node)
 
@@ -149,7 +152,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
         findings.append(make(levels["unknown_identifier"], "unknown_identifier", u.subject,
                              f"{u.curie} is not in the packaged reference snapshot (reference/*.tsv){where}",
-                             u.predicate, Literal(u.curie) if u.predicate is not None else None))
+                             u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
         from iimgraph.validate.reason import reason as run_reasoner
