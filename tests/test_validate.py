@@ -263,3 +263,13 @@ def test_a_typod_identifier_is_reported_once(typos):
     _root, _lines, report = typos
     hits = [f for f in report.findings if f.rule == "unknown_identifier"]
     assert len(hits) == len({f.value for f in hits}), report.to_text()
+
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r not in REASONER_RULES])
+def test_one_finding_per_problem(rule: str):
+    """Two checks never report the same thing (term, property, value) twice: a claim without a source is one ERROR."""
+    report = run_fixture(FIXTURES / rule / "fail")
+    by_problem: dict[tuple, list[str]] = {}
+    for f in report.findings:
+        by_problem.setdefault((f.term, f.property, f.value), []).append(f.rule)
+    assert {k: v for k, v in by_problem.items() if len(v) > 1} == {}
