@@ -32,6 +32,19 @@ _PREDICATE_IRI = {
 }
 
 
+#: the file that holds the ontology header: a folder holding it is a sources folder
+HEADER_FILE = "header.ttl"
+
+
+def sources_root(path: Path) -> Path | None:
+    """The sources folder ``path`` sits in (the nearest folder, itself included, that holds a header.ttl), or None."""
+    path = Path(path).resolve()
+    for folder in (path, *path.parents) if path.is_dir() else path.parents:
+        if (folder / HEADER_FILE).is_file():
+            return folder
+    return None
+
+
 def version_iri(version: str) -> URIRef:
     return URIRef(f"{BASE}releases/{version}/iimgraph.owl")
 

@@ -14,11 +14,15 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.namespaces import display_curie
 from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
+
+if TYPE_CHECKING:
+    from iimgraph.validate.reason import ReasonerResult
 
 SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
@@ -81,13 +85,13 @@ def _text(node: object) -> str | None:
 def _label(graph: Graph, node: object) -> str | None:
     from rdflib.namespace import DCTERMS, RDFS
 
-    if node is None:
+    if not isinstance(node, (URIRef, BNode)):
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)  # type: ignore[arg-type]
+        value = graph.value(node, p)
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[arg-type]
+    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))
     if subject is not None:
         about = graph.value(subject, RDFS.label)
         return f"claim about {about}" if about is not None else None
@@ -164,7 +168,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                             reasoning=reasoning, shacl_graph=shacl_results)
 
 
-def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # type: ignore[no-untyped-def]
+def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> list[Finding]:
     from iimgraph.namespaces import ONTOLOGY_IRI
 
     ontology = URIRef(ONTOLOGY_IRI)
@@ -183,12 +187,85 @@ def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # 
 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
              timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
-    """Build the sources (default: the packaged ``ontology/``) and validate the release graph."""
-    from iimgraph.build.graph import build_graph, source_files
-    from iimgraph.resources import ontology_dir
+    """Validate sources (default: the packaged ``ontology/``) as the release graph they build, or release files.
 
-    if sources is None:
-        sources = ontology_dir()
-    files = source_files(sources)  # raises SourceError for a missing file or an empty folder
+    - folders: the sources they hold, as given;
+    - source files only (``.ttl``, ``.sssom.tsv``): each in its context, the sources folder it sits in
+      (the nearest folder holding a ``header.ttl``), else the packaged sources, where a named file takes
+      the place of the packaged file of the same name;
+    - release files (``.owl``, ``.nt``, ``.nq``, ``.rdf``, ``.jsonld``, optionally ``.gz``, or a ``.ttl``
+      whose header already carries ``owl:versionIRI``, or a release folder): the graph as published,
+      never re-stamped.
+    """
+    from iimgraph.build.graph import build_graph
+
+    paths = [Path(p) for p in ([] if sources is None else [sources] if isinstance(sources, (str, Path)) else sources)]
+    published = _published(paths)
+    if published:
+        from iimgraph.io.rdf import parse_rdf
+
+        graph = Graph()
+        for path in published:
+            parse_rdf(path, graph)
+        return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile)
+    files = _with_context(paths)
     graph = build_graph(files)
     return validate_graph(graph, files, reason=reason, timeout=timeout, profile=profile)
+
+
+#: what a release folder publishes its graph as (read in this order)
+RELEASE_GRAPH_FILES = ("iimgraph.nt", "iimgraph.ttl")
+
+
+def _published(paths: list[Path]) -> list[Path]:
+    """The release files among ``paths`` (all of them, or none: a mix is refused)."""
+    from iimgraph.build.cache import SOURCE_SUFFIXES
+    from iimgraph.build.graph import sources_root
+    from iimgraph.errors import SourceError
+
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            release = next((path / n for n in RELEASE_GRAPH_FILES if (path / n).is_file()), None)
+            if release is not None and sources_root(path) is None:
+                found.append(release)
+        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path)):
+            found.append(path)
+    if found and len(found) != len(paths):
+        raise SourceError(f"{found[0]}: a release file, given with sources; validate release files and sources "
+                          "separately")
+    return found
+
+
+def _stamped(path: Path) -> bool:
+    """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
+    from iimgraph.build.graph import sources_root
+
+    if not path.name.endswith(".ttl") or sources_root(path) is not None:
+        return False
+    from iimgraph.build.graph import parse_turtle
+    from iimgraph.namespaces import ONTOLOGY_IRI
+    from iimgraph.terms import OWL
+
+    return (URIRef(ONTOLOGY_IRI), OWL.versionIRI, None) in parse_turtle(path)
+
+
+def _with_context(paths: list[Path]) -> list[Path]:
+    """The source files to build: folders as given; lone source files with the folder or package around them."""
+    from iimgraph.build.graph import source_files, sources_root
+    from iimgraph.resources import ontology_dir
+
+    if not paths:
+        return source_files(ontology_dir())
+    named = source_files(paths)  # raises SourceError for a missing file or an empty folder
+    if any(p.is_dir() for p in paths):
+        return named
+    roots = {sources_root(p) for p in named}
+    context: dict[Path, Path] = {}
+    for root in sorted((r for r in roots if r is not None), key=str):
+        context.update((p.resolve(), p) for p in source_files(root))
+    if None in roots:  # a file outside any sources folder: the packaged sources are its context
+        lone = {p.name for p in named if sources_root(p) is None}
+        context.update((p.resolve(), p) for p in source_files(ontology_dir()) if p.name not in lone)
+    context.update((p.resolve(), p) for p in named)
+    return source_files(list(context.values()))
