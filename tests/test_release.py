@@ -200,3 +200,50 @@ def test_diff_of_identical_sides_is_empty_and_md_renders(release_dir):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "No changes" in proc.stdout
+
+
+# --- issue 15: release validates first --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def failing_sources(tmp_path_factory) -> Path:
+    """The shipped sources with one phenotype association naming an HPO term that does not exist."""
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path_factory.mktemp("failing") / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    path = root / "clinical" / "hpo_annotations.ttl"
+    text = path.read_text(encoding="utf-8")
+    at = text.index("biolink:object obo:HP_")
+    end = text.index(" ", at + len("biolink:object "))
+    path.write_text(text[:at] + "biolink:object obo:HP_9999999" + text[end:], encoding="utf-8")
+    return root
+
+
+def test_release_refuses_sources_that_fail_validation_and_writes_nothing(tmp_path, failing_sources):
+    out = tmp_path / "release"
+    proc = subprocess.run([*CLI, "release", "--out", str(out), "--sources", str(failing_sources), "--no-reason"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".release-")]  # no staging left behind
+    assert "unknown_identifier" in proc.stderr and "HP:9999999" in proc.stderr
+    assert "nothing written" in proc.stderr and "--no-validate" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_release_no_validate_writes_failing_sources(tmp_path, failing_sources):
+    out = tmp_path / "release"
+    proc = subprocess.run([*CLI, "release", "--out", str(out), "--sources", str(failing_sources), "--no-validate"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "HP_9999999" in (out / "iimgraph.nt").read_text(encoding="utf-8")
+
+
+def test_write_release_raises_validation_failed_with_the_report(tmp_path, failing_sources):
+    from iimgraph.errors import ValidationFailed
+    from iimgraph.release.release import write_release
+
+    with pytest.raises(ValidationFailed) as caught:
+        write_release(tmp_path / "r", sources=failing_sources, reason=False)
+    assert [f.value for f in caught.value.report.failing("ERROR")] == ["HP:9999999"]
+    assert not (tmp_path / "r").exists()

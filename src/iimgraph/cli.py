@@ -175,11 +175,21 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--no-validate", is_flag=True, help="Write the release even when the sources fail validation.")
+@click.option("--no-reason", is_flag=True, help="Validate without OWL reasoning (HermiT).")
+def release(out: Path, version: str | None, sources: Path | None, no_validate: bool, no_reason: bool) -> None:
+    """Validate the sources, then write one complete, versioned release: RDF in four formats, context, SSSOM,
+    HPOA, shapes, VoID, README, LICENSE, manifest. ERROR findings refuse the release (exit 1, nothing written)."""
+    from iimgraph.errors import ValidationFailed
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    try:
+        manifest = write_release(out, version=version, sources=sources, validate=not no_validate,
+                                 reason=not no_reason)
+    except ValidationFailed as exc:
+        click.echo(exc.report.render("text"), err=True, nl=False)
+        click.echo(f"iimgraph: {exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 

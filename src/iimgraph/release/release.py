@@ -20,7 +20,7 @@ from rdflib import Graph, Literal, URIRef
 from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.build.graph import build_graph, source_files, version_iri
-from iimgraph.errors import OutputError
+from iimgraph.errors import OutputError, ValidationFailed
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import read_sssom, render_sssom
@@ -37,7 +37,7 @@ TEXT_MINED = IIM["evidence/ITM"]
 
 def external_terms(graph: Graph) -> set[URIRef]:
     """Terms described only so the graph reads alone: HPO terms and MONDO context parents."""
-    terms = {s for s, o in graph.subject_objects(IIM.inScope) if str(o) in EXTERNAL_SCOPES}
+    terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
     terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
     return terms
 
@@ -132,10 +132,18 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
     return dict(sorted(out.items()))
 
 
-def write_release(out: Path, *, version: str | None = None, sources: Path | None = None) -> dict:
-    """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
+def write_release(out: Path, *, version: str | None = None, sources: Path | None = None, validate: bool = True,
+                  reason: bool = True) -> dict:
+    """Write every release file into ``out``; returns the manifest. All-or-nothing per file.
+
+    The sources are validated first (``reason``: with OWL reasoning): any ERROR finding raises
+    :class:`~iimgraph.errors.ValidationFailed` and nothing is written, unless ``validate=False``.
+    """
     version = version or __version__
-    full = canonical(build_graph(sources, version=version))  # once, for every format below
+    built = build_graph(sources, version=version)
+    if validate:
+        _validate_first(built, sources, reason=reason)
+    full = canonical(built)  # once, for every format below
     base = base_graph(full)  # keeps full's canonical blank-node labels
     files: dict[str, bytes] = {}
     for fmt in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.OWL, RdfFormat.JSONLD):
@@ -165,6 +173,16 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8")
     _write_folder(Path(out), files)
     return manifest
+
+
+def _validate_first(graph: Graph, sources: Path | None, *, reason: bool) -> None:
+    from iimgraph.validate.pipeline import validate_graph
+
+    report = validate_graph(graph, source_files(sources or _default_sources()), reason=reason)
+    errors = report.failing("ERROR")
+    if errors:
+        raise ValidationFailed(f"release refused: the sources fail validation ({len(errors)} error(s)); nothing written "
+                               "(fix them, or release with --no-validate)", report)
 
 
 def _default_sources() -> Path:
