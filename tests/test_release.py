@@ -73,17 +73,67 @@ def test_release_files_match_the_manifest_and_the_graph(release_dir, release_gra
     assert int(triples) == len(release_graph)
 
 
-def test_jsonld_expands_with_the_shipped_context_and_no_network(release_dir, release_graph, monkeypatch):
+def test_jsonld_carries_the_shipped_context_inline(release_dir, release_graph, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("network access during JSON-LD parsing")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     doc = json.loads((release_dir / "iimgraph.jsonld").read_text())
-    assert doc["@context"] == "iimgraph.context.jsonld"
-    context = json.loads((release_dir / "iimgraph.context.jsonld").read_text())
+    context = json.loads((release_dir / "iimgraph.context.jsonld").read_text())  # still published, for portals
     assert context["@context"]["label"] == "rdfs:label"
-    g = parse_data((release_dir / "iimgraph.jsonld").read_bytes(), RdfFormat.JSONLD, context=context["@context"])
+    assert doc["@context"] == context["@context"]
+    g = parse_data((release_dir / "iimgraph.jsonld").read_bytes(), RdfFormat.JSONLD)
     assert isomorphic(g, release_graph)
+
+
+def _offline(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No socket may connect, and PyLD's document loader refuses every URL: a context must be inline."""
+    import pyld.jsonld
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access while loading JSON-LD: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(pyld.jsonld, "_default_document_loader", refuse)
+
+
+def _load_three_ways(path: Path) -> dict[str, Graph]:
+    """The same JSON-LD file read alone by rdflib, PyLD and pyoxigraph (each as the tool would, no base, no context file)."""
+    import pyld.jsonld
+    import pyoxigraph
+
+    data = path.read_bytes()
+    graphs = {"rdflib": Graph().parse(data=data, format="json-ld")}
+    doc = json.loads(data)
+    graphs["pyld"] = Graph().parse(data=pyld.jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nt")
+    quads = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.JSON_LD)
+    graphs["pyoxigraph"] = Graph().parse(data="".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads),
+                                         format="nt")
+    store = pyoxigraph.Store()
+    store.load(data, format=pyoxigraph.RdfFormat.JSON_LD)
+    assert len(store) == len(graphs["pyoxigraph"]), "pyoxigraph.Store loads every triple"
+    return graphs
+
+
+@pytest.mark.parametrize("how", ["export", "build", "release"])
+def test_a_lone_jsonld_file_loads_in_rdflib_pyld_and_oxigraph_offline(tmp_path, monkeypatch, release_dir, how):
+    from iimgraph import build_graph
+
+    if how == "release":
+        path = tmp_path / "alone" / "iimgraph.jsonld"  # copied away from its context file
+        path.parent.mkdir()
+        shutil.copy(release_dir / "iimgraph.jsonld", path)
+        expected = build_graph(version="2026-11-21")
+    else:
+        path = tmp_path / "g.jsonld"
+        args = ["export", "--format", "jsonld", "--out", str(path)] if how == "export" else \
+            ["build", "--format", "jsonld", "--out", str(path)]
+        proc = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        expected = build_graph()
+    _offline(monkeypatch)
+    for tool, graph in _load_three_ways(path).items():
+        assert len(graph) == len(expected) and isomorphic(graph, expected), tool
 
 
 def test_sssom_has_required_columns_and_one_row_per_mapping(release_dir, release_graph):
