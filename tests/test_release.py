@@ -297,3 +297,21 @@ def test_write_release_raises_validation_failed_with_the_report(tmp_path, failin
         write_release(tmp_path / "r", sources=failing_sources, reason=False)
     assert [f.value for f in caught.value.report.failing("ERROR")] == ["HP:9999999"]
     assert not (tmp_path / "r").exists()
+
+
+def test_release_folder_has_a_readme_naming_every_file_and_a_cc_by_licence(release_dir):
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    assert {"README.md", "LICENSE"} <= set(manifest["files"])
+    readme = (release_dir / "README.md").read_text(encoding="utf-8")
+    on_disk = sorted(p.relative_to(release_dir).as_posix() for p in release_dir.rglob("*") if p.is_file())
+    for name in on_disk:
+        shown = "shapes/*.ttl" if name.startswith("shapes/") else name
+        row = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{shown}` |")), None)
+        assert row is not None and not row.endswith("|  |"), f"README.md does not describe {name}"
+    assert "2026-11-21" in readme and "bulk_load" in readme and "Graph().parse" in readme
+    licence = (release_dir / "LICENSE").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in licence
+    assert "https://creativecommons.org/licenses/by/4.0/" in licence
+    assert "Section 8 -- Interpretation." in licence  # the whole legal code, not a pointer to it
+    header = Graph().parse(ROOT / "ontology" / "header.ttl")
+    assert URIRef("https://creativecommons.org/licenses/by/4.0/") in set(header.objects(None, URIRef("http://purl.org/dc/terms/license")))

@@ -27,6 +27,7 @@ from iimgraph.io.sssom import read_sssom, render_sssom
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
+from iimgraph.release.notices import release_license, release_readme
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
@@ -160,12 +161,15 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
     files["void.ttl"] = serialize(void_graph(full, version, sorted(files)), RdfFormat.TURTLE)
+    triples = {"full": len(full), "base": len(base)}
+    files["README.md"] = release_readme(version, sorted(files), triples).encode("utf-8")
+    files["LICENSE"] = release_license(version).encode("utf-8")
     manifest = {
         "name": "iimgraph",
         "version": version,
         "version_iri": str(version_iri(version)),
         "package_version": __version__,
-        "triples": {"full": len(full), "base": len(base)},
+        "triples": triples,
         "upstream_sources": upstream_versions(full),
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                   for name, data in sorted(files.items())},
