@@ -10,6 +10,7 @@ import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -27,7 +28,7 @@ FORMATS = [f.value for f in WRITABLE]
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except IIMGraphError as exc:
@@ -226,8 +227,11 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):  # type: ignore[no-untyped-def]
+def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `query` and `sparql`."""
+    func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+                        help="Query the graph built from this sources folder (a working copy) instead of the "
+                             "packaged release graph (cached by a hash of the folder).")(func)
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
                              "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
@@ -272,7 +276,8 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+              sources: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
     from iimgraph.errors import QueryError
     from iimgraph.query.catalogue import execute
@@ -285,7 +290,7 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
+                           progress=_progress_bar, say=_say, sources=sources)
     _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
@@ -293,7 +298,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 @click.argument("query")
 @_query_options
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+               sources: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     from iimgraph.query.catalogue import decode_query, execute_sparql
     from iimgraph.query.engines import select_engine
@@ -305,7 +311,7 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
     else:
         text = query
     chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
+                           progress=_progress_bar, say=_say, sources=sources)
     _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
@@ -341,11 +347,14 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
-def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
+@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
+def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
+              sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
     from iimgraph.web.serve import serve
 
-    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow, sources=sources)
 
 
 def main() -> None:
