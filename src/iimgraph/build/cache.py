@@ -14,8 +14,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from iimgraph import __version__
+from iimgraph.build.sources import SOURCE_SUFFIXES
+from iimgraph.resources import ontology_dir
 
-SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
 #: the code a build runs, relative to the package folder: a change to any of it invalidates the cache
 BUILD_CODE = ("build/*.py", "io/*.py", "namespaces.py", "terms.py", "formats.py")
 
@@ -46,7 +47,6 @@ def release_ntriples(sources: Path | None = None) -> bytes:
     """The release graph of ``sources`` (default: the packaged sources) as N-Triples: from the disk cache if
     it matches the sources, else built. A curator's working copy gets its own cache entry (its hash)."""
     from iimgraph.errors import SourceError
-    from iimgraph.resources import ontology_dir
 
     folder = ontology_dir() if sources is None else Path(sources)
     if not folder.is_dir():

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
@@ -55,7 +57,7 @@ def standardize(text: str) -> str | None:
         return None
 
 
-def _checked(curie: str | None) -> bool:
+def _checked(curie: str | None) -> TypeGuard[str]:
     return curie is not None and curie.split(":", 1)[0] in CHECKED_PREFIXES
 
 
@@ -82,17 +84,17 @@ class _Curies:
         return self.seen[key]
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[object, object, str, object]]:
+def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
     """(subject, predicate, curie, value) for every use of a checked identifier."""
     for s, o in graph.subject_objects(OBOINOWL.hasDbXref):
         if isinstance(o, Literal):
             curie = standardize(str(o))
             if _checked(curie):
-                yield s, OBOINOWL.hasDbXref, curie, o  # type: ignore[misc]
+                yield s, OBOINOWL.hasDbXref, curie, o
     for s, o in graph.subject_objects(DCTERMS.identifier):
         curie = standardize(str(o)) if isinstance(o, Literal) else None
         if _checked(curie):
-            yield s, DCTERMS.identifier, curie, o  # type: ignore[misc]
+            yield s, DCTERMS.identifier, curie, o
     compress = _Curies()
     for s, p, o in graph:
         if isinstance(s, URIRef):
@@ -107,7 +109,7 @@ def _candidates(graph: Graph) -> Iterator[tuple[object, object, str, object]]:
 
 def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
     """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
-    seen: set[tuple[object, object, str]] = set()
+    seen: set[tuple[object, Node | None, str]] = set()
     in_reference: dict[str, bool] = {}
     out: list[UnknownId] = []
     for s, p, curie, value in _candidates(graph):

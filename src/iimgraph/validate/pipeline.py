@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from iimgraph.namespaces import display_curie
+from iimgraph.build.graph import build_graph, parse_turtle, source_files
+from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
+from iimgraph.errors import SourceError
+from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
+from iimgraph.resources import ontology_dir, shapes_dir
+from iimgraph.terms import OWL
+from iimgraph.validate import qc
+from iimgraph.validate.identifiers import unknown_identifiers
+from iimgraph.validate.reason import reason as run_reasoner
+from iimgraph.validate.reference import load_reference
 from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
 
 if TYPE_CHECKING:
@@ -31,9 +40,6 @@ REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped":
 
 def shapes_graph(folder: Path | None = None) -> Graph:
     """All ``shapes/*.ttl`` in one graph."""
-    from iimgraph.build.graph import parse_turtle
-    from iimgraph.resources import shapes_dir
-
     graph = Graph()
     for path in sorted((folder or shapes_dir()).glob("*.ttl")):
         parse_turtle(path, graph)
@@ -139,10 +145,6 @@ def run_shapes(graph: Graph, shapes: Graph, make: _Maker) -> tuple[list[Finding]
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
                    timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
     """Validate an already built graph; ``files`` are its sources, for locating findings."""
-    from iimgraph.validate import qc
-    from iimgraph.validate.identifiers import unknown_identifiers
-    from iimgraph.validate.reference import load_reference
-
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
@@ -159,8 +161,6 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                              u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
-        from iimgraph.validate.reason import reason as run_reasoner
-
         result = run_reasoner(graph, timeout=timeout)
         reasoning = result.summary()
         findings.extend(_reasoner_findings(result, graph, make))
@@ -169,8 +169,6 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
 
 
 def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> list[Finding]:
-    from iimgraph.namespaces import ONTOLOGY_IRI
-
     ontology = URIRef(ONTOLOGY_IRI)
     if result.status == "inconsistent":
         return [make("ERROR", "ontology_inconsistent", ontology,
@@ -197,8 +195,6 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
       whose header already carries ``owl:versionIRI``, or a release folder): the graph as published,
       never re-stamped.
     """
-    from iimgraph.build.graph import build_graph
-
     paths = [Path(p) for p in ([] if sources is None else [sources] if isinstance(sources, (str, Path)) else sources)]
     published = _published(paths)
     if published:
@@ -219,10 +215,6 @@ RELEASE_GRAPH_FILES = ("iimgraph.nt", "iimgraph.ttl")
 
 def _published(paths: list[Path]) -> list[Path]:
     """The release files among ``paths`` (all of them, or none: a mix is refused)."""
-    from iimgraph.build.cache import SOURCE_SUFFIXES
-    from iimgraph.build.graph import sources_root
-    from iimgraph.errors import SourceError
-
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
@@ -239,22 +231,13 @@ def _published(paths: list[Path]) -> list[Path]:
 
 def _stamped(path: Path) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
-    from iimgraph.build.graph import sources_root
-
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
-    from iimgraph.build.graph import parse_turtle
-    from iimgraph.namespaces import ONTOLOGY_IRI
-    from iimgraph.terms import OWL
-
     return (URIRef(ONTOLOGY_IRI), OWL.versionIRI, None) in parse_turtle(path)
 
 
 def _with_context(paths: list[Path]) -> list[Path]:
     """The source files to build: folders as given; lone source files with the folder or package around them."""
-    from iimgraph.build.graph import source_files, sources_root
-    from iimgraph.resources import ontology_dir
-
     if not paths:
         return source_files(ontology_dir())
     named = source_files(paths)  # raises SourceError for a missing file or an empty folder
