@@ -58,7 +58,7 @@ def _pre_commit(repo: Path, *files: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_the_hook_passes_a_good_edit_and_stops_a_typo(curator_repo: Path):
-    edited = "ontology/clinical/hpo_annotations.ttl"
+    edited = "ontology/clinical/phenotypes_seeds.ttl"
     proc = _pre_commit(curator_repo, edited)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert "iimgraph validate" in proc.stdout and "Passed" in proc.stdout

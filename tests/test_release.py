@@ -264,7 +264,7 @@ def failing_sources(tmp_path_factory) -> Path:
 
     root = tmp_path_factory.mktemp("failing") / "ontology"
     shutil.copytree(ontology_dir(), root)
-    path = root / "clinical" / "hpo_annotations.ttl"
+    path = root / "clinical" / "phenotypes_seeds.ttl"
     text = path.read_text(encoding="utf-8")
     at = text.index("biolink:object obo:HP_")
     end = text.index(" ", at + len("biolink:object "))

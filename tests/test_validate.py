@@ -230,7 +230,7 @@ def typos(tmp_path_factory):  # type: ignore[no-untyped-def]
     where = {
         "MONDO:0020221": ("classification.ttl", "rdfs:subClassOf obo:MONDO_0020122 ;", "rdfs:subClassOf obo:MONDO_0020221 ;"),
         "MONDO:0600032": ("clinical/treatments.ttl", "biolink:subject obo:MONDO_0600023 ;", "biolink:subject obo:MONDO_0600032 ;"),
-        "HP:9999999": ("clinical/hpo_annotations.ttl", "biolink:object obo:HP_0000726 ;", "biolink:object obo:HP_9999999 ;"),
+        "HP:9999999": ("clinical/phenotypes_seeds.ttl", "biolink:object obo:HP_0000951 ;", "biolink:object obo:HP_9999999 ;"),
         "HP:0003956": ("clinical/epidemiology.ttl", "biolink:onset_qualifier obo:HP_0003596 ;", "biolink:onset_qualifier obo:HP_0003956 ;"),
     }
     lines = {curie: (name, _edit_first(root / name, old, new)) for curie, (name, old, new) in where.items()}

@@ -109,7 +109,7 @@ def _typo(path: Path) -> int:
 
 def test_one_file_of_a_sources_folder_is_validated_in_that_folder(tmp_path: Path):
     root = _sources_copy(tmp_path)
-    edited = root / "clinical" / "hpo_annotations.ttl"
+    edited = root / "clinical" / "phenotypes_seeds.ttl"
     proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     assert "ontology/header.ttl" in json.loads(proc.stdout)["sources"]
@@ -117,25 +117,25 @@ def test_one_file_of_a_sources_folder_is_validated_in_that_folder(tmp_path: Path
     proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
     hits = [f for t in json.loads(proc.stdout)["terms"] for f in t["findings"] if f["rule"] == "unknown_identifier"]
-    assert [(f["value"], f["file"], f["line"]) for f in hits] == [("HP:9999999", "ontology/clinical/hpo_annotations.ttl", line)]
+    assert [(f["value"], f["file"], f["line"]) for f in hits] == [("HP:9999999", "ontology/clinical/phenotypes_seeds.ttl", line)]
 
 
 def test_a_lone_edited_file_is_validated_with_the_packaged_rest(tmp_path: Path):
     from iimgraph.resources import ontology_dir
 
-    edited = tmp_path / "edit" / "hpo_annotations.ttl"
+    edited = tmp_path / "edit" / "phenotypes_seeds.ttl"
     edited.parent.mkdir()
-    edited.write_text((ontology_dir() / "clinical" / "hpo_annotations.ttl").read_text(encoding="utf-8"), encoding="utf-8")
+    edited.write_text((ontology_dir() / "clinical" / "phenotypes_seeds.ttl").read_text(encoding="utf-8"), encoding="utf-8")
     proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
     sources = json.loads(proc.stdout)["sources"]
-    assert "edit/hpo_annotations.ttl" in sources
-    assert not any(s.endswith("clinical/hpo_annotations.ttl") for s in sources)  # the edit replaces its packaged copy
+    assert "edit/phenotypes_seeds.ttl" in sources
+    assert not any(s.endswith("clinical/phenotypes_seeds.ttl") for s in sources)  # the edit replaces its packaged copy
     assert any(s.endswith("header.ttl") for s in sources)
     line = _typo(edited)
     proc = iimgraph(str(edited), "--no-reason", cwd=tmp_path)
     assert proc.returncode == 1, proc.stderr
-    assert f"[edit/hpo_annotations.ttl:{line}]" in proc.stdout and "HP:9999999" in proc.stdout
+    assert f"[edit/phenotypes_seeds.ttl:{line}]" in proc.stdout and "HP:9999999" in proc.stdout
 
 
 @pytest.mark.parametrize("fmt", ["owl", "nt", "jsonld"])
