@@ -65,17 +65,67 @@ def test_release_files_match_the_manifest_and_the_graph(release_dir, release_gra
     assert int(triples) == len(release_graph)
 
 
-def test_jsonld_expands_with_the_shipped_context_and_no_network(release_dir, release_graph, monkeypatch):
+def test_jsonld_carries_the_shipped_context_inline(release_dir, release_graph, monkeypatch):
     def refuse(*args, **kwargs):
         raise AssertionError("network access during JSON-LD parsing")
 
     monkeypatch.setattr(socket.socket, "connect", refuse)
     doc = json.loads((release_dir / "iimgraph.jsonld").read_text())
-    assert doc["@context"] == "iimgraph.context.jsonld"
-    context = json.loads((release_dir / "iimgraph.context.jsonld").read_text())
+    context = json.loads((release_dir / "iimgraph.context.jsonld").read_text())  # still published, for portals
     assert context["@context"]["label"] == "rdfs:label"
-    g = parse_data((release_dir / "iimgraph.jsonld").read_bytes(), RdfFormat.JSONLD, context=context["@context"])
+    assert doc["@context"] == context["@context"]
+    g = parse_data((release_dir / "iimgraph.jsonld").read_bytes(), RdfFormat.JSONLD)
     assert isomorphic(g, release_graph)
+
+
+def _offline(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """No socket may connect, and PyLD's document loader refuses every URL: a context must be inline."""
+    import pyld.jsonld
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"network access while loading JSON-LD: {args[1:] or kwargs}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(pyld.jsonld, "_default_document_loader", refuse)
+
+
+def _load_three_ways(path: Path) -> dict[str, Graph]:
+    """The same JSON-LD file read alone by rdflib, PyLD and pyoxigraph (each as the tool would, no base, no context file)."""
+    import pyld.jsonld
+    import pyoxigraph
+
+    data = path.read_bytes()
+    graphs = {"rdflib": Graph().parse(data=data, format="json-ld")}
+    doc = json.loads(data)
+    graphs["pyld"] = Graph().parse(data=pyld.jsonld.to_rdf(doc, {"format": "application/n-quads"}), format="nt")
+    quads = pyoxigraph.parse(data, format=pyoxigraph.RdfFormat.JSON_LD)
+    graphs["pyoxigraph"] = Graph().parse(data="".join(f"{q.subject} {q.predicate} {q.object} .\n" for q in quads),
+                                         format="nt")
+    store = pyoxigraph.Store()
+    store.load(data, format=pyoxigraph.RdfFormat.JSON_LD)
+    assert len(store) == len(graphs["pyoxigraph"]), "pyoxigraph.Store loads every triple"
+    return graphs
+
+
+@pytest.mark.parametrize("how", ["export", "build", "release"])
+def test_a_lone_jsonld_file_loads_in_rdflib_pyld_and_oxigraph_offline(tmp_path, monkeypatch, release_dir, how):
+    from iimgraph import build_graph
+
+    if how == "release":
+        path = tmp_path / "alone" / "iimgraph.jsonld"  # copied away from its context file
+        path.parent.mkdir()
+        shutil.copy(release_dir / "iimgraph.jsonld", path)
+        expected = build_graph(version="2026-11-21")
+    else:
+        path = tmp_path / "g.jsonld"
+        args = ["export", "--format", "jsonld", "--out", str(path)] if how == "export" else \
+            ["build", "--format", "jsonld", "--out", str(path)]
+        proc = subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+        assert proc.returncode == 0, proc.stderr
+        expected = build_graph()
+    _offline(monkeypatch)
+    for tool, graph in _load_three_ways(path).items():
+        assert len(graph) == len(expected) and isomorphic(graph, expected), tool
 
 
 def test_sssom_has_required_columns_and_one_row_per_mapping(release_dir, release_graph):
@@ -194,3 +244,68 @@ def test_diff_of_identical_sides_is_empty_and_md_renders(release_dir):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert "No changes" in proc.stdout
+
+
+# --- issue 15: release validates first --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def failing_sources(tmp_path_factory) -> Path:
+    """The shipped sources with one phenotype association naming an HPO term that does not exist."""
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path_factory.mktemp("failing") / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    path = root / "clinical" / "phenotypes_seeds.ttl"
+    text = path.read_text(encoding="utf-8")
+    at = text.index("biolink:object obo:HP_")
+    end = text.index(" ", at + len("biolink:object "))
+    path.write_text(text[:at] + "biolink:object obo:HP_9999999" + text[end:], encoding="utf-8")
+    return root
+
+
+def test_release_refuses_sources_that_fail_validation_and_writes_nothing(tmp_path, failing_sources):
+    out = tmp_path / "release"
+    proc = subprocess.run([*CLI, "release", "--out", str(out), "--sources", str(failing_sources), "--no-reason"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 1, proc.stdout + proc.stderr
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".release-")]  # no staging left behind
+    assert "unknown_identifier" in proc.stderr and "HP:9999999" in proc.stderr
+    assert "nothing written" in proc.stderr and "--no-validate" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_release_no_validate_writes_failing_sources(tmp_path, failing_sources):
+    out = tmp_path / "release"
+    proc = subprocess.run([*CLI, "release", "--out", str(out), "--sources", str(failing_sources), "--no-validate"],
+                          capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr
+    assert "HP_9999999" in (out / "iimgraph.nt").read_text(encoding="utf-8")
+
+
+def test_write_release_raises_validation_failed_with_the_report(tmp_path, failing_sources):
+    from iimgraph.errors import ValidationFailed
+    from iimgraph.release.release import write_release
+
+    with pytest.raises(ValidationFailed) as caught:
+        write_release(tmp_path / "r", sources=failing_sources, reason=False)
+    assert [f.value for f in caught.value.report.failing("ERROR")] == ["HP:9999999"]
+    assert not (tmp_path / "r").exists()
+
+
+def test_release_folder_has_a_readme_naming_every_file_and_a_cc_by_licence(release_dir):
+    manifest = json.loads((release_dir / "manifest.json").read_text())
+    assert {"README.md", "LICENSE"} <= set(manifest["files"])
+    readme = (release_dir / "README.md").read_text(encoding="utf-8")
+    on_disk = sorted(p.relative_to(release_dir).as_posix() for p in release_dir.rglob("*") if p.is_file())
+    for name in on_disk:
+        shown = "shapes/*.ttl" if name.startswith("shapes/") else name
+        row = next((ln for ln in readme.splitlines() if ln.startswith(f"| `{shown}` |")), None)
+        assert row is not None and not row.endswith("|  |"), f"README.md does not describe {name}"
+    assert "2026-11-21" in readme and "bulk_load" in readme and "Graph().parse" in readme
+    licence = (release_dir / "LICENSE").read_text(encoding="utf-8")
+    assert "Creative Commons Attribution 4.0 International Public License" in licence
+    assert "https://creativecommons.org/licenses/by/4.0/" in licence
+    assert "Section 8 -- Interpretation." in licence  # the whole legal code, not a pointer to it
+    header = Graph().parse(ROOT / "ontology" / "header.ttl")
+    assert URIRef("https://creativecommons.org/licenses/by/4.0/") in set(header.objects(None, URIRef("http://purl.org/dc/terms/license")))

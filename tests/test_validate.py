@@ -186,3 +186,90 @@ def test_ttl_report_is_a_shacl_report(tmp_path: Path):
     wanted = {str(f.focus) for f in report.findings if f.rule == "claim_without_source"}
     assert wanted and {str(g.value(r, sh.focusNode)) for r in mine} == wanted
     assert (None, sh.conforms, None) in g
+
+
+# --- issue 15: a typo'd identifier anywhere is an ERROR at the line of its use ---------------------
+
+EXTRA = """@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix biolink: <https://w3id.org/biolink/vocab/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix iim: <https://w3id.org/iimgraph/vocab/> .
+@prefix iimc: <https://w3id.org/iimgraph/claim/> .
+@prefix iimsrc: <https://w3id.org/iimgraph/source/> .
+
+iimc:placement-MONDO_0019127-under-Orphanet_9999998-Orphanet a iim:PlacementClaim, iim:Claim ;
+    biolink:subject obo:MONDO_0019127 ;
+    biolink:predicate rdfs:subClassOf ;
+    biolink:object <http://www.orpha.net/ORDO/Orphanet_9999998> ;
+    iim:assertedBy "Orphanet" ;
+    biolink:has_evidence <https://w3id.org/iimgraph/vocab/evidence/TAS> ;
+    dcterms:source iimsrc:orphanet-2025 .
+
+obo:MONDO_0019127 rdfs:comment "a curator's note" ;
+    oboInOwl:hasDbXref "OMIM:9999997" .
+"""
+
+
+def _edit_first(path: Path, old: str, new: str) -> int:
+    """Replace the first ``old`` in ``path`` by ``new``; the 1-based line of the edit."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index(old)
+    path.write_text(text[:at] + new + text[at + len(old):], encoding="utf-8")
+    return text.count("\n", 0, at) + 1
+
+
+@pytest.fixture(scope="module")
+def typos(tmp_path_factory):  # type: ignore[no-untyped-def]
+    """The shipped sources with the typos of issue 15, and where each one is written."""
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path_factory.mktemp("typos") / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    where = {
+        "MONDO:0020221": ("classification.ttl", "rdfs:subClassOf obo:MONDO_0020122 ;", "rdfs:subClassOf obo:MONDO_0020221 ;"),
+        "MONDO:0600032": ("clinical/treatments.ttl", "biolink:subject obo:MONDO_0600023 ;", "biolink:subject obo:MONDO_0600032 ;"),
+        "HP:9999999": ("clinical/phenotypes_seeds.ttl", "biolink:object obo:HP_0000951 ;", "biolink:object obo:HP_9999999 ;"),
+        "HP:0003956": ("clinical/epidemiology.ttl", "biolink:onset_qualifier obo:HP_0003596 ;", "biolink:onset_qualifier obo:HP_0003956 ;"),
+    }
+    lines = {curie: (name, _edit_first(root / name, old, new)) for curie, (name, old, new) in where.items()}
+    (root / "clinical" / "extra.ttl").write_text(EXTRA, encoding="utf-8")
+    extra = EXTRA.splitlines()
+    lines["Orphanet:9999998"] = ("clinical/extra.ttl", next(i for i, ln in enumerate(extra, 1) if "Orphanet_9999998>" in ln))
+    lines["OMIM:9999997"] = ("clinical/extra.ttl", next(i for i, ln in enumerate(extra, 1) if "OMIM:9999997" in ln))
+    return root, lines, validate(root, reason=False)
+
+
+def test_typod_identifiers_are_unknown_in_the_reference(typos):
+    ref = load_reference()
+    _root, lines, _report = typos
+    for curie in lines:
+        assert not ref.knows(curie), curie
+
+
+def test_every_typod_identifier_is_an_error_at_the_line_of_its_use(typos):
+    root, lines, report = typos
+    hits = [f for f in report.findings if f.rule == "unknown_identifier"]
+    assert {f.value for f in hits} == set(lines), report.to_text()
+    for f in hits:
+        name, line = lines[f.value]  # type: ignore[index]
+        assert f.level == "ERROR" and f.file is not None and f.file.endswith(name) and f.line == line, f
+        assert f.value.split(":", 1)[1] in (root / name).read_text().splitlines()[line - 1]  # type: ignore[union-attr]
+    assert report.exit_code("ERROR") == 1
+
+
+def test_a_typod_identifier_is_reported_once(typos):
+    _root, _lines, report = typos
+    hits = [f for f in report.findings if f.rule == "unknown_identifier"]
+    assert len(hits) == len({f.value for f in hits}), report.to_text()
+
+
+@pytest.mark.parametrize("rule", [r for r in all_rules() if r not in REASONER_RULES])
+def test_one_finding_per_problem(rule: str):
+    """Two checks never report the same thing (term, property, value) twice: a claim without a source is one ERROR."""
+    report = run_fixture(FIXTURES / rule / "fail")
+    by_problem: dict[tuple, list[str]] = {}
+    for f in report.findings:
+        by_problem.setdefault((f.term, f.property, f.value), []).append(f.rule)
+    assert {k: v for k, v in by_problem.items() if len(v) > 1} == {}

@@ -84,3 +84,85 @@ def test_broken_input_exits_2_with_one_line_naming_the_file(tmp_path: Path, name
     assert len(lines) == 1 and lines[0].startswith("iimgraph: error: "), proc.stderr
     assert re.search(expect, lines[0]), lines[0]
     assert "Traceback" not in proc.stderr
+
+
+# --- issue 15: one edited file is validated in its context; release files as published -------------
+
+def _sources_copy(tmp_path: Path) -> Path:
+    import shutil
+
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    return root
+
+
+def _typo(path: Path) -> int:
+    """Put an unknown HPO term into the first phenotype association of ``path``; the line of the edit."""
+    text = path.read_text(encoding="utf-8")
+    at = text.index("biolink:object obo:HP_")
+    end = text.index(" ", at + len("biolink:object "))
+    path.write_text(text[:at] + "biolink:object obo:HP_9999999" + text[end:], encoding="utf-8")
+    return text.count("\n", 0, at) + 1
+
+
+def test_one_file_of_a_sources_folder_is_validated_in_that_folder(tmp_path: Path):
+    root = _sources_copy(tmp_path)
+    edited = root / "clinical" / "phenotypes_seeds.ttl"
+    proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert "ontology/header.ttl" in json.loads(proc.stdout)["sources"]
+    line = _typo(edited)
+    proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    hits = [f for t in json.loads(proc.stdout)["terms"] for f in t["findings"] if f["rule"] == "unknown_identifier"]
+    assert [(f["value"], f["file"], f["line"]) for f in hits] == [("HP:9999999", "ontology/clinical/phenotypes_seeds.ttl", line)]
+
+
+def test_a_lone_edited_file_is_validated_with_the_packaged_rest(tmp_path: Path):
+    from iimgraph.resources import ontology_dir
+
+    edited = tmp_path / "edit" / "phenotypes_seeds.ttl"
+    edited.parent.mkdir()
+    edited.write_text((ontology_dir() / "clinical" / "phenotypes_seeds.ttl").read_text(encoding="utf-8"), encoding="utf-8")
+    proc = iimgraph(str(edited), "--no-reason", "--format", "json", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    sources = json.loads(proc.stdout)["sources"]
+    assert "edit/phenotypes_seeds.ttl" in sources
+    assert not any(s.endswith("clinical/phenotypes_seeds.ttl") for s in sources)  # the edit replaces its packaged copy
+    assert any(s.endswith("header.ttl") for s in sources)
+    line = _typo(edited)
+    proc = iimgraph(str(edited), "--no-reason", cwd=tmp_path)
+    assert proc.returncode == 1, proc.stderr
+    assert f"[edit/phenotypes_seeds.ttl:{line}]" in proc.stdout and "HP:9999999" in proc.stdout
+
+
+@pytest.mark.parametrize("fmt", ["owl", "nt", "jsonld"])
+def test_release_files_are_validated_as_published(tmp_path: Path, fmt: str):
+    out = tmp_path / f"iimgraph.{fmt}"
+    made = subprocess.run([*CLI, "export", "--format", fmt, "--out", str(out), "--version", "9.9.9"],
+                          capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    proc = iimgraph(str(out), "--no-reason", "--format", "json")
+    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
+    assert json.loads(proc.stdout)["sources"] == [out.as_posix()]
+
+
+def test_a_published_file_is_not_restamped(tmp_path: Path):
+    out = tmp_path / "iimgraph.nt"
+    made = subprocess.run([*CLI, "export", "--format", "nt", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    assert made.returncode == 0, made.stderr
+    lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
+    out.write_text("".join(ln for ln in lines if "owl#versionIRI" not in ln), encoding="utf-8")
+    proc = iimgraph(str(out), "--no-reason", "--format", "json")
+    assert proc.returncode == 1, proc.stdout[-2000:] + proc.stderr
+    hits = [f for t in json.loads(proc.stdout)["terms"] for f in t["findings"] if f["rule"] == "OntologyHeaderShape"]
+    assert any(f["property"] == "owl:versionIRI" for f in hits), hits
+
+
+def test_release_files_and_sources_do_not_mix(tmp_path: Path):
+    (tmp_path / "a.nt").write_text("<http://example.org/a> <http://example.org/b> <http://example.org/c> .\n")
+    proc = iimgraph(str(tmp_path / "a.nt"), str(FIXTURES / "_header" / "header.ttl"), "--no-reason")
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1 and "a.nt" in proc.stderr

@@ -23,6 +23,7 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
         assert any(n.startswith(f"iimgraph/data/{folder}/") for n in names), folder
     for asset in ("site.css", "queries.js"):  # the generated site's assets (resources.site_assets_dir)
         assert f"iimgraph/web/assets/{asset}" in names, asset
+    assert "iimgraph/release/cc-by-4.0.txt" in names  # the legal code a release's LICENSE carries
     target = tmp_path / "site"
     subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(target), str(wheel)],
                    check=True, timeout=300)

@@ -33,7 +33,7 @@ FORMATS = [f.value for f in WRITABLE]
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):
+    def invoke(self, ctx: click.Context) -> Any:
         try:
             result = super().invoke(ctx)
             sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
@@ -283,13 +283,24 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
 @click.option("--sparql-endpoint", default=None, metavar="URL",
               help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
-def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
+@click.option("--no-validate", is_flag=True, help="Write the release even when the sources fail validation.")
+@click.option("--no-reason", is_flag=True, help="Validate without OWL reasoning (HermiT).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None, no_validate: bool,
+            no_reason: bool) -> None:
+    """Validate the sources, then write one complete, versioned release: RDF in four formats, context, SSSOM,
+    HPOA, shapes, VoID/DCAT, README, LICENSE, manifest. ERROR findings refuse the release (exit 1, nothing written)."""
+    from iimgraph.errors import ValidationFailed
     from iimgraph.release.release import write_release
 
     if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
         raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
-    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
+    try:
+        manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint,
+                                 validate=not no_validate, reason=not no_reason)
+    except ValidationFailed as exc:
+        click.echo(exc.report.render("text"), err=True, nl=False)
+        click.echo(f"iimgraph: {exc}", err=True)
+        sys.exit(EXIT_FINDINGS)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 
@@ -326,8 +337,11 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):
+def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `query` and `sparql`."""
+    func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+                        help="Query the graph built from this sources folder (a working copy) instead of the "
+                             "packaged release graph (cached by a hash of the folder).")(func)
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
                              "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
@@ -423,7 +437,8 @@ class QueryCommand(click.Command):
               help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+              sources: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
     values: dict[str, str] = {}
     for item in params:
@@ -431,7 +446,7 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
     run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
                            "where": where}
     result = execute(name, values, **run)
@@ -443,10 +458,10 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
 @cli.command("sources")
 @_query_options
 def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
-                companions: tuple[Path, ...], store: Path | None) -> None:
+                companions: tuple[Path, ...], store: Path | None, sources: Path | None) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
     _emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
                   where=where), fmt)
 
@@ -455,7 +470,8 @@ def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, all
 @click.argument("query")
 @_query_options
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+               sources: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
@@ -466,7 +482,7 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
-    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say)
+    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
     _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
@@ -533,9 +549,12 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
-def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
+@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+              help="Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
+def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
+              sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow, sources=sources)
 
 
 def main() -> None:

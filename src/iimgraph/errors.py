@@ -7,6 +7,7 @@
     ├── SourceError               a source or input file is missing, unreadable or malformed (file, line)
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
+    ├── ValidationFailed          release refused: the sources have ERROR findings (exit 1; carries the report)
     ├── StoreError                an on-disk store folder cannot be used
     ├── ServeError                serve cannot listen on the host and port given
     ├── TermError                 rank: a finding is unknown, obsolete without replacement, of the wrong kind, or ambiguous
@@ -21,10 +22,16 @@
         ├── ConnectionFailed      no answer: refused, reset or timed out (after any retries)
         └── PublishError          publish failed; the message says what the store holds now
 
-Validation findings are results (a report), not exceptions.
+Validation findings are results (a report), not exceptions; only ``release``, which refuses to publish
+sources with ERROR findings, raises :class:`ValidationFailed` with the report attached.
 """
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # for the annotation only: errors.py imports nothing of the package at run time
+    from iimgraph.validate.report import ValidationReport
 
 
 class IIMGraphError(Exception):
@@ -45,6 +52,17 @@ class OutputError(IIMGraphError):
 
 class ProfileError(IIMGraphError):
     """The QC severity profile and the rule files disagree, or a level is not ERROR, WARN or INFO."""
+
+
+class ValidationFailed(IIMGraphError):
+    """``release`` refused: the sources have findings at ERROR level; nothing was written.
+
+    ``report`` is the :class:`~iimgraph.validate.report.ValidationReport`; the CLI prints it and exits 1.
+    """
+
+    def __init__(self, message: str, report: ValidationReport) -> None:
+        super().__init__(message)
+        self.report = report
 
 
 class StoreError(IIMGraphError):

@@ -42,18 +42,24 @@ def cache_dir() -> Path:
     return Path(base) / "iimgraph"
 
 
-@lru_cache(maxsize=1)
-def release_ntriples() -> bytes:
-    """The packaged release graph as N-Triples: from the disk cache if it matches the sources, else built."""
-    key = sources_digest(ontology_dir())
+@lru_cache(maxsize=4)
+def release_ntriples(sources: Path | None = None) -> bytes:
+    """The release graph of ``sources`` (default: the packaged sources) as N-Triples: from the disk cache if
+    it matches the sources, else built. A curator's working copy gets its own cache entry (its hash)."""
+    from iimgraph.errors import SourceError
+
+    folder = ontology_dir() if sources is None else Path(sources)
+    if not folder.is_dir():
+        raise SourceError(f"{folder}: no such sources folder")
+    key = sources_digest(folder)
     cached = cache_dir() / f"release-{__version__}-{key}.nt"
     try:
         return cached.read_bytes()
     except OSError:
         pass
-    from iimgraph.build.graph import load_graph
+    from iimgraph.build.graph import build_graph
 
-    data = load_graph().serialize(format="nt", encoding="utf-8")
+    data = build_graph(folder).serialize(format="nt", encoding="utf-8")
     try:  # the cache is an optimisation: an unwritable cache folder is not an error
         cached.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=cached.parent, prefix=".release-", suffix=".nt")

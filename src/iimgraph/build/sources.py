@@ -10,6 +10,19 @@ from iimgraph.errors import SourceError
 SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
 
 
+#: the file that holds the ontology header: a folder holding it is a sources folder
+HEADER_FILE = "header.ttl"
+
+
+def sources_root(path: Path) -> Path | None:
+    """The sources folder ``path`` sits in (the nearest folder, itself included, that holds a header.ttl), or None."""
+    path = Path(path).resolve()
+    for folder in (path, *path.parents) if path.is_dir() else path.parents:
+        if (folder / HEADER_FILE).is_file():
+            return folder
+    return None
+
+
 def source_files(sources: Path | str | Iterable[Path | str]) -> list[Path]:
     """The source files of a folder (recursively) or of an explicit list, in a stable order."""
     if isinstance(sources, (str, Path)):

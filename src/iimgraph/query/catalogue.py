@@ -405,11 +405,13 @@ def decode_query(data: bytes, where: str) -> str:
 
 @dataclass(frozen=True)
 class Where:
-    """Where a query runs: a store folder and companion files (``--store``/``--with``), and how the
-    store reports loading (callbacks the CLI renders). The engine itself is chosen once, in :func:`_run`."""
+    """Where a query runs: a store folder and companion files (``--store``/``--with``), or a sources folder
+    (``--sources``: the graph built from a working copy), and how the store reports loading (callbacks the
+    CLI renders). The engine itself is chosen once, in :func:`_run`."""
 
     store: Path | None = None
     companions: Sequence[Path] = ()
+    sources: Path | None = None
     progress: Progress | None = None
     say: Callable[[str], None] | None = None
 
@@ -421,7 +423,7 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
     where = where or Where()
     chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
                            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-                           progress=where.progress, say=where.say)
+                           progress=where.progress, say=where.say, sources=where.sources)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)

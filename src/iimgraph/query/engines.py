@@ -295,21 +295,30 @@ def _json_term(cell: object) -> Term | None:
 
 # --- choosing an engine ----------------------------------------------------------------------------
 
-_LOCAL: dict[str, Engine] = {}
+_LOCAL: dict[tuple[str, str | None], Engine] = {}
 
 
 def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-               *, timeout: float = DEFAULT_TIMEOUT) -> Engine:
-    """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine."""
+               *, timeout: float = DEFAULT_TIMEOUT, sources: Path | None = None) -> Engine:
+    """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine over
+    the release graph of ``sources`` (default: the packaged sources)."""
     if endpoint:
+        if sources is not None:
+            raise QueryError("--sources builds a local graph: it cannot be combined with an endpoint")
         return RemoteEngine(endpoint, timeout=timeout)
     if not isinstance(engine, str):
         return engine
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)}, or give an endpoint)")
-    if engine not in _LOCAL:
-        _LOCAL[engine] = OxigraphEngine() if engine == "oxigraph" else RdflibEngine()
-    return _LOCAL[engine]
+    key = (engine, str(Path(sources).resolve()) if sources is not None else None)
+    if key not in _LOCAL:
+        if engine == "oxigraph":
+            _LOCAL[key] = OxigraphEngine(release_ntriples(Path(sources)) if sources is not None else None)
+        else:
+            from iimgraph.build.graph import build_graph
+
+            _LOCAL[key] = RdflibEngine(build_graph(sources) if sources is not None else None)
+    return _LOCAL[key]
 
 
 def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
@@ -321,10 +330,12 @@ def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
 def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
                   store: Path | None = None, companions: Sequence[Path] = (),
                   timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
-                  say: Callable[[str], None] | None = None) -> Engine:
+                  say: Callable[[str], None] | None = None, sources: Path | None = None) -> Engine:
     """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
     if store is None and not companions:
-        return get_engine(engine, endpoint, timeout=timeout)
+        return get_engine(engine, endpoint, timeout=timeout, sources=sources)
+    if sources is not None:
+        raise QueryError("--sources previews a working copy on its own: it cannot be combined with --with or --store")
     if endpoint:
         raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
     if engine != DEFAULT_ENGINE:

@@ -14,7 +14,7 @@ from rdflib import Dataset, Graph, URIRef
 from rdflib.compare import to_canonical_graph
 
 from iimgraph.formats import RdfFormat
-from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
+from iimgraph.io.jsonld import jsonld_context
 from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
 
 
@@ -27,9 +27,13 @@ def canonical(graph: Graph) -> Graph:
     return canon
 
 
-def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str = CONTEXT_FILE,
+def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = None,
               already_canonical: bool = False) -> bytes:
     """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes.
+
+    A JSON-LD document carries its ``@context`` inline, so it loads on its own in any processor
+    without fetching anything; ``context_ref`` (e.g. :data:`~iimgraph.io.jsonld.CONTEXT_FILE`) writes
+    a reference to the published context file instead.
 
     Canonicalising costs seconds on the release graph, so a caller writing several formats does it
     once with :func:`canonical` and passes ``already_canonical=True``.
@@ -53,7 +57,7 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str = CONTEXT_
     if fmt is RdfFormat.JSONLD:
         ctx = jsonld_context()["@context"]
         doc = json.loads(graph.serialize(format="json-ld", context=ctx, auto_compact=True))
-        doc["@context"] = context_ref
+        doc["@context"] = ctx if context_ref is None else context_ref
         if "@graph" in doc:
             doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
         return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")

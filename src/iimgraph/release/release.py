@@ -19,7 +19,7 @@ from rdflib import BNode, Graph, Literal, Namespace, URIRef
 from iimgraph import __version__
 from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.build.graph import build_graph, source_files, version_iri
-from iimgraph.errors import OutputError
+from iimgraph.errors import OutputError, ValidationFailed
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
@@ -27,6 +27,7 @@ from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
+from iimgraph.release.notices import release_license, release_readme
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 
@@ -191,10 +192,17 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
 
 
 def write_release(out: Path, *, version: str | None = None, sources: Path | None = None,
-                  sparql_endpoint: str | None = None) -> dict:
-    """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
+                  sparql_endpoint: str | None = None, validate: bool = True, reason: bool = True) -> dict:
+    """Write every release file into ``out``; returns the manifest. All-or-nothing per file.
+
+    The sources are validated first (``reason``: with OWL reasoning): any ERROR finding raises
+    :class:`~iimgraph.errors.ValidationFailed` and nothing is written, unless ``validate=False``.
+    """
     version = version or __version__
-    full = canonical(build_graph(sources, version=version))  # once, for every format below
+    built = build_graph(sources, version=version)
+    if validate:
+        _validate_first(built, sources, reason=reason)
+    full = canonical(built)  # once, for every format below
     base = base_graph(full)  # keeps full's canonical blank-node labels
     files: dict[str, bytes] = {}
     for fmt in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.OWL, RdfFormat.JSONLD):
@@ -215,13 +223,16 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
         files[f"shapes/{shape.name}"] = shape.read_bytes()
     files["void.ttl"] = serialize(void_graph(full, base, version, files, issued=date, sparql_endpoint=sparql_endpoint),
                                   RdfFormat.TURTLE)
+    triples = {"full": len(full), "base": len(base)}
+    files["README.md"] = release_readme(version, sorted(files), triples).encode("utf-8")
+    files["LICENSE"] = release_license(version).encode("utf-8")
     manifest = {
         "name": "iimgraph",
         "version": version,
         "version_iri": str(version_iri(version)),
         "issued": date,
         "package_version": __version__,
-        "triples": {"full": len(full), "base": len(base)},
+        "triples": triples,
         "upstream_sources": upstream_versions(full),
         "files": {name: {"sha256": hashlib.sha256(data).hexdigest(), "bytes": len(data)}
                   for name, data in sorted(files.items())},
@@ -229,6 +240,16 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["manifest.json"] = (json.dumps(manifest, indent=1, sort_keys=True) + "\n").encode("utf-8")
     _write_folder(Path(out), files)
     return manifest
+
+
+def _validate_first(graph: Graph, sources: Path | None, *, reason: bool) -> None:
+    from iimgraph.validate.pipeline import validate_graph
+
+    report = validate_graph(graph, source_files(sources or _default_sources()), reason=reason)
+    errors = report.failing("ERROR")
+    if errors:
+        raise ValidationFailed(f"release refused: the sources fail validation ({len(errors)} error(s)); nothing written "
+                               "(fix them, or release with --no-validate)", report)
 
 
 def _default_sources() -> Path:

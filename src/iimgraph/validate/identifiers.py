@@ -1,10 +1,17 @@
-"""Identifier check: every external identifier of a checked prefix must exist in the packaged reference.
+"""Identifier check: every external identifier of a checked prefix must be known.
 
 A wrong digit in an xref or a class IRI still parses, builds and passes the shapes; only a list of
 known identifiers catches it. The identifiers looked at are the ``oboInOwl:hasDbXref`` literals,
-the objects of the skos mapping properties, every MONDO and HP IRI used anywhere, and the
-``dcterms:identifier`` literals (PMIDs). Prefixes outside ``CHECKED_PREFIXES`` are not checked
-here (an unknown prefix is the ``xref_prefix_unknown`` rule's business).
+the objects of the skos mapping properties, the ``dcterms:identifier`` literals (PMIDs), and every
+IRI of a checked prefix (MONDO, HP, Orphanet, OMIM, ...) used as a subject or as an object anywhere:
+a parent (``rdfs:subClassOf``), a claim's ``biolink:subject`` and ``biolink:object``, a qualifier
+(``biolink:frequency_qualifier``, ``onset_qualifier``, ...). Prefixes outside ``CHECKED_PREFIXES``
+are not checked here (an unknown prefix is the ``xref_prefix_unknown`` rule's business).
+
+Known means: in the packaged reference snapshot, or, for an identifier *used* as an object, given
+an ``rdfs:label`` in the graph. A term the graph describes is itself checked against the reference
+where it is written (a subject), so a typo'd declaration is reported once, at the declaration, and
+not again at every use of it.
 """
 
 from __future__ import annotations
@@ -16,21 +23,27 @@ from typing import TypeGuard
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, OBO
-from iimgraph.terms import DCTERMS, OBOINOWL, OWL, SKOS
+from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
+from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
 from iimgraph.validate.reference import Reference
 
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
-_OBO_CHECKED = (OBO + "MONDO_", OBO + "HP_")
+#: an axiom annotation's links to its triple: the annotated triple itself is checked where it is asserted
+_AXIOM_LINKS = (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
 
 
 @dataclass(frozen=True)
 class UnknownId:
-    """``subject`` uses ``curie`` (through ``predicate``; None when the subject itself is the identifier)."""
+    """``subject`` uses ``curie`` (through ``predicate``; None when the subject itself is the identifier).
+
+    ``value`` is the term as the graph holds it (an IRI, or the xref literal as written), for locating
+    the use in the sources; None when the subject itself is the identifier.
+    """
 
     subject: object
     predicate: object
     curie: str
+    value: object = None
 
 
 def standardize(text: str) -> str | None:
@@ -57,42 +70,58 @@ def _owner(graph: Graph, node: object) -> object:
     return node
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str]]:
+class _Curies:
+    """IRI -> checked CURIE (or None), compressed once per IRI: a graph repeats its IRIs a lot."""
+
+    def __init__(self) -> None:
+        self.seen: dict[str, str | None] = {}
+
+    def __call__(self, iri: URIRef) -> str | None:
+        key = str(iri)  # rdflib's URIRef.startswith/compare stringify their argument: work on plain str
+        if key not in self.seen:
+            curie = CONVERTER.compress(key)
+            self.seen[key] = curie if _checked(curie) else None
+        return self.seen[key]
+
+
+def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+    """(subject, predicate, curie, value) for every use of a checked identifier."""
     for s, o in graph.subject_objects(OBOINOWL.hasDbXref):
         if isinstance(o, Literal):
             curie = standardize(str(o))
             if _checked(curie):
-                yield s, OBOINOWL.hasDbXref, curie
-    for match in _MATCH:
-        for s, o in graph.subject_objects(match):
-            if isinstance(o, URIRef):
-                curie = CONVERTER.compress(str(o))
-                if _checked(curie):
-                    yield s, match, curie
+                yield s, OBOINOWL.hasDbXref, curie, o
     for s, o in graph.subject_objects(DCTERMS.identifier):
         curie = standardize(str(o)) if isinstance(o, Literal) else None
         if _checked(curie):
-            yield s, DCTERMS.identifier, curie
+            yield s, DCTERMS.identifier, curie, o
+    compress = _Curies()
     for s, p, o in graph:
-        if isinstance(s, URIRef) and str(s).startswith(_OBO_CHECKED):
-            yield s, None, CONVERTER.compress(str(s))
-        if isinstance(o, URIRef) and str(o).startswith(_OBO_CHECKED) and p not in _MATCH:
-            yield s, p, CONVERTER.compress(str(o))
+        if isinstance(s, URIRef):
+            curie = compress(s)
+            if curie is not None:
+                yield s, None, curie, None
+        if isinstance(o, URIRef) and p not in _AXIOM_LINKS:
+            curie = compress(o)
+            if curie is not None:
+                yield s, p, curie, o
 
 
 def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
-    """The uses of identifiers the reference does not know, one per (owner, property, identifier)."""
+    """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
     seen: set[tuple[object, Node | None, str]] = set()
-    verdict: dict[str, bool] = {}
+    in_reference: dict[str, bool] = {}
     out: list[UnknownId] = []
-    for s, p, curie in _candidates(graph):
-        known = verdict.get(curie)
+    for s, p, curie, value in _candidates(graph):
+        known = in_reference.get(curie)
         if known is None:
-            known = verdict[curie] = reference.knows(curie)
+            known = in_reference[curie] = reference.knows(curie)
         if known:
             continue
+        if isinstance(value, URIRef) and graph.value(value, RDFS.label) is not None:
+            continue  # a use of a term the graph labels: its declaration is checked where it is written
         key = (_owner(graph, s), p, curie)
         if key not in seen:
             seen.add(key)
-            out.append(UnknownId(*key))
+            out.append(UnknownId(*key, value=value))
     return out

@@ -14,17 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.build.graph import build_graph, parse_turtle, source_files
+from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
+from iimgraph.errors import SourceError
 from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
 from iimgraph.resources import ontology_dir, shapes_dir
+from iimgraph.terms import OWL
 from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
 from iimgraph.validate.reference import load_reference
 from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
+
+if TYPE_CHECKING:
+    from iimgraph.validate.reason import ReasonerResult
 
 SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
@@ -84,13 +91,13 @@ def _text(node: object) -> str | None:
 def _label(graph: Graph, node: object) -> str | None:
     from rdflib.namespace import DCTERMS, RDFS
 
-    if node is None:
+    if not isinstance(node, (URIRef, BNode)):
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)  # type: ignore[call-overload]
+        value = graph.value(node, p)
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[call-overload]
+    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))
     if subject is not None:
         about = graph.value(subject, RDFS.label)
         return f"claim about {about}" if about is not None else None
@@ -104,11 +111,14 @@ class _Maker:
         self.graph, self.index = graph, index
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
-                 value: object = None) -> Finding:
+                 value: object = None, *, written: object = None) -> Finding:
+        """``written``: the value as the sources hold it, when the report shows it differently (default ``value``)."""
         term, owner = _term(self.graph, node)
         value_text = _text(value)
-        raw_value = str(value) if value is not None else None
-        file, line = self.index.locate(str(owner) if owner is not None else None, raw_value)
+        located = value if written is None else written
+        file, line = self.index.locate(str(owner) if owner is not None else None,
+                                       str(located) if located is not None else None,
+                                       is_iri=isinstance(located, URIRef))
         return Finding(level=level, rule=rule, term=term, message=message, property=_text(prop), value=value_text,
                        label=_label(self.graph, owner), file=file, line=line, focus=node)
 
@@ -148,7 +158,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
         findings.append(make(levels["unknown_identifier"], "unknown_identifier", u.subject,
                              f"{u.curie} is not in the packaged reference snapshot (reference/*.tsv){where}",
-                             u.predicate, Literal(u.curie) if u.predicate is not None else None))
+                             u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
         result = run_reasoner(graph, timeout=timeout)
@@ -158,7 +168,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                             reasoning=reasoning, shacl_graph=shacl_results)
 
 
-def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:
+def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> list[Finding]:
     ontology = URIRef(ONTOLOGY_IRI)
     if result.status == "inconsistent":
         return [make("ERROR", "ontology_inconsistent", ontology,
@@ -175,9 +185,70 @@ def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:
 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
              timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
-    """Build the sources (default: the packaged ``ontology/``) and validate the release graph."""
-    if sources is None:
-        sources = ontology_dir()
-    files = source_files(sources)  # raises SourceError for a missing file or an empty folder
+    """Validate sources (default: the packaged ``ontology/``) as the release graph they build, or release files.
+
+    - folders: the sources they hold, as given;
+    - source files only (``.ttl``, ``.sssom.tsv``): each in its context, the sources folder it sits in
+      (the nearest folder holding a ``header.ttl``), else the packaged sources, where a named file takes
+      the place of the packaged file of the same name;
+    - release files (``.owl``, ``.nt``, ``.nq``, ``.rdf``, ``.jsonld``, optionally ``.gz``, or a ``.ttl``
+      whose header already carries ``owl:versionIRI``, or a release folder): the graph as published,
+      never re-stamped.
+    """
+    paths = [Path(p) for p in ([] if sources is None else [sources] if isinstance(sources, (str, Path)) else sources)]
+    published = _published(paths)
+    if published:
+        from iimgraph.io.rdf import parse_rdf
+
+        graph = Graph()
+        for path in published:
+            parse_rdf(path, graph)
+        return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile)
+    files = _with_context(paths)
     graph = build_graph(files)
     return validate_graph(graph, files, reason=reason, timeout=timeout, profile=profile)
+
+
+#: what a release folder publishes its graph as (read in this order)
+RELEASE_GRAPH_FILES = ("iimgraph.nt", "iimgraph.ttl")
+
+
+def _published(paths: list[Path]) -> list[Path]:
+    """The release files among ``paths`` (all of them, or none: a mix is refused)."""
+    found: list[Path] = []
+    for path in paths:
+        if path.is_dir():
+            release = next((path / n for n in RELEASE_GRAPH_FILES if (path / n).is_file()), None)
+            if release is not None and sources_root(path) is None:
+                found.append(release)
+        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path)):
+            found.append(path)
+    if found and len(found) != len(paths):
+        raise SourceError(f"{found[0]}: a release file, given with sources; validate release files and sources "
+                          "separately")
+    return found
+
+
+def _stamped(path: Path) -> bool:
+    """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
+    if not path.name.endswith(".ttl") or sources_root(path) is not None:
+        return False
+    return (URIRef(ONTOLOGY_IRI), OWL.versionIRI, None) in parse_turtle(path)
+
+
+def _with_context(paths: list[Path]) -> list[Path]:
+    """The source files to build: folders as given; lone source files with the folder or package around them."""
+    if not paths:
+        return source_files(ontology_dir())
+    named = source_files(paths)  # raises SourceError for a missing file or an empty folder
+    if any(p.is_dir() for p in paths):
+        return named
+    roots = {sources_root(p) for p in named}
+    context: dict[Path, Path] = {}
+    for root in sorted((r for r in roots if r is not None), key=str):
+        context.update((p.resolve(), p) for p in source_files(root))
+    if None in roots:  # a file outside any sources folder: the packaged sources are its context
+        lone = {p.name for p in named if sources_root(p) is None}
+        context.update((p.resolve(), p) for p in source_files(ontology_dir()) if p.name not in lone)
+    context.update((p.resolve(), p) for p in named)
+    return source_files(list(context.values()))

@@ -204,18 +204,54 @@ _SUBJECT_RE = re.compile(r"^(<[^>\s]+>|[A-Za-z_][\w.\-]*:[^\s;,]*|:[^\s;,]*)(?=\
 
 @dataclass
 class SourceIndex:
-    """Where each subject is written: the first subject-block line of a Turtle file, or an SSSOM row."""
+    """Where each subject is written (its first subject-block line, or an SSSOM row), and what each block says.
+
+    A finding about a value (a parent, a claim's object, an xref) points at the line of the block that
+    writes that value; a finding without one, or whose value cannot be found as written, at the block's
+    first line.
+    """
 
     subjects: dict[str, tuple[str, int]] = field(default_factory=dict)
     #: (subject IRI, object as written in the graph: CURIE literal or IRI) -> SSSOM file and line
     mappings: dict[tuple[str, str], tuple[str, int]] = field(default_factory=dict)
+    #: subject IRI -> its Turtle blocks (file, first line, last line), axiom annotations of it included
+    blocks: dict[str, list[tuple[str, int, int]]] = field(default_factory=dict)
+    #: file as shown -> (its lines, its prefixes)
+    texts: dict[str, tuple[list[str], dict[str, str]]] = field(default_factory=dict)
 
-    def locate(self, iri: str | None, value: str | None = None) -> tuple[str, int] | tuple[None, None]:
+    def locate(self, iri: str | None, value: str | None = None, *,
+               is_iri: bool = False) -> tuple[str, int] | tuple[None, None]:
         if iri is not None and value is not None and (iri, value) in self.mappings:
             return self.mappings[(iri, value)]
+        if iri is not None and value is not None:
+            found = self._value_line(iri, value, is_iri)
+            if found is not None:
+                return found
         if iri is not None and iri in self.subjects:
             return self.subjects[iri]
         return None, None
+
+    def _value_line(self, iri: str, value: str, is_iri: bool) -> tuple[str, int] | None:
+        for shown, first, last in self.blocks.get(iri, ()):
+            lines, prefixes = self.texts[shown]
+            pattern = _value_pattern(value, is_iri, prefixes)
+            if pattern is None:
+                continue
+            for lineno in range(first, last + 1):
+                if pattern.search(lines[lineno - 1]):
+                    return shown, lineno
+        return None
+
+
+def _value_pattern(value: str, is_iri: bool, prefixes: dict[str, str]) -> re.Pattern[str] | None:
+    """How ``value`` can be written in a Turtle file with these prefixes: ``<iri>`` or ``p:local``, or ``"literal"``."""
+    if not is_iri:
+        return re.compile(re.escape('"' + value + '"')) if '"' not in value and "\\" not in value else None
+    forms = [re.escape("<" + value + ">")]
+    for prefix, namespace in prefixes.items():
+        if namespace and value.startswith(namespace) and len(value) > len(namespace):
+            forms.append(r"(?<![\w:.\-])" + re.escape(f"{prefix}:{value[len(namespace):]}") + r"(?![\w\-:%]|\.\w)")
+    return re.compile("|".join(forms))
 
 
 def display_path(path: Path) -> str:
@@ -240,27 +276,64 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
             text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
         except SourceError:
             continue
-        prefixes: dict[str, str] = {}
-        for lineno, line in enumerate(text.splitlines(), 1):
-            m = _PREFIX_RE.match(line)
-            if m:
-                prefixes[m.group(1)] = m.group(2)
-                continue
-            if not line or line[0] in " \t#@[(" or line.upper().startswith(("PREFIX", "BASE")):
-                continue
-            m = _SUBJECT_RE.match(line)
-            if not m:
-                continue
-            token = m.group(1)
-            if token.startswith("<"):
-                iri = token[1:-1]
-            else:
-                prefix, local = token.split(":", 1)
-                if prefix not in prefixes:
-                    continue
-                iri = prefixes[prefix] + local
-            index.subjects.setdefault(iri, (shown, lineno))
+        _index_turtle(text.splitlines(), shown, index)
     return index
+
+
+def _index_turtle(lines: list[str], shown: str, index: SourceIndex) -> None:
+    """Subject blocks of one Turtle file: a block starts at a subject (or ``[``) in column 0 and runs to the next."""
+    prefixes: dict[str, str] = {}
+    index.texts[shown] = (lines, prefixes)
+    block: tuple[str | None, int] | None = None  # (subject IRI, or None for an anonymous block; first line)
+
+    def close(last: int) -> None:
+        if block is None:
+            return
+        subject, first = block
+        if subject is None:  # an axiom annotation belongs to the block of its annotated source
+            subject = _annotated_source(lines[first - 1:last], prefixes)
+        if subject is not None:
+            index.blocks.setdefault(subject, []).append((shown, first, last))
+
+    for lineno, line in enumerate(lines, 1):
+        m = _PREFIX_RE.match(line)
+        if m:
+            close(lineno - 1)
+            block = None
+            prefixes[m.group(1)] = m.group(2)
+            continue
+        if not line or line[0] in " \t#@(" or line.upper().startswith(("PREFIX", "BASE")):
+            continue
+        if line[0] == "[":
+            close(lineno - 1)
+            block = (None, lineno)
+            continue
+        m = _SUBJECT_RE.match(line)
+        iri = _expand_token(m.group(1), prefixes) if m else None
+        if iri is None:
+            continue  # a continuation line (e.g. of a long string) in column 0
+        close(lineno - 1)
+        block = (iri, lineno)
+        index.subjects.setdefault(iri, (shown, lineno))
+    close(len(lines))
+
+
+def _expand_token(token: str, prefixes: dict[str, str]) -> str | None:
+    if token.startswith("<"):
+        return token[1:-1]
+    prefix, local = token.split(":", 1)
+    return prefixes[prefix] + local if prefix in prefixes else None
+
+
+_ANNOTATED_SOURCE_RE = re.compile(r"owl:annotatedSource\s+(<[^>\s]+>|[A-Za-z_][\w.\-]*:[^\s;,\]]*)")
+
+
+def _annotated_source(lines: list[str], prefixes: dict[str, str]) -> str | None:
+    for line in lines:
+        m = _ANNOTATED_SOURCE_RE.search(line)
+        if m:
+            return _expand_token(m.group(1), prefixes)
+    return None
 
 
 def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:

@@ -105,8 +105,10 @@ def negotiate_term(accept: str) -> str | None:
 class SiteRoutes:
     """Holds the site (built on first use, from the graph the endpoint serves) and answers its paths."""
 
-    def __init__(self, graph: Any = None) -> None:
+    def __init__(self, graph: Any = None, *, sources: Any = None) -> None:
+        """``graph``: the graph to show; else the release graph of ``sources`` (default: the packaged sources)."""
         self._graph = graph
+        self._sources = sources
         self._site: Any = None
         self._files: dict[str, bytes] | None = None
         self._lock = threading.Lock()
@@ -121,7 +123,7 @@ class SiteRoutes:
                     from rdflib import Graph
 
                     graph = Graph()
-                    graph.parse(data=release_ntriples(), format="nt")
+                    graph.parse(data=release_ntriples(self._sources), format="nt")
                     bind_prefixes(graph)
                 site = Site(graph)
                 self._files = site.files()

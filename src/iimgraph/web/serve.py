@@ -25,9 +25,11 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 from iimgraph import __version__
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.formats import RdfFormat
 from iimgraph.query import worker
@@ -392,11 +394,14 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = ()) -> None:
-    """Serve until interrupted."""
-    server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows, workers=workers,
-                                                       allow_remote=allow_remote))
-    sys.stderr.write(f"iimgraph: serving the release graph read-only at "
+          allow_remote: Sequence[str] = (), sources: Path | None = None) -> None:
+    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources)."""
+    engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
+    server = make_server(host, port, endpoint=Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers,
+                                                       allow_remote=allow_remote),
+                         site=SiteRoutes(sources=Path(sources) if sources is not None else None))
+    what = f"the graph built from {sources}" if sources is not None else "the release graph"
+    sys.stderr.write(f"iimgraph: serving {what} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
     try:

@@ -1,0 +1,82 @@
+"""Issue 15: a curator previews a working copy: ``query``/``sparql``/``serve --sources DIR`` read the graph built from DIR."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import urllib.parse
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from tests.cli import CLI
+from tests.servers import free_port, stop, wait_until_up
+
+EDIT = """@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+obo:MONDO_0019127 oboInOwl:hasDbXref "OMIM:160750" ;
+    rdfs:comment "working-copy note" .
+"""
+PM = "http://purl.obolibrary.org/obo/MONDO_0019127"
+
+
+@pytest.fixture(scope="module")
+def working_copy(tmp_path_factory) -> Path:
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path_factory.mktemp("wc") / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    (root / "clinical" / "edit.ttl").write_text(EDIT, encoding="utf-8")
+    return root
+
+
+def _cli(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_query_sources_reads_the_working_copy(working_copy, engine):
+    packaged = _cli("query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "json", "--engine", engine)
+    edited = _cli("query", "find-by-xref", "-p", "xref=OMIM:160750", "--format", "json", "--engine", engine,
+                  "--sources", str(working_copy))
+    assert packaged.returncode == 0 and edited.returncode == 0, packaged.stderr + edited.stderr
+    diseases = lambda proc: {b["disease"]["value"] for b in json.loads(proc.stdout)["results"]["bindings"]}  # noqa: E731
+    assert PM not in diseases(packaged)
+    assert diseases(edited) == diseases(packaged) | {PM}
+
+
+def test_sparql_sources_reads_the_working_copy(working_copy):
+    query = f'SELECT ?c WHERE {{ <{PM}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}'
+    proc = _cli("sparql", query, "--format", "csv", "--sources", str(working_copy))
+    assert proc.returncode == 0, proc.stderr
+    assert "working-copy note" in proc.stdout
+    assert "working-copy note" not in _cli("sparql", query, "--format", "csv").stdout
+
+
+def test_sources_must_be_a_folder_and_is_local(tmp_path, working_copy):
+    proc = _cli("query", "subtypes", "-p", "root=MONDO:0600023", "--sources", str(tmp_path / "nope"))
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr and "nope" in proc.stderr
+    proc = _cli("query", "subtypes", "-p", "root=MONDO:0600023", "--sources", str(working_copy),
+                "--endpoint", "http://127.0.0.1:9/sparql")
+    assert proc.returncode == 2 and "--sources" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_serve_sources_serves_the_working_copy(working_copy):
+    port = free_port()
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--sources", str(working_copy)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(proc, url + "/sparql?query=ASK%7B%7D", seconds=120, what="serve --sources")
+        query = f'SELECT ?c WHERE {{ <{PM}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}'
+        with urllib.request.urlopen(f"{url}/sparql?query={urllib.parse.quote(query)}", timeout=60) as answer:
+            rows = json.loads(answer.read())["results"]["bindings"]
+        assert [r["c"]["value"] for r in rows] == ["working-copy note"]
+        with urllib.request.urlopen(f"{url}/term/MONDO_0019127?format=ttl", timeout=120) as answer:
+            assert "working-copy note" in answer.read().decode("utf-8")
+    finally:
+        stop(proc)
