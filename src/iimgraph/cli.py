@@ -17,6 +17,7 @@ from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
 from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
+from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
 
@@ -224,7 +225,8 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                              "Default: refused.")(func)
     func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
                         help="Seconds allowed: a local query runs in a worker process stopped at this "
-                             "limit; with --endpoint, the limit per HTTP request.")(func)
+                             "limit; with --endpoint, the limit per HTTP request, from connecting to "
+                             "the last byte of the answer.")(func)
     func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
                         metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
                         "and every companion loaded into it.")(func)
@@ -232,6 +234,12 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                         metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
                         ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
                         "with the IIM graph (repeatable).")(func)
+    func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
+                        help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
+                             "and port (default: any redirect is an error).")(func)
+    func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
+                        default=DEFAULT_MAX_ANSWER_MB, show_default=True,
+                        help="With --endpoint: the largest answer accepted, in MB.")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
@@ -262,7 +270,8 @@ def queries_cmd() -> None:
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+              max_answer_mb: float, same_origin: bool) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
     from iimgraph.errors import QueryError
     from iimgraph.query.catalogue import execute
@@ -275,7 +284,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
+                           progress=_progress_bar, say=_say, max_answer_bytes=int(max_answer_mb * 1024 * 1024),
+                           same_origin_redirects=same_origin)
     _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
@@ -283,7 +293,8 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 @click.argument("query")
 @_query_options
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
+               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
+               max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     from iimgraph.query.catalogue import decode_query, execute_sparql
     from iimgraph.query.engines import select_engine
@@ -295,7 +306,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
     else:
         text = query
     chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
+                           progress=_progress_bar, say=_say, max_answer_bytes=int(max_answer_mb * 1024 * 1024),
+                           same_origin_redirects=same_origin)
     _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
 
 
@@ -308,15 +320,18 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.option("--update-endpoint", default=None, metavar="URL",
               help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
-              help="Seconds per HTTP request (transient failures are retried with backoff).")
+              help="Seconds per HTTP request, from connecting to the last byte of the answer "
+                   "(transient failures are retried with backoff).")
+@click.option("--same-origin-redirects", "same_origin", is_flag=True,
+              help="Follow redirects that stay on the same scheme, host and port (default: any redirect is an error).")
 def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
-                timeout: float) -> None:
+                timeout: float, same_origin: bool) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
     from iimgraph.release.publish import publish
 
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout)))
+                           timeout=timeout, same_origin_redirects=same_origin)))
 
 
 @cli.command("serve")

@@ -17,6 +17,8 @@
     └── EndpointError             a remote SPARQL endpoint failed or could not be reached
         ├── HTTPStatusError       it answered an error status (after any retries)
         ├── ConnectionFailed      no answer: refused, reset or timed out (after any retries)
+        ├── RedirectRefused       it redirected elsewhere: iimgraph contacts only the URL the user named
+        ├── AnswerTooLarge        its answer is over the size cap
         └── PublishError          publish failed; the message says what the store holds now
 
 Validation findings are results (a report), not exceptions.
@@ -91,6 +93,14 @@ class HTTPStatusError(EndpointError):
 
 class ConnectionFailed(EndpointError):
     """No answer: refused, reset or timed out (after any retries)."""
+
+
+class RedirectRefused(EndpointError):
+    """The server redirected to another URL; only the URL the user named is contacted."""
+
+
+class AnswerTooLarge(EndpointError):
+    """The server's answer is larger than the cap (``--max-answer-mb``)."""
 
 
 class PublishError(EndpointError):
