@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import refuse_inputs, write_bytes_atomic
 from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
@@ -116,10 +116,14 @@ def cli() -> None:
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
-    from iimgraph.build.graph import build_graph
+    from iimgraph.build.graph import build_graph, source_files
     from iimgraph.release.export import serialize
+    from iimgraph.resources import ontology_dir
 
-    graph = build_graph(sources, version=version)
+    inputs = source_files(sources or ontology_dir())
+    if out is not None:
+        refuse_inputs(out, inputs)  # before the work, not after
+    graph = build_graph(inputs, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
@@ -164,11 +168,15 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build.graph import build_graph
+    from iimgraph.build.graph import build_graph, source_files
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
+    from iimgraph.resources import ontology_dir
 
-    graph = build_graph(version=version)
+    inputs = source_files(ontology_dir())
+    if out is not None:
+        refuse_inputs(out, inputs)
+    graph = build_graph(inputs, version=version)
     _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
 
 

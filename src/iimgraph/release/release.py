@@ -11,16 +11,13 @@ import csv
 import hashlib
 import io
 import json
-import shutil
-import tempfile
 from pathlib import Path
 
 from rdflib import Graph, Literal, URIRef
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import refuse_inputs, replace_folder
 from iimgraph.build.graph import build_graph, source_files, version_iri
-from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import read_sssom, render_sssom
@@ -133,8 +130,10 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
 
 
 def write_release(out: Path, *, version: str | None = None, sources: Path | None = None) -> dict:
-    """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
+    """Write every release file into ``out``; returns the manifest. All or nothing: ``out`` (new, empty
+    or a previous release) is replaced whole, in one rename, once every file is staged."""
     version = version or __version__
+    refuse_inputs(Path(out), source_files(sources or _default_sources()), folder=True)
     full = canonical(build_graph(sources, version=version))  # once, for every format below
     base = base_graph(full)  # keeps full's canonical blank-node labels
     files: dict[str, bytes] = {}
@@ -173,22 +172,17 @@ def _default_sources() -> Path:
     return ontology_dir()
 
 
+def _is_release(folder: Path) -> bool:
+    """A folder a previous ``release`` wrote (its manifest names iimgraph), which a new one may replace."""
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("name") == "iimgraph"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _write_folder(out: Path, files: dict[str, bytes]) -> None:
-    """Stage every file in a sibling temp folder, then move each into place atomically."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
-    try:
-        for name, data in files.items():
-            write_bytes_atomic(stage / name, data)
-        for name in files:
-            target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (stage / name).replace(target)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    """Stage every file in a sibling folder, then swap it in with one rename: all or nothing."""
+    replace_folder(out, files, replaceable=_is_release, what="release")
 
 
 __all__ = ["base_graph", "external_terms", "hpoa_rows", "write_release"]
