@@ -8,6 +8,7 @@
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
     ├── StoreError                an on-disk store folder cannot be used
+    ├── ServeError                serve cannot listen on the host and port given
     ├── QueryError                a query or parameter is unknown, malformed or refused
     │   ├── RemoteAccessRefused   SERVICE/FROM names an IRI not on the allow-list
     │   ├── Refused               serve: not allowed here (an update: 403; SERVICE/FROM: 400)
@@ -49,6 +50,10 @@ class ProfileError(IIMGraphError):
 
 class StoreError(IIMGraphError):
     """The store folder cannot be used (not a store, locked, unreadable)."""
+
+
+class ServeError(IIMGraphError):
+    """``serve`` cannot listen where it was asked to (port taken, no such host, no permission)."""
 
 
 class QueryError(IIMGraphError):

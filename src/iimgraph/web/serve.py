@@ -21,7 +21,8 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
+from iimgraph import __version__
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine
@@ -118,10 +119,14 @@ class Endpoint:
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "iimgraph-sparql"
+    server_version = f"iimgraph/{__version__}"
     endpoint: Endpoint  # set on the subclass made by make_server
     site: SiteRoutes  # likewise
     quiet = False
+
+    def version_string(self) -> str:
+        """The ``Server`` header: the package and its version, not the Python behind it."""
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
@@ -230,6 +235,16 @@ class Handler(BaseHTTPRequestHandler):
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up mid-answer is its own business: nothing is logged (its request line
+        already was). Anything else is one line, never a traceback any client could trigger at will."""
+        exc = sys.exc_info()[1]
+        if isinstance(exc, (ConnectionError, TimeoutError)):
+            return
+        host = client_address[0] if isinstance(client_address, tuple) and client_address else "?"
+        sys.stderr.write(f"iimgraph: error while answering {host}: {type(exc).__name__}: "
+                         f"{' '.join(str(exc).split())[:300]}\n")
+
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
                 quiet: bool = False, site: SiteRoutes | None = None) -> ThreadingHTTPServer:
@@ -244,9 +259,13 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
           allow_remote: Sequence[str] = ()) -> None:
-    """Serve until interrupted."""
-    server = make_server(host, port, endpoint=Endpoint(timeout=timeout, max_rows=max_rows, workers=workers,
-                                                       allow_remote=allow_remote))
+    """Serve until interrupted; :class:`ServeError` when the address cannot be listened on."""
+    endpoint = Endpoint(timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    try:
+        server = make_server(host, port, endpoint=endpoint)
+    except (OSError, OverflowError, UnicodeError) as exc:  # taken, no such host, no permission, port out of range
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split())
+        raise ServeError(f"cannot serve on {host}:{port}: {reason}") from None
     sys.stderr.write(f"iimgraph: serving the release graph read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
