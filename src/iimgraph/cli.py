@@ -150,14 +150,37 @@ def info(sources: Path | None) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
               help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
-def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              help="Seconds allowed for the whole validation; it is then stopped (exit 2).")
+@click.option("--reason-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds allowed for OWL reasoning, within --timeout (past it, reasoning is reported as skipped).")
+def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
+             reason_timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
+    import time
+
+    from iimgraph.build.graph import source_files
+    from iimgraph.errors import QueryTimeout, ValidationTimeout
+    from iimgraph.query import worker
+    from iimgraph.resources import ontology_dir
     from iimgraph.validate.pipeline import validate as run
 
-    report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
-    click.echo(report.render(fmt, fail_on.upper()), nl=False)
-    sys.exit(report.exit_code(fail_on.upper()))
+    files = source_files(list(paths) or ontology_dir())  # a missing file: one line, before any work
+    level = fail_on.upper()
+    deadline = time.monotonic() + timeout
+
+    def job() -> tuple[str, int]:
+        report = run(files, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
+        return report.render(fmt, level), report.exit_code(level)
+
+    try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
+        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation")
+    except QueryTimeout:
+        size = sum(p.stat().st_size for p in files)
+        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} source files, "
+                                f"{size / 1e6:.1f} MB); give it more time with --timeout") from None
+    click.echo(text, nl=False)
+    sys.exit(code)
 
 
 @cli.command()

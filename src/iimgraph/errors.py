@@ -7,6 +7,7 @@
     ├── SourceError               a source or input file is missing, unreadable or malformed (file, line)
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
+    ├── ValidationTimeout         validate ran past its --timeout and was stopped
     ├── StoreError                an on-disk store folder cannot be used
     ├── ServeError                serve cannot listen on the host and port given
     ├── QueryError                a query or parameter is unknown, malformed or refused
@@ -46,6 +47,10 @@ class OutputError(IIMGraphError):
 
 class ProfileError(IIMGraphError):
     """The QC severity profile and the rule files disagree, or a level is not ERROR, WARN or INFO."""
+
+
+class ValidationTimeout(IIMGraphError):
+    """Validation ran past its time limit; its worker process was stopped."""
 
 
 class StoreError(IIMGraphError):
