@@ -2,13 +2,14 @@
 target and swapped in with one rename.
 
 A failed or interrupted write leaves no partial file and keeps any previous one. Files are created
-with mode 0666 less the umask (0644 under the usual 022), like any file a shell redirection makes.
+with mode 0666 less the umask (0644 under the usual 022), like any file a shell redirection makes,
+not the 0600 of a temporary file.
 
-An existing target that is not a regular file is never replaced: a character device or a FIFO
-(``--out /dev/stdout``, a named pipe) is written into directly, anything else (a folder, a socket,
-a block device) is refused. Writes into a folder (:func:`write_tree`) stay inside it: every
-subfolder is opened relative to its parent without following symbolic links, so a subfolder that
-is a link to somewhere else is refused instead of written through.
+An existing target that is not a regular file (a FIFO, a device, a socket, a folder; followed
+through symlinks) is refused, never replaced (:func:`check_target`). Writes into a folder
+(:func:`write_tree`) stay inside it: every subfolder is opened relative to its parent without
+following symbolic links, so a subfolder that is a link to somewhere else is refused instead of
+written through.
 """
 
 from __future__ import annotations
@@ -33,11 +34,11 @@ def _fail(path: Path | str, exc: OSError) -> OutputError:
 
 
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a block device"),
-                       (stat.S_ISCHR, "a character device"), (stat.S_ISFIFO, "a FIFO")):
+    for test, name in ((stat.S_ISDIR, "a folder"), (stat.S_ISSOCK, "a socket"), (stat.S_ISBLK, "a device"),
+                       (stat.S_ISCHR, "a device"), (stat.S_ISFIFO, "a FIFO")):
         if test(mode):
             return name
-    return "not a regular file"
+    return "something else"
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -46,23 +47,16 @@ def _write_all(fd: int, data: bytes) -> None:
         view = view[os.write(fd, view):]
 
 
-def _write_into(path: Path, mode: int, data: bytes) -> None:
-    """Write into an existing character device or FIFO; never wait for a FIFO that has no reader."""
-    fifo = stat.S_ISFIFO(mode)
+def check_target(path: Path) -> None:
+    """Refuse an output path that exists and is not a regular file (followed through symlinks)."""
     try:
-        fd = os.open(path, os.O_WRONLY | (os.O_NONBLOCK if fifo else 0))
-    except OSError as exc:
-        if fifo and exc.errno == errno.ENXIO:
-            raise OutputError(f"{path}: is a FIFO with no reader; start the reader first") from None
-        raise _fail(path, exc) from None
-    try:
-        if fifo:
-            os.set_blocking(fd, True)
-        _write_all(fd, data)
+        info = os.stat(path)
+    except FileNotFoundError:
+        return
     except OSError as exc:
         raise _fail(path, exc) from None
-    finally:
-        os.close(fd)
+    if not stat.S_ISREG(info.st_mode):
+        raise OutputError(f"{path}: refusing to write: it exists and is {_kind(info.st_mode)}, not a regular file")
 
 
 def _atomic_in(folder: int, name: str, data: bytes, shown: Path) -> None:
@@ -105,17 +99,7 @@ def _open_folder(path: Path) -> int:
 
 def write_bytes_atomic(path: Path, data: bytes) -> None:
     path = Path(path)
-    try:
-        existing = os.stat(path)  # through a symlink: /dev/stdout is a link to the real thing
-    except FileNotFoundError:
-        existing = None
-    except OSError as exc:
-        raise _fail(path, exc) from None
-    if existing is not None and not stat.S_ISREG(existing.st_mode):
-        if stat.S_ISCHR(existing.st_mode) or stat.S_ISFIFO(existing.st_mode):
-            _write_into(path, existing.st_mode, data)
-            return
-        raise OutputError(f"{path}: exists and is {_kind(existing.st_mode)}; not replacing it")
+    check_target(path)
     folder = _open_folder(path.parent)
     try:
         _atomic_in(folder, path.name, data, path)
@@ -257,4 +241,5 @@ def refuse_inputs(out: Path, inputs: Iterable[Path], *, folder: bool = False) ->
         source = Path(item).resolve()
         if source == target or (folder and target in source.parents):
             where = "is" if source == target else "holds"
-            raise OutputError(f"{out}: {where} one of the inputs ({item}); choose another output")
+            raise OutputError(f"{out}: {where} one of the inputs (source {item}): refusing to write the output "
+                              f"over one of the sources; choose another output")

@@ -6,7 +6,9 @@ No logic lives here beyond argument handling and printing; every verb calls one 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -14,12 +16,15 @@ from pathlib import Path
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import refuse_inputs, write_bytes_atomic
-from iimgraph.errors import IIMGraphError
+from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
+from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
+from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
+from iimgraph.release.publish import publish
+from iimgraph.web.serve import serve
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS = [f.value for f in WRITABLE]
@@ -28,15 +33,24 @@ FORMATS = [f.value for f in WRITABLE]
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
+    def invoke(self, ctx: click.Context):
         try:
-            return super().invoke(ctx)
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+            return result
         except IIMGraphError as exc:
             _fail(str(exc))
+        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            _fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
             _fail("interrupted")
+        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            sys.exit(EXIT_OK)
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise
@@ -72,26 +86,88 @@ def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | Non
         yield lambda done: bar.update(task, completed=done)
 
 
-def _emit(result: Result, fmt: str) -> None:
-    """A query's result on standard output: ``table`` as a rich table, the other formats as text."""
+#: columns of packaged queries that name claim and association nodes: shown only with --all-columns
+HOUSEKEEPING = ("association", "claim", "observation")
+
+
+def _without(result: Result, hidden: tuple[str, ...]) -> Result:
+    """``result`` without the ``hidden`` columns; rows that then repeat are shown once."""
+    drop = [v for v in result.variables if v in hidden]
+    if not drop or result.is_ask or result.graph:
+        return result
+    keep = [v for v in result.variables if v not in drop]
+    rows, seen = [], set()
+    for row in result.rows:
+        key = tuple((row.get(v).key() if row.get(v) is not None else ()) for v in keep)  # type: ignore[union-attr]
+        if key not in seen:
+            seen.add(key)
+            rows.append({v: row.get(v) for v in keep})
+    return Result(variables=keep, rows=rows, truncated=result.truncated)
+
+
+def _count(result: Result) -> None:
+    """The row count, on standard error (never in the data)."""
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        n = len(result.rows)
+        click.echo(f"{n} {'triple' if result.graph else 'row'}{'s' if n != 1 else ''}{note}", err=True)
+
+
+def _column_widths(header: list[str], rows: list[list[str]], available: int) -> list[int]:
+    """Content widths that fit ``available`` characters where they can: a column never narrower
+    than its longest word (so wrapping happens at spaces only), the slack shared by need."""
+    shortest = [max([len(h)] + [len(w) for row in rows for w in row[i].split()]) for i, h in enumerate(header)]
+    longest = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+    room = available - 3 * len(header) - 1  # padding and borders
+    if sum(longest) <= room:
+        return longest
+    slack = max(room - sum(shortest), 0)
+    wanted = sum(b - a for a, b in zip(shortest, longest, strict=True)) or 1
+    return [a + (b - a) * slack // wanted for a, b in zip(shortest, longest, strict=True)]
+
+
+def _rich_table(header: list[str], rows: list[list[str]]) -> None:
+    """A table on the terminal that wraps cells at spaces only: no identifier is ever folded.
+
+    When even the narrowest such table is wider than the terminal, its lines are drawn wider
+    (the terminal wraps them) rather than cutting a CURIE.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    widths = _column_widths(header, rows, console.width)
+    table = Table(show_lines=False, header_style="bold")
+    for h, width in zip(header, widths, strict=True):
+        table.add_column(h, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    needed = sum(widths) + 3 * len(widths) + 1
+    if needed > console.width:
+        console = Console(width=needed)
+    console.print(table)
+
+
+def _emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
+    """A query's result on standard output.
+
+    ``table`` is a rich table on a terminal and plain TSV (CURIEs, no box drawing) when standard
+    output is a pipe or a file; its row count goes to standard error. The other formats are written
+    as they are.
+    """
+    result = _without(result, hidden)
+    if fmt == "table" and not sys.stdout.isatty():
+        sys.stdout.write(render(result, "tsv"))
+        sys.stdout.flush()
+        _count(result)
+        return
     if fmt != "table":
         sys.stdout.write(render(result, fmt))
         sys.stdout.flush()
         return
-    from rich.console import Console
-    from rich.table import Table
-
-    header, rows, terms = table_cells(result)
-    table = Table(show_lines=False, header_style="bold")
-    for h in header:
-        table.add_column(h, overflow="fold")
-    for row in rows:
-        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
-    console = Console()
-    console.print(table)
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")
+    header, cells, terms = table_cells(result)
+    _rich_table(header, [[display(t) if terms else str(t) for t in row] for row in cells])  # type: ignore[arg-type]
+    _count(result)
 
 
 def _fail(message: str) -> None:
@@ -116,14 +192,15 @@ def cli() -> None:
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
     """Build the release graph from the sources and write it."""
-    from iimgraph.build.graph import build_graph, source_files
+    from iimgraph.build.graph import build_graph
+    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
     from iimgraph.resources import ontology_dir
 
-    inputs = source_files(sources or ontology_dir())
     if out is not None:
-        refuse_inputs(out, inputs)  # before the work, not after
-    graph = build_graph(inputs, version=version)
+        check_target(out)   # before the work: a FIFO or device is refused at once
+        refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
+    graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
@@ -132,12 +209,19 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-def info(sources: Path | None) -> None:
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.stats import graph_stats
 
-    stats = graph_stats(build_graph(sources))
+    graph = build_graph(sources)
+    if coverage:
+        from iimgraph.build.coverage import coverage_rows, render
+
+        click.echo(render(coverage_rows(graph)), nl=False)
+        return
+    stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
     for key, value in stats.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
@@ -184,7 +268,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+              help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
@@ -196,22 +281,42 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.release import base_graph
     from iimgraph.resources import ontology_dir
 
-    inputs = source_files(ontology_dir())
+    if fmt == "kgx" and out is None:
+        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
     if out is not None:
-        refuse_inputs(out, inputs)
-    graph = build_graph(inputs, version=version)
-    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
+        check_target(out)
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
+        inputs = source_files(ontology_dir())
+        for path in outs:
+            refuse_inputs(path, inputs)
+    graph = build_graph(version=version)
+    graph = base_graph(graph) if product == "base" else graph
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        assert out is not None
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        nodes, edges = render_kgx(graph)
+        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
+        _write(edges, out.with_name(f"{stem}_edges.tsv"))
+        return
+    _write(serialize(graph, fmt), out)
 
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
+    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 
@@ -248,7 +353,7 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):  # type: ignore[no-untyped-def]
+def _query_options(func):
     """Options shared by `query` and `sparql`."""
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
@@ -269,55 +374,102 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                         help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
                              "and port (default: any redirect is an error).")(func)
     func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
-                        default=DEFAULT_MAX_ANSWER_MB, show_default=True,
-                        help="With --endpoint: the largest answer accepted, in MB.")(func)
+                        default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
+                        help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
+                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
+                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
     return func
 
 
+def _query_help(name: str) -> str:
+    """One packaged query explained: title, description, typed parameters, columns, examples."""
+    import shutil
+    import textwrap
+
+    from iimgraph.query.catalogue import get_query
+
+    q = get_query(name)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+
+    def wrap(text: str, indent: str) -> str:  # at spaces only: no identifier is ever split
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+
+    lines = [f"{q.name}: {q.title}"]
+    if q.description:
+        lines += ["", wrap(q.description, "  ")]
+    lines += ["", "parameters (-p NAME=VALUE):" if q.params else "parameters: none"]
+    for p in q.params:
+        lines.append(wrap(f"{p.signature()}: {p.description or 'no description'}", "  "))
+    lines += ["", "columns: " + (", ".join(q.columns) or "(any)")]
+    if q.examples:
+        lines += ["", "example" + ("s" if len(q.examples) > 1 else "") + ":"] + [f"  {e}" for e in q.examples]
+    return "\n".join(lines) + "\n"
+
+
 @cli.command("queries")
-def queries_cmd() -> None:
-    """List the packaged queries with their parameters."""
-    from rich.console import Console
-    from rich.table import Table
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the catalogue (or one query) for tools: parameters with types, defaults and columns.")
+def queries_cmd(name: str | None, fmt: str) -> None:
+    """List the packaged queries, or explain the one called NAME (parameters, columns, example)."""
+    if fmt == "json":
+        from iimgraph.query.catalogue import get_query
 
-    from iimgraph.query.catalogue import catalogue
+        doc = get_query(name).describe() if name is not None else [q.describe() for q in catalogue().values()]
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    if name is not None:
+        click.echo(_query_help(name), nl=False)
+        return
+    header = ["name", "parameters", "columns", "title"]
+    rows = [[n, ", ".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title]
+            for n, q in catalogue().items()]
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join("\t".join(r) + "\n" for r in [header, *rows]))
+        return
+    _rich_table(header, [[r[0], r[1].replace("), ", ")\n"), r[2], r[3]] for r in rows])
+    click.echo("iimgraph queries NAME explains one query.", err=True)
 
-    table = Table(header_style="bold")
-    for column in ("name", "parameters", "columns", "title"):
-        table.add_column(column, overflow="fold")
-    for name, q in catalogue().items():
-        table.add_row(name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title)
-    Console().print(table)
+
+class QueryCommand(click.Command):
+    """``iimgraph query NAME --help`` explains the packaged query NAME (``iimgraph queries NAME``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(a in ("-h", "--help") for a in args):
+            names = [a for a in args if not a.startswith("-")]
+            if names and names[0] in catalogue():
+                click.echo(_query_help(names[0]), nl=False)
+                click.echo("\noptions: see iimgraph query --help")
+                ctx.exit(0)
+        return super().parse_args(ctx, args)
 
 
-@cli.command("query")
+@cli.command("query", cls=QueryCommand)
 @click.argument("name")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--all-columns", is_flag=True,
+              help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
 @_query_options
-def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
+def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
               max_answer_mb: float, same_origin: bool) -> None:
-    """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import execute
-    from iimgraph.query.engines import select_engine
-
+    """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
     values: dict[str, str] = {}
     for item in params:
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say, max_answer_bytes=int(max_answer_mb * 1024 * 1024),
-                           same_origin_redirects=same_origin)
-    _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say,
+                  max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
+    result = execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where)
+    _emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
 
 
 @cli.command("sparql")
@@ -327,19 +479,51 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
                max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.query.catalogue import decode_query, execute_sparql
-    from iimgraph.query.engines import select_engine
-
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
         text = decode_query(Path(query).read_bytes(), query)
+    elif not re.search(r"[\s{]", query):  # one word with no group: a file name, never a query
+        what = "is a folder, not a .rq file" if Path(query).is_dir() else "no such file"
+        raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say, max_answer_bytes=int(max_answer_mb * 1024 * 1024),
-                           same_origin_redirects=same_origin)
-    _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say,
+                  max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
+    _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
+
+
+@cli.command("rank")
+@click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
+@click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
+@click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--prior", multiple=True, metavar="MONDO:...=P",
+              help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
+@click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
+             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+    """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
+    likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
+    from iimgraph.errors import TermError
+    from iimgraph.rank import rank
+    from iimgraph.rank.explain import render
+
+    priors: dict[str, float] = {}
+    for item in prior:
+        key, sep, value = item.partition("=")
+        try:
+            priors[key.strip()] = float(value)
+        except ValueError:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
+        if not sep:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P")
+    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
+                  include_text_mined=include_text_mined)
+    for note in result.notes:
+        click.echo(f"iimgraph: note: {note}", err=True)
+    click.echo(render(result, fmt), nl=False)
 
 
 @cli.command("publish")
@@ -359,8 +543,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float, same_origin: bool) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    from iimgraph.release.publish import publish
-
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
                            timeout=timeout, same_origin_redirects=same_origin)))
 
@@ -380,8 +562,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                    "Default: refused.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    from iimgraph.web.serve import serve
-
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 

@@ -19,7 +19,9 @@ from typing import Any, Protocol
 
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, QueryError
-from iimgraph.query.guard import check_query_text, query_form
+from iimgraph.namespaces import SPARQL_PREFIXES
+from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
+from iimgraph.query.http import request
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
 from iimgraph.query.store import Progress, open_store, reopen_read_only
 
@@ -82,15 +84,15 @@ class OxigraphEngine:
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
-        check_query_text(query, allow_remote)
+        check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
             self.store, self._pid = reopen_read_only(self.handle), os.getpid()
         try:
-            answer = self.store.query(query, use_default_graph_as_union=self._union)
+            answer = self.store.query(query, prefixes=SPARQL_PREFIXES, use_default_graph_as_union=self._union)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            raise QueryError(f"SPARQL syntax error: {short_syntax_error(str(exc))}") from None
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
         ox = self._ox
@@ -98,20 +100,21 @@ class OxigraphEngine:
             return Result(variables=[], boolean=bool(answer))
         rows: list[Row] = []
         truncated = False
-        if isinstance(answer, ox.QuerySolutions):
+        graph = not isinstance(answer, ox.QuerySolutions)
+        if not graph:
             variables = [v.value for v in answer.variables]
             it: Any = (tuple(sol) for sol in answer)  # a solution iterates its values in variable order
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
-        seen: dict[Any, Term | None] = {None: None}  # rows repeat terms: convert each once per query
+        seen: dict[Any, Any] = {None: None}  # rows repeat terms: convert each once per query
         convert = self._term
         try:
             for values in it:
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                row = {}
+                row: Row = {}
                 for v, t in zip(variables, values, strict=False):
                     term = seen.get(t, seen)
                     if term is seen:
@@ -123,7 +126,7 @@ class OxigraphEngine:
         finally:
             # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
             it = answer = None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=graph)
 
 
 class RdflibEngine:
@@ -155,9 +158,9 @@ class RdflibEngine:
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
-        check_query_text(query, allow_remote)
+        check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         try:
-            answer = self.graph.query(query)
+            answer = self.graph.query(query, initNs=SPARQL_PREFIXES)  # instead of the graph's own bindings
             kind = answer.type
             if kind == "ASK":
                 return Result(variables=[], boolean=bool(answer.askAnswer))
@@ -178,7 +181,7 @@ class RdflibEngine:
             raise
         except Exception as exc:  # pyparsing and evaluation errors have many types
             raise QueryError(f"SPARQL error (rdflib): {' '.join(str(exc).split())[:300]}") from None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=kind != "SELECT")
 
 
 class RemoteEngine:
@@ -193,19 +196,16 @@ class RemoteEngine:
                  same_origin_redirects: bool = False) -> None:
         if not re.match(r"^https?://[^\s/]+", endpoint or ""):
             raise QueryError(f"endpoint {endpoint!r} is not an http(s) URL")
-        from iimgraph.query.http import DEFAULT_MAX_BYTES
-
         self.endpoint = endpoint
         self.timeout = timeout
-        self.max_bytes = max_bytes or DEFAULT_MAX_BYTES
+        self.max_bytes = max_bytes  # None: the default cap (IIMGRAPH_MAX_ANSWER_MB or 64 MB)
         self.same_origin_redirects = same_origin_redirects
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
         import urllib.parse
 
-        from iimgraph.query.http import request
-
+        query = with_prefix_declarations(query)
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if construct else "application/sparql-results+json"
         body = urllib.parse.urlencode({"query": query}).encode()
@@ -227,8 +227,23 @@ class RemoteEngine:
             engine = OxigraphEngine(ntriples=body)
         except (SyntaxError, ValueError, OSError) as exc:
             raise EndpointError(f"{self.endpoint}: the answer is not N-Triples ({exc})") from None
-        return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
-                              max_rows=max_rows)
+        return engine.execute("CONSTRUCT WHERE { ?subject ?predicate ?object }", max_rows=max_rows)
+
+
+def with_prefix_declarations(query: str) -> str:
+    """``query`` with a PREFIX line for every project prefix it uses without declaring (for a remote
+    endpoint, which may not predeclare them); prefixes the project does not know are left to the endpoint."""
+    declared = declared_prefixes(query)
+    missing = dict.fromkeys(name for name, _ in used_prefixes(query) if name not in declared and name in SPARQL_PREFIXES)
+    if not missing:
+        return query
+    return "".join(f"PREFIX {name}: <{SPARQL_PREFIXES[name]}>\n" for name in missing) + query
+
+
+def short_syntax_error(message: str) -> str:
+    """Oxigraph's syntax error without its lists of Unicode ranges (``['A' ..= 'Z' | '\\u{00C0}'..]``)."""
+    shorter = re.sub(r"\[[^\[\]]*\\u\{[^\[\]]*\]", "[a name character]", message)
+    return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
 
 
 _WS = re.compile(r"[ \t\n\r]*")

@@ -12,7 +12,8 @@ Nothing but the named URL is contacted: the opener knows HTTP and HTTPS only (no
 the caller allows redirects that stay on the same scheme, host and port (``same_origin_redirects``).
 ``timeout`` is a total deadline per attempt, from connecting to the last byte of the answer (a
 watchdog shuts the socket down when it passes, so an answer that trickles one byte at a time ends
-too), and an answer longer than ``max_bytes`` is cut off with an error instead of filling memory.
+too), and an answer longer than ``max_bytes`` (default :data:`DEFAULT_MAX_ANSWER_MB` MB, or
+``IIMGRAPH_MAX_ANSWER_MB``) is cut off with an error instead of filling memory.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iimgraph.errors import AnswerTooLarge, ConnectionFailed, HTTPStatusError, RedirectRefused
+from iimgraph.errors import AnswerTooLarge, ConnectionFailed, EndpointError, HTTPStatusError, RedirectRefused
 
 if TYPE_CHECKING:  # the stdlib HTTP stack is imported when a request is made, not with the CLI
     import http.client
@@ -35,7 +36,8 @@ RETRIES = 3            # attempts after the first
 BACKOFF = 0.5          # seconds before the first retry; doubled each time
 MAX_RETRY_AFTER = 30.0  # seconds: the longest Retry-After honoured
 TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
-DEFAULT_MAX_ANSWER_MB = 64
+DEFAULT_MAX_ANSWER_MB = 64  # a 64 MB SPARQL JSON answer peaks near 400 MB as rows; IIMGRAPH_MAX_ANSWER_MB overrides
+MAX_ANSWER_MB = DEFAULT_MAX_ANSWER_MB
 DEFAULT_MAX_BYTES = DEFAULT_MAX_ANSWER_MB * 1024 * 1024
 MAX_REDIRECTS = 5      # same-origin hops followed at most, when allowed
 _CHUNK = 1 << 16
@@ -46,6 +48,20 @@ class Response:
     status: int
     headers: dict[str, str]
     body: bytes
+
+
+def max_answer_bytes() -> int:
+    """The answer-size cap: ``IIMGRAPH_MAX_ANSWER_MB`` (a positive number) or :data:`DEFAULT_MAX_ANSWER_MB`."""
+    import os
+
+    raw = os.environ.get("IIMGRAPH_MAX_ANSWER_MB", "").strip()
+    try:
+        megabytes = float(raw) if raw else DEFAULT_MAX_ANSWER_MB
+    except ValueError:
+        raise EndpointError(f"IIMGRAPH_MAX_ANSWER_MB={raw!r} is not a number") from None
+    if megabytes <= 0:
+        raise EndpointError(f"IIMGRAPH_MAX_ANSWER_MB={raw!r} must be positive")
+    return int(megabytes * 1024 * 1024)
 
 
 def _retry_after(value: str | None) -> float | None:
@@ -150,7 +166,7 @@ def _read(answer: Any, max_bytes: int, truncate: bool, label: str) -> bytes:
             if truncate:
                 return bytes(body[:max_bytes])
             raise AnswerTooLarge(f"{label}the answer is larger than {_size(max_bytes)} "
-                                 f"(raise --max-answer-mb to accept more)")
+                                 f"(raise --max-answer-mb or IIMGRAPH_MAX_ANSWER_MB to accept more)")
 
 
 def _size(n: int) -> str:
@@ -171,12 +187,13 @@ def _origin(url: str) -> tuple[str, str, int | None]:
 
 def request(method: str, url: str, *, data: bytes | None = None, headers: dict[str, str] | None = None,
             timeout: float, retries: int = RETRIES, backoff: float = BACKOFF, what: str = "",
-            max_bytes: int = DEFAULT_MAX_BYTES, truncate: bool = False, same_origin_redirects: bool = False,
+            max_bytes: int | None = None, truncate: bool = False, same_origin_redirects: bool = False,
             sleep: Callable[[float], None] = time.sleep) -> Response:
     """One HTTP exchange with ``url``; raises an :class:`~iimgraph.errors.EndpointError` subclass.
 
-    ``timeout`` bounds each attempt as a whole; an answer over ``max_bytes`` raises
-    :class:`AnswerTooLarge` (with ``truncate``: is cut short, for answers nobody reads).
+    ``timeout`` bounds each attempt as a whole; an answer over ``max_bytes`` (default
+    :func:`max_answer_bytes`) raises :class:`AnswerTooLarge` (with ``truncate``: is cut short, for
+    answers nobody reads).
     ``what`` names the request in messages (e.g. ``"PUT"``); the message also says how many
     attempts were made when there was more than one.
     """
@@ -186,6 +203,7 @@ def request(method: str, url: str, *, data: bytes | None = None, headers: dict[s
     import urllib.request
 
     named = url
+    limit = max_bytes if max_bytes is not None else max_answer_bytes()
     label = f"{url}: {what + ': ' if what else ''}"
     attempt = 0
     hops = 0
@@ -195,10 +213,10 @@ def request(method: str, url: str, *, data: bytes | None = None, headers: dict[s
         wait = backoff * (2 ** (attempt - 1))
         req = urllib.request.Request(url, data=data, method=method, headers=headers or {})
         watch = _Watch(timeout)
-        late = f"{label}no complete answer within {timeout:g} s{tries}"
+        late = f"{label}timed out after {timeout:g} s (no complete answer){tries}"
         try:
             with _opener(watch).open(req, timeout=timeout) as answer:
-                body = _read(answer, max_bytes, truncate, label)
+                body = _read(answer, limit, truncate, label)
                 if watch.expired:  # cut off by the watchdog: what arrived is not the whole answer
                     raise ConnectionFailed(late)
                 return Response(answer.status, {k.lower(): v for k, v in answer.headers.items()}, body)

@@ -13,10 +13,13 @@ import csv
 import io
 import json
 from dataclasses import dataclass, field
+from typing import cast
 from xml.sax.saxutils import escape as xml_escape
 from xml.sax.saxutils import quoteattr
 
-from iimgraph.namespaces import XSD, display_curie
+from iimgraph.errors import QueryError
+from iimgraph.formats import RdfFormat
+from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -90,6 +93,37 @@ class Literal(str):
         return f"Literal({str(self)!r}{extra})"
 
 
+#: what the packaged queries put between the values of an aggregated column (GROUP_CONCAT)
+LIST_SEPARATOR = " | "
+
+
+class TermList(Literal):
+    """An aggregated cell: several terms (sources, predicates, ...) of one row, in a stable order.
+
+    Still a plain literal to anything that reads it as one (``str()`` is the full values joined by
+    :data:`LIST_SEPARATOR`; JSON writes it as a literal), while :attr:`items` keeps the terms and
+    :func:`display` shows each as a CURIE.
+    """
+
+    __slots__ = ("items",)
+    items: tuple[Term, ...]
+
+    def __new__(cls, items: list[Term]) -> TermList:
+        obj = cast("TermList", super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items)))
+        obj.items = tuple(items)
+        return obj
+
+    @classmethod
+    def of(cls, items: list[Term]) -> TermList:
+        return cls(items)
+
+    def __reduce__(self) -> tuple[object, tuple[list[Term]]]:
+        return (TermList, (list(self.items),))
+
+    def __repr__(self) -> str:
+        return f"TermList({list(self.items)!r})"
+
+
 def _canonical_number(value: str, datatype: str | None) -> str:
     """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
     so that every engine returns the same rows whatever spelling the source or the engine uses."""
@@ -118,12 +152,14 @@ Row = dict[str, Term | None]
 
 @dataclass
 class Result:
-    """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (rows of subject, predicate, object)."""
+    """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (``graph``: rows of
+    subject, predicate, object, one per triple)."""
 
     variables: list[str]
     rows: list[Row] = field(default_factory=list)
     boolean: bool | None = None
     truncated: bool = False
+    graph: bool = False
 
     @property
     def is_ask(self) -> bool:
@@ -134,6 +170,8 @@ def display(term: Term | None, *, curies: bool = True) -> str:
     """A term as people read it: CURIEs for IRIs we know, the lexical form for literals."""
     if term is None:
         return ""
+    if isinstance(term, TermList):
+        return LIST_SEPARATOR.join(display(t, curies=curies) for t in term.items)
     if isinstance(term, IRI):
         return term.curie if curies else str(term)
     if isinstance(term, BNode):
@@ -246,11 +284,55 @@ def to_markdown(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-FORMATS = ("table", "csv", "tsv", "json", "md")
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
+#: the RDF formats a CONSTRUCT/DESCRIBE result can be written in on the command line
+GRAPH_FORMATS = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD)
+#: every ``--format`` of ``query`` and ``sparql``
+FORMATS = TABLE_FORMATS + tuple(f.value for f in GRAPH_FORMATS)
+
+
+def to_ntriples(result: Result) -> str:
+    """The triples of a CONSTRUCT/DESCRIBE result as N-Triples, one line each, in result order."""
+    if not result.graph:
+        raise ValueError("only CONSTRUCT and DESCRIBE results are RDF graphs")
+    return "".join(f"{ntriples(r.get('subject'))} {ntriples(r.get('predicate'))} {ntriples(r.get('object'))} .\n"
+                   for r in result.rows)
+
+
+def turtle_prefixes(text: str) -> dict[str, str]:
+    """The project prefixes (:data:`iimgraph.namespaces.PREFIX_MAP`) whose namespace occurs in ``text``."""
+    return {p: ns for p, ns in PREFIX_MAP.items() if f"<{ns}" in text}
+
+
+def to_rdf(result: Result, fmt: RdfFormat) -> bytes:
+    """A CONSTRUCT/DESCRIBE result serialised as RDF: N-Triples directly, the others through pyoxigraph
+    (Turtle and RDF/XML with the project's prefixes)."""
+    data = to_ntriples(result)
+    if fmt is RdfFormat.NTRIPLES:
+        return data.encode("utf-8")
+    return convert_rdf(data.encode("utf-8"), RdfFormat.NTRIPLES, fmt)
+
+
+def convert_rdf(data: bytes, source: RdfFormat, target: RdfFormat) -> bytes:
+    """RDF bytes from one syntax to another (pyoxigraph); Turtle and RDF/XML get the project prefixes that occur."""
+    import pyoxigraph as ox
+
+    triples = [q.triple for q in ox.parse(data, format=source.oxigraph())]
+    prefixes = None
+    if target is not RdfFormat.JSONLD:
+        text = data if source is RdfFormat.NTRIPLES else ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        prefixes = turtle_prefixes((text or b"").decode("utf-8"))
+    return ox.serialize(triples, format=target.oxigraph(), prefixes=prefixes) or b""
 
 
 def render(result: Result, fmt: str) -> str:
-    """Text of ``result`` in one of the non-interactive CLI formats."""
+    """Text of ``result`` in one of the non-interactive CLI formats (RDF ones for CONSTRUCT/DESCRIBE only)."""
+    if fmt in {f.value for f in GRAPH_FORMATS}:
+        if not result.graph:
+            raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE results; this query gives "
+                             f"{'a boolean' if result.is_ask else 'a table'} (use {', '.join(TABLE_FORMATS)})")
+        text = to_rdf(result, RdfFormat(fmt)).decode("utf-8")
+        return text if not text or text.endswith("\n") else text + "\n"
     if fmt == "json":
         return to_json(result) + "\n"
     if fmt == "csv":

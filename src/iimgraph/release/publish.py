@@ -20,7 +20,11 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, PublishError, QueryError
+from iimgraph.query.catalogue import to_iri
+from iimgraph.query.engines import OxigraphEngine, RemoteEngine
+from iimgraph.query.http import RETRIES, request
 
 DEFAULT_TIMEOUT = 120.0
 STAGING = "urn:iimgraph:staging:"
@@ -92,14 +96,8 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
 
     Raises :class:`PublishError` whose message says whether the previous release is still in place.
     """
-    from iimgraph.build.cache import release_ntriples
-    from iimgraph.query.engines import OxigraphEngine, RemoteEngine
-    from iimgraph.query.http import request
-
     _check_url(store_url, "store URL")
     if graph is not None:
-        from iimgraph.query.catalogue import to_iri
-
         graph = str(to_iri(graph, "graph"))
     query_url = query_url or default_query_url(store_url)
     update_url = update_url or default_update_url(store_url)
@@ -119,9 +117,9 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
         except (IndexError, KeyError, TypeError, ValueError):
             raise EndpointError(f"{query_url}: the COUNT query gave no number") from None
 
-    def update(text: str, what: str, **options: float) -> None:
+    def update(text: str, what: str, *, timeout: float = timeout, retries: int = RETRIES) -> None:
         request("POST", update_url, data=text.encode("utf-8"), what=what,
-                headers={"Content-Type": "application/sparql-update"}, **{"timeout": timeout, **unread, **options})
+                headers={"Content-Type": "application/sparql-update"}, timeout=timeout, retries=retries, **unread)
 
     try:  # 1. stage: nothing the target holds is touched yet
         request("PUT", graph_store_url(store_url, staging), data=data, timeout=timeout, what="PUT",
