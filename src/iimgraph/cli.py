@@ -12,6 +12,7 @@ import re
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -19,7 +20,7 @@ from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql
+from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql, explain
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
@@ -468,8 +469,24 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
         values[key.strip()] = value
     where = Where(store=store, companions=companions, progress=_progress_bar, say=_say,
                   max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
-    result = execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where)
+    run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
+                           "where": where}
+    result = execute(name, values, **run)
     _emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
+    for note in explain(name, values, result, **run):
+        click.echo(f"iimgraph: warning: {note}", err=True)
+
+
+@cli.command("sources")
+@_query_options
+def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
+                companions: tuple[Path, ...], store: Path | None, max_answer_mb: float, same_origin: bool) -> None:
+    """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
+    any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
+    where = Where(store=store, companions=companions, progress=_progress_bar, say=_say,
+                  max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
+    _emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
+                  where=where), fmt)
 
 
 @cli.command("sparql")
