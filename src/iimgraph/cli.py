@@ -17,10 +17,11 @@ from typing import Any
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import check_target, write_bytes_atomic
+from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql, explain
+from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
 from iimgraph.release.publish import publish
@@ -199,9 +200,7 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 
     if out is not None:
         check_target(out)   # before the work: a FIFO or device is refused at once
-        inputs = {p.resolve() for p in source_files(sources if sources is not None else ontology_dir())}
-        if out.resolve() in inputs:
-            _fail(f"{out}: refusing to write the output over one of the sources")
+        refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt), out)
     if out is not None:
@@ -236,14 +235,37 @@ def info(sources: Path | None, coverage: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
               help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=float, default=120.0, show_default=True, help="Seconds allowed for OWL reasoning.")
-def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+              help="Seconds allowed for the whole validation; it is then stopped (exit 2).")
+@click.option("--reason-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+              help="Seconds allowed for OWL reasoning, within --timeout (past it, reasoning is reported as skipped).")
+def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
+             reason_timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
+    import time
+
+    from iimgraph.build.graph import source_files
+    from iimgraph.errors import QueryTimeout, ValidationTimeout
+    from iimgraph.query import worker
+    from iimgraph.resources import ontology_dir
     from iimgraph.validate.pipeline import validate as run
 
-    report = run(list(paths) or None, reason=not no_reason, timeout=timeout)
-    click.echo(report.render(fmt, fail_on.upper()), nl=False)
-    sys.exit(report.exit_code(fail_on.upper()))
+    files = source_files(list(paths) or ontology_dir())  # a missing file: one line, before any work
+    level = fail_on.upper()
+    deadline = time.monotonic() + timeout
+
+    def job() -> tuple[str, int]:
+        report = run(files, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
+        return report.render(fmt, level), report.exit_code(level)
+
+    try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
+        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation")
+    except QueryTimeout:
+        size = sum(p.stat().st_size for p in files)
+        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} source files, "
+                                f"{size / 1e6:.1f} MB); give it more time with --timeout") from None
+    click.echo(text, nl=False)
+    sys.exit(code)
 
 
 @cli.command()
@@ -255,14 +277,20 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build.graph import build_graph
+    from iimgraph.build.graph import build_graph, source_files
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
+    from iimgraph.resources import ontology_dir
 
     if fmt == "kgx" and out is None:
         raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
     if out is not None:
         check_target(out)
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
+        inputs = source_files(ontology_dir())
+        for path in outs:
+            refuse_inputs(path, inputs)
     graph = build_graph(version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
@@ -337,6 +365,13 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
+def _where(store: Path | None, companions: tuple[Path, ...], sources: Path | None, max_answer_mb: float,
+           same_origin: bool) -> Where:
+    """Where a query verb runs, from the options :func:`_query_options` adds."""
+    return Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say,
+                 max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
+
+
 def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `query` and `sparql`."""
     func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
@@ -348,7 +383,8 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
                              "Default: refused.")(func)
     func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
                         help="Seconds allowed: a local query runs in a worker process stopped at this "
-                             "limit; with --endpoint, the limit per HTTP request.")(func)
+                             "limit; with --endpoint, the limit per HTTP request, from connecting to "
+                             "the last byte of the answer.")(func)
     func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
                         metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
                         "and every companion loaded into it.")(func)
@@ -356,6 +392,12 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
                         ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
                         "with the IIM graph (repeatable).")(func)
+    func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
+                        help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
+                             "and port (default: any redirect is an error).")(func)
+    func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
+                        default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
+                        help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
     func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
@@ -438,7 +480,7 @@ class QueryCommand(click.Command):
 @_query_options
 def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-              sources: Path | None) -> None:
+              sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
     values: dict[str, str] = {}
     for item in params:
@@ -446,7 +488,7 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
+    where = _where(store, companions, sources, max_answer_mb, same_origin)
     run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
                            "where": where}
     result = execute(name, values, **run)
@@ -458,10 +500,11 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
 @cli.command("sources")
 @_query_options
 def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
-                companions: tuple[Path, ...], store: Path | None, sources: Path | None) -> None:
+                companions: tuple[Path, ...], store: Path | None, sources: Path | None, max_answer_mb: float,
+                same_origin: bool) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
+    where = _where(store, companions, sources, max_answer_mb, same_origin)
     _emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
                   where=where), fmt)
 
@@ -471,7 +514,7 @@ def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, all
 @_query_options
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-               sources: Path | None) -> None:
+               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
@@ -482,7 +525,7 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
         raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
-    where = Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say)
+    where = _where(store, companions, sources, max_answer_mb, same_origin)
     _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
 
 
@@ -528,18 +571,22 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
 @click.option("--update-endpoint", default=None, metavar="URL",
               help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
-              help="Seconds per HTTP request (transient failures are retried with backoff).")
+              help="Seconds per HTTP request, from connecting to the last byte of the answer "
+                   "(transient failures are retried with backoff).")
+@click.option("--same-origin-redirects", "same_origin", is_flag=True,
+              help="Follow redirects that stay on the same scheme, host and port (default: any redirect is an error).")
 def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
-                timeout: float) -> None:
+                timeout: float, same_origin: bool) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout)))
+                           timeout=timeout, same_origin_redirects=same_origin)))
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+              help="TCP port (0: any free port).")
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,

@@ -8,6 +8,7 @@
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
     ├── ValidationFailed          release refused: the sources have ERROR findings (exit 1; carries the report)
+    ├── ValidationTimeout         validate ran past its --timeout and was stopped
     ├── StoreError                an on-disk store folder cannot be used
     ├── ServeError                serve cannot listen on the host and port given
     ├── TermError                 rank: a finding is unknown, obsolete without replacement, of the wrong kind, or ambiguous
@@ -20,6 +21,8 @@
     └── EndpointError             a remote SPARQL endpoint failed or could not be reached
         ├── HTTPStatusError       it answered an error status (after any retries)
         ├── ConnectionFailed      no answer: refused, reset or timed out (after any retries)
+        ├── RedirectRefused       it redirected elsewhere: iimgraph contacts only the URL the user named
+        ├── AnswerTooLarge        its answer is over the size cap
         └── PublishError          publish failed; the message says what the store holds now
 
 Validation findings are results (a report), not exceptions; only ``release``, which refuses to publish
@@ -63,6 +66,10 @@ class ValidationFailed(IIMGraphError):
     def __init__(self, message: str, report: ValidationReport) -> None:
         super().__init__(message)
         self.report = report
+
+
+class ValidationTimeout(IIMGraphError):
+    """Validation ran past its time limit; its worker process was stopped."""
 
 
 class StoreError(IIMGraphError):
@@ -123,6 +130,14 @@ class HTTPStatusError(EndpointError):
 
 class ConnectionFailed(EndpointError):
     """No answer: refused, reset or timed out (after any retries)."""
+
+
+class RedirectRefused(EndpointError):
+    """The server redirected to another URL; only the URL the user named is contacted."""
+
+
+class AnswerTooLarge(EndpointError):
+    """The server's answer is larger than the cap (``--max-answer-mb``)."""
 
 
 class PublishError(EndpointError):

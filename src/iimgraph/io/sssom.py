@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from iimgraph.atomic import write_text_atomic
 from iimgraph.errors import SourceError
@@ -17,6 +19,9 @@ from iimgraph.io.rdf import read_text
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, split_curie
 
 MANDATORY = ("subject_id", "predicate_id", "object_id", "mapping_justification")
+MAX_META_BYTES = 1024 * 1024  # the YAML block; the project's is a few hundred bytes
+MAX_META_DEPTH = 20           # nesting levels in the YAML block
+MAX_META_NODES = 20_000       # keys and values in the YAML block
 PREDICATES = ("oboInOwl:hasDbXref", "skos:exactMatch", "skos:closeMatch", "skos:broadMatch",
               "skos:narrowMatch", "skos:relatedMatch")
 
@@ -85,15 +90,67 @@ def read_sssom(path: Path) -> MappingSet:
 
 
 def _load_metadata(text: str, path: Path) -> object:
-    """The YAML block, refusing anchors and aliases: nobody needs them in SSSOM metadata, and aliases
-    nest without bound (a "billion laughs" for whoever walks the result)."""
+    """The YAML block, bounded and type-checked before and after it is composed.
+
+    Refused while only the event stream has been read (flat, no recursion): anchors and aliases
+    (nobody needs them in SSSOM metadata, and aliases nest without bound: a "billion laughs" for
+    whoever walks the result), nesting deeper than :data:`MAX_META_DEPTH` (PyYAML's composer
+    recurses: a few thousand levels overflow it), more than :data:`MAX_META_NODES` values, a block over
+    :data:`MAX_META_BYTES`. Then the mapping itself: string keys, and ``curie_map`` a mapping of
+    prefixes to IRI prefixes.
+    """
     import yaml
 
-    for event in yaml.parse(text, Loader=yaml.SafeLoader):
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: the same result, faster
+    if len(text) > MAX_META_BYTES:
+        raise SourceError(f"{path}:1: the SSSOM metadata block is more than {MAX_META_BYTES // 1024} KB")
+    too_deep = f"the SSSOM metadata block is nested deeper than {MAX_META_DEPTH} levels"
+    try:
+        _check_events(yaml.parse(text, Loader=loader), path, too_deep)
+        metadata = yaml.load(text, Loader=loader) or {}
+    except yaml.YAMLError as exc:
+        if isinstance(exc, yaml.MarkedYAMLError) and "nesting depth" in str(exc.problem):  # libyaml's own limit
+            mark = exc.problem_mark
+            raise SourceError(f"{path}:{mark.line + 1 if mark else 1}: {too_deep}") from None
+        if loader is yaml.SafeLoader:
+            raise
+        _check_events(yaml.parse(text, Loader=yaml.SafeLoader), path, too_deep)  # names the line more precisely
+        raise
+    if isinstance(metadata, dict):
+        for key in metadata:
+            if not isinstance(key, str):
+                raise SourceError(f"{path}: the SSSOM metadata key {key!r} is not a string")
+        curie_map = metadata.get("curie_map")
+        if curie_map is not None:
+            if not isinstance(curie_map, dict):
+                raise SourceError(f"{path}: curie_map must be a mapping of prefixes to IRI prefixes, "
+                                  f"not {type(curie_map).__name__}")
+            for prefix, iri in curie_map.items():
+                if not isinstance(prefix, str) or not isinstance(iri, str):
+                    raise SourceError(f"{path}: curie_map entry {prefix!r}: {iri!r} is not a prefix and an IRI "
+                                      f"prefix (both strings)")
+    return metadata
+
+
+def _check_events(events: Iterable[Any], path: Path, too_deep: str) -> None:
+    import yaml
+
+    depth = nodes = 0
+    for event in events:
+        line = event.start_mark.line + 1 if event.start_mark is not None else 1
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            line = event.start_mark.line + 1 if event.start_mark is not None else 1
             raise SourceError(f"{path}:{line}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
-    return yaml.safe_load(text) or {}
+        if isinstance(event, (yaml.MappingStartEvent, yaml.SequenceStartEvent)):
+            depth += 1
+            if depth > MAX_META_DEPTH:
+                raise SourceError(f"{path}:{line}: {too_deep}")
+        elif isinstance(event, (yaml.MappingEndEvent, yaml.SequenceEndEvent)):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_META_NODES:
+                raise SourceError(f"{path}:{line}: the SSSOM metadata block has more than {MAX_META_NODES:,} "
+                                  f"values (keys and entries)")
 
 
 def _used_prefixes(rows: list[dict[str, str]]) -> list[str]:

@@ -414,6 +414,10 @@ class Where:
     sources: Path | None = None
     progress: Progress | None = None
     say: Callable[[str], None] | None = None
+    #: with an endpoint: the largest answer accepted (None: IIMGRAPH_MAX_ANSWER_MB or 64 MB), and
+    #: whether a redirect on the same scheme, host and port is followed (any other is refused)
+    max_answer_bytes: int | None = None
+    same_origin_redirects: bool = False
 
 
 def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
@@ -423,7 +427,8 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
     where = where or Where()
     chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
                            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-                           progress=where.progress, say=where.say, sources=where.sources)
+                           progress=where.progress, say=where.say, sources=where.sources,
+                           max_answer_bytes=where.max_answer_bytes, same_origin_redirects=where.same_origin_redirects)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -185,16 +185,21 @@ class RdflibEngine:
 
 
 class RemoteEngine:
-    """A SPARQL 1.1 endpoint over HTTP: POST, a timeout per request, retries for transient failures
-    (:mod:`iimgraph.query.http`), clear errors. SERVICE and FROM are the endpoint's business, not checked here."""
+    """A SPARQL 1.1 endpoint over HTTP: POST, a deadline per request, a cap on the answer's size, no
+    redirects (unless same-origin ones are allowed), retries for transient failures
+    (:mod:`iimgraph.query.http`), and an answer checked against the SPARQL results JSON format
+    before anything reads it. SERVICE and FROM are the endpoint's business, not checked here."""
 
     name = "remote"
 
-    def __init__(self, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT) -> None:
+    def __init__(self, endpoint: str, *, timeout: float = DEFAULT_TIMEOUT, max_bytes: int | None = None,
+                 same_origin_redirects: bool = False) -> None:
         if not re.match(r"^https?://[^\s/]+", endpoint or ""):
             raise QueryError(f"endpoint {endpoint!r} is not an http(s) URL")
         self.endpoint = endpoint
         self.timeout = timeout
+        self.max_bytes = max_bytes  # None: the default cap (IIMGRAPH_MAX_ANSWER_MB or 64 MB)
+        self.same_origin_redirects = same_origin_redirects
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
@@ -204,45 +209,18 @@ class RemoteEngine:
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if construct else "application/sparql-results+json"
         body = urllib.parse.urlencode({"query": query}).encode()
-        answer = request("POST", self.endpoint, data=body, timeout=self.timeout,
+        answer = request("POST", self.endpoint, data=body, timeout=self.timeout, max_bytes=self.max_bytes,
+                         same_origin_redirects=self.same_origin_redirects,
                          headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
         if construct:
             return self._triples(answer.body, max_rows)
         return self._json(answer.body, max_rows)
 
     def _json(self, body: bytes, max_rows: int | None) -> Result:
-        import json
-
         try:
-            data = json.loads(body)
-        except (ValueError, RecursionError):
-            data = None
-        if not isinstance(data, dict):
-            raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON") from None
-        if "boolean" in data:
-            if not isinstance(data["boolean"], bool):
-                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (boolean is not true/false)")
-            return Result(variables=[], boolean=data["boolean"])
-        head, results = data.get("head", {}), data.get("results", {})
-        variables = head.get("vars", []) if isinstance(head, dict) else None
-        bindings = results.get("bindings", []) if isinstance(results, dict) else None
-        if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
-            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (head.vars is not a list of names)")
-        if not isinstance(bindings, list):
-            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (results.bindings is not a list)")
-        rows: list[Row] = []
-        truncated = False
-        for binding in bindings:
-            if max_rows is not None and len(rows) >= max_rows:
-                truncated = True
-                break
-            if not isinstance(binding, dict):
-                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (a binding is not an object)")
-            try:
-                rows.append({v: _json_term(binding.get(v)) for v in variables})
-            except (TypeError, ValueError) as exc:
-                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON ({exc})") from None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+            return read_sparql_json(body, max_rows)
+        except ValueError as exc:
+            raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON ({exc})") from None
 
     def _triples(self, body: bytes, max_rows: int | None) -> Result:
         try:
@@ -268,29 +246,172 @@ def short_syntax_error(message: str) -> str:
     return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
 
 
-def _json_term(cell: object) -> Term | None:
-    """One SPARQL-JSON cell; TypeError/ValueError for a cell that is not a well-formed term object."""
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def read_sparql_json(body: bytes, max_rows: int | None = None) -> Result:
+    """SPARQL 1.1 Query Results JSON, checked as it is read; ``ValueError`` saying what is wrong.
+
+    Streamed: the top-level object and ``results`` are walked by hand and each binding is decoded
+    and turned into a row on its own, so no tree of the whole answer is ever held (a 64 MB answer
+    would take ten times that as Python objects). Every string must be valid Unicode (no lone
+    surrogate), every cell an object with a ``type`` and a ``value``; nesting too deep is an error,
+    not a crash.
+    """
+    import json
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 at byte {exc.start}") from None
+    decoder = json.JSONDecoder()
+    pos = 0
+    # Strict UTF-8 holds no surrogate, so only a \uD800-\uDFFF escape can make one: without any,
+    # no string needs checking one by one (the check is a third of the reading time).
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+
+    def skip() -> None:
+        nonlocal pos
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+
+    def expect(char: str, what: str) -> None:
+        nonlocal pos
+        skip()
+        if text[pos:pos + 1] != char:
+            raise ValueError(what)
+        pos += 1
+        skip()
+
+    def value() -> Any:
+        nonlocal pos
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
+        return item
+
+    def members(what: str) -> Iterator[str]:
+        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
+        nonlocal pos
+        expect("{", f"{what} is not an object")
+        first = True
+        while True:
+            if text[pos:pos + 1] == "}":
+                pos += 1
+                return
+            if not first:
+                expect(",", f"a ',' or '}}' missing in {what} at character {pos}")
+            key = value()
+            if not isinstance(key, str):
+                raise ValueError(f"a key of {what} is not a string")
+            expect(":", f"a ':' missing in {what} at character {pos}")
+            yield key
+            skip()
+            first = False
+
+    rows: list[dict[str, Term | None]] = []
+    head: Any = {}
+    boolean: Any = None
+    seen_bindings = False
+    truncated = False
+    for key in members("the answer"):
+        if key == "results":
+            for inner in members('"results"'):
+                if inner != "bindings":
+                    value()
+                    continue
+                seen_bindings = True
+                expect("[", '"results.bindings" is not a list')
+                number = 0
+                while text[pos:pos + 1] != "]":
+                    if number:
+                        expect(",", f"a ',' or ']' missing in the bindings at character {pos}")
+                    number += 1
+                    binding = value()
+                    skip()
+                    if not isinstance(binding, dict):
+                        raise ValueError(f"binding {number} is not an object")
+                    if max_rows is not None and len(rows) >= max_rows:
+                        truncated = True
+                        continue  # read on: the rest must still be JSON, and "head" may follow
+                    try:
+                        if surrogates:
+                            rows.append({_name(k): _json_term(v, True) for k, v in binding.items()})
+                        else:
+                            rows.append({k: _json_term(v, False) for k, v in binding.items()})
+                    except ValueError as exc:
+                        raise ValueError(f"binding {number}: {exc}") from None
+                pos += 1
+        elif key == "head":
+            head = value()
+        elif key == "boolean":
+            boolean = value()
+        else:
+            value()
+    skip()
+    if pos != len(text):
+        raise ValueError(f"data after the answer at character {pos}")
+    if not isinstance(head, dict):
+        raise ValueError('"head" is not an object')
+    if boolean is not None:
+        if not isinstance(boolean, bool):
+            raise ValueError('"boolean" is not true or false')
+        return Result(variables=[], boolean=boolean)
+    variables = head.get("vars", [])
+    if not isinstance(variables, list) or not all(_text(v) for v in variables):
+        raise ValueError('"head.vars" is not a list of variable names')
+    if not seen_bindings:
+        raise ValueError('no "results.bindings" list')
+    return Result(variables=variables, rows=[{v: row.get(v) for v in variables} for row in rows],
+                  truncated=truncated)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _name(key: str) -> str:
+    if not _text(key):
+        raise ValueError("a variable name is not valid Unicode")
+    return key
+
+
+def _text(value: object) -> bool:
+    """A JSON string that can be printed and written: no lone surrogate (JSON's ``"\\ud800"``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_JSON_TERMS = ("uri", "bnode", "literal", "typed-literal")
+
+
+def _json_term(cell: object, unicode: bool = True) -> Term | None:
+    """One cell of a SPARQL JSON binding; ``ValueError`` saying what is wrong with it. ``unicode``:
+    check that every string is valid Unicode (needed only when the answer has surrogate escapes)."""
     if cell is None:
         return None
-    if not isinstance(cell, dict):
-        raise TypeError("a cell is not an object")
-    fields = {key: cell.get(key) for key in ("type", "value", "datatype", "xml:lang")}
-    if not isinstance(fields["value"], str):
-        raise TypeError("a cell has no string value")
-    for key, text in fields.items():
-        if text is not None and not isinstance(text, str):
-            raise TypeError(f"a cell's {key} is not a string")
-        if isinstance(text, str):
-            try:
-                text.encode("utf-8")
-            except UnicodeEncodeError:
-                raise ValueError(f"a cell's {key} is not valid Unicode (a lone surrogate)") from None
-    kind, value = fields["type"], fields["value"]
+    if type(cell) is not dict:
+        raise ValueError("a value is not an object")
+    kind, value = cell.get("type"), cell.get("value")
+    if kind not in _JSON_TERMS:
+        raise ValueError(f"unknown term type {str(kind)[:40]!r}")
+    if type(value) is not str or (unicode and not _text(value)):
+        raise ValueError('a value without a "value" string (or one that is not valid Unicode)')
     if kind == "uri":
         return IRI(value)
     if kind == "bnode":
         return BNode(value)
-    return Literal(value, fields["datatype"], fields["xml:lang"])
+    datatype, lang = cell.get("datatype"), cell.get("xml:lang")
+    for name, extra in (("datatype", datatype), ("xml:lang", lang)):
+        if extra is not None and (type(extra) is not str or (unicode and not _text(extra))):
+            raise ValueError(f'"{name}" is not a string')
+    return Literal(value, datatype, lang)
 
 
 # --- choosing an engine ----------------------------------------------------------------------------
@@ -299,13 +420,15 @@ _LOCAL: dict[tuple[str, str | None], Engine] = {}
 
 
 def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-               *, timeout: float = DEFAULT_TIMEOUT, sources: Path | None = None) -> Engine:
+               *, timeout: float = DEFAULT_TIMEOUT, sources: Path | None = None,
+               max_answer_bytes: int | None = None, same_origin_redirects: bool = False) -> Engine:
     """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine over
     the release graph of ``sources`` (default: the packaged sources)."""
     if endpoint:
         if sources is not None:
             raise QueryError("--sources builds a local graph: it cannot be combined with an endpoint")
-        return RemoteEngine(endpoint, timeout=timeout)
+        return RemoteEngine(endpoint, timeout=timeout, max_bytes=max_answer_bytes,
+                            same_origin_redirects=same_origin_redirects)
     if not isinstance(engine, str):
         return engine
     if engine not in ENGINES:
@@ -330,10 +453,12 @@ def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
 def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
                   store: Path | None = None, companions: Sequence[Path] = (),
                   timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
-                  say: Callable[[str], None] | None = None, sources: Path | None = None) -> Engine:
+                  say: Callable[[str], None] | None = None, sources: Path | None = None,
+                  max_answer_bytes: int | None = None, same_origin_redirects: bool = False) -> Engine:
     """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
     if store is None and not companions:
-        return get_engine(engine, endpoint, timeout=timeout, sources=sources)
+        return get_engine(engine, endpoint, timeout=timeout, sources=sources, max_answer_bytes=max_answer_bytes,
+                          same_origin_redirects=same_origin_redirects)
     if sources is not None:
         raise QueryError("--sources previews a working copy on its own: it cannot be combined with --with or --store")
     if endpoint:

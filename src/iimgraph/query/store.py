@@ -37,6 +37,7 @@ from iimgraph import __version__
 from iimgraph.atomic import write_text_atomic
 from iimgraph.build import cache
 from iimgraph.errors import SourceError, StoreError
+from iimgraph.formats import RdfFormat
 from iimgraph.io import rdf
 from iimgraph.namespaces import ONTOLOGY_IRI
 from iimgraph.resources import ontology_dir
@@ -306,7 +307,11 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
     start = time.perf_counter()
     with progress(path.name, stat["size"]) as on_read, rdf.open_rdf(path, on_read) as source:
         try:
-            store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph, base_iri=path.as_uri())
+            if source.format is RdfFormat.N3:  # formulas are graphs inside the graph: refused, not loaded
+                store.bulk_extend(_n3_triples(ox, source.stream, path, graph))
+            else:
+                store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph,
+                                base_iri=path.as_uri())
             source.drain()
         except BaseException as exc:
             with contextlib.suppress(OSError):
@@ -330,6 +335,15 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
         f"({triples / max(seconds, 1e-9):,.0f} triples/s)")
     return {"path": str(path), "graph": graph.value, "format": fmt, "sha256": sha, "triples": triples,
             "loaded_at": _now(), **stat}
+
+
+def _n3_triples(ox: Any, stream: Any, path: Path, graph: Any) -> Iterator[Any]:
+    """The triples of an N3 file, into ``graph``; :class:`SourceError` at the first formula (``{ ... }``)."""
+    for quad in ox.parse(stream, format=ox.RdfFormat.N3, base_iri=path.as_uri()):
+        if not isinstance(quad.graph_name, ox.DefaultGraph):
+            raise SourceError(f"{path}: holds N3 formulas ({{ ... }}, e.g. rules with =>), which are not RDF "
+                              f"triples; give a companion without formulas (or as Turtle / N-Triples)")
+        yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
 
 
 @contextlib.contextmanager

@@ -16,7 +16,9 @@ import contextlib
 import hashlib
 import re
 import urllib.parse
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, PublishError, QueryError
@@ -26,6 +28,7 @@ from iimgraph.query.http import RETRIES, request
 
 DEFAULT_TIMEOUT = 120.0
 STAGING = "urn:iimgraph:staging:"
+ANSWER_KEPT = 64 * 1024  # bytes read of an answer nobody needs (the upload's, the updates')
 
 
 @dataclass
@@ -85,8 +88,11 @@ def default_update_url(store_url: str) -> str:
 
 def publish(store_url: str, *, graph: str | None = None, query_url: str | None = None,
             update_url: str | None = None, ntriples: bytes | None = None,
-            timeout: float = DEFAULT_TIMEOUT) -> PublishReport:
+            timeout: float = DEFAULT_TIMEOUT, same_origin_redirects: bool = False) -> PublishReport:
     """Replace ``graph`` (default: the default graph) at ``store_url`` with the release, atomically.
+
+    No request follows a redirect unless ``same_origin_redirects`` (and then only on the same scheme,
+    host and port); the answers to the upload and the updates are read up to 64 KiB, no more.
 
     Raises :class:`PublishError` whose message says whether the previous release is still in place.
     """
@@ -101,7 +107,8 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     sent = len(OxigraphEngine(ntriples=data))  # distinct triples, as the store will count them
     staging = staging_graph(graph)
     target = f"<{graph}>" if graph else "the default graph"
-    remote = RemoteEngine(query_url, timeout=timeout)
+    remote = RemoteEngine(query_url, timeout=timeout, same_origin_redirects=same_origin_redirects)
+    unread: dict[str, Any] = {"max_bytes": ANSWER_KEPT, "truncate": True, "same_origin_redirects": same_origin_redirects}
 
     def count(pattern: str) -> int:
         rows = remote.execute(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}").rows
@@ -112,11 +119,11 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
 
     def update(text: str, what: str, *, timeout: float = timeout, retries: int = RETRIES) -> None:
         request("POST", update_url, data=text.encode("utf-8"), what=what,
-                headers={"Content-Type": "application/sparql-update"}, timeout=timeout, retries=retries)
+                headers={"Content-Type": "application/sparql-update"}, timeout=timeout, retries=retries, **unread)
 
     try:  # 1. stage: nothing the target holds is touched yet
         request("PUT", graph_store_url(store_url, staging), data=data, timeout=timeout, what="PUT",
-                headers={"Content-Type": "application/n-triples"})
+                headers={"Content-Type": "application/n-triples"}, **unread)
         staged = count(f"GRAPH <{staging}> {{ ?s ?p ?o }}")
         if staged != sent:
             raise EndpointError(f"the staging graph holds {staged} triples, not the {sent} sent")
@@ -141,7 +148,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     return report
 
 
-def _drop_quietly(update, staging: str) -> None:
+def _drop_quietly(update: Callable[..., None], staging: str) -> None:
     """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway."""
     with contextlib.suppress(EndpointError):
         update(f"DROP SILENT GRAPH <{staging}>", "drop staging", retries=0, timeout=5.0)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
-import tempfile
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from iimgraph import __version__
-from iimgraph.atomic import check_target, write_bytes_atomic
+from iimgraph.atomic import check_target, refuse_inputs, replace_folder
 from iimgraph.build.graph import build_graph, source_files, version_iri
-from iimgraph.errors import OutputError, ValidationFailed
+from iimgraph.errors import ValidationFailed
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
@@ -193,12 +191,14 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
 
 def write_release(out: Path, *, version: str | None = None, sources: Path | None = None,
                   sparql_endpoint: str | None = None, validate: bool = True, reason: bool = True) -> dict:
-    """Write every release file into ``out``; returns the manifest. All-or-nothing per file.
+    """Write every release file into ``out``; returns the manifest. All or nothing: ``out`` (new, empty
+    or a previous release) is replaced whole, in one rename, once every file is staged.
 
     The sources are validated first (``reason``: with OWL reasoning): any ERROR finding raises
     :class:`~iimgraph.errors.ValidationFailed` and nothing is written, unless ``validate=False``.
     """
     version = version or __version__
+    refuse_inputs(Path(out), source_files(sources or _default_sources()), folder=True)
     built = build_graph(sources, version=version)
     if validate:
         _validate_first(built, sources, reason=reason)
@@ -256,24 +256,18 @@ def _default_sources() -> Path:
     return ontology_dir()
 
 
+def _is_release(folder: Path) -> bool:
+    """A folder a previous ``release`` wrote (its manifest names iimgraph), which a new one may replace."""
+    check_target(folder / "manifest.json")  # a FIFO there would hang the read: refused, left as it was
+    try:
+        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("name") == "iimgraph"
+    except (OSError, ValueError, AttributeError):
+        return False
+
+
 def _write_folder(out: Path, files: dict[str, bytes]) -> None:
-    """Stage every file in a sibling temp folder, then move each into place atomically."""
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-        stage = Path(tempfile.mkdtemp(prefix=".release-", dir=out.parent))
-    except OSError as exc:
-        raise OutputError(f"{out}: cannot write ({exc.strerror})") from None
-    try:
-        for name, data in files.items():
-            write_bytes_atomic(stage / name, data)
-        for name in files:
-            check_target(out / name)
-        for name in files:
-            target = out / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            (stage / name).replace(target)
-    finally:
-        shutil.rmtree(stage, ignore_errors=True)
+    """Stage every file in a sibling folder, then swap it in with one rename: all or nothing."""
+    replace_folder(out, files, replaceable=_is_release, what="release")
 
 
 __all__ = ["base_graph", "base_iri", "external_terms", "hpoa_rows", "release_date", "write_release"]

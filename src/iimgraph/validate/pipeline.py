@@ -12,6 +12,7 @@ fast on the release graph (pySHACL#237).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -35,6 +36,7 @@ if TYPE_CHECKING:
 
 SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
+REASONER_MARGIN = 1.0  # seconds the reasoner leaves before a deadline: time to report and return
 REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped": "WARN"}
 
 
@@ -143,8 +145,13 @@ def run_shapes(graph: Graph, shapes: Graph, make: _Maker) -> tuple[list[Finding]
 
 
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
-                   timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
-    """Validate an already built graph; ``files`` are its sources, for locating findings."""
+                   timeout: float = 120.0, profile: Path | None = None,
+                   deadline: float | None = None) -> ValidationReport:
+    """Validate an already built graph; ``files`` are its sources, for locating findings.
+
+    ``timeout`` bounds OWL reasoning; ``deadline`` (a ``time.monotonic()`` instant) shortens it so
+    that the reasoner, a process of its own, ends before whoever set the deadline stops this one.
+    """
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
@@ -161,6 +168,8 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                              u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
+        if deadline is not None:
+            timeout = max(0.01, min(timeout, deadline - time.monotonic() - REASONER_MARGIN))
         result = run_reasoner(graph, timeout=timeout)
         reasoning = result.summary()
         findings.extend(_reasoner_findings(result, graph, make))
@@ -184,7 +193,8 @@ def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> li
 
 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
-             timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
+             timeout: float = 120.0, profile: Path | None = None,
+             deadline: float | None = None) -> ValidationReport:
     """Validate sources (default: the packaged ``ontology/``) as the release graph they build, or release files.
 
     - folders: the sources they hold, as given;
@@ -203,10 +213,10 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
         graph = Graph()
         for path in published:
             parse_rdf(path, graph)
-        return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile)
+        return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
     files = _with_context(paths)
     graph = build_graph(files)
-    return validate_graph(graph, files, reason=reason, timeout=timeout, profile=profile)
+    return validate_graph(graph, files, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
 
 
 #: what a release folder publishes its graph as (read in this order)

@@ -237,7 +237,8 @@ class Handler(BaseHTTPRequestHandler):
     quiet = False
 
     def version_string(self) -> str:
-        return self.server_version  # never the Python version
+        """The ``Server`` header: the package and its version, not the Python behind it."""
+        return self.server_version
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
@@ -368,13 +369,21 @@ class _Server(ThreadingHTTPServer):
     quiet = False
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        """A client that went away mid-answer is one log line, not a traceback; anything else as before."""
+        """A client that went away mid-answer is one log line, not a traceback; any other failure of a
+        handler is one line too (a traceback only with IIMGRAPH_DEBUG=1), so no client can flood the log."""
+        import os
+
         error = sys.exc_info()[1]
-        if isinstance(error, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+        host = client_address[0] if isinstance(client_address, tuple) and client_address else "?"
+        if isinstance(error, (ConnectionError, TimeoutError)):
             if not self.quiet:
-                sys.stderr.write(f"{client_address[0]} - the client disconnected before the answer was sent\n")
+                sys.stderr.write(f"{host} - the client disconnected before the answer was sent\n")
             return
-        super().handle_error(request, client_address)
+        if os.environ.get("IIMGRAPH_DEBUG"):
+            super().handle_error(request, client_address)
+            return
+        sys.stderr.write(f"iimgraph: error while answering {host}: {type(error).__name__}: "
+                         f"{' '.join(str(error).split())[:300]}\n")
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
@@ -395,7 +404,8 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
           allow_remote: Sequence[str] = (), sources: Path | None = None) -> None:
-    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources)."""
+    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources);
+    :class:`ServeError` when the address cannot be listened on."""
     engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
     server = make_server(host, port, endpoint=Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers,
                                                        allow_remote=allow_remote),

@@ -21,14 +21,14 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from iimgraph.atomic import write_bytes_atomic
-from iimgraph.build.graph import build_graph
+from iimgraph.atomic import refuse_inputs, write_tree
+from iimgraph.build.graph import build_graph, source_files
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import jsonld_context
 from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, display_curie
 from iimgraph.release.export import canonical, serialize
-from iimgraph.resources import site_assets_dir
+from iimgraph.resources import ontology_dir, site_assets_dir
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
 from iimgraph.web.pages import index_page, queries_page, rank_page, term_page
 from iimgraph.web.tree_svg import Placement, render_tree
@@ -205,9 +205,9 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
+        refuse_inputs(out, source_files(sources or ontology_dir()), folder=True)
         graph = build_graph(sources, version=version)
     files = Site(graph).files()
-    for name, data in files.items():
-        write_bytes_atomic(out / name, data)
+    write_tree(out, files)  # each file atomically; never through a symlinked subfolder
     return list(files)
 
