@@ -22,15 +22,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
-from iimgraph.query.results import IRI, Literal, Result, Row, Term
+from iimgraph.query.results import IRI, Literal, Result, Row, Term, Value
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:
+    from typing import Any
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
@@ -60,14 +62,20 @@ def check_text(text: str, what: str) -> None:
         raise QueryError(f"{what}: NUL characters are not allowed")
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Value):
+    """One typed parameter of a packaged query (immutable; equal when every field is)."""
+
+    __slots__ = ("default", "description", "name", "required", "type", "var")
     name: str
     type: str
-    description: str = ""
-    default: str | None = None
-    required: bool = False
-    var: str = ""
+    description: str
+    default: str | None
+    required: bool
+    var: str
+
+    def __init__(self, name: str, type: str, description: str = "", default: str | None = None,
+                 required: bool = False, var: str = "") -> None:
+        self._set(name=name, type=type, description=description, default=default, required=required, var=var)
 
     @property
     def variable(self) -> str:
@@ -78,16 +86,23 @@ class Param:
         return f"{self.name} ({self.type}, {mode})"
 
 
-@dataclass(frozen=True)
-class NamedQuery:
+class NamedQuery(Value):
+    """One packaged query: its header and text (immutable)."""
+
+    __slots__ = ("columns", "description", "examples", "name", "params", "path", "text", "title")
     name: str
     title: str
     description: str
     params: tuple[Param, ...]
     examples: tuple[str, ...]
     text: str
-    path: Path | None = None
-    columns: tuple[str, ...] = field(default=())
+    path: Path | None
+    columns: tuple[str, ...]
+
+    def __init__(self, name: str, title: str, description: str, params: tuple[Param, ...], examples: tuple[str, ...],
+                 text: str, path: Path | None = None, columns: tuple[str, ...] = ()) -> None:
+        self._set(name=name, title=title, description=description, params=params, examples=examples, text=text,
+                  path=path, columns=columns)
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -167,7 +182,20 @@ def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
     return _catalogue(str(folder))
 
 
+@lru_cache(maxsize=64)
+def _one_query(folder: str, name: str) -> NamedQuery | None:
+    path = Path(folder) / f"{name}.rq"
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        return None
+    return parse_header(name, path.read_text(encoding="utf-8"), path)
+
+
 def get_query(name: str) -> NamedQuery:
+    from iimgraph.resources import queries_dir
+
+    found = _one_query(str(queries_dir()), name)  # one file read and parsed, not the whole catalogue
+    if found is not None:
+        return found
     queries = catalogue()
     if name not in queries:
         import difflib

@@ -9,13 +9,6 @@ This module imports neither rdflib nor pyoxigraph.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass, field
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
-
 from iimgraph.namespaces import XSD, display_curie
 
 XSD_STRING = XSD + "string"
@@ -116,14 +109,62 @@ Term = IRI | Literal | BNode
 Row = dict[str, Term | None]
 
 
-@dataclass
+class Value:
+    """A small immutable record: equal and hashed by its fields, shown with them (what a frozen
+    dataclass gives, without importing dataclasses and inspect on the query path)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _set(self, **fields: object) -> None:
+        for key, value in fields.items():
+            object.__setattr__(self, key, value)
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and type(other) is type(self) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={getattr(self, k)!r}' for k in self.__slots__)})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), dict(zip(self.__slots__, self._fields(), strict=True))))
+
+
+def _rebuild(cls: type[Value], fields: dict[str, object]) -> Value:
+    obj = cls.__new__(cls)
+    obj._set(**fields)
+    return obj
+
+
 class Result:
     """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (rows of subject, predicate, object)."""
 
-    variables: list[str]
-    rows: list[Row] = field(default_factory=list)
-    boolean: bool | None = None
-    truncated: bool = False
+    __slots__ = ("boolean", "rows", "truncated", "variables")
+
+    def __init__(self, variables: list[str], rows: list[Row] | None = None, boolean: bool | None = None,
+                 truncated: bool = False) -> None:
+        self.variables = variables
+        self.rows: list[Row] = rows if rows is not None else []
+        self.boolean = boolean
+        self.truncated = truncated
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and (self.variables, self.rows, self.boolean, self.truncated) == (
+            other.variables, other.rows, other.boolean, other.truncated)
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Result(variables={self.variables!r}, rows={self.rows!r}, boolean={self.boolean!r}, "
+                f"truncated={self.truncated!r})")
 
     @property
     def is_ask(self) -> bool:
@@ -163,6 +204,8 @@ def ntriples(term: Term | None) -> str:
 
 def to_json(result: Result) -> str:
     """SPARQL 1.1 Query Results JSON (full IRIs, typed literals)."""
+    import json
+
     if result.is_ask:
         return json.dumps({"head": {}, "boolean": result.boolean})
     bindings = []
@@ -183,6 +226,17 @@ def to_json(result: Result) -> str:
         bindings.append(out)
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
                       ensure_ascii=False, indent=1)
+
+
+def xml_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (xml.sax.saxutils.escape, which imports urllib.request)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes, with the characters that would break it as entities."""
+    return '"' + (xml_escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+                  .replace("\t", "&#9;")) + '"'
 
 
 def to_xml(result: Result) -> str:
@@ -220,6 +274,9 @@ def table_cells(result: Result) -> tuple[list[str], list[list[str]], bool]:
 
 def to_delimited(result: Result, delimiter: str, *, curies: bool = True, sparql_tsv: bool = False) -> str:
     """CSV or TSV. With ``curies`` IRIs are CURIEs (for people); ``sparql_tsv`` gives the W3C TSV form."""
+    import csv
+    import io
+
     header, rows, terms = table_cells(result)
     buf = io.StringIO()
     if sparql_tsv:
@@ -250,7 +307,9 @@ FORMATS = ("table", "csv", "tsv", "json", "md")
 
 
 def render(result: Result, fmt: str) -> str:
-    """Text of ``result`` in one of the non-interactive CLI formats."""
+    """Text of ``result`` in one of the CLI formats (``table`` at 80 columns, unstyled)."""
+    if fmt == "table":
+        return text_table(result)
     if fmt == "json":
         return to_json(result) + "\n"
     if fmt == "csv":
@@ -260,3 +319,90 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "md":
         return to_markdown(result)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+# --- the box table of the `table` format ----------------------------------------------------------
+
+
+def _wrap(text: str, width: int) -> list[str]:
+    """``text`` in lines of at most ``width`` characters: on spaces where it can, words longer than a line folded."""
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in paragraph.split(" "):
+            while len(word) > width:  # fold a word longer than the column
+                if line:
+                    lines.append(line)
+                    line = ""
+                lines.append(word[:width])
+                word = word[width:]
+            if not line:
+                line = word
+            elif len(line) + 1 + len(word) <= width:
+                line += " " + word
+            else:
+                lines.append(line)
+                line = word
+        lines.append(line)
+    return lines
+
+
+def _column_widths(header: list[str], rows: list[list[str]], width: int) -> list[int]:
+    """Each column's natural width, the widest narrowed first until the table fits ``width``."""
+    natural = [max([len(h), *(len(ln) for row in rows for ln in row[i].split("\n"))]) for i, h in enumerate(header)]
+    longest_word = [max([1, *(len(w) for h in [header[i], *(row[i] for row in rows)] for w in h.split())])
+                    for i in range(len(header))]
+    widths = [max(w, 1) for w in natural]
+    room = width - (3 * len(header) + 1)
+    for floor in (longest_word, [1] * len(header)):  # first keep whole words, then fold them
+        while sum(widths) > room:
+            candidates = [i for i, w in enumerate(widths) if w > floor[i]]
+            if not candidates:
+                break
+            widest = max(candidates, key=lambda i: widths[i])
+            widths[widest] -= 1
+    return widths
+
+
+def box_table(header: list[str], rows: list[list[str]], *, width: int = 80, styled: bool = False) -> str:
+    """A table drawn with box characters (heavy head, light body), at most ``width`` columns wide
+    where the cells allow; ``styled`` makes the header bold (ANSI)."""
+    if not header:
+        return ""
+    widths = _column_widths(header, rows, width)
+
+    def line(left: str, fill: str, mid: str, right: str) -> str:
+        return left + mid.join(fill * (w + 2) for w in widths) + right
+
+    def cells(values: list[str], bar: str, bold: bool) -> list[str]:
+        wrapped = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
+        out = []
+        for k in range(max(len(c) for c in wrapped)):
+            parts = []
+            for c, w in zip(wrapped, widths, strict=True):
+                text = (c[k] if k < len(c) else "").ljust(w)
+                parts.append(f"\x1b[1m{text}\x1b[0m" if bold and text.strip() else text)
+            out.append(bar + bar.join(f" {p} " for p in parts) + bar)
+        return out
+
+    out = [line("┏", "━", "┳", "┓"), *cells(header, "┃", styled)]
+    if rows:
+        out.append(line("┡", "━", "╇", "┩"))
+        for row in rows:
+            out += cells(row, "│", False)
+        out.append(line("└", "─", "┴", "┘"))
+    else:
+        out.append(line("┗", "━", "┻", "┛"))
+    return "\n".join(out) + "\n"
+
+
+def text_table(result: Result, *, width: int = 80, styled: bool = False) -> str:
+    """The ``table`` format: the rows as a box table (IRIs as CURIEs), then the row count."""
+    header, rows, terms = table_cells(result)
+    text = box_table(header, [[display(t) if terms else str(t) for t in row] for row in rows],  # type: ignore[arg-type]
+                     width=width, styled=styled)
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}"
+        text += (f"\x1b[2m{count}\x1b[0m" if styled else count) + "\n"
+    return text

@@ -1,45 +1,42 @@
-"""The ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
+"""The click verbs of the ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
 
 No logic lives here beyond argument handling and printing; every verb calls one library function.
+The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli`, which
+runs the same functions (:func:`iimgraph.cli.run_query_verb`).
 """
 
 from __future__ import annotations
 
-import contextlib
-import os
 import sys
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import click
 
 from iimgraph import __version__
 from iimgraph.atomic import write_bytes_atomic
-from iimgraph.errors import IIMGraphError
+from iimgraph.cli import (
+    ENGINE_CHOICES,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    guarded,
+    run_query_verb,
+    run_sparql_verb,
+    terminal_width,
+)
 from iimgraph.formats import WRITABLE
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
-from iimgraph.query.results import Result, display, render, table_cells
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
+
 FORMATS = [f.value for f in WRITABLE]
 
 
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def]
-        try:
-            return super().invoke(ctx)
-        except IIMGraphError as exc:
-            _fail(str(exc))
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except KeyboardInterrupt:
-            _fail("interrupted")
-        except Exception as exc:  # a bug: still one line, with a way to see more
-            if os.environ.get("IIMGRAPH_DEBUG"):
-                raise
-            _fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
+    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def,unused-ignore]
+        return guarded(lambda: super(Group, self).invoke(ctx))
 
 
 def _write(data: bytes, out: Path | None) -> None:
@@ -49,53 +46,6 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.flush()
     else:
         write_bytes_atomic(out, data)
-
-
-def _say(message: str) -> None:
-    click.echo(f"iimgraph: {message}", err=True)
-
-
-@contextlib.contextmanager
-def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on standard error over a file's bytes, only when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-    with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(name, total=total)
-        yield lambda done: bar.update(task, completed=done)
-
-
-def _emit(result: Result, fmt: str) -> None:
-    """A query's result on standard output: ``table`` as a rich table, the other formats as text."""
-    if fmt != "table":
-        sys.stdout.write(render(result, fmt))
-        sys.stdout.flush()
-        return
-    from rich.console import Console
-    from rich.table import Table
-
-    header, rows, terms = table_cells(result)
-    table = Table(show_lines=False, header_style="bold")
-    for h in header:
-        table.add_column(h, overflow="fold")
-    for row in rows:
-        table.add_row(*[display(t) if terms else str(t) for t in row])  # type: ignore[arg-type]
-    console = Console()
-    console.print(table)
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        console.print(f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}", style="dim")
-
-
-def _fail(message: str) -> None:
-    click.echo(f"iimgraph: error: {' '.join(message.split())}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -216,7 +166,7 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):  # type: ignore[no-untyped-def]
+def _query_options(func):  # type: ignore[no-untyped-def,unused-ignore]
     """Options shared by `query` and `sparql`."""
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
@@ -234,7 +184,7 @@ def _query_options(func):  # type: ignore[no-untyped-def]
                         "with the IIM graph (repeatable).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
-    func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+    func = click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
                         show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
@@ -244,17 +194,13 @@ def _query_options(func):  # type: ignore[no-untyped-def]
 @cli.command("queries")
 def queries_cmd() -> None:
     """List the packaged queries with their parameters."""
-    from rich.console import Console
-    from rich.table import Table
-
     from iimgraph.query.catalogue import catalogue
+    from iimgraph.query.results import box_table
 
-    table = Table(header_style="bold")
-    for column in ("name", "parameters", "columns", "title"):
-        table.add_column(column, overflow="fold")
-    for name, q in catalogue().items():
-        table.add_row(name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title)
-    Console().print(table)
+    rows = [[name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title]
+            for name, q in catalogue().items()]
+    sys.stdout.write(box_table(["name", "parameters", "columns", "title"], rows, width=terminal_width()))
+    sys.stdout.flush()
 
 
 @cli.command("query")
@@ -264,19 +210,7 @@ def queries_cmd() -> None:
 def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`)."""
-    from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import execute
-    from iimgraph.query.engines import select_engine
-
-    values: dict[str, str] = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise QueryError(f"parameter {item!r} is not KEY=VALUE")
-        values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
-    _emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    run_query_verb(name, params, fmt, engine, endpoint, timeout, allow, companions, store)
 
 
 @cli.command("sparql")
@@ -285,18 +219,7 @@ def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoin
 def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    from iimgraph.query.catalogue import decode_query, execute_sparql
-    from iimgraph.query.engines import select_engine
-
-    if query == "-":
-        text = decode_query(sys.stdin.buffer.read(), "standard input")
-    elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
-        text = decode_query(Path(query).read_bytes(), query)
-    else:
-        text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=_progress_bar, say=_say)
-    _emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store)
 
 
 @cli.command("publish")
