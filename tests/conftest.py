@@ -26,6 +26,14 @@ def graph():
 
 
 @pytest.fixture(scope="session")
+def canonical_graph(graph):
+    """The release graph with canonical blank nodes, computed once: serialising it skips that step."""
+    from iimgraph.release.export import canonical
+
+    return canonical(graph)
+
+
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
     from iimgraph.resources import reference_dir
 

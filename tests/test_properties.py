@@ -9,6 +9,8 @@ what the value, read as text, matches.
 
 from __future__ import annotations
 
+import re
+
 import pyoxigraph
 import pytest
 from hypothesis import HealthCheck, assume, example, given, settings
@@ -182,7 +184,10 @@ def test_a_packaged_query_matches_the_value_as_text(value: str):
     """``search`` finds labels containing the value; an injected pattern would return other rows."""
     assume("\x00" not in value)
     rows = run_query("search", {"text": value}, engine="oxigraph")
+    needle = re.sub(r"[^a-z0-9]", "", value.lower())  # search ignores case, spaces and punctuation
+    if not needle:
+        assert rows == [], (value, rows)
     for row in rows:
-        assert value.lower() in str(row["matched"]).lower(), (value, row)
+        assert needle in re.sub(r"[^a-z0-9]", "", str(row["matched"]).lower()), (value, row)
     if value == "myositis":
         assert rows, "the search query finds nothing at all: this test would pass vacuously"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -23,8 +24,11 @@ def test_shipped_graph_validates_with_exit_0_including_reasoning():
     proc = iimgraph()
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-2000:]
     assert proc.stdout.startswith("iimgraph validate: PASS")
-    # reasoning really ran (Java is present here) or says clearly why it did not
-    assert "reasoning ok" in proc.stdout or "reasoning_skipped" in proc.stdout
+    # reasoning really ran where Java is present, and says why it did not where it is absent
+    if shutil.which("java"):
+        assert "reasoning ok" in proc.stdout, proc.stdout[-2000:]
+    else:
+        assert "reasoning_skipped" in proc.stdout
 
 
 def test_fail_on_warn_fails_on_the_shipped_warnings_and_json_says_why():

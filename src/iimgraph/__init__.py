@@ -14,7 +14,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
     from rdflib import Graph
 
-__all__ = ["__version__", "build_graph", "load_graph", "run_query", "run_sparql"]
+    from iimgraph.rank.model import RankResult
+
+__all__ = ["__version__", "build_graph", "load_graph", "rank", "run_query", "run_sparql"]
 
 
 def build_graph(sources: Any = None, *, version: str | None = None) -> Graph:
@@ -54,3 +56,12 @@ def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = No
 
     return _run(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,
                 allow_remote=allow_remote)
+
+
+def rank(observed: Any = (), *, absent: Any = (), onset: Any = (), top: int | None = None, prior: Any = None,
+         include_text_mined: bool = False) -> RankResult:
+    """IIM subtypes ranked for a patient's HPO findings, with per-finding likelihood ratios; see
+    :mod:`iimgraph.rank` and ``docs/rank.md``. Research use; not for diagnosis."""
+    from iimgraph.rank.model import rank as _rank
+
+    return _rank(observed, absent, onset, top=top, prior=prior, include_text_mined=include_text_mined)

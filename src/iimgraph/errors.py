@@ -8,6 +8,8 @@
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
     ├── StoreError                an on-disk store folder cannot be used
+    ├── ServeError                serve cannot listen on the host and port given
+    ├── TermError                 rank: a finding is unknown, obsolete without replacement, of the wrong kind, or ambiguous
     ├── QueryError                a query or parameter is unknown, malformed or refused
     │   ├── RemoteAccessRefused   SERVICE/FROM names an IRI not on the allow-list
     │   ├── Refused               serve: not allowed here (an update: 403; SERVICE/FROM: 400)
@@ -47,6 +49,18 @@ class ProfileError(IIMGraphError):
 
 class StoreError(IIMGraphError):
     """The store folder cannot be used (not a store, locked, unreadable)."""
+
+
+class ServeError(IIMGraphError):
+    """serve cannot listen: the port is taken or not allowed, or the host does not resolve."""
+
+
+class TermError(IIMGraphError):
+    """A finding given to ``rank`` is unknown, obsolete with no replacement, of the wrong kind, or ambiguous."""
+
+    def __init__(self, message: str, candidates: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.candidates = candidates  # (CURIE, label) pairs when the text matched several terms
 
 
 class QueryError(IIMGraphError):

@@ -80,8 +80,16 @@ PREFIX_MAP: dict[str, str] = {
     "sssom": SSSOM,
     "semapv": SEMAPV,
     "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "spdx": "http://spdx.org/rdf/terms#",
+    "foaf": "http://xmlns.com/foaf/0.1/",
     "sh": "http://www.w3.org/ns/shacl#",
 }
+
+#: the prefixes every query engine predeclares (the same set on oxigraph, rdflib and the endpoint):
+#: :data:`PREFIX_MAP`, whose names are all valid SPARQL prefix names
+SPARQL_PREFIXES: dict[str, str] = {p: ns for p, ns in PREFIX_MAP.items()
+                                   if re.fullmatch(r"[A-Za-z](?:[\w.\-]*[\w\-])?", p)}
 
 #: other spellings met in the wild, folded onto the prefixes above (ORPHA vs Orphanet, MIM vs OMIM).
 PREFIX_SYNONYMS: dict[str, list[str]] = {
@@ -176,7 +184,7 @@ def standardize_curie(curie: str) -> str | None:
     return CONVERTER.standardize_curie(curie.strip())
 
 
-def bind_prefixes(graph) -> None:  # type: ignore[no-untyped-def,unused-ignore]
+def bind_prefixes(graph) -> None:
     """Bind the project prefixes on an rdflib graph so serialisations read well."""
     for prefix, uri in PREFIX_MAP.items():
         if prefix.replace(".", "").isalnum():  # Turtle prefix names cannot hold every CURIE prefix

@@ -9,6 +9,7 @@ pointing "outside" really points at a socket we can watch.
 from __future__ import annotations
 
 import os
+import select
 import socket
 import subprocess
 import threading
@@ -86,31 +87,54 @@ def assert_clean_failure(run: Run, code: int = 2, *, mentions: str | None = None
 
 
 class Listener:
-    """A loopback TCP listener that counts every connection made to it (HTTP or not)."""
+    """A loopback TCP listener that counts every connection made to it (HTTP or not).
+
+    Reading :attr:`connections` first accepts, under the same lock as the accept thread, whatever
+    the kernel has queued: a connection a finished child made is counted, with no sleeping.
+    """
 
     def __init__(self) -> None:
         self.sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
         self.sock.listen(64)
+        self.sock.setblocking(False)
         self.port = self.sock.getsockname()[1]
         self.url = f"http://127.0.0.1:{self.port}"
-        self.connections = 0
+        self._count = 0
+        self._lock = threading.Lock()
         self._stop = False
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
 
+    def _drain(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except (BlockingIOError, OSError):
+                return
+            self._count += 1
+            conn.close()
+
     def _accept(self) -> None:
         while not self._stop:
             try:
-                conn, _ = self.sock.accept()
-            except OSError:
+                ready, _, _ = select.select([self.sock], [], [], 0.05)
+            except (OSError, ValueError):
                 return
-            self.connections += 1
-            conn.close()
+            if ready:
+                with self._lock:
+                    self._drain()
+
+    @property
+    def connections(self) -> int:
+        with self._lock:
+            self._drain()
+            return self._count
 
     def close(self) -> None:
         self._stop = True
+        self._thread.join(timeout=5)
         self.sock.close()
 
 

@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 
 from iimgraph import __version__
+from iimgraph.build.sources import SOURCE_SUFFIXES
+from iimgraph.resources import ontology_dir
 
-SOURCE_SUFFIXES = (".ttl", ".sssom.tsv")
 #: the code a build runs, relative to the package folder: a change to any of it invalidates the cache
 BUILD_CODE = ("build/*.py", "io/*.py", "namespaces.py", "terms.py", "formats.py")
 
@@ -89,8 +90,6 @@ def cache_dir() -> Path:
 @lru_cache(maxsize=1)
 def release_ntriples() -> bytes:
     """The packaged release graph as N-Triples: from the disk cache if it matches the sources, else built."""
-    from iimgraph.resources import ontology_dir
-
     key = sources_digest(ontology_dir())
     cached = cache_dir() / f"release-{__version__}-{key}.nt"
     try:

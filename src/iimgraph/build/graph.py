@@ -14,11 +14,13 @@ from pathlib import Path
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph import __version__
-from iimgraph.build.cache import SOURCE_SUFFIXES
+from iimgraph.build.sources import source_files
 from iimgraph.errors import SourceError
 from iimgraph.formats import RdfFormat
+from iimgraph.io.rdf import parse_rdf
 from iimgraph.io.sssom import MappingSet, read_sssom
 from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
+from iimgraph.resources import ontology_dir
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -36,29 +38,8 @@ def version_iri(version: str) -> URIRef:
     return URIRef(f"{BASE}releases/{version}/iimgraph.owl")
 
 
-def source_files(sources: Path | str | Iterable[Path | str]) -> list[Path]:
-    """The source files of a folder (recursively) or of an explicit list, in a stable order."""
-    if isinstance(sources, (str, Path)):
-        sources = [sources]
-    found: list[Path] = []
-    for item in map(Path, sources):
-        if item.is_dir():
-            found.extend(p for p in item.rglob("*") if p.is_file() and p.name.endswith(SOURCE_SUFFIXES))
-        elif item.is_file():
-            if not item.name.endswith(SOURCE_SUFFIXES):
-                raise SourceError(f"{item}: not a source file (expected .ttl or .sssom.tsv)")
-            found.append(item)
-        else:
-            raise SourceError(f"{item}: no such file or folder")
-    if not found:
-        raise SourceError(f"{', '.join(map(str, sources))}: no .ttl or .sssom.tsv source files found")
-    return sorted(set(found), key=lambda p: p.as_posix())
-
-
 def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
     """Parse one Turtle source into ``graph`` through :mod:`iimgraph.io.rdf` (bounded, one-line errors with file and line)."""
-    from iimgraph.io.rdf import parse_rdf
-
     return parse_rdf(path, graph, fmt=RdfFormat.TURTLE)
 
 
@@ -107,8 +88,6 @@ def stamp_version(graph: Graph, version: str) -> None:
 def build_graph(sources: Path | str | Iterable[Path | str] | None = None, *, version: str | None = None) -> Graph:
     """Build the release graph from a folder of sources (default: the packaged ``ontology/``)."""
     if sources is None:
-        from iimgraph.resources import ontology_dir
-
         sources = ontology_dir()
     graph = Graph()
     for path in source_files(sources):

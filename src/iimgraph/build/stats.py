@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from rdflib import Graph
+
+from iimgraph.namespaces import PREFIX_MAP
 
 _COUNTS = {
     "classes": "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c a owl:Class ; iim:inScope ?s "
@@ -15,11 +19,9 @@ _COUNTS = {
 
 
 def graph_stats(graph: Graph) -> dict[str, int]:
-    from iimgraph.namespaces import PREFIX_MAP
-
     ns = {k: v for k, v in PREFIX_MAP.items() if k in ("owl", "iim", "sssom", "dcterms")}
     out = {"triples": len(graph)}
     for key, query in _COUNTS.items():
-        row = next(iter(graph.query(query, initNs=ns)))
+        row: Any = next(iter(graph.query(query, initNs=ns)))  # a SELECT gives ResultRows
         out[key] = int(row[0])
     return out

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
-from iimgraph.query.results import Result, render, text_table
+from iimgraph.query.results import Result, display, render, table_cells
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -50,20 +50,23 @@ def fail(message: str) -> None:
 
 def guarded(run: Callable[[], Any]) -> Any:
     """``run()`` with library errors turned into one line on stderr and exit 2 (a traceback only
-    with IIMGRAPH_DEBUG=1)."""
+    with IIMGRAPH_DEBUG=1); a reader that went away (``iimgraph ... | head``) ends it quietly.
+    The fast reader's verbs run through it; the click group does the same in its ``invoke``."""
     from iimgraph.errors import IIMGraphError
 
     try:
-        return run()
+        result = run()
+        sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+        return result
     except IIMGraphError as exc:
         fail(str(exc))
     except KeyboardInterrupt:
         fail("interrupted")
-    except (SystemExit, GeneratorExit, BrokenPipeError):
-        raise
-    except Exception as exc:
-        if type(exc).__module__.startswith("click"):  # click's own exits and usage errors
-            raise
+    except BrokenPipeError:  # the reader went away: nothing left to say
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+        sys.exit(EXIT_OK)
+    except Exception as exc:  # a bug: still one line, with a way to see more
         if os.environ.get("IIMGRAPH_DEBUG"):
             raise
         fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
@@ -91,41 +94,98 @@ def progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | None
         yield lambda done: bar.update(task, completed=done)
 
 
-def _styled() -> bool:
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+#: columns of packaged queries that name claim and association nodes: shown only with --all-columns
+HOUSEKEEPING = ("association", "claim", "observation")
 
 
-def terminal_width() -> int:
-    """What ``shutil.get_terminal_size((80, 24)).columns`` gives (COLUMNS, else the terminal, else 80),
-    without importing shutil."""
-    try:
-        columns = int(os.environ.get("COLUMNS", "0"))
-    except ValueError:
-        columns = 0
-    if columns <= 0:
-        try:
-            columns = os.get_terminal_size(sys.__stdout__.fileno()).columns  # type: ignore[union-attr]
-        except (AttributeError, ValueError, OSError):
-            columns = 0
-    return max(20, columns or 80)
+def without(result: Result, hidden: tuple[str, ...]) -> Result:
+    """``result`` without the ``hidden`` columns; rows that then repeat are shown once."""
+    drop = [v for v in result.variables if v in hidden]
+    if not drop or result.is_ask or result.graph:
+        return result
+    keep = [v for v in result.variables if v not in drop]
+    rows, seen = [], set()
+    for row in result.rows:
+        key = tuple((row.get(v).key() if row.get(v) is not None else ()) for v in keep)  # type: ignore[union-attr]
+        if key not in seen:
+            seen.add(key)
+            rows.append({v: row.get(v) for v in keep})
+    return Result(variables=keep, rows=rows, truncated=result.truncated)
 
 
-def emit(result: Result, fmt: str) -> None:
-    """A query's result on standard output: ``table`` as a box table sized to the terminal, the
-    other formats as their text."""
-    text = text_table(result, width=terminal_width(), styled=_styled()) if fmt == "table" else render(result, fmt)
-    sys.stdout.write(text)
-    sys.stdout.flush()
+def count(result: Result) -> None:
+    """The row count, on standard error (never in the data)."""
+    if not result.is_ask:
+        note = " (truncated)" if result.truncated else ""
+        n = len(result.rows)
+        sys.stderr.write(f"{n} {'triple' if result.graph else 'row'}{'s' if n != 1 else ''}{note}\n")
+        sys.stderr.flush()
+
+
+def column_widths(header: list[str], rows: list[list[str]], available: int) -> list[int]:
+    """Content widths that fit ``available`` characters where they can: a column never narrower
+    than its longest word (so wrapping happens at spaces only), the slack shared by need."""
+    shortest = [max([len(h)] + [len(w) for row in rows for w in row[i].split()]) for i, h in enumerate(header)]
+    longest = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
+    room = available - 3 * len(header) - 1  # padding and borders
+    if sum(longest) <= room:
+        return longest
+    slack = max(room - sum(shortest), 0)
+    wanted = sum(b - a for a, b in zip(shortest, longest, strict=True)) or 1
+    return [a + (b - a) * slack // wanted for a, b in zip(shortest, longest, strict=True)]
+
+
+def rich_table(header: list[str], rows: list[list[str]]) -> None:
+    """A table on the terminal that wraps cells at spaces only: no identifier is ever folded.
+
+    When even the narrowest such table is wider than the terminal, its lines are drawn wider
+    (the terminal wraps them) rather than cutting a CURIE.
+    """
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    widths = column_widths(header, rows, console.width)
+    table = Table(show_lines=False, header_style="bold")
+    for h, width in zip(header, widths, strict=True):
+        table.add_column(h, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    needed = sum(widths) + 3 * len(widths) + 1
+    if needed > console.width:
+        console = Console(width=needed)
+    console.print(table)
+
+
+def emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
+    """A query's result on standard output.
+
+    ``table`` is a rich table on a terminal and plain TSV (CURIEs, no box drawing) when standard
+    output is a pipe or a file; its row count goes to standard error. The other formats are written
+    as they are.
+    """
+    result = without(result, hidden)
+    if fmt == "table" and not sys.stdout.isatty():
+        sys.stdout.write(render(result, "tsv"))
+        sys.stdout.flush()
+        count(result)
+        return
+    if fmt != "table":
+        sys.stdout.write(render(result, fmt))
+        sys.stdout.flush()
+        return
+    header, cells, terms = table_cells(result)
+    rich_table(header, [[display(t) if terms else str(t) for t in row] for row in cells])  # type: ignore[arg-type]
+    count(result)
 
 
 # --- the query verbs, shared by the fast reader and the click verbs ------------------------------
 
 
-def run_query_verb(name: str, params: Sequence[str], fmt: str, engine: str, endpoint: str | None, timeout: float,
-                   allow: Sequence[str], companions: Sequence[Path], store: Path | None) -> None:
+def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
+                   timeout: float, allow: Sequence[str], companions: Sequence[Path], store: Path | None) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import execute
-    from iimgraph.query.engines import select_engine
+    from iimgraph.query.catalogue import Where, execute
 
     values: dict[str, str] = {}
     for item in params:
@@ -133,25 +193,30 @@ def run_query_verb(name: str, params: Sequence[str], fmt: str, engine: str, endp
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=progress_bar, say=say, one_shot=True)
-    emit(execute(name, values, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=progress_bar, say=say, one_shot=True)
+    result = execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where)
+    emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
 
 
 def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                     allow: Sequence[str], companions: Sequence[Path], store: Path | None) -> None:
-    from iimgraph.query.catalogue import decode_query, execute_sparql
-    from iimgraph.query.engines import select_engine
+    import re
+
+    from iimgraph.errors import QueryError
+    from iimgraph.query.catalogue import Where, decode_query, execute_sparql
 
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
     elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
         text = decode_query(Path(query).read_bytes(), query)
+    elif not re.search(r"[\s{]", query):  # one word with no group: a file name, never a query
+        what = "is a folder, not a .rq file" if Path(query).is_dir() else "no such file"
+        raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
-    chosen = select_engine(engine, endpoint, store=store, companions=companions, timeout=timeout,
-                           progress=progress_bar, say=say, one_shot=True)
-    emit(execute_sparql(text, engine=chosen, timeout=timeout, allow_remote=allow), fmt)
+    where = Where(store=store, companions=companions, progress=progress_bar, say=say, one_shot=True)
+    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
+
 
 
 # --- the fast reader ---------------------------------------------------------------------------------
@@ -160,12 +225,14 @@ def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, tim
 class QueryArgs:
     """What ``query``/``sparql`` were given, with click's defaults (the names of click's parameters)."""
 
-    def __init__(self, verb: str, argument: str, params: list[str] | None = None, fmt: str = "table",
+    def __init__(self, verb: str, argument: str, params: list[str] | None = None, all_columns: bool = False,
+                 fmt: str = "table",
                  engine: str = "oxigraph", endpoint: str | None = None, timeout: float = 60.0,
                  allow: list[str] | None = None, companions: list[Path] | None = None,
                  store: Path | None = None) -> None:
         self.verb, self.argument = verb, argument
         self.params = params or []
+        self.all_columns = all_columns
         self.fmt, self.engine, self.endpoint, self.timeout = fmt, engine, endpoint, timeout
         self.allow = allow or []
         self.companions = companions or []
@@ -192,6 +259,10 @@ def read_query_args(argv: Sequence[str]) -> QueryArgs | None:
         token = items[i]
         if not token.startswith("-") or token == "-":
             positional.append(token)
+            i += 1
+            continue
+        if token == "--all-columns" and verb == "query":
+            found["all_columns"] = True
             i += 1
             continue
         option, eq, inline = token.partition("=")
@@ -243,8 +314,8 @@ def read_query_args(argv: Sequence[str]) -> QueryArgs | None:
 
 def run_fast(args: QueryArgs) -> None:
     if args.verb == "query":
-        run_query_verb(args.argument, args.params, args.fmt, args.engine, args.endpoint, args.timeout,
-                       args.allow, args.companions, args.store)
+        run_query_verb(args.argument, args.params, args.all_columns, args.fmt, args.engine, args.endpoint,
+                       args.timeout, args.allow, args.companions, args.store)
     else:
         run_sparql_verb(args.argument, args.fmt, args.engine, args.endpoint, args.timeout,
                         args.allow, args.companions, args.store)
@@ -253,12 +324,7 @@ def run_fast(args: QueryArgs) -> None:
 def main() -> None:
     fast = read_query_args(sys.argv[1:])
     if fast is not None:
-        try:
-            guarded(lambda: run_fast(fast))
-        except BrokenPipeError:  # `iimgraph query ... | head`: as click does, quietly
-            with contextlib.suppress(OSError):
-                sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - replaces stdout for the interpreter's final flush
-            sys.exit(1)
+        guarded(lambda: run_fast(fast))
         sys.exit(EXIT_OK)
     from iimgraph.cli.commands import cli
 

@@ -2,30 +2,37 @@
 
 No logic lives here beyond argument handling and printing; every verb calls one library function.
 The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli`, which
-runs the same functions (:func:`iimgraph.cli.run_query_verb`).
+runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output helpers live there.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import sys
 from pathlib import Path
 
 import click
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.cli import (
     ENGINE_CHOICES,
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
-    guarded,
+    HOUSEKEEPING,
+    fail,
+    rich_table,
     run_query_verb,
     run_sparql_verb,
-    terminal_width,
 )
+from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.release.publish import publish
+from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
@@ -35,8 +42,28 @@ FORMATS = [f.value for f in WRITABLE]
 class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
-    def invoke(self, ctx: click.Context):  # type: ignore[no-untyped-def,unused-ignore]
-        return guarded(lambda: super(Group, self).invoke(ctx))
+    def invoke(self, ctx: click.Context):
+        try:
+            result = super().invoke(ctx)
+            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
+            return result
+        except IIMGraphError as exc:
+            fail(str(exc))
+        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+            fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
+        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
+            raise
+        except KeyboardInterrupt:
+            fail("interrupted")
+        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
+            sys.exit(EXIT_OK)
+        except Exception as exc:  # a bug: still one line, with a way to see more
+            if os.environ.get("IIMGRAPH_DEBUG"):
+                raise
+            fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
 
 
 def _write(data: bytes, out: Path | None) -> None:
@@ -64,13 +91,19 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
-    """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
-    `release` write byte-stable files)."""
+    """Build the release graph from the sources and write it."""
     from iimgraph.build.graph import build_graph
+    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
+    from iimgraph.resources import ontology_dir
 
+    if out is not None:
+        check_target(out)   # before the work: a FIFO or device is refused at once
+        inputs = {p.resolve() for p in source_files(sources if sources is not None else ontology_dir())}
+        if out.resolve() in inputs:
+            fail(f"{out}: refusing to write the output over one of the sources")
     graph = build_graph(sources, version=version)
-    _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
+    _write(serialize(graph, fmt), out)
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
 
@@ -78,12 +111,19 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-def info(sources: Path | None) -> None:
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.stats import graph_stats
 
-    stats = graph_stats(build_graph(sources))
+    graph = build_graph(sources)
+    if coverage:
+        from iimgraph.build.coverage import coverage_rows, render
+
+        click.echo(render(coverage_rows(graph)), nl=False)
+        return
+    stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
     for key, value in stats.items():
         click.echo(f"{key.replace('_', ' ')}: {value}")
@@ -107,7 +147,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
+@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+              help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
@@ -118,19 +159,37 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
 
+    if fmt == "kgx" and out is None:
+        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
+    if out is not None:
+        check_target(out)
     graph = build_graph(version=version)
-    _write(serialize(base_graph(graph) if product == "base" else graph, fmt), out)
+    graph = base_graph(graph) if product == "base" else graph
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        assert out is not None
+        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
+        nodes, edges = render_kgx(graph)
+        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
+        _write(edges, out.with_name(f"{stem}_edges.tsv"))
+        return
+    _write(serialize(graph, fmt), out)
 
 
 @cli.command()
 @click.option("--out", type=click.Path(path_type=Path), required=True, help="Release folder to write.")
 @click.option("--version", "version", default=None, help="Release version (default: the package version).")
 @click.option("--sources", type=click.Path(path_type=Path), default=None, help="Folder of curated sources.")
-def release(out: Path, version: str | None, sources: Path | None) -> None:
-    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID, manifest."""
+@click.option("--sparql-endpoint", default=None, metavar="URL",
+              help="The public SPARQL endpoint that serves the release (VoID void:sparqlEndpoint).")
+def release(out: Path, version: str | None, sources: Path | None, sparql_endpoint: str | None) -> None:
+    """Write one complete, versioned release: RDF in four formats, context, SSSOM, HPOA, shapes, VoID/DCAT, manifest."""
     from iimgraph.release.release import write_release
 
-    manifest = write_release(out, version=version, sources=sources)
+    if sparql_endpoint is not None and not sparql_endpoint.startswith(("http://", "https://")):
+        raise click.BadParameter(f"{sparql_endpoint!r} is not an http(s) URL", param_hint="--sparql-endpoint")
+    manifest = write_release(out, version=version, sources=sources, sparql_endpoint=sparql_endpoint)
     click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
                f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
 
@@ -167,7 +226,7 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _query_options(func):  # type: ignore[no-untyped-def,unused-ignore]
+def _query_options(func):
     """Options shared by `query` and `sparql`."""
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
@@ -188,30 +247,85 @@ def _query_options(func):  # type: ignore[no-untyped-def,unused-ignore]
     func = click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON.")(func)
+                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
+                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
     return func
 
 
+def _query_help(name: str) -> str:
+    """One packaged query explained: title, description, typed parameters, columns, examples."""
+    import shutil
+    import textwrap
+
+    from iimgraph.query.catalogue import get_query
+
+    q = get_query(name)
+    width = min(shutil.get_terminal_size((100, 24)).columns, 100)
+
+    def wrap(text: str, indent: str) -> str:  # at spaces only: no identifier is ever split
+        return textwrap.fill(text, width, initial_indent=indent, subsequent_indent=indent,
+                             break_long_words=False, break_on_hyphens=False)
+
+    lines = [f"{q.name}: {q.title}"]
+    if q.description:
+        lines += ["", wrap(q.description, "  ")]
+    lines += ["", "parameters (-p NAME=VALUE):" if q.params else "parameters: none"]
+    for p in q.params:
+        lines.append(wrap(f"{p.signature()}: {p.description or 'no description'}", "  "))
+    lines += ["", "columns: " + (", ".join(q.columns) or "(any)")]
+    if q.examples:
+        lines += ["", "example" + ("s" if len(q.examples) > 1 else "") + ":"] + [f"  {e}" for e in q.examples]
+    return "\n".join(lines) + "\n"
+
+
 @cli.command("queries")
-def queries_cmd() -> None:
-    """List the packaged queries with their parameters."""
-    from iimgraph.query.catalogue import catalogue
-    from iimgraph.query.results import box_table
+@click.argument("name", required=False)
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the catalogue (or one query) for tools: parameters with types, defaults and columns.")
+def queries_cmd(name: str | None, fmt: str) -> None:
+    """List the packaged queries, or explain the one called NAME (parameters, columns, example)."""
+    if fmt == "json":
+        from iimgraph.query.catalogue import get_query
 
-    rows = [[name, "\n".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title]
-            for name, q in catalogue().items()]
-    sys.stdout.write(box_table(["name", "parameters", "columns", "title"], rows, width=terminal_width()))
-    sys.stdout.flush()
+        doc = get_query(name).describe() if name is not None else [q.describe() for q in catalogue().values()]
+        click.echo(json.dumps(doc, indent=1, ensure_ascii=False))
+        return
+    if name is not None:
+        click.echo(_query_help(name), nl=False)
+        return
+    header = ["name", "parameters", "columns", "title"]
+    rows = [[n, ", ".join(p.signature() for p in q.params) or "-", ", ".join(q.columns), q.title]
+            for n, q in catalogue().items()]
+    if not sys.stdout.isatty():
+        sys.stdout.write("".join("\t".join(r) + "\n" for r in [header, *rows]))
+        return
+    rich_table(header, [[r[0], r[1].replace("), ", ")\n"), r[2], r[3]] for r in rows])
+    click.echo("iimgraph queries NAME explains one query.", err=True)
 
 
-@cli.command("query")
+class QueryCommand(click.Command):
+    """``iimgraph query NAME --help`` explains the packaged query NAME (``iimgraph queries NAME``)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if any(a in ("-h", "--help") for a in args):
+            names = [a for a in args if not a.startswith("-")]
+            if names and names[0] in catalogue():
+                click.echo(_query_help(names[0]), nl=False)
+                click.echo("\noptions: see iimgraph query --help")
+                ctx.exit(0)
+        return super().parse_args(ctx, args)
+
+
+@cli.command("query", cls=QueryCommand)
 @click.argument("name")
 @click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
+@click.option("--all-columns", is_flag=True,
+              help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
 @_query_options
-def query_cmd(name: str, params: tuple[str, ...], fmt: str, engine: str, endpoint: str | None,
+def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
-    """Run a packaged query by NAME (see `iimgraph queries`)."""
-    run_query_verb(name, params, fmt, engine, endpoint, timeout, allow, companions, store)
+    """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
+    run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store)
 
 
 @cli.command("sparql")
@@ -221,6 +335,39 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
     run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store)
+
+
+@cli.command("rank")
+@click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
+@click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
+@click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
+@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--prior", multiple=True, metavar="MONDO:...=P",
+              help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
+@click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
+             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+    """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
+    likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
+    from iimgraph.errors import TermError
+    from iimgraph.rank import rank
+    from iimgraph.rank.explain import render
+
+    priors: dict[str, float] = {}
+    for item in prior:
+        key, sep, value = item.partition("=")
+        try:
+            priors[key.strip()] = float(value)
+        except ValueError:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
+        if not sep:
+            raise TermError(f"--prior {item!r} is not MONDO:...=P")
+    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
+                  include_text_mined=include_text_mined)
+    for note in result.notes:
+        click.echo(f"iimgraph: note: {note}", err=True)
+    click.echo(render(result, fmt), nl=False)
 
 
 @cli.command("publish")
@@ -237,15 +384,13 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    from iimgraph.release.publish import publish
-
     click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
                            timeout=timeout)))
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=7878, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True)
 @click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
@@ -257,8 +402,6 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                    "Default: refused.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...]) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    from iimgraph.web.serve import serve
-
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow)
 
 

@@ -389,11 +389,11 @@ def _no_context_fetching(path: Path) -> Iterator[None]:
 
     with _CONTEXT_GUARD:
         original = ctxmod.source_to_json
-        ctxmod.source_to_json = refuse  # type: ignore[assignment]
+        ctxmod.source_to_json = refuse
         try:
             yield
         finally:
-            ctxmod.source_to_json = original  # type: ignore[assignment]
+            ctxmod.source_to_json = original
 
 
 # --- checked bytes for any parser ------------------------------------------------------------------

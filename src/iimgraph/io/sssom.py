@@ -11,7 +11,9 @@ import io
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iimgraph.atomic import write_text_atomic
 from iimgraph.errors import SourceError
+from iimgraph.io.rdf import read_text
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, split_curie
 
 MANDATORY = ("subject_id", "predicate_id", "object_id", "mapping_justification")
@@ -30,8 +32,6 @@ class MappingSet:
 def read_sssom(path: Path) -> MappingSet:
     """Parse an SSSOM TSV file; raise ``SourceError`` with ``file:line`` on any defect."""
     import yaml
-
-    from iimgraph.io.rdf import read_text
 
     text = read_text(path)  # bounded, UTF-8, no NUL, lines of sane length; SourceError otherwise
     lines = text.splitlines()
@@ -91,8 +91,8 @@ def _load_metadata(text: str, path: Path) -> object:
 
     for event in yaml.parse(text, Loader=yaml.SafeLoader):
         if isinstance(event, yaml.AliasEvent) or getattr(event, "anchor", None):
-            mark = event.start_mark
-            raise SourceError(f"{path}:{mark.line + 1}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
+            line = event.start_mark.line + 1 if event.start_mark is not None else 1
+            raise SourceError(f"{path}:{line}: YAML anchors and aliases are not allowed in the SSSOM metadata block")
     return yaml.safe_load(text) or {}
 
 
@@ -112,7 +112,12 @@ def render_sssom(mapping_set: MappingSet, columns: list[str] | None = None) -> s
     rows = mapping_set.rows
     columns = columns or list(dict.fromkeys(k for row in rows for k in row)) or list(MANDATORY)
     meta = {k: v for k, v in mapping_set.metadata.items() if k != "curie_map"}
-    meta["curie_map"] = {p: PREFIX_MAP[p] for p in _used_prefixes(rows) if p in PREFIX_MAP}
+    used = set(_used_prefixes(rows))
+    for key in ("creator_id", "author_id", "reviewer_id"):  # entity references of the set itself
+        value = meta.get(key)
+        for ref in value if isinstance(value, list) else [value] if isinstance(value, str) else []:
+            used.add(split_curie(str(ref))[0])
+    meta["curie_map"] = {p: PREFIX_MAP[p] for p in sorted(used, key=str.lower) if p in PREFIX_MAP}
     block = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000)
     out = io.StringIO()
     for line in block.splitlines():
@@ -125,6 +130,4 @@ def render_sssom(mapping_set: MappingSet, columns: list[str] | None = None) -> s
 
 
 def write_sssom(mapping_set: MappingSet, path: Path) -> None:
-    from iimgraph.atomic import write_text_atomic
-
     write_text_atomic(path, render_sssom(mapping_set))

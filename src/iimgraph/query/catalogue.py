@@ -21,18 +21,23 @@ query uses it, for matching ``oboInOwl:hasDbXref`` literals.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
-from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, get_engine
-from iimgraph.query.results import IRI, Literal, Result, Row, Term, Value
+from iimgraph.query import worker
+from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
+from iimgraph.query.guard import mask
+from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList, Value
+from iimgraph.resources import queries_dir
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
     from typing import Any
+
+    from iimgraph.query.store import Progress
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
@@ -40,6 +45,7 @@ _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<type>\w+)"
     r"(?:\s*,\s*(?P<mode>required|optional|default\s+(?P<default>[^)]*)))?\)"
     r"(?:\s+as\s+\?(?P<var>[A-Za-z_]\w*))?\s*:\s*(?P<desc>.*)$")
+_ABSOLUTE_IRI = re.compile(r"^(?:[A-Za-z][A-Za-z0-9+.\-]*://|urn:)")
 _IRI_RE = re.compile(r"^[A-Za-z][A-Za-z0-9+.\-]*:[^\x00-\x20<>\"{}|^`\\]*$")
 _LANG_RE = re.compile(r"[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*")
 _TRUE, _FALSE = {"true", "1", "yes", "y", "on"}, {"false", "0", "no", "n", "off"}
@@ -89,7 +95,7 @@ class Param(Value):
 class NamedQuery(Value):
     """One packaged query: its header and text (immutable)."""
 
-    __slots__ = ("columns", "description", "examples", "name", "params", "path", "text", "title")
+    __slots__ = ("columns", "description", "examples", "lists", "name", "params", "path", "text", "title")
     name: str
     title: str
     description: str
@@ -98,11 +104,19 @@ class NamedQuery(Value):
     text: str
     path: Path | None
     columns: tuple[str, ...]
+    lists: tuple[str, ...]  # columns aggregated with GROUP_CONCAT (see :func:`split_lists`)
 
     def __init__(self, name: str, title: str, description: str, params: tuple[Param, ...], examples: tuple[str, ...],
-                 text: str, path: Path | None = None, columns: tuple[str, ...] = ()) -> None:
+                 text: str, path: Path | None = None, columns: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> None:
         self._set(name=name, title=title, description=description, params=params, examples=examples, text=text,
-                  path=path, columns=columns)
+                  path=path, columns=columns, lists=lists)
+
+    def describe(self) -> dict[str, Any]:
+        """What a tool needs to call the query: title, description, typed parameters, columns, examples."""
+        return {"name": self.name, "title": self.title, "description": self.description,
+                "parameters": [{"name": p.name, "type": p.type, "required": p.required, "default": p.default,
+                                "description": p.description} for p in self.params],
+                "columns": list(self.columns), "examples": list(self.examples)}
 
     def param(self, name: str) -> Param:
         for p in self.params:
@@ -146,7 +160,7 @@ def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
                             required=mode == "required", var=m.group("var") or ""))
     return NamedQuery(name=name, title=fields["title"][0], description=" ".join(fields["description"]),
                       params=tuple(params), examples=tuple(fields["example"]), text=text, path=path,
-                      columns=select_columns(text))
+                      columns=select_columns(text), lists=list_columns(text))
 
 
 def select_columns(text: str) -> tuple[str, ...]:
@@ -165,6 +179,29 @@ def select_columns(text: str) -> tuple[str, ...]:
     return tuple(re.findall(r"\?(\w+)", clause))
 
 
+def list_columns(text: str) -> tuple[str, ...]:
+    """The projected variables of ``(GROUP_CONCAT(...) AS ?var)``: the aggregated columns."""
+    nested = r"(?:[^()]|\((?:[^()]|\([^()]*\))*\))*"  # up to two levels, e.g. COALESCE(STR(?x), "")
+    return tuple(re.findall(r"\(\s*GROUP_CONCAT\s*\(" + nested + r"\)\s+AS\s+\?(\w+)\s*\)", _mask(text), re.I))
+
+
+def split_lists(result: Result, columns: Sequence[str]) -> Result:
+    """Aggregated cells as :class:`TermList`: the values split at :data:`LIST_SEPARATOR`, IRIs typed
+    back as IRIs, de-duplicated and sorted, so that every engine gives the same rows; an empty
+    aggregate (nothing to concatenate) is unbound."""
+    if not columns or result.is_ask:
+        return result
+    for row in result.rows:
+        for column in columns:
+            cell = row.get(column)
+            if cell is None or isinstance(cell, TermList):
+                continue
+            parts = sorted({p for p in str(cell).split(LIST_SEPARATOR) if p})
+            row[column] = TermList.of([IRI(p) if _ABSOLUTE_IRI.match(p) and _IRI_RE.fullmatch(p) else Literal(p)
+                                       for p in parts]) if parts else None
+    return result
+
+
 @lru_cache(maxsize=4)
 def _catalogue(folder: str) -> dict[str, NamedQuery]:
     found = {}
@@ -176,8 +213,6 @@ def _catalogue(folder: str) -> dict[str, NamedQuery]:
 def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
     """Every packaged query by name (the file name without ``.rq``), in name order."""
     if folder is None:
-        from iimgraph.resources import queries_dir
-
         folder = queries_dir()
     return _catalogue(str(folder))
 
@@ -191,8 +226,6 @@ def _one_query(folder: str, name: str) -> NamedQuery | None:
 
 
 def get_query(name: str) -> NamedQuery:
-    from iimgraph.resources import queries_dir
-
     found = _one_query(str(queries_dir()), name)  # one file read and parsed, not the whole catalogue
     if found is not None:
         return found
@@ -336,8 +369,6 @@ def resolve_params(query: NamedQuery, params: Mapping[str, Any] | None = None) -
 
 def _mask(text: str) -> str:
     """The query with comments, strings and IRIs blanked out (same length), for locating keywords."""
-    from iimgraph.query.guard import mask
-
     return mask(text)
 
 
@@ -368,24 +399,44 @@ def decode_query(data: bytes, where: str) -> str:
 # --- running ---------------------------------------------------------------------------------------
 
 
+class Where(Value):
+    """Where a query runs: a store folder and companion files (``--store``/``--with``), and how the
+    store reports loading (callbacks the CLI renders). The engine itself is chosen once, in :func:`_run`.
+    ``one_shot``: the caller runs one query and exits (the CLI), so the release graph is opened from
+    its prebuilt read-only store in the cache instead of being loaded into memory."""
+
+    __slots__ = ("companions", "one_shot", "progress", "say", "store")
+    store: Path | None
+    companions: Sequence[Path]
+    progress: Progress | None
+    say: Callable[[str], None] | None
+    one_shot: bool
+
+    def __init__(self, store: Path | None = None, companions: Sequence[Path] = (), progress: Progress | None = None,
+                 say: Callable[[str], None] | None = None, one_shot: bool = False) -> None:
+        self._set(store=store, companions=companions, progress=progress, say=say, one_shot=one_shot)
+
+
 def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
-         allow_remote: Sequence[str]) -> Result:
+         allow_remote: Sequence[str], where: Where | None = None) -> Result:
     """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
     the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
-    chosen = get_engine(engine, endpoint, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
+    where = where or Where()
+    chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
+                           timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
+                           progress=where.progress, say=where.say, one_shot=where.one_shot)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)
     if timeout <= 0:
         raise QueryError(f"timeout must be a positive number of seconds, not {timeout:g}")
-    from iimgraph.query import worker
 
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 
 
 def execute(name: str, params: Mapping[str, Any] | None = None, *,
             engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-            timeout: float | None = None, allow_remote: Sequence[str] = ()) -> Result:
+            timeout: float | None = None, allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
     """Run a packaged query and return the typed :class:`Result` (what the CLI formats).
 
     ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
@@ -396,12 +447,12 @@ def execute(name: str, params: Mapping[str, Any] | None = None, *,
     """
     query = get_query(name)
     text = bind(query.text, resolve_params(query, params))
-    return _run(text, engine, endpoint, timeout, allow_remote)
+    return split_lists(_run(text, engine, endpoint, timeout, allow_remote, where), query.lists)
 
 
 def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
                    bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
-                   allow_remote: Sequence[str] = ()) -> Result:
+                   allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
     """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block.
 
     ``timeout`` and ``allow_remote`` as for :func:`execute`, except that ad-hoc text may be anything
@@ -410,7 +461,7 @@ def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint
     """
     if not text or not text.strip():
         raise QueryError("empty query")
-    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote)
+    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote, where)
 
 
 def _rows(result: Result) -> list[Row]:

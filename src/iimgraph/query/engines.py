@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from iimgraph.errors import EndpointError, QueryError
-from iimgraph.query.guard import check_query_text, query_form
+from iimgraph.namespaces import SPARQL_PREFIXES
+from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
@@ -102,7 +103,7 @@ class OxigraphEngine:
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
-        check_query_text(query, allow_remote)
+        check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
@@ -110,9 +111,9 @@ class OxigraphEngine:
 
             self.store, self._pid = reopen_read_only(self.handle), os.getpid()
         try:
-            answer = self._opened().query(query, use_default_graph_as_union=self._union)
+            answer = self._opened().query(query, prefixes=SPARQL_PREFIXES, use_default_graph_as_union=self._union)
         except SyntaxError as exc:
-            raise QueryError(f"SPARQL syntax error: {exc}") from None
+            raise QueryError(f"SPARQL syntax error: {short_syntax_error(str(exc))}") from None
         except OSError as exc:
             raise QueryError(f"query failed: {exc}") from None
         ox = self._ox
@@ -120,13 +121,14 @@ class OxigraphEngine:
             return Result(variables=[], boolean=bool(answer))
         rows: list[Row] = []
         truncated = False
-        if isinstance(answer, ox.QuerySolutions):
+        graph = not isinstance(answer, ox.QuerySolutions)
+        if not graph:
             variables = [v.value for v in answer.variables]
             it: Any = (tuple(sol) for sol in answer)  # a solution iterates its values in variable order
         else:  # QueryTriples
             variables = ["subject", "predicate", "object"]
             it = ([t.subject, t.predicate, t.object] for t in answer)
-        seen: dict[Any, Term | None] = {None: None}  # rows repeat terms: convert each once per query
+        seen: dict[Any, Any] = {None: None}  # rows repeat terms: convert each once per query
         convert = self._term
         try:
             for values in it:
@@ -145,7 +147,7 @@ class OxigraphEngine:
         finally:
             # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
             it = answer = None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=graph)
 
 
 class RdflibEngine:
@@ -177,9 +179,9 @@ class RdflibEngine:
 
     def execute(self, query: str, *, max_rows: int | None = None,
                 allow_remote: Sequence[str] = ()) -> Result:
-        check_query_text(query, allow_remote)
+        check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         try:
-            answer = self.graph.query(query)
+            answer = self.graph.query(query, initNs=SPARQL_PREFIXES)  # instead of the graph's own bindings
             kind = answer.type
             if kind == "ASK":
                 return Result(variables=[], boolean=bool(answer.askAnswer))
@@ -200,7 +202,7 @@ class RdflibEngine:
             raise
         except Exception as exc:  # pyparsing and evaluation errors have many types
             raise QueryError(f"SPARQL error (rdflib): {' '.join(str(exc).split())[:300]}") from None
-        return Result(variables=variables, rows=rows, truncated=truncated)
+        return Result(variables=variables, rows=rows, truncated=truncated, graph=kind != "SELECT")
 
 
 class RemoteEngine:
@@ -219,11 +221,12 @@ class RemoteEngine:
                 allow_remote: Sequence[str] = ()) -> Result:
         import urllib.parse
 
-        from iimgraph.query.http import request
-
+        query = with_prefix_declarations(query)
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if construct else "application/sparql-results+json"
         body = urllib.parse.urlencode({"query": query}).encode()
+        from iimgraph.query.http import request  # urllib and http.client: only for a remote endpoint
+
         answer = request("POST", self.endpoint, data=body, timeout=self.timeout,
                          headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
         if construct:
@@ -235,20 +238,33 @@ class RemoteEngine:
 
         try:
             data = json.loads(body)
-        except ValueError:
+        except (ValueError, RecursionError):
             data = None
         if not isinstance(data, dict):
             raise EndpointError(f"{self.endpoint}: the answer is not SPARQL results JSON") from None
         if "boolean" in data:
-            return Result(variables=[], boolean=bool(data["boolean"]))
-        variables = list(data.get("head", {}).get("vars", []))
+            if not isinstance(data["boolean"], bool):
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (boolean is not true/false)")
+            return Result(variables=[], boolean=data["boolean"])
+        head, results = data.get("head", {}), data.get("results", {})
+        variables = head.get("vars", []) if isinstance(head, dict) else None
+        bindings = results.get("bindings", []) if isinstance(results, dict) else None
+        if not isinstance(variables, list) or not all(isinstance(v, str) for v in variables):
+            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (head.vars is not a list of names)")
+        if not isinstance(bindings, list):
+            raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (results.bindings is not a list)")
         rows: list[Row] = []
         truncated = False
-        for binding in data.get("results", {}).get("bindings", []):
+        for binding in bindings:
             if max_rows is not None and len(rows) >= max_rows:
                 truncated = True
                 break
-            rows.append({v: _json_term(binding.get(v)) for v in variables})
+            if not isinstance(binding, dict):
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON (a binding is not an object)")
+            try:
+                rows.append({v: _json_term(binding.get(v)) for v in variables})
+            except (TypeError, ValueError) as exc:
+                raise EndpointError(f"{self.endpoint}: malformed SPARQL results JSON ({exc})") from None
         return Result(variables=variables, rows=rows, truncated=truncated)
 
     def _triples(self, body: bytes, max_rows: int | None) -> Result:
@@ -256,19 +272,48 @@ class RemoteEngine:
             engine = OxigraphEngine(ntriples=body)
         except (SyntaxError, ValueError, OSError) as exc:
             raise EndpointError(f"{self.endpoint}: the answer is not N-Triples ({exc})") from None
-        return engine.execute("SELECT ?subject ?predicate ?object WHERE { ?subject ?predicate ?object }",
-                              max_rows=max_rows)
+        return engine.execute("CONSTRUCT WHERE { ?subject ?predicate ?object }", max_rows=max_rows)
 
 
-def _json_term(cell: dict[str, str] | None) -> Term | None:
+def with_prefix_declarations(query: str) -> str:
+    """``query`` with a PREFIX line for every project prefix it uses without declaring (for a remote
+    endpoint, which may not predeclare them); prefixes the project does not know are left to the endpoint."""
+    declared = declared_prefixes(query)
+    missing = dict.fromkeys(name for name, _ in used_prefixes(query) if name not in declared and name in SPARQL_PREFIXES)
+    if not missing:
+        return query
+    return "".join(f"PREFIX {name}: <{SPARQL_PREFIXES[name]}>\n" for name in missing) + query
+
+
+def short_syntax_error(message: str) -> str:
+    """Oxigraph's syntax error without its lists of Unicode ranges (``['A' ..= 'Z' | '\\u{00C0}'..]``)."""
+    shorter = re.sub(r"\[[^\[\]]*\\u\{[^\[\]]*\]", "[a name character]", message)
+    return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
+
+
+def _json_term(cell: object) -> Term | None:
+    """One SPARQL-JSON cell; TypeError/ValueError for a cell that is not a well-formed term object."""
     if cell is None:
         return None
-    kind = cell.get("type")
+    if not isinstance(cell, dict):
+        raise TypeError("a cell is not an object")
+    fields = {key: cell.get(key) for key in ("type", "value", "datatype", "xml:lang")}
+    if not isinstance(fields["value"], str):
+        raise TypeError("a cell has no string value")
+    for key, text in fields.items():
+        if text is not None and not isinstance(text, str):
+            raise TypeError(f"a cell's {key} is not a string")
+        if isinstance(text, str):
+            try:
+                text.encode("utf-8")
+            except UnicodeEncodeError:
+                raise ValueError(f"a cell's {key} is not valid Unicode (a lone surrogate)") from None
+    kind, value = fields["type"], fields["value"]
     if kind == "uri":
-        return IRI(cell["value"])
+        return IRI(value)
     if kind == "bnode":
-        return BNode(cell["value"])
-    return Literal(cell["value"], cell.get("datatype"), cell.get("xml:lang"))
+        return BNode(value)
+    return Literal(value, fields["datatype"], fields["xml:lang"])
 
 
 # --- choosing an engine ----------------------------------------------------------------------------

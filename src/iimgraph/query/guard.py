@@ -6,8 +6,9 @@ refusing. Nothing reaches the network unless the user named that endpoint.
 
 from __future__ import annotations
 
+import difflib
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from iimgraph.errors import QueryError, RemoteAccessRefused
 
@@ -70,8 +71,52 @@ def _target(decoded: str, masked: str, pos: int, word: str, prefixes: dict[str, 
 MAX_NESTING = 200  # groups and brackets; Oxigraph's parser overflows its stack (SIGSEGV) somewhere past 1000
 
 
-def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
-    """What every local engine and ``serve`` check before parsing: nesting depth, then remote access."""
+#: why SERVICE/FROM is refused, as the user reads it: a local query, or one sent to ``serve``
+LOCAL_REASON = ("a local query may not reach the network", ", or run the query on a named --endpoint")
+ENDPOINT_REASON = ("this endpoint makes no outbound requests", "")
+
+
+# a prefixed name's PNAME_NS where a token starts (``_:`` blank nodes, ``?v`` variables and IRIs excluded)
+_PNAME_NS = re.compile(r"(?<![\w.\-?$:])((?:[^\W\d_][\w.\-]*)?):")
+
+
+def declared_prefixes(query: str) -> set[str]:
+    """The prefix names the query declares itself (``PREFIX x: <...>``; ``""`` for ``PREFIX : <...>``)."""
+    decoded = _unescape(query)
+    masked = mask(decoded)
+    return {m.group(1) or "" for m in _PREFIX_DECL.finditer(decoded)
+            if masked[m.start():m.start() + 6].upper() == "PREFIX"}
+
+
+def used_prefixes(query: str) -> list[tuple[str, int]]:
+    """Every prefix name used in a prefixed name (outside strings, IRIs and comments) with its offset."""
+    masked = mask(_unescape(query))
+    return [(m.group(1), m.start()) for m in _PNAME_NS.finditer(masked) if not m.group(1).endswith(".")]
+
+
+def check_prefixes(query: str, predeclared: Mapping[str, str]) -> None:
+    """Raise QueryError naming the first prefix that neither the query nor ``predeclared`` defines.
+
+    Every engine then sees the same set: what the query declares plus the project's prefix map.
+    """
+    known = declared_prefixes(query) | set(predeclared)
+    for name, offset in used_prefixes(query):
+        if name in known:
+            continue
+        text = _unescape(query)
+        line = text.count("\n", 0, offset) + 1
+        column = offset - (text.rfind("\n", 0, offset) + 1) + 1
+        close = difflib.get_close_matches(name, list(predeclared), n=1) or [
+            p for p in predeclared if p.lower() == name.lower()]
+        hint = f"did you mean {close[0]}:? Or " if close else ""
+        raise QueryError(f"undefined prefix {name}: at line {line}, column {column} ({hint}declare it with "
+                         f"PREFIX {name}: <...>; predeclared: {', '.join(p + ':' for p in predeclared)})")
+
+
+def check_query_text(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON,
+                     prefixes: Mapping[str, str] | None = None) -> None:
+    """What every local engine and ``serve`` check before parsing: nesting depth, remote access, and
+    (given the predeclared ``prefixes``) that every prefix used is defined."""
     depth = deepest = 0
     for ch in mask(_unescape(query)):
         if ch in "{([":
@@ -81,10 +126,12 @@ def check_query_text(query: str, allow: Sequence[str] = ()) -> None:
             depth -= 1
     if deepest > MAX_NESTING:
         raise QueryError(f"the query nests groups or brackets {deepest} deep; at most {MAX_NESTING} are accepted")
-    refuse_remote_access(query, allow)
+    refuse_remote_access(query, allow, reason)
+    if prefixes is not None:
+        check_prefixes(query, prefixes)
 
 
-def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
+def refuse_remote_access(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON) -> None:
     """Raise QueryError if the query could make an engine fetch a URL the user did not allow.
 
     ``SERVICE``, ``FROM`` and ``FROM NAMED`` are refused unless their IRI is on ``allow``
@@ -110,5 +157,4 @@ def refuse_remote_access(query: str, allow: Sequence[str] = ()) -> None:
         iri = _target(decoded, masked, m.end(), word, prefixes, comments) if allow else None
         if iri is None or has_base or not _SCHEME.match(iri) or not is_allowed(iri, allow):
             shown = f" <{iri}>" if iri else ""
-            raise RemoteAccessRefused(f"{word}{shown} is refused here: a local query may not reach the network "
-                             f"({hint}, or run the query on a named --endpoint)")
+            raise RemoteAccessRefused(f"{word}{shown} is refused here: {reason[0]} ({hint}{reason[1]})")

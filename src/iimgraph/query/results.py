@@ -9,7 +9,9 @@ This module imports neither rdflib nor pyoxigraph.
 
 from __future__ import annotations
 
-from iimgraph.namespaces import XSD, display_curie
+from iimgraph.errors import QueryError
+from iimgraph.formats import RdfFormat
+from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -83,6 +85,37 @@ class Literal(str):
         return f"Literal({str(self)!r}{extra})"
 
 
+#: what the packaged queries put between the values of an aggregated column (GROUP_CONCAT)
+LIST_SEPARATOR = " | "
+
+
+class TermList(Literal):
+    """An aggregated cell: several terms (sources, predicates, ...) of one row, in a stable order.
+
+    Still a plain literal to anything that reads it as one (``str()`` is the full values joined by
+    :data:`LIST_SEPARATOR`; JSON writes it as a literal), while :attr:`items` keeps the terms and
+    :func:`display` shows each as a CURIE.
+    """
+
+    __slots__ = ("items",)
+    items: tuple[Term, ...]
+
+    def __new__(cls, items: list[Term]) -> TermList:
+        obj = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))  # a TermList
+        obj.items = tuple(items)
+        return obj
+
+    @classmethod
+    def of(cls, items: list[Term]) -> TermList:
+        return cls(items)
+
+    def __reduce__(self) -> tuple[object, tuple[list[Term]]]:
+        return (TermList, (list(self.items),))
+
+    def __repr__(self) -> str:
+        return f"TermList({list(self.items)!r})"
+
+
 def _canonical_number(value: str, datatype: str | None) -> str:
     """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
     so that every engine returns the same rows whatever spelling the source or the engine uses."""
@@ -145,26 +178,30 @@ def _rebuild(cls: type[Value], fields: dict[str, object]) -> Value:
 
 
 class Result:
-    """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (rows of subject, predicate, object)."""
+    """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (``graph``: rows of
+    subject, predicate, object, one per triple)."""
 
-    __slots__ = ("boolean", "rows", "truncated", "variables")
+    __slots__ = ("boolean", "graph", "rows", "truncated", "variables")
 
     def __init__(self, variables: list[str], rows: list[Row] | None = None, boolean: bool | None = None,
-                 truncated: bool = False) -> None:
+                 truncated: bool = False, graph: bool = False) -> None:
         self.variables = variables
         self.rows: list[Row] = rows if rows is not None else []
         self.boolean = boolean
         self.truncated = truncated
+        self.graph = graph
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.variables, self.rows, self.boolean, self.truncated, self.graph)
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Result) and (self.variables, self.rows, self.boolean, self.truncated) == (
-            other.variables, other.rows, other.boolean, other.truncated)
+        return isinstance(other, Result) and self._key() == other._key()
 
     __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
 
     def __repr__(self) -> str:
         return (f"Result(variables={self.variables!r}, rows={self.rows!r}, boolean={self.boolean!r}, "
-                f"truncated={self.truncated!r})")
+                f"truncated={self.truncated!r}, graph={self.graph!r})")
 
     @property
     def is_ask(self) -> bool:
@@ -175,6 +212,8 @@ def display(term: Term | None, *, curies: bool = True) -> str:
     """A term as people read it: CURIEs for IRIs we know, the lexical form for literals."""
     if term is None:
         return ""
+    if isinstance(term, TermList):
+        return LIST_SEPARATOR.join(display(t, curies=curies) for t in term.items)
     if isinstance(term, IRI):
         return term.curie if curies else str(term)
     if isinstance(term, BNode):
@@ -303,13 +342,55 @@ def to_markdown(result: Result) -> str:
     return "\n".join(lines) + "\n"
 
 
-FORMATS = ("table", "csv", "tsv", "json", "md")
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
+#: the RDF formats a CONSTRUCT/DESCRIBE result can be written in on the command line
+GRAPH_FORMATS = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD)
+#: every ``--format`` of ``query`` and ``sparql``
+FORMATS = TABLE_FORMATS + tuple(f.value for f in GRAPH_FORMATS)
+
+
+def to_ntriples(result: Result) -> str:
+    """The triples of a CONSTRUCT/DESCRIBE result as N-Triples, one line each, in result order."""
+    if not result.graph:
+        raise ValueError("only CONSTRUCT and DESCRIBE results are RDF graphs")
+    return "".join(f"{ntriples(r.get('subject'))} {ntriples(r.get('predicate'))} {ntriples(r.get('object'))} .\n"
+                   for r in result.rows)
+
+
+def turtle_prefixes(text: str) -> dict[str, str]:
+    """The project prefixes (:data:`iimgraph.namespaces.PREFIX_MAP`) whose namespace occurs in ``text``."""
+    return {p: ns for p, ns in PREFIX_MAP.items() if f"<{ns}" in text}
+
+
+def to_rdf(result: Result, fmt: RdfFormat) -> bytes:
+    """A CONSTRUCT/DESCRIBE result serialised as RDF: N-Triples directly, the others through pyoxigraph
+    (Turtle and RDF/XML with the project's prefixes)."""
+    data = to_ntriples(result)
+    if fmt is RdfFormat.NTRIPLES:
+        return data.encode("utf-8")
+    return convert_rdf(data.encode("utf-8"), RdfFormat.NTRIPLES, fmt)
+
+
+def convert_rdf(data: bytes, source: RdfFormat, target: RdfFormat) -> bytes:
+    """RDF bytes from one syntax to another (pyoxigraph); Turtle and RDF/XML get the project prefixes that occur."""
+    import pyoxigraph as ox
+
+    triples = [q.triple for q in ox.parse(data, format=source.oxigraph())]
+    prefixes = None
+    if target is not RdfFormat.JSONLD:
+        text = data if source is RdfFormat.NTRIPLES else ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        prefixes = turtle_prefixes((text or b"").decode("utf-8"))
+    return ox.serialize(triples, format=target.oxigraph(), prefixes=prefixes) or b""
 
 
 def render(result: Result, fmt: str) -> str:
-    """Text of ``result`` in one of the CLI formats (``table`` at 80 columns, unstyled)."""
-    if fmt == "table":
-        return text_table(result)
+    """Text of ``result`` in one of the non-interactive CLI formats (RDF ones for CONSTRUCT/DESCRIBE only)."""
+    if fmt in {f.value for f in GRAPH_FORMATS}:
+        if not result.graph:
+            raise QueryError(f"--format {fmt} is for CONSTRUCT and DESCRIBE results; this query gives "
+                             f"{'a boolean' if result.is_ask else 'a table'} (use {', '.join(TABLE_FORMATS)})")
+        text = to_rdf(result, RdfFormat(fmt)).decode("utf-8")
+        return text if not text or text.endswith("\n") else text + "\n"
     if fmt == "json":
         return to_json(result) + "\n"
     if fmt == "csv":
@@ -319,90 +400,3 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "md":
         return to_markdown(result)
     raise ValueError(f"unknown format {fmt!r}")
-
-
-# --- the box table of the `table` format ----------------------------------------------------------
-
-
-def _wrap(text: str, width: int) -> list[str]:
-    """``text`` in lines of at most ``width`` characters: on spaces where it can, words longer than a line folded."""
-    lines: list[str] = []
-    for paragraph in text.split("\n"):
-        line = ""
-        for word in paragraph.split(" "):
-            while len(word) > width:  # fold a word longer than the column
-                if line:
-                    lines.append(line)
-                    line = ""
-                lines.append(word[:width])
-                word = word[width:]
-            if not line:
-                line = word
-            elif len(line) + 1 + len(word) <= width:
-                line += " " + word
-            else:
-                lines.append(line)
-                line = word
-        lines.append(line)
-    return lines
-
-
-def _column_widths(header: list[str], rows: list[list[str]], width: int) -> list[int]:
-    """Each column's natural width, the widest narrowed first until the table fits ``width``."""
-    natural = [max([len(h), *(len(ln) for row in rows for ln in row[i].split("\n"))]) for i, h in enumerate(header)]
-    longest_word = [max([1, *(len(w) for h in [header[i], *(row[i] for row in rows)] for w in h.split())])
-                    for i in range(len(header))]
-    widths = [max(w, 1) for w in natural]
-    room = width - (3 * len(header) + 1)
-    for floor in (longest_word, [1] * len(header)):  # first keep whole words, then fold them
-        while sum(widths) > room:
-            candidates = [i for i, w in enumerate(widths) if w > floor[i]]
-            if not candidates:
-                break
-            widest = max(candidates, key=lambda i: widths[i])
-            widths[widest] -= 1
-    return widths
-
-
-def box_table(header: list[str], rows: list[list[str]], *, width: int = 80, styled: bool = False) -> str:
-    """A table drawn with box characters (heavy head, light body), at most ``width`` columns wide
-    where the cells allow; ``styled`` makes the header bold (ANSI)."""
-    if not header:
-        return ""
-    widths = _column_widths(header, rows, width)
-
-    def line(left: str, fill: str, mid: str, right: str) -> str:
-        return left + mid.join(fill * (w + 2) for w in widths) + right
-
-    def cells(values: list[str], bar: str, bold: bool) -> list[str]:
-        wrapped = [_wrap(v, w) for v, w in zip(values, widths, strict=True)]
-        out = []
-        for k in range(max(len(c) for c in wrapped)):
-            parts = []
-            for c, w in zip(wrapped, widths, strict=True):
-                text = (c[k] if k < len(c) else "").ljust(w)
-                parts.append(f"\x1b[1m{text}\x1b[0m" if bold and text.strip() else text)
-            out.append(bar + bar.join(f" {p} " for p in parts) + bar)
-        return out
-
-    out = [line("┏", "━", "┳", "┓"), *cells(header, "┃", styled)]
-    if rows:
-        out.append(line("┡", "━", "╇", "┩"))
-        for row in rows:
-            out += cells(row, "│", False)
-        out.append(line("└", "─", "┴", "┘"))
-    else:
-        out.append(line("┗", "━", "┻", "┛"))
-    return "\n".join(out) + "\n"
-
-
-def text_table(result: Result, *, width: int = 80, styled: bool = False) -> str:
-    """The ``table`` format: the rows as a box table (IRIs as CURIEs), then the row count."""
-    header, rows, terms = table_cells(result)
-    text = box_table(header, [[display(t) if terms else str(t) for t in row] for row in rows],  # type: ignore[arg-type]
-                     width=width, styled=styled)
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        count = f"{len(rows)} row{'s' if len(rows) != 1 else ''}{note}"
-        text += (f"\x1b[2m{count}\x1b[0m" if styled else count) + "\n"
-    return text

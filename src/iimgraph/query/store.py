@@ -34,9 +34,12 @@ from pathlib import Path
 from typing import Any
 
 from iimgraph import __version__
+from iimgraph.atomic import write_text_atomic
+from iimgraph.build import cache
 from iimgraph.errors import SourceError, StoreError
 from iimgraph.io import rdf
 from iimgraph.namespaces import ONTOLOGY_IRI
+from iimgraph.resources import ontology_dir
 
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"
@@ -69,8 +72,6 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
 
 
 def _write_manifest(folder: Path, manifest: dict[str, Any]) -> None:
-    from iimgraph.atomic import write_text_atomic
-
     write_text_atomic(folder / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True) + "\n")
 
 
@@ -152,10 +153,8 @@ class StoreHandle:
 
 def default_store_dir(companions: Sequence[Path]) -> Path:
     """Where ``--with`` files go without ``--store``: one store per set of files, in the user cache."""
-    from iimgraph.build.cache import cache_dir
-
     key = hashlib.sha256("\0".join(sorted(str(Path(p).resolve()) for p in companions)).encode()).hexdigest()[:16]
-    return cache_dir() / "stores" / key
+    return cache.cache_dir() / "stores" / key
 
 
 def _stat(path: Path) -> dict[str, Any]:
@@ -204,9 +203,6 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
     """
     import pyoxigraph as ox
 
-    from iimgraph.build.cache import sources_digest
-    from iimgraph.resources import ontology_dir
-
     say = say or _silent
     progress = progress or _no_progress
     wanted = []
@@ -224,7 +220,7 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
     except OSError as exc:
         raise StoreError(f"{folder}: cannot use this folder ({exc.strerror or exc})") from None
     try:
-        iim_key = sources_digest(ontology_dir())
+        iim_key = cache.sources_digest(ontology_dir())
         lock.shared(say, folder)
         manifest = _read_manifest(folder)
         plan = _plan(manifest, iim_key, wanted)
@@ -287,9 +283,7 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
             store.remove_graph(graph)
     store.clear_graph(ox.DefaultGraph())  # nothing belongs there
     if plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}:
-        from iimgraph.build.cache import release_ntriples
-
-        data = release_ntriples()
+        data = cache.release_ntriples()
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(IIM_GRAPH))
         manifest["iim"] = {"key": iim_key, "package_version": __version__, "graph": IIM_GRAPH,
                            "triples": _count(store, IIM_GRAPH), "loaded_at": _now()}

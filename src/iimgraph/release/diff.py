@@ -12,9 +12,11 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 
+from iimgraph.build.graph import build_graph
 from iimgraph.errors import SourceError
+from iimgraph.io.rdf import load_context, parse_rdf
 from iimgraph.namespaces import display_curie as _curie
-from iimgraph.terms import IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
+from iimgraph.terms import BIOLINK, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 SYNONYMS = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
             OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
@@ -35,15 +37,12 @@ def load_side(path: Path | str, *, context: Path | str | None = None) -> Graph:
 
     ``context`` is a local JSON-LD context file for a JSON-LD side whose ``@context`` is not inline.
     """
-    from iimgraph.io.rdf import load_context, parse_rdf
-
     path = Path(path)
     ctx = load_context(context) if context is not None else None
     if path.is_dir():
         for name in ("iimgraph.nt", "iimgraph.ttl"):
             if (path / name).is_file() and not (path / "header.ttl").exists():
                 return parse_rdf(path / name)
-        from iimgraph.build.graph import build_graph
 
         return build_graph(path)
     if path.exists():
@@ -73,27 +72,28 @@ def diff_graphs(old: Graph, new: Graph) -> list[Change]:
         add("class_removed", c, "")
     for c in sorted(a & b):
         for prop, kind in ((RDFS.label, "label_changed"), (IAO_DEFINITION, "definition_changed")):
-            before, after = sorted(map(str, old.objects(c, prop))), sorted(map(str, new.objects(c, prop)))
-            if before != after:
-                add(kind, c, f"{' | '.join(before) or '(none)'} -> {' | '.join(after) or '(none)'}")
+            listed = sorted(map(str, old.objects(c, prop))), sorted(map(str, new.objects(c, prop)))
+            if listed[0] != listed[1]:
+                add(kind, c, f"{' | '.join(listed[0]) or '(none)'} -> {' | '.join(listed[1]) or '(none)'}")
         for prop, scope in SYNONYMS.items():
-            before, after = set(map(str, old.objects(c, prop))), set(map(str, new.objects(c, prop)))
+            before, after = {str(o) for o in old.objects(c, prop)}, {str(o) for o in new.objects(c, prop)}
             for s in sorted(after - before):
                 add("synonym_added", c, f"{scope}: {s}")
             for s in sorted(before - after):
                 add("synonym_removed", c, f"{scope}: {s}")
-        before, after = set(old.objects(c, RDFS.subClassOf)), set(new.objects(c, RDFS.subClassOf))
-        for p in sorted(x for x in after - before if isinstance(x, URIRef)):
+        parents_before = {x for x in old.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
+        parents_after = {x for x in new.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
+        for p in sorted(parents_after - parents_before):
             add("parent_added", c, f"{_curie(p)} {_label(old, new, p)}".strip())
-        for p in sorted(x for x in before - after if isinstance(x, URIRef)):
+        for p in sorted(parents_before - parents_after):
             add("parent_removed", c, f"{_curie(p)} {_label(old, new, p)}".strip())
     for c in sorted(a | b):
         for prop, kind in MAPPINGS.items():
-            before = {_curie(o) for o in old.objects(c, prop)}
-            after = {_curie(o) for o in new.objects(c, prop)}
-            for m in sorted(after - before):
+            mapped_before = {_curie(o) for o in old.objects(c, prop)}
+            mapped_after = {_curie(o) for o in new.objects(c, prop)}
+            for m in sorted(mapped_after - mapped_before):
                 add("mapping_added", c, f"{kind} {m}")
-            for m in sorted(before - after):
+            for m in sorted(mapped_before - mapped_after):
                 add("mapping_removed", c, f"{kind} {m}")
     ca = {x for x in old.subjects(RDF.type, IIM.Claim) if isinstance(x, URIRef)}
     cb = {x for x in new.subjects(RDF.type, IIM.Claim) if isinstance(x, URIRef)}
@@ -102,17 +102,15 @@ def diff_graphs(old: Graph, new: Graph) -> list[Change]:
     for claim in sorted(ca - cb):
         changes.append(Change("claim_removed", _curie(claim), _claim_subject_label(old, claim), ""))
     for claim in sorted(ca & cb):
-        before, after = _claim_triples(old, claim), _claim_triples(new, claim)
-        if before != after:
-            detail = "; ".join([f"+{_curie(p)} {o}" for p, o in sorted(after - before)] +
-                               [f"-{_curie(p)} {o}" for p, o in sorted(before - after)])
+        slots_before, slots_after = _claim_triples(old, claim), _claim_triples(new, claim)
+        if slots_before != slots_after:
+            detail = "; ".join([f"+{_curie(p)} {o}" for p, o in sorted(slots_after - slots_before)] +
+                               [f"-{_curie(p)} {o}" for p, o in sorted(slots_before - slots_after)])
             changes.append(Change("claim_changed", _curie(claim), _claim_subject_label(new, claim), detail))
     return sorted(changes)
 
 
 def _claim_subject_label(g: Graph, claim: URIRef) -> str:
-    from iimgraph.terms import BIOLINK
-
     subject = g.value(claim, BIOLINK.subject)
     return str(g.value(subject, RDFS.label) or "") if subject is not None else ""
 

@@ -61,7 +61,53 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str = CONTEXT_
         if "@graph" in doc:
             doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
         return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
-    return _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8")).encode("utf-8")
+    text = _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8"))
+    return (_typed_rdfxml(text) if fmt is RdfFormat.OWL else text).encode("utf-8")
+
+
+#: rdf:type values written as the element name of a node in the OWL product, first match wins
+_TYPED_ELEMENTS = [
+    ("http://www.w3.org/2002/07/owl#Ontology", "owl:Ontology"),
+    ("http://www.w3.org/2002/07/owl#Class", "owl:Class"),
+    ("http://www.w3.org/2002/07/owl#ObjectProperty", "owl:ObjectProperty"),
+    ("http://www.w3.org/2002/07/owl#DatatypeProperty", "owl:DatatypeProperty"),
+    ("http://www.w3.org/2002/07/owl#AnnotationProperty", "owl:AnnotationProperty"),
+    ("http://www.w3.org/2000/01/rdf-schema#Datatype", "rdfs:Datatype"),
+    ("http://www.w3.org/2002/07/owl#Axiom", "owl:Axiom"),
+    ("http://www.w3.org/2002/07/owl#NamedIndividual", "owl:NamedIndividual"),
+]
+
+
+def _typed_rdfxml(text: str) -> str:
+    """Write each top-level node of rdflib's flat RDF/XML as a typed element (``<owl:Class rdf:about=...>``).
+
+    The same triples (RDF/XML's typed-node abbreviation), in the shape OWL tools expect: pronto, for
+    one, finds the header only as an ``owl:Ontology`` element and terms only as ``owl:Class``
+    elements. The blocks keep the order :func:`_sorted_rdfxml` gave them, so the bytes stay stable.
+    """
+    lines = text.splitlines()
+    out: list[str] = []
+    i = 0
+    while i < len(lines):
+        line = lines[i]
+        if not (line.startswith("  <rdf:Description ") and not line.endswith("/>")):
+            out.append(line)
+            i += 1
+            continue
+        end = lines.index("  </rdf:Description>", i)
+        body = lines[i + 1:end]
+        types = {ln.strip()[len('<rdf:type rdf:resource="'):-3]: n for n, ln in enumerate(body)
+                 if ln.startswith('    <rdf:type rdf:resource="') and ln.endswith('"/>')}
+        element = next(((iri, name) for iri, name in _TYPED_ELEMENTS if iri in types), None)
+        if element is None:
+            out.extend(lines[i:end + 1])
+        else:
+            iri, name = element
+            out.append("  <" + name + line[len("  <rdf:Description"):])
+            out.extend(ln for n, ln in enumerate(body) if n != types[iri])
+            out.append(f"  </{name}>")
+        i = end + 1
+    return "\n".join(out) + "\n"
 
 
 def _sorted_rdfxml(text: str) -> str:

@@ -18,7 +18,11 @@ import re
 import urllib.parse
 from dataclasses import dataclass
 
+from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, PublishError, QueryError
+from iimgraph.query.catalogue import to_iri
+from iimgraph.query.engines import OxigraphEngine, RemoteEngine
+from iimgraph.query.http import RETRIES, request
 
 DEFAULT_TIMEOUT = 120.0
 STAGING = "urn:iimgraph:staging:"
@@ -86,14 +90,8 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
 
     Raises :class:`PublishError` whose message says whether the previous release is still in place.
     """
-    from iimgraph.build.cache import release_ntriples
-    from iimgraph.query.engines import OxigraphEngine, RemoteEngine
-    from iimgraph.query.http import request
-
     _check_url(store_url, "store URL")
     if graph is not None:
-        from iimgraph.query.catalogue import to_iri
-
         graph = str(to_iri(graph, "graph"))
     query_url = query_url or default_query_url(store_url)
     update_url = update_url or default_update_url(store_url)
@@ -112,9 +110,9 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
         except (IndexError, KeyError, TypeError, ValueError):
             raise EndpointError(f"{query_url}: the COUNT query gave no number") from None
 
-    def update(text: str, what: str, **options: float) -> None:
+    def update(text: str, what: str, *, timeout: float = timeout, retries: int = RETRIES) -> None:
         request("POST", update_url, data=text.encode("utf-8"), what=what,
-                headers={"Content-Type": "application/sparql-update"}, **{"timeout": timeout, **options})
+                headers={"Content-Type": "application/sparql-update"}, timeout=timeout, retries=retries)
 
     try:  # 1. stage: nothing the target holds is touched yet
         request("PUT", graph_store_url(store_url, staging), data=data, timeout=timeout, what="PUT",
@@ -143,7 +141,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     return report
 
 
-def _drop_quietly(update, staging: str) -> None:  # type: ignore[no-untyped-def]
+def _drop_quietly(update, staging: str) -> None:
     """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway."""
     with contextlib.suppress(EndpointError):
         update(f"DROP SILENT GRAPH <{staging}>", "drop staging", retries=0, timeout=5.0)

@@ -7,120 +7,178 @@ the external terms it uses (HPO terms, MONDO context parents), so a portal can s
 
 from __future__ import annotations
 
-import csv
 import hashlib
-import io
 import json
+import re
 import shutil
 import tempfile
 from pathlib import Path
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
 from iimgraph import __version__
-from iimgraph.atomic import write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
-from iimgraph.io.sssom import read_sssom, render_sssom
-from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
+from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
+from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
+from iimgraph.resources import ontology_dir, shapes_dir
+from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
-HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
-                "frequency", "sex", "modifier", "aspect", "biocuration"]
-TEXT_MINED = IIM["evidence/ITM"]
 
 
 def external_terms(graph: Graph) -> set[URIRef]:
-    """Terms described only so the graph reads alone: HPO terms and MONDO context parents."""
-    terms = {s for s, o in graph.subject_objects(IIM.inScope) if str(o) in EXTERNAL_SCOPES}
+    """Terms described only so the graph reads alone: HPO terms, MONDO context parents and placement
+    targets, and the MONDO parents ``ontology/declarations.ttl`` declares (MONDO classes with no scope)."""
+    terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
     terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
+    # the parents of context parents: an OBO IRI with a label and nothing else
+    terms |= {s for s in graph.subjects(RDFS.label) if isinstance(s, URIRef) and str(s).startswith(OBO)
+              and set(graph.predicates(s)) == {RDFS.label}}
+    scoped = set(graph.subjects(IIM.inScope))
+    terms |= {s for s in graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef) and s not in scoped
+              and str(s).startswith("http://purl.obolibrary.org/obo/MONDO_")}
     return terms
 
 
+def base_iri(iri: str) -> URIRef:
+    """The base product's ontology IRI or versionIRI: ``.../iimgraph.owl`` becomes ``.../iimgraph-base.owl``."""
+    return URIRef(iri[: -len("iimgraph.owl")] + "iimgraph-base.owl") if iri.endswith("/iimgraph.owl") else URIRef(iri)
+
+
 def base_graph(full: Graph) -> Graph:
-    """The project's own axioms and claims: the full graph less the descriptions of external terms."""
+    """The project's own axioms and claims: the full graph less the descriptions of external terms.
+
+    External terms the base still names as a parent or type keep their ``owl:Class`` declaration
+    (ODK bases do the same), so the base is OWL 2 DL on its own. The header becomes the base's own
+    ontology, ``.../iimgraph-base.owl`` with versionIRI ``.../releases/{version}/iimgraph-base.owl``.
+    """
     external = external_terms(full)
     base = Graph()
     for prefix, ns in full.namespaces():
         base.bind(prefix, ns)
+    ontology = URIRef(ONTOLOGY_IRI)
+    kept = [t for t in full if t[0] not in external]
+    named = {o for _, p, o in kept if p in (RDFS.subClassOf, RDF.type, OWL.equivalentClass) and isinstance(o, URIRef)}
+    kept += [(term, RDF.type, OWL.Class) for term in external & named if (term, RDF.type, OWL.Class) in full]
+    renamed = []
+    for s, p, o in kept:
+        if s == ontology:
+            s = base_iri(str(s))
+            if p == OWL.versionIRI:
+                o = base_iri(str(o))
+        renamed.append((s, p, o))
     # sorted insertion keeps serialisers' order independent of string hashing
-    for triple in sorted(full, key=lambda t: tuple(x.n3() for x in t)):
-        if triple[0] not in external:
-            base.add(triple)
+    for triple in sorted(renamed, key=lambda t: tuple(x.n3() for x in t)):
+        base.add(triple)
     return base
 
 
-def hpoa_rows(graph: Graph, *, include_text_mined: bool = False) -> list[dict[str, str]]:
-    """Phenotype annotations in phenotype.hpoa columns: one row per (curated) association node."""
-    rows = []
-    for node in graph.subjects(RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation):
-        evidence = graph.value(node, BIOLINK.has_evidence)
-        if evidence == TEXT_MINED and not include_text_mined:
-            continue
-        disease, phenotype = graph.value(node, BIOLINK.subject), graph.value(node, BIOLINK.object)
-        references = sorted(str(r) for r in graph.objects(node, IIM.sourceReference))
-        for source in graph.objects(node, DCTERMS.source):
-            ident = graph.value(source, DCTERMS.identifier)
-            references.append(str(ident) if ident is not None else curie(source))
-        label = str(graph.value(phenotype, RDFS.label) or "")
-        assigned, created = graph.value(node, IIM.assignedBy), graph.value(node, IIM.dateCreated)
-        rows.append({
-            "database_id": curie(disease),
-            "disease_name": str(graph.value(disease, RDFS.label) or ""),
-            "qualifier": "NOT" if str(graph.value(node, BIOLINK.negated)).lower() == "true" else "",
-            "hpo_id": curie(phenotype),
-            "reference": ";".join(dict.fromkeys(references)),
-            "evidence": str(evidence).rsplit("/", 1)[-1] if evidence is not None else "",
-            "onset": curie(o) if (o := graph.value(node, BIOLINK.onset_qualifier)) is not None else "",
-            "frequency": curie(f) if (f := graph.value(node, BIOLINK.frequency_qualifier)) is not None else "",
-            "sex": str(graph.value(node, BIOLINK.sex_qualifier) or ""),
-            "modifier": "",
-            # the reference lacks HPO's top-level branch terms, so the aspect is read off the label
-            "aspect": "I" if label.lower().endswith("inheritance") else "P",
-            "biocuration": f"{assigned}[{created}]" if assigned and created else f"iimgraph[{__version__}]",
-        })
-    rows.sort(key=lambda r: (r["database_id"], r["hpo_id"], r["reference"], r["evidence"]))
-    return rows
+def release_date(graph: Graph, version: str) -> str:
+    """The ISO date a release is stamped with: the version when it is one (``2026-11-21``), else the
+    newest ``xsd:date`` of the sources (the data is as of then), so the same sources give the same bytes."""
+    if re.fullmatch(r"\d{4}-\d{2}-\d{2}", version):
+        return version
+    dates = [str(o) for o in graph.objects() if isinstance(o, Literal) and o.datatype == XSD.date]
+    return max(dates, default="1970-01-01")
 
 
-def render_hpoa(rows: list[dict[str, str]], version: str) -> str:
-    out = io.StringIO()
-    out.write("#description: \"iimgraph phenotype annotations of the idiopathic inflammatory myopathies\"\n")
-    out.write(f"#version: {version}\n#tracker: https://w3id.org/iimgraph/\n")
-    out.write("#hpo-version: see manifest.json (HPO snapshot)\n")
-    writer = csv.DictWriter(out, fieldnames=HPOA_COLUMNS, delimiter="\t", lineterminator="\n")
-    writer.writeheader()
-    writer.writerows(rows)
-    return out.getvalue()
+#: who publishes the release and created its mapping set: the project, as a project concept (iimt:)
+PUBLISHER = TERM + "iimgraph-project"
+#: the RDF dumps of the dataset: the full product in every RDF syntax (the base is a dataset of its own)
+FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
+BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
+_MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
+                ".jsonld": "application/ld+json", ".json": "application/json", ".tsv": "text/tab-separated-values",
+                ".hpoa": "text/tab-separated-values"}
 
 
-def void_graph(full: Graph, version: str, files: list[str]) -> Graph:
-    void = "http://rdfs.org/ns/void#"
+def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
+               sparql_endpoint: str | None = None) -> Graph:
+    """VoID and DCAT description of a release: the dataset (the full product) and the base, their
+    RDF dumps, class partitions, vocabularies, and every other file as a ``dcat:Distribution`` with
+    download URL, media type, size and SHA-256 (the manifest's)."""
+    void = Namespace("http://rdfs.org/ns/void#")
+    dcat = Namespace("http://www.w3.org/ns/dcat#")
+    spdx = Namespace("http://spdx.org/rdf/terms#")
+    foaf = Namespace("http://xmlns.com/foaf/0.1/")
     g = Graph()
-    g.bind("void", void)
-    g.bind("dcterms", str(DCTERMS))
-    ds = URIRef(f"{BASE}releases/{version}/void#dataset")
-    g.add((ds, RDF.type, URIRef(void + "Dataset")))
-    g.add((ds, DCTERMS.title, Literal("iimgraph release " + version)))
+    for prefix, ns in (("void", void), ("dcat", dcat), ("spdx", spdx), ("foaf", foaf), ("dcterms", DCTERMS),
+                       ("owl", OWL), ("xsd", XSD), ("iimt", Namespace(TERM))):
+        g.bind(prefix, ns)
+    release = f"{BASE}releases/{version}/"
+    publisher = URIRef(PUBLISHER)
+    g.add((publisher, RDF.type, foaf.Organization))
+    g.add((publisher, foaf.name, Literal("iimgraph project")))
+    g.add((publisher, foaf.homepage, URIRef(BASE)))
     ontology = URIRef(ONTOLOGY_IRI)
-    for p in (DCTERMS.description, DCTERMS.license):
-        for o in full.objects(ontology, p):
-            g.add((ds, p, o))
-    g.add((ds, OWL.versionInfo, Literal(version)))
-    g.add((ds, URIRef(void + "triples"), Literal(len(full))))
-    g.add((ds, URIRef(void + "uriSpace"), Literal(BASE)))
-    g.add((ds, URIRef(void + "rootResource"), ontology))
-    for name in files:
-        g.add((ds, URIRef(void + "dataDump"), URIRef(f"{BASE}releases/{version}/{name}")))
-    for vocab in ("http://purl.obolibrary.org/obo/", "https://w3id.org/biolink/vocab/", str(IIM),
-                  "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/"):
-        g.add((ds, URIRef(void + "vocabulary"), URIRef(vocab)))
+    datasets = {"full": (URIRef(release + "void#dataset"), full, FULL_DUMPS, "iimgraph release " + version),
+                "base": (URIRef(release + "void#base"), base, BASE_DUMPS, "iimgraph base release " + version)}
+    for ds, graph, dumps, title in datasets.values():
+        g.add((ds, RDF.type, void.Dataset))
+        g.add((ds, RDF.type, dcat.Dataset))
+        g.add((ds, DCTERMS.title, Literal(title)))
+        for p in (DCTERMS.description, DCTERMS.license):
+            for o in full.objects(ontology, p):
+                g.add((ds, p, o))
+        g.add((ds, OWL.versionInfo, Literal(version)))
+        g.add((ds, DCTERMS.issued, Literal(issued, datatype=XSD.date)))
+        g.add((ds, DCTERMS.publisher, publisher))
+        g.add((ds, void.triples, Literal(len(graph))))
+        g.add((ds, void.uriSpace, Literal(BASE)))
+        if sparql_endpoint:
+            g.add((ds, void.sparqlEndpoint, URIRef(sparql_endpoint)))
+        for vocab in ("http://purl.obolibrary.org/obo/", "https://w3id.org/biolink/vocab/", str(IIM),
+                      "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
+                      "http://www.w3.org/2002/07/owl#", "http://www.geneontology.org/formats/oboInOwl#",
+                      "https://w3id.org/sssom/"):
+            g.add((ds, void.vocabulary, URIRef(vocab)))
+        for name in dumps:
+            g.add((ds, void.dataDump, URIRef(release + name)))
+        counts: dict[URIRef, set] = {}
+        for s, o in graph.subject_objects(RDF.type):
+            if isinstance(o, URIRef):
+                counts.setdefault(o, set()).add(s)
+        for cls, members in sorted(counts.items()):
+            part = BNode()
+            g.add((ds, void.classPartition, part))
+            g.add((part, void["class"], cls))
+            g.add((part, void.entities, Literal(len(members))))
+    g.add((datasets["full"][0], void.rootResource, ontology))
+    g.add((datasets["base"][0], void.rootResource, base_iri(ONTOLOGY_IRI)))
+    for name, data in sorted(files.items()):
+        dist = URIRef(release + name)
+        owner = datasets["base"][0] if name in BASE_DUMPS else datasets["full"][0]
+        g.add((owner, dcat.distribution, dist))
+        g.add((dist, RDF.type, dcat.Distribution))
+        g.add((dist, DCTERMS.title, Literal(name)))
+        g.add((dist, dcat.downloadURL, dist))
+        media = "application/ld+json" if name.endswith(".jsonld") else _MEDIA_TYPES.get(Path(name).suffix, "")
+        if media:
+            g.add((dist, dcat.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)))
+        g.add((dist, dcat.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
+        checksum = BNode()
+        g.add((dist, spdx.checksum, checksum))
+        g.add((checksum, RDF.type, spdx.Checksum))
+        g.add((checksum, spdx.algorithm, spdx.checksumAlgorithm_sha256))
+        g.add((checksum, spdx.checksumValue, Literal(hashlib.sha256(data).hexdigest(), datatype=XSD.hexBinary)))
     return g
+
+
+def release_mapping_set(mapping_set: MappingSet, version: str, issued: str) -> MappingSet:
+    """The released mapping set: the source's metadata plus ``mapping_set_version``, ``publication_date``
+    and ``creator_id`` (the project), unless the source sets them."""
+    meta = dict(mapping_set.metadata)
+    meta.setdefault("mapping_set_version", version)
+    meta.setdefault("publication_date", issued)
+    meta.setdefault("creator_id", [curie(URIRef(PUBLISHER))])
+    return MappingSet(meta, mapping_set.rows, mapping_set.lines)
 
 
 def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
@@ -132,7 +190,8 @@ def upstream_versions(graph: Graph) -> dict[str, dict[str, str]]:
     return dict(sorted(out.items()))
 
 
-def write_release(out: Path, *, version: str | None = None, sources: Path | None = None) -> dict:
+def write_release(out: Path, *, version: str | None = None, sources: Path | None = None,
+                  sparql_endpoint: str | None = None) -> dict:
     """Write every release file into ``out``; returns the manifest. All-or-nothing per file."""
     version = version or __version__
     full = canonical(build_graph(sources, version=version))  # once, for every format below
@@ -144,18 +203,23 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
+    date = release_date(full, version)
     for path in mapping_files:
-        files[path.name] = render_sssom(read_sssom(path)).encode("utf-8")
-    files["phenotype.hpoa"] = render_hpoa(hpoa_rows(full), version).encode("utf-8")
-    from iimgraph.resources import shapes_dir
+        files[path.name] = render_sssom(release_mapping_set(read_sssom(path), version, date)).encode("utf-8")
+    hpo_version = hpo_version_iri(full)
+    for name, key in (("phenotype.hpoa", "hpo"), ("phenotype.mondo.hpoa", "mondo")):
+        rows = hpoa_rows(full, release_date=date, key=key)
+        files[name] = render_hpoa(rows, release_date=date, hpo_version=hpo_version, mondo=key == "mondo").encode("utf-8")
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
-    files["void.ttl"] = serialize(void_graph(full, version, sorted(files)), RdfFormat.TURTLE)
+    files["void.ttl"] = serialize(void_graph(full, base, version, files, issued=date, sparql_endpoint=sparql_endpoint),
+                                  RdfFormat.TURTLE)
     manifest = {
         "name": "iimgraph",
         "version": version,
         "version_iri": str(version_iri(version)),
+        "issued": date,
         "package_version": __version__,
         "triples": {"full": len(full), "base": len(base)},
         "upstream_sources": upstream_versions(full),
@@ -168,8 +232,6 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
 
 
 def _default_sources() -> Path:
-    from iimgraph.resources import ontology_dir
-
     return ontology_dir()
 
 
@@ -184,6 +246,8 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
         for name, data in files.items():
             write_bytes_atomic(stage / name, data)
         for name in files:
+            check_target(out / name)
+        for name in files:
             target = out / name
             target.parent.mkdir(parents=True, exist_ok=True)
             (stage / name).replace(target)
@@ -191,4 +255,4 @@ def _write_folder(out: Path, files: dict[str, bytes]) -> None:
         shutil.rmtree(stage, ignore_errors=True)
 
 
-__all__ = ["base_graph", "external_terms", "hpoa_rows", "write_release"]
+__all__ = ["base_graph", "base_iri", "external_terms", "hpoa_rows", "release_date", "write_release"]

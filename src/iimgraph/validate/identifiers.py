@@ -11,8 +11,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TypeGuard
 
 from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.term import Node
 
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, OBO
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, SKOS
@@ -42,7 +44,7 @@ def standardize(text: str) -> str | None:
         return None
 
 
-def _checked(curie: str | None) -> bool:
+def _checked(curie: str | None) -> TypeGuard[str]:
     return curie is not None and curie.split(":", 1)[0] in CHECKED_PREFIXES
 
 
@@ -55,32 +57,32 @@ def _owner(graph: Graph, node: object) -> object:
     return node
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[object, object, str]]:
+def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str]]:
     for s, o in graph.subject_objects(OBOINOWL.hasDbXref):
         if isinstance(o, Literal):
             curie = standardize(str(o))
             if _checked(curie):
-                yield s, OBOINOWL.hasDbXref, curie  # type: ignore[misc]
-    for p in _MATCH:
-        for s, o in graph.subject_objects(p):
+                yield s, OBOINOWL.hasDbXref, curie
+    for match in _MATCH:
+        for s, o in graph.subject_objects(match):
             if isinstance(o, URIRef):
                 curie = CONVERTER.compress(str(o))
                 if _checked(curie):
-                    yield s, p, curie  # type: ignore[misc]
+                    yield s, match, curie
     for s, o in graph.subject_objects(DCTERMS.identifier):
         curie = standardize(str(o)) if isinstance(o, Literal) else None
         if _checked(curie):
-            yield s, DCTERMS.identifier, curie  # type: ignore[misc]
+            yield s, DCTERMS.identifier, curie
     for s, p, o in graph:
-        if isinstance(s, URIRef) and s.startswith(_OBO_CHECKED):
-            yield s, None, CONVERTER.compress(str(s))  # type: ignore[misc]
-        if isinstance(o, URIRef) and o.startswith(_OBO_CHECKED) and p not in _MATCH:
-            yield s, p, CONVERTER.compress(str(o))  # type: ignore[misc]
+        if isinstance(s, URIRef) and str(s).startswith(_OBO_CHECKED):
+            yield s, None, CONVERTER.compress(str(s))
+        if isinstance(o, URIRef) and str(o).startswith(_OBO_CHECKED) and p not in _MATCH:
+            yield s, p, CONVERTER.compress(str(o))
 
 
 def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
     """The uses of identifiers the reference does not know, one per (owner, property, identifier)."""
-    seen: set[tuple[object, object, str]] = set()
+    seen: set[tuple[object, Node | None, str]] = set()
     verdict: dict[str, bool] = {}
     out: list[UnknownId] = []
     for s, p, curie in _candidates(graph):

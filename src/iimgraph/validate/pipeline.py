@@ -20,7 +20,13 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from iimgraph.namespaces import display_curie
+from iimgraph.build.graph import build_graph, parse_turtle, source_files
+from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
+from iimgraph.resources import ontology_dir, shapes_dir
+from iimgraph.validate import qc
+from iimgraph.validate.identifiers import unknown_identifiers
+from iimgraph.validate.reason import reason as run_reasoner
+from iimgraph.validate.reference import load_reference
 from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
 
 SH = "http://www.w3.org/ns/shacl#"
@@ -30,9 +36,6 @@ REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped":
 
 def shapes_graph(folder: Path | None = None) -> Graph:
     """All ``shapes/*.ttl`` in one graph."""
-    from iimgraph.build.graph import parse_turtle
-    from iimgraph.resources import shapes_dir
-
     graph = Graph()
     for path in sorted((folder or shapes_dir()).glob("*.ttl")):
         parse_turtle(path, graph)
@@ -87,10 +90,10 @@ def _label(graph: Graph, node: object) -> str | None:
     if node is None:
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)  # type: ignore[arg-type]
+        value = graph.value(node, p)  # type: ignore[call-overload]
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[arg-type]
+    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))  # type: ignore[call-overload]
     if subject is not None:
         about = graph.value(subject, RDFS.label)
         return f"claim about {about}" if about is not None else None
@@ -155,10 +158,6 @@ def run_shapes(graph: Graph, shapes: Graph, make: _Maker, *, engine: str = "oxig
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
                    timeout: float = 120.0, profile: Path | None = None, shacl: str = "oxigraph") -> ValidationReport:
     """Validate an already built graph; ``files`` are its sources, for locating findings."""
-    from iimgraph.validate import qc
-    from iimgraph.validate.identifiers import unknown_identifiers
-    from iimgraph.validate.reference import load_reference
-
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
@@ -176,8 +175,6 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                              u.predicate, Literal(u.curie) if u.predicate is not None else None))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
-        from iimgraph.validate.reason import reason as run_reasoner
-
         result = run_reasoner(graph, timeout=timeout)
         reasoning = result.summary()
         findings.extend(_reasoner_findings(result, graph, make))
@@ -185,9 +182,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
                             reasoning=reasoning, shacl_graph=shacl_graph)
 
 
-def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # type: ignore[no-untyped-def]
-    from iimgraph.namespaces import ONTOLOGY_IRI
-
+def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:
     ontology = URIRef(ONTOLOGY_IRI)
     if result.status == "inconsistent":
         return [make("ERROR", "ontology_inconsistent", ontology,
@@ -205,9 +200,6 @@ def _reasoner_findings(result, graph: Graph, make: _Maker) -> list[Finding]:  # 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
              timeout: float = 120.0, profile: Path | None = None) -> ValidationReport:
     """Build the sources (default: the packaged ``ontology/``) and validate the release graph."""
-    from iimgraph.build.graph import build_graph, source_files
-    from iimgraph.resources import ontology_dir
-
     if sources is None:
         sources = ontology_dir()
     files = source_files(sources)  # raises SourceError for a missing file or an empty folder

@@ -14,6 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from iimgraph.errors import ProfileError
+from iimgraph.namespaces import CONVERTER
+from iimgraph.resources import queries_dir
 from iimgraph.validate.report import LEVELS
 
 PROFILE_FILE = "profile.tsv"
@@ -33,8 +35,6 @@ class Row:
 
 
 def qc_dir() -> Path:
-    from iimgraph.resources import queries_dir
-
     return queries_dir() / "qc"
 
 
@@ -86,8 +86,6 @@ def rule_message(path: Path) -> str:
 # --- Python filters for the rules whose verdict needs a fact outside the graph -------------------
 
 def _prefix_unknown(row: tuple, _ref: object) -> str | None:
-    from iimgraph.namespaces import CONVERTER
-
     value = str(row[2])
     prefix = value.split(":", 1)[0] if ":" in value else ""
     if not prefix or " " in value:
@@ -98,8 +96,6 @@ def _prefix_unknown(row: tuple, _ref: object) -> str | None:
 
 
 def _label_mismatch(row: tuple, ref: object) -> str | None:
-    from iimgraph.namespaces import CONVERTER
-
     curie = CONVERTER.compress(str(row[0]))
     expected = ref.labels.get(curie) if curie else None  # type: ignore[attr-defined]
     if expected is None or str(row[2]) == expected:

@@ -39,7 +39,7 @@ class ReasonerResult:
         return {"status": self.status, "detail": self.detail, "unsatisfiable": sorted(self.unsatisfiable)}
 
 
-def owl_subset(graph):  # type: ignore[no-untyped-def]
+def owl_subset(graph):
     """The part of the graph OWL reasoning needs: class and property declarations, class axioms
     (with their anonymous class expressions), and typed named individuals other than claims."""
     from rdflib import BNode, Graph, URIRef
@@ -87,7 +87,7 @@ def java_available() -> str | None:
     return None
 
 
-def reason(graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerResult:  # type: ignore[no-untyped-def]
+def reason(graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerResult:
     """Check consistency and satisfiability of ``graph`` in a child process; never raises."""
     start = time.monotonic()
     missing = java_available()

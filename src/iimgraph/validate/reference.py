@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from iimgraph.namespaces import CONVERTER
+from iimgraph.resources import reference_dir
 
 #: prefixes whose codes are compared in one space (ICD-10-CM reuses ICD-10's codes for these chapters)
 _SAME_SPACE = {"ICD10CM": "ICD10"}
@@ -92,8 +93,6 @@ def _keys_in_cell(column: str, cell: str) -> set[tuple[str, str]]:
 def load_reference(folder: str | None = None) -> Reference:
     """Read every ``*.tsv`` of the snapshot once (per folder) into a :class:`Reference`."""
     if folder is None:
-        from iimgraph.resources import reference_dir
-
         folder = str(reference_dir())
     root = Path(folder)
     known: set[tuple[str, str]] = set()

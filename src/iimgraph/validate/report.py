@@ -13,6 +13,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph.io.rdf import read_text
+from iimgraph.io.sssom import read_sssom
+from iimgraph.namespaces import CONVERTER
+
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 JSON_FORMAT_VERSION = 1
@@ -155,8 +160,6 @@ class ValidationReport:
             graph.add((result, sh.sourceShape, qc[f.rule]))
             graph.add((result, sh.sourceConstraintComponent, sh.SPARQLConstraintComponent))
             if f.property:
-                from iimgraph.namespaces import CONVERTER
-
                 graph.add((result, sh.resultPath, URIRef(CONVERTER.expand(f.property) or f.property)))
             if f.value is not None:
                 graph.add((result, sh.value, Literal(f.value)))
@@ -234,8 +237,8 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
             _index_sssom(path, shown, index)
             continue
         try:
-            text = path.read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError):
+            text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
+        except SourceError:
             continue
         prefixes: dict[str, str] = {}
         for lineno, line in enumerate(text.splitlines(), 1):
@@ -261,10 +264,6 @@ def index_sources(files: Iterable[Path]) -> SourceIndex:
 
 
 def _index_sssom(path: Path, shown: str, index: SourceIndex) -> None:
-    from iimgraph.errors import IIMGraphError
-    from iimgraph.io.sssom import read_sssom
-    from iimgraph.namespaces import CONVERTER
-
     try:
         mapping_set = read_sssom(path)
     except IIMGraphError:

@@ -16,6 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
+from iimgraph.query.catalogue import catalogue
+from iimgraph.rank.model import NOTICE
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
 
 #: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
@@ -75,7 +77,8 @@ def _doc(title: str, body: str, *, root: str, version: str, head: str = "") -> s
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
         f"<title>{e(title)}</title>\n<link rel=\"stylesheet\" href=\"{root}assets/site.css\">\n{head}</head>\n<body>\n"
         f"<nav class=\"top\"><a href=\"{root}index.html\">IIM graph</a> \u00b7 "
-        f"<a href=\"{root}index.html#classes\">classes</a> \u00b7 <a href=\"{root}queries.html\">queries</a></nav>\n"
+        f"<a href=\"{root}index.html#classes\">classes</a> \u00b7 <a href=\"{root}queries.html\">queries</a> \u00b7 "
+        f"<a href=\"{root}rank.html\">rank</a></nav>\n"
         f"<main>\n{body}\n</main>\n<footer>iimgraph {e(version)} \u00b7 data CC BY 4.0 \u00b7 "
         "generated from the release graph</footer>\n</body>\n</html>\n"
     )
@@ -312,7 +315,7 @@ def _classification(p: _Page) -> str:
 
 def _xrefs(p: _Page) -> str:
     g, iri = p.g, p.iri
-    matches: dict[str, tuple[str, Node]] = {}
+    matches: dict[str, tuple[str, Node | None]] = {}
     for prop in (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch):
         for target in g.objects(iri, prop):
             matches[display_curie(target)] = (MATCH_LABEL[str(prop)], target)
@@ -324,7 +327,7 @@ def _xrefs(p: _Page) -> str:
         std = CONVERTER.standardize_prefix(prefix) or prefix
         database = RESOLVERS.get(std, (prefix, ""))[0]
         shown = f'<a href="{e(url)}">{e(xref)}</a>' if url else e(xref)
-        match, target = matches.get(xref, ("xref", None))
+        match, target = matches.get(xref, ("xref", None))  # type: ignore[assignment]
         axioms = [a for a in (p.axiom(OBOINOWL.hasDbXref, Literal(xref)),
                               p.axiom(SKOS[{"exact": "exactMatch", "close": "closeMatch"}.get(match, "exactMatch")],
                                       target) if target is not None else None) if a is not None]
@@ -516,8 +519,6 @@ def _example_values(examples: Iterable[str]) -> dict[str, str]:
 
 def queries_page(*, version: str) -> str:
     """Every catalogue query with its description and parameters, and a form that runs it on ``serve``."""
-    from iimgraph.query.catalogue import catalogue
-
     sections = []
     toc = []
     for name, q in catalogue().items():
@@ -565,4 +566,29 @@ def queries_page(*, version: str) -> str:
     return _doc("IIM graph: queries", body, root="", version=version, head=head)
 
 
-__all__ = ["RESOLVERS", "index_page", "queries_page", "resolver_url", "term_page"]
+def rank_page(*, version: str) -> str:
+    """The ranking form (``rank.html``): findings in, the ranking from ``/rank`` on ``serve`` out (``assets/rank.js``)."""
+    body = (
+        "<header><h1>Which IIM subtype fits these findings?</h1>\n"
+        f'<p class="warning"><strong>{e(NOTICE)}.</strong></p>\n'
+        "<p>Give the patient's findings as HPO terms (CURIEs such as <code>HP:0003701</code>, IRIs, or labels and "
+        "synonyms such as <code>mechanic's hands</code> or <code>anti-Jo-1 antibody positivity</code>), separated "
+        "by commas. Each subtype with curated annotations gets a likelihood ratio per finding and a post-test "
+        "probability; the explanation names the annotation and the source each ratio rests on. The model is "
+        "described in <code>docs/rank.md</code>; <code>iimgraph rank</code> does the same from a shell.</p>\n"
+        '<p id="offline" class="warning" hidden>Ranking needs <code>iimgraph serve</code>: this page was opened '
+        "as a file. Start <code>iimgraph serve</code> and open http://127.0.0.1:7878/rank.html.</p>\n</header>\n"
+        '<form id="rank-form" class="run">\n'
+        '<label for="rank-hpo">observed</label> <input id="rank-hpo" name="hpo" type="text" size="60" '
+        'value="HP:0003701, HP:0006530, HP:0034152" required>\n'
+        '<label for="rank-absent">absent</label> <input id="rank-absent" name="absent" type="text" size="30">\n'
+        '<label for="rank-onset">onset</label> <input id="rank-onset" name="onset" type="text" size="12">\n'
+        '<label for="rank-top">top</label> <input id="rank-top" name="top" type="number" min="1" value="5">\n'
+        '<button type="submit">Rank</button></form>\n'
+        '<div class="result" id="rank-result" aria-live="polite"></div>\n'
+    )
+    head = '<script src="assets/rank.js" defer></script>\n'
+    return _doc("IIM graph: rank subtypes by findings", body, root="", version=version, head=head)
+
+
+__all__ = ["RESOLVERS", "index_page", "queries_page", "rank_page", "resolver_url", "term_page"]

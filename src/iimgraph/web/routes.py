@@ -20,17 +20,24 @@ types; an IRI the graph does not describe gives ``404``. Terms with a static pag
 (``/``, ``/queries.html``, ``/term/<ID>.html``, ``/assets/...``) are served as generated.
 ``/run/NAME?param=value`` binds the parameters on the server (``queries.resolve_params`` and
 ``bind``: typed RDF terms in a ``VALUES`` block) and runs the catalogue query like any other
-query of the endpoint.
+query of the endpoint. ``/rank?hpo=...&absent=...&onset=...&top=N`` answers the subtype ranking
+(:mod:`iimgraph.rank`) as JSON, for the site's ``rank.html`` form.
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from iimgraph.errors import QueryError
+from iimgraph.build.cache import release_ntriples
+from iimgraph.errors import IIMGraphError, QueryError
+from iimgraph.namespaces import bind_prefixes
+from iimgraph.query.catalogue import bind, catalogue, resolve_params
+from iimgraph.rank.explain import to_json
+from iimgraph.rank.model import rank
 
 TERM_TYPES = {
     "text/html": "html", "application/xhtml+xml": "html",
@@ -113,9 +120,6 @@ class SiteRoutes:
                 if graph is None:
                     from rdflib import Graph
 
-                    from iimgraph.build.cache import release_ntriples
-                    from iimgraph.namespaces import bind_prefixes
-
                     graph = Graph()
                     graph.parse(data=release_ntriples(), format="nt")
                     bind_prefixes(graph)
@@ -133,10 +137,12 @@ class SiteRoutes:
         params = urllib.parse.parse_qs(query, keep_blank_values=True)
         if path.startswith("/run/"):
             return self._run(urllib.parse.unquote(path[len("/run/"):]), params)
+        if path == "/rank":
+            return rank_response(params)
         if path in ("/", ""):
             path = "/index.html"
         name = path.lstrip("/")
-        if name in ("index.html", "queries.html", "classification.svg") or name.startswith(("assets/", "term/")):
+        if name in ("index.html", "queries.html", "rank.html", "classification.svg") or name.startswith(("assets/", "term/")):
             files = self.files()
             if name in files:
                 suffix = name.rsplit(".", 1)[-1]
@@ -175,8 +181,6 @@ class SiteRoutes:
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     def _run(self, name: str, params: dict[str, list[str]]) -> Response | RunQuery:
-        from iimgraph.query.catalogue import bind, catalogue, resolve_params
-
         query = catalogue().get(name)
         if query is None:
             return _text(404, f"no query named {name!r} (see /queries.html)")
@@ -187,3 +191,22 @@ class SiteRoutes:
         except QueryError as exc:
             return _text(400, str(exc))
         return RunQuery(text, fmt)
+
+
+def rank_response(params: dict[str, list[str]]) -> Response:
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&top=N``: the ranking as JSON (400 with an
+    ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
+    def terms(key: str) -> list[str]:
+        return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
+
+    try:
+        top_text = (params.get("top") or [""])[-1].strip()
+        top = int(top_text) if top_text else None
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), top=top)
+    except ValueError:
+        body = json.dumps({"error": f"top must be a whole number, not {params['top'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    except IIMGraphError as exc:
+        return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
+                        "application/json")
+    return Response(200, to_json(result).encode("utf-8"), "application/json")

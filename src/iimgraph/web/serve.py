@@ -8,10 +8,16 @@ at the wall-clock timeout (503), so a runaway query frees its core the moment it
 whose memory is capped; results are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says
 so). At most ``workers`` queries run at once; a request that finds none free within the timeout
 gets 503 with ``Retry-After``.
+
+Answers follow the SPARQL 1.1 Protocol: SELECT and ASK as results JSON (default), XML, CSV or TSV;
+CONSTRUCT and DESCRIBE as RDF: Turtle (default), N-Triples, JSON-LD or RDF/XML, by the Accept
+header or a ``format=`` parameter. ``GET /sparql`` without a query answers the SPARQL 1.1 Service
+Description (Turtle, or another RDF format by Accept), or a small query form for a browser.
 """
 
 from __future__ import annotations
 
+import html
 import re
 import sys
 import threading
@@ -21,13 +27,15 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused
+from iimgraph import __version__
+from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
+from iimgraph.formats import RdfFormat
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine
-from iimgraph.query.guard import check_query_text, mask
-from iimgraph.query.results import Result, to_delimited, to_json, to_xml
-from iimgraph.web.routes import SiteRoutes, accept_ranges
+from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
+from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
+from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
@@ -46,6 +54,22 @@ _MEDIA = {
 }
 _CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
                  "csv": "text/csv", "tsv": "text/tab-separated-values"}
+#: the RDF formats a CONSTRUCT/DESCRIBE answer (and the service description) can take, by media type
+_GRAPH_MEDIA = {
+    **{f.media_type: f for f in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)},
+    "application/x-turtle": RdfFormat.TURTLE, "application/turtle": RdfFormat.TURTLE,
+    "text/n3": RdfFormat.TURTLE, "text/rdf+n3": RdfFormat.TURTLE,  # Turtle is N3
+    "text/plain": RdfFormat.NTRIPLES,  # N-Triples' media type before 2014
+    "application/x-json+ld": RdfFormat.JSONLD, "application/json": RdfFormat.JSONLD,
+    "application/xml": RdfFormat.RDFXML, "text/xml": RdfFormat.RDFXML,
+}
+#: ``format=`` values for RDF answers (SPARQLWrapper sends turtle, n3, xml, rdf, rdf+xml, json, json-ld)
+_GRAPH_NAMES = {
+    "ttl": RdfFormat.TURTLE, "turtle": RdfFormat.TURTLE, "n3": RdfFormat.TURTLE,
+    "nt": RdfFormat.NTRIPLES, "ntriples": RdfFormat.NTRIPLES, "n-triples": RdfFormat.NTRIPLES,
+    "jsonld": RdfFormat.JSONLD, "json-ld": RdfFormat.JSONLD, "json": RdfFormat.JSONLD,
+    "rdfxml": RdfFormat.RDFXML, "rdf+xml": RdfFormat.RDFXML, "rdf": RdfFormat.RDFXML, "xml": RdfFormat.RDFXML,
+}
 # Update operations; none of these words is a keyword or function of the query language.
 _UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.I)
 
@@ -60,11 +84,9 @@ def check_query(text: str, allow: Sequence[str] = ()) -> None:
     if _UPDATE.search(mask(text)):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        check_query_text(text, allow)
+        check_query_text(text, allow, ENDPOINT_REASON)
     except RemoteAccessRefused as exc:
-        message = str(exc).replace("a local query may not reach the network", "this endpoint makes no "
-                                   "outbound requests").replace(", or run the query on a named --endpoint", "")
-        raise Refused(message) from None
+        raise Refused(str(exc)) from None
 
 
 def negotiate(accept: str, fmt_param: str | None = None) -> str:
@@ -79,6 +101,94 @@ def negotiate(accept: str, fmt_param: str | None = None) -> str:
         if media in _MEDIA:
             return _MEDIA[media]
     return "json"
+
+
+def negotiate_graph(accept: str, fmt_param: str | None = None) -> RdfFormat:
+    """RDF format of a CONSTRUCT/DESCRIBE answer from ``format=`` or the Accept header (Turtle when anything goes)."""
+    if fmt_param:
+        short = fmt_param.lower()
+        chosen = _GRAPH_NAMES.get(short) or _GRAPH_MEDIA.get(short)
+        if chosen is not None:
+            return chosen
+    for media, q in sorted(accept_ranges(accept), key=lambda r: -r[1]):
+        if q > 0 and media in _GRAPH_MEDIA:
+            return _GRAPH_MEDIA[media]
+    return RdfFormat.TURTLE
+
+
+def graph_content_type(fmt: RdfFormat) -> str:
+    return fmt.media_type + ("; charset=utf-8" if fmt in (RdfFormat.TURTLE, RdfFormat.NTRIPLES) else "")
+
+
+def wants_html(accept: str) -> bool:
+    """True when the client names text/html and likes it at least as much as any RDF format (a browser)."""
+    ranges = accept_ranges(accept)
+    html_q = max((q for m, q in ranges if m in ("text/html", "application/xhtml+xml")), default=0.0)
+    rdf_q = max((q for m, q in ranges if m in _GRAPH_MEDIA), default=0.0)
+    return html_q > 0 and html_q >= rdf_q
+
+
+_FORMATS_NS = "http://www.w3.org/ns/formats/"
+_RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
+                   "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
+
+
+_DESCRIPTION = ("iimgraph: the idiopathic inflammatory myopathies knowledge graph, read-only. No updates; "
+                "SERVICE and FROM only to allow-listed IRIs; the project prefixes (rdfs:, obo:, MONDO:, HP:, "
+                "iim: ...) are predeclared.")
+
+
+def service_description(endpoint_url: str, triples: int) -> bytes:
+    """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
+    url = endpoint_url
+    formats = ", ".join(f"<{_FORMATS_NS}{name}>" for name in _RESULT_FORMATS)
+    text = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
+@prefix void: <http://rdfs.org/ns/void#> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+
+<{url}> a sd:Service ;
+    sd:endpoint <{url}> ;
+    sd:supportedLanguage sd:SPARQL11Query ;
+    sd:resultFormat {formats} ;
+    sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
+    dcterms:description "{_DESCRIPTION}" ;
+    sd:defaultDataset [
+        a sd:Dataset ;
+        sd:defaultGraph [ a sd:Graph ; void:triples {int(triples)} ]
+    ] .
+"""
+    return text.encode("utf-8")
+
+
+def query_form(endpoint_path: str) -> bytes:
+    """A small HTML page with a query form, for a browser that opens the endpoint."""
+    action = html.escape(endpoint_path, quote=True)
+    example = html.escape("SELECT ?disease ?label WHERE {\n  ?disease rdfs:subClassOf+ MONDO:0600023 ;\n"
+                          "    rdfs:label ?label .\n} ORDER BY ?label")
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>iimgraph SPARQL endpoint</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body>
+<h1>iimgraph SPARQL endpoint</h1>
+<p>A read-only SPARQL 1.1 endpoint. The project prefixes (<code>rdfs:</code>, <code>obo:</code>,
+<code>MONDO:</code>, <code>HP:</code>, <code>iim:</code> ...) are predeclared. The <a href="/">site</a>
+and the <a href="/queries.html">query catalogue</a> are here too.</p>
+<form method="get" action="{action}">
+<p><label for="query">Query</label><br>
+<textarea id="query" name="query" rows="12" cols="80">{example}</textarea></p>
+<p><label for="format">Results as</label>
+<select id="format" name="format">
+<option value="json">JSON (SELECT, ASK) / JSON-LD (CONSTRUCT)</option>
+<option value="csv">CSV</option><option value="tsv">TSV</option><option value="xml">XML</option>
+<option value="turtle">Turtle (CONSTRUCT, DESCRIBE)</option>
+</select>
+<button type="submit">Run</button></p>
+</form>
+<p>Machine clients: <code>GET</code> this address with <code>Accept: text/turtle</code> for the
+service description.</p>
+</body></html>
+"""
+    return page.encode("utf-8")
 
 
 def render(result: Result, fmt: str) -> bytes:
@@ -118,10 +228,14 @@ class Endpoint:
 
 
 class Handler(BaseHTTPRequestHandler):
-    server_version = "iimgraph-sparql"
+    server_version = f"iimgraph/{__version__}"
+    sys_version = ""
     endpoint: Endpoint  # set on the subclass made by make_server
     site: SiteRoutes  # likewise
     quiet = False
+
+    def version_string(self) -> str:
+        return self.server_version  # never the Python version
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
@@ -151,9 +265,26 @@ class Handler(BaseHTTPRequestHandler):
             self._error(403, "updates are refused: this endpoint is read-only")
             return
         if "query" not in params:
-            self._error(400, "missing 'query' parameter")
+            self._describe(parts.path, params.get("format", [None])[0])
             return
         self._answer(params["query"][0], params.get("format", [None])[0])
+
+    def _describe(self, path: str, fmt_param: str | None) -> None:
+        """``GET /sparql`` without a query: the service description, or a query form for a browser."""
+        accept = self.headers.get("Accept", "")
+        headers = {"Vary": "Accept"}
+        if not fmt_param and wants_html(accept):
+            self._send(200, query_form(path), "text/html; charset=utf-8", headers)
+            return
+        host = self.headers.get("Host") or ""
+        if not re.fullmatch(r"[A-Za-z0-9.\-]+(:\d+)?|\[[0-9A-Fa-f:.]+\](:\d+)?", host):  # not a host name: our own address
+            address: Any = self.server.server_address
+            host = f"{address[0]}:{address[1]}"
+        body = service_description(f"http://{host}{path}", len(self.endpoint.engine))
+        fmt = negotiate_graph(accept, fmt_param)
+        if fmt is not RdfFormat.TURTLE:
+            body = convert_rdf(body, RdfFormat.TURTLE, fmt)
+        self._send(200, body, graph_content_type(fmt), headers)
 
     def do_POST(self) -> None:
         parts = urllib.parse.urlsplit(self.path)
@@ -183,7 +314,7 @@ class Handler(BaseHTTPRequestHandler):
             if "update" in form:
                 self._error(403, "updates are refused: this endpoint is read-only")
                 return
-            text = (form.get("query") or [None])[0]
+            text = (form.get("query") or [None])[0]  # type: ignore[list-item]
             params.update(form)
         else:
             self._error(415, f"unsupported content type {ctype!r}")
@@ -195,8 +326,6 @@ class Handler(BaseHTTPRequestHandler):
 
     def _site(self, parts: urllib.parse.SplitResult) -> None:
         """The site, the term pages (content negotiation) and /run/NAME; see :mod:`iimgraph.web.routes`."""
-        from iimgraph.web.routes import RunQuery
-
         routed = self.site.handle(parts.path, parts.query, self.headers.get("Accept", ""))
         if routed is None:
             self._error(404, f"not found: {parts.path} (the endpoint is /sparql; the site starts at /)")
@@ -206,7 +335,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(routed.status, routed.body, routed.content_type, routed.headers)
 
     def _answer(self, text: str, fmt_param: str | None) -> None:
-        fmt = negotiate(self.headers.get("Accept", ""), fmt_param)
+        accept = self.headers.get("Accept", "")
         try:
             result = self.endpoint.run(text)
         except Refused as exc:
@@ -222,6 +351,11 @@ class Handler(BaseHTTPRequestHandler):
             self._error(400, str(exc))
             return
         extra = {"X-IIMGraph-Truncated": "true"} if result.truncated else {}
+        if result.graph:  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
+            graph_fmt = negotiate_graph(accept, fmt_param)
+            self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
+            return
+        fmt = negotiate(accept, fmt_param)
         self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
 
     do_HEAD = do_GET
@@ -229,6 +363,16 @@ class Handler(BaseHTTPRequestHandler):
 
 class _Server(ThreadingHTTPServer):
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
+    quiet = False
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that went away mid-answer is one log line, not a traceback; anything else as before."""
+        error = sys.exc_info()[1]
+        if isinstance(error, (BrokenPipeError, ConnectionResetError, ConnectionAbortedError)):
+            if not self.quiet:
+                sys.stderr.write(f"{client_address[0]} - the client disconnected before the answer was sent\n")
+            return
+        super().handle_error(request, client_address)
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
@@ -236,8 +380,13 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
     """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
                                                 "site": site or SiteRoutes()})
-    server = _Server((host, port), handler)
+    try:
+        server = _Server((host, port), handler)
+    except (OSError, OverflowError, UnicodeError, ValueError) as exc:
+        reason = getattr(exc, "strerror", None) or " ".join(str(exc).split()) or type(exc).__name__
+        raise ServeError(f"cannot listen on {host}:{port} ({reason})") from None
     server.daemon_threads = True
+    server.quiet = quiet
     return server
 
 

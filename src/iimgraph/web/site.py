@@ -6,7 +6,8 @@ all made from that graph (the HTML page embeds the same triples as JSON-LD), so 
 
 Site layout (relative to ``--out``): ``index.html`` (the classification drawn as a tree, and a list
 of every class), ``classification.svg`` (the same picture alone), ``queries.html`` (the query
-catalogue; queries run against ``iimgraph serve``), ``term/<ID>.html|.ttl|.jsonld`` for every class
+catalogue; queries run against ``iimgraph serve``), ``rank.html`` (the subtype ranking form, which
+calls ``/rank`` on ``serve``), ``term/<ID>.html|.ttl|.jsonld`` for every class
 the graph scopes (``MONDO_0016367``; the OBO IRI's local name), ``assets/``. The same graph gives
 the same bytes: every list is sorted, nothing carries a timestamp.
 """
@@ -21,12 +22,16 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
 from iimgraph.atomic import write_bytes_atomic
+from iimgraph.build.graph import build_graph
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import jsonld_context
-from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI
+from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, display_curie
 from iimgraph.release.export import canonical, serialize
+from iimgraph.resources import site_assets_dir
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS
+from iimgraph.web.pages import index_page, queries_page, rank_page, term_page
+from iimgraph.web.tree_svg import Placement, render_tree
 
 ROOT = URIRef(OBO + "MONDO_0600023")  # idiopathic inflammatory myopathy
 IN_TREE = ("iim_root", "iim_subtree")
@@ -61,12 +66,12 @@ def describe(graph: Graph, iri: URIRef) -> Graph:
     out = Graph()
     seen: set[Node] = set()
     _cbd(graph, iri, out, seen)
-    for axiom in sorted(graph.subjects(OWL.annotatedSource, iri)):
+    for axiom in sorted(graph.subjects(OWL.annotatedSource, iri), key=str):
         _cbd(graph, axiom, out, seen)
     for child in graph.subjects(RDFS.subClassOf, iri):
         out.add((child, RDFS.subClassOf, iri))
     claims = set(graph.subjects(BIOLINK.subject, iri)) | set(graph.subjects(BIOLINK.object, iri))
-    for claim in sorted(claims):
+    for claim in sorted(claims, key=str):
         _cbd(graph, claim, out, seen)
     named = {n for t in out for n in t if isinstance(n, URIRef)} - {iri}
     for node in sorted(named):
@@ -119,8 +124,6 @@ class Site:
 
     def term_documents(self, iri: URIRef) -> dict[str, bytes]:
         """``{"html": ..., "ttl": ..., "jsonld": ...}`` for one term, all from :func:`describe`."""
-        from iimgraph.web.pages import term_page
-
         description = describe(self.graph, iri)
         jsonld = to_jsonld(description)
         depth = 1  # term/X.html; on the server also /term/X and /iimgraph/<w3id path>
@@ -132,14 +135,12 @@ class Site:
 
     def files(self) -> dict[str, bytes]:
         """Every file of the static site: relative path -> bytes."""
-        from iimgraph.resources import site_assets_dir
-        from iimgraph.web.pages import index_page, queries_page
-
         out: dict[str, bytes] = {}
         svg = self.tree_svg()
         out["classification.svg"] = svg.encode("utf-8")
         out["index.html"] = index_page(self.graph, self.classes, svg, version=self.version).encode("utf-8")
         out["queries.html"] = queries_page(version=self.version).encode("utf-8")
+        out["rank.html"] = rank_page(version=self.version).encode("utf-8")
         for cls in self.classes:
             name = page_name(str(cls))
             assert name is not None
@@ -153,9 +154,6 @@ class Site:
 
     def tree_svg(self) -> str:
         """The IIM subtree under MONDO:0600023, with other sources' placements drawn dashed."""
-        from iimgraph.namespaces import display_curie
-        from iimgraph.web.tree_svg import Placement, render_tree
-
         g = self.graph
         in_tree = {s for s, o in g.subject_objects(IIM.inScope) if str(o) in IN_TREE}
         children: dict[str, list[str]] = {}
@@ -168,12 +166,12 @@ class Site:
         placements = []
         for claim in g.subjects(RDF.type, IIM.PlacementClaim):
             by = str(g.value(claim, IIM.assertedBy) or "")
-            subject, parent = g.value(claim, BIOLINK.subject), g.value(claim, BIOLINK.object)
-            if by == "MONDO" or subject is None or parent is None:
+            claimed, placed_under = g.value(claim, BIOLINK.subject), g.value(claim, BIOLINK.object)
+            if by == "MONDO" or claimed is None or placed_under is None:
                 continue
-            if (subject, RDFS.subClassOf, parent) in g:
+            if (claimed, RDFS.subClassOf, placed_under) in g:
                 continue  # the source agrees with MONDO here
-            placements.append(Placement(str(subject), str(parent), by))
+            placements.append(Placement(str(claimed), str(placed_under), by))
 
         def label(iri: str) -> str:
             return str(g.value(URIRef(iri), RDFS.label) or display_curie(iri))
@@ -207,8 +205,6 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
-        from iimgraph.build.graph import build_graph
-
         graph = build_graph(sources, version=version)
     files = Site(graph).files()
     for name, data in files.items():

@@ -1,0 +1,78 @@
+"""Completeness per IIM subtype: what the built graph holds for each class, per source.
+
+``coverage_rows(graph)`` returns one row per class of the project's scope (IIM root, subtree, IBM):
+phenotypes (curated, of which with an HPO frequency; text-mined apart), autoantibodies, treatments,
+epidemiology observations, definitions, and the sources the class's claims cite. ``render`` prints
+them as a fixed-width table (``iimgraph info --coverage``).
+"""
+
+from __future__ import annotations
+
+from rdflib import Graph, URIRef
+from rdflib.term import Node
+
+from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
+
+IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
+ITM = IIM["evidence/ITM"]
+SCOPES = ("iim_root", "iim_subtree", "iim_related")
+COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "treatments",
+           "epidemiology", "definitions", "sources")
+
+
+def _source_name(graph: Graph, source: Node) -> str:
+    return str(source).rsplit("/", 1)[-1]
+
+
+def coverage_rows(graph: Graph) -> list[dict[str, object]]:
+    from iimgraph.namespaces import display_curie
+
+    classes = sorted({s for s, o in graph.subject_objects(IIM.inScope) if str(o) in SCOPES}, key=str)
+    claims_of: dict[Node, list[Node]] = {c: [] for c in classes}
+    for claim in graph.subjects(RDF.type, IIM.Claim):
+        subject = graph.value(claim, BIOLINK.subject)
+        if subject in claims_of:
+            claims_of[subject].append(claim)
+    rows = []
+    for cls in classes:
+        counts = dict.fromkeys(COLUMNS[2:-1], 0)
+        sources: dict[str, int] = {}
+        for claim in claims_of[cls]:
+            types = set(graph.objects(claim, RDF.type))
+            text_mined = graph.value(claim, BIOLINK.has_evidence) == ITM
+            if BIOLINK.DiseaseToPhenotypicFeatureAssociation in types:
+                if text_mined:
+                    counts["text_mined"] += 1
+                    continue
+                counts["phenotypes"] += 1
+                counts["with_frequency"] += graph.value(claim, BIOLINK.frequency_qualifier) is not None
+            elif IIM.AutoantibodyAssociation in types:
+                counts["autoantibodies"] += 1
+            elif IIM.TreatmentAssociation in types:
+                counts["treatments"] += 1
+            elif IIM.EpidemiologyObservation in types:
+                counts["epidemiology"] += 1
+            for source in graph.objects(claim, DCTERMS.source):
+                # seed pages, snapshots and curator notes; not the row references (PMIDs, ORPHA:n, OMIM:n)
+                if graph.value(source, DCTERMS.identifier) is None:
+                    name = _source_name(graph, source)
+                    sources[name] = sources.get(name, 0) + 1
+        counts["definitions"] = len(set(graph.objects(cls, IAO_DEFINITION)))
+        rows.append({
+            "class": display_curie(str(cls)),
+            "label": str(graph.value(cls, RDFS.label) or ""),
+            **counts,
+            "sources": "; ".join(f"{k} {v}" for k, v in sorted(sources.items())),
+        })
+    return rows
+
+
+def render(rows: list[dict[str, object]]) -> str:
+    head = ("class", "label", "phen", "freq", "ITM", "abs", "treat", "epi", "defs", "sources (claims)")
+    table = [head] + [tuple(str(r[c]) for c in COLUMNS) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
+    lines = []
+    for row in table:
+        cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
+        lines.append("  ".join(cells) + "  " + row[-1])
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,106 @@
+"""Issue 16: ``iimgraph export --format kgx`` writes KGX nodes and edges TSV.
+
+The ``kgx`` tool fetches the Biolink model over the network when it starts, so this test checks the
+files against the KGX TSV format itself: the columns KGX requires, one value per cell, '|'-separated
+lists, Biolink categories and predicates, every edge's ends among the nodes, and the edges against
+the graph they come from."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+from rdflib import URIRef
+from rdflib.namespace import RDF
+
+from iimgraph.terms import BIOLINK, IIM
+from tests.cli import CLI
+
+CURIE = re.compile(r"^[A-Za-z][\w.]*:\S+$")
+
+
+def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
+    lines = path.read_text(encoding="utf-8").splitlines()
+    header = lines[0].split("\t")
+    rows = []
+    for n, line in enumerate(lines[1:], start=2):
+        cells = line.split("\t")
+        assert len(cells) == len(header), f"{path.name}:{n}: {len(cells)} cells for {len(header)} columns"
+        rows.append(dict(zip(header, cells, strict=True)))
+    return header, rows
+
+
+@pytest.fixture(scope="module")
+def kgx(tmp_path_factory) -> tuple[Path, Path]:
+    out = tmp_path_factory.mktemp("kgx") / "iimgraph"
+    proc = subprocess.run([*CLI, "export", "--format", "kgx", "--out", str(out)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    return out.with_name("iimgraph_nodes.tsv"), out.with_name("iimgraph_edges.tsv")
+
+
+def test_kgx_files_have_the_columns_and_values_kgx_requires(kgx):
+    node_header, nodes = read(kgx[0])
+    edge_header, edges = read(kgx[1])
+    assert {"id", "category", "name"} <= set(node_header)
+    assert {"id", "subject", "predicate", "object", "knowledge_level", "agent_type",
+            "primary_knowledge_source"} <= set(edge_header)
+    ids = [n["id"] for n in nodes]
+    assert len(ids) == len(set(ids)) and all(CURIE.match(i) for i in ids)
+    assert {n["category"] for n in nodes} <= {"biolink:Disease", "biolink:PhenotypicFeature", "biolink:GeneticInheritance",
+                                              "biolink:Treatment", "biolink:NamedThing"}
+    assert all(n["name"] for n in nodes)
+    known = set(ids)
+    assert len({e["id"] for e in edges}) == len(edges)
+    for e in edges:
+        assert e["subject"] in known and e["object"] in known, e
+        assert e["predicate"] in {"biolink:has_phenotype", "biolink:has_mode_of_inheritance", "biolink:treated_by",
+                                  "biolink:subclass_of"}, e
+        assert e["category"].startswith("biolink:")
+        assert re.fullmatch(r"infores:[a-z0-9-]+", e["primary_knowledge_source"]), e
+        assert e["knowledge_level"] == "knowledge_assertion" and e["agent_type"] == "manual_agent"
+        assert e["negated"] in {"True", "False"}
+        for pub in filter(None, e["publications"].split("|")):
+            assert re.fullmatch(r"(PMID|ORPHA|OMIM|DECIPHER):\S+|https?://\S+", pub), e
+
+
+def test_kgx_edges_are_the_curated_claims_with_their_qualifiers(kgx, graph):
+    _, edges = read(kgx[1])
+    phenotype = [e for e in edges if e["predicate"] == "biolink:has_phenotype"]
+    curated = [n for n in graph.subjects(RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation)
+               if graph.value(n, BIOLINK.has_evidence) != IIM["evidence/ITM"]]
+    assert len(phenotype) == len(curated) > 0
+    assert all(e["category"] == "biolink:DiseaseToPhenotypicFeatureAssociation" for e in phenotype)
+    hpo = next(e for e in edges if e["id"] == "iimc:hpoa2025-MONDO_0007827-HP_0002960")
+    assert (hpo["subject"], hpo["object"], hpo["frequency_qualifier"]) == ("MONDO:0007827", "HP:0002960", "HP:0040281")
+    assert hpo["primary_knowledge_source"] == "infores:hpo-annotations" and hpo["publications"] == "ORPHA:611"
+    assert hpo["aggregator_knowledge_source"] == "infores:iimgraph"
+    seed = next(e for e in edges if e["id"] == "iimc:phenotype-carenity-MONDO_0016367-HP_0000951")
+    assert seed["primary_knowledge_source"] == "infores:iimgraph"
+    assert seed["publications"] == "https://w3id.org/iimgraph/source/seed-carenity"
+    from iimgraph.namespaces import CONVERTER
+
+    for e in edges:  # every qualifier and negation as the claim node has it
+        if not e["id"].startswith("iimc:"):
+            continue
+        node = URIRef(CONVERTER.expand(e["id"]))
+        for column, prop in (("onset_qualifier", BIOLINK.onset_qualifier), ("frequency_qualifier", BIOLINK.frequency_qualifier)):
+            value = graph.value(node, prop)
+            if value is not None:
+                assert CONVERTER.expand(e[column]) == str(value), e
+        assert e["negated"] == ("True" if str(graph.value(node, BIOLINK.negated)).lower() == "true" else "False")
+    assert {"MONDO:0016367", "MONDO:0005554"} <= {e["subject"] for e in edges if e["predicate"] == "biolink:subclass_of"} | {
+        e["object"] for e in edges if e["predicate"] == "biolink:subclass_of"}
+
+
+def test_kgx_export_is_byte_stable(kgx, tmp_path):
+    out = tmp_path / "again"
+    subprocess.run([*CLI, "export", "--format", "kgx", "--out", str(out)], check=True, capture_output=True)
+    assert out.with_name("again_nodes.tsv").read_bytes() == kgx[0].read_bytes()
+    assert out.with_name("again_edges.tsv").read_bytes() == kgx[1].read_bytes()
+
+
+def test_kgx_without_out_is_a_usage_error():
+    proc = subprocess.run([*CLI, "export", "--format", "kgx"], capture_output=True, text=True)
+    assert proc.returncode == 2 and "--out" in proc.stderr and "Traceback" not in proc.stderr
