@@ -101,7 +101,7 @@ class TermList(Literal):
     items: tuple[Term, ...]
 
     def __new__(cls, items: list[Term]) -> TermList:
-        obj = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))  # a TermList
+        obj: TermList = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))  # type: ignore[assignment]
         obj.items = tuple(items)
         return obj
 

@@ -75,9 +75,9 @@ def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str]]:
             yield s, DCTERMS.identifier, curie
     for s, p, o in graph:
         if isinstance(s, URIRef) and str(s).startswith(_OBO_CHECKED):
-            yield s, None, CONVERTER.compress(str(s))
+            yield s, None, CONVERTER.compress(str(s)) or str(s)  # under a checked OBO prefix: never None
         if isinstance(o, URIRef) and str(o).startswith(_OBO_CHECKED) and p not in _MATCH:
-            yield s, p, CONVERTER.compress(str(o))
+            yield s, p, CONVERTER.compress(str(o)) or str(o)
 
 
 def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
