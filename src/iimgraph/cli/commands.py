@@ -91,7 +91,8 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
-    """Build the release graph from the sources and write it."""
+    """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
+    `release` write byte-stable files)."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
@@ -103,7 +104,7 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
         if out.resolve() in inputs:
             fail(f"{out}: refusing to write the output over one of the sources")
     graph = build_graph(sources, version=version)
-    _write(serialize(graph, fmt), out)
+    _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
 
