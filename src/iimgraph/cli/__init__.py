@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
@@ -200,8 +201,6 @@ def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str
 
 def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
                     allow: Sequence[str], companions: Sequence[Path], store: Path | None) -> None:
-    import re
-
     from iimgraph.errors import QueryError
     from iimgraph.query.catalogue import Where, decode_query, execute_sparql
 
