@@ -567,6 +567,8 @@ def syntax_error(path: Path, fmt: RdfFormat, exc: BaseException) -> SourceError:
         line = int(m.group(1)) if m else None
     detail = _syntax_detail(message)
     where = f":{line}" if line else ""
+    if "Invalid IRI" in message:  # Oxigraph's words for what rdflib only logged
+        return SourceError(f"{path}{where}: invalid IRI ({detail}; spaces and <>\"{{}}|^` are not allowed in IRIs)")
     return SourceError(f"{path}{where}: {fmt.label} syntax error: {detail}")
 
 
@@ -580,7 +582,7 @@ def _syntax_detail(message: str) -> str:
         return f"prefix {m.group(1)!r} is not declared"
     m = re.search(r"The prefix (\S*?):? has not been declared", message)
     if m:
-        return f"prefix {m.group(1)!r} is not declared"
+        return f"prefix {m.group(1) + ':'!r} is not declared"
     return message[:200]
 
 
@@ -629,6 +631,10 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None =
         return _parse_with_oxigraph(path, data, fmt, graph)
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     if fmt is RdfFormat.TURTLE:  # Oxigraph's parser is 5-10x faster than rdflib's; the terms are rdflib's
+        # Oxigraph does not recurse, so the nesting limit (rdflib's RecursionError before) is checked here
+        line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
+        if line:
+            raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
         with _term_warnings_as_errors(path, data):
             return _parse_with_oxigraph(path, data, fmt, graph, base=base, fresh_blank_nodes=True)
     try:
