@@ -33,6 +33,20 @@ def canonical_graph(graph):
     return canonical(graph)
 
 
+#: the version the shared release folder is written with
+RELEASE_VERSION = "2026-11-21"
+
+
+@pytest.fixture(scope="session")
+def release_dir(tmp_path_factory) -> Path:
+    """One release folder for every test that only reads it (writing a release takes seconds)."""
+    from iimgraph.release.release import write_release
+
+    out = tmp_path_factory.mktemp("release")
+    write_release(out, version=RELEASE_VERSION)
+    return out
+
+
 @pytest.fixture(scope="session")
 def reference_dir() -> Path:
     from iimgraph.resources import reference_dir

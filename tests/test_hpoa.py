@@ -17,7 +17,9 @@ from pathlib import Path
 
 import pytest
 
-VERSION = "2026-11-21"
+from .conftest import RELEASE_VERSION
+
+VERSION = RELEASE_VERSION
 
 
 def read_hpoa(path: Path) -> tuple[list[str], list[dict[str, str]]]:
@@ -25,15 +27,6 @@ def read_hpoa(path: Path) -> tuple[list[str], list[dict[str, str]]]:
     header = [ln for ln in lines if ln.startswith("#")]
     rows = list(csv.DictReader([ln for ln in lines if not ln.startswith("#")], delimiter="\t"))
     return header, rows
-
-
-@pytest.fixture(scope="module")
-def release_dir(tmp_path_factory) -> Path:
-    from iimgraph.release.release import write_release
-
-    out = tmp_path_factory.mktemp("release")
-    write_release(out, version=VERSION)
-    return out
 
 
 def test_hpoa_is_written_as_hpo_writes_it(release_dir):

@@ -5,7 +5,6 @@ both, and the base product has its own ontology IRI and versionIRI."""
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
 import pytest
 from rdflib import Graph, URIRef
@@ -13,18 +12,11 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from tests.field_tools import owl2_dl_violations, owlapi_classpath
 
-VERSION = "2026-11-21"
+from .conftest import RELEASE_VERSION
+
+VERSION = RELEASE_VERSION
 FULL_IRI = "https://w3id.org/iimgraph/iimgraph.owl"
 BASE_IRI = "https://w3id.org/iimgraph/iimgraph-base.owl"
-
-
-@pytest.fixture(scope="module")
-def release_dir(tmp_path_factory) -> Path:
-    from iimgraph.release.release import write_release
-
-    out = tmp_path_factory.mktemp("release")
-    write_release(out, version=VERSION)
-    return out
 
 
 def test_both_owl_products_are_in_the_owl2_dl_profile(release_dir):

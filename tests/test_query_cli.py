@@ -54,10 +54,10 @@ def test_project_prefixes_are_predeclared_on_every_engine(engine):
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_an_undefined_prefix_is_named_the_same_way_on_every_engine(engine):
-    # foaf: is one of rdflib's own default bindings: the set is the project's, the same everywhere
-    proc = run_cli("sparql", "SELECT ?n WHERE {\n  ?x rdfs:label ?l ;\n     foaf:name ?n }", "--engine", engine)
+    # doap: is one of rdflib's own default bindings: the set is the project's, the same everywhere
+    proc = run_cli("sparql", "SELECT ?n WHERE {\n  ?x rdfs:label ?l ;\n     doap:name ?n }", "--engine", engine)
     assert proc.returncode == 2 and proc.stdout == ""
-    assert proc.stderr.startswith("iimgraph: error: undefined prefix foaf: at line 3, column 6"), proc.stderr
+    assert proc.stderr.startswith("iimgraph: error: undefined prefix doap: at line 3, column 6"), proc.stderr
     assert "\\u{" not in proc.stderr and len(proc.stderr.splitlines()) == 1
 
 
@@ -190,3 +190,79 @@ def test_queries_json_for_tools():
     assert subtypes["columns"] == ["disease", "label", "parent", "parent_label"]
     one = json.loads(run_cli("queries", "subtypes", "--format", "json").stdout)
     assert one == subtypes
+
+
+# --- empty answers say why ------------------------------------------------------------------------
+
+
+def test_an_identifier_not_in_the_graph_is_a_warning():
+    proc = run_cli("query", "phenotypes", "-p", "disease=MONDO:9999999")
+    assert proc.returncode == 0 and proc.stdout.splitlines()[1:] == []
+    assert ("iimgraph: warning: MONDO:9999999 (parameter disease) is not in the graph: nothing can match it"
+            in proc.stderr.splitlines())
+    known = run_cli("query", "find-by-xref", "-p", "xref=OMIM:160750")
+    assert "warning" not in known.stderr
+
+
+@pytest.mark.parametrize(("name", "disease", "ancestor"), [
+    ("treatments", "MONDO:0016367", "MONDO:0600023 (idiopathic inflammatory myopathy)"),
+    ("onset", "MONDO:1010064", "MONDO:0016367 (dermatomyositis)"),
+])
+def test_claims_on_an_ancestor_are_pointed_to_and_listed_on_request(name, disease, ancestor):
+    proc = run_cli("query", name, "-p", f"disease={disease}")
+    assert proc.stdout.splitlines()[1:] == []
+    warning = next(line for line in proc.stderr.splitlines() if line.startswith("iimgraph: warning: "))
+    assert f"are about {disease} (" in warning and ancestor in warning and "-p inherited=true" in warning
+    inherited = run_cli("query", name, "-p", f"disease={disease}", "-p", "inherited=true").stdout.splitlines()
+    header = inherited[0].split("\t")
+    rows = [dict(zip(header, line.split("\t"), strict=True)) for line in inherited[1:]]
+    assert rows and all(r["disease"] == disease and r["inherited_from"] for r in rows)
+    assert ancestor.split()[0] in {r["inherited_from"] for r in rows}
+
+
+def test_own_claims_are_not_marked_inherited():
+    rows = run_cli("query", "treatments", "-p", "disease=MONDO:0007827", "-p", "inherited=true").stdout.splitlines()
+    header = rows[0].split("\t")
+    own = [dict(zip(header, line.split("\t"), strict=True)) for line in rows[1:]]
+    # inclusion body myositis sits under "myositis disease", not under the IIM root, in MONDO
+    assert [(r["treatment"], r["inherited_from"]) for r in own] == [("iimt:therapy-usual-iim-treatments", "")]
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("PMID:22036", "iimsrc:pmid-22036"), ("pubmed:22036", "iimsrc:pmid-22036"), ("pmid-22036", "iimsrc:pmid-22036"),
+    ("https://w3id.org/iimgraph/source/pmid-22036", "iimsrc:pmid-22036"),
+    ("seed-carenity", "iimsrc:seed-carenity"), ("iimsrc:seed-carenity", "iimsrc:seed-carenity"),
+])
+def test_by_source_takes_an_identifier_a_name_a_curie_or_an_iri(source, expected):
+    proc = run_cli("query", "by-source", "-p", f"source={source}")
+    reference = run_cli("query", "by-source", "-p", f"source={expected}")
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) > 1, proc.stderr
+    assert proc.stdout == reference.stdout and "warning" not in proc.stderr
+
+
+def test_by_source_suggests_a_source_for_a_name_it_does_not_know():
+    proc = run_cli("query", "by-source", "-p", "source=carenity")
+    assert proc.returncode == 0 and proc.stdout.splitlines()[1:] == []
+    assert ("iimgraph: warning: no source is called iimsrc:carenity (did you mean iimsrc:seed-carenity"
+            in proc.stderr) and "`iimgraph sources` lists them" in proc.stderr
+
+
+def test_every_cited_identifier_has_the_source_name_by_source_derives(graph):
+    from rdflib.namespace import DCTERMS
+
+    from iimgraph.query.catalogue import source_iri
+
+    pairs = [(str(s), str(i)) for s, i in graph.subject_objects(DCTERMS.identifier)]
+    assert len(pairs) > 100
+    assert [(s, i) for s, i in pairs if str(source_iri(i)) != s] == []
+
+
+def test_sources_verb_lists_every_source_with_what_cites_it(graph):
+    from rdflib.namespace import DCTERMS, RDF
+
+    proc = run_cli("sources")
+    lines = proc.stdout.splitlines()
+    assert lines[0] == "source\tidentifier\ttitle\tpublisher\tstatements"
+    assert len(lines) - 1 == len(set(graph.subjects(RDF.type, DCTERMS.BibliographicResource)))
+    carenity = next(line.split("\t") for line in lines if line.startswith("iimsrc:seed-carenity\t"))
+    assert carenity[3] == "Carenity" and int(carenity[4]) > 10

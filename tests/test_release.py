@@ -26,15 +26,6 @@ from .conftest import ROOT
 
 
 @pytest.fixture(scope="module")
-def release_dir(tmp_path_factory) -> Path:
-    from iimgraph.release.release import write_release
-
-    out = tmp_path_factory.mktemp("release")
-    write_release(out, version="2026-11-21")
-    return out
-
-
-@pytest.fixture(scope="module")
 def release_graph():
     from iimgraph import build_graph
 

@@ -271,5 +271,27 @@ def test_the_endpoint_predeclares_the_project_prefixes(url):
     status, _, body = _get(url, "SELECT ?label WHERE { MONDO:0019127 rdfs:label ?label }")
     assert status == 200 and json.loads(body)["results"]["bindings"] == [
         {"label": {"type": "literal", "value": "polymyositis"}}]
-    status, _, body = _get(url, "SELECT ?n WHERE { ?x foaf:name ?n }")
-    assert status == 400 and body.startswith("undefined prefix foaf:")
+    status, _, body = _get(url, "SELECT ?n WHERE { ?x doap:name ?n }")
+    assert status == 400 and body.startswith("undefined prefix doap:")
+
+
+def test_sparql_answers_before_the_site_is_built(engine):
+    """The site is built on the first request for it, so the endpoint answers at once after start."""
+    from iimgraph.web.routes import SiteRoutes
+
+    routes = SiteRoutes()
+    server = make_server("127.0.0.1", 0, endpoint=Endpoint(engine, timeout=10), quiet=True, site=routes)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        status, _, body = _get(base + "/sparql", LABEL_Q)
+        assert status == 200 and "polymyositis" in body
+        with urllib.request.urlopen(base + "/sparql", timeout=10) as r:  # the service description too
+            assert r.status == 200
+        assert not routes.built
+        with urllib.request.urlopen(base + "/", timeout=60) as r:
+            assert r.status == 200 and b"<html" in r.read().lower()
+        assert routes.built
+    finally:
+        server.shutdown()
+        server.server_close()

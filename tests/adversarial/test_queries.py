@@ -49,7 +49,9 @@ PARAM_CASES = _param_cases()
 
 def _assert_clean_success(run: Run) -> None:
     assert run.code == 0, run.stderr[-500:]
-    assert "Traceback" not in run.stderr and run.stderr.strip() == "", run.stderr[-500:]
+    # a hostile value bound as data finds nothing: at most the warnings that say why
+    noise = [line for line in run.stderr.splitlines() if line.strip() and not line.startswith("iimgraph: warning: ")]
+    assert "Traceback" not in run.stderr and noise == [], run.stderr[-500:]
 
 
 def test_the_corpus_has_enough_cases():

@@ -186,7 +186,7 @@ def emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
 def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
                    timeout: float, allow: Sequence[str], companions: Sequence[Path], store: Path | None) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import Where, execute
+    from iimgraph.query.catalogue import Where, execute, explain
 
     values: dict[str, str] = {}
     for item in params:
@@ -195,8 +195,12 @@ def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
     where = Where(store=store, companions=companions, progress=progress_bar, say=say, one_shot=True)
-    result = execute(name, values, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where)
+    run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
+                           "where": where}
+    result = execute(name, values, **run)
     emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
+    for note in explain(name, values, result, **run):
+        sys.stderr.write(f"iimgraph: warning: {note}\n")
 
 
 def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,

@@ -22,14 +22,17 @@ from iimgraph.cli import (
     EXIT_FINDINGS,
     EXIT_OK,
     HOUSEKEEPING,
+    emit,
     fail,
+    progress_bar,
     rich_table,
     run_query_verb,
     run_sparql_verb,
+    say,
 )
 from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import catalogue
+from iimgraph.query.catalogue import Where, catalogue, execute
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.release.publish import publish
 from iimgraph.web.serve import serve
@@ -327,6 +330,17 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
     run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store)
+
+
+@cli.command("sources")
+@_query_options
+def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
+                companions: tuple[Path, ...], store: Path | None) -> None:
+    """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
+    any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
+    where = Where(store=store, companions=companions, progress=progress_bar, say=say)
+    emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
+                 where=where), fmt)
 
 
 @cli.command("sparql")

@@ -5,6 +5,7 @@ Each ``.rq`` file opens with comment lines the package reads::
     # title: Subtypes of a disease
     # description: every descendant of the root ...
     #   (indented comment lines continue the previous field)
+    # empty: what an empty answer usually means (shown to the user when there is no row)
     # param: root (curie, default MONDO:0600023): the disease whose subtypes are listed
     # param: disease (curie, optional): ...
     # param: phenotype (curie, required) as ?queried: ...   (bind a variable with another name)
@@ -20,13 +21,14 @@ query uses it, for matching ``oboInOwl:hasDbXref`` literals.
 
 from __future__ import annotations
 
+import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
 from iimgraph.errors import QueryError
-from iimgraph.namespaces import CONVERTER, XSD, display_curie, split_curie
+from iimgraph.namespaces import CONVERTER, SRC, XSD, display_curie, split_curie, standardize_curie
 from iimgraph.query import worker
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
 from iimgraph.query.guard import mask
@@ -39,8 +41,8 @@ if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported o
 
     from iimgraph.query.store import Progress
 
-PARAM_TYPES = ("curie", "string", "boolean", "integer")
-_HEADER_RE = re.compile(r"^#\s?(title|description|param|example):\s*(.*)$")
+PARAM_TYPES = ("curie", "string", "boolean", "integer", "source")
+_HEADER_RE = re.compile(r"^#\s?(title|description|param|example|empty):\s*(.*)$")
 _PARAM_RE = re.compile(
     r"^(?P<name>[A-Za-z_]\w*)\s*\((?P<type>\w+)"
     r"(?:\s*,\s*(?P<mode>required|optional|default\s+(?P<default>[^)]*)))?\)"
@@ -95,7 +97,7 @@ class Param(Value):
 class NamedQuery(Value):
     """One packaged query: its header and text (immutable)."""
 
-    __slots__ = ("columns", "description", "examples", "lists", "name", "params", "path", "text", "title")
+    __slots__ = ("columns", "description", "empty", "examples", "lists", "name", "params", "path", "text", "title")
     name: str
     title: str
     description: str
@@ -105,11 +107,13 @@ class NamedQuery(Value):
     path: Path | None
     columns: tuple[str, ...]
     lists: tuple[str, ...]  # columns aggregated with GROUP_CONCAT (see :func:`split_lists`)
+    empty: str  # what an empty answer usually means (the header's ``# empty:`` line)
 
     def __init__(self, name: str, title: str, description: str, params: tuple[Param, ...], examples: tuple[str, ...],
-                 text: str, path: Path | None = None, columns: tuple[str, ...] = (), lists: tuple[str, ...] = ()) -> None:
+                 text: str, path: Path | None = None, columns: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+                 empty: str = "") -> None:
         self._set(name=name, title=title, description=description, params=params, examples=examples, text=text,
-                  path=path, columns=columns, lists=lists)
+                  path=path, columns=columns, lists=lists, empty=empty)
 
     def describe(self) -> dict[str, Any]:
         """What a tool needs to call the query: title, description, typed parameters, columns, examples."""
@@ -128,7 +132,7 @@ class NamedQuery(Value):
 
 def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
     """Read the metadata header of one ``.rq`` file."""
-    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": []}
+    fields: dict[str, list[str]] = {"title": [], "description": [], "param": [], "example": [], "empty": []}
     last: str | None = None
     for _lineno, line in enumerate(text.splitlines(), 1):
         stripped = line.strip()
@@ -160,6 +164,7 @@ def parse_header(name: str, text: str, path: Path | None = None) -> NamedQuery:
                             required=mode == "required", var=m.group("var") or ""))
     return NamedQuery(name=name, title=fields["title"][0], description=" ".join(fields["description"]),
                       params=tuple(params), examples=tuple(fields["example"]), text=text, path=path,
+                      empty=" ".join(fields["empty"]),
                       columns=select_columns(text), lists=list_columns(text))
 
 
@@ -231,8 +236,6 @@ def get_query(name: str) -> NamedQuery:
         return found
     queries = catalogue()
     if name not in queries:
-        import difflib
-
         close = difflib.get_close_matches(name, list(queries), n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else " (see `iimgraph queries`)"
         raise QueryError(f"no query named {name!r}{hint}")
@@ -267,9 +270,38 @@ def to_iri(value: str, what: str = "value") -> IRI:
     return IRI(iri)
 
 
+def source_iri(value: str, what: str = "source") -> IRI:
+    """A source node from what people call it: its IRI or ``iimsrc:`` CURIE, its name
+    (``seed-carenity``), or the identifier it stands for (``PMID:22036`` is ``iimsrc:pmid-22036``, the
+    data contract's deterministic name for a cited identifier)."""
+    check_text(value, what)
+    text = value.strip()
+    if re.fullmatch(r"[A-Za-z0-9][\w.\-]*", text):
+        return to_iri(SRC + text, what)
+    if re.match(r"^<?[A-Za-z][A-Za-z0-9+.\-]*://", text) or text.startswith("iimsrc:"):
+        return to_iri(text, what)
+    try:
+        prefix, local = split_curie(text)
+    except ValueError:
+        raise QueryError(f"{what}: {_show(value)} is neither a source name, an identifier (PMID:22036) nor an IRI"
+                         ) from None
+    standard = standardize_curie(text) or text
+    prefix, local = split_curie(standard)
+    return to_iri(f"{SRC}{_SOURCE_PREFIX.get(prefix, prefix.lower())}-{local}", what)
+
+
+#: the name a source node takes for an authority whose standard prefix differs from the one HPO's
+#: annotation files write in their reference column (``ORPHA:81`` is ``iimsrc:orpha-81``)
+_SOURCE_PREFIX = {"Orphanet": "orpha"}
+
+
 def to_term(param: Param, value: Any) -> Term:
     """Check ``value`` against the parameter's type and make the RDF term it stands for."""
     what = f"parameter {param.name!r} ({param.type})"
+    if param.type == "source":
+        if not isinstance(value, str):
+            raise QueryError(f"{what}: expected a source name, CURIE or IRI, got {type(value).__name__} {_show(value)}")
+        return source_iri(value, what)
     if param.type == "curie":
         if not isinstance(value, str):
             raise QueryError(f"{what}: expected a CURIE or IRI, got {type(value).__name__} {_show(value)}")
@@ -462,6 +494,59 @@ def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint
     if not text or not text.strip():
         raise QueryError("empty query")
     return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote, where)
+
+
+def explain(name: str, params: Mapping[str, Any] | None, result: Result, **run: Any) -> list[str]:
+    """Why a packaged query's answer may not be what was asked, as warnings for the user.
+
+    An identifier given as a parameter that the graph does not hold is always named. An empty
+    answer says why where the catalogue knows: claims that sit on an ancestor (queries with an
+    ``inherited`` parameter are run again with it) and the query's own ``# empty:`` note. ``run``
+    are :func:`execute`'s keyword arguments (engine, endpoint, timeout, where ...).
+    """
+    query = get_query(name)
+    given = dict(params or {})
+    bound = resolve_params(query, given)
+    notes = []
+    for p in query.params:
+        if p.type != "curie" or given.get(p.name) in (None, ""):
+            continue
+        term = bound[p.variable]
+        shown = display_curie(term)
+        ask = (f"ASK {{ {{ {sparql_term(term)} ?p ?o }} UNION {{ ?s ?p {sparql_term(term)} }} "
+               f"UNION {{ ?s ?p {sparql_term(Literal(shown))} }} }}")
+        if not execute_sparql(ask, **run).boolean:
+            notes.append(f"{shown} (parameter {p.name}) is not in the graph: nothing can match it")
+    if result.rows or notes:
+        return notes
+    flag = next((p for p in query.params if p.name == "inherited" and p.type == "boolean"), None)
+    if flag is not None and str(given.get("inherited", "")).lower() not in _TRUE:
+        wider = execute(name, {**given, "inherited": True}, **run)
+        holders = sorted({str(r["inherited_from"]) for r in wider.rows if r.get("inherited_from")})
+        if holders:
+            values = " ".join(sparql_term(IRI(h)) for h in holders)
+            labels = {str(r["a"]): str(r["l"]) for r in execute_sparql(
+                f"SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }}",
+                **run).rows}
+            named = ", ".join(f"{display_curie(h)} ({labels[h]})" if h in labels else display_curie(h) for h in holders)
+            what = display_curie(bound["disease"]) if "disease" in bound else "it"
+            own = next((str(r["label"]) for r in wider.rows if r.get("label")), None)
+            what += f" ({own})" if own and "disease" in bound else ""
+            notes.append(f"no {query.title.lower()} claims are about {what} itself; {len(wider.rows)} are about "
+                         f"its ancestor{'s' if len(holders) > 1 else ''} {named}: -p inherited=true lists them")
+            return notes
+    for p in query.params:
+        if p.type == "source" and p.variable in bound:
+            names = [display_curie(r["source"]) for r in execute("sources", {}, **run).rows]
+            close = difflib.get_close_matches(display_curie(bound[p.variable]), names, n=3, cutoff=0.6)
+            if display_curie(bound[p.variable]) not in names:
+                hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                notes.append(f"no source is called {display_curie(bound[p.variable])}{hint}; "
+                             "`iimgraph sources` lists them")
+                return notes
+    if query.empty:
+        notes.append(query.empty)
+    return notes
 
 
 def _rows(result: Result) -> list[Row]:

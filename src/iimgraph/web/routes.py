@@ -128,6 +128,11 @@ class SiteRoutes:
                 self._site = site
             return self._site
 
+    @property
+    def built(self) -> bool:
+        """Whether the site has been built yet (it is built on the first site request, never at start)."""
+        return self._site is not None
+
     def files(self) -> dict[str, bytes]:
         self.site()
         assert self._files is not None
