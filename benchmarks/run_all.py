@@ -22,11 +22,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
     if args.quick:
-        steps = [["bench_cold.py", "--quick"], ["bench_queries.py", "--repeat", "5"],
+        steps = [["bench_anchors.py", "--repeat", "6"], ["bench_cold.py", "--quick"], ["bench_queries.py", "--repeat", "5"],
                  ["bench_pipeline.py", "--repeat", "1"], ["bench_scale.py", "--sizes", "1e4,1e5"],
                  ["bench_validate.py", "--synthetic", "1e5", "--no-reason-only"]]
     else:
-        steps = [["bench_cold.py"], ["bench_queries.py", "--repeat", "9"], ["bench_pipeline.py"],
+        steps = [["bench_anchors.py"], ["bench_cold.py"], ["bench_queries.py", "--repeat", "9"], ["bench_pipeline.py"],
                  ["bench_scale.py", "--sizes", "1e4,1e5,1e6,5e6"], ["bench_validate.py", "--synthetic", "1e5"],
                  ["bench_validate.py", "--skip-large"]]
     failed = 0

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from rdflib import Graph
 
 from iimgraph.errors import IIMGraphError, QueryError
-from iimgraph.namespaces import CONVERTER, PREFIX_MAP, display_curie, split_curie
+from iimgraph.namespaces import CONVERTER, PREFIX_MAP, PREFIX_SYNONYMS, display_curie, split_curie
 from iimgraph.query.catalogue import Param, bind, run_query, sparql_term, to_iri, to_term
 from iimgraph.query.results import IRI
 
@@ -51,6 +51,40 @@ def test_compress_of_expand_is_stable(prefix: str, local: str):
     iri = CONVERTER.expand(curie)
     assert iri is not None
     assert CONVERTER.expand(CONVERTER.compress(iri)) == iri
+
+
+_PREFIXES_AND_SYNONYMS = sorted({*PREFIX_MAP, *(s for group in PREFIX_SYNONYMS.values() for s in group)})
+CURIE_LIKE = st.one_of(ANY_TEXT, st.builds(lambda p, sep, local: p + sep + local,
+                                           st.sampled_from([*_PREFIXES_AND_SYNONYMS, "NOSUCH", ""]),
+                                           st.sampled_from([":", "", "::"]), st.one_of(LOCAL_ID, ANY_TEXT)))
+IRI_LIKE = st.one_of(ANY_TEXT, st.builds(lambda u, local: u + local,
+                                         st.sampled_from([*PREFIX_MAP.values(), "http://example.org/", ""]),
+                                         st.one_of(LOCAL_ID, ANY_TEXT, st.just(""))))
+
+
+def _outcome(method, value):  # type: ignore[no-untyped-def]
+    try:
+        return method(value)
+    except ValueError:
+        return ValueError
+
+
+@SETTINGS
+@given(curie=CURIE_LIKE, iri=IRI_LIKE)
+@example(curie="MIM:160750", iri="http://purl.obolibrary.org/obo/MONDO_")
+@example(curie="no delimiter", iri="http://purl.obolibrary.org/obo/GO_1")
+def test_the_prefix_table_answers_as_curies_does(curie: str, iri: str):
+    """namespaces.CONVERTER is a plain table (the query path must not import pydantic): it gives the
+    answers curies.Converter gives over the same records."""
+    import curies
+
+    reference = curies.Converter.from_extended_prefix_map(
+        [curies.Record(prefix=p, uri_prefix=u, prefix_synonyms=PREFIX_SYNONYMS.get(p, [])) for p, u in PREFIX_MAP.items()])
+    for name in ("expand", "standardize_curie"):
+        assert _outcome(getattr(CONVERTER, name), curie) == _outcome(getattr(reference, name), curie), (name, curie)
+    assert CONVERTER.standardize_prefix(curie) == reference.standardize_prefix(curie)
+    assert CONVERTER.compress(iri) == reference.compress(iri), iri
+    assert CONVERTER.get_prefixes() == reference.get_prefixes()
 
 
 @SETTINGS

@@ -5,11 +5,13 @@ Heavy modules (rdflib, pyshacl, owlready2) are imported lazily, so ``import iimg
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any
+
     from rdflib import Graph
 
     from iimgraph.rank.model import RankResult

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 from enum import Enum
 from pathlib import Path
-from typing import Any
 
 from iimgraph.errors import SourceError
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:
+    from typing import Any
 
 
 class RdfFormat(str, Enum):

@@ -1,7 +1,9 @@
 """Namespaces and the project's single prefix map.
 
 Every CURIE the project reads or writes goes through :data:`CONVERTER`, so that one table decides
-what ``Orphanet:732`` or ``mesh:D017285`` means. Where MONDO already uses a prefix, its spelling
+what ``Orphanet:732`` or ``mesh:D017285`` means. The converter is a plain table lookup (the same
+answers as ``curies.Converter.from_extended_prefix_map`` over these records, which a test pins):
+the query path imports this module, and ``curies`` would bring pydantic with it. Where MONDO already uses a prefix, its spelling
 (and, where MONDO publishes one, its IRI expansion) is kept so our ``skos:exactMatch`` IRIs agree
 with MONDO's releases.
 """
@@ -9,8 +11,6 @@ with MONDO's releases.
 from __future__ import annotations
 
 import re
-
-import curies
 
 # Plain strings on purpose: the query path imports this module and must not pay for rdflib.
 # rdflib ``Namespace`` objects built from these live in :mod:`iimgraph.terms`.
@@ -110,16 +110,58 @@ CHECKED_PREFIXES = frozenset(
      "ICD10", "icd11.foundation", "icd11.mms", "SCTID", "PMID", "MEDGEN", "EFO"}
 )
 
-CONVERTER = curies.Converter.from_extended_prefix_map(
-    [
-        curies.Record(
-            prefix=p,
-            uri_prefix=u,
-            prefix_synonyms=PREFIX_SYNONYMS.get(p, []),
-        )
-        for p, u in PREFIX_MAP.items()
-    ]
-)
+class CurieError(ValueError):
+    """A string without the ``:`` of a CURIE, where a CURIE was required."""
+
+
+class Converter:
+    """CURIE <-> IRI over one prefix map with prefix synonyms (the subset of ``curies.Converter`` we use).
+
+    Case-sensitive, like ``curies``: the synonyms list the spellings accepted.
+    """
+
+    def __init__(self, prefix_map: dict[str, str], synonyms: dict[str, list[str]]) -> None:
+        self.prefix_map = dict(prefix_map)
+        self._canonical: dict[str, str] = {p: p for p in prefix_map}
+        for prefix, others in synonyms.items():
+            for other in others:
+                self._canonical.setdefault(other, prefix)
+        # longest IRI prefix first, so MONDO_ wins over obo/
+        self._by_length = sorted(((u, p) for p, u in prefix_map.items()), key=lambda item: -len(item[0]))
+
+    def get_prefixes(self) -> set[str]:
+        return set(self.prefix_map)
+
+    def standardize_prefix(self, prefix: str) -> str | None:
+        return self._canonical.get(prefix)
+
+    def _split(self, curie: str) -> tuple[str, str]:
+        prefix, sep, local = curie.partition(":")
+        if not sep:
+            raise CurieError(f"{curie} does not appear to be a CURIE - missing a delimiter")
+        return prefix, local
+
+    def expand(self, curie: str) -> str | None:
+        """The IRI of ``PREFIX:LOCAL`` (any synonym of a prefix), or None when the prefix is unknown."""
+        prefix, local = self._split(curie)
+        canonical = self._canonical.get(prefix)
+        return None if canonical is None else self.prefix_map[canonical] + local
+
+    def standardize_curie(self, curie: str) -> str | None:
+        """The project's spelling of ``curie`` (``ORPHA:732`` -> ``Orphanet:732``), or None."""
+        prefix, local = self._split(curie)
+        canonical = self._canonical.get(prefix)
+        return None if canonical is None else f"{canonical}:{local}"
+
+    def compress(self, iri: str) -> str | None:
+        """The CURIE of ``iri`` under the longest matching IRI prefix, or None."""
+        for uri_prefix, prefix in self._by_length:
+            if iri.startswith(uri_prefix):
+                return f"{prefix}:{iri[len(uri_prefix):]}"
+        return None
+
+
+CONVERTER = Converter(PREFIX_MAP, PREFIX_SYNONYMS)
 
 _CURIE_RE = re.compile(r"^([A-Za-z][A-Za-z0-9_.\-]*):([^\s]+)$")
 

@@ -7,7 +7,6 @@ install or ``PYTHONPATH=src``) they are at the repository root.
 from __future__ import annotations
 
 from functools import lru_cache
-from importlib.resources import files
 from pathlib import Path
 
 from iimgraph.errors import DataError
@@ -18,7 +17,7 @@ DATA_FOLDERS = ("ontology", "shapes", "queries", "reference")
 @lru_cache(maxsize=1)
 def data_root() -> Path:
     """Folder that holds ``ontology/``, ``shapes/``, ``queries/`` and ``reference/``."""
-    packaged = Path(str(files("iimgraph"))) / "data"
+    packaged = Path(__file__).resolve().parent / "data"  # importlib.resources.files, without its import cost
     if (packaged / "ontology").is_dir():
         return packaged
     checkout = Path(__file__).resolve().parents[2]
@@ -45,4 +44,4 @@ def reference_dir() -> Path:
 
 def site_assets_dir() -> Path:
     """CSS and JavaScript of the generated site (package data beside the code, so always in the wheel)."""
-    return Path(str(files("iimgraph"))) / "web" / "assets"
+    return Path(__file__).resolve().parent / "web" / "assets"

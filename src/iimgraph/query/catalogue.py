@@ -24,19 +24,22 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, SRC, XSD, display_curie, split_curie, standardize_curie
 from iimgraph.query import worker
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
 from iimgraph.query.guard import mask
-from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList
-from iimgraph.query.store import Progress
+from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList, Value
 from iimgraph.resources import queries_dir
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
+    from typing import Any
+
+    from iimgraph.query.store import Progress
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer", "source")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example|empty):\s*(.*)$")
@@ -67,14 +70,20 @@ def check_text(text: str, what: str) -> None:
         raise QueryError(f"{what}: NUL characters are not allowed")
 
 
-@dataclass(frozen=True)
-class Param:
+class Param(Value):
+    """One typed parameter of a packaged query (immutable; equal when every field is)."""
+
+    __slots__ = ("default", "description", "name", "required", "type", "var")
     name: str
     type: str
-    description: str = ""
-    default: str | None = None
-    required: bool = False
-    var: str = ""
+    description: str
+    default: str | None
+    required: bool
+    var: str
+
+    def __init__(self, name: str, type: str, description: str = "", default: str | None = None,
+                 required: bool = False, var: str = "") -> None:
+        self._set(name=name, type=type, description=description, default=default, required=required, var=var)
 
     @property
     def variable(self) -> str:
@@ -85,18 +94,26 @@ class Param:
         return f"{self.name} ({self.type}, {mode})"
 
 
-@dataclass(frozen=True)
-class NamedQuery:
+class NamedQuery(Value):
+    """One packaged query: its header and text (immutable)."""
+
+    __slots__ = ("columns", "description", "empty", "examples", "lists", "name", "params", "path", "text", "title")
     name: str
     title: str
     description: str
     params: tuple[Param, ...]
     examples: tuple[str, ...]
     text: str
-    path: Path | None = None
-    columns: tuple[str, ...] = field(default=())
-    lists: tuple[str, ...] = field(default=())  # columns aggregated with GROUP_CONCAT (see :func:`split_lists`)
-    empty: str = ""  # what an empty answer usually means (the header's ``# empty:`` line)
+    path: Path | None
+    columns: tuple[str, ...]
+    lists: tuple[str, ...]  # columns aggregated with GROUP_CONCAT (see :func:`split_lists`)
+    empty: str  # what an empty answer usually means (the header's ``# empty:`` line)
+
+    def __init__(self, name: str, title: str, description: str, params: tuple[Param, ...], examples: tuple[str, ...],
+                 text: str, path: Path | None = None, columns: tuple[str, ...] = (), lists: tuple[str, ...] = (),
+                 empty: str = "") -> None:
+        self._set(name=name, title=title, description=description, params=params, examples=examples, text=text,
+                  path=path, columns=columns, lists=lists, empty=empty)
 
     def describe(self) -> dict[str, Any]:
         """What a tool needs to call the query: title, description, typed parameters, columns, examples."""
@@ -205,7 +222,18 @@ def catalogue(folder: Path | None = None) -> dict[str, NamedQuery]:
     return _catalogue(str(folder))
 
 
+@lru_cache(maxsize=64)
+def _one_query(folder: str, name: str) -> NamedQuery | None:
+    path = Path(folder) / f"{name}.rq"
+    if "/" in name or "\\" in name or name.startswith(".") or not path.is_file():
+        return None
+    return parse_header(name, path.read_text(encoding="utf-8"), path)
+
+
 def get_query(name: str) -> NamedQuery:
+    found = _one_query(str(queries_dir()), name)  # one file read and parsed, not the whole catalogue
+    if found is not None:
+        return found
     queries = catalogue()
     if name not in queries:
         close = difflib.get_close_matches(name, list(queries), n=3)
@@ -403,21 +431,33 @@ def decode_query(data: bytes, where: str) -> str:
 # --- running ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class Where:
+class Where(Value):
     """Where a query runs: a store folder and companion files (``--store``/``--with``), or a sources folder
     (``--sources``: the graph built from a working copy), and how the store reports loading (callbacks the
-    CLI renders). The engine itself is chosen once, in :func:`_run`."""
+    CLI renders). The engine itself is chosen once, in :func:`_run`.
 
-    store: Path | None = None
-    companions: Sequence[Path] = ()
-    sources: Path | None = None
-    progress: Progress | None = None
-    say: Callable[[str], None] | None = None
-    #: with an endpoint: the largest answer accepted (None: IIMGRAPH_MAX_ANSWER_MB or 64 MB), and
-    #: whether a redirect on the same scheme, host and port is followed (any other is refused)
-    max_answer_bytes: int | None = None
-    same_origin_redirects: bool = False
+    With an endpoint, ``max_answer_bytes`` is the largest answer accepted (None: IIMGRAPH_MAX_ANSWER_MB or
+    64 MB) and ``same_origin_redirects`` whether a redirect on the same scheme, host and port is followed
+    (any other is refused). ``one_shot``: the caller runs one query and exits (the CLI), so the release
+    graph is opened from its prebuilt read-only store in the cache instead of being loaded into memory."""
+
+    __slots__ = ("companions", "max_answer_bytes", "one_shot", "progress", "same_origin_redirects", "say",
+                 "sources", "store")
+    store: Path | None
+    companions: Sequence[Path]
+    sources: Path | None
+    progress: Progress | None
+    say: Callable[[str], None] | None
+    max_answer_bytes: int | None
+    same_origin_redirects: bool
+    one_shot: bool
+
+    def __init__(self, store: Path | None = None, companions: Sequence[Path] = (), sources: Path | None = None,
+                 progress: Progress | None = None, say: Callable[[str], None] | None = None,
+                 max_answer_bytes: int | None = None, same_origin_redirects: bool = False,
+                 one_shot: bool = False) -> None:
+        self._set(store=store, companions=companions, sources=sources, progress=progress, say=say,
+                  max_answer_bytes=max_answer_bytes, same_origin_redirects=same_origin_redirects, one_shot=one_shot)
 
 
 def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
@@ -428,7 +468,8 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
     chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
                            timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
                            progress=where.progress, say=where.say, sources=where.sources,
-                           max_answer_bytes=where.max_answer_bytes, same_origin_redirects=where.same_origin_redirects)
+                           max_answer_bytes=where.max_answer_bytes, same_origin_redirects=where.same_origin_redirects,
+                           one_shot=where.one_shot)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)

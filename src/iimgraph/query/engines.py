@@ -15,26 +15,30 @@ import os
 import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Protocol
 
-from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import EndpointError, QueryError
 from iimgraph.namespaces import SPARQL_PREFIXES
 from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
-from iimgraph.query.http import request
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
-from iimgraph.query.store import Progress, open_store, reopen_read_only
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
+    from typing import Any, Protocol
+
+    from iimgraph.query.store import Progress
+
+    class Engine(Protocol):
+        name: str
+
+        def execute(self, query: str, *, max_rows: int | None = None,
+                    allow_remote: Sequence[str] = ()) -> Result: ...
+else:
+    class Engine:
+        """What an engine offers: ``name`` and ``execute(query, *, max_rows=None, allow_remote=())`` -> Result."""
 
 DEFAULT_ENGINE = "oxigraph"
 ENGINES = ("oxigraph", "rdflib")
 DEFAULT_TIMEOUT = 60.0
-
-
-class Engine(Protocol):
-    name: str
-
-    def execute(self, query: str, *, max_rows: int | None = None,
-                allow_remote: Sequence[str] = ()) -> Result: ...
 
 
 # --- the release graph as N-Triples -----------------------------------------------------------------
@@ -47,27 +51,42 @@ class OxigraphEngine:
     """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
 
     With ``store`` (a :class:`iimgraph.query.store.StoreHandle`) queries read the union of its named
-    graphs: the IIM graph and every companion loaded next to it.
+    graphs: the IIM graph and every companion loaded next to it. With ``path`` (a prebuilt store
+    folder, :func:`iimgraph.build.cache.release_store`) the store is opened read-only by the process
+    that runs the query, on its first query: a forked worker opens it itself, so the command that
+    forks it never pays for opening it.
     """
 
     name = "oxigraph"
 
-    def __init__(self, ntriples: bytes | None = None, *, store: Any = None) -> None:
+    def __init__(self, ntriples: bytes | None = None, *, store: Any = None, path: Path | None = None) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
         self.handle = store
+        self.path = path
         self._union = store is not None
         self._pid = os.getpid()
         if store is not None:
             self.store = store.store
+        elif path is not None:
+            self.store = None
         else:
+            if ntriples is None:
+                from iimgraph.build.cache import release_ntriples
+
+                ntriples = release_ntriples()
             self.store = ox.Store()
-            self.store.bulk_load(ntriples if ntriples is not None else release_ntriples(),
+            self.store.bulk_load(ntriples,
                                  format=ox.RdfFormat.N_TRIPLES)
 
+    def _opened(self) -> Any:
+        if self.path is not None and (self.store is None or os.getpid() != self._pid):
+            self.store, self._pid = self._ox.Store.read_only(str(self.path)), os.getpid()
+        return self.store
+
     def __len__(self) -> int:
-        return len(self.store)
+        return len(self._opened())
 
     def _term(self, term: Any) -> Term | None:
         ox = self._ox
@@ -88,9 +107,11 @@ class OxigraphEngine:
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
+            from iimgraph.query.store import reopen_read_only
+
             self.store, self._pid = reopen_read_only(self.handle), os.getpid()
         try:
-            answer = self.store.query(query, prefixes=SPARQL_PREFIXES, use_default_graph_as_union=self._union)
+            answer = self._opened().query(query, prefixes=SPARQL_PREFIXES, use_default_graph_as_union=self._union)
         except SyntaxError as exc:
             raise QueryError(f"SPARQL syntax error: {short_syntax_error(str(exc))}") from None
         except OSError as exc:
@@ -116,7 +137,7 @@ class OxigraphEngine:
                     break
                 row: Row = {}
                 for v, t in zip(variables, values, strict=False):
-                    term = seen.get(t, seen)
+                    term: Any = seen.get(t, seen)
                     if term is seen:
                         term = seen[t] = convert(t)
                     row[v] = term
@@ -209,6 +230,8 @@ class RemoteEngine:
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples" if construct else "application/sparql-results+json"
         body = urllib.parse.urlencode({"query": query}).encode()
+        from iimgraph.query.http import request  # urllib and http.client: only for a remote endpoint
+
         answer = request("POST", self.endpoint, data=body, timeout=self.timeout, max_bytes=self.max_bytes,
                          same_origin_redirects=self.same_origin_redirects,
                          headers={"Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
@@ -436,6 +459,8 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = Non
     key = (engine, str(Path(sources).resolve()) if sources is not None else None)
     if key not in _LOCAL:
         if engine == "oxigraph":
+            from iimgraph.build.cache import release_ntriples
+
             _LOCAL[key] = OxigraphEngine(release_ntriples(Path(sources)) if sources is not None else None)
         else:
             from iimgraph.build.graph import build_graph
@@ -447,16 +472,35 @@ def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = Non
 def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
                  progress: Progress | None = None, say: Callable[[str], None] | None = None) -> OxigraphEngine:
     """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
+    from iimgraph.query.store import open_store
+
     return OxigraphEngine(store=open_store(folder, companions, progress=progress, say=say))
+
+
+def release_engine() -> OxigraphEngine:
+    """An Oxigraph engine over the prebuilt read-only store of the release graph in the cache (the
+    fastest start for a process that runs one query), or in memory when the cache cannot hold one."""
+    from iimgraph.build.cache import release_store
+
+    path = release_store()
+    return OxigraphEngine(path=path) if path is not None else OxigraphEngine()
 
 
 def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
                   store: Path | None = None, companions: Sequence[Path] = (),
                   timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
                   say: Callable[[str], None] | None = None, sources: Path | None = None,
-                  max_answer_bytes: int | None = None, same_origin_redirects: bool = False) -> Engine:
-    """:func:`get_engine`, or a store engine when a store folder or companion files are given."""
+                  max_answer_bytes: int | None = None, same_origin_redirects: bool = False,
+                  one_shot: bool = False) -> Engine:
+    """:func:`get_engine`, or a store engine when a store folder or companion files are given.
+
+    ``one_shot``: the caller runs one query and exits (the CLI), so the release graph is opened from
+    its prebuilt on-disk store instead of being loaded into memory (a long-lived process, such as
+    ``serve`` or a Python session, keeps the in-memory store: its queries are faster).
+    """
     if store is None and not companions:
+        if one_shot and not endpoint and engine == DEFAULT_ENGINE and sources is None:
+            return release_engine()
         return get_engine(engine, endpoint, timeout=timeout, sources=sources, max_answer_bytes=max_answer_bytes,
                           same_origin_redirects=same_origin_redirects)
     if sources is not None:

@@ -9,14 +9,6 @@ This module imports neither rdflib nor pyoxigraph.
 
 from __future__ import annotations
 
-import csv
-import io
-import json
-from dataclasses import dataclass, field
-from typing import cast
-from xml.sax.saxutils import escape as xml_escape
-from xml.sax.saxutils import quoteattr
-
 from iimgraph.errors import QueryError
 from iimgraph.formats import RdfFormat
 from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
@@ -109,7 +101,7 @@ class TermList(Literal):
     items: tuple[Term, ...]
 
     def __new__(cls, items: list[Term]) -> TermList:
-        obj = cast("TermList", super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items)))
+        obj: TermList = super().__new__(cls, LIST_SEPARATOR.join(str(i) for i in items))  # type: ignore[assignment]
         obj.items = tuple(items)
         return obj
 
@@ -150,16 +142,66 @@ Term = IRI | Literal | BNode
 Row = dict[str, Term | None]
 
 
-@dataclass
+class Value:
+    """A small immutable record: equal and hashed by its fields, shown with them (what a frozen
+    dataclass gives, without importing dataclasses and inspect on the query path)."""
+
+    __slots__: tuple[str, ...] = ()
+
+    def _set(self, **fields: object) -> None:
+        for key, value in fields.items():
+            object.__setattr__(self, key, value)
+
+    def _fields(self) -> tuple[object, ...]:
+        return tuple(getattr(self, k) for k in self.__slots__)
+
+    def __setattr__(self, key: str, value: object) -> None:
+        raise AttributeError(f"{type(self).__name__} is immutable")
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Value) and type(other) is type(self) and self._fields() == other._fields()
+
+    def __hash__(self) -> int:
+        return hash((type(self).__name__, self._fields()))
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({', '.join(f'{k}={getattr(self, k)!r}' for k in self.__slots__)})"
+
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (type(self), dict(zip(self.__slots__, self._fields(), strict=True))))
+
+
+def _rebuild(cls: type[Value], fields: dict[str, object]) -> Value:
+    obj = cls.__new__(cls)
+    obj._set(**fields)
+    return obj
+
+
 class Result:
     """A SELECT (variables + rows), an ASK (boolean) or a CONSTRUCT/DESCRIBE (``graph``: rows of
     subject, predicate, object, one per triple)."""
 
-    variables: list[str]
-    rows: list[Row] = field(default_factory=list)
-    boolean: bool | None = None
-    truncated: bool = False
-    graph: bool = False
+    __slots__ = ("boolean", "graph", "rows", "truncated", "variables")
+
+    def __init__(self, variables: list[str], rows: list[Row] | None = None, boolean: bool | None = None,
+                 truncated: bool = False, graph: bool = False) -> None:
+        self.variables = variables
+        self.rows: list[Row] = rows if rows is not None else []
+        self.boolean = boolean
+        self.truncated = truncated
+        self.graph = graph
+
+    def _key(self) -> tuple[object, ...]:
+        return (self.variables, self.rows, self.boolean, self.truncated, self.graph)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Result) and self._key() == other._key()
+
+    __hash__ = None  # type: ignore[assignment]  # mutable, like the dataclass it replaces
+
+    def __repr__(self) -> str:
+        return (f"Result(variables={self.variables!r}, rows={self.rows!r}, boolean={self.boolean!r}, "
+                f"truncated={self.truncated!r}, graph={self.graph!r})")
 
     @property
     def is_ask(self) -> bool:
@@ -201,6 +243,8 @@ def ntriples(term: Term | None) -> str:
 
 def to_json(result: Result) -> str:
     """SPARQL 1.1 Query Results JSON (full IRIs, typed literals)."""
+    import json
+
     if result.is_ask:
         return json.dumps({"head": {}, "boolean": result.boolean})
     bindings = []
@@ -221,6 +265,17 @@ def to_json(result: Result) -> str:
         bindings.append(out)
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
                       ensure_ascii=False, indent=1)
+
+
+def xml_escape(text: str) -> str:
+    """``&``, ``<`` and ``>`` as entities (xml.sax.saxutils.escape, which imports urllib.request)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def quoteattr(text: str) -> str:
+    """An XML attribute value in double quotes, with the characters that would break it as entities."""
+    return '"' + (xml_escape(text).replace('"', "&quot;").replace("\n", "&#10;").replace("\r", "&#13;")
+                  .replace("\t", "&#9;")) + '"'
 
 
 def to_xml(result: Result) -> str:
@@ -258,6 +313,9 @@ def table_cells(result: Result) -> tuple[list[str], list[list[str]], bool]:
 
 def to_delimited(result: Result, delimiter: str, *, curies: bool = True, sparql_tsv: bool = False) -> str:
     """CSV or TSV. With ``curies`` IRIs are CURIEs (for people); ``sparql_tsv`` gives the W3C TSV form."""
+    import csv
+    import io
+
     header, rows, terms = table_cells(result)
     buf = io.StringIO()
     if sparql_tsv:

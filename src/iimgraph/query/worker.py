@@ -21,11 +21,14 @@ import select
 import signal
 import time
 from collections.abc import Callable
-from typing import Any, TypeVar
 
 from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:
+    from typing import Any, TypeVar
+
+    T = TypeVar("T")
 
 DEFAULT_MEMORY_MB = 1024
 _RENICE_AFTER = 0.25  # seconds: a query still running by then yields the CPU to newer, short ones

@@ -28,19 +28,23 @@ def canonical(graph: Graph) -> Graph:
 
 
 def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = None,
-              already_canonical: bool = False) -> bytes:
+              already_canonical: bool = False, stable: bool = True) -> bytes:
     """Bytes of ``graph`` in ``fmt``; the same graph always gives the same bytes.
 
     A JSON-LD document carries its ``@context`` inline, so it loads on its own in any processor
     without fetching anything; ``context_ref`` (e.g. :data:`~iimgraph.io.jsonld.CONTEXT_FILE`) writes
     a reference to the published context file instead.
 
-    Canonicalising costs seconds on the release graph, so a caller writing several formats does it
-    once with :func:`canonical` and passes ``already_canonical=True``.
+    Canonicalising costs seconds on the release graph (two thirds of a ``build``), so a caller
+    writing several formats does it once with :func:`canonical` and passes ``already_canonical=True``;
+    ``stable=False`` skips it (the curator's edit loop: the same triples, sorted, but blank-node
+    labels differ run to run). Releases and exports are always canonical.
     """
     fmt = RdfFormat(fmt)
-    if not already_canonical:
+    if not already_canonical and stable:
         graph = canonical(graph)
+    elif not already_canonical:
+        bind_prefixes(graph)
     if fmt in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
         if fmt is RdfFormat.NQUADS:
             ds = Dataset()

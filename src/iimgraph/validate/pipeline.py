@@ -5,9 +5,12 @@ Non-conformance is a result, not an exception: :func:`validate` returns a
 run at all (a source that does not parse, a broken profile): those are ``IIMGraphError`` and the
 CLI turns them into exit 2.
 
-pyshacl runs with ``inference="none"`` and the shapes graph alone (no ``ont_graph`` mixing): every
-shape targets its own kind of node (``sh:targetClass`` / ``sh:targetSubjectsOf``), which keeps it
-fast on the release graph (pySHACL#237).
+The shapes are compiled to SPARQL and run on an Oxigraph copy of the graph, with the QC rules
+(:mod:`iimgraph.validate.shacl`); pyshacl is the reference, and runs instead when the shapes use
+something the compiler does not support (or with ``shacl="pyshacl"``). pyshacl runs with
+``inference="none"`` and the shapes graph alone (no ``ont_graph`` mixing): every shape targets its
+own kind of node (``sh:targetClass`` / ``sh:targetSubjectsOf``), which keeps it fast on the release
+graph (pySHACL#237).
 """
 
 from __future__ import annotations
@@ -125,12 +128,32 @@ class _Maker:
                        label=_label(self.graph, owner), file=file, line=line, focus=node)
 
 
-def run_shapes(graph: Graph, shapes: Graph, make: _Maker) -> tuple[list[Finding], Graph]:
+def shacl_results(graph: Graph, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
+    """The SHACL validation report graph: from the shapes compiled to SPARQL on Oxigraph (``store``:
+    the QC rules' copy of the graph, made here if not given), or from pyshacl (``engine="pyshacl"``,
+    and whenever the shapes use something the compiler does not support)."""
+    if engine == "oxigraph":
+        from iimgraph.validate import qc, shacl
+
+        try:
+            checks = shacl.compile_shapes(shapes)
+        except shacl.Unsupported:
+            pass
+        else:
+            copy = store if store is not None else qc.OxigraphCopy(graph)
+            return shacl.results_graph(shacl.run_checks(checks, copy.select), shapes)  # type: ignore[attr-defined,return-value]
     import pyshacl
-    from rdflib.namespace import RDF
 
     _conforms, results, _text_report = pyshacl.validate(
         graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
+    return results
+
+
+def run_shapes(graph: Graph, shapes: Graph, make: _Maker, *, engine: str = "oxigraph",
+               store: object = None) -> tuple[list[Finding], Graph]:
+    from rdflib.namespace import RDF
+
+    results = shacl_results(graph, shapes, engine=engine, store=store)
     sh = lambda name: URIRef(SH + name)  # noqa: E731
     findings = []
     for r in results.subjects(RDF.type, sh("ValidationResult")):
@@ -146,11 +169,12 @@ def run_shapes(graph: Graph, shapes: Graph, make: _Maker) -> tuple[list[Finding]
 
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
                    timeout: float = 120.0, profile: Path | None = None,
-                   deadline: float | None = None) -> ValidationReport:
+                   deadline: float | None = None, shacl: str = "oxigraph") -> ValidationReport:
     """Validate an already built graph; ``files`` are its sources, for locating findings.
 
     ``timeout`` bounds OWL reasoning; ``deadline`` (a ``time.monotonic()`` instant) shortens it so
     that the reasoner, a process of its own, ends before whoever set the deadline stops this one.
+    ``shacl``: ``oxigraph`` runs the shapes compiled to SPARQL, ``pyshacl`` the reference engine.
     """
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
@@ -158,8 +182,9 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
     make = _Maker(graph, index_sources(files))
     reference = load_reference()
 
-    findings, shacl_results = run_shapes(graph, shapes_graph(), make)
-    for row in qc.run_rules(graph, rules, reference):
+    store = qc.OxigraphCopy(graph)  # the shapes and the QC rules run on one Oxigraph copy
+    findings, shacl_graph = run_shapes(graph, shapes_graph(), make, engine=shacl, store=store)
+    for row in qc.run_rules(graph, rules, reference, store=store):
         findings.append(make(levels[row.rule], row.rule, row.entity, row.message, row.property, row.value))
     for u in unknown_identifiers(graph, reference):
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
@@ -174,7 +199,7 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
         reasoning = result.summary()
         findings.extend(_reasoner_findings(result, graph, make))
     return ValidationReport(findings=findings, sources=sorted(display_path(p) for p in files),
-                            reasoning=reasoning, shacl_graph=shacl_results)
+                            reasoning=reasoning, shacl_graph=shacl_graph)
 
 
 def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> list[Finding]:

@@ -1,16 +1,16 @@
-"""The ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
+"""The click verbs of the ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
 
 No logic lives here beyond argument handling and printing; every verb calls one library function.
+The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli`, which
+runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output helpers live there.
 """
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -18,16 +18,30 @@ import click
 
 from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
-from iimgraph.errors import IIMGraphError, QueryError
+from iimgraph.cli import (
+    ENGINE_CHOICES,
+    EXIT_ERROR,
+    EXIT_FINDINGS,
+    EXIT_OK,
+    HOUSEKEEPING,
+    emit,
+    fail,
+    progress_bar,
+    rich_table,
+    run_query_verb,
+    run_sparql_verb,
+    say,
+)
+from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import Where, catalogue, decode_query, execute, execute_sparql, explain
+from iimgraph.query.catalogue import Where, catalogue, execute
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
-from iimgraph.query.results import Result, display, render, table_cells
 from iimgraph.release.publish import publish
 from iimgraph.web.serve import serve
 
-EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+__all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
+
 FORMATS = [f.value for f in WRITABLE]
 
 
@@ -40,14 +54,14 @@ class Group(click.Group):
             sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
             return result
         except IIMGraphError as exc:
-            _fail(str(exc))
+            fail(str(exc))
         except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
             verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
-            _fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
+            fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
         except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
             raise
         except KeyboardInterrupt:
-            _fail("interrupted")
+            fail("interrupted")
         except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
             devnull = os.open(os.devnull, os.O_WRONLY)
             os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
@@ -55,7 +69,7 @@ class Group(click.Group):
         except Exception as exc:  # a bug: still one line, with a way to see more
             if os.environ.get("IIMGRAPH_DEBUG"):
                 raise
-            _fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
+            fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
 
 
 def _write(data: bytes, out: Path | None) -> None:
@@ -65,115 +79,6 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.flush()
     else:
         write_bytes_atomic(out, data)
-
-
-def _say(message: str) -> None:
-    click.echo(f"iimgraph: {message}", err=True)
-
-
-@contextlib.contextmanager
-def _progress_bar(name: str, total: int) -> Iterator[Callable[[int], None] | None]:
-    """A progress bar on standard error over a file's bytes, only when it is a terminal."""
-    if not sys.stderr.isatty():
-        yield None
-        return
-    from rich.console import Console
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TimeRemainingColumn, TransferSpeedColumn
-
-    with Progress(TextColumn("loading {task.description}"), BarColumn(), DownloadColumn(),
-                  TransferSpeedColumn(), TimeRemainingColumn(), console=Console(stderr=True),
-                  transient=True) as bar:
-        task = bar.add_task(name, total=total)
-        yield lambda done: bar.update(task, completed=done)
-
-
-#: columns of packaged queries that name claim and association nodes: shown only with --all-columns
-HOUSEKEEPING = ("association", "claim", "observation")
-
-
-def _without(result: Result, hidden: tuple[str, ...]) -> Result:
-    """``result`` without the ``hidden`` columns; rows that then repeat are shown once."""
-    drop = [v for v in result.variables if v in hidden]
-    if not drop or result.is_ask or result.graph:
-        return result
-    keep = [v for v in result.variables if v not in drop]
-    rows, seen = [], set()
-    for row in result.rows:
-        key = tuple((row.get(v).key() if row.get(v) is not None else ()) for v in keep)  # type: ignore[union-attr]
-        if key not in seen:
-            seen.add(key)
-            rows.append({v: row.get(v) for v in keep})
-    return Result(variables=keep, rows=rows, truncated=result.truncated)
-
-
-def _count(result: Result) -> None:
-    """The row count, on standard error (never in the data)."""
-    if not result.is_ask:
-        note = " (truncated)" if result.truncated else ""
-        n = len(result.rows)
-        click.echo(f"{n} {'triple' if result.graph else 'row'}{'s' if n != 1 else ''}{note}", err=True)
-
-
-def _column_widths(header: list[str], rows: list[list[str]], available: int) -> list[int]:
-    """Content widths that fit ``available`` characters where they can: a column never narrower
-    than its longest word (so wrapping happens at spaces only), the slack shared by need."""
-    shortest = [max([len(h)] + [len(w) for row in rows for w in row[i].split()]) for i, h in enumerate(header)]
-    longest = [max([len(h)] + [len(row[i]) for row in rows]) for i, h in enumerate(header)]
-    room = available - 3 * len(header) - 1  # padding and borders
-    if sum(longest) <= room:
-        return longest
-    slack = max(room - sum(shortest), 0)
-    wanted = sum(b - a for a, b in zip(shortest, longest, strict=True)) or 1
-    return [a + (b - a) * slack // wanted for a, b in zip(shortest, longest, strict=True)]
-
-
-def _rich_table(header: list[str], rows: list[list[str]]) -> None:
-    """A table on the terminal that wraps cells at spaces only: no identifier is ever folded.
-
-    When even the narrowest such table is wider than the terminal, its lines are drawn wider
-    (the terminal wraps them) rather than cutting a CURIE.
-    """
-    from rich.console import Console
-    from rich.table import Table
-
-    console = Console()
-    widths = _column_widths(header, rows, console.width)
-    table = Table(show_lines=False, header_style="bold")
-    for h, width in zip(header, widths, strict=True):
-        table.add_column(h, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    needed = sum(widths) + 3 * len(widths) + 1
-    if needed > console.width:
-        console = Console(width=needed)
-    console.print(table)
-
-
-def _emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
-    """A query's result on standard output.
-
-    ``table`` is a rich table on a terminal and plain TSV (CURIEs, no box drawing) when standard
-    output is a pipe or a file; its row count goes to standard error. The other formats are written
-    as they are.
-    """
-    result = _without(result, hidden)
-    if fmt == "table" and not sys.stdout.isatty():
-        sys.stdout.write(render(result, "tsv"))
-        sys.stdout.flush()
-        _count(result)
-        return
-    if fmt != "table":
-        sys.stdout.write(render(result, fmt))
-        sys.stdout.flush()
-        return
-    header, cells, terms = table_cells(result)
-    _rich_table(header, [[display(t) if terms else str(t) for t in row] for row in cells])  # type: ignore[arg-type]
-    _count(result)
-
-
-def _fail(message: str) -> None:
-    click.echo(f"iimgraph: error: {' '.join(message.split())}", err=True)
-    sys.exit(EXIT_ERROR)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -192,7 +97,8 @@ def cli() -> None:
 @click.option("--format", "fmt", type=click.Choice(FORMATS), default="ttl", show_default=True)
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
 def build(sources: Path | None, out: Path | None, fmt: str, version: str | None) -> None:
-    """Build the release graph from the sources and write it."""
+    """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
+    `release` write byte-stable files)."""
     from iimgraph.build.graph import build_graph
     from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
@@ -202,7 +108,7 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
         check_target(out)   # before the work: a FIFO or device is refused at once
         refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
     graph = build_graph(sources, version=version)
-    _write(serialize(graph, fmt), out)
+    _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
     if out is not None:
         click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
 
@@ -244,25 +150,30 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
     import time
 
-    from iimgraph.build.graph import source_files
-    from iimgraph.errors import QueryTimeout, ValidationTimeout
+    from iimgraph.build.sources import SOURCE_SUFFIXES
+    from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
     from iimgraph.query import worker
     from iimgraph.resources import ontology_dir
     from iimgraph.validate.pipeline import validate as run
 
-    files = source_files(list(paths) or ontology_dir())  # a missing file: one line, before any work
+    for path in paths:  # a missing file: one line, before any work
+        if not path.exists():
+            raise SourceError(f"{path}: no such file or folder")
     level = fail_on.upper()
     deadline = time.monotonic() + timeout
 
     def job() -> tuple[str, int]:
-        report = run(files, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
+        report = run(list(paths) or None, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
         return report.render(fmt, level), report.exit_code(level)
 
     try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
         text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation")
     except QueryTimeout:
-        size = sum(p.stat().st_size for p in files)
-        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} source files, "
+        files = [f for p in (paths or (ontology_dir(),)) for f in (p.rglob("*") if p.is_dir() else (p,))
+                 if f.is_file() and (f.name.endswith(SOURCE_SUFFIXES) or not p.is_dir())]
+        size = sum(f.stat().st_size for f in files)
+        what = "source files" if all(f.name.endswith(SOURCE_SUFFIXES) for f in files) else "files"
+        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} {what}, "
                                 f"{size / 1e6:.1f} MB); give it more time with --timeout") from None
     click.echo(text, nl=False)
     sys.exit(code)
@@ -368,8 +279,12 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 def _where(store: Path | None, companions: tuple[Path, ...], sources: Path | None, max_answer_mb: float,
            same_origin: bool) -> Where:
     """Where a query verb runs, from the options :func:`_query_options` adds."""
-    return Where(store=store, companions=companions, sources=sources, progress=_progress_bar, say=_say,
-                 max_answer_bytes=int(max_answer_mb * 1024 * 1024), same_origin_redirects=same_origin)
+    return Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
+                 max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
+
+
+def _bytes(megabytes: float) -> int:
+    return int(megabytes * 1024 * 1024)
 
 
 def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
@@ -400,7 +315,7 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
                         help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
-    func = click.option("--engine", type=click.Choice(["oxigraph", "rdflib"]), default="oxigraph",
+    func = click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="oxigraph",
                         show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
     func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
                         show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
@@ -455,7 +370,7 @@ def queries_cmd(name: str | None, fmt: str) -> None:
     if not sys.stdout.isatty():
         sys.stdout.write("".join("\t".join(r) + "\n" for r in [header, *rows]))
         return
-    _rich_table(header, [[r[0], r[1].replace("), ", ")\n"), r[2], r[3]] for r in rows])
+    rich_table(header, [[r[0], r[1].replace("), ", ")\n"), r[2], r[3]] for r in rows])
     click.echo("iimgraph queries NAME explains one query.", err=True)
 
 
@@ -482,19 +397,8 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
-    values: dict[str, str] = {}
-    for item in params:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise QueryError(f"parameter {item!r} is not KEY=VALUE")
-        values[key.strip()] = value
-    where = _where(store, companions, sources, max_answer_mb, same_origin)
-    run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
-                           "where": where}
-    result = execute(name, values, **run)
-    _emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
-    for note in explain(name, values, result, **run):
-        click.echo(f"iimgraph: warning: {note}", err=True)
+    run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store,
+                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
 
 
 @cli.command("sources")
@@ -505,8 +409,8 @@ def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, all
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
     where = _where(store, companions, sources, max_answer_mb, same_origin)
-    _emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
-                  where=where), fmt)
+    emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
+                 where=where), fmt)
 
 
 @cli.command("sparql")
@@ -516,17 +420,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
                sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    if query == "-":
-        text = decode_query(sys.stdin.buffer.read(), "standard input")
-    elif "\n" not in query and len(query) < 4096 and Path(query).is_file():
-        text = decode_query(Path(query).read_bytes(), query)
-    elif not re.search(r"[\s{]", query):  # one word with no group: a file name, never a query
-        what = "is a folder, not a .rq file" if Path(query).is_dir() else "no such file"
-        raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
-    else:
-        text = query
-    where = _where(store, companions, sources, max_answer_mb, same_origin)
-    _emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
+    run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store,
+                    sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
 
 
 @cli.command("rank")

@@ -1,0 +1,273 @@
+"""The SHACL core constraints our shapes use, compiled to SPARQL and run on Oxigraph.
+
+pyshacl evaluates every constraint node by node in Python: on the release graph that was most of
+``validate``, and it grows with every focus node. Here each constraint of each shape becomes one
+SPARQL query over the whole graph (targets joined with the violation pattern), answered by the
+Oxigraph copy the QC rules already use. pyshacl stays the reference: ``tests/test_shacl_compiled.py``
+runs both on every fixture pair and on the shipped graph and requires the same focus nodes, paths,
+values and severities; and a shapes graph that uses anything outside the supported subset is not
+compiled at all (:class:`Unsupported`): the pipeline then runs pyshacl, as before.
+
+Supported: ``sh:targetClass`` (instances through ``rdfs:subClassOf*``) and ``sh:targetSubjectsOf``;
+node and property shapes whose path is one IRI; ``sh:nodeKind``, ``sh:pattern`` (with
+``sh:flags``), ``sh:in``, ``sh:hasValue``, ``sh:datatype``, ``sh:class``, ``sh:minCount``,
+``sh:maxCount``, ``sh:node``, ``sh:or`` and ``sh:and``; ``sh:message`` and ``sh:severity``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+
+SH = "http://www.w3.org/ns/shacl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+
+#: the keys a shape may carry; anything else in the sh: namespace makes the shapes graph unsupported
+_KNOWN = {"targetClass", "targetSubjectsOf", "path", "nodeKind", "pattern", "flags", "in", "hasValue", "datatype",
+          "class", "minCount", "maxCount", "node", "or", "and", "message", "severity", "property", "name",
+          "description", "order", "group"}
+_NODE_KINDS = {
+    "IRI": "isIRI(?v)", "Literal": "isLiteral(?v)", "BlankNode": "isBlank(?v)",
+    "BlankNodeOrIRI": "(isBlank(?v) || isIRI(?v))", "BlankNodeOrLiteral": "(isBlank(?v) || isLiteral(?v))",
+    "IRIOrLiteral": "(isIRI(?v) || isLiteral(?v))",
+}
+#: datatypes whose lexical forms a cast checks (an ill-typed literal fails sh:datatype, as in pyshacl)
+_CASTABLE = {"boolean", "decimal", "integer", "double", "float", "date", "dateTime", "string"}
+
+
+class Unsupported(Exception):
+    """The shapes use something this compiler does not: run pyshacl instead."""
+
+
+@dataclass(frozen=True)
+class Check:
+    """One SPARQL query for one constraint: its rows are ``?f0`` (focus) and, where SHACL reports one, ``?v0``."""
+
+    shape: object  # the shape node in the shapes graph (sh:sourceShape)
+    component: str  # local name of the constraint component, e.g. MinCountConstraintComponent
+    path: object  # the property path IRI (rdflib term) or None for a node shape
+    severity: str  # full IRI of sh:Violation / sh:Warning / sh:Info
+    message: str | None
+    query: str
+    has_value: bool
+
+
+def _iri(term: object) -> str:
+    return f"<{term}>"
+
+
+def _literal(term: object) -> str:
+    """A shapes-graph term in SPARQL syntax."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return _iri(term)
+    if isinstance(term, BNode):
+        raise Unsupported("a blank node as a constraint value")
+    assert isinstance(term, Literal)
+    text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    if term.language:
+        return f'"{text}"@{term.language}'
+    if term.datatype is not None:
+        return f'"{text}"^^<{term.datatype}>'
+    return f'"{text}"'
+
+
+class _Shapes:
+    def __init__(self, shapes: object) -> None:
+        from rdflib import URIRef
+
+        self.g = shapes
+        self.sh = lambda name: URIRef(SH + name)
+
+    def values(self, node: object, key: str) -> list[object]:
+        return list(self.g.objects(node, self.sh(key)))  # type: ignore[attr-defined]
+
+    def one(self, node: object, key: str) -> object:
+        found = self.values(node, key)
+        if len(found) > 1:
+            raise Unsupported(f"more than one sh:{key}")
+        return found[0] if found else None
+
+    def items(self, node: object) -> list[object]:
+        from rdflib.collection import Collection
+
+        return list(Collection(self.g, node))  # type: ignore[arg-type]
+
+    def check_keys(self, node: object) -> None:
+        for p in self.g.predicates(node, None):  # type: ignore[attr-defined]
+            text = str(p)
+            if text.startswith(SH) and text[len(SH):] not in _KNOWN:
+                raise Unsupported(f"sh:{text[len(SH):]}")
+            if text == SH + "deactivated":
+                raise Unsupported("sh:deactivated")
+
+
+def _violations(s: _Shapes, shape: object, depth: int = 0) -> Iterator[tuple[str, object, str, bool]]:
+    """(component, path, violation pattern over ?f, reports ?v) for every constraint of ``shape``.
+
+    A pattern binds ?f (given) and, for value constraints, ?v; it matches when the focus node
+    violates the constraint.
+    """
+    from rdflib import BNode, URIRef
+
+    if depth > 8:
+        raise Unsupported("shapes nested too deeply")
+    f, v, x, cast = f"?f{depth}", f"?v{depth}", f"?x{depth}", f"?cast{depth}"
+    s.check_keys(shape)
+    path = s.one(shape, "path")
+    if path is not None and not isinstance(path, URIRef):
+        raise Unsupported("a property path that is not a single IRI")
+    # the value nodes: the focus itself for a node shape, the path's objects for a property shape
+    values = f"BIND({f} AS {v})" if path is None else f"{f} {_iri(path)} {v} ."
+    for kind in s.values(shape, "nodeKind"):
+        name = str(kind)[len(SH):]
+        if name not in _NODE_KINDS:
+            raise Unsupported(f"sh:nodeKind {kind}")
+        yield "NodeKindConstraintComponent", path, f"{values} FILTER(!{_NODE_KINDS[name].replace('?v', v)})", True
+    for pattern in s.values(shape, "pattern"):
+        flags = s.one(shape, "flags")
+        regex = f"regex(str({v}), {_literal(pattern)}{', ' + _literal(flags) if flags is not None else ''})"
+        yield "PatternConstraintComponent", path, f"{values} FILTER(isBlank({v}) || !{regex})", True
+    for listing in s.values(shape, "in"):
+        allowed_terms = s.items(listing)
+        allowed = " || ".join(f"sameTerm({v}, {_literal(m)})" for m in allowed_terms) or "false"
+        yield "InConstraintComponent", path, f"{values} FILTER(!({allowed}))", True
+    for value in s.values(shape, "hasValue"):
+        if path is None:
+            yield "HasValueConstraintComponent", path, f"FILTER(!sameTerm({f}, {_literal(value)}))", False
+        else:
+            yield "HasValueConstraintComponent", path, f"FILTER NOT EXISTS {{ {f} {_iri(path)} {_literal(value)} }}", False
+    for datatype in s.values(shape, "datatype"):
+        local = str(datatype)[len(XSD):] if str(datatype).startswith(XSD) else None
+        well_formed = ""
+        if local in _CASTABLE and local != "string":
+            well_formed = f" || !BOUND({cast})"
+            cast_bind = f"BIND(<{datatype}>(str({v})) AS {cast})"
+        else:
+            cast_bind = ""
+        if local is not None and local not in _CASTABLE:
+            raise Unsupported(f"sh:datatype {datatype} (its lexical forms are not checked here)")
+        yield ("DatatypeConstraintComponent", path,
+               f"{values} {cast_bind} FILTER(!isLiteral({v}) || datatype({v}) != <{datatype}>{well_formed})", True)
+    for cls in s.values(shape, "class"):
+        yield ("ClassConstraintComponent", path,
+               f"{values} FILTER NOT EXISTS {{ {v} <{RDF_TYPE}>/<{SUBCLASS}>* {_literal(cls)} }}", True)
+    for n in s.values(shape, "minCount"):
+        count = int(n)  # type: ignore[call-overload]
+        if path is None:
+            raise Unsupported("sh:minCount on a node shape")
+        if count == 1:
+            yield "MinCountConstraintComponent", path, f"FILTER NOT EXISTS {{ {f} {_iri(path)} {x} }}", False
+        elif count > 1:
+            yield ("MinCountConstraintComponent", path,
+                   f"FILTER NOT EXISTS {{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} "
+                   f"HAVING (COUNT(DISTINCT {x}) >= {count}) }}", False)
+    for n in s.values(shape, "maxCount"):
+        if path is None:
+            raise Unsupported("sh:maxCount on a node shape")
+        yield ("MaxCountConstraintComponent", path,
+               f"{{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} HAVING (COUNT(DISTINCT {x}) > {int(n)}) }}",  # type: ignore[call-overload]
+               False)
+    for key, component in (("or", "OrConstraintComponent"), ("and", "AndConstraintComponent")):
+        for listing in s.values(shape, key):
+            members: list[str] = [_conforms_not(s, m, depth + 1, on=v) for m in s.items(listing)]
+            if not members:
+                continue
+            test = " && ".join(members) if key == "or" else " || ".join(members)
+            yield component, path, f"{values} FILTER({test})", True
+    for other in s.values(shape, "node"):
+        yield "NodeConstraintComponent", path, f"{values} FILTER({_conforms_not(s, other, depth + 1, on=v)})", True
+    for prop in s.values(shape, "property"):
+        if not isinstance(prop, BNode | URIRef):
+            raise Unsupported("a sh:property that is not a node")
+
+
+def _conforms_not(s: _Shapes, shape: object, depth: int, on: str) -> str:
+    """A SPARQL expression, true when the node ``on`` does NOT conform to ``shape`` (its own
+    constraints and its property shapes'); the nested patterns use variables of their own depth."""
+    parts = [pattern for _c, _p, pattern, _v in _violations(s, shape, depth)]
+    for prop in s.values(shape, "property"):
+        parts += [pattern for _c, _p, pattern, _v in _violations(s, prop, depth)]
+    if not parts:
+        return "false"
+    # the BIND in every branch: a FILTER sees only the variables of its own group
+    return "EXISTS { " + " UNION ".join(f"{{ BIND({on} AS ?f{depth}) {p} }}" for p in parts) + " }"
+
+
+def _targets(s: _Shapes, shape: object) -> list[str]:
+    from rdflib import URIRef
+
+    out = []
+    for cls in s.values(shape, "targetClass"):
+        out.append(f"?f0 <{RDF_TYPE}>/<{SUBCLASS}>* {_literal(cls)} .")
+    for p in s.values(shape, "targetSubjectsOf"):
+        if not isinstance(p, URIRef):
+            raise Unsupported("sh:targetSubjectsOf a blank node")
+        out.append(f"?f0 {_iri(p)} ?target_value .")
+    for key in ("targetNode", "targetObjectsOf"):
+        if s.values(shape, key):
+            raise Unsupported(f"sh:{key}")
+    return out
+
+
+def compile_shapes(shapes: object) -> list[Check]:
+    """Every constraint of every targeted shape as a :class:`Check`; :class:`Unsupported` if any cannot be."""
+    from rdflib import URIRef
+
+    s = _Shapes(shapes)
+    checks: list[Check] = []
+    node_shapes = sorted(set(shapes.subjects(URIRef(RDF_TYPE), s.sh("NodeShape"))), key=str)  # type: ignore[attr-defined]
+    for shape in node_shapes:
+        targets = _targets(s, shape)
+        if not targets:
+            continue
+        focus = " UNION ".join(f"{{ SELECT DISTINCT ?f0 WHERE {{ {t} }} }}" for t in targets)
+        for owner in [shape, *s.values(shape, "property")]:
+            severity = str(s.one(owner, "severity") or SH + "Violation")
+            messages = sorted(str(m) for m in s.values(owner, "message"))
+            for component, path, pattern, has_value in _violations(s, owner):
+                select = "?f0 ?v0" if has_value else "?f0"
+                query = f"SELECT DISTINCT {select} WHERE {{ {focus} {pattern} }}"
+                checks.append(Check(owner, component, path, severity, messages[0] if messages else None, query,
+                                    has_value))
+    return checks
+
+
+def run_checks(checks: Iterable[Check], select: object) -> Iterator[tuple[Check, object, object]]:
+    """(check, focus, value) for every violation; ``select(query)`` returns rows of terms (QC's Oxigraph copy)."""
+    for check in checks:
+        for row in select(check.query):  # type: ignore[operator]
+            yield check, row[0], (row[1] if check.has_value and len(row) > 1 else None)
+
+
+def results_graph(violations: Iterable[tuple[Check, object, object]], shapes: object) -> object:
+    """The violations as a SHACL validation report graph (the shape of pyshacl's)."""
+    from rdflib import BNode, Graph, Literal, URIRef
+    from rdflib.namespace import RDF, XSD
+
+    sh = lambda name: URIRef(SH + name)  # noqa: E731
+    graph = Graph()
+    graph.bind("sh", SH)
+    report = BNode()
+    graph.add((report, RDF.type, sh("ValidationReport")))
+    conforms = True
+    for check, focus, value in violations:
+        conforms = False
+        result = BNode()
+        graph.add((report, sh("result"), result))
+        graph.add((result, RDF.type, sh("ValidationResult")))
+        graph.add((result, sh("focusNode"), focus))  # type: ignore[arg-type]
+        graph.add((result, sh("resultSeverity"), URIRef(check.severity)))
+        graph.add((result, sh("sourceShape"), check.shape))  # type: ignore[arg-type]
+        graph.add((result, sh("sourceConstraintComponent"), sh(check.component)))
+        if check.path is not None:
+            graph.add((result, sh("resultPath"), check.path))  # type: ignore[arg-type]
+        if value is not None:
+            graph.add((result, sh("value"), value))  # type: ignore[arg-type]
+        if check.message is not None:
+            graph.add((result, sh("resultMessage"), Literal(check.message)))
+    graph.add((report, sh("conforms"), Literal(conforms, datatype=XSD.boolean)))
+    return graph
