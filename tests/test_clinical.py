@@ -156,11 +156,12 @@ _SPEC_KINDS = {
     "measure": (IIM.measure, iri),
     "onset": (BIOLINK.onset_qualifier, iri),
     "text": (IIM.valueText, Literal),
+    "qualifier": (IIM.qualifierKind, iri),
 }
 
 
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
-    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:."""
+    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
         if kind in _SPEC_KINDS:
@@ -544,3 +545,68 @@ def test_acquired_not_transmitted_is_not_inherited_by_familial_iim_and_conflicts
     assert subject not in set(graph.transitive_objects(familial, _R.subClassOf))
     other = graph.value(c[0], IIM.conflictsWith)
     assert graph.value(other, BIOLINK.subject) == familial and graph.value(other, BIOLINK.object) == iri("HP:0000006")
+
+
+# --- hedged and qualified claims ------------------------------------------------------------------
+
+QUALIFIED = """
+PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+SELECT ?claim ?object ?source (GROUP_CONCAT(DISTINCT STR(?kind); separator=" ") AS ?kinds) WHERE {
+  ?claim a iim:Claim ; biolink:subject ?disease ; dcterms:source ?source .
+  OPTIONAL { ?claim biolink:object ?object }
+  OPTIONAL { ?claim iim:qualifierKind ?kind }
+} GROUP BY ?claim ?object ?source
+"""
+
+
+def _kinds(graph: Graph, disease: str) -> dict[tuple[str, str, str], set[str]]:
+    """(claim local name, object CURIE, source local name) -> the qualifier kinds' local names."""
+    out = {}
+    for r in graph.query(QUALIFIED, initBindings={"disease": iri(disease)}):
+        obj = CONVERTER.compress(str(r.object)) if r.object is not None else ""
+        kinds = {k.rsplit("/", 1)[1] for k in str(r.kinds).split()}
+        out[(str(r.claim).rsplit("/", 1)[1], obj, str(r.source).rsplit("/", 1)[1])] = kinds
+    return out
+
+
+def test_a_query_tells_hedged_claims_from_plain_ones(graph):
+    iim_ = _kinds(graph, "MONDO:0600023")
+    # "The majority of the inflammatory myopathies are considered to be autoimmune disorders" (NINDS)
+    # is hedged twice; Carenity's "a group of rare autoimmune diseases" is plain
+    autoimmune = {k[2]: v for k, v in iim_.items() if k[1] == "HP:0002960"}
+    assert autoimmune == {"seed-ninds": {"PartOfGroup", "Hedged"}, "seed-carenity": set()}
+    # MedGen: IIM "usually appears" in adults 40-60 or children 5-15
+    onset = {k[0]: v for k, v in iim_.items() if k[2] == "seed-medgen-familial-iim" and "ageofonset" in k[0]}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-adults-40-60"] == {"Typical"}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-children-5-15"] == {"Typical"}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-any-age"] == set()
+    # Orphanet: polymyositis is "historically characterized" by features that "are non-specific";
+    # the Clinic Barcelona page's proximal weakness of polymyositis is plain
+    pm = _kinds(graph, "MONDO:0019127")
+    orphanet = {k[1] or k[0]: v for k, v in pm.items() if k[2] == "seed-orphanet-polymyositis"}
+    for obj in ("HP:0003701", "HP:0003236", "HP:0003458", "iimt:test-muscle-biopsy"):
+        assert orphanet[obj] == {"Historical", "NonSpecific"}, obj
+    assert orphanet["iimt:test-differential-assessment"] == set()
+    assert pm[("phenotype-clinic-barcelona-MONDO_0019127-HP_0003701", "HP:0003701", "seed-clinic-barcelona")] == set()
+    # antisynthetase syndrome: the lungs' "inflammation or fibrosis" sits on the broader HPO term that holds
+    # both; pulmonary fibrosis alone is marked as one of the alternatives
+    ass = {k[1]: v for k, v in _kinds(graph, "MONDO:0019344").items() if k[2] == "seed-clinic-barcelona"}
+    assert ass["HP:0002088"] == {"PartOfGroup"}
+    assert ass["HP:0002206"] == {"Alternative", "PartOfGroup"}
+    assert iri("HP:0002206") in set(graph.transitive_subjects(RDFS.subClassOf, iri("HP:0002088")))
+
+
+def test_qualifier_words_are_verbatim_and_come_with_a_kind(clinical, graph):
+    qualified = set(clinical.subjects(IIM.qualifierText, None)) | set(clinical.subjects(IIM.qualifierKind, None))
+    assert len(qualified) >= 20
+    for c in qualified:
+        kinds = set(clinical.objects(c, IIM.qualifierKind))
+        assert kinds and all((k, RDF.type, IIM.ClaimQualifier) in graph for k in kinds), c
+        texts = [str(t) for t in clinical.objects(c, IIM.qualifierText)]
+        assert texts, c
+        if SEEDS.is_dir():
+            files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
+            page = (SEEDS / str(next(f for f in files if f is not None))).read_text(encoding="utf-8")
+            assert all(t in page for t in texts), (c, texts)
