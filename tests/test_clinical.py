@@ -157,11 +157,12 @@ _SPEC_KINDS = {
     "onset": (BIOLINK.onset_qualifier, iri),
     "text": (IIM.valueText, Literal),
     "qualifier": (IIM.qualifierKind, iri),
+    "predicate": (BIOLINK.predicate, iri),
 }
 
 
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
-    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:."""
+    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
         if kind in _SPEC_KINDS:
@@ -610,3 +611,31 @@ def test_qualifier_words_are_verbatim_and_come_with_a_kind(clinical, graph):
             files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
             page = (SEEDS / str(next(f for f in files if f is not None))).read_text(encoding="utf-8")
             assert all(t in page for t in texts), (c, texts)
+
+
+# --- supportive care is not a treatment of the disease -------------------------------------------
+
+
+def test_supportive_care_is_not_treated_by_and_the_treatments_query_shows_the_difference(graph):
+    from iimgraph import run_query
+
+    rows = run_query("treatments", {"disease": "MONDO:0600023"})
+    relation = {str(r["treatment"]).rsplit("/", 1)[1]: str(r["relation"]) for r in rows}
+    hedge = {str(r["treatment"]).rsplit("/", 1)[1]: (str(r["qualifier"] or ""), str(r["qualifier_text"] or ""))
+             for r in rows}
+    treated_by, supportive = str(BIOLINK.treated_by), str(IIM.hasSupportiveCare)
+    for care, words in (("therapy-occupational-therapy", "It may be helpful"),
+                        ("therapy-psychological-care", "can be of use")):
+        assert relation[care] == supportive, care
+        assert hedge[care] == (str(IIM.Hedged), words), care
+        assert (iri("iimt:" + care), RDF.type, IIM.SupportiveCare) in graph
+    for drug in ("therapy-corticosteroids", "therapy-immunosuppressants", "therapy-immunoglobulins"):
+        assert relation[drug] == treated_by and hedge[drug] == ("", ""), drug
+        assert (iri("iimt:" + drug), RDF.type, IIM.SupportiveCare) not in graph
+    # "Most patients with IMM get better with treatment": no therapy named, so not the "usual treatments"
+    assert "therapy-usual-iim-treatments" not in relation
+    assert relation["therapy-treatment-as-stated"] == treated_by
+    usual = iri("iimt:therapy-usual-iim-treatments")
+    assert "not a stand-in" in str(graph.value(usual, RDFS.comment))
+    assert list(graph.subjects(BIOLINK.object, usual)) == [
+        iri("iimc:treatment-carenity-MONDO_0007827-therapy-usual-iim-treatments")]
