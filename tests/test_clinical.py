@@ -158,11 +158,12 @@ _SPEC_KINDS = {
     "text": (IIM.valueText, Literal),
     "qualifier": (IIM.qualifierKind, iri),
     "predicate": (BIOLINK.predicate, iri),
+    "modifier": (IIM.modifier, iri),
 }
 
 
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
-    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:."""
+    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:/modifier:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
         if kind in _SPEC_KINDS:
@@ -639,3 +640,29 @@ def test_supportive_care_is_not_treated_by_and_the_treatments_query_shows_the_di
     assert "not a stand-in" in str(graph.value(usual, RDFS.comment))
     assert list(graph.subjects(BIOLINK.object, usual)) == [
         iri("iimc:treatment-carenity-MONDO_0007827-therapy-usual-iim-treatments")]
+
+
+# --- seed statements that had no claim although the reference has the HPO term ------------------
+
+
+@pytest.mark.parametrize(("disease", "phenotype", "source", "kinds"), [
+    ("MONDO:0019344", "HP:6001013", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'mechanic's hands'
+    ("MONDO:0016367", "HP:0003551", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'often ... climbing stairs'
+    ("MONDO:0016367", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),  # 'may find it difficult to climb stairs'
+    ("MONDO:0019127", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),
+    ("MONDO:0007827", "HP:0002460", "seed-medgen-familial-iim", set()),  # 'muscles of the wrists and fingers'
+])
+def test_seed_statement_with_a_reference_term_is_a_claim(graph, disease, phenotype, source, kinds):
+    got = {k: v for k, v in _kinds(graph, disease).items() if k[1] == phenotype and k[2] == source}
+    assert len(got) == 1, got
+    (claim, _, _), found = next(iter(got.items()))
+    assert found == kinds
+    c = iri("iimc:" + claim)
+    assert (c, RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation) in graph
+    assert graph.value(c, BIOLINK.has_evidence) == TAS and graph.value(iri(phenotype), RDFS.label) is not None
+
+
+def test_slow_progressive_weakness_of_ibm_carries_the_hpo_pace_modifier(graph):
+    c = iri("iimc:phenotype-ninds-MONDO_0007827-HP_0003323")
+    assert graph.value(c, IIM.modifier) == iri("HP:0003677")
+    assert str(graph.value(iri("HP:0003677"), RDFS.label)) == "Slowly progressive"
