@@ -31,6 +31,7 @@ ITM = URIRef(IIM + "evidence/ITM")
 CLAIM_TYPES = {
     BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
     IIM.TreatmentAssociation, IIM.EpidemiologyObservation, IIM.InheritanceObservation, IIM.PlacementClaim,
+    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation,
 }
 VALUE_SLOTS = (IIM.lowerBound, IIM.upperBound, IIM.valueText)
 
@@ -159,11 +160,12 @@ _SPEC_KINDS = {
     "qualifier": (IIM.qualifierKind, iri),
     "predicate": (BIOLINK.predicate, iri),
     "modifier": (IIM.modifier, iri),
+    "negated": (BIOLINK.negated, lambda v: Literal(v == "true")),
 }
 
 
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
-    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:/modifier:."""
+    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:/modifier:/negated:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
         if kind in _SPEC_KINDS:
@@ -666,3 +668,52 @@ def test_slow_progressive_weakness_of_ibm_carries_the_hpo_pace_modifier(graph):
     c = iri("iimc:phenotype-ninds-MONDO_0007827-HP_0003323")
     assert graph.value(c, IIM.modifier) == iri("HP:0003677")
     assert str(graph.value(iri("HP:0003677"), RDFS.label)) == "Slowly progressive"
+
+
+# --- course, cause and a finding said to be absent ------------------------------------------------
+
+COURSE_AND_CAUSE = """
+PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?claim ?type ?predicate ?concept ?label ?negated ?quote ?source WHERE {
+  VALUES ?type { iim:FindingObservation iim:CourseObservation iim:CauseObservation }
+  ?claim a ?type ; biolink:subject ?disease ; biolink:predicate ?predicate ; iim:quote ?quote ; dcterms:source ?source .
+  OPTIONAL { ?claim biolink:object ?concept . ?concept rdfs:label ?label }
+  OPTIONAL { ?claim biolink:negated ?negated }
+}
+"""
+
+
+def test_no_visible_swelling_course_and_cause_are_quoted_concepts_with_their_seed(graph):
+    rows = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0600023")}))
+    by_concept = {str(r.concept).rsplit("/", 1)[1]: r for r in rows if r.concept is not None}
+    swelling = by_concept["finding-visible-muscle-swelling"]
+    assert swelling.type == IIM.FindingObservation and swelling.negated == Literal(True)
+    assert swelling.predicate == IIM.hasFinding and swelling.source == iri("iimsrc:seed-clinic-barcelona")
+    assert 'no external visiible "swelling"' in str(swelling.quote)
+    assert (iri("iimt:finding-visible-muscle-swelling"), RDF.type, IIM.StatedFinding) in graph
+    for concept in ("course-treatable-and-controllable", "course-remission", "course-relapse",
+                    "course-complete-recovery-of-muscle-function"):
+        r = by_concept[concept]
+        assert r.type == IIM.CourseObservation and r.predicate == IIM.hasCourse and r.negated is None, concept
+        assert (r.concept, RDF.type, IIM.ClinicalCourse) in graph
+    for concept in ("cause-immune-system-malfunction", "cause-genetic-predisposition-with-environmental-factors"):
+        r = by_concept[concept]
+        assert r.type == IIM.CauseObservation and r.predicate == IIM.hasCause and r.source == iri("iimsrc:seed-carenity")
+        assert (r.concept, RDF.type, IIM.Cause) in graph
+    # the relapse and the genetic cause are hedged by the page; the immune malfunction is stated plainly
+    kinds = _kinds(graph, "MONDO:0600023")
+    assert kinds[("course-carenity-MONDO_0600023-relapse", "iimt:course-relapse", "seed-carenity")] == {
+        "PartOfGroup", "Hedged"}
+    genetic = "iimt:cause-genetic-predisposition-with-environmental-factors"
+    assert kinds[("cause-carenity-MONDO_0600023-genetic-predisposition-with-environmental-factors", genetic,
+                  "seed-carenity")] == {"Hedged"}
+    assert kinds[("cause-carenity-MONDO_0600023-immune-system-malfunction", "iimt:cause-immune-system-malfunction",
+                  "seed-carenity")] == set()
+    # "no specific cause of this disorder has been identified": a cause observation with the page's words only
+    none = iri("iimc:cause-carenity-MONDO_0600023-no-specific-cause-identified")
+    assert graph.value(none, BIOLINK.object) is None and str(graph.value(none, IIM.valueText)) == "no specific cause identified"
+    ibm = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0007827")}))
+    assert [str(r.label) for r in ibm] == ["very slow development, up to several years"]
