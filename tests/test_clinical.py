@@ -31,6 +31,7 @@ ITM = URIRef(IIM + "evidence/ITM")
 CLAIM_TYPES = {
     BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
     IIM.TreatmentAssociation, IIM.EpidemiologyObservation, IIM.InheritanceObservation, IIM.PlacementClaim,
+    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation,
 }
 VALUE_SLOTS = (IIM.lowerBound, IIM.upperBound, IIM.valueText)
 
@@ -156,11 +157,15 @@ _SPEC_KINDS = {
     "measure": (IIM.measure, iri),
     "onset": (BIOLINK.onset_qualifier, iri),
     "text": (IIM.valueText, Literal),
+    "qualifier": (IIM.qualifierKind, iri),
+    "predicate": (BIOLINK.predicate, iri),
+    "modifier": (IIM.modifier, iri),
+    "negated": (BIOLINK.negated, lambda v: Literal(v == "true")),
 }
 
 
 def _matches(g: Graph, c: URIRef, spec: str) -> bool:
-    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:."""
+    """``spec`` is ' | '-separated: CURIE (the object), or finding:/distinguishes:/response:/measure:/range:/text:/onset:/qualifier:/predicate:/modifier:/negated:."""
     for part in (p.strip() for p in spec.split(" | ")):
         kind, _, rest = part.partition(":")
         if kind in _SPEC_KINDS:
@@ -544,3 +549,171 @@ def test_acquired_not_transmitted_is_not_inherited_by_familial_iim_and_conflicts
     assert subject not in set(graph.transitive_objects(familial, _R.subClassOf))
     other = graph.value(c[0], IIM.conflictsWith)
     assert graph.value(other, BIOLINK.subject) == familial and graph.value(other, BIOLINK.object) == iri("HP:0000006")
+
+
+# --- hedged and qualified claims ------------------------------------------------------------------
+
+QUALIFIED = """
+PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+SELECT ?claim ?object ?source (GROUP_CONCAT(DISTINCT STR(?kind); separator=" ") AS ?kinds) WHERE {
+  ?claim a iim:Claim ; biolink:subject ?disease ; dcterms:source ?source .
+  OPTIONAL { ?claim biolink:object ?object }
+  OPTIONAL { ?claim iim:qualifierKind ?kind }
+} GROUP BY ?claim ?object ?source
+"""
+
+
+def _kinds(graph: Graph, disease: str) -> dict[tuple[str, str, str], set[str]]:
+    """(claim local name, object CURIE, source local name) -> the qualifier kinds' local names."""
+    out = {}
+    for r in graph.query(QUALIFIED, initBindings={"disease": iri(disease)}):
+        obj = CONVERTER.compress(str(r.object)) if r.object is not None else ""
+        kinds = {k.rsplit("/", 1)[1] for k in str(r.kinds).split()}
+        out[(str(r.claim).rsplit("/", 1)[1], obj, str(r.source).rsplit("/", 1)[1])] = kinds
+    return out
+
+
+def test_a_query_tells_hedged_claims_from_plain_ones(graph):
+    iim_ = _kinds(graph, "MONDO:0600023")
+    # "The majority of the inflammatory myopathies are considered to be autoimmune disorders" (NINDS)
+    # is hedged twice; Carenity's "a group of rare autoimmune diseases" is plain
+    autoimmune = {k[2]: v for k, v in iim_.items() if k[1] == "HP:0002960"}
+    assert autoimmune == {"seed-ninds": {"PartOfGroup", "Hedged"}, "seed-carenity": set()}
+    # MedGen: IIM "usually appears" in adults 40-60 or children 5-15
+    onset = {k[0]: v for k, v in iim_.items() if k[2] == "seed-medgen-familial-iim" and "ageofonset" in k[0]}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-adults-40-60"] == {"Typical"}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-children-5-15"] == {"Typical"}
+    assert onset["epi-medgen-MONDO_0600023-ageofonset-any-age"] == set()
+    # Orphanet: polymyositis is "historically characterized" by features that "are non-specific";
+    # the Clinic Barcelona page's proximal weakness of polymyositis is plain
+    pm = _kinds(graph, "MONDO:0019127")
+    orphanet = {k[1] or k[0]: v for k, v in pm.items() if k[2] == "seed-orphanet-polymyositis"}
+    for obj in ("HP:0003701", "HP:0003236", "HP:0003458", "iimt:test-muscle-biopsy"):
+        assert orphanet[obj] == {"Historical", "NonSpecific"}, obj
+    assert orphanet["iimt:test-differential-assessment"] == set()
+    assert pm[("phenotype-clinic-barcelona-MONDO_0019127-HP_0003701", "HP:0003701", "seed-clinic-barcelona")] == set()
+    # antisynthetase syndrome: the lungs' "inflammation or fibrosis" sits on the broader HPO term that holds
+    # both; pulmonary fibrosis alone is marked as one of the alternatives
+    ass = {k[1]: v for k, v in _kinds(graph, "MONDO:0019344").items() if k[2] == "seed-clinic-barcelona"}
+    assert ass["HP:0002088"] == {"PartOfGroup"}
+    assert ass["HP:0002206"] == {"Alternative", "PartOfGroup"}
+    assert iri("HP:0002206") in set(graph.transitive_subjects(RDFS.subClassOf, iri("HP:0002088")))
+
+
+def test_qualifier_words_are_verbatim_and_come_with_a_kind(clinical, graph):
+    qualified = set(clinical.subjects(IIM.qualifierText, None)) | set(clinical.subjects(IIM.qualifierKind, None))
+    assert len(qualified) >= 20
+    for c in qualified:
+        kinds = set(clinical.objects(c, IIM.qualifierKind))
+        assert kinds and all((k, RDF.type, IIM.ClaimQualifier) in graph for k in kinds), c
+        texts = [str(t) for t in clinical.objects(c, IIM.qualifierText)]
+        assert texts, c
+        if SEEDS.is_dir():
+            files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
+            page = (SEEDS / str(next(f for f in files if f is not None))).read_text(encoding="utf-8")
+            assert all(t in page for t in texts), (c, texts)
+
+
+# --- supportive care is not a treatment of the disease -------------------------------------------
+
+
+def test_supportive_care_is_not_treated_by_and_the_treatments_query_shows_the_difference(graph):
+    from iimgraph import run_query
+
+    rows = run_query("treatments", {"disease": "MONDO:0600023"})
+    relation = {str(r["treatment"]).rsplit("/", 1)[1]: str(r["relation"]) for r in rows}
+    hedge = {str(r["treatment"]).rsplit("/", 1)[1]: (str(r["qualifier"] or ""), str(r["qualifier_text"] or ""))
+             for r in rows}
+    treated_by, supportive = str(BIOLINK.treated_by), str(IIM.hasSupportiveCare)
+    for care, words in (("therapy-occupational-therapy", "It may be helpful"),
+                        ("therapy-psychological-care", "can be of use")):
+        assert relation[care] == supportive, care
+        assert hedge[care] == (str(IIM.Hedged), words), care
+        assert (iri("iimt:" + care), RDF.type, IIM.SupportiveCare) in graph
+    for drug in ("therapy-corticosteroids", "therapy-immunosuppressants", "therapy-immunoglobulins"):
+        assert relation[drug] == treated_by and hedge[drug] == ("", ""), drug
+        assert (iri("iimt:" + drug), RDF.type, IIM.SupportiveCare) not in graph
+    # "Most patients with IMM get better with treatment": no therapy named, so not the "usual treatments"
+    assert "therapy-usual-iim-treatments" not in relation
+    assert relation["therapy-treatment-as-stated"] == treated_by
+    usual = iri("iimt:therapy-usual-iim-treatments")
+    assert "not a stand-in" in str(graph.value(usual, RDFS.comment))
+    assert list(graph.subjects(BIOLINK.object, usual)) == [
+        iri("iimc:treatment-carenity-MONDO_0007827-therapy-usual-iim-treatments")]
+
+
+# --- seed statements that had no claim although the reference has the HPO term ------------------
+
+
+@pytest.mark.parametrize(("disease", "phenotype", "source", "kinds"), [
+    ("MONDO:0019344", "HP:6001013", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'mechanic's hands'
+    ("MONDO:0016367", "HP:0003551", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'often ... climbing stairs'
+    ("MONDO:0016367", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),  # 'may find it difficult to climb stairs'
+    ("MONDO:0019127", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),
+    ("MONDO:0007827", "HP:0002460", "seed-medgen-familial-iim", set()),  # 'muscles of the wrists and fingers'
+])
+def test_seed_statement_with_a_reference_term_is_a_claim(graph, disease, phenotype, source, kinds):
+    got = {k: v for k, v in _kinds(graph, disease).items() if k[1] == phenotype and k[2] == source}
+    assert len(got) == 1, got
+    (claim, _, _), found = next(iter(got.items()))
+    assert found == kinds
+    c = iri("iimc:" + claim)
+    assert (c, RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation) in graph
+    assert graph.value(c, BIOLINK.has_evidence) == TAS and graph.value(iri(phenotype), RDFS.label) is not None
+
+
+def test_slow_progressive_weakness_of_ibm_carries_the_hpo_pace_modifier(graph):
+    c = iri("iimc:phenotype-ninds-MONDO_0007827-HP_0003323")
+    assert graph.value(c, IIM.modifier) == iri("HP:0003677")
+    assert str(graph.value(iri("HP:0003677"), RDFS.label)) == "Slowly progressive"
+
+
+# --- course, cause and a finding said to be absent ------------------------------------------------
+
+COURSE_AND_CAUSE = """
+PREFIX biolink: <https://w3id.org/biolink/vocab/>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?claim ?type ?predicate ?concept ?label ?negated ?quote ?source WHERE {
+  VALUES ?type { iim:FindingObservation iim:CourseObservation iim:CauseObservation }
+  ?claim a ?type ; biolink:subject ?disease ; biolink:predicate ?predicate ; iim:quote ?quote ; dcterms:source ?source .
+  OPTIONAL { ?claim biolink:object ?concept . ?concept rdfs:label ?label }
+  OPTIONAL { ?claim biolink:negated ?negated }
+}
+"""
+
+
+def test_no_visible_swelling_course_and_cause_are_quoted_concepts_with_their_seed(graph):
+    rows = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0600023")}))
+    by_concept = {str(r.concept).rsplit("/", 1)[1]: r for r in rows if r.concept is not None}
+    swelling = by_concept["finding-visible-muscle-swelling"]
+    assert swelling.type == IIM.FindingObservation and swelling.negated == Literal(True)
+    assert swelling.predicate == IIM.hasFinding and swelling.source == iri("iimsrc:seed-clinic-barcelona")
+    assert 'no external visiible "swelling"' in str(swelling.quote)
+    assert (iri("iimt:finding-visible-muscle-swelling"), RDF.type, IIM.StatedFinding) in graph
+    for concept in ("course-treatable-and-controllable", "course-remission", "course-relapse",
+                    "course-complete-recovery-of-muscle-function"):
+        r = by_concept[concept]
+        assert r.type == IIM.CourseObservation and r.predicate == IIM.hasCourse and r.negated is None, concept
+        assert (r.concept, RDF.type, IIM.ClinicalCourse) in graph
+    for concept in ("cause-immune-system-malfunction", "cause-genetic-predisposition-with-environmental-factors"):
+        r = by_concept[concept]
+        assert r.type == IIM.CauseObservation and r.predicate == IIM.hasCause and r.source == iri("iimsrc:seed-carenity")
+        assert (r.concept, RDF.type, IIM.Cause) in graph
+    # the relapse and the genetic cause are hedged by the page; the immune malfunction is stated plainly
+    kinds = _kinds(graph, "MONDO:0600023")
+    assert kinds[("course-carenity-MONDO_0600023-relapse", "iimt:course-relapse", "seed-carenity")] == {
+        "PartOfGroup", "Hedged"}
+    genetic = "iimt:cause-genetic-predisposition-with-environmental-factors"
+    assert kinds[("cause-carenity-MONDO_0600023-genetic-predisposition-with-environmental-factors", genetic,
+                  "seed-carenity")] == {"Hedged"}
+    assert kinds[("cause-carenity-MONDO_0600023-immune-system-malfunction", "iimt:cause-immune-system-malfunction",
+                  "seed-carenity")] == set()
+    # "no specific cause of this disorder has been identified": a cause observation with the page's words only
+    none = iri("iimc:cause-carenity-MONDO_0600023-no-specific-cause-identified")
+    assert graph.value(none, BIOLINK.object) is None and str(graph.value(none, IIM.valueText)) == "no specific cause identified"
+    ibm = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0007827")}))
+    assert [str(r.label) for r in ibm] == ["very slow development, up to several years"]

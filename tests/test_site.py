@@ -265,6 +265,15 @@ def test_iim_page_shows_epidemiology_and_treatment_figures(files, graph):
             assert text is not None and f"\u201c{text}\u201d" in epi.replace("&#x27;", "'"), text
     treatments = html.split('<section id="treatments">')[1].split("</section>")[0]
     assert "corticosteroids" in treatments and "seed-carenity" not in treatments  # sources are numbered refs
+    # supportive care reads apart from treatment, with the page's hedge; course and cause have sections
+    row = next(r for r in treatments.split("<tr>") if "occupational therapy" in r)
+    assert "has supportive care" in row and "It may be helpful" in row
+    course = html.split('<section id="course">')[1].split("</section>")[0]
+    assert "relapse" in course and "Some people may" in course
+    cause = html.split('<section id="cause">')[1].split("</section>")[0]
+    assert "immune system malfunction" in cause and "no specific cause identified" in cause
+    findings = html.split('<section id="findings">')[1].split("</section>")[0]
+    assert "<strong>NOT</strong>" in findings and "external visible swelling of the muscles" in findings
 
 
 def test_data_is_escaped_never_markup(graph):

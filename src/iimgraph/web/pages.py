@@ -208,6 +208,7 @@ def _negated(p: _Page, c: Node) -> str:
 SRC: Column = ("sources", lambda p, c: p.cite(p.g.objects(c, DCTERMS.source)))
 EVIDENCE: Column = ("evidence", _evidence)
 NOTE: Column = ("source text and notes", _quote)
+HEDGE: Column = ("hedge", lambda p, c: _value(p, c, IIM.qualifierText))
 
 #: claim type -> (section id, heading, columns); the order is the order of sections on a page.
 CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
@@ -215,7 +216,7 @@ CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
         ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
         ("frequency", lambda p, c: _linked(p, c, BIOLINK.frequency_qualifier)),
         ("onset", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
-        EVIDENCE, SRC, NOTE]),
+        HEDGE, EVIDENCE, SRC, NOTE]),
     (IIM.AutoantibodyAssociation, "autoantibodies", "Autoantibodies", [
         ("autoantibody", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("role", lambda p, c: _value(p, c, IIM.role)),
@@ -226,10 +227,20 @@ CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
         ("finding", lambda p, c: ", ".join(x for x in (_linked(p, c, IIM.finding), _value(p, c, IIM.findingText)) if x)),
         ("tells apart", lambda p, c: _linked(p, c, IIM.distinguishes)),
         EVIDENCE, SRC, NOTE]),
-    (IIM.TreatmentAssociation, "treatments", "Treatments", [
+    (IIM.TreatmentAssociation, "treatments", "Treatments and supportive care", [
         ("treatment", lambda p, c: _linked(p, c, BIOLINK.object)),
+        ("relation", lambda p, c: _linked(p, c, BIOLINK.predicate)),
         ("response", lambda p, c: _value(p, c, IIM.response)),
-        EVIDENCE, SRC, NOTE]),
+        HEDGE, EVIDENCE, SRC, NOTE]),
+    (IIM.FindingObservation, "findings", "Findings no HPO term names", [
+        ("finding", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
+        HEDGE, EVIDENCE, SRC, NOTE]),
+    (IIM.CourseObservation, "course", "Course and outcome", [
+        ("course", lambda p, c: _linked(p, c, BIOLINK.object)),
+        HEDGE, EVIDENCE, SRC, NOTE]),
+    (IIM.CauseObservation, "cause", "Cause", [
+        ("cause", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
+        HEDGE, EVIDENCE, SRC, NOTE]),
     (IIM.EpidemiologyObservation, "epidemiology", "Epidemiology", [
         ("measure", lambda p, c: _linked(p, c, IIM.measure)),
         ("figure", _figure),
