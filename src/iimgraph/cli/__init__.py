@@ -49,16 +49,19 @@ def fail(message: str) -> None:
     sys.exit(EXIT_ERROR)
 
 
-def guarded(run: Callable[[], Any]) -> Any:
+def guarded(run: Callable[[], Any], passthrough: tuple[type[BaseException], ...] = ()) -> Any:
     """``run()`` with library errors turned into one line on stderr and exit 2 (a traceback only
     with IIMGRAPH_DEBUG=1); a reader that went away (``iimgraph ... | head``) ends it quietly.
-    The fast reader's verbs run through it; the click group does the same in its ``invoke``."""
+    The fast reader's verbs and the click group's ``invoke`` run through it; ``passthrough``
+    exceptions are raised as they are."""
     from iimgraph.errors import IIMGraphError
 
     try:
         result = run()
         sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
         return result
+    except passthrough:
+        raise
     except IIMGraphError as exc:
         fail(str(exc))
     except KeyboardInterrupt:

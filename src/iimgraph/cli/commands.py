@@ -8,7 +8,6 @@ runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output he
 from __future__ import annotations
 
 import json
-import os
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -26,13 +25,13 @@ from iimgraph.cli import (
     HOUSEKEEPING,
     emit,
     fail,
+    guarded,
     progress_bar,
     rich_table,
     run_query_verb,
     run_sparql_verb,
     say,
 )
-from iimgraph.errors import IIMGraphError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import Where, catalogue, execute
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
@@ -49,27 +48,15 @@ class Group(click.Group):
     """Turns library errors into one line on stderr and exit 2 (a traceback only with IIMGRAPH_DEBUG=1)."""
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
-            result = super().invoke(ctx)
-            sys.stdout.flush()  # a closed pipe shows here, where it is handled, not at interpreter exit
-            return result
-        except IIMGraphError as exc:
-            fail(str(exc))
-        except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
-            verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
-            fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
-        except (click.exceptions.Exit, click.exceptions.Abort, click.ClickException):
-            raise
-        except KeyboardInterrupt:
-            fail("interrupted")
-        except BrokenPipeError:  # the reader went away (``iimgraph info | head``): nothing left to say
-            devnull = os.open(os.devnull, os.O_WRONLY)
-            os.dup2(devnull, sys.stdout.fileno())  # so the interpreter's final flush does not fail again
-            sys.exit(EXIT_OK)
-        except Exception as exc:  # a bug: still one line, with a way to see more
-            if os.environ.get("IIMGRAPH_DEBUG"):
-                raise
-            fail(f"internal error: {type(exc).__name__}: {exc} (set IIMGRAPH_DEBUG=1 for a traceback)")
+        def run() -> Any:
+            try:
+                return click.Group.invoke(self, ctx)
+            except click.UsageError as exc:  # a verb's bad option value: one line, like every other bad input
+                verb = f" {ctx.invoked_subcommand}" if ctx.invoked_subcommand else ""
+                fail(f"{exc.format_message()} (see 'iimgraph{verb} --help')")
+
+        # click's own exits, aborts and messages are click's to print
+        return guarded(run, passthrough=(click.exceptions.Exit, click.exceptions.Abort, click.ClickException))
 
 
 def _write(data: bytes, out: Path | None) -> None:
