@@ -86,13 +86,14 @@ def staging_graph(graph: str | None) -> str:
 def replace_update(graph: str | None, staging: str) -> str:
     """One SPARQL Update that replaces the target with the staging graph, and does nothing if staging is empty.
 
-    The guard is a one-row subquery joined to the target's triples, evaluated once (a ``FILTER EXISTS``
-    per triple took Virtuoso minutes on 24,000 triples, holding its locks meanwhile).
+    The guard is a count of the staging graph in a subquery, evaluated once, joined to the target's
+    triples: Virtuoso took minutes on 24,000 triples with a ``FILTER EXISTS`` per triple, and with a
+    ``LIMIT 1`` subquery, holding its locks meanwhile (0.6 s with the count).
     """
     def inside(pattern: str) -> str:
         return pattern if graph is None else f"GRAPH <{graph}> {{ {pattern} }}"
 
-    guard = f"{{ SELECT (1 AS ?staged) WHERE {{ GRAPH <{staging}> {{ ?a ?b ?c }} }} LIMIT 1 }}"
+    guard = f"{{ SELECT (COUNT(*) AS ?staged) WHERE {{ GRAPH <{staging}> {{ ?a ?b ?c }} }} }} FILTER(?staged > 0)"
     return (f"DELETE {{ {inside('?s ?p ?o')} }} WHERE {{ {guard} {inside('?s ?p ?o')} }} ;\n"
             f"INSERT {{ {inside('?s ?p ?o')} }} WHERE {{ GRAPH <{staging}> {{ ?s ?p ?o }} }}")
 
@@ -141,7 +142,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
         if staged != sent:
             raise EndpointError(f"the staging graph holds {staged} triples, not the {sent} sent")
     except EndpointError as exc:
-        _drop_quietly(update, staging)
+        _drop_quietly(update, staging, store_url)
         raise PublishError(f"publish failed before replacing {target}: {exc}; "
                            f"the previous release is still in place") from None
     stand_in = None
@@ -155,7 +156,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
             stand_in = DEFAULT_STAND_IN
             update(replace_update(stand_in, staging), "replace")
     except EndpointError as exc:
-        _drop_quietly(update, staging)
+        _drop_quietly(update, staging, store_url)
         raise PublishError(f"publish failed while replacing {target}: {exc}; the store applies the "
                            f"replacement as one transaction, so it holds either the previous release or "
                            f"the new one, not a mix: run publish again") from None
@@ -171,7 +172,15 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     return report
 
 
-def _drop_quietly(update, staging: str) -> None:
-    """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway."""
-    with contextlib.suppress(EndpointError):
+def _drop_quietly(update, staging: str, store_url: str | None = None) -> None:
+    """Best effort: a store that just failed may not answer, and the next publish replaces staging anyway.
+
+    When the update service refuses, the Graph Store Protocol's DELETE of the staging graph is tried.
+    """
+    try:
         update(f"DROP SILENT GRAPH <{staging}>", "drop staging", retries=0, timeout=5.0)
+    except EndpointError:
+        if store_url is None:
+            return
+        with contextlib.suppress(EndpointError):
+            request("DELETE", graph_store_url(store_url, staging), what="DELETE staging", retries=0, timeout=5.0)
