@@ -8,6 +8,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Sequence
 from pathlib import Path
 
 
@@ -45,3 +46,84 @@ def stop(proc: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         proc.kill()
         proc.wait()
+
+
+def virtuoso_binary() -> str | None:
+    """Debian's Virtuoso server (package virtuoso-opensource), or None."""
+    return shutil.which("virtuoso-t")
+
+
+VIRTUOSO_INI = """\
+; a throw-away Virtuoso for the tests: every file in {folder}, both ports on 127.0.0.1, no plugins
+[Database]
+DatabaseFile = {folder}/virtuoso.db
+ErrorLogFile = {folder}/virtuoso.log
+LockFile = {folder}/virtuoso.lck
+TransactionFile = {folder}/virtuoso.trx
+xa_persistent_file = {folder}/virtuoso.pxa
+Striping = 0
+TempStorage = TempDatabase
+
+[TempDatabase]
+DatabaseFile = {folder}/virtuoso-temp.db
+TransactionFile = {folder}/virtuoso-temp.trx
+
+[Parameters]
+ServerPort = 127.0.0.1:{sql_port}
+DisableUnixSocket = 1
+DirsAllowed = ., {folder}{allowed}
+NumberOfBuffers = 10000
+MaxDirtyBuffers = 6000
+ThreadsPerQuery = 2
+CheckpointInterval = 60
+
+[HTTPServer]
+ServerPort = 127.0.0.1:{http_port}
+ServerRoot = {folder}
+ServerThreads = 10
+MaxClientConnections = 10
+
+[SPARQL]
+; the stock 10,000 would cut answers short without an error
+ResultSetMaxRows = 1000000
+"""
+
+
+def start_virtuoso(folder: Path, *, allowed: Sequence[Path] = (), seconds: float = 60) -> tuple[subprocess.Popen, str, int]:
+    """A Virtuoso server with its database in ``folder``: (process, HTTP base URL, SQL port).
+
+    ``allowed``: more folders its bulk loader may read (``DirsAllowed``).
+
+    The SPARQL user is granted SPARQL_UPDATE (through isql-vt, as dba), as one does for a store that
+    only its owner can reach, so that the Graph Store Protocol and SPARQL Update work without credentials.
+    """
+    binary = virtuoso_binary()
+    if binary is None:
+        raise RuntimeError("virtuoso-t is not installed")
+    http_port = free_port()
+    sql_port = free_port()
+    while sql_port == http_port:
+        sql_port = free_port()
+    ini = folder / "virtuoso.ini"
+    more = "".join(f", {path}" for path in allowed)
+    ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port, allowed=more),
+                   encoding="utf-8")
+    proc = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    base = f"http://127.0.0.1:{http_port}"
+    try:
+        wait_until_up(proc, base + "/sparql?query=ASK%7B%7D", seconds=seconds, what="virtuoso")
+        isql(sql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')
+    except BaseException:
+        stop(proc)
+        raise
+    return proc, base, sql_port
+
+
+def isql(sql_port: int, statements: str) -> str:
+    """Run SQL on the Virtuoso at ``sql_port`` as dba (the default password of a new database)."""
+    done = subprocess.run([shutil.which("isql-vt") or "isql-vt", f"127.0.0.1:{sql_port}", "dba", "dba",
+                           f"exec={statements}"], capture_output=True, text=True, timeout=60, check=False)
+    if done.returncode != 0 or "*** Error" in done.stdout + done.stderr:
+        raise RuntimeError(f"isql-vt: {done.stdout[-500:]} {done.stderr[-500:]}".strip())
+    return done.stdout

@@ -99,3 +99,20 @@ def test_gsp_urls():
     assert graph_store_url("http://h:1/store", "https://w3id.org/x") == "http://h:1/store?graph=https%3A%2F%2Fw3id.org%2Fx"
     assert default_query_url("http://h:1/store") == "http://h:1/query"
     assert default_query_url("http://h:1/ds/data") == "http://h:1/ds/query"
+
+
+def test_the_oxigraph_load_recipe_of_the_readme(tmp_path, release_dir):
+    """`oxigraph load --location db --file release/iimgraph.nt --graph G` loads every triple of the release."""
+    from iimgraph.query.engines import OxigraphEngine
+
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+    graph = "https://w3id.org/iimgraph/iimgraph.owl"
+    db = tmp_path / "db"
+    subprocess.run([binary, "load", "--location", str(db), "--file", str(release_dir / "iimgraph.nt"), "--graph", graph],
+                   check=True, capture_output=True, timeout=120)
+    answer = subprocess.run([binary, "query", "--location", str(db), "--results-format", "csv", "--query",
+                             f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"],
+                            check=True, capture_output=True, text=True, timeout=60)
+    assert int(answer.stdout.split()[-1]) == len(OxigraphEngine(ntriples=(release_dir / "iimgraph.nt").read_bytes()))

@@ -118,7 +118,10 @@ class TermList(Literal):
 
 def _canonical_number(value: str, datatype: str | None) -> str:
     """One lexical form per integer/decimal value ("50.0" and "50" -> "50"), as Oxigraph stores them,
-    so that every engine returns the same rows whatever spelling the source or the engine uses."""
+    so that every engine returns the same rows whatever spelling the source or the engine uses.
+    Booleans too: "1" and "0" (Virtuoso's spelling) are "true" and "false"."""
+    if datatype == XSD + "boolean":
+        return {"1": "true", "0": "false"}.get(value.strip(), value)
     if datatype == XSD + "integer":
         try:
             return str(int(value.strip()))
