@@ -214,6 +214,7 @@ def example_params(triples: float) -> dict[str, dict[str, str]]:
         "search": {"text": "synthetic disease 19"},
         "conflicts": {},
         "compare": {"a": f"MONDO:{DISEASE_BASE + 10:07d}", "b": f"MONDO:{DISEASE_BASE + 20:07d}"},
+        "sources": {},
     }
 
 
