@@ -717,3 +717,36 @@ def test_no_visible_swelling_course_and_cause_are_quoted_concepts_with_their_see
     assert graph.value(none, BIOLINK.object) is None and str(graph.value(none, IIM.valueText)) == "no specific cause identified"
     ibm = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0007827")}))
     assert [str(r.label) for r in ibm] == ["very slow development, up to several years"]
+
+
+# --- Orphanet 2025 synonyms and ORDO 2018 cross-references of the matched classes -----------------
+
+OIO = "http://www.geneontology.org/formats/oboInOwl#"
+OWL_NS = "http://www.w3.org/2002/07/owl#"
+
+
+def _axiom_sources(g: Graph, subject: URIRef, prop: URIRef, target: Literal) -> set[URIRef]:
+    out: set[URIRef] = set()
+    for a in g.subjects(URIRef(OWL_NS + "annotatedTarget"), target):
+        if (a, URIRef(OWL_NS + "annotatedSource"), subject) in g and (a, URIRef(OWL_NS + "annotatedProperty"), prop) in g:
+            out |= {URIRef(s) for s in g.objects(a, DCTERMS.source)}
+    return out
+
+
+def test_orphanet_2025_synonyms_and_ordo_2018_xrefs_are_on_the_matched_class(graph):
+    asyn, imnm, ibm = iri("MONDO:0019344"), iri("MONDO:0016098"), iri("MONDO:0007827")
+    related = URIRef(OIO + "hasRelatedSynonym")
+    exact = URIRef(OIO + "hasExactSynonym")
+    # a synonym only the 2025 nomenclature gives (no scope there: OBO default RELATED)
+    assert (asyn, related, Literal("Anti-ARS syndrome")) in graph
+    assert _axiom_sources(graph, asyn, related, Literal("Anti-ARS syndrome")) == {iri("iimsrc:orphanet-2025")}
+    assert (imnm, related, Literal("AINM")) in graph
+    # a synonym MONDO and ORDO 2018 already gave now also names the 2025 nomenclature
+    assert _axiom_sources(graph, ibm, exact, Literal("sIBM")) == {
+        iri("iimsrc:mondo-2026-08"), iri("iimsrc:ordo-2018"), iri("iimsrc:orphanet-2025")}
+    # ORDO 2018 cross-references MONDO does not give, sourced to ORDO 2018
+    xref = URIRef(OIO + "hasDbXref")
+    for mondo, curie in (("MONDO:0008054", "UMLS:C2931785"), ("MONDO:0008054", "mesh:C538250"),
+                         ("MONDO:0020122", "UMLS:C0751356")):
+        assert (iri(mondo), xref, Literal(curie)) in graph, curie
+        assert _axiom_sources(graph, iri(mondo), xref, Literal(curie)) == {iri("iimsrc:ordo-2018")}, curie
