@@ -750,3 +750,24 @@ def test_orphanet_2025_synonyms_and_ordo_2018_xrefs_are_on_the_matched_class(gra
                          ("MONDO:0020122", "UMLS:C0751356")):
         assert (iri(mondo), xref, Literal(curie)) in graph, curie
         assert _axiom_sources(graph, iri(mondo), xref, Literal(curie)) == {iri("iimsrc:ordo-2018")}, curie
+
+
+def test_medgen_synonyms_of_familial_iim_that_mondo_puts_elsewhere_are_recorded_conflicts(graph):
+    """MedGen gives two synonyms for familial IIM that MONDO's 2023 synonym report puts on acquired IIM
+    and on juvenile dermatomyositis: both placements stay, each with its source, and conflicts lists them."""
+    related = URIRef(OIO + "hasRelatedSynonym")
+    familial, acquired, jdm = iri("MONDO:0600024"), iri("MONDO:0020122"), iri("MONDO:0008054")
+    medgen, mondo = iri("iimsrc:seed-medgen-familial-iim"), iri("iimsrc:mondo-2026-08")
+    pairs = ((Literal("Idiopathic inflammatory myopathy, familial"), acquired,
+              Literal("idiopathic inflammatory myopathy, familial")),
+             (Literal("Myopathy, familial idiopathic inflammatory"), jdm,
+              Literal("myopathy, familial idiopathic inflammatory")))
+    rows = list(graph.query((ROOT / "queries" / "conflicts.rq").read_text(encoding="utf-8")))
+    listed = {(r.subject, str(r.unit), r.source) for r in rows if r.topic == Literal("recorded")}
+    for medgen_text, other_class, mondo_text in pairs:
+        assert (familial, related, medgen_text) in graph
+        assert _axiom_sources(graph, familial, related, medgen_text) == {medgen}
+        assert (other_class, related, mondo_text) in graph
+        assert _axiom_sources(graph, other_class, related, mondo_text) == {mondo}
+        assert (familial, str(medgen_text), medgen) in listed
+        assert (other_class, str(mondo_text), mondo) in listed
