@@ -95,7 +95,7 @@ FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
 BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
 _MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
                 ".jsonld": "application/ld+json", ".json": "application/json", ".tsv": "text/tab-separated-values",
-                ".hpoa": "text/tab-separated-values"}
+                ".hpoa": "text/tab-separated-values", ".md": "text/markdown"}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -159,6 +159,8 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
         g.add((dist, DCTERMS.title, Literal(name)))
         g.add((dist, dcat.downloadURL, dist))
         media = "application/ld+json" if name.endswith(".jsonld") else _MEDIA_TYPES.get(Path(name).suffix, "")
+        if name == "LICENSE":
+            media = "text/plain"
         if media:
             g.add((dist, dcat.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)))
         g.add((dist, dcat.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
@@ -221,11 +223,12 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
+    triples = {"full": len(full), "base": len(base)}
+    # README and LICENSE before VoID, so that VoID describes them as distributions too
+    files["README.md"] = release_readme(version, [*files, "void.ttl"], triples).encode("utf-8")
+    files["LICENSE"] = release_license(version).encode("utf-8")
     files["void.ttl"] = serialize(void_graph(full, base, version, files, issued=date, sparql_endpoint=sparql_endpoint),
                                   RdfFormat.TURTLE)
-    triples = {"full": len(full), "base": len(base)}
-    files["README.md"] = release_readme(version, sorted(files), triples).encode("utf-8")
-    files["LICENSE"] = release_license(version).encode("utf-8")
     manifest = {
         "name": "iimgraph",
         "version": version,
