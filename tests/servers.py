@@ -29,14 +29,21 @@ def wait_until_up(proc: subprocess.Popen, probe_url: str, *, seconds: float, wha
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            detail = proc.stderr.read().decode(errors="replace")[:500] if proc.stderr else ""
-            raise RuntimeError(f"{what} exited at start {detail}".strip())
+            raise RuntimeError(f"{what} exited at start {log_tail(proc)}".strip())
         try:
             urllib.request.urlopen(probe_url, timeout=1).read()
             return
         except OSError:
             time.sleep(0.05)
     raise RuntimeError(f"{what} did not start within {seconds:g} s")
+
+
+def log_tail(proc: subprocess.Popen, size: int = 500) -> str:
+    """The end of what ``proc`` wrote to its log file (``proc.log_path``), or ""."""
+    path = getattr(proc, "log_path", None)
+    if path is None or not Path(path).exists():
+        return ""
+    return Path(path).read_bytes()[-size:].decode(errors="replace")
 
 
 def stop(proc: subprocess.Popen) -> None:
@@ -108,8 +115,12 @@ def start_virtuoso(folder: Path, *, allowed: Sequence[Path] = (), seconds: float
     more = "".join(f", {path}" for path in allowed)
     ini.write_text(VIRTUOSO_INI.format(folder=folder, sql_port=sql_port, http_port=http_port, allowed=more),
                    encoding="utf-8")
-    proc = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    # its log goes to a file: a pipe nobody reads fills up (64 KiB) and then blocks the server mid-request
+    log_path = folder / "virtuoso.stderr"
+    with log_path.open("wb") as log:
+        proc = subprocess.Popen([binary, "+foreground", "+configfile", str(ini)], cwd=folder,
+                                stdout=log, stderr=subprocess.STDOUT)
+    proc.log_path = log_path  # type: ignore[attr-defined]
     base = f"http://127.0.0.1:{http_port}"
     try:
         wait_until_up(proc, base + "/sparql?query=ASK%7B%7D", seconds=seconds, what="virtuoso")

@@ -116,3 +116,24 @@ def test_the_oxigraph_load_recipe_of_the_readme(tmp_path, release_dir):
                              f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"],
                             check=True, capture_output=True, text=True, timeout=60)
     assert int(answer.stdout.split()[-1]) == len(OxigraphEngine(ntriples=(release_dir / "iimgraph.nt").read_bytes()))
+
+
+@pytest.mark.parametrize("with_marker", [True, False], ids=["ground-triple guard", "count guard"])
+def test_the_replacement_changes_nothing_unless_staging_holds_the_release(with_marker):
+    from pyoxigraph import NamedNode, Store
+
+    from iimgraph.query.engines import OxigraphEngine
+    from iimgraph.release.publish import ground_triple, replace_update
+
+    release = b"<urn:new> <urn:p> \"n\\u00e9w\"@en .\n_:b <urn:p> <urn:new> .\n"
+    marker = ground_triple(OxigraphEngine(ntriples=release)) if with_marker else None
+    assert (marker == '<urn:new> <urn:p> "n\u00e9w"@en') is with_marker
+    store = Store()
+    store.update("INSERT DATA { GRAPH <urn:target> { <urn:old> <urn:p> <urn:o> } GRAPH <urn:other> { <urn:x> <urn:p> <urn:o> } }")
+    update = replace_update("urn:target", "urn:staging", marker)
+    store.update(update)  # staging missing: nothing changes
+    assert {str(q.subject) for q in store.quads_for_pattern(None, None, None, None)} == {"<urn:old>", "<urn:x>"}
+    store.update("INSERT DATA { GRAPH <urn:staging> { <urn:new> <urn:p> \"n\u00e9w\"@en . <urn:s> <urn:p> <urn:o> } }")
+    store.update(update)
+    target = {str(q.subject) for q in store.quads_for_pattern(None, None, None, NamedNode("urn:target"))}
+    assert target == {"<urn:new>", "<urn:s>"}
