@@ -771,3 +771,39 @@ def test_medgen_synonyms_of_familial_iim_that_mondo_puts_elsewhere_are_recorded_
         assert _axiom_sources(graph, other_class, related, mondo_text) == {mondo}
         assert (familial, str(medgen_text), medgen) in listed
         assert (other_class, str(mondo_text), mondo) in listed
+
+
+# --- placements the seed pages give ----------------------------------------------------------------
+
+
+def test_each_seed_listing_of_iim_subtypes_is_one_placement_claim_per_listed_subtype(graph):
+    """The six groups (Clinic Barcelona), the diseases IMM includes (Carenity), the forms (MedGen), the
+    four main types (NINDS) and Orphanet's "A rare idiopathic inflammatory myopathy": each listed subtype
+    placed under IIM, stated by the page (TAS), with its quote and seed source."""
+    listed = {
+        "seed-clinic-barcelona": {"MONDO:0016367", "MONDO:0007827", "MONDO:0016098", "MONDO:0019344",
+                                  "MONDO:0016099", "MONDO:0019127"},
+        "seed-carenity": {"MONDO:0016367", "MONDO:0019127", "MONDO:0016099", "MONDO:0007827",
+                          "iimt:cancer-associated-myositis", "MONDO:0016098"},
+        "seed-medgen-familial-iim": {"MONDO:0019127", "MONDO:0016367", "MONDO:0007827"},
+        "seed-ninds": {"MONDO:0019127", "MONDO:0016367", "MONDO:0007827", "MONDO:0016098"},
+        "seed-orphanet-polymyositis": {"MONDO:0019127"},
+    }
+    found: dict[str, set[str]] = {}
+    for c in graph.subjects(RDF.type, IIM.PlacementClaim):
+        names = [str(s).rsplit("/", 1)[1] for s in graph.objects(c, DCTERMS.source)]
+        if not any(n.startswith("seed-") for n in names):
+            continue
+        (name,) = names
+        assert graph.value(c, BIOLINK.predicate) == RDFS.subClassOf, c
+        assert graph.value(c, BIOLINK.object) == iri("MONDO:0600023"), c
+        assert graph.value(c, BIOLINK.has_evidence) == TAS, c
+        assert graph.value(c, IIM.quote) is not None and graph.value(c, IIM.assertedBy) is not None, c
+        found.setdefault(name, set()).add(CONVERTER.compress(str(graph.value(c, BIOLINK.subject))))
+    assert found == listed
+    # a disease the page names that no MONDO class of the reference matches is the page's concept
+    cam = iri("iimt:cancer-associated-myositis")
+    assert (cam, RDF.type, IIM.StatedConcept) in graph
+    assert graph.value(cam, DCTERMS.source) == iri("iimsrc:seed-carenity")
+    # the seeds do not move inclusion body myositis in MONDO's hierarchy: both placements are kept
+    assert (iri("MONDO:0007827"), RDFS.subClassOf, iri("MONDO:0600023")) not in graph

@@ -247,7 +247,9 @@ def test_conflicts_show_ibm_placed_by_orphanet_and_by_mondo_and_differing_figure
     rows = run("conflicts")
     ibm = [r for r in rows if r["topic"] == "placement" and r["subject"] == OBO + "MONDO_0007827"]
     by = {str(r["asserted_by"]): str(r["object"]) for r in ibm}
-    assert by == {"Orphanet": OBO + "MONDO_0020122", "MONDO": OBO + "MONDO_0021167"}
+    # the seed pages that list it as a form of IIM disagree with MONDO too
+    assert by == {"Orphanet": OBO + "MONDO_0020122", "MONDO": OBO + "MONDO_0021167",
+                  **dict.fromkeys(("Hospital Clínic de Barcelona", "Carenity", "MedGen", "NINDS"), OBO + "MONDO_0600023")}
     assert IIMSRC + "orphanet-2025" in values(ibm, "source")
     figures = [r for r in rows if r["topic"] == "figure"]
     # MedGen's "adults between ages 40 and 60 ... children between ages 5 and 15": two populations of
@@ -259,6 +261,28 @@ def test_conflicts_show_ibm_placed_by_orphanet_and_by_mondo_and_differing_figure
     assert OBO + "HP_0000006" in values(inheritance, "object")
     # IBM's two "over 50" figures agree: not a conflict
     assert not [r for r in figures if r["subject"] == OBO + "MONDO_0007827"]
+
+
+def test_conflicts_list_a_placement_only_where_the_parent_is_none_of_its_mondo_ancestors():
+    placement = [r for r in run("conflicts") if r["topic"] == "placement"]
+    subjects = values(placement, "subject")
+    # inclusion body myositis under IIM, as four seed pages list it: MONDO has it under myositis disease only
+    ibm = {(str(r["asserted_by"]), str(r["object"]), str(r["source"])) for r in placement
+           if r["subject"] == OBO + "MONDO_0007827"}
+    for by, source in (("Hospital Clínic de Barcelona", "seed-clinic-barcelona"), ("Carenity", "seed-carenity"),
+                       ("MedGen", "seed-medgen-familial-iim"), ("NINDS", "seed-ninds")):
+        assert (by, OBO + "MONDO_0600023", IIMSRC + source) in ibm
+    # agreement at depth 2 (IMNM, overlap myositis: under acquired IIM, under IIM) and 3 (dermatomyositis,
+    # under polymyositis): MONDO has the seeds' parent above the class, so nothing is listed for it
+    for agreeing in ("MONDO_0016098", "MONDO_0016099", "MONDO_0016367"):
+        assert OBO + agreeing not in subjects, agreeing
+    # a concept MONDO has no class for: MONDO asserts no placement of it
+    assert "https://w3id.org/iimgraph/term/cancer-associated-myositis" in subjects
+    # placements elsewhere than above the class stay: DO and ICD-10-CM for polymyositis (under
+    # dermatomyositis, its MONDO child), DO for antisynthetase syndrome, ICD-11 for amyopathic DM
+    assert {OBO + m for m in ("MONDO_0019127", "MONDO_0019344", "MONDO_0043317", "MONDO_1010089")} <= subjects
+    pm = {(str(r["asserted_by"]), str(r["object"])) for r in placement if r["subject"] == OBO + "MONDO_0019127"}
+    assert ("ICD-10-CM", OBO + "MONDO_0016367") in pm and ("MONDO", OBO + "MONDO_0020122") in pm
 
 
 def test_compare_dermatomyositis_and_polymyositis():

@@ -199,6 +199,15 @@ def test_tree_shows_every_subtype_linked_and_the_orphanet_placement_dashed(files
     assert 'stroke-dasharray' in svg and "placement by another source" in svg
 
 
+def test_tree_draws_no_placement_that_agrees_with_mondo_at_some_depth(files):
+    svg = files["classification.svg"].decode("utf-8")
+    placed = re.findall(r'<g class="node-placement" data-iri="([^"]+)">(.*?)</g>', svg, re.S)
+    # the seed pages list dermatomyositis and IMNM under IIM: MONDO has them there at depth 3 and 2
+    assert not {OBO + "MONDO_0016367", OBO + "MONDO_0016098"} & {iri for iri, _ in placed}
+    # inclusion body myositis under IIM, as NINDS lists it, is no MONDO placement: drawn dashed
+    assert any(iri == OBO + "MONDO_0007827" and "placed here by NINDS" in body for iri, body in placed)
+
+
 # --- class pages against the graph ---------------------------------------------------------------------
 
 

@@ -315,8 +315,10 @@ def _classification(p: _Page) -> str:
             text = f"{e(by)} places {p.term(subject)} here"
         else:
             continue
+        # a parent MONDO has above the class (at any depth) agrees with MONDO, as in queries/conflicts.rq
+        differs = by != "MONDO" and obj not in set(g.transitive_objects(subject, RDFS.subClassOf))
         placements.append((by != "MONDO", by, str(c),
-                           f'<li class="{"differs" if by != "MONDO" else "mondo"}">{text} {ids} '
+                           f'<li class="{"differs" if differs else "mondo"}">{text} {ids} '
                            f"{p.cite(g.objects(c, DCTERMS.source))}</li>"))
     if placements:
         rows.append("<dt>placements by source</dt><dd><ul class=\"placements\">"

@@ -169,8 +169,8 @@ class Site:
             claimed, placed_under = g.value(claim, BIOLINK.subject), g.value(claim, BIOLINK.object)
             if by == "MONDO" or claimed is None or placed_under is None:
                 continue
-            if (claimed, RDFS.subClassOf, placed_under) in g:
-                continue  # the source agrees with MONDO here
+            if placed_under in set(g.transitive_objects(claimed, RDFS.subClassOf)):
+                continue  # the source agrees with MONDO, which has that parent above the class (at any depth)
             placements.append(Placement(str(claimed), str(placed_under), by))
 
         def label(iri: str) -> str:
