@@ -272,10 +272,14 @@ def test_conflicts_list_a_placement_only_where_the_parent_is_none_of_its_mondo_a
     for by, source in (("Hospital Clínic de Barcelona", "seed-clinic-barcelona"), ("Carenity", "seed-carenity"),
                        ("MedGen", "seed-medgen-familial-iim"), ("NINDS", "seed-ninds")):
         assert (by, OBO + "MONDO_0600023", IIMSRC + source) in ibm
-    # agreement at depth 2 (IMNM, overlap myositis: under acquired IIM, under IIM) and 3 (dermatomyositis,
-    # under polymyositis): MONDO has the seeds' parent above the class, so nothing is listed for it
-    for agreeing in ("MONDO_0016098", "MONDO_0016099", "MONDO_0016367"):
+    # agreement at depth 2 (IMNM, overlap myositis: under acquired IIM, under IIM): MONDO has the seeds'
+    # parent above the class, so nothing is listed for it
+    for agreeing in ("MONDO_0016098", "MONDO_0016099"):
         assert OBO + agreeing not in subjects, agreeing
+    # dermatomyositis under IIM (depth 3) is agreement too: it is listed for another reason (below), and
+    # no seed's placement is what lists it
+    dm = {str(r["asserted_by"]) for r in placement if r["subject"] == OBO + "MONDO_0016367"}
+    assert {"Orphanet", "ICD-11 foundation", "MONDO"} <= dm
     # a concept MONDO has no class for: MONDO asserts no placement of it
     assert "https://w3id.org/iimgraph/term/cancer-associated-myositis" in subjects
     # placements elsewhere than above the class stay: DO and ICD-10-CM for polymyositis (under
@@ -283,6 +287,25 @@ def test_conflicts_list_a_placement_only_where_the_parent_is_none_of_its_mondo_a
     assert {OBO + m for m in ("MONDO_0019127", "MONDO_0019344", "MONDO_0043317", "MONDO_1010089")} <= subjects
     pm = {(str(r["asserted_by"]), str(r["object"])) for r in placement if r["subject"] == OBO + "MONDO_0019127"}
     assert ("ICD-10-CM", OBO + "MONDO_0016367") in pm and ("MONDO", OBO + "MONDO_0020122") in pm
+
+
+def test_conflicts_list_what_mondo_nests_and_a_classification_keeps_apart():
+    placement = [r for r in run("conflicts") if r["topic"] == "placement"]
+
+    def claims(mondo: str) -> set[tuple[str, str]]:
+        return {(str(r["asserted_by"]), str(r["object"])) for r in placement if r["subject"] == OBO + mondo}
+
+    # dermatomyositis: under polymyositis in MONDO, beside it under acquired IIM in Orphanet and ICD-11
+    assert {("MONDO", OBO + "MONDO_0019127"), ("Orphanet", OBO + "MONDO_0020122"),
+            ("ICD-11 foundation", OBO + "MONDO_0020122")} <= claims("MONDO_0016367")
+    # neonatal dermatomyositis: under dermatomyositis in MONDO, only under secondary neonatal autoimmune
+    # disease in Orphanet (outside its IIM classification)
+    assert claims("MONDO_0018359") == {("MONDO", OBO + "MONDO_0016367"), ("Orphanet", OBO + "MONDO_0018356")}
+    sources = {str(r["source"]) for r in placement if r["subject"] == OBO + "MONDO_0018359" and str(r["asserted_by"]) == "Orphanet"}
+    assert sources == {IIMSRC + "mondo-ingest-2026-03", IIMSRC + "ordo-2018"}
+    # a classification that agrees with MONDO's nesting lists nothing: juvenile dermatomyositis under
+    # dermatomyositis (MONDO, confirmed by DO, ICD-10-CM and ICD-11)
+    assert not claims("MONDO_0008054")
 
 
 def test_compare_dermatomyositis_and_polymyositis():
