@@ -18,9 +18,9 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, Protocol, TypeGuard
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
@@ -30,6 +30,14 @@ from iimgraph.validate.reference import Reference
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 #: an axiom annotation's links to its triple: the annotated triple itself is checked where it is asserted
 _AXIOM_LINKS = (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
+
+
+class Triples(Protocol):
+    """What the check reads: an ``rdflib.Graph``, or anything answering these the way it does."""
+
+    def value(self, subject: Any, predicate: Any) -> Any: ...
+    def subject_objects(self, predicate: Any) -> Any: ...
+    def __iter__(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +69,7 @@ def _checked(curie: str | None) -> TypeGuard[str]:
     return curie is not None and curie.split(":", 1)[0] in CHECKED_PREFIXES
 
 
-def _owner(graph: Graph, node: object) -> object:
+def _owner(graph: Triples, node: object) -> object:
     """An axiom annotation's finding belongs to the annotated class."""
     if isinstance(node, BNode):
         source = graph.value(node, OWL.annotatedSource)
@@ -84,7 +92,7 @@ class _Curies:
         return self.seen[key]
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
     """(subject, predicate, curie, value) for every use of a checked identifier."""
     for s, o in graph.subject_objects(OBOINOWL.hasDbXref):
         if isinstance(o, Literal):
@@ -107,7 +115,7 @@ def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | N
                 yield s, p, curie, o
 
 
-def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
+def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]:
     """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
     seen: set[tuple[object, Node | None, str]] = set()
     in_reference: dict[str, bool] = {}
