@@ -23,6 +23,7 @@ from typing import Any, Protocol, TypeGuard
 from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from iimgraph.build.oxgraph import SourceGraph
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
 from iimgraph.validate.reference import Reference
@@ -84,7 +85,7 @@ class _Curies:
     def __init__(self) -> None:
         self.seen: dict[str, str | None] = {}
 
-    def __call__(self, iri: URIRef) -> str | None:
+    def __call__(self, iri: URIRef | str) -> str | None:
         key = str(iri)  # rdflib's URIRef.startswith/compare stringify their argument: work on plain str
         if key not in self.seen:
             curie = CONVERTER.compress(key)
@@ -115,12 +116,44 @@ def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node |
                 yield s, p, curie, o
 
 
+def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+    """:func:`_candidates` read from a :class:`SourceGraph`'s own indexes, in the same order, terms made
+    only for what is yielded; a subject is yielded once, not once per triple (the rest are duplicates
+    :func:`unknown_identifiers` drops)."""
+    import pyoxigraph as ox
+
+    rd = graph.to_rdflib
+    for prop in (OBOINOWL.hasDbXref, DCTERMS.identifier):
+        for o, subjects in graph.pos.get(ox.NamedNode(str(prop)), {}).items():
+            if isinstance(o, ox.Literal) and subjects:
+                curie = standardize(o.value)
+                if _checked(curie):
+                    for s in subjects:
+                        yield rd(s), prop, curie, rd(o)
+    links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
+    compress = _Curies()
+    for s, po in graph.spo.items():
+        if isinstance(s, ox.NamedNode) and any(po.values()):
+            curie = compress(s.value)
+            if curie is not None:
+                yield rd(s), None, curie, None
+        for p, objects in po.items():
+            if p in links:
+                continue
+            for o in objects:
+                if isinstance(o, ox.NamedNode):
+                    curie = compress(o.value)
+                    if curie is not None:
+                        yield rd(s), rd(p), curie, rd(o)
+
+
 def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]:
     """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
     seen: set[tuple[object, Node | None, str]] = set()
     in_reference: dict[str, bool] = {}
     out: list[UnknownId] = []
-    for s, p, curie, value in _candidates(graph):
+    uses = _candidates_in_store(graph) if isinstance(graph, SourceGraph) else _candidates(graph)
+    for s, p, curie, value in uses:
         known = in_reference.get(curie)
         if known is None:
             known = in_reference[curie] = reference.knows(curie)
