@@ -62,3 +62,26 @@ def test_shipped_findings_and_graph_are_those_of_the_rdflib_graph() -> None:
     loaded = load_sources(files)
     assert len(loaded) == len(build_graph(files))
     assert isomorphic(loaded.rdflib_graph(), build_graph(files))
+
+
+def test_an_edited_reference_table_is_read_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The reference tables are cached under their hash: an edit is never answered from the cache."""
+    import shutil
+
+    from iimgraph.resources import reference_dir
+    from iimgraph.validate.reference import load_reference
+
+    monkeypatch.setenv("IIMGRAPH_CACHE_DIR", str(tmp_path / "cache"))
+    folder = tmp_path / "reference"
+    shutil.copytree(reference_dir(), folder)
+    first = load_reference(str(folder))
+    assert not first.knows("MONDO:9999999")
+    load_reference.cache_clear()
+    assert load_reference(str(folder)) == first  # from the cache now
+    assert len(list((tmp_path / "cache").glob("reference-*.json"))) == 1
+    seeds = folder / "seed_identifiers.tsv"
+    seeds.write_text(seeds.read_text(encoding="utf-8") + "MONDO:9999999\ttest.ttl\tMONDO:9999999\n", encoding="utf-8")
+    load_reference.cache_clear()
+    edited = load_reference(str(folder))
+    assert edited.knows("MONDO:9999999") and edited.seeds["MONDO:9999999"] == "test.ttl"
+    load_reference.cache_clear()
