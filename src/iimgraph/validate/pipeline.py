@@ -250,9 +250,9 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
             parse_rdf(path, graph)
         return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
     files = _with_context(paths)
-    rules = qc.rule_files(profile.parent if profile else None)
-    levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
     store = load_sources(files)  # straight into Oxigraph: no rdflib graph unless a check needs one
+    rules = qc.rule_files(profile.parent if profile else None)
+    levels = qc.load_profile(profile, rules)  # as before: a source that does not parse is reported first
     return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl="oxigraph")
 
 
