@@ -280,7 +280,12 @@ def _stamped(path: Path) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
-    return (URIRef(ONTOLOGY_IRI), OWL.versionIRI, None) in parse_turtle(path)
+    import pyoxigraph as ox
+
+    from iimgraph.io.rdf import turtle_terms
+
+    ontology, version = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(OWL.versionIRI))
+    return any(s == ontology and p == version for s, p, _o in turtle_terms(path))  # the same checks, no rdflib graph
 
 
 def _with_context(paths: list[Path]) -> list[Path]:
