@@ -6,11 +6,13 @@ run at all (a source that does not parse, a broken profile): those are ``IIMGrap
 CLI turns them into exit 2.
 
 The shapes are compiled to SPARQL and run on an Oxigraph copy of the graph, with the QC rules
-(:mod:`iimgraph.validate.shacl`); pyshacl is the reference, and runs instead when the shapes use
-something the compiler does not support (or with ``shacl="pyshacl"``). pyshacl runs with
-``inference="none"`` and the shapes graph alone (no ``ont_graph`` mixing): every shape targets its
-own kind of node (``sh:targetClass`` / ``sh:targetSubjectsOf``), which keeps it fast on the release
-graph (pySHACL#237).
+(:mod:`iimgraph.validate.shacl`). Sources are loaded straight into that store
+(:func:`iimgraph.build.oxgraph.load_sources`, no rdflib graph unless pyshacl or the reasoner needs
+one); an rdflib graph given to :func:`validate_graph` (release files, ``release``) is copied there.
+pyshacl is the reference, and runs instead when the shapes use something the compiler does not
+support (or with ``shacl="pyshacl"``). pyshacl runs with ``inference="none"`` and the shapes graph
+alone (no ``ont_graph`` mixing): every shape targets its own kind of node (``sh:targetClass`` /
+``sh:targetSubjectsOf``), which keeps it fast on the release graph (pySHACL#237).
 """
 
 from __future__ import annotations
