@@ -154,7 +154,7 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
         return report.render(fmt, level), report.exit_code(level)
 
     try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
-        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation")
+        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation", renice=False)
     except QueryTimeout:
         files = [f for p in (paths or (ontology_dir(),)) for f in (p.rglob("*") if p.is_dir() else (p,))
                  if f.is_file() and (f.name.endswith(SOURCE_SUFFIXES) or not p.is_dir())]

@@ -734,3 +734,61 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, 
     except SyntaxError as exc:
         raise syntax_error(path, fmt, exc) from None
     return graph
+
+
+#: the characters rdflib refuses in an IRI (``rdflib.term._is_valid_uri``), checked the same way here
+_IRI_REFUSED = re.compile(r'[<>" {}|\\^`]')
+
+
+def turtle_terms(path: Path | str, *, limits: Limits | None = None) -> list[tuple[Any, Any, Any]]:
+    """One Turtle source as pyoxigraph triples, checked as :func:`parse_rdf` checks it for rdflib.
+
+    The same bounds, nesting limit and one-line errors; each blank node label of the document is a
+    new blank node; an IRI rdflib would refuse and a literal rdflib cannot read as its datatype are
+    the same errors as on the rdflib path; a typed literal's lexical form is the one rdflib gives it
+    (``"01"^^xsd:integer`` is ``"1"``), so both paths hold the same triples.
+    """
+    import pyoxigraph as ox
+
+    path = Path(path)
+    limits = limits or Limits.from_env()
+    data, fmt = read_rdf(path, fmt=RdfFormat.TURTLE, limits=limits)
+    line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
+    if line:
+        raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
+    base = path.resolve().as_uri() if not path.name.startswith("<") else None
+    try:
+        quads = list(ox.parse(data, format=fmt.oxigraph(), base_iri=base))
+    except SyntaxError as exc:
+        raise syntax_error(path, fmt, exc) from None
+    made: dict[Any, Any] = {}
+    string = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+
+    def term(node: Any) -> Any:
+        found = made.get(node)
+        if found is not None:
+            return found
+        out: Any
+        if isinstance(node, ox.BlankNode):
+            out = ox.BlankNode()
+        elif isinstance(node, ox.NamedNode):
+            if _IRI_REFUSED.search(node.value):
+                from rdflib import URIRef
+
+                URIRef(node.value)  # logs rdflib's warning: the error below names it as the rdflib path does
+            out = node
+        elif isinstance(node, ox.Literal):
+            out = node
+            if not node.language and node.datatype.value not in string:
+                from rdflib import Literal, URIRef
+
+                text = str(Literal(node.value, datatype=URIRef(node.datatype.value)))
+                if text != node.value:
+                    out = ox.Literal(text, datatype=node.datatype)
+        else:
+            raise SourceError(f"{path}: RDF 1.2 triple terms are not supported")
+        made[node] = out
+        return out
+
+    with _term_warnings_as_errors(path, data):
+        return [(term(q.subject), term(q.predicate), term(q.object)) for q in quads]

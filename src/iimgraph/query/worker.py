@@ -39,8 +39,12 @@ def available() -> bool:
 
 
 def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None = DEFAULT_MEMORY_MB,
-         what: str = "query", **kwargs: Any) -> T:
+         what: str = "query", renice: bool = True, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` in a forked child; :class:`QueryTimeout` after ``timeout`` seconds.
+
+    ``renice``: lower the child's priority once it has run ``_RENICE_AFTER`` seconds (a long query
+    yields to newer, short ones); False for a call that is the whole of the command (``validate``),
+    which has nothing of ours to yield to.
 
     IIMGraphError raised in the child is raised here unchanged; any other failure becomes a
     RuntimeError (a bug, reported as such by the CLI).
@@ -59,7 +63,7 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None
     received = bytearray()
     expected: int | None = None
     status: int | None = None
-    reniced = False
+    reniced = not renice
     try:
         # The answer is length-prefixed: EOF cannot be trusted, since a sibling worker forked by
         # another thread may have inherited this pipe's write end before the parent closed it.

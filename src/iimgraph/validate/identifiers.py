@@ -18,11 +18,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TypeGuard
+from typing import Any, Protocol, TypeGuard
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Literal, URIRef
 from rdflib.term import Node
 
+from iimgraph.build.oxgraph import SourceGraph
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
 from iimgraph.validate.reference import Reference
@@ -30,6 +31,14 @@ from iimgraph.validate.reference import Reference
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 #: an axiom annotation's links to its triple: the annotated triple itself is checked where it is asserted
 _AXIOM_LINKS = (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
+
+
+class Triples(Protocol):
+    """What the check reads: an ``rdflib.Graph``, or anything answering these the way it does."""
+
+    def value(self, subject: Any, predicate: Any) -> Any: ...
+    def subject_objects(self, predicate: Any) -> Any: ...
+    def __iter__(self) -> Any: ...
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,7 @@ def _checked(curie: str | None) -> TypeGuard[str]:
     return curie is not None and curie.split(":", 1)[0] in CHECKED_PREFIXES
 
 
-def _owner(graph: Graph, node: object) -> object:
+def _owner(graph: Triples, node: object) -> object:
     """An axiom annotation's finding belongs to the annotated class."""
     if isinstance(node, BNode):
         source = graph.value(node, OWL.annotatedSource)
@@ -76,7 +85,7 @@ class _Curies:
     def __init__(self) -> None:
         self.seen: dict[str, str | None] = {}
 
-    def __call__(self, iri: URIRef) -> str | None:
+    def __call__(self, iri: URIRef | str) -> str | None:
         key = str(iri)  # rdflib's URIRef.startswith/compare stringify their argument: work on plain str
         if key not in self.seen:
             curie = CONVERTER.compress(key)
@@ -84,7 +93,7 @@ class _Curies:
         return self.seen[key]
 
 
-def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
     """(subject, predicate, curie, value) for every use of a checked identifier."""
     for s, o in graph.subject_objects(OBOINOWL.hasDbXref):
         if isinstance(o, Literal):
@@ -107,12 +116,44 @@ def _candidates(graph: Graph) -> Iterator[tuple[Node, Node | None, str, Node | N
                 yield s, p, curie, o
 
 
-def unknown_identifiers(graph: Graph, reference: Reference) -> list[UnknownId]:
+def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+    """:func:`_candidates` read from a :class:`SourceGraph`'s own indexes, in the same order, terms made
+    only for what is yielded; a subject is yielded once, not once per triple (the rest are duplicates
+    :func:`unknown_identifiers` drops)."""
+    import pyoxigraph as ox
+
+    rd = graph.to_rdflib
+    for prop in (OBOINOWL.hasDbXref, DCTERMS.identifier):
+        for o, subjects in graph.pos.get(ox.NamedNode(str(prop)), {}).items():
+            if isinstance(o, ox.Literal) and subjects:
+                curie = standardize(o.value)
+                if _checked(curie):
+                    for s in subjects:
+                        yield rd(s), prop, curie, rd(o)
+    links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
+    compress = _Curies()
+    for s, po in graph.spo.items():
+        if isinstance(s, ox.NamedNode) and any(po.values()):
+            curie = compress(s.value)
+            if curie is not None:
+                yield rd(s), None, curie, None
+        for p, objects in po.items():
+            if p in links:
+                continue
+            for o in objects:
+                if isinstance(o, ox.NamedNode):
+                    curie = compress(o.value)
+                    if curie is not None:
+                        yield rd(s), rd(p), curie, rd(o)
+
+
+def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]:
     """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
     seen: set[tuple[object, Node | None, str]] = set()
     in_reference: dict[str, bool] = {}
     out: list[UnknownId] = []
-    for s, p, curie, value in _candidates(graph):
+    uses = _candidates_in_store(graph) if isinstance(graph, SourceGraph) else _candidates(graph)
+    for s, p, curie, value in uses:
         known = in_reference.get(curie)
         if known is None:
             known = in_reference[curie] = reference.knows(curie)

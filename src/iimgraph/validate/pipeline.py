@@ -6,11 +6,13 @@ run at all (a source that does not parse, a broken profile): those are ``IIMGrap
 CLI turns them into exit 2.
 
 The shapes are compiled to SPARQL and run on an Oxigraph copy of the graph, with the QC rules
-(:mod:`iimgraph.validate.shacl`); pyshacl is the reference, and runs instead when the shapes use
-something the compiler does not support (or with ``shacl="pyshacl"``). pyshacl runs with
-``inference="none"`` and the shapes graph alone (no ``ont_graph`` mixing): every shape targets its
-own kind of node (``sh:targetClass`` / ``sh:targetSubjectsOf``), which keeps it fast on the release
-graph (pySHACL#237).
+(:mod:`iimgraph.validate.shacl`). Sources are loaded straight into that store
+(:func:`iimgraph.build.oxgraph.load_sources`, no rdflib graph unless pyshacl or the reasoner needs
+one); an rdflib graph given to :func:`validate_graph` (release files, ``release``) is copied there.
+pyshacl is the reference, and runs instead when the shapes use something the compiler does not
+support (or with ``shacl="pyshacl"``). pyshacl runs with ``inference="none"`` and the shapes graph
+alone (no ``ont_graph`` mixing): every shape targets its own kind of node (``sh:targetClass`` /
+``sh:targetSubjectsOf``), which keeps it fast on the release graph (pySHACL#237).
 """
 
 from __future__ import annotations
@@ -18,11 +20,12 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from iimgraph.build.graph import build_graph, parse_turtle, source_files
+from iimgraph.build.graph import parse_turtle, source_files
+from iimgraph.build.oxgraph import load_sources
 from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
 from iimgraph.errors import SourceError
 from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
@@ -71,7 +74,7 @@ def _owning_shape(shapes: Graph, shape: object) -> object:
     return shape
 
 
-def _term(graph: Graph, node: object) -> tuple[str, object]:
+def _term(graph: Any, node: object) -> tuple[str, object]:
     """How a finding names its node (CURIE, IRI, or a stable blank marker) and the node located in sources."""
     if isinstance(node, BNode):
         from rdflib.namespace import OWL
@@ -93,7 +96,7 @@ def _text(node: object) -> str | None:
     return str(node)
 
 
-def _label(graph: Graph, node: object) -> str | None:
+def _label(graph: Any, node: object) -> str | None:
     from rdflib.namespace import DCTERMS, RDFS
 
     if not isinstance(node, (URIRef, BNode)):
@@ -112,7 +115,7 @@ def _label(graph: Graph, node: object) -> str | None:
 class _Maker:
     """Builds findings with term, label and source location filled in the same way for every check."""
 
-    def __init__(self, graph: Graph, index: SourceIndex) -> None:
+    def __init__(self, graph: Any, index: SourceIndex) -> None:
         self.graph, self.index = graph, index
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
@@ -128,7 +131,7 @@ class _Maker:
                        label=_label(self.graph, owner), file=file, line=line, focus=node)
 
 
-def shacl_results(graph: Graph, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
+def shacl_results(graph: Graph | None, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
     """The SHACL validation report graph: from the shapes compiled to SPARQL on Oxigraph (``store``:
     the QC rules' copy of the graph, made here if not given), or from pyshacl (``engine="pyshacl"``,
     and whenever the shapes use something the compiler does not support)."""
@@ -144,12 +147,14 @@ def shacl_results(graph: Graph, shapes: Graph, *, engine: str = "oxigraph", stor
             return shacl.results_graph(shacl.run_checks(checks, copy.select), shapes)  # type: ignore[attr-defined,return-value]
     import pyshacl
 
+    if graph is None:
+        graph = store.rdflib_graph()  # type: ignore[attr-defined]
     _conforms, results, _text_report = pyshacl.validate(
         graph, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True, abort_on_first=False)
     return results
 
 
-def run_shapes(graph: Graph, shapes: Graph, make: _Maker, *, engine: str = "oxigraph",
+def run_shapes(graph: Graph | None, shapes: Graph, make: _Maker, *, engine: str = "oxigraph",
                store: object = None) -> tuple[list[Finding], Graph]:
     from rdflib.namespace import RDF
 
@@ -179,14 +184,21 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
     files = list(files)
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
-    make = _Maker(graph, index_sources(files))
-    reference = load_reference()
-
     store = qc.OxigraphCopy(graph)  # the shapes and the QC rules run on one Oxigraph copy
-    findings, shacl_graph = run_shapes(graph, shapes_graph(), make, engine=shacl, store=store)
-    for row in qc.run_rules(graph, rules, reference, store=store):
+    return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl=shacl)
+
+
+def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dict[str, str], *, reason: bool,
+              timeout: float, deadline: float | None, shacl: str) -> ValidationReport:
+    """The checks on ``store``: an Oxigraph copy of an rdflib graph, or the sources loaded into Oxigraph
+    (:class:`~iimgraph.build.oxgraph.SourceGraph`); either answers SPARQL, the few rdflib-style
+    lookups the report and the identifier check make, and gives an rdflib graph when asked."""
+    make = _Maker(store, index_sources(files))
+    reference = load_reference()
+    findings, shacl_graph = run_shapes(None, shapes_graph(), make, engine=shacl, store=store)
+    for row in qc.run_rules(None, rules, reference, store=store):
         findings.append(make(levels[row.rule], row.rule, row.entity, row.message, row.property, row.value))
-    for u in unknown_identifiers(graph, reference):
+    for u in unknown_identifiers(store, reference):
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
         findings.append(make(levels["unknown_identifier"], "unknown_identifier", u.subject,
                              f"{u.curie} is not in the packaged reference snapshot (reference/*.tsv){where}",
@@ -195,14 +207,14 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
     if reason:
         if deadline is not None:
             timeout = max(0.01, min(timeout, deadline - time.monotonic() - REASONER_MARGIN))
-        result = run_reasoner(graph, timeout=timeout)
+        result = run_reasoner(store.rdflib_graph(), timeout=timeout)
         reasoning = result.summary()
-        findings.extend(_reasoner_findings(result, graph, make))
+        findings.extend(_reasoner_findings(result, make))
     return ValidationReport(findings=findings, sources=sorted(display_path(p) for p in files),
                             reasoning=reasoning, shacl_graph=shacl_graph)
 
 
-def _reasoner_findings(result: ReasonerResult, graph: Graph, make: _Maker) -> list[Finding]:
+def _reasoner_findings(result: ReasonerResult, make: _Maker) -> list[Finding]:
     ontology = URIRef(ONTOLOGY_IRI)
     if result.status == "inconsistent":
         return [make("ERROR", "ontology_inconsistent", ontology,
@@ -240,8 +252,10 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
             parse_rdf(path, graph)
         return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
     files = _with_context(paths)
-    graph = build_graph(files)
-    return validate_graph(graph, files, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
+    store = load_sources(files)  # straight into Oxigraph: no rdflib graph unless a check needs one
+    rules = qc.rule_files(profile.parent if profile else None)
+    levels = qc.load_profile(profile, rules)  # as before: a source that does not parse is reported first
+    return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl="oxigraph")
 
 
 #: what a release folder publishes its graph as (read in this order)
@@ -268,7 +282,12 @@ def _stamped(path: Path) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
-    return (URIRef(ONTOLOGY_IRI), OWL.versionIRI, None) in parse_turtle(path)
+    import pyoxigraph as ox
+
+    from iimgraph.io.rdf import turtle_terms
+
+    ontology, version = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(OWL.versionIRI))
+    return any(s == ontology and p == version for s, p, _o in turtle_terms(path))  # the same checks, no rdflib graph
 
 
 def _with_context(paths: list[Path]) -> list[Path]:

@@ -150,6 +150,20 @@ class OxigraphCopy:
         self.store.bulk_extend(ox.Quad(convert(s), convert(p), convert(o))  # type: ignore[arg-type]
                           for s, p, o in graph)  # type: ignore[attr-defined]
         self.back = back
+        self.graph = graph
+
+    # the lookups the report and the identifier check make, answered by the rdflib graph itself
+    def value(self, subject: object, predicate: object) -> object:
+        return self.graph.value(subject, predicate)  # type: ignore[attr-defined]
+
+    def subject_objects(self, predicate: object) -> object:
+        return self.graph.subject_objects(predicate)  # type: ignore[attr-defined]
+
+    def __iter__(self) -> object:
+        return iter(self.graph)  # type: ignore[call-overload]
+
+    def rdflib_graph(self) -> object:
+        return self.graph
 
     def select(self, query: str) -> list[tuple[object, ...]]:
         """Rows of a SELECT, each value the graph's own term (or an rdflib term for values the query made)."""

@@ -7,16 +7,24 @@ Identifiers are compared as *keys*: the project's prefix (``ORPHA``/``ORDO`` -> 
 ``MIM`` -> ``OMIM``, ``MESH`` -> ``mesh``, via the one converter) and, for purely numeric local
 parts, the number without leading zeros (MONDO writes ``GARD:0007425``, a seed page ``GARD 7425``).
 ICD-10 and ICD-10-CM codes share one key space, as do the two ICD-11 spellings of an MMS code.
+
+Reading the tables is most of a second's tenth; what they give is kept as JSON in the user cache,
+under the SHA-256 of every table's name and bytes and of the code that reads them (this module and
+the prefix map), so an edited table or a changed rule of reading is read afresh, never answered
+from the cache.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
 
+from iimgraph.errors import IIMGraphError
 from iimgraph.namespaces import CONVERTER
 from iimgraph.resources import reference_dir
 
@@ -91,14 +99,42 @@ def _keys_in_cell(column: str, cell: str) -> set[tuple[str, str]]:
 
 @lru_cache(maxsize=4)
 def load_reference(folder: str | None = None) -> Reference:
-    """Read every ``*.tsv`` of the snapshot once (per folder) into a :class:`Reference`."""
-    if folder is None:
-        folder = str(reference_dir())
-    root = Path(folder)
+    """Read every ``*.tsv`` of the snapshot once (per folder) into a :class:`Reference`, through the disk cache."""
+    from iimgraph import namespaces
+    from iimgraph.build.cache import cache_dir
+
+    root = Path(reference_dir() if folder is None else folder)
+    paths = sorted(root.glob("*.tsv"))
+    digest = hashlib.sha256()
+    for code in (__file__, namespaces.__file__):
+        digest.update(Path(code).read_bytes())
+    for path in paths:
+        data = path.read_bytes()
+        digest.update(f"{path.name}\0{len(data)}\0".encode())
+        digest.update(data)
+    cached = cache_dir() / f"reference-{digest.hexdigest()}.json"
+    try:
+        doc = json.loads(cached.read_text(encoding="utf-8"))
+        return Reference(known=frozenset((a, b) for a, b in doc["known"]), labels=doc["labels"], seeds=doc["seeds"])
+    except (OSError, ValueError, KeyError, TypeError):
+        pass
+    reference = _read_reference(paths)
+    doc = {"known": sorted(reference.known), "labels": reference.labels, "seeds": reference.seeds}
+    try:
+        from iimgraph.atomic import write_text_atomic
+
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        write_text_atomic(cached, json.dumps(doc, ensure_ascii=False))
+    except (OSError, IIMGraphError):  # a read-only or missing cache: read the tables each time
+        pass
+    return reference
+
+
+def _read_reference(paths: list[Path]) -> Reference:
     known: set[tuple[str, str]] = set()
     labels: dict[str, str] = {}
     seeds: dict[str, str] = {}
-    for path in sorted(root.glob("*.tsv")):
+    for path in paths:
         rows = _read(path)
         if path.name == SEED_FILE:
             for row in rows:
