@@ -171,8 +171,14 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) -> Any:
+    kind, value = pickle.loads(data) if data else (None, None)
+    return _settle(kind, value, status, what, memory_mb)
+
+
+def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_mb: int | None) -> Any:
+    """The answer a worker gave (``kind`` None: it ended without one, ``status`` says how)."""
     too_big = f"{what} needed more than {memory_mb} MB and was stopped"
-    if not data:
+    if kind is None:
         code = os.waitstatus_to_exitcode(status) if status is not None else None
         if code == -signal.SIGABRT and memory_mb:
             raise QueryMemoryError(too_big)  # Rust aborts when an allocation fails
@@ -180,7 +186,6 @@ def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) 
             raise QueryError(f"the query engine crashed on this {what} (signal {-code}: most likely a stack "
                              f"overflow on a very long or deeply nested expression)")
         raise RuntimeError(f"the {what} worker ended without an answer (exit status {code})")
-    kind, value = pickle.loads(data)
     if kind == "ok":
         return value
     if kind == "error":
@@ -188,3 +193,214 @@ def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) 
     if kind == "memory":
         raise QueryMemoryError(too_big)
     raise RuntimeError(value)
+
+
+class Pool:
+    """Pre-forked workers for a server: each runs ``fn(*args)`` for one request at a time, and is reused.
+
+    A fork per query costs a few milliseconds and a copy of the page tables on every request; a pool
+    child pays that once. The guarantees of :func:`call` stay: a child still running at its deadline is
+    killed (and replaced on demand), a child past :data:`_RENICE_AFTER` is reniced and then retired, a
+    child whose memory cap was hit is retired, and each child serves at most ``max_requests``.
+
+    Children are forked by one long-lived thread: Linux's parent-death signal fires when the forking
+    *thread* ends, and the server's request threads end after every request.
+    """
+
+    def __init__(self, fn: Callable[..., Any], *, memory_mb: int | None = DEFAULT_MEMORY_MB, keep: int = 8,
+                 start: int = 2, max_requests: int = 1000, what: str = "query") -> None:
+        import queue
+        import threading
+
+        self.fn, self.memory_mb, self.keep, self.max_requests, self.what = fn, memory_mb, keep, max_requests, what
+        self._idle: list[_PoolChild] = []
+        self._lock = threading.Lock()
+        self._orders: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        self._closed = False
+        self._spawner = threading.Thread(target=self._spawn_loop, name="iimgraph-pool", daemon=True)
+        self._spawner.start()
+        for _ in range(start):
+            self._put(self._spawn())
+
+    def _spawn_loop(self) -> None:
+        while True:
+            order = self._orders.get()
+            if order is None:
+                return
+            box, done = order
+            try:
+                box.append(_PoolChild.fork(self.fn, self.memory_mb))
+            except BaseException as exc:  # e.g. fork refused (EAGAIN): the request gets the error
+                box.append(exc)
+            done.set()
+
+    def _spawn(self) -> _PoolChild:
+        import threading
+
+        box: list[Any] = []
+        done = threading.Event()
+        self._orders.put((box, done))
+        done.wait()
+        if isinstance(box[0], BaseException):
+            raise box[0]
+        return box[0]
+
+    def _take(self) -> _PoolChild:
+        with self._lock:
+            if self._idle:
+                return self._idle.pop()
+        return self._spawn()
+
+    def _put(self, child: _PoolChild) -> None:
+        with self._lock:
+            if not self._closed and len(self._idle) < self.keep:
+                self._idle.append(child)
+                return
+        child.stop()
+
+    def call(self, *args: Any, timeout: float) -> Any:
+        """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed)."""
+        if not available():
+            return self.fn(*args)
+        child = self._take()
+        reusable = False
+        try:
+            data, reniced = child.ask(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), timeout, self.what)
+            kind, value = pickle.loads(data) if data else (None, None)
+            reusable = not reniced and kind in ("ok", "error") and child.served < self.max_requests
+            return _settle(kind, value, child.status, self.what, self.memory_mb)
+        finally:
+            if reusable:
+                self._put(child)
+            else:
+                child.stop()
+
+    def close(self) -> None:
+        """Stop every idle child and the spawner; children busy now are stopped when their call ends."""
+        with self._lock:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for child in idle:
+            child.stop()
+        self._orders.put(None)
+
+
+class _PoolChild:
+    """One pool child: its pid, the pipe the parent writes requests to and the one it reads answers from."""
+
+    def __init__(self, pid: int, requests: int, answers: int) -> None:
+        self.pid, self.requests, self.answers = pid, requests, answers
+        self.served = 0
+        self.status: int | None = None
+
+    @classmethod
+    def fork(cls, fn: Callable[..., Any], memory_mb: int | None) -> _PoolChild:
+        req_r, req_w = os.pipe()
+        ans_r, ans_w = os.pipe()
+        parent = os.getpid()
+        pid = os.fork()
+        if pid == 0:
+            _pool_child(req_r, ans_w, parent, memory_mb, fn)
+        os.close(req_r)
+        os.close(ans_w)
+        return cls(pid, req_w, ans_r)
+
+    def ask(self, request: bytes, timeout: float, what: str) -> tuple[bytes, bool]:
+        """Send one request and read its answer: (the answer's bytes, or b"" if the child died; reniced)."""
+        deadline = time.monotonic() + timeout
+        self.served += 1
+        view = memoryview(len(request).to_bytes(8, "big") + request)
+        try:
+            while view:
+                view = view[os.write(self.requests, view):]
+        except OSError:  # the child is gone
+            self._reap()
+            return b"", False
+        received = bytearray()
+        expected: int | None = None
+        reniced = False
+        while expected is None or len(received) < expected:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
+            if not reniced and timeout - left > _RENICE_AFTER:
+                reniced = _renice(self.pid)
+            ready, _, _ = select.select([self.answers], [], [], min(left, _RENICE_AFTER) if not reniced else left)
+            if ready:
+                chunk = os.read(self.answers, 1 << 20)
+                if not chunk:
+                    self._reap()
+                    return b"", reniced
+                received += chunk
+                if expected is None and len(received) >= 8:
+                    expected = 8 + int.from_bytes(received[:8], "big")
+        return bytes(received[8:expected]), reniced
+
+    def _reap(self) -> None:
+        with contextlib.suppress(ChildProcessError):
+            _, self.status = os.waitpid(self.pid, 0)
+
+    def stop(self) -> None:
+        for fd in (self.requests, self.answers):
+            with contextlib.suppress(OSError):
+                os.close(fd)
+        if self.status is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            self._reap()
+
+
+def _read_exactly(fd: int, size: int) -> bytes | None:
+    data = bytearray()
+    while len(data) < size:
+        chunk = os.read(fd, size - len(data))
+        if not chunk:
+            return None
+        data += chunk
+    return bytes(data)
+
+
+def _pool_child(requests: int, answers: int, parent: int, memory_mb: int | None, fn: Callable[..., Any]) -> None:
+    """A pool child's life: answer requests until the parent closes the request pipe (or dies)."""
+    code = 0
+    try:
+        _die_with(parent)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        gc.freeze()  # what the parent loaded stays shared: collections no longer visit (and copy) it
+        low, high = sorted((requests, answers))
+        os.closerange(3, low)
+        os.closerange(low + 1, high)
+        os.closerange(high + 1, _max_fd())
+        if not os.environ.get("IIMGRAPH_DEBUG"):
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, 2)
+            os.close(devnull)
+        if memory_mb:
+            _limit_memory(memory_mb)
+        while True:
+            head = _read_exactly(requests, 8)
+            if head is None:
+                break
+            body = _read_exactly(requests, int.from_bytes(head, "big"))
+            if body is None:
+                break
+            try:
+                payload = ("ok", fn(*pickle.loads(body)))
+            except IIMGraphError as exc:
+                payload = ("error", exc)
+            except MemoryError:
+                payload = ("memory", None)
+            except BaseException as exc:
+                payload = ("bug", f"{type(exc).__name__}: {exc}")
+            try:
+                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            except Exception as exc:
+                data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
+            view = memoryview(len(data).to_bytes(8, "big") + data)
+            while view:
+                view = view[os.write(answers, view):]
+            del payload, data, view
+    except BaseException:
+        code = 3
+    finally:
+        os._exit(code)

@@ -3,11 +3,11 @@
 Guards, because a public endpoint is an SSRF and denial-of-service surface (FIELD-NOTES 3.1):
 updates are refused (403); ``SERVICE`` and ``FROM``/``FROM NAMED`` are refused (400) by the same
 check the local engines use, unless their IRI is on the operator's allow-list; every query runs in
-a worker process forked from the server (it shares the loaded graph copy-on-write) that is killed
-at the wall-clock timeout (503), so a runaway query frees its core the moment its 503 is sent, and
-whose memory is capped; results are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says
-so). At most ``workers`` queries run at once; a request that finds none free within the timeout
-gets 503 with ``Retry-After``.
+a worker process of a pool forked from the server once the graph is loaded (the workers share it
+copy-on-write and are reused), and a worker still running at the wall-clock timeout is killed (503),
+so a runaway query frees its core the moment its 503 is sent; a worker's memory is capped; results
+are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says so). At most ``workers`` queries
+run at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
 
 Answers follow the SPARQL 1.1 Protocol: SELECT and ASK as results JSON (default), XML, CSV or TSV;
 CONSTRUCT and DESCRIBE as RDF: Turtle (default), N-Triples, JSON-LD or RDF/XML, by the Accept
@@ -17,6 +17,7 @@ Description (Turtle, or another RDF format by Accept), or a small query form for
 
 from __future__ import annotations
 
+import functools
 import html
 import re
 import sys
@@ -43,6 +44,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_WORKERS = 32
 DEFAULT_MEMORY_MB = 512
+POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked while more queries run)
 MAX_BODY = 1_000_000  # bytes of query text accepted
 
 _MEDIA = {
@@ -215,6 +217,28 @@ class Endpoint:
         self.allow_remote = tuple(allow_remote)
         self.memory_mb = memory_mb
         self.slots = threading.BoundedSemaphore(workers)
+        self._pool: worker.Pool | None = None
+        self._pool_lock = threading.Lock()
+
+    def pool(self) -> worker.Pool:
+        """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
+        with self._pool_lock:
+            if self._pool is None:
+                self._pool = worker.Pool(functools.partial(self.engine.execute, max_rows=self.max_rows,
+                                                           allow_remote=self.allow_remote),
+                                         memory_mb=self.memory_mb, keep=POOL_KEEP)
+            return self._pool
+
+    def start(self) -> None:
+        """Fork the query workers now rather than at the first request."""
+        self.pool()
+
+    def close(self) -> None:
+        """Stop the query workers (an idle pool child also dies with the server process)."""
+        with self._pool_lock:
+            if self._pool is not None:
+                self._pool.close()
+                self._pool = None
 
     def run(self, text: str) -> Result:
         check_query(text, self.allow_remote)
@@ -223,8 +247,7 @@ class Endpoint:
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
             left = self.timeout - (time.monotonic() - start)
-            return worker.call(self.engine.execute, text, timeout=max(left, 0.001), memory_mb=self.memory_mb,
-                               max_rows=self.max_rows, allow_remote=self.allow_remote)
+            return self.pool().call(text, timeout=max(left, 0.001))
         finally:
             self.slots.release()
 
@@ -407,17 +430,19 @@ def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT
     """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources);
     :class:`ServeError` when the address cannot be listened on."""
     engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
-    server = make_server(host, port, endpoint=Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers,
-                                                       allow_remote=allow_remote),
+    endpoint = Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    server = make_server(host, port, endpoint=endpoint,
                          site=SiteRoutes(sources=Path(sources) if sources is not None else None))
     what = f"the graph built from {sources}" if sources is not None else "the release graph"
     sys.stderr.write(f"iimgraph: serving {what} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
+    endpoint.start()
     try:
         server.serve_forever()
     except KeyboardInterrupt:
         pass
     finally:
         server.server_close()
+        endpoint.close()
 

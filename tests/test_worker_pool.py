@@ -1,0 +1,139 @@
+"""The pre-forked query workers of ``serve`` (``worker.Pool``): reused between requests, and still killed at
+their deadline, retired after a memory failure, and gone with their parent."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from iimgraph.errors import QueryError, QueryMemoryError, QueryTimeout
+from iimgraph.query import worker
+
+pytestmark = pytest.mark.skipif(not worker.available(), reason="no os.fork on this platform")
+
+
+def job(kind: str) -> object:
+    if kind == "pid":
+        return os.getpid()
+    if kind == "sleep":
+        time.sleep(60)
+    if kind == "error":
+        raise QueryError("a clear error from the worker")
+    if kind == "memory":
+        return bytearray(2_000 * 1024 * 1024)
+    if kind == "exit":
+        os._exit(7)
+    return kind
+
+
+def alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    with open(f"/proc/{pid}/stat") as fh:  # a zombie is not alive
+        return fh.read().rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.fixture
+def pool():
+    p = worker.Pool(job, memory_mb=256, keep=2, start=1)
+    try:
+        yield p
+    finally:
+        p.close()
+
+
+def test_a_worker_serves_one_request_after_another(pool):
+    first = pool.call("pid", timeout=10)
+    assert first != os.getpid()
+    assert pool.call("pid", timeout=10) == first
+    assert pool.call("an answer", timeout=10) == "an answer"
+
+
+def test_an_error_in_the_worker_is_raised_here_and_the_worker_stays(pool):
+    pid = pool.call("pid", timeout=10)
+    with pytest.raises(QueryError, match="a clear error from the worker"):
+        pool.call("error", timeout=10)
+    assert pool.call("pid", timeout=10) == pid
+
+
+def test_a_worker_past_its_deadline_is_killed_and_the_next_request_gets_a_new_one(pool):
+    pid = pool.call("pid", timeout=10)
+    start = time.monotonic()
+    with pytest.raises(QueryTimeout, match=r"timed out after 0\.5 s"):
+        pool.call("sleep", timeout=0.5)
+    assert time.monotonic() - start < 5
+    assert not alive(pid)
+    assert pool.call("pid", timeout=10) not in (pid, os.getpid())
+
+
+def test_a_worker_over_its_memory_cap_is_retired(pool):
+    pid = pool.call("pid", timeout=10)
+    with pytest.raises(QueryMemoryError, match="more than 256 MB"):
+        pool.call("memory", timeout=10)
+    assert pool.call("pid", timeout=10) != pid
+
+
+def test_a_worker_that_dies_is_reported_and_replaced(pool):
+    pid = pool.call("pid", timeout=10)
+    with pytest.raises(RuntimeError, match="ended without an answer"):
+        pool.call("exit", timeout=10)
+    assert not alive(pid)
+    assert pool.call("pid", timeout=10) != pid
+
+
+def test_concurrent_requests_each_get_a_worker_and_at_most_keep_stay(pool):
+    pids: list[object] = []
+    threads = [threading.Thread(target=lambda: pids.append(pool.call("pid", timeout=10))) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(pids) == 6
+    assert len(pool._idle) <= 2
+    pool.close()
+    assert not any(alive(pid) for pid in pids)  # type: ignore[arg-type]
+
+
+def test_workers_die_with_their_parent(tmp_path):
+    """SIGKILL of the server: idle and busy pool workers go too (the kernel's parent-death signal, tied to
+    the pool's own forking thread, which lives as long as the process)."""
+    script = textwrap.dedent("""
+        import sys, threading, time
+        from iimgraph.query import worker
+        import os
+        def job(kind):
+            if kind == "sleep":
+                time.sleep(120)
+            return os.getpid()
+        pool = worker.Pool(job, start=2)
+        print(pool.call("pid", timeout=10), flush=True)
+        threading.Thread(target=lambda: pool.call("sleep", timeout=120), daemon=True).start()
+        time.sleep(120)
+    """)
+    proc = subprocess.Popen([sys.executable, "-c", script], stdout=subprocess.PIPE, text=True)
+    try:
+        idle = int(proc.stdout.readline())  # type: ignore[union-attr]
+        deadline = time.monotonic() + 10
+        children: list[int] = []
+        while len(children) < 2 and time.monotonic() < deadline:
+            children = sorted({int(p) for task in Path(f"/proc/{proc.pid}/task").iterdir()
+                               for p in (task / "children").read_text().split()})
+            time.sleep(0.05)
+        assert idle in children and len(children) >= 2
+    finally:
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+    deadline = time.monotonic() + 5
+    while any(alive(pid) for pid in children) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(alive(pid) for pid in children)
