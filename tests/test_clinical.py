@@ -746,7 +746,7 @@ def test_orphanet_2025_synonyms_and_ordo_2018_xrefs_are_on_the_matched_class(gra
         iri("iimsrc:mondo-2026-08"), iri("iimsrc:ordo-2018"), iri("iimsrc:orphanet-2025")}
     # ORDO 2018 cross-references MONDO does not give, sourced to ORDO 2018
     xref = URIRef(OIO + "hasDbXref")
-    for mondo, curie in (("MONDO:0008054", "UMLS:C2931785"), ("MONDO:0008054", "mesh:C538250"),
+    for mondo, curie in (("MONDO:0008054", "UMLS:C2931785"), ("MONDO:0008054", "MESH:C538250"),
                          ("MONDO:0020122", "UMLS:C0751356")):
         assert (iri(mondo), xref, Literal(curie)) in graph, curie
         assert _axiom_sources(graph, iri(mondo), xref, Literal(curie)) == {iri("iimsrc:ordo-2018")}, curie

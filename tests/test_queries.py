@@ -135,7 +135,7 @@ def test_xrefs_of_polymyositis_give_one_row_per_identifier_with_its_curie_iri_an
     assert icd10 and isinstance(icd10[0]["xref"], Literal) and icd10[0]["iri"] is None
     assert icd10[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",)
     assert icd10[0]["source"].items == (IIMSRC + "orphanet-2025",)
-    mesh = [r for r in rows if r["xref"] == "mesh:D017285"]
+    mesh = [r for r in rows if r["xref"] == "MESH:D017285"]
     assert mesh and isinstance(mesh[0]["iri"], IRI) and mesh[0]["iri"] == "http://id.nlm.nih.gov/mesh/D017285"
     assert mesh[0]["predicate"].items == ("http://www.geneontology.org/formats/oboInOwl#hasDbXref",
                                          "http://www.w3.org/2004/02/skos/core#exactMatch")

@@ -1,16 +1,24 @@
 """Namespaces and the project's single prefix map.
 
 Every CURIE the project reads or writes goes through :data:`CONVERTER`, so that one table decides
-what ``Orphanet:732`` or ``mesh:D017285`` means. The converter is a plain table lookup (the same
+what ``Orphanet:732`` or ``MESH:D017285`` means. The converter is a plain table lookup (the same
 answers as ``curies.Converter.from_extended_prefix_map`` over these records, which a test pins):
-the query path imports this module, and ``curies`` would bring pydantic with it. Where MONDO already uses a prefix, its spelling
-(and, where MONDO publishes one, its IRI expansion) is kept so our ``skos:exactMatch`` IRIs agree
-with MONDO's releases.
+the query path imports this module, and ``curies`` would bring pydantic with it.
+
+Where Bioregistry's OBO context (the prefix map the OBO tools share: MONDO, sssom-py, OAK given
+``--prefix``) knows a prefix, we spell it and expand it as that context does (``MESH:``,
+``Orphanet:``, ``UMLS:``...), so a tool using that map contracts our ``skos:exactMatch`` IRIs to our
+CURIEs; where it spells a prefix otherwise than MONDO (``omim``, ``medgen``, ``icd10cm``...), MONDO's
+spelling and IRI are kept (:data:`MONDO_SPELLINGS`) and Bioregistry's spelling is accepted on input.
+The Bioregistry side is the generated table :mod:`iimgraph.field_prefixes` (no ``bioregistry``
+import at run time).
 """
 
 from __future__ import annotations
 
 import re
+
+from iimgraph.field_prefixes import FIELD_PREFIXES
 
 # Plain strings on purpose: the query path imports this module and must not pay for rdflib.
 # rdflib ``Namespace`` objects built from these live in :mod:`iimgraph.terms`.
@@ -49,7 +57,8 @@ PREFIX_MAP: dict[str, str] = {
     "IAO": "http://purl.obolibrary.org/obo/IAO_",
     "EFO": "http://www.ebi.ac.uk/efo/EFO_",
     "obo": OBO,
-    # disease vocabularies and registries (MONDO's spellings)
+    # disease vocabularies and registries: MONDO's spellings; where Bioregistry's OBO context spells a
+    # prefix as we do, its URI prefix (the generated table ``field_prefixes.py``; a test pins both)
     "OMIM": "https://omim.org/entry/",
     "Orphanet": "http://www.orpha.net/ORDO/Orphanet_",
     "ICD10CM": "http://purl.bioontology.org/ontology/ICD10CM/",
@@ -57,9 +66,9 @@ PREFIX_MAP: dict[str, str] = {
     "ICD9": "http://purl.bioontology.org/ontology/ICD9CM/",
     "icd11.foundation": "http://id.who.int/icd/entity/",
     "icd11.mms": "https://icd.who.int/browse/2025-01/mms/en#",
-    "UMLS": "http://linkedlifedata.com/resource/umls/id/",
+    "UMLS": "https://uts.nlm.nih.gov/uts/umls/concept/",
     "MEDGEN": "https://www.ncbi.nlm.nih.gov/medgen/",
-    "mesh": "http://id.nlm.nih.gov/mesh/",
+    "MESH": "http://id.nlm.nih.gov/mesh/",
     "GARD": "https://rarediseases.info.nih.gov/diseases/",
     "MedDRA": "http://identifiers.org/meddra/",
     "SCTID": "http://snomed.info/id/",
@@ -95,7 +104,7 @@ SPARQL_PREFIXES: dict[str, str] = {p: ns for p, ns in PREFIX_MAP.items()
 PREFIX_SYNONYMS: dict[str, list[str]] = {
     "Orphanet": ["ORPHA", "ORDO", "orphanet"],
     "OMIM": ["MIM", "omim"],
-    "mesh": ["MESH", "MeSH"],
+    "MESH": ["mesh", "MeSH"],
     "MedDRA": ["MEDDRA", "meddra"],
     "UMLS": ["UMLS_CUI", "umls"],
     "PMID": ["pubmed", "pmid"],
@@ -104,9 +113,20 @@ PREFIX_SYNONYMS: dict[str, list[str]] = {
     "ICD10": ["ICD-10", "icd10who", "ICD10WHO"],
 }
 
+# Bioregistry's OBO-context spelling of each prefix is accepted too (``medgen:8331`` -> ``MEDGEN:8331``)
+for _ours, _field in FIELD_PREFIXES.items():
+    if _field is not None and _field[0] != _ours and _field[0] not in PREFIX_SYNONYMS.get(_ours, []):
+        PREFIX_SYNONYMS.setdefault(_ours, []).append(_field[0])
+
+#: the prefixes where we keep MONDO's spelling and IRI against Bioregistry's OBO context (``omim``,
+#: ``medgen``, ``icd10cm``, ``ICD10WHO``, ``gard``, ``meddra``, ``nando``, ``nord``, ``wikipedia.en``, whose
+#: URI prefixes are partly landing or search pages: ``icd10data.com/search?s=``, ``?gard_id=``, the French
+#: MedDRA on BioPortal); every other external prefix is spelled and expanded as that context does
+MONDO_SPELLINGS = frozenset({"OMIM", "ICD10CM", "ICD10", "MEDGEN", "GARD", "MedDRA", "NANDO", "NORD", "Wikipedia"})
+
 #: prefixes whose identifiers the identifier check verifies against the packaged reference.
 CHECKED_PREFIXES = frozenset(
-    {"MONDO", "HP", "Orphanet", "OMIM", "DOID", "NCIT", "UMLS", "mesh", "GARD", "MedDRA", "ICD10CM",
+    {"MONDO", "HP", "Orphanet", "OMIM", "DOID", "NCIT", "UMLS", "MESH", "GARD", "MedDRA", "ICD10CM",
      "ICD10", "icd11.foundation", "icd11.mms", "SCTID", "PMID", "MEDGEN", "EFO"}
 )
 

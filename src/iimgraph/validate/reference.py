@@ -54,7 +54,7 @@ def id_key(curie: str) -> tuple[str, str] | None:
     local = local.strip()
     if local.isdigit():
         local = str(int(local))
-    return std, local.upper() if std in ("ICD10", "icd11.mms", "mesh", "UMLS") else local
+    return std, local.upper() if std in ("ICD10", "icd11.mms", "MESH", "UMLS") else local
 
 
 @dataclass(frozen=True)

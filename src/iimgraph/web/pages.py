@@ -32,7 +32,7 @@ RESOLVERS: dict[str, tuple[str, str]] = {
     "OMIM": ("OMIM", "https://omim.org/entry/{id}"),
     "UMLS": ("UMLS", "https://uts.nlm.nih.gov/uts/umls/concept/{id}"),
     "MEDGEN": ("MedGen", "https://www.ncbi.nlm.nih.gov/medgen/{id}"),
-    "mesh": ("MeSH", "https://meshb.nlm.nih.gov/record/ui?ui={id}"),
+    "MESH": ("MeSH", "https://meshb.nlm.nih.gov/record/ui?ui={id}"),
     "GARD": ("GARD", "https://rarediseases.info.nih.gov/diseases/{id}/index"),
     "ICD10": ("ICD-10 (WHO)", "https://icd.who.int/browse10/2019/en#/{id}"),
     "ICD10CM": ("ICD-10-CM", "http://purl.bioontology.org/ontology/ICD10CM/{id}"),
