@@ -31,7 +31,7 @@ ITM = URIRef(IIM + "evidence/ITM")
 CLAIM_TYPES = {
     BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
     IIM.TreatmentAssociation, IIM.EpidemiologyObservation, IIM.InheritanceObservation, IIM.PlacementClaim,
-    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation,
+    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation, IIM.CooccurrenceObservation,
 }
 VALUE_SLOTS = (IIM.lowerBound, IIM.upperBound, IIM.valueText)
 
@@ -807,3 +807,20 @@ def test_each_seed_listing_of_iim_subtypes_is_one_placement_claim_per_listed_sub
     assert graph.value(cam, DCTERMS.source) == iri("iimsrc:seed-carenity")
     # the seeds do not move inclusion body myositis in MONDO's hierarchy: both placements are kept
     assert (iri("MONDO:0007827"), RDFS.subClassOf, iri("MONDO:0600023")) not in graph
+
+
+def test_overlap_myositis_occurs_with_the_autoimmune_diseases_the_page_names_as_examples(graph):
+    """Clinic Barcelona: myositis 'together with another autoimmune disease (including systemic lupus
+    erythematosus, systemic sclerosis, vasculitis, and so on)': three examples, each a quoted concept
+    (no MONDO class of the reference), and the page's "including" kept as the claim's qualifier."""
+    overlap = iri("MONDO:0016099")
+    claims = [c for c in graph.subjects(RDF.type, IIM.CooccurrenceObservation)
+              if (c, BIOLINK.subject, overlap) in graph]
+    others = {str(graph.value(c, BIOLINK.object)).rsplit("/", 1)[1] for c in claims}
+    assert others == {"systemic-lupus-erythematosus", "systemic-sclerosis", "vasculitis"}
+    for c in claims:
+        other = graph.value(c, BIOLINK.object)
+        assert (other, RDF.type, IIM.StatedConcept) in graph
+        assert graph.value(c, BIOLINK.predicate) == IIM.occursWith
+        assert graph.value(c, IIM.qualifierKind) == IIM.PartOfGroup
+        assert (c, DCTERMS.source, iri("iimsrc:seed-clinic-barcelona")) in graph

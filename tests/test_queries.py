@@ -308,6 +308,17 @@ def test_conflicts_list_what_mondo_nests_and_a_classification_keeps_apart():
     assert not claims("MONDO_0008054")
 
 
+def test_conflicts_say_what_idiopathic_inflammatory_myopathy_names_in_each_source():
+    """MONDO's label of MONDO:0600023 (which holds the familial form) is Orphanet's preferred term of
+    ORPHA:98482, which MONDO maps to its acquired IIM: both recorded, as one disagreement."""
+    recorded = [r for r in run("conflicts") if r["topic"] == "recorded"]
+    named = {(str(r["subject"]), str(r["asserted_by"])) for r in recorded
+             if str(r["unit"]).lower() == "idiopathic inflammatory myopathy"}
+    assert named == {(OBO + "MONDO_0600023", "MONDO"), (OBO + "MONDO_0020122", "Orphanet")}
+    orphanet = [r for r in recorded if str(r["subject"]) == OBO + "MONDO_0020122" and str(r["asserted_by"]) == "Orphanet"]
+    assert {str(r["source"]) for r in orphanet} == {IIMSRC + "orphanet-2025"}
+
+
 def test_compare_dermatomyositis_and_polymyositis():
     rows = {r["phenotype"].curie: (r["in_a"].to_python(), r["in_b"].to_python())
             for r in run("compare", a="MONDO:0016367", b="MONDO:0019127")}

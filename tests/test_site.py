@@ -415,3 +415,11 @@ def test_run_route_binds_parameters_on_the_server(server, graph):
     assert status == 404
     status, _, body = _fetch(server + "/run/xrefs")
     assert status == 400 and b"needs parameter 'disease'" in body
+
+
+def test_overlap_myositis_page_lists_what_it_occurs_together_with(files):
+    html = files["term/MONDO_0016099.html"].decode("utf-8")
+    section = html.split('<section id="overlap">')[1].split("</section>")[0]
+    for name in ("systemic lupus erythematosus", "systemic sclerosis", "vasculitis"):
+        assert f"{name} (as the Clinic Barcelona page names it)" in section, name
+    assert "including" in section

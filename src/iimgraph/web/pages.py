@@ -241,6 +241,9 @@ CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
     (IIM.CauseObservation, "cause", "Cause", [
         ("cause", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
         HEDGE, EVIDENCE, SRC, NOTE]),
+    (IIM.CooccurrenceObservation, "overlap", "Occurs together with", [
+        ("disease", lambda p, c: _linked(p, c, BIOLINK.object)),
+        HEDGE, EVIDENCE, SRC, NOTE]),
     (IIM.EpidemiologyObservation, "epidemiology", "Epidemiology", [
         ("measure", lambda p, c: _linked(p, c, IIM.measure)),
         ("figure", _figure),
