@@ -126,25 +126,32 @@ def _child(write_fd: int, memory_mb: int | None, fn: Callable[..., Any], args: A
             os.close(devnull)
         if memory_mb:
             _limit_memory(memory_mb)
-        try:
-            payload = ("ok", fn(*args, **kwargs))
-        except IIMGraphError as exc:
-            payload = ("error", exc)
-        except MemoryError:
-            payload = ("memory", None)
-        except BaseException as exc:
-            payload = ("bug", f"{type(exc).__name__}: {exc}")
-        try:
-            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
-        view = memoryview(len(data).to_bytes(8, "big") + data)
-        while view:
-            view = view[os.write(write_fd, view):]
+        _answer(write_fd, fn, args, kwargs)
     except BaseException:
         code = 3
     finally:
         os._exit(code)
+
+
+def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+    """Run ``fn`` and write its outcome to ``fd``, length-prefixed and pickled: (kind, value), where kind is
+    "ok", "error" (an IIMGraphError, raised again in the parent), "memory" or "bug"."""
+    try:
+        payload = ("ok", fn(*args, **kwargs))
+    except IIMGraphError as exc:
+        payload = ("error", exc)
+    except MemoryError:
+        payload = ("memory", None)
+    except BaseException as exc:
+        payload = ("bug", f"{type(exc).__name__}: {exc}")
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
+    del payload
+    view = memoryview(len(data).to_bytes(8, "big") + data)
+    while view:
+        view = view[os.write(fd, view):]
 
 
 def _max_fd() -> int:
@@ -384,22 +391,7 @@ def _pool_child(requests: int, answers: int, parent: int, memory_mb: int | None,
             body = _read_exactly(requests, int.from_bytes(head, "big"))
             if body is None:
                 break
-            try:
-                payload = ("ok", fn(*pickle.loads(body)))
-            except IIMGraphError as exc:
-                payload = ("error", exc)
-            except MemoryError:
-                payload = ("memory", None)
-            except BaseException as exc:
-                payload = ("bug", f"{type(exc).__name__}: {exc}")
-            try:
-                data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-            except Exception as exc:
-                data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
-            view = memoryview(len(data).to_bytes(8, "big") + data)
-            while view:
-                view = view[os.write(answers, view):]
-            del payload, data, view
+            _answer(answers, fn, pickle.loads(body), {})
     except BaseException:
         code = 3
     finally:
