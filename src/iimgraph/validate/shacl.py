@@ -105,23 +105,32 @@ class _Shapes:
                 raise Unsupported("sh:deactivated")
 
 
-def _violations(s: _Shapes, shape: object, depth: int = 0) -> Iterator[tuple[str, object, str, bool]]:
+def _violations(s: _Shapes, shape: object, depth: int = 0,
+                focus: str | None = None) -> Iterator[tuple[str, object, str, bool]]:
     """(component, path, violation pattern over ?f, reports ?v) for every constraint of ``shape``.
 
     A pattern binds ?f (given) and, for value constraints, ?v; it matches when the focus node
-    violates the constraint.
+    violates the constraint. A nested shape (``focus``: the outer value variable) uses that variable
+    itself, not a copy made with BIND: inside EXISTS, Oxigraph evaluated ``BIND(?outer AS ?f)
+    ?f :p ?v`` by scanning every ``:p`` triple once per outer row (5 s of 7 for the shapes at
+    3x10^5 triples).
     """
     from rdflib import BNode, URIRef
 
     if depth > 8:
         raise Unsupported("shapes nested too deeply")
-    f, v, x, cast = f"?f{depth}", f"?v{depth}", f"?x{depth}", f"?cast{depth}"
+    f, v, x, cast = focus or f"?f{depth}", f"?v{depth}", f"?x{depth}", f"?cast{depth}"
     s.check_keys(shape)
     path = s.one(shape, "path")
     if path is not None and not isinstance(path, URIRef):
         raise Unsupported("a property path that is not a single IRI")
     # the value nodes: the focus itself for a node shape, the path's objects for a property shape
-    values = f"BIND({f} AS {v})" if path is None else f"{f} {_iri(path)} {v} ."
+    if path is not None:
+        values = f"{f} {_iri(path)} {v} ."
+    elif focus is None:
+        values = f"BIND({f} AS {v})"  # the top level reports ?v0
+    else:
+        v, values = f, ""
     for kind in s.values(shape, "nodeKind"):
         name = str(kind)[len(SH):]
         if name not in _NODE_KINDS:
@@ -188,13 +197,12 @@ def _violations(s: _Shapes, shape: object, depth: int = 0) -> Iterator[tuple[str
 def _conforms_not(s: _Shapes, shape: object, depth: int, on: str) -> str:
     """A SPARQL expression, true when the node ``on`` does NOT conform to ``shape`` (its own
     constraints and its property shapes'); the nested patterns use variables of their own depth."""
-    parts = [pattern for _c, _p, pattern, _v in _violations(s, shape, depth)]
+    parts = [pattern for _c, _p, pattern, _v in _violations(s, shape, depth, focus=on)]
     for prop in s.values(shape, "property"):
-        parts += [pattern for _c, _p, pattern, _v in _violations(s, prop, depth)]
+        parts += [pattern for _c, _p, pattern, _v in _violations(s, prop, depth, focus=on)]
     if not parts:
         return "false"
-    # the BIND in every branch: a FILTER sees only the variables of its own group
-    return "EXISTS { " + " UNION ".join(f"{{ BIND({on} AS ?f{depth}) {p} }}" for p in parts) + " }"
+    return "EXISTS { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " }"
 
 
 def _targets(s: _Shapes, shape: object) -> list[str]:
