@@ -588,6 +588,8 @@ def _syntax_detail(message: str) -> str:
 
 def _bracket_depth(text: str, limit: int) -> int | None:
     """Line where Turtle brackets first nest deeper than ``limit`` (strings, IRIs and comments skipped), or None."""
+    if "[" not in text and "(" not in text:  # N-Triples written as Turtle: no scan (0.5 s at 3x10^5 triples)
+        return None
     depth = 0
     for m in re.finditer(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                          r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[\[\]()]', text):

@@ -243,7 +243,8 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
       never re-stamped.
     """
     paths = [Path(p) for p in ([] if sources is None else [sources] if isinstance(sources, (str, Path)) else sources)]
-    published = _published(paths)
+    parsed: dict[Path, list[Any]] = {}  # a lone Turtle file read to tell a release from a source: read once
+    published = _published(paths, parsed)
     if published:
         from iimgraph.io.rdf import parse_rdf
 
@@ -252,7 +253,7 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
             parse_rdf(path, graph)
         return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
     files = _with_context(paths)
-    store = load_sources(files)  # straight into Oxigraph: no rdflib graph unless a check needs one
+    store = load_sources(files, parsed=parsed)  # straight into Oxigraph: no rdflib graph unless a check needs one
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # as before: a source that does not parse is reported first
     return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl="oxigraph")
@@ -262,15 +263,16 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
 RELEASE_GRAPH_FILES = ("iimgraph.nt", "iimgraph.ttl")
 
 
-def _published(paths: list[Path]) -> list[Path]:
-    """The release files among ``paths`` (all of them, or none: a mix is refused)."""
+def _published(paths: list[Path], parsed: dict[Path, list[Any]]) -> list[Path]:
+    """The release files among ``paths`` (all of them, or none: a mix is refused); the Turtle files read
+    to tell go into ``parsed`` (resolved path -> triples)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             release = next((path / n for n in RELEASE_GRAPH_FILES if (path / n).is_file()), None)
             if release is not None and sources_root(path) is None:
                 found.append(release)
-        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path)):
+        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path, parsed)):
             found.append(path)
     if found and len(found) != len(paths):
         raise SourceError(f"{found[0]}: a release file, given with sources; validate release files and sources "
@@ -278,7 +280,7 @@ def _published(paths: list[Path]) -> list[Path]:
     return found
 
 
-def _stamped(path: Path) -> bool:
+def _stamped(path: Path, parsed: dict[Path, list[Any]]) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
@@ -287,7 +289,8 @@ def _stamped(path: Path) -> bool:
     from iimgraph.io.rdf import turtle_terms
 
     ontology, version = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(OWL.versionIRI))
-    return any(s == ontology and p == version for s, p, _o in turtle_terms(path))  # the same checks, no rdflib graph
+    triples = parsed[path.resolve()] = turtle_terms(path)  # the same checks, no rdflib graph
+    return any(s == ontology and p == version for s, p, _o in triples)
 
 
 def _with_context(paths: list[Path]) -> list[Path]:

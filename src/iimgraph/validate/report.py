@@ -234,24 +234,43 @@ class SourceIndex:
     def _value_line(self, iri: str, value: str, is_iri: bool) -> tuple[str, int] | None:
         for shown, first, last in self.blocks.get(iri, ()):
             lines, prefixes = self.texts[shown]
-            pattern = _value_pattern(value, is_iri, prefixes)
-            if pattern is None:
+            forms = _value_forms(value, is_iri, prefixes)
+            if not forms:
                 continue
             for lineno in range(first, last + 1):
-                if pattern.search(lines[lineno - 1]):
+                line = lines[lineno - 1]
+                if any(form in line and (boundary is None or boundary.search(line)) for form, boundary in forms):
                     return shown, lineno
         return None
 
 
-def _value_pattern(value: str, is_iri: bool, prefixes: dict[str, str]) -> re.Pattern[str] | None:
-    """How ``value`` can be written in a Turtle file with these prefixes: ``<iri>`` or ``p:local``, or ``"literal"``."""
+def _value_forms(value: str, is_iri: bool, prefixes: dict[str, str]) -> list[tuple[str, _Boundary | None]]:
+    """How ``value`` can be written in a Turtle file with these prefixes: ``<iri>``, ``p:local`` or ``"literal"``.
+
+    Each form is a substring and, for a prefixed name, the pattern that checks its boundaries: tested only
+    on a line that holds the substring (a pattern compiled for every finding cost more than the scan).
+    """
     if not is_iri:
-        return re.compile(re.escape('"' + value + '"')) if '"' not in value and "\\" not in value else None
-    forms = [re.escape("<" + value + ">")]
+        return [('"' + value + '"', None)] if '"' not in value and "\\" not in value else []
+    forms: list[tuple[str, _Boundary | None]] = [("<" + value + ">", None)]
     for prefix, namespace in prefixes.items():
         if namespace and value.startswith(namespace) and len(value) > len(namespace):
-            forms.append(r"(?<![\w:.\-])" + re.escape(f"{prefix}:{value[len(namespace):]}") + r"(?![\w\-:%]|\.\w)")
-    return re.compile("|".join(forms))
+            name = f"{prefix}:{value[len(namespace):]}"
+            forms.append((name, _Boundary(name)))
+    return forms
+
+
+class _Boundary:
+    """``search(line)``: ``name`` occurs in ``line`` as a whole prefixed name (compiled on first use)."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+        self.pattern: re.Pattern[str] | None = None
+
+    def search(self, line: str) -> re.Match[str] | None:
+        if self.pattern is None:
+            self.pattern = re.compile(r"(?<![\w:.\-])" + re.escape(self.name) + r"(?![\w\-:%]|\.\w)")
+        return self.pattern.search(line)
 
 
 def display_path(path: Path) -> str:
