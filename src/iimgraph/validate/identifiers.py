@@ -16,7 +16,7 @@ not again at every use of it.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any, Protocol, TypeGuard
 
@@ -116,10 +116,11 @@ def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node |
                 yield s, p, curie, o
 
 
-def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
-    """:func:`_candidates` read from a :class:`SourceGraph`'s own indexes, in the same order, terms made
-    only for what is yielded; a subject is yielded once, not once per triple (the rest are duplicates
-    :func:`unknown_identifiers` drops)."""
+def _candidates_in_store(graph: SourceGraph,
+                         known: Callable[[str], bool]) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+    """:func:`_candidates` read from a :class:`SourceGraph`'s own indexes, in the same order, but for the
+    identifiers ``known`` vouches for; terms made only for what is yielded; a subject is yielded once, not
+    once per triple (the rest are duplicates :func:`unknown_identifiers` drops)."""
     import pyoxigraph as ox
 
     rd = graph.to_rdflib
@@ -127,7 +128,7 @@ def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None
         for o, subjects in graph.pos.get(ox.NamedNode(str(prop)), {}).items():
             if isinstance(o, ox.Literal) and subjects:
                 curie = standardize(o.value)
-                if _checked(curie):
+                if _checked(curie) and not known(curie):
                     for s in subjects:
                         yield rd(s), prop, curie, rd(o)
     links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
@@ -135,7 +136,7 @@ def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None
     for s, po in graph.spo.items():
         if isinstance(s, ox.NamedNode) and any(po.values()):
             curie = compress(s.value)
-            if curie is not None:
+            if curie is not None and not known(curie):
                 yield rd(s), None, curie, None
         for p, objects in po.items():
             if p in links:
@@ -143,7 +144,7 @@ def _candidates_in_store(graph: SourceGraph) -> Iterator[tuple[Node, Node | None
             for o in objects:
                 if isinstance(o, ox.NamedNode):
                     curie = compress(o.value)
-                    if curie is not None:
+                    if curie is not None and not known(curie):
                         yield rd(s), rd(p), curie, rd(o)
 
 
@@ -151,13 +152,17 @@ def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]
     """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
     seen: set[tuple[object, Node | None, str]] = set()
     in_reference: dict[str, bool] = {}
+
+    def known(curie: str) -> bool:
+        found = in_reference.get(curie)
+        if found is None:
+            found = in_reference[curie] = reference.knows(curie)
+        return found
+
     out: list[UnknownId] = []
-    uses = _candidates_in_store(graph) if isinstance(graph, SourceGraph) else _candidates(graph)
+    uses = _candidates_in_store(graph, known) if isinstance(graph, SourceGraph) else _candidates(graph)
     for s, p, curie, value in uses:
-        known = in_reference.get(curie)
-        if known is None:
-            known = in_reference[curie] = reference.knows(curie)
-        if known:
+        if known(curie):
             continue
         if isinstance(value, URIRef) and graph.value(value, RDFS.label) is not None:
             continue  # a use of a term the graph labels: its declaration is checked where it is written
