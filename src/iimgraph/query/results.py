@@ -244,8 +244,9 @@ def ntriples(term: Term | None) -> str:
 # --- serialisations -----------------------------------------------------------------------------
 
 
-def to_json(result: Result) -> str:
-    """SPARQL 1.1 Query Results JSON (full IRIs, typed literals)."""
+def to_json(result: Result, *, indent: int | None = 1) -> str:
+    """SPARQL 1.1 Query Results JSON (full IRIs, typed literals); indented for a reader, or on one line
+    (``indent=None``: the C encoder, ~10x faster, as ``serve`` answers)."""
     import json
 
     if result.is_ask:
@@ -267,7 +268,7 @@ def to_json(result: Result) -> str:
             out[var] = cell
         bindings.append(out)
     return json.dumps({"head": {"vars": result.variables}, "results": {"bindings": bindings}},
-                      ensure_ascii=False, indent=1)
+                      ensure_ascii=False, indent=indent)
 
 
 def xml_escape(text: str) -> str:

@@ -202,7 +202,7 @@ def render(result: Result, fmt: str) -> bytes:
         return to_delimited(result, ",", curies=False).encode()
     if fmt == "tsv":
         return to_delimited(result, "\t", curies=False, sparql_tsv=True).encode()
-    return to_json(result).encode()
+    return to_json(result, indent=None).encode()
 
 
 class Endpoint:
