@@ -379,6 +379,48 @@ def test_parameters_are_bound_in_a_values_block_not_pasted():
             ) in text
 
 
+def test_a_parameters_marker_repeats_the_values_block_in_its_group_only_outside_strings_and_iris():
+    text = bind('SELECT * WHERE { { #@parameters\n ?s ?p ?a } UNION { ?s ?p "#@parameters" } '
+                '?s ?p <http://x/#@parameters> }', {"a": IRI("http://x/y")})
+    assert text.count("VALUES (?a) { (<http://x/y>) }") == 2
+    assert '"#@parameters"' in text and "<http://x/#@parameters>" in text
+    assert "{ VALUES (?a) { (<http://x/y>) }\n ?s ?p ?a }" in text  # the marker comment itself is gone
+    with pytest.raises(QueryError, match="before the outermost"):
+        bind("#@parameters\nSELECT * WHERE { }", {"a": IRI("http://x/y")})
+
+
+#: queries whose UNION branches repeat the parameters (``#@parameters``), with the examples above and
+#: parameters that take other code paths (both booleans, a source by name and by identifier, an IRI xref)
+MARKED = [
+    ("compare", EXAMPLES["compare"]),
+    ("compare", {**EXAMPLES["compare"], "include_text_mined": "true"}),
+    ("compare", {"a": "MONDO:0019127", "b": "MONDO:0019127"}),
+    ("by-source", EXAMPLES["by-source"]),
+    ("by-source", {"source": "PMID:22036"}),
+    ("by-source", {"source": "seed-carenity"}),
+    ("find-by-xref", EXAMPLES["find-by-xref"]),
+    ("find-by-xref", {"xref": "https://omim.org/entry/160750"}),
+    ("find-by-xref", {"xref": "DOID:10223"}),
+]
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("name, params", MARKED)
+def test_repeating_the_parameters_in_union_branches_keeps_the_rows(name, params, engine):
+    """The marked query gives the rows of the same text bound only at its outermost WHERE (the
+    markers are comments: without the catalogue they are not there), on each engine."""
+    from iimgraph.query.catalogue import execute, execute_sparql, get_query, split_lists
+
+    q = get_query(name)
+    assert "#@parameters" in q.text, name
+    marked = execute(name, params, engine=engine).rows
+    plain = split_lists(execute_sparql(q.text.replace("#@parameters", "#"), engine=engine,
+                                       bindings=resolve_params(q, params), timeout=None), q.lists).rows
+    assert canonical(marked) == canonical(plain)
+    if params is EXAMPLES[name]:
+        assert marked, name
+
+
 @pytest.mark.parametrize("text", ['"} } SELECT * WHERE { ?s ?p ?o', "\\u0022 } #", 'a\\" .', "\\\\u0022", "\n\t\r"])
 def test_hostile_search_text_is_only_ever_a_string(text):
     # search ignores punctuation: hostile text finds exactly what its letters and digits find, as data

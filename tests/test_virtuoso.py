@@ -22,7 +22,7 @@ from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.http import request
 from iimgraph.release.publish import ANSWER_KEPT, DEFAULT_STAND_IN, STAGING, default_query_url, publish
 from tests.servers import isql, start_virtuoso, stop, virtuoso_binary
-from tests.test_queries import EXAMPLES, canonical
+from tests.test_queries import EXAMPLES, MARKED, canonical
 
 pytestmark = pytest.mark.virtuoso
 
@@ -139,6 +139,12 @@ def test_every_query_gives_the_same_rows_on_virtuoso(published, name, graph):
             return [tuple(r[k].key() if r[k] is not None else () for k in keys) for r in rows]
 
         assert order(remote) == order(local)
+
+
+@pytest.mark.parametrize("name, params", MARKED)
+def test_queries_with_parameters_repeated_in_union_branches_give_the_same_rows_on_virtuoso(published, name, params):
+    remote = iimgraph.run_query(name, params, endpoint=sparql_over(published, NAMED), timeout=QUERY_TIMEOUT)
+    assert canonical(remote) == canonical(iimgraph.run_query(name, params, engine="oxigraph"))
 
 
 def test_the_bulk_loader_recipe_of_the_readme_loads_the_release(server, release_dir):

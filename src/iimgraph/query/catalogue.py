@@ -12,7 +12,8 @@ Each ``.rq`` file opens with comment lines the package reads::
     # example: iimgraph query subtypes -p root=MONDO:0016367
 
 Parameter values are checked against their type and turned into RDF terms, which go into a
-``VALUES`` block placed at the start of the outermost ``WHERE`` group. User text is never pasted
+``VALUES`` block placed at the start of the outermost ``WHERE`` group (and again where the query
+has a ``#@parameters`` comment: see :func:`bind`). User text is never pasted
 into the query: IRIs are validated against the IRIREF grammar and literals are escaped (including
 SPARQL's ``\\u`` codepoint escapes), so the same bound query runs on every engine.
 A ``curie`` parameter also binds ``?<var>_curie`` (the standardised CURIE as a string) when the
@@ -404,11 +405,26 @@ def _mask(text: str) -> str:
     return mask(text)
 
 
+#: a comment line that asks for the parameters' VALUES block again where it stands (see :func:`bind`)
+_MARKER_RE = re.compile(r"#@parameters\b[^\n]*")
+
+
 def bind(text: str, bindings: Mapping[str, Term]) -> str:
-    """``text`` with a VALUES block of ``bindings`` at the start of its outermost WHERE group."""
+    """``text`` with a VALUES block of ``bindings`` at the start of its outermost WHERE group.
+
+    A comment ``#@parameters`` (outside strings and IRIs) is replaced by the same block: a query
+    puts it at the start of a ``UNION`` branch (or any other group joined with the outer one) so
+    that the engine starts that branch from the bound parameters. Oxigraph joins the outer block
+    only with patterns that always bind its variables: a ``UNION`` whose branches bind different
+    parameters was evaluated unbound, scanning every association in the store. The block has one
+    row and the outer block binds the same variables to the same terms, so a repeat inside a
+    joined group gives the same rows on every engine (not inside ``MINUS`` or a subquery, which
+    see their own variables: a query does not put the marker there).
+    """
     if not bindings:
         return text
-    m = re.search(r"\bWHERE\s*\{", _mask(text), re.I)
+    masked = _mask(text)
+    m = re.search(r"\bWHERE\s*\{", masked, re.I)
     if m is None:
         raise QueryError("cannot bind parameters: the query has no 'WHERE {'")
     for var in bindings:
@@ -416,8 +432,19 @@ def bind(text: str, bindings: Mapping[str, Term]) -> str:
             raise QueryError(f"not a SPARQL variable name: {var!r}")
     names = " ".join(f"?{v}" for v in bindings)
     values = " ".join(sparql_term(t) for t in bindings.values())
-    block = f"\n  VALUES ({names}) {{ ({values}) }}\n"
-    return text[: m.end()] + block + text[m.end():]
+    block = f"VALUES ({names}) {{ ({values}) }}"
+    out, last = [], 0
+    for marker in _MARKER_RE.finditer(text):
+        at = marker.start()
+        if _mask(text[:at] + "x" + text[at + 1:])[at] != "x":  # a '#' inside a string or an IRI, not a comment
+            continue
+        if marker.start() < m.end():
+            raise QueryError("cannot bind parameters: a '#@parameters' marker before the outermost 'WHERE {'")
+        out += [text[last:marker.start()], block]
+        last = marker.end()
+    out.append(text[last:])
+    marked = "".join(out)
+    return marked[: m.end()] + f"\n  {block}\n" + marked[m.end():]
 
 
 def decode_query(data: bytes, where: str) -> str:
