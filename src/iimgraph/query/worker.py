@@ -31,7 +31,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 DEFAULT_MEMORY_MB = 1024
-_RENICE_AFTER = 0.25  # seconds: a query still running by then yields the CPU to newer, short ones
+_RENICE_AFTER = 0.1  # seconds: a query still running by then yields the CPU to newer, short ones
 
 
 def available() -> bool:
@@ -109,7 +109,7 @@ def _die_with(parent: int) -> None:
 
 def _renice(pid: int) -> bool:
     with contextlib.suppress(OSError, AttributeError):
-        os.setpriority(os.PRIO_PROCESS, pid, 15)
+        os.setpriority(os.PRIO_PROCESS, pid, 19)
     return True
 
 
@@ -211,16 +211,20 @@ class Pool:
     child whose memory cap was hit is retired, and each child serves at most ``max_requests``.
 
     Children are forked by one long-lived thread: Linux's parent-death signal fires when the forking
-    *thread* ends, and the server's request threads end after every request.
+    *thread* ends, and the server's request threads end after every request. That thread also keeps
+    ``spare`` children idle ahead of demand, so that a request arriving after runaway queries retired
+    their children finds one ready instead of waiting for a fork.
     """
 
     def __init__(self, fn: Callable[..., Any], *, memory_mb: int | None = DEFAULT_MEMORY_MB, keep: int = 8,
-                 start: int = 2, max_requests: int = 1000, what: str = "query") -> None:
+                 start: int = 2, spare: int = 2, max_requests: int = 1000, what: str = "query") -> None:
         import queue
         import threading
 
         self.fn, self.memory_mb, self.keep, self.max_requests, self.what = fn, memory_mb, keep, max_requests, what
+        self.spare = min(spare, keep)
         self._idle: list[_PoolChild] = []
+        self._ordered = 0  # spare children ordered from the spawner and not yet idle
         self._lock = threading.Lock()
         self._orders: queue.SimpleQueue[Any] = queue.SimpleQueue()
         self._closed = False
@@ -234,6 +238,16 @@ class Pool:
             order = self._orders.get()
             if order is None:
                 return
+            if order == "spare":
+                try:
+                    child = _PoolChild.fork(self.fn, self.memory_mb)
+                except OSError:  # fork refused: the next request forks (and reports) on demand
+                    child = None
+                with self._lock:
+                    self._ordered -= 1
+                if child is not None:
+                    self._put(child, spare=True)
+                continue
             box, done = order
             try:
                 box.append(_PoolChild.fork(self.fn, self.memory_mb))
@@ -254,16 +268,35 @@ class Pool:
 
     def _take(self) -> _PoolChild:
         with self._lock:
-            if self._idle:
-                return self._idle.pop()
-        return self._spawn()
+            child = self._idle.pop() if self._idle else None
+        if child is None:
+            child = self._spawn()
+        self._top_up()
+        return child
 
-    def _put(self, child: _PoolChild) -> None:
+    def _top_up(self) -> None:
+        """Order forks in the background until ``spare`` children are idle or on their way."""
         with self._lock:
-            if not self._closed and len(self._idle) < self.keep:
-                self._idle.append(child)
+            wanted = 0 if self._closed else self.spare - len(self._idle) - self._ordered
+            self._ordered += max(wanted, 0)
+        for _ in range(wanted):
+            self._orders.put("spare")
+
+    def _put(self, child: _PoolChild, *, spare: bool = False) -> None:
+        """Keep ``child`` idle. A spare goes behind the children that served last, which are taken first;
+        with ``keep`` idle already, a child that has just served displaces the oldest one."""
+        with self._lock:
+            if self._closed or (spare and len(self._idle) >= self.keep):
+                dropped = child
+            elif spare:
+                self._idle.insert(0, child)
                 return
-        child.stop()
+            else:
+                self._idle.append(child)
+                if len(self._idle) <= self.keep:
+                    return
+                dropped = self._idle.pop(0)
+        dropped.stop()
 
     def call(self, *args: Any, timeout: float) -> Any:
         """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed)."""
@@ -281,6 +314,7 @@ class Pool:
                 self._put(child)
             else:
                 child.stop()
+                self._top_up()
 
     def close(self) -> None:
         """Stop every idle child and the spawner; children busy now are stopped when their call ends."""

@@ -45,6 +45,7 @@ DEFAULT_MAX_ROWS = 10_000
 DEFAULT_WORKERS = 32
 DEFAULT_MEMORY_MB = 512
 POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked while more queries run)
+POOL_SPARE = 4  # idle workers forked ahead of demand (runaway queries retire theirs)
 MAX_BODY = 1_000_000  # bytes of query text accepted
 
 _MEDIA = {
@@ -226,7 +227,7 @@ class Endpoint:
             if self._pool is None:
                 self._pool = worker.Pool(functools.partial(self.engine.execute, max_rows=self.max_rows,
                                                            allow_remote=self.allow_remote),
-                                         memory_mb=self.memory_mb, keep=POOL_KEEP)
+                                         memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
             return self._pool
 
     def start(self) -> None:
