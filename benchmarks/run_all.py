@@ -24,11 +24,12 @@ def main() -> None:
     if args.quick:
         steps = [["bench_anchors.py", "--repeat", "6"], ["bench_cold.py", "--quick"], ["bench_queries.py", "--repeat", "5"],
                  ["bench_pipeline.py", "--repeat", "1"], ["bench_scale.py", "--sizes", "1e4,1e5"],
-                 ["bench_validate.py", "--synthetic", "1e5", "--no-reason-only"]]
+                 ["bench_validate.py", "--synthetic", "1e5", "--no-reason-only"],
+                 ["bench_load.py", "--size", "1e5", "--repeat", "1"]]
     else:
         steps = [["bench_anchors.py"], ["bench_cold.py"], ["bench_queries.py", "--repeat", "9"], ["bench_pipeline.py"],
                  ["bench_scale.py", "--sizes", "1e4,1e5,1e6,5e6"], ["bench_validate.py", "--synthetic", "1e5"],
-                 ["bench_validate.py", "--skip-large"]]
+                 ["bench_validate.py", "--skip-large"], ["bench_load.py"], ["bench_serve.py"]]
     failed = 0
     for step in steps:
         sys.stdout.flush()

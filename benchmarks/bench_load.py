@@ -1,0 +1,83 @@
+"""Store load: ``open_store`` (the ``--with`` path) beside bare pyoxigraph writing the same file to disk.
+
+usage: python benchmarks/bench_load.py [--size 1e6] [--repeat 2] [--workdir /tmp/iimgraph-bench]
+
+Each load runs in a fresh process into a fresh on-disk store, alternated with its anchors:
+bare ``Store(path).bulk_load(path=...)`` into a named graph (the floor of one graph per companion)
+and into the default graph (the engine's fastest on-disk load). The generated N-Triples file is
+``benchmarks/generate.py``'s, kept under ``--workdir`` between runs. Target (issue 17): 300,000 triples/s.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import generate
+from _common import fmt_int, header, median, table
+
+KINDS = ("open_store", "bare, named graph", "bare, default graph")
+
+
+def child(kind: str, path: Path, folder: Path) -> dict:
+    shutil.rmtree(folder, ignore_errors=True)
+    start = time.perf_counter()
+    if kind == "open_store":
+        from iimgraph.query.store import open_store
+
+        handle = open_store(folder, [path])
+        triples = handle.manifest["companions"][str(path.resolve())]["triples"]
+        handle.close()
+    else:
+        import pyoxigraph as ox
+
+        store = ox.Store(str(folder))
+        graph = ox.NamedNode(path.as_uri()) if kind == "bare, named graph" else ox.DefaultGraph()
+        store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
+        store.flush()
+        triples = len(store)
+        del store
+    seconds = time.perf_counter() - start
+    shutil.rmtree(folder, ignore_errors=True)
+    return {"seconds": seconds, "triples": triples}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--size", type=float, default=1e6)
+    parser.add_argument("--repeat", type=int, default=2)
+    parser.add_argument("--workdir", type=Path, default=Path("/tmp/iimgraph-bench"))
+    parser.add_argument("--child", nargs=3, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, path, folder = args.child
+        print(json.dumps(child(kind, Path(path), Path(folder))))
+        return
+    size = int(args.size)
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    path = args.workdir / f"synthetic-{size}.nt"
+    if not path.exists():
+        generate.write(size, path)
+    header(f"Store load of {size:.0e} generated triples, on disk, fresh store each run")
+    runs: dict[str, list[dict]] = {k: [] for k in KINDS}
+    for _ in range(args.repeat):
+        for kind in KINDS:
+            proc = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(args.workdir / "load-store")],
+                                  capture_output=True, text=True, check=False)
+            if proc.returncode:
+                raise SystemExit(f"{kind} failed:\n{proc.stderr}")
+            runs[kind].append(json.loads(proc.stdout.strip().splitlines()[-1]))
+    floor = median([r["seconds"] for r in runs["bare, named graph"]])
+    table(("load", "median s", "triples/s", "speed vs bare named graph"),
+          [(kind, f"{median([r['seconds'] for r in rs]):.2f}",
+            fmt_int(rs[0]["triples"] / median([r["seconds"] for r in rs])),
+            f"{floor / median([r['seconds'] for r in rs]):.2f}x") for kind, rs in runs.items()])
+
+
+if __name__ == "__main__":
+    main()
