@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import itertools
 import os
 import pickle
 import select
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 DEFAULT_MEMORY_MB = 1024
+_FOR_REQUEST, _SPARE, _LAST = range(3)  # the pool's fork orders, first served first
 _RENICE_AFTER = 0.1  # seconds: a query still running by then yields the CPU to newer, short ones
 
 
@@ -226,7 +228,9 @@ class Pool:
         self._idle: list[_PoolChild] = []
         self._ordered = 0  # spare children ordered from the spawner and not yet idle
         self._lock = threading.Lock()
-        self._orders: queue.SimpleQueue[Any] = queue.SimpleQueue()
+        # (priority, sequence, order): a request waiting for a fork goes before spares ordered earlier
+        self._orders: queue.PriorityQueue[tuple[int, int, Any]] = queue.PriorityQueue()
+        self._sequence = itertools.count()
         self._closed = False
         self._spawner = threading.Thread(target=self._spawn_loop, name="iimgraph-pool", daemon=True)
         self._spawner.start()
@@ -235,7 +239,7 @@ class Pool:
 
     def _spawn_loop(self) -> None:
         while True:
-            order = self._orders.get()
+            _, _, order = self._orders.get()
             if order is None:
                 return
             if order == "spare":
@@ -260,7 +264,7 @@ class Pool:
 
         box: list[Any] = []
         done = threading.Event()
-        self._orders.put((box, done))
+        self._orders.put((_FOR_REQUEST, next(self._sequence), (box, done)))
         done.wait()
         if isinstance(box[0], BaseException):
             raise box[0]
@@ -280,7 +284,7 @@ class Pool:
             wanted = 0 if self._closed else self.spare - len(self._idle) - self._ordered
             self._ordered += max(wanted, 0)
         for _ in range(wanted):
-            self._orders.put("spare")
+            self._orders.put((_SPARE, next(self._sequence), "spare"))
 
     def _put(self, child: _PoolChild, *, spare: bool = False) -> None:
         """Keep ``child`` idle. A spare goes behind the children that served last, which are taken first;
@@ -323,7 +327,7 @@ class Pool:
             idle, self._idle = self._idle, []
         for child in idle:
             child.stop()
-        self._orders.put(None)
+        self._orders.put((_LAST, next(self._sequence), None))
 
 
 class _PoolChild:
