@@ -6,6 +6,7 @@ what else runs on it, so each table is preceded by the CPU count, versions and l
 
 from __future__ import annotations
 
+import json
 import os
 import platform
 import statistics
@@ -71,3 +72,11 @@ def fmt_int(n: float) -> str:
 
 def parse_size(text: str) -> int:
     return int(float(text))
+
+
+def run_child(script: str, *args: str) -> dict:
+    """``script --child ARGS`` in a fresh process (its own peak memory and caches); the JSON it prints last."""
+    proc = subprocess.run([sys.executable, script, "--child", *args], capture_output=True, text=True, check=False)
+    if proc.returncode:
+        raise SystemExit(f"child {args[0]} failed:\n{proc.stderr}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])

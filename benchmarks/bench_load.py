@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import generate
-from _common import fmt_int, header, median, table
+from _common import fmt_int, header, median, run_child, table
 
 KINDS = ("open_store", "bare, named graph", "bare, default graph")
 
@@ -67,16 +65,12 @@ def main() -> None:
     runs: dict[str, list[dict]] = {k: [] for k in KINDS}
     for _ in range(args.repeat):
         for kind in KINDS:
-            proc = subprocess.run([sys.executable, __file__, "--child", kind, str(path), str(args.workdir / "load-store")],
-                                  capture_output=True, text=True, check=False)
-            if proc.returncode:
-                raise SystemExit(f"{kind} failed:\n{proc.stderr}")
-            runs[kind].append(json.loads(proc.stdout.strip().splitlines()[-1]))
-    floor = median([r["seconds"] for r in runs["bare, named graph"]])
+            runs[kind].append(run_child(__file__, kind, str(path), str(args.workdir / "load-store")))
+    seconds = {kind: median([r["seconds"] for r in rs]) for kind, rs in runs.items()}
+    floor = seconds["bare, named graph"]
     table(("load", "median s", "triples/s", "speed vs bare named graph"),
-          [(kind, f"{median([r['seconds'] for r in rs]):.2f}",
-            fmt_int(rs[0]["triples"] / median([r["seconds"] for r in rs])),
-            f"{floor / median([r['seconds'] for r in rs]):.2f}x") for kind, rs in runs.items()])
+          [(kind, f"{seconds[kind]:.2f}", fmt_int(rs[0]["triples"] / seconds[kind]), f"{floor / seconds[kind]:.2f}x")
+           for kind, rs in runs.items()])
 
 
 if __name__ == "__main__":

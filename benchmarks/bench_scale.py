@@ -21,13 +21,12 @@ import argparse
 import json
 import resource
 import shutil
-import subprocess
 import sys
 import time
 from pathlib import Path
 
 import generate
-from _common import fmt_int, header, median, table
+from _common import fmt_int, header, median, run_child, table
 
 
 def peak_mb() -> float:
@@ -87,13 +86,6 @@ def child_rdflib(path: Path) -> dict:
     return {"seconds": time.perf_counter() - start, "triples": len(graph), "peak_mb": peak_mb()}
 
 
-def run_child(*args: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", *args], capture_output=True, text=True)
-    if proc.returncode:
-        raise SystemExit(f"child {args[0]} failed:\n{proc.stderr}")
-    return json.loads(proc.stdout.strip().splitlines()[-1])
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sizes", default="1e4,1e5,1e6,5e6")
@@ -128,10 +120,10 @@ def main() -> None:
             print(f"generated {path} in {time.perf_counter() - t:.1f} s", file=sys.stderr)
         store = args.workdir / f"store-{size}"
         shutil.rmtree(store, ignore_errors=True)
-        load = run_child("load", str(path), str(store))
-        query = run_child("query", str(path), str(store), str(size), str(args.repeat))
-        memory = run_child("memory", str(path))
-        rd = run_child("rdflib", str(path)) if size <= args.rdflib_max else None
+        load = run_child(__file__, "load", str(path), str(store))
+        query = run_child(__file__, "query", str(path), str(store), str(size), str(args.repeat))
+        memory = run_child(__file__, "memory", str(path))
+        rd = run_child(__file__, "rdflib", str(path)) if size <= args.rdflib_max else None
         n = load["triples"]
         loads.append((
             f"{n:,}", f"{path.stat().st_size / 2**20:,.0f}",

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     T = TypeVar("T")
 
 DEFAULT_MEMORY_MB = 1024
-_FOR_REQUEST, _SPARE, _LAST = range(3)  # the pool's fork orders, first served first
+_FOR_REQUEST, _SPARE, _LAST = range(3)  # kinds of the pool's fork orders, first served first
 _RENICE_AFTER = 0.1  # seconds: a query still running by then yields the CPU to newer, short ones
 
 
@@ -239,10 +239,10 @@ class Pool:
 
     def _spawn_loop(self) -> None:
         while True:
-            _, _, order = self._orders.get()
-            if order is None:
+            kind, _, order = self._orders.get()
+            if kind == _LAST:
                 return
-            if order == "spare":
+            if kind == _SPARE:
                 try:
                     child = _PoolChild.fork(self.fn, self.memory_mb)
                 except OSError:  # fork refused: the next request forks (and reports) on demand
@@ -284,7 +284,7 @@ class Pool:
             wanted = 0 if self._closed else self.spare - len(self._idle) - self._ordered
             self._ordered += max(wanted, 0)
         for _ in range(wanted):
-            self._orders.put((_SPARE, next(self._sequence), "spare"))
+            self._orders.put((_SPARE, next(self._sequence), None))
 
     def _put(self, child: _PoolChild, *, spare: bool = False) -> None:
         """Keep ``child`` idle. A spare goes behind the children that served last, which are taken first;
