@@ -203,6 +203,22 @@ def test_onset_of_polymyositis_gives_hpo_onset_terms():
     assert {r["low_age"].to_python() for r in ibm} == {50.0}
 
 
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize("disease", ["MONDO:1010064", "MONDO:0008054", "MONDO:0019127"])
+def test_onset_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(disease, engine):
+    own = iimgraph.run_query("onset", {"disease": disease}, engine=engine)
+    wide = iimgraph.run_query("onset", {"disease": disease, "inherited": "true"}, engine=engine)
+    ancestors = values(iimgraph.run_query("ancestors", {"disease": disease}), "ancestor")
+    assert all(r["inherited_from"] is None for r in own)
+    assert canonical([r for r in wide if r["inherited_from"] is None]) == canonical(own)
+    inherited = [r for r in wide if r["inherited_from"] is not None]
+    assert inherited, "every IIM subtype here has an ancestor with an onset claim"
+    assert values(inherited, "inherited_from") <= ancestors
+    listed = iimgraph.run_query("onset", {}, engine=engine)  # every disease's own claims, none inherited
+    assert canonical([r for r in listed if str(r["disease"]) == OBO + disease.replace(":", "_")]) == canonical(own)
+    assert all(r["inherited_from"] is None for r in listed)
+
 def test_by_source_lists_what_carenity_supports():
     rows = run("by-source", source="iimsrc:seed-carenity")
     triples = {(str(r["subject"]), str(r["predicate"]), str(r["object"])) for r in rows}
@@ -401,6 +417,10 @@ MARKED = [
     ("find-by-xref", EXAMPLES["find-by-xref"]),
     ("find-by-xref", {"xref": "https://omim.org/entry/160750"}),
     ("find-by-xref", {"xref": "DOID:10223"}),
+    ("onset", EXAMPLES["onset"]),
+    ("onset", {"inherited": "true"}),
+    ("onset", {"disease": "MONDO:1010064", "inherited": "true"}),
+    ("onset", {"disease": "MONDO:0019127"}),
 ]
 
 
