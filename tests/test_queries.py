@@ -206,16 +206,17 @@ def test_onset_of_polymyositis_gives_hpo_onset_terms():
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 @pytest.mark.parametrize("disease", ["MONDO:1010064", "MONDO:0008054", "MONDO:0019127"])
-def test_onset_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(disease, engine):
-    own = iimgraph.run_query("onset", {"disease": disease}, engine=engine)
-    wide = iimgraph.run_query("onset", {"disease": disease, "inherited": "true"}, engine=engine)
+@pytest.mark.parametrize("name", ["onset", "treatments"])
+def test_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(name, disease, engine):
+    own = iimgraph.run_query(name, {"disease": disease}, engine=engine)
+    wide = iimgraph.run_query(name, {"disease": disease, "inherited": "true"}, engine=engine)
     ancestors = values(iimgraph.run_query("ancestors", {"disease": disease}), "ancestor")
     assert all(r["inherited_from"] is None for r in own)
     assert canonical([r for r in wide if r["inherited_from"] is None]) == canonical(own)
     inherited = [r for r in wide if r["inherited_from"] is not None]
-    assert inherited, "every IIM subtype here has an ancestor with an onset claim"
+    assert inherited, f"every IIM subtype here has an ancestor with a {name} claim"
     assert values(inherited, "inherited_from") <= ancestors
-    listed = iimgraph.run_query("onset", {}, engine=engine)  # every disease's own claims, none inherited
+    listed = iimgraph.run_query(name, {}, engine=engine)  # every disease's own claims, none inherited
     assert canonical([r for r in listed if str(r["disease"]) == OBO + disease.replace(":", "_")]) == canonical(own)
     assert all(r["inherited_from"] is None for r in listed)
 
@@ -421,6 +422,10 @@ MARKED = [
     ("onset", {"inherited": "true"}),
     ("onset", {"disease": "MONDO:1010064", "inherited": "true"}),
     ("onset", {"disease": "MONDO:0019127"}),
+    ("treatments", EXAMPLES["treatments"]),
+    ("treatments", {"inherited": "true"}),
+    ("treatments", {"disease": "MONDO:0016367", "inherited": "true"}),
+    ("treatments", {"disease": "MONDO:0007827"}),
 ]
 
 
