@@ -45,7 +45,7 @@ def child_load(path: Path, store: Path) -> dict:
     return {"seconds": seconds, "triples": triples, "peak_mb": peak_mb(), "store_mb": size / 2**20}
 
 
-def child_query(path: Path, store: Path, size: int, repeat: int) -> dict:
+def child_query(path: Path, store: Path, size: int, repeat: int, names: list[str]) -> dict:
     start = time.perf_counter()
     from iimgraph.query.catalogue import catalogue, execute
     from iimgraph.query.engines import OxigraphEngine
@@ -57,7 +57,7 @@ def child_query(path: Path, store: Path, size: int, repeat: int) -> dict:
     engine = OxigraphEngine(store=handle)
     params = generate.example_params(size)
     queries = {}
-    for name in catalogue():
+    for name in names or catalogue():
         times, rows = [], 0
         for _ in range(repeat):
             t = time.perf_counter()
@@ -93,6 +93,7 @@ def main() -> None:
     parser.add_argument("--rdflib-max", type=float, default=1e5, help="largest size parsed with rdflib too")
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep-stores", action="store_true")
+    parser.add_argument("--queries", default="", help="comma-separated packaged queries to time (default: all)")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -100,7 +101,8 @@ def main() -> None:
         if kind == "load":
             out = child_load(Path(rest[0]), Path(rest[1]))
         elif kind == "query":
-            out = child_query(Path(rest[0]), Path(rest[1]), int(float(rest[2])), int(rest[3]))
+            out = child_query(Path(rest[0]), Path(rest[1]), int(float(rest[2])), int(rest[3]),
+                              [n for n in rest[4].split(",") if n])
         elif kind == "memory":
             out = child_memory(Path(rest[0]))
         else:
@@ -121,7 +123,7 @@ def main() -> None:
         store = args.workdir / f"store-{size}"
         shutil.rmtree(store, ignore_errors=True)
         load = run_child(__file__, "load", str(path), str(store))
-        query = run_child(__file__, "query", str(path), str(store), str(size), str(args.repeat))
+        query = run_child(__file__, "query", str(path), str(store), str(size), str(args.repeat), args.queries)
         memory = run_child(__file__, "memory", str(path))
         rd = run_child(__file__, "rdflib", str(path)) if size <= args.rdflib_max else None
         n = load["triples"]
