@@ -151,3 +151,29 @@ def test_workers_die_with_their_parent(tmp_path):
     while any(alive(pid) for pid in children) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(alive(pid) for pid in children)
+
+
+def _address_space_growth_opening_the_store() -> float:
+    """MB of address space that opening the release store and running a query added in this process."""
+    import pyoxigraph as ox
+
+    from iimgraph.build.cache import release_store
+
+    def size() -> int:
+        with open("/proc/self/status") as fh:
+            return int(next(line for line in fh if line.startswith("VmSize:")).split()[1])
+
+    folder = release_store()
+    assert folder is not None
+    before = size()
+    store = ox.Store.read_only(str(folder))
+    list(store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"))
+    return (size() - before) / 1024
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc/self/status")
+def test_the_store_does_not_eat_the_workers_address_space_cap():
+    """The cap counts address space: RocksDB's threads each got a malloc arena (~400 MB reserved, 5 MB
+    used), and a small query now and then failed as needing more than the cap."""
+    grown = worker.call(_address_space_growth_opening_the_store, timeout=60)
+    assert grown < 256, f"opening the store took {grown:.0f} MB of the worker's address space"
