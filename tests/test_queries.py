@@ -203,7 +203,6 @@ def test_onset_of_polymyositis_gives_hpo_onset_terms():
     assert {r["low_age"].to_python() for r in ibm} == {50.0}
 
 
-
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 @pytest.mark.parametrize("disease", ["MONDO:1010064", "MONDO:0008054", "MONDO:0019127"])
 @pytest.mark.parametrize("name", ["onset", "treatments"])
@@ -219,6 +218,7 @@ def test_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(name, di
     listed = iimgraph.run_query(name, {}, engine=engine)  # every disease's own claims, none inherited
     assert canonical([r for r in listed if str(r["disease"]) == OBO + disease.replace(":", "_")]) == canonical(own)
     assert all(r["inherited_from"] is None for r in listed)
+
 
 def test_by_source_lists_what_carenity_supports():
     rows = run("by-source", source="iimsrc:seed-carenity")
