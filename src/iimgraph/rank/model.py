@@ -132,25 +132,33 @@ def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
         note = f"{term} is obsolete or an alternative id in HPO {kb.hpo_version}: replaced by {new} ({kb.label(new)})"
         term = new
     if not kb.known(term):
-        raise TermError(f"unknown HPO term {term}: not among the HPO {kb.hpo_version} terms iimgraph holds")
+        raise TermError(f"unknown HPO term {term}: not in HPO {kb.hpo_version}")
     return term, note
 
 
 def _by_name(text: str, kb: Knowledge) -> str:
-    names = kb.names()
+    """Exact matches before fuzzy ones: a label or exact synonym, then a related/broad/narrow
+    synonym, then (for one short word) the initials of a label or exact synonym ("ILD"), and only
+    then the labels and synonyms that contain the text. The first tier with one term answers; a
+    tier with several is an error listing them."""
     key = name_key(text)
     if not key:
         raise TermError(f"{text!r} has no letter or digit: not a finding")
-    exact = names.get(key, set())
-    if len(exact) == 1:
-        return next(iter(exact))
-    if not exact:
-        exact = {t for name, terms in names.items() if key in name for t in terms}
-        if len(exact) == 1:
-            return next(iter(exact))
-    if not exact:
-        raise TermError(f"no HPO term has the label or synonym {text!r}")
-    ranked = sorted(exact, key=lambda t: (len(kb.label(t)), kb.label(t), t))
+    tiers: list[set[str]] = [kb.names("exact").get(key, set()), kb.names("other").get(key, set())]
+    if re.fullmatch(r"[A-Za-z]{2,6}", text.strip()):
+        tiers.append(kb.names("initials").get(key, set()))
+    hits: set[str] = set()
+    for hits in tiers:
+        if hits:
+            break
+    if not hits:
+        hits = {t for tier in ("exact", "other") for name, terms in kb.names(tier).items() if key in name
+                for t in terms}
+    if len(hits) == 1:
+        return next(iter(hits))
+    if not hits:
+        raise TermError(f"no HPO {kb.hpo_version} term has the label or synonym {text!r}")
+    ranked = sorted(hits, key=lambda t: (len(kb.label(t)), kb.label(t), t))
     shown = ", ".join(f"{t} ({kb.label(t)})" for t in ranked[:10])
     more = f" and {len(ranked) - 10} more" if len(ranked) > 10 else ""
     raise TermError(f"{text!r} is ambiguous: {shown}{more}; give one CURIE",

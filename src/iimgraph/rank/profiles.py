@@ -9,16 +9,16 @@ the packaged HPO 2025-01-16 extract (``reference/hpo2025_terms.tsv``), the only 
 
 from __future__ import annotations
 
-import csv
 import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph.errors import DataError
 from iimgraph.namespaces import display_curie
 from iimgraph.query.engines import get_engine
-from iimgraph.resources import reference_dir
+from iimgraph.resources import rank_data_dir, reference_dir
 
 OBO = "http://purl.obolibrary.org/obo/"
 HP_PREFIX = OBO + "HP_"
@@ -133,8 +133,9 @@ class Knowledge:
     profiles: dict[str, Profile]
     not_scorable: list[NotScorable]
     disease_labels: dict[str, str]
+    other_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
-    _names: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
 
     def known(self, term: str) -> bool:
         return term in self.labels or term in self.parents or term in self.counts
@@ -155,17 +156,26 @@ class Knowledge:
         self._ancestors[term] = result
         return result
 
-    def names(self) -> dict[str, set[str]]:
-        """Lower-cased label or synonym -> the current HPO terms that carry it (for resolving words)."""
+    def names(self, tier: str = "exact") -> dict[str, set[str]]:
+        """A name key (:func:`name_key`) -> the current HPO terms that carry it, by tier: ``exact``
+        (labels and exact synonyms), ``other`` (related, broad and narrow synonyms), ``initials``
+        (the initials of a label's or exact synonym's words: "ILD" for interstitial lung disease)."""
         if not self._names:
+            exact: dict[str, set[str]] = {}
+            other: dict[str, set[str]] = {}
+            initials: dict[str, set[str]] = {}
             for term, label in self.labels.items():
-                if term not in self.replaced_by:
-                    self._names.setdefault(name_key(label), set()).add(term)
-            for term, syns in self.synonyms.items():
-                if term not in self.replaced_by:
-                    for syn in syns:
-                        self._names.setdefault(name_key(syn), set()).add(term)
-        return self._names
+                if term in self.replaced_by:
+                    continue
+                for text in (label, *self.synonyms.get(term, ())):
+                    exact.setdefault(name_key(text), set()).add(term)
+                    words = re.findall(r"[A-Za-z0-9]+", text)
+                    if len(words) >= 2:
+                        initials.setdefault("".join(w[0] for w in words).lower(), set()).add(term)
+                for text in self.other_synonyms.get(term, ()):
+                    other.setdefault(name_key(text), set()).add(term)
+            self._names.update(exact=exact, other=other, initials=initials)
+        return self._names[tier]
 
     def label(self, term: str) -> str:
         return self.labels.get(term, self.disease_labels.get(term, term))
@@ -180,14 +190,6 @@ PREFIX biolink: <https://w3id.org/biolink/vocab/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX iim: <https://w3id.org/iimgraph/vocab/>
 """
-
-_HP_TERMS = _PREFIXES + """SELECT ?t ?p ?o WHERE {
-  VALUES ?p { rdfs:label rdfs:subClassOf oboInOwl:hasExactSynonym oboInOwl:hasRelatedSynonym
-              oboInOwl:hasBroadSynonym oboInOwl:hasNarrowSynonym owl:deprecated
-              <http://purl.obolibrary.org/obo/IAO_0100001> oboInOwl:hasAlternativeId }
-  ?t ?p ?o .
-  FILTER(STRSTARTS(STR(?t), "http://purl.obolibrary.org/obo/HP_"))
-}"""
 
 _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
   ?d iim:inScope ?scope .
@@ -218,68 +220,66 @@ def _rows(engine: Any, text: str) -> list[dict[str, Any]]:
     return engine.execute(text).rows
 
 
-def _reference_terms(folder: Path) -> tuple[dict[str, dict[str, str]], int, str]:
-    rows: dict[str, dict[str, str]] = {}
-    with open(folder / "hpo2025_terms.tsv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            rows[row["hpo_id"]] = row
-    meta: dict[str, str] = {}
-    with open(folder / "hpo2025_meta.tsv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            meta[row["key"]] = row["value"]
-    return rows, int(meta["diseases_with_phenotypic_annotations_total"]), meta.get("hp_obo_data_version", "")
+HPO_TABLE = "hpo_terms.tsv.gz"
 
 
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in (value or "").split("|") if v.strip()]
+@dataclass(frozen=True)
+class HpoTable:
+    """The whole HPO release (``rank/data/hpo_terms.tsv.gz``, written by ``tools/hpo_table.py`` from
+    ``hp.obo`` and ``phenotype.hpoa``): what every term is called, where it sits, what replaced it,
+    and how many of HPO's annotated diseases have it (or a descendant)."""
+
+    labels: dict[str, str]
+    parents: dict[str, tuple[str, ...]]
+    synonyms: dict[str, tuple[str, ...]]          # exact synonyms
+    other_synonyms: dict[str, tuple[str, ...]]    # related, broad and narrow synonyms
+    replaced_by: dict[str, str | None]
+    counts: dict[str, int]
+    total_diseases: int
+    version: str
 
 
-def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False) -> Knowledge:
-    """Read the graph (through ``engine.execute``) and the reference counts into a :class:`Knowledge`."""
+@lru_cache(maxsize=2)
+def hpo_table(path: Path | None = None) -> HpoTable:
+    """Read the packaged HPO table once per process (about 19,500 terms)."""
+    import gzip
+
+    path = path or rank_data_dir() / HPO_TABLE
     labels: dict[str, str] = {}
-    parents: dict[str, set[str]] = {}
-    synonyms: dict[str, set[str]] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    synonyms: dict[str, tuple[str, ...]] = {}
+    other: dict[str, tuple[str, ...]] = {}
     replaced: dict[str, str | None] = {}
-    deprecated: set[str] = set()
-    for row in _rows(engine, _HP_TERMS):
-        t, p, o = curie(row["t"]), str(row["p"]), row["o"]
-        if p.endswith("#label"):
-            labels.setdefault(t, str(o))
-        elif p.endswith("#subClassOf"):
-            if str(o).startswith(HP_PREFIX):
-                parents.setdefault(t, set()).add(curie(o))
-        elif p.endswith("Synonym"):
-            synonyms.setdefault(t, set()).add(str(o))
-        elif p.endswith("#deprecated"):
-            if str(o) in ("true", "1"):
-                deprecated.add(t)
-        elif p.endswith("IAO_0100001"):
-            replaced[t] = curie(o) if str(o).startswith(OBO) else str(o)
-        elif p.endswith("hasAlternativeId"):
-            replaced[str(o).replace("_", ":")] = t
-
-    ref, total, version = _reference_terms(reference)
     counts: dict[str, int] = {}
-    for hpo_id, row in ref.items():
-        try:
-            counts[hpo_id] = int(row.get("n_diseases_annotated_incl_descendants") or 0)
-        except ValueError:
-            counts[hpo_id] = 0
-        if row.get("is_obsolete") == "yes" or row.get("is_obsolete") == "true":
-            deprecated.add(hpo_id)
-            replaced.setdefault(hpo_id, (row.get("replaced_by") or "").strip() or None)
-        for alt in _split(row.get("alt_ids", "")):
-            replaced.setdefault(alt, hpo_id)
-        if hpo_id not in labels and row.get("label"):
-            labels[hpo_id] = row["label"]
-        if not parents.get(hpo_id):  # the graph's parents win; the extract fills terms it lacks
-            ps = _split(row.get("parents", ""))
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        first = fh.readline()
+        m = re.match(r"# HPO (\S+); diseases_with_phenotypic_annotations_total (\d+);", first)
+        if not m:
+            raise DataError(f"{path}: line 1 is not the HPO table's header comment")
+        version, total = m.group(1).rsplit("/", 1)[-1], int(m.group(2))
+        fh.readline()  # column names (tools/hpo_table.py COLUMNS)
+        for line in fh:
+            tid, label, ps, exact, rest, alts, obsolete, repl, n = line.rstrip("\n").split("\t")
+            labels[tid] = label
             if ps:
-                parents[hpo_id] = set(ps)
-        for syn in _split(row.get("synonyms", "")):
-            synonyms.setdefault(hpo_id, set()).add(syn.split(" [", 1)[0].strip())
-    for term in deprecated:
-        replaced.setdefault(term, None)
+                parents[tid] = tuple(ps.split("|"))
+            if exact:
+                synonyms[tid] = tuple(exact.split("|"))
+            if rest:
+                other[tid] = tuple(rest.split("|"))
+            for alt in alts.split("|") if alts else ():
+                replaced[alt] = tid  # an id kept as a current term's alternative wins over its obsolete stanza
+            if obsolete == "yes" and (repl or replaced.get(tid) is None):
+                replaced[tid] = repl.split("|")[0] if repl else None
+            counts[tid] = int(n)
+    return HpoTable(labels, parents, synonyms, other, replaced, counts, total, version)
+
+
+def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False,
+                    hpo: HpoTable | None = None) -> Knowledge:
+    """Read the graph (through ``engine.execute``), the packaged HPO release and the reference
+    extracts into a :class:`Knowledge`."""
+    hpo = hpo or hpo_table()
 
     # diseases: the IIM classes and their MONDO parents
     scope: dict[str, str] = {}
@@ -375,10 +375,10 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         profiles[d] = prof
     for d in scope:
         d_labels.setdefault(d, d)
-    return Knowledge(labels=labels, parents={k: tuple(sorted(v)) for k, v in parents.items()},
-                     synonyms={k: tuple(sorted(v)) for k, v in synonyms.items()}, replaced_by=replaced,
-                     counts=counts, total_diseases=total, hpo_version=version.rsplit("/", 1)[-1],
-                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels)
+    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
+                     counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
+                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
+                     other_synonyms=hpo.other_synonyms)
 
 
 def _annotation(key: str, e: dict[str, Any]) -> Annotation:
