@@ -270,7 +270,7 @@ def test_alternative_id_is_replaced_and_said_on_stderr(kb: Knowledge) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{alt} is obsolete or an alternative id" in result.stderr and "replaced by HP:0003701" in result.stderr
     data = json.loads(result.stdout)
-    assert data["findings"][0] == {"term": "HP:0003701", "given": alt, "status": "observed"}
+    assert data["findings"][0] == {"term": "HP:0003701", "given": alt, "status": "observed", "low": None, "high": None}
     assert {t["term"] for r in data["results"] for t in r["terms"]} == {"HP:0003701"}
 
 

@@ -415,13 +415,15 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
 @click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
 @click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
+@click.option("--age", type=float, default=None, metavar="YEARS",
+              help="Age in years at the first symptom (instead of --onset).")
 @click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
-def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
-             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
@@ -437,7 +439,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
             raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
-    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
+    result = rank(observed, absent=absent, onset=onset, age=age, top=top, prior=priors or None,
                   include_text_mined=include_text_mined)
     for note in result.notes:
         click.echo(f"iimgraph: note: {note}", err=True)

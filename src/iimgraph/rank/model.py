@@ -17,7 +17,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 from iimgraph.errors import TermError
-from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge, name_key
+from iimgraph.rank.profiles import (
+    HP_PREFIX,
+    ONSET_ROOT,
+    Annotation,
+    Knowledge,
+    NotScorable,
+    OnsetRecord,
+    Profile,
+    curie,
+    knowledge,
+    name_key,
+    onset_ages,
+)
 
 NOTICE = "research use; not for diagnosis"
 
@@ -34,10 +46,11 @@ PSEUDO_COUNT = 0.5
 # HPO's per-term counts cover phenotypic annotations only.
 NON_PHENOTYPE_BACKGROUND = 0.1
 NON_PHENOTYPE_ROOTS = frozenset({"HP:0000005", "HP:0012823", "HP:0031797", "HP:0040279"})
-# Onset: P(onset | D) when D's recorded onset is compatible (same term, ancestor or descendant),
-# when it is not, and P(onset | not D) (an onset class covers about half of the IIM patients).
-ONSET_COMPATIBLE = 0.9
-ONSET_INCOMPATIBLE = 0.1
+# Onset (docs/rank.md): the patient's age at onset (an --age, or an onset term's interval) against
+# D's binding onset records. P(age inside D's records | D) by how the source states them, its
+# complement outside, and P(inside | not D) (an onset class covers about half of the IIM patients).
+ONSET_INSIDE = {"stated": 0.9, "typical": 0.75}
+ONSET_OUTSIDE = {"stated": 0.1, "typical": 0.25}
 ONSET_BACKGROUND = 0.5
 
 _HP_CURIE = re.compile(r"^HP[:_](\d{7})$", re.I)
@@ -85,9 +98,11 @@ class RankedSubtype:
 
 @dataclass(frozen=True)
 class Finding:
-    term: str
+    term: str                         # HP CURIE, or "age 63" for an --age
     given: str
-    status: str
+    status: str                       # observed | absent | onset
+    low: float | None = None          # onset: the age interval [low, high) in years, as the term defines it
+    high: float | None = None
 
 
 @dataclass(frozen=True)
@@ -166,8 +181,10 @@ def _by_name(text: str, kb: Knowledge) -> str:
 
 
 def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterable[str],
-                  kb: Knowledge) -> tuple[list[Finding], list[str]]:
-    """Resolve every finding; an observed onset term is read as an onset, said in the notes."""
+                  kb: Knowledge, age: float | None = None) -> tuple[list[Finding], list[str]]:
+    """Resolve every finding; an observed onset term is read as an onset, said in the notes; ``age``
+    (years at first symptom) is an onset of its own."""
+    ages = onset_ages()
     findings: list[Finding] = []
     notes: list[str] = []
     status_of: dict[str, str] = {}
@@ -189,7 +206,14 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
             if previous is not None:
                 raise TermError(f"{term} ({kb.label(term)}) is given as both {previous} and {kind}")
             status_of[term] = kind
-            findings.append(Finding(term, str(text), kind))
+            low, high = ages.get(term, (None, None)) if kind == "onset" else (None, None)
+            findings.append(Finding(term, str(text), kind, low, high))
+    if age is not None:
+        if not isinstance(age, (int, float)) or not -1.0 <= float(age) <= 130.0 or math.isnan(float(age)):
+            raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
+        if any(f.status == "onset" for f in findings):
+            raise TermError("give the age at onset once: --age or an onset term, not both")
+        findings.append(Finding(f"age {float(age):g}", str(age), "onset", float(age), float(age)))
     if not findings:
         raise TermError("no findings given: name at least one HPO term")
     return findings, notes
@@ -254,9 +278,9 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
     """The likelihood ratio of one finding for one subtype, with what it rests on. ``listing``
     (:func:`listing_factor`) scales P(observed finding | D); absent findings and onsets are not scaled."""
     term = finding.term
-    label = kb.label(term)
+    label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
     if finding.status == "onset":
-        return _onset_lr(term, label, prof, kb)
+        return _onset_lr(finding, label, prof)
     bg = background(term, kb)
     ancestors = kb.ancestors(term)
     excluded = [a for t, a in prof.negated.items() if t in ancestors]
@@ -298,23 +322,48 @@ def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float
                   match=match, explanation=why, p_given_subtype=p, p_background=bg, listing_factor=listing, **kwargs)  # type: ignore[arg-type]
 
 
-def _onset_lr(term: str, label: str, prof: Profile, kb: Knowledge) -> TermLR:
-    if not prof.onsets:
-        return TermLR(term, label, "onset", 1.0, 0.0, "no-onset-record", "no onset recorded for the subtype",
-                      ONSET_BACKGROUND, ONSET_BACKGROUND)
-    ancestors = kb.ancestors(term)
-    for onset, claim, sources in prof.onsets:
-        if onset in ancestors or term in kb.ancestors(onset):
-            lr = ONSET_COMPATIBLE / ONSET_BACKGROUND
-            return TermLR(term, label, "onset", lr, math.log10(lr), "onset-compatible",
-                          f"recorded onset {onset} ({kb.label(onset)}) is compatible", ONSET_COMPATIBLE,
-                          ONSET_BACKGROUND, onset, kb.label(onset), "onset", claim=claim, sources=sources)
-    onset, claim, sources = prof.onsets[0]
-    recorded = ", ".join(sorted({f"{o} ({kb.label(o)})" for o, _, _ in prof.onsets}))
-    lr = ONSET_INCOMPATIBLE / ONSET_BACKGROUND
-    return TermLR(term, label, "onset", lr, math.log10(lr), "onset-incompatible",
-                  f"recorded onset {recorded} is not compatible", ONSET_INCOMPATIBLE, ONSET_BACKGROUND,
-                  onset, kb.label(onset), "onset", claim=claim, sources=sources)
+def overlaps(low: float | None, high: float | None, rec: OnsetRecord) -> bool:
+    """Does the patient's onset [low, high) (a point when low == high) meet the record's interval?"""
+    r_lo = -math.inf if rec.low is None else rec.low
+    r_hi = math.inf if rec.high is None else rec.high
+    p_lo = -math.inf if low is None else low
+    p_hi = math.inf if high is None else high
+    if p_lo == p_hi:
+        return r_lo <= p_lo < r_hi
+    return p_lo < r_hi and r_lo < p_hi
+
+
+def _onset_lr(finding: Finding, label: str, prof: Profile) -> TermLR:
+    """Intervals compared, not HPO ancestry: D's binding records (its own stated or typical onsets)
+    either meet the patient's onset or not; possible (hedged) records and a grouping class's never
+    count against an age (LR 1)."""
+    term = finding.term
+
+    def row(lr: float, match: str, why: str, p: float, rec: OnsetRecord | None) -> TermLR:
+        extra = {} if rec is None else {"annotation": rec.term, "annotation_label": rec.describe(),
+                                        "annotation_kind": "onset", "claim": rec.claim, "sources": rec.sources,
+                                        "evidence": rec.evidence, "inherited_from": rec.inherited_from}
+        return TermLR(term, label, "onset", lr, math.log10(lr), match, why, p, ONSET_BACKGROUND, **extra)  # type: ignore[arg-type]
+
+    if finding.low is None and finding.high is None:
+        return row(1.0, "no-onset-age", f"{term} names no age range: not compared", ONSET_BACKGROUND, None)
+    binding = [r for r in prof.onsets if r.binding]
+    if not binding:
+        others = "; ".join(r.describe() for r in prof.onsets)
+        why = (f"no onset of its own that can exclude an age ({others}: possible or stated of a grouping class)"
+               if others else "no onset recorded for the candidate")
+        return row(1.0, "no-onset-record", why, ONSET_BACKGROUND, prof.onsets[0] if prof.onsets else None)
+    inside = [r for r in binding if overlaps(finding.low, finding.high, r)]
+    if inside:
+        rec = max(inside, key=lambda r: ONSET_INSIDE[r.kind])
+        p = ONSET_INSIDE[rec.kind]
+        return row(p / ONSET_BACKGROUND, "onset-compatible",
+                   f"within the recorded onset {rec.describe()}: P {p:g} / background {ONSET_BACKGROUND:g}", p, rec)
+    rec = max(binding, key=lambda r: ONSET_OUTSIDE[r.kind])  # the most lenient record decides
+    p = ONSET_OUTSIDE[rec.kind]
+    shown = "; ".join(r.describe() for r in binding)
+    return row(p / ONSET_BACKGROUND, "onset-incompatible",
+               f"outside every recorded onset ({shown}): P {p:g} / background {ONSET_BACKGROUND:g}", p, rec)
 
 
 # --- ranking -----------------------------------------------------------------------------------------
@@ -364,16 +413,17 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
-         top: int | None = None, prior: Mapping[str, float] | None = None,
+         age: float | None = None, top: int | None = None, prior: Mapping[str, float] | None = None,
          include_text_mined: bool = False, kb: Knowledge | None = None) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
-    ``absent``: findings looked for and not found; ``onset``: HPO onset terms; ``prior``: pre-test
+    ``absent``: findings looked for and not found; ``onset``: HPO onset terms, or ``age``: the age in
+    years at the first symptom (one or the other); ``prior``: pre-test
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
     annotations are left out unless ``include_text_mined``. Research use; not for diagnosis.
     """
     kb = kb or knowledge(include_text_mined)
-    findings, notes = read_findings(list(observed), list(absent), list(onset), kb)
+    findings, notes = read_findings(list(observed), list(absent), list(onset), kb, age)
     rows = score(findings, kb, _check_prior(prior, kb))
     if top is not None:
         if top < 1:

@@ -10,7 +10,7 @@ the packaged HPO 2025-01-16 extract (``reference/hpo2025_terms.tsv``), the only 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -81,6 +81,34 @@ class Annotation:
     inherited_from: str | None = None  # MONDO CURIE when the claim is made of an ancestor class
 
 
+@dataclass(frozen=True)
+class OnsetRecord:
+    """One onset claim of a candidate read as an age interval [low, high) in years (None: unbounded).
+    ``kind``: "stated" (the source says it plainly), "typical" ("usually", "most often", or a class
+    label's age group), "possible" (hedged: "can affect"). Only stated and typical records of the
+    candidate itself can count against an age (:attr:`binding`)."""
+
+    low: float | None
+    high: float | None
+    kind: str
+    term: str | None           # the HPO onset term, when the claim gives one
+    claim: str
+    sources: tuple[str, ...]
+    evidence: str | None = None
+    text: str = ""             # the source's words (iim:valueText), or how the record was made
+    inherited_from: str | None = None
+
+    @property
+    def binding(self) -> bool:
+        return self.kind != "possible" and self.inherited_from is None and (self.low, self.high) != (None, None)
+
+    def describe(self) -> str:
+        lo = "" if self.low is None else f"{self.low:g}"
+        hi = "" if self.high is None else f"{self.high:g}"
+        what = f"{self.term} " if self.term else ""
+        return f"{what}[{lo}, {hi}) years, {self.kind}" + (f", stated of {self.inherited_from}" if self.inherited_from else "")
+
+
 @dataclass
 class Profile:
     """A candidate subtype and what the graph says of it. ``positive`` keeps, per HPO term, the
@@ -91,7 +119,7 @@ class Profile:
     annotations: list[Annotation] = field(default_factory=list)
     positive: dict[str, Annotation] = field(default_factory=dict)
     negated: dict[str, Annotation] = field(default_factory=dict)
-    onsets: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (HP term, claim, sources)
+    onsets: list[OnsetRecord] = field(default_factory=list)
     _expected: float | None = field(default=None, repr=False, compare=False)
 
     def expected_features(self) -> float:
@@ -207,11 +235,40 @@ _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
   OPTIONAL { ?a dcterms:source ?src }
 }"""
 
-_ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?ev ?src WHERE {
-  ?c biolink:subject ?s ; biolink:onset_qualifier ?onset .
+_ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?lo ?hi ?unit ?kind ?text ?ev ?src WHERE {
+  ?c biolink:subject ?s .
+  { ?c biolink:onset_qualifier ?any } UNION { ?c iim:measure iim:AgeOfOnset }
+  OPTIONAL { ?c biolink:onset_qualifier ?onset }
+  OPTIONAL { ?c iim:lowerBound ?lo }
+  OPTIONAL { ?c iim:upperBound ?hi }
+  OPTIONAL { ?c iim:unit ?unit }
+  OPTIONAL { ?c iim:qualifierKind ?kind }
+  OPTIONAL { ?c iim:valueText ?text }
   OPTIONAL { ?c biolink:has_evidence ?ev }
   OPTIONAL { ?c dcterms:source ?src }
 }"""
+
+# iim:qualifierKind -> how an onset claim binds (docs/rank.md, Onset)
+ONSET_KIND = {"Hedged": "possible", "Typical": "typical", "PartOfGroup": "typical", "Historical": "typical"}
+
+
+@lru_cache(maxsize=1)
+def onset_ages() -> dict[str, tuple[float | None, float | None]]:
+    """HPO onset term -> its age interval [min, max) in years, from ``rank/data/onset_ages.tsv``
+    (each row with the term's HPO definition as its source); (None, None): the term names no age."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    with open(rank_data_dir() / "onset_ages.tsv", encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
+    for row in rows[1:]:
+        out[row[0]] = (float(row[2]) if row[2] else None, float(row[3]) if row[3] else None)
+    return out
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    """A TSV of ``rank/data`` (``#`` comment lines first) as dicts."""
+    with open(rank_data_dir() / name, encoding="utf-8") as fh:
+        lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#") and line.strip()]
+    return [dict(zip(lines[0], row, strict=False)) for row in lines[1:]]
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
@@ -325,16 +382,44 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         ann = _annotation(key, e)
         own.setdefault(e["s"], []).append(ann)
 
-    onsets: dict[str, dict[str, tuple[str, str, set[str]]]] = {}
+    ages = onset_ages()
+    onset_rows: dict[str, dict[str, dict[str, Any]]] = {}
     for row in _rows(engine, _ONSETS):
         ev = row.get("ev")
         if ev is not None and str(ev) == TEXT_MINED and not include_text_mined:
             continue
         d = curie(row["s"])
         claim = display_curie(str(row["c"]))
-        record = onsets.setdefault(d, {}).setdefault(claim, (curie(row["onset"]), claim, set()))
+        rec = onset_rows.setdefault(d, {}).setdefault(claim, {"src": set()})
+        for key in ("onset", "lo", "hi", "unit", "kind", "text", "ev"):
+            if row.get(key) is not None:
+                rec[key] = str(row[key])
         if row.get("src") is not None:
-            record[2].add(source_name(str(row["src"])))
+            rec["src"].add(source_name(str(row["src"])))
+    onsets: dict[str, list[OnsetRecord]] = {}
+    for d, by_claim in onset_rows.items():
+        for claim, rec in sorted(by_claim.items()):
+            term = curie(rec["onset"]) if "onset" in rec else None
+            low: float | None = None
+            high: float | None = None
+            if term is not None and term in ages:
+                low, high = ages[term]
+            elif rec.get("unit", "years") == "years" and ("lo" in rec or "hi" in rec):
+                low = float(rec["lo"]) if "lo" in rec else None
+                high = float(rec["hi"]) if "hi" in rec else None
+            if (low, high) == (None, None):
+                continue  # "any age", "children and adults": no interval to compare
+            kind = ONSET_KIND.get(rec.get("kind", "").rsplit("/", 1)[-1], "stated")
+            ev = rec.get("ev")
+            onsets.setdefault(d, []).append(OnsetRecord(
+                low, high, kind, term, claim, tuple(sorted(rec["src"])),
+                ev[len(EVIDENCE):] if ev and ev.startswith(EVIDENCE) else ev, rec.get("text", "")))
+    for row in _data_rows("class_onsets.tsv"):
+        term = row["hpo_onset"]
+        if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
+            onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
+                *ages[term], "typical", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
+                row["basis"]))
 
     def iim_ancestors(d: str) -> list[str]:
         out: list[str] = []
@@ -369,9 +454,9 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                 # could then never outrank, and a frequency belongs to its own patients.
                 if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive:
                     prof.add(_inherit(ann, anc))
-        for rec_d in [d] + ([] if onsets.get(d) else inherit):
-            for onset_term, claim, srcs in sorted(onsets.get(rec_d, {}).values()):
-                prof.onsets.append((onset_term, claim, tuple(sorted(srcs))))
+        prof.onsets.extend(onsets.get(d, []))
+        for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
+            prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
         profiles[d] = prof
     for d in scope:
         d_labels.setdefault(d, d)

@@ -201,7 +201,7 @@ class SiteRoutes:
 
 
 def rank_response(params: dict[str, list[str]]) -> Response:
-    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&top=N``: the ranking as JSON (400 with an
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&age=YEARS&top=N``: the ranking as JSON (400 with an
     ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
     def terms(key: str) -> list[str]:
         return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
@@ -209,10 +209,17 @@ def rank_response(params: dict[str, list[str]]) -> Response:
     try:
         top_text = (params.get("top") or [""])[-1].strip()
         top = int(top_text) if top_text else None
-        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), top=top)
     except ValueError:
         body = json.dumps({"error": f"top must be a whole number, not {params['top'][-1]!r}"})
         return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        age_text = (params.get("age") or [""])[-1].strip()
+        age = float(age_text) if age_text else None
+    except ValueError:
+        body = json.dumps({"error": f"age must be a number of years, not {params['age'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), age=age, top=top)
     except IIMGraphError as exc:
         return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
                         "application/json")
