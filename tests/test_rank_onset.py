@@ -92,3 +92,49 @@ def test_age_option_and_its_errors() -> None:
     assert both.returncode == 2 and "not both" in both.stderr and "Traceback" not in both.stderr
     with pytest.raises(TermError, match="not an age"):
         rank(["HP:0003701"], age=-20)
+
+
+# --- candidates: juvenile vs adult DM, antibody-defined forms, amyopathic DM ----------------------
+
+DM_FEATURES = ["HP:0025508", "HP:0040324", "HP:0003701", "HP:0003236"]  # Gottron, heliotrope, proximal weakness, CK
+
+
+def _position(res, disease):  # type: ignore[no-untyped-def]
+    return next(r.rank for r in res.rows if r.disease == disease)
+
+
+def test_jdm_above_dm_for_a_child_and_dm_above_jdm_for_an_adult() -> None:
+    child = rank(DM_FEATURES, age=8)
+    assert _position(child, JDM) < _position(child, DM)
+    assert child.rows[0].disease == JDM
+    adult = rank(DM_FEATURES, age=50)
+    assert _position(adult, DM) < _position(adult, JDM)
+    assert _position(adult, "MONDO:0001907") < _position(adult, JDM)  # adult dermatomyositis
+
+
+def test_anti_mda5_lifts_anti_mda5_dm_above_dm(kb: Knowledge) -> None:
+    mda5 = "MONDO:1010064"
+    prof = kb.profiles[mda5]
+    link = prof.positive["HP:0033033"]
+    assert link.kind == "autoantibody" and link.inherited_from is None and "iimsrc:mondo-2026-08" in link.sources
+    assert prof.profile_of == DM and "anti-MDA5" in (prof.derived_basis or "")
+    base = rank(["HP:0025508", "HP:0006530"], age=50)
+    lifted = rank(["HP:0025508", "HP:0006530", "HP:0033033"], age=50)
+    assert lifted.rows[0].disease == mda5
+    assert _position(lifted, mda5) < _position(lifted, DM) and _position(base, mda5) >= _position(base, DM)
+
+
+def test_amyopathic_dm_by_skin_findings_without_weakness() -> None:
+    res = rank(["HP:0025508", "HP:0040324"], absent=["HP:0001324"], age=45)
+    assert res.rows[0].disease == "MONDO:0043317"
+    weak = rank(["HP:0025508", "HP:0040324", "HP:0003701"], age=45)
+    t = next(t for r in weak.rows if r.disease == "MONDO:0043317" for t in r.terms if t.term == "HP:0003701")
+    assert t.match == "excluded"
+
+
+def test_list_candidates_says_why_not() -> None:
+    out = run_cli("rank", "--list-candidates")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert any(line.startswith("scored\tMONDO:1010064\tanti-MDA5 dermatomyositis") for line in lines)
+    assert any(line.startswith("not scored\tMONDO:1010089") and "HPO has no term" in line for line in lines)

@@ -421,14 +421,20 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--list-candidates", is_flag=True,
+              help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
 def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
-             top: int | None, prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, list_candidates: bool, fmt: str) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
-    from iimgraph.rank import rank
-    from iimgraph.rank.explain import render
+    from iimgraph.rank import knowledge, rank
+    from iimgraph.rank.explain import candidates_text, render
+
+    if list_candidates:
+        click.echo(candidates_text(knowledge(include_text_mined), fmt), nl=False)
+        return
 
     priors: dict[str, float] = {}
     for item in prior:

@@ -8,6 +8,7 @@ from dataclasses import asdict
 from typing import Any
 
 from iimgraph.rank.model import NOTICE, RankResult, TermLR
+from iimgraph.rank.profiles import Knowledge
 
 TSV_COLUMNS = ("rank", "disease", "label", "post_test_probability", "log10_lr", "finding", "finding_label",
                "status", "lr", "match", "annotation", "frequency_term", "frequency", "evidence", "claim",
@@ -75,6 +76,27 @@ def to_table(result: RankResult) -> str:
     if result.not_scorable:
         names = ", ".join(f"{n.label} ({n.disease})" for n in result.not_scorable)
         lines.append(f"not scorable (no curated phenotype annotation): {names}")
+    return "\n".join(lines) + "\n"
+
+
+def candidates_text(kb: Knowledge, fmt: str = "table") -> str:
+    """The candidates (what each profile rests on) and the IIM classes not scored, with why."""
+    rows = [{"disease": d, "label": p.label, "scored": True, "iim": p.is_iim, "annotations": len(p.positive),
+             "excluded": len(p.negated), "expected_features": round(p.expected_features(), 3),
+             "profile_of": p.profile_of, "basis": p.derived_basis or ("own annotations" if p.is_iim else
+                                                                         "HPO 2025-01-16 annotations (look-alike, not IIM)")}
+            for d, p in sorted(kb.profiles.items(), key=lambda kv: (not kv[1].is_iim, kv[1].label))]
+    rows += [{"disease": n.disease, "label": n.label, "scored": False, "iim": True, "reason": n.reason}
+             for n in kb.not_scorable]
+    if fmt == "json":
+        return json.dumps({"notice": NOTICE, "candidates": rows}, indent=2, ensure_ascii=False) + "\n"
+    lines = []
+    for r in rows:
+        if r["scored"]:
+            how = f"from {r['profile_of']}: {r['basis']}" if r["profile_of"] else r["basis"]
+            lines.append(f"scored\t{r['disease']}\t{r['label']}\t{r['annotations']} terms\t{how}")
+        else:
+            lines.append(f"not scored\t{r['disease']}\t{r['label']}\t\t{r['reason']}")
     return "\n".join(lines) + "\n"
 
 

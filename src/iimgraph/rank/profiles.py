@@ -10,6 +10,7 @@ the packaged HPO 2025-01-16 extract (``reference/hpo2025_terms.tsv``), the only 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -120,13 +121,22 @@ class Profile:
     positive: dict[str, Annotation] = field(default_factory=dict)
     negated: dict[str, Annotation] = field(default_factory=dict)
     onsets: list[OnsetRecord] = field(default_factory=list)
+    profile_of: str | None = None          # a derived candidate's parent (derived_candidates.tsv)
+    parent_expected: float | None = None   # the parent's expected number of features
+    derived_basis: str | None = None
+    is_iim: bool = True
     _expected: float | None = field(default=None, repr=False, compare=False)
 
     def expected_features(self) -> float:
         """The expected number of the profile's features a patient has: the sum of the frequencies of
-        its distinct positive annotations (docs/rank.md, the listing factor)."""
+        its distinct positive annotations (docs/rank.md, the listing factor). A derived candidate's
+        own and inherited annotations describe the same patients: the larger of the two sums."""
         if self._expected is None:
-            self._expected = sum(a.frequency for a in self.positive.values())
+            if self.profile_of is None or self.parent_expected is None:
+                self._expected = sum(a.frequency for a in self.positive.values())
+            else:
+                mine = sum(a.frequency for a in self.positive.values() if a.inherited_from != self.profile_of)
+                self._expected = max(mine, self.parent_expected)
         return self._expected
 
     def add(self, ann: Annotation) -> None:
@@ -431,6 +441,18 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                 stack.extend(d_parents.get(p, ()))
         return sorted(out)
 
+    memo: dict[str, frozenset[str]] = {}
+
+    def hpo_ancestors(term: str) -> frozenset[str]:
+        if term not in memo:
+            out = {term}
+            for p in hpo.parents.get(term, ()):
+                out |= hpo_ancestors(p)
+            memo[term] = frozenset(out)
+        return memo[term]
+
+    derived = {row["mondo_id"]: row for row in _data_rows("derived_candidates.tsv")}
+    reasons = {row["mondo_id"]: row["reason"] for row in _data_rows("not_scorable.tsv")}
     profiles: dict[str, Profile] = {}
     not_scorable: list[NotScorable] = []
     for d in sorted(iim):
@@ -438,32 +460,80 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         mine = own.get(d, [])
         if d == IIM_ROOT:
             continue  # the group itself, not a subtype: its statements reach the subtypes by inheritance
-        if not any(a.kind == "phenotype" for a in mine):
-            reason = ("only autoantibody links, no curated phenotype annotation" if mine
-                      else "no curated phenotype annotation")
+        spec = derived.get(d)
+        if spec is None and (d in reasons or not any(a.kind == "phenotype" for a in mine)):
+            reason = reasons.get(d) or ("only autoantibody links, no curated phenotype annotation" if mine
+                                        else "no curated phenotype annotation, definition or antibody link")
             not_scorable.append(NotScorable(d, label, reason))
             continue
         prof = Profile(d, label)
         for ann in mine:
             prof.add(ann)
+        if spec is not None:
+            parent_e = sum(a.frequency for a in _positive(own.get(spec["profile_of"], [])))
+            _derive(prof, spec, own, parent_e, hpo_ancestors)
         inherit = [IIM_ROOT] if IIM_ROOT in iim_ancestors(d) else []
         for anc in inherit:
             for ann in own.get(anc, []):
-                # Only the group's statements about every IIM carry over (docs/rank.md): a parent
-                # subtype's profile passed down would make the child's a superset, which the parent
-                # could then never outrank, and a frequency belongs to its own patients.
-                if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive:
+                # The group's statements about every IIM without a frequency carry over; a parent
+                # subtype's profile only for the classes derived from it (derived_candidates.tsv).
+                if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive \
+                        and not _ruled_out(ann.term, prof, hpo_ancestors):
                     prof.add(_inherit(ann, anc))
         prof.onsets.extend(onsets.get(d, []))
+        if spec is not None and not any(r.binding for r in prof.onsets):
+            prof.onsets.extend(replace(r, inherited_from=spec["profile_of"]) for r in onsets.get(spec["profile_of"], []))
         for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
             prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
         profiles[d] = prof
+    for prof in profiles.values():  # a derived candidate expects as many features as its parent's profile
+        if prof.profile_of in profiles:
+            prof.parent_expected = profiles[prof.profile_of].expected_features()
+            prof._expected = None
     for d in scope:
         d_labels.setdefault(d, d)
     return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
                      other_synonyms=hpo.other_synonyms)
+
+
+def _positive(anns: list[Annotation]) -> list[Annotation]:
+    """Distinct positive annotations, the highest frequency per term (as :meth:`Profile.add` keeps them)."""
+    best: dict[str, Annotation] = {}
+    for a in anns:
+        if not a.negated and a.frequency > 0 and (a.term not in best or a.frequency > best[a.term].frequency):
+            best[a.term] = a
+    return list(best.values())
+
+
+def _ruled_out(term: str, prof: Profile, ancestors: Callable[[str], frozenset[str]]) -> bool:
+    """Is the term, or an ancestor of it, annotated NOT for the profile (a derived class's exclusion)?"""
+    return bool(prof.negated) and bool(ancestors(term) & set(prof.negated))
+
+
+def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]], parent_expected: float,
+            ancestors: Callable[[str], frozenset[str]]) -> None:
+    """A derived candidate (``derived_candidates.tsv``): its parent's own annotations (phenotypes, and
+    antibody links when the row says so), what its definition rules out, its own annotations winning."""
+    parent = spec["profile_of"]
+    source = f"rank/data/derived_candidates.tsv:{prof.disease}"
+    for term in [t for t in spec["excludes"].split("|") if t]:
+        prof.add(Annotation(term=term, kind="phenotype", frequency=0.0, frequency_term=None,
+                            frequency_basis=f"ruled out by the definition: {spec['basis']}", negated=True,
+                            evidence=spec["evidence"], claim=source, sources=(source,)))
+    for ann in own.get(parent, []):
+        if ann.kind == "autoantibody" and spec["antibodies"] != "yes":
+            continue
+        if ann.term in prof.positive or ann.term in prof.negated or ann.negated:
+            continue
+        if _ruled_out(ann.term, prof, ancestors):
+            continue
+        prof.add(_inherit(ann, parent))
+    prof.profile_of = parent
+    prof.parent_expected = parent_expected
+    prof.derived_basis = spec["basis"]
+    prof._expected = None
 
 
 def _annotation(key: str, e: dict[str, Any]) -> Annotation:
