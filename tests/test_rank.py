@@ -12,7 +12,7 @@ import pytest
 
 from iimgraph.errors import TermError
 from iimgraph.rank import knowledge, rank
-from iimgraph.rank.model import EXCLUDED_LR, NO_ANNOTATION_LR, NOTICE, background, read_findings, resolve, score
+from iimgraph.rank.model import EXCLUDED_LR, NOTICE, background, missing_lr, read_findings, resolve, score
 from iimgraph.rank.profiles import FREQUENCY_TERMS, Annotation, Knowledge, Profile
 
 from .cli import run_cli
@@ -49,22 +49,25 @@ def _small_kb() -> Knowledge:
 
 def test_two_term_likelihood_ratios_by_hand() -> None:
     kb = _small_kb()
-    assert NO_ANNOTATION_LR == 0.1
     res = rank(["HP:1000001", "HP:1000002"], kb=kb)
     one, two = {r.disease: r for r in res.rows}["MONDO:1"], {r.disease: r for r in res.rows}["MONDO:2"]
-    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated -> floor 0.1
-    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, 0.1])
+    # missing findings: LR exp(-(IC - IC_common) / 2) = sqrt(bg / 0.05), at most 1
+    beta_missing = math.sqrt(0.01 / 0.05)
+    assert missing_lr("HP:1000002", kb) == pytest.approx(beta_missing) and missing_lr("HP:1000001", kb) == 1.0
+    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated
+    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, beta_missing])
     assert one.terms[0].match == "exact" and one.terms[1].match == "no-annotation"
-    # two: alpha unannotated -> 0.1; beta occasional 0.17 over 10/1000 -> 17
-    assert [t.lr for t in two.terms] == pytest.approx([0.1, 17.0])
+    # two: alpha (as common as the reference background) unannotated -> 1; beta occasional 0.17 over 10/1000 -> 17
+    assert [t.lr for t in two.terms] == pytest.approx([1.0, 17.0])
     # both profiles expect fewer features (0.895, 0.17) than the two listed: no listing factor
     assert {t.listing_factor for r in res.rows for t in r.terms} == {1.0}
-    assert one.log10_lr == pytest.approx(math.log10(17.9 * 0.1))
-    assert two.log10_lr == pytest.approx(math.log10(1.7))
+    assert one.log10_lr == pytest.approx(math.log10(17.9 * beta_missing))
+    assert two.log10_lr == pytest.approx(math.log10(17.0))
     # uniform prior 1/2: post-test odds = 1 x composite LR
-    assert one.post_test_probability == pytest.approx(1.79 / 2.79)
-    assert two.post_test_probability == pytest.approx(1.7 / 2.7)
-    assert [r.disease for r in res.rows] == ["MONDO:1", "MONDO:2"]
+    o1, o2 = 17.9 * beta_missing, 17.0
+    assert one.post_test_probability == pytest.approx(o1 / (1 + o1))
+    assert two.post_test_probability == pytest.approx(o2 / (1 + o2))
+    assert [r.disease for r in res.rows] == ["MONDO:2", "MONDO:1"]
     assert all(r.notice == NOTICE == "research use; not for diagnosis" for r in res.rows)
 
 
@@ -98,9 +101,10 @@ def test_listing_factor_by_hand() -> None:
     low.add(_ann("HP:1000003", "HP:0040284", 0.025))
     kb.profiles["MONDO:4"] = low
     t4 = {r.disease: r for r in rank(["HP:1000003"], kb=kb).rows}["MONDO:4"].terms[0]
-    assert t4.lr == pytest.approx(0.25) and t4.match == "exact"  # 0.025 / 0.1 is above the floor
-    t4 = {r.disease: r for r in rank(["HP:1000001"], kb=kb).rows}["MONDO:4"].terms[0]
-    assert t4.lr == pytest.approx(0.1) and t4.match == "no-annotation"
+    # 0.025 / 0.1 = 0.25 is below the missing-finding LR of gamma (background 0.1 >= 0.05: 1)
+    assert t4.lr == pytest.approx(1.0) and t4.match == "exact" and "below the floor" in t4.explanation
+    t4 = {r.disease: r for r in rank(["HP:1000011"], kb=kb).rows}["MONDO:4"].terms[0]
+    assert t4.lr == pytest.approx(math.sqrt(0.005 / 0.05)) and t4.match == "no-annotation"
 
 
 def test_ontology_structure_by_hand() -> None:
@@ -111,7 +115,8 @@ def test_ontology_structure_by_hand() -> None:
     assert one.terms[0].lr == pytest.approx(17.9) and one.terms[0].match == "annotated-more-general"
     root = {r.disease: r for r in rank(["HP:0000118"], kb=kb).rows}["MONDO:1"]
     assert root.terms[0].match == "annotated-more-specific"
-    assert root.terms[0].lr == pytest.approx(0.895 / 0.999)  # background capped below 1
+    # background capped below 1: 0.895 / 0.999 < 1, lifted to the missing-finding LR of the root (1)
+    assert root.terms[0].lr == pytest.approx(1.0)
     # gamma is annotated NOT for two
     two = {r.disease: r for r in rank(["HP:1000003"], kb=kb).rows}["MONDO:2"]
     assert two.terms[0].match == "excluded" and two.terms[0].lr == pytest.approx(EXCLUDED_LR)
@@ -196,11 +201,16 @@ def test_adding_a_frequent_term_never_lowers_the_rank(kb: Knowledge) -> None:
             base = terms[:base_size]
             for extra in terms[base_size:base_size + 6]:
                 findings = read_findings([*base, extra], [], [], kb)[0]
-                lrs = {r.disease: r.terms[-1].lr for r in score(findings, kb)}
-                if lrs[d] < max(lrs.values()):
-                    continue  # another subtype has the term more frequently: it may rightly overtake
-                before = {r.disease: r.rank for r in score(read_findings(base, [], [], kb)[0], kb)}[d]
-                after = {r.disease: r.rank for r in score(findings, kb)}[d]
+                rows_before = score(read_findings(base, [], [], kb)[0], kb)
+                rows_after = score(findings, kb)
+                old = {r.disease: r.log10_lr for r in rows_before}
+                gain = {r.disease: r.log10_lr - old[r.disease] for r in rows_after}
+                if gain[d] < max(gain.values()) - 1e-9:
+                    # another subtype gains more from the longer list (the term more frequently, or a
+                    # listing factor that grows with the list): it may rightly overtake
+                    continue
+                before = {r.disease: r.rank for r in rows_before}[d]
+                after = {r.disease: r.rank for r in rows_after}[d]
                 assert after <= before, (d, base, extra)
                 checked += 1
     assert checked >= 10

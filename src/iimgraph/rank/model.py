@@ -33,9 +33,13 @@ from iimgraph.rank.profiles import (
 
 NOTICE = "research use; not for diagnosis"
 
-# LR given to a finding the subtype has no annotation for (nor for an ancestor or a descendant of it),
-# and the least a matched finding counts: an unexplained finding costs one order of magnitude.
-NO_ANNOTATION_LR = 0.1
+# A finding the candidate has no annotation for (nor for an ancestor, a descendant or an equivalent):
+# LR = exp(-(IC(q) - IC_COMMON) / 2), at most 1 and at least MIN_MISSING_LR, IC(q) = -ln bg(q)
+# (docs/rank.md): a finding as common as COMMON_BACKGROUND across HPO's diseases costs nothing
+# when a profile omits it, each further nat of information a factor e^-1/2. It is also the least
+# a matched finding counts.
+COMMON_BACKGROUND = 0.05
+MIN_MISSING_LR = 0.01
 # LR of an observed finding the subtype is annotated NOT to have (or frequency "Excluded (0%)").
 EXCLUDED_LR = 0.01
 # Floor of P(finding absent | D): an obligate feature reported absent must not give log(0).
@@ -65,7 +69,7 @@ class TermLR:
     status: str                       # "observed" | "absent" | "onset"
     lr: float
     log10_lr: float
-    match: str                        # exact | annotated-more-specific | annotated-more-general | excluded
+    match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -230,16 +234,34 @@ def background(term: str, kb: Knowledge) -> float:
     return min(max(n, PSEUDO_COUNT) / kb.total_diseases, 0.999)
 
 
-def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation], list[Annotation]]:
-    """D's annotations to the term or a descendant (they imply it), and to a strict ancestor."""
-    ancestors = kb.ancestors(term)
+def missing_lr(term: str, kb: Knowledge) -> float:
+    """The likelihood ratio of a finding no annotation of the candidate explains: the more common the
+    finding across diseases (the less information it carries), the less its absence from a curated
+    profile says, since profiles list what characterises a disease, not every finding its patients have."""
+    ic = -math.log(background(term, kb))
+    return min(1.0, max(MIN_MISSING_LR, math.exp(-(ic + math.log(COMMON_BACKGROUND)) / 2.0)))
+
+
+def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation], list[Annotation], str | None]:
+    """D's annotations to the term or a descendant (they imply it), and to a strict ancestor; the
+    term's curated equivalents (``equivalences.tsv``) count as the term, and the reason is returned."""
     implying = [a for t, a in prof.positive.items() if term in kb.ancestors(t)]
+    ancestors = kb.ancestors(term)
     general = [a for t, a in prof.positive.items() if t in ancestors and t != term]
-    return implying, general
+    if implying:
+        return implying, general, None
+    for other, why in kb.equivalents.get(term, ()):
+        same = [a for t, a in prof.positive.items() if other in kb.ancestors(t)]
+        if same:
+            return same, general, why
+    return implying, general, None
 
 
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
-    implying, general = _related(term, prof, kb)
+    implying, general, equivalent = _related(term, prof, kb)
+    if equivalent is not None:
+        best = max(implying, key=lambda a: a.frequency)
+        return best.frequency, "equivalent", best, f"matched through the equivalence {equivalent}: {best.frequency_basis}"
     # Having a more specific feature implies having the query term, so P(term | D) is at least the
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
@@ -294,10 +316,13 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
             why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
             p *= listing
         lr = p / bg
-        if lr < NO_ANNOTATION_LR:
+        floor = missing_lr(term, kb)
+        if lr < floor:
             if match != "no-annotation":
-                why += f"; below the floor, LR {NO_ANNOTATION_LR:g}"
-            p, lr = NO_ANNOTATION_LR * bg, NO_ANNOTATION_LR
+                why += f"; below the floor for a missing finding, LR {floor:.3g}"
+            else:
+                why += f": LR exp(-(IC {-math.log(bg):.2f} - IC_common {-math.log(COMMON_BACKGROUND):.2f}) / 2) = {floor:.3g}"
+            p, lr = floor * bg, floor
         return _row(finding, label, lr, match, why, p, bg, ann, kb, listing)
     # absent: the subtype's annotations count against it by the chance it would have shown the feature
     if excluded:

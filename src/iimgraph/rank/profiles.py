@@ -172,6 +172,7 @@ class Knowledge:
     not_scorable: list[NotScorable]
     disease_labels: dict[str, str]
     other_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
 
@@ -272,6 +273,16 @@ def onset_ages() -> dict[str, tuple[float | None, float | None]]:
     for row in rows[1:]:
         out[row[0]] = (float(row[2]) if row[2] else None, float(row[3]) if row[3] else None)
     return out
+
+
+def equivalences() -> dict[str, tuple[tuple[str, str], ...]]:
+    """``rank/data/equivalences.tsv`` both ways: term -> the terms it matches as if it were them, with the reason."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in _data_rows("equivalences.tsv"):
+        why = f"{row['term_a']} {row['label_a']} = {row['term_b']} {row['label_b']} [{row['evidence']}]: {row['reason']}"
+        out.setdefault(row["term_a"], []).append((row["term_b"], why))
+        out.setdefault(row["term_b"], []).append((row["term_a"], why))
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _data_rows(name: str) -> list[dict[str, str]]:
@@ -495,7 +506,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
-                     other_synonyms=hpo.other_synonyms)
+                     other_synonyms=hpo.other_synonyms, equivalents=equivalences())
 
 
 def _positive(anns: list[Annotation]) -> list[Annotation]:
