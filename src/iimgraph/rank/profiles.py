@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
 from iimgraph.namespaces import display_curie
 from iimgraph.query.engines import get_engine
@@ -237,7 +238,7 @@ _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
 }"""
 
 _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
-  VALUES ?type { biolink:DiseaseToPhenotypicFeatureAssociation iim:AutoantibodyAssociation }
+  VALUES ?type { """ + " ".join(f"<{k.iri}>" for k in KINDS if k.ranked) + """ }
   ?a a ?type ; biolink:subject ?s ; biolink:object ?o .
   OPTIONAL { ?a biolink:has_evidence ?ev }
   OPTIONAL { ?a biolink:frequency_qualifier ?freq }
