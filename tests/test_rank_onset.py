@@ -78,7 +78,8 @@ def test_neighbouring_bands_are_compared_as_ages() -> None:
     assert _onset(rank(["HP:0003701"], age=8), PM).match == "onset-incompatible"
     # inclusion body myositis: 'most often after the age of 50' (typical): 45 is outside, softly
     t = _onset(rank(["HP:0003701"], age=45), IBM)
-    assert t.match == "onset-incompatible" and t.lr == pytest.approx(0.25 / 0.5)
+    # P(outside | IBM) 0.25 over the share of onset ages 0-80 outside [50, 80): 50 / 80
+    assert t.match == "onset-incompatible" and t.lr == pytest.approx(0.25 / (50 / 80))
     # juvenile DM: childhood onset (1-5 years) and a 3-year-old are inside its pediatric onset
     assert _onset(rank(["HP:0003701"], onset=["HP:0011463"]), JDM).match == "onset-compatible"
     assert _onset(rank(["HP:0003701"], age=3), JDM).match == "onset-compatible"

@@ -52,10 +52,14 @@ NON_PHENOTYPE_BACKGROUND = 0.1
 NON_PHENOTYPE_ROOTS = frozenset({"HP:0000005", "HP:0012823", "HP:0031797", "HP:0040279"})
 # Onset (docs/rank.md): the patient's age at onset (an --age, or an onset term's interval) against
 # D's binding onset records. P(age inside D's records | D) by how the source states them, its
-# complement outside, and P(inside | not D) (an onset class covers about half of the IIM patients).
+# complement outside; P(inside | not D) is the share of the onset ages ONSET_SPAN that D's records
+# cover (no source gives the onset ages of all IIM patients: spread evenly over 0-80 years), kept
+# within ONSET_BACKGROUND_BOUNDS.
 ONSET_INSIDE = {"stated": 0.9, "typical": 0.75}
 ONSET_OUTSIDE = {"stated": 0.1, "typical": 0.25}
-ONSET_BACKGROUND = 0.5
+ONSET_SPAN = (0.0, 80.0)
+ONSET_BACKGROUND_BOUNDS = (0.05, 0.95)
+ONSET_BACKGROUND = 0.5  # shown for candidates with nothing to compare
 
 _HP_CURIE = re.compile(r"^HP[:_](\d{7})$", re.I)
 
@@ -364,11 +368,11 @@ def _onset_lr(finding: Finding, label: str, prof: Profile) -> TermLR:
     count against an age (LR 1)."""
     term = finding.term
 
-    def row(lr: float, match: str, why: str, p: float, rec: OnsetRecord | None) -> TermLR:
+    def row(lr: float, match: str, why: str, p: float, rec: OnsetRecord | None, bg: float = ONSET_BACKGROUND) -> TermLR:
         extra = {} if rec is None else {"annotation": rec.term, "annotation_label": rec.describe(),
                                         "annotation_kind": "onset", "claim": rec.claim, "sources": rec.sources,
                                         "evidence": rec.evidence, "inherited_from": rec.inherited_from}
-        return TermLR(term, label, "onset", lr, math.log10(lr), match, why, p, ONSET_BACKGROUND, **extra)  # type: ignore[arg-type]
+        return TermLR(term, label, "onset", lr, math.log10(lr), match, why, p, bg, **extra)  # type: ignore[arg-type]
 
     if finding.low is None and finding.high is None:
         return row(1.0, "no-onset-age", f"{term} names no age range: not compared", ONSET_BACKGROUND, None)
@@ -378,17 +382,35 @@ def _onset_lr(finding: Finding, label: str, prof: Profile) -> TermLR:
         why = (f"no onset of its own that can exclude an age ({others}: possible or stated of a grouping class)"
                if others else "no onset recorded for the candidate")
         return row(1.0, "no-onset-record", why, ONSET_BACKGROUND, prof.onsets[0] if prof.onsets else None)
+    covered = onset_coverage(binding)
     inside = [r for r in binding if overlaps(finding.low, finding.high, r)]
     if inside:
         rec = max(inside, key=lambda r: ONSET_INSIDE[r.kind])
         p = ONSET_INSIDE[rec.kind]
-        return row(p / ONSET_BACKGROUND, "onset-compatible",
-                   f"within the recorded onset {rec.describe()}: P {p:g} / background {ONSET_BACKGROUND:g}", p, rec)
+        return row(p / covered, "onset-compatible",
+                   f"within the recorded onset {rec.describe()}: P {p:g} / share of onset ages covered {covered:.3g}",
+                   p, rec, covered)
     rec = max(binding, key=lambda r: ONSET_OUTSIDE[r.kind])  # the most lenient record decides
     p = ONSET_OUTSIDE[rec.kind]
     shown = "; ".join(r.describe() for r in binding)
-    return row(p / ONSET_BACKGROUND, "onset-incompatible",
-               f"outside every recorded onset ({shown}): P {p:g} / background {ONSET_BACKGROUND:g}", p, rec)
+    return row(p / (1.0 - covered), "onset-incompatible",
+               f"outside every recorded onset ({shown}): P {p:g} / share of onset ages outside {1.0 - covered:.3g}",
+               p, rec, 1.0 - covered)
+
+
+def onset_coverage(records: Sequence[OnsetRecord]) -> float:
+    """P(an onset inside the records | not D): the share of ``ONSET_SPAN`` the union of their intervals covers."""
+    lo_span, hi_span = ONSET_SPAN
+    spans = sorted((max(lo_span, r.low if r.low is not None else lo_span),
+                    min(hi_span, r.high if r.high is not None else hi_span)) for r in records)
+    total, end = 0.0, lo_span
+    for lo, hi in spans:
+        lo = max(lo, end)
+        if hi > lo:
+            total += hi - lo
+            end = hi
+    share = total / (hi_span - lo_span)
+    return min(max(share, ONSET_BACKGROUND_BOUNDS[0]), ONSET_BACKGROUND_BOUNDS[1])
 
 
 # --- ranking -----------------------------------------------------------------------------------------

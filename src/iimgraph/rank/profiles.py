@@ -440,7 +440,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         term = row["hpo_onset"]
         if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
             onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
-                *ages[term], "typical", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
+                *ages[term], "stated", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
                 row["basis"]))
 
     def iim_ancestors(d: str) -> list[str]:
