@@ -316,6 +316,9 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
         p, match, ann, why = _p_present(term, prof, kb, bg)
+        if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
+            bg = max(1.0 - ann.specificity, bg)
+            why += f"; P(+ | not D) = 1 - {ann.specificity_basis}"
         if match != "no-annotation" and listing < 1.0:
             why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
             p *= listing
@@ -336,6 +339,9 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
         p, match, ann, why = _p_present(term, prof, kb, bg)
         p_no = max(1.0 - p, MIN_ABSENT_PROBABILITY)
         why = f"P(absent | D) = {p_no:.3g} ({why})"
+        if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
+            bg = max(1.0 - ann.specificity, bg)
+            why += f"; P(absent | not D) = {ann.specificity_basis}"
     lr = p_no / (1.0 - bg)
     return _row(finding, label, lr, match, why, p_no, 1.0 - bg, ann, kb)
 

@@ -49,6 +49,12 @@ DEFAULT_FREQUENCY = 0.545
 # defined by, the antibody) -> very frequent; "associated" (a curator grouping) -> occasional,
 # the band the myositis-specific antibodies fall in within their broader subtype.
 ANTIBODY_ROLE_FREQUENCY = {"defining": 0.895, "associated": 0.17}
+# A class defined by one antibody alone (MONDO: "a dermatomyositis characterized by the presence of
+# anti-MDA5 autoantibodies") has it in every patient: obligate.
+SOLE_DEFINING_FREQUENCY = 1.0
+# The antibody figures a source gives (iim:measure; docs/rank.md, Autoantibodies), by the measure's local name.
+FIGURE_MEASURES = ("prevalence", "sensitivity", "specificity")
+AUTOIMMUNE_ANTIBODY = "HP:0030057"
 
 
 def name_key(text: str) -> str:
@@ -81,6 +87,8 @@ class Annotation:
     claim: str                     # the claim node's CURIE
     sources: tuple[str, ...]       # identifiers of its dcterms:source nodes
     inherited_from: str | None = None  # MONDO CURIE when the claim is made of an ancestor class
+    specificity: float | None = None   # a source's specificity of the antibody for the class: P(+ | not D) = 1 - it
+    specificity_basis: str | None = None
 
 
 @dataclass(frozen=True)
@@ -403,6 +411,15 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     for key, e in sorted(claims.items()):
         ann = _annotation(key, e)
         own.setdefault(e["s"], []).append(ann)
+    for anns in own.values():
+        sole = [i for i, a in enumerate(anns) if a.kind == "autoantibody" and a.frequency_term is None
+                and "role 'defining'" in a.frequency_basis]
+        if len(sole) == 1:
+            a = anns[sole[0]]
+            anns[sole[0]] = replace(a, frequency=SOLE_DEFINING_FREQUENCY, frequency_basis=(
+                f"the only antibody whose link to the class is 'defining' (the class is defined by it): "
+                f"obligate, {SOLE_DEFINING_FREQUENCY:g}"))
+    _apply_figures(engine, own, source_name, hpo_ancestors_of(hpo))
 
     ages = onset_ages()
     onset_rows: dict[str, dict[str, dict[str, Any]]] = {}
@@ -453,16 +470,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                 stack.extend(d_parents.get(p, ()))
         return sorted(out)
 
-    memo: dict[str, frozenset[str]] = {}
-
-    def hpo_ancestors(term: str) -> frozenset[str]:
-        if term not in memo:
-            out = {term}
-            for p in hpo.parents.get(term, ()):
-                out |= hpo_ancestors(p)
-            memo[term] = frozenset(out)
-        return memo[term]
-
+    hpo_ancestors = hpo_ancestors_of(hpo)
     derived = {row["mondo_id"]: row for row in _data_rows("derived_candidates.tsv")}
     reasons = {row["mondo_id"]: row["reason"] for row in _data_rows("not_scorable.tsv")}
     profiles: dict[str, Profile] = {}
@@ -508,6 +516,79 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
                      other_synonyms=hpo.other_synonyms, equivalents=equivalences())
+
+
+_FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?lo ?hi ?unit ?src WHERE {
+  ?c biolink:subject ?s ; biolink:object ?o ; iim:measure ?measure ; iim:lowerBound ?lo .
+  FILTER(STRSTARTS(STR(?o), "http://purl.obolibrary.org/obo/HP_"))
+  OPTIONAL { ?c iim:upperBound ?hi }
+  OPTIONAL { ?c iim:unit ?unit }
+  OPTIONAL { ?c dcterms:source ?src }
+}"""
+
+
+def hpo_ancestors_of(hpo: HpoTable) -> Callable[[str], frozenset[str]]:
+    memo: dict[str, frozenset[str]] = {}
+
+    def ancestors(term: str) -> frozenset[str]:
+        if term not in memo:
+            out = {term}
+            for p in hpo.parents.get(term, ()):
+                out |= ancestors(p)
+            memo[term] = frozenset(out)
+        return memo[term]
+
+    return ancestors
+
+
+def _proportion(value: str, unit: str | None) -> float | None:
+    """A figure as a proportion: percentages (unit '%', 'percent') divided by 100; values above 1 read as percentages."""
+    try:
+        x = float(value)
+    except ValueError:
+        return None
+    if (unit and ("%" in unit or "percent" in unit.lower())) or x > 1.0:
+        x /= 100.0
+    return x if 0.0 <= x <= 1.0 else None
+
+
+def _apply_figures(engine: Any, own: dict[str, list[Annotation]], source_name: Callable[[str], str],
+                   ancestors: Callable[[str], frozenset[str]]) -> None:
+    """Antibody prevalence, sensitivity and specificity the graph states (claims with an ``iim:measure``
+    naming one of them, an antibody term as ``biolink:object`` and bounds): a prevalence or sensitivity
+    becomes P(antibody | D), replacing the role's band; a specificity gives P(antibody | not D)."""
+    figures: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for row in _rows(engine, _FIGURES):
+        measure = str(row["measure"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+        kind = next((m for m in FIGURE_MEASURES if m in measure), None)
+        term = curie(row["o"])
+        if kind is None or AUTOIMMUNE_ANTIBODY not in ancestors(term):
+            continue
+        lo = _proportion(str(row["lo"]), None if row.get("unit") is None else str(row["unit"]))
+        hi = lo if row.get("hi") is None else _proportion(str(row["hi"]), None if row.get("unit") is None else str(row["unit"]))
+        if lo is None or hi is None:
+            continue
+        key = (curie(row["s"]), term, display_curie(str(row["c"])))
+        entry = figures.setdefault(key, {"kind": kind, "value": (lo + hi) / 2.0, "src": set()})
+        if row.get("src") is not None:
+            entry["src"].add(source_name(str(row["src"])))
+    for (d, term, claim), f in sorted(figures.items()):
+        anns = own.setdefault(d, [])
+        srcs = ", ".join(sorted(f["src"])) or "no source given"
+        basis = f"{f['kind']} {f['value']:.3g} ({srcs}; claim {claim})"
+        idx = next((i for i, a in enumerate(anns) if a.term == term and not a.negated), None)
+        if f["kind"] == "specificity":
+            if idx is not None:
+                anns[idx] = replace(anns[idx], specificity=f["value"], specificity_basis=basis)
+            continue
+        if idx is None:
+            anns.append(Annotation(term=term, kind="autoantibody", frequency=f["value"], frequency_term=None,
+                                   frequency_basis=basis, negated=False, evidence=None, claim=claim,
+                                   sources=tuple(sorted(f["src"]))))
+        else:
+            a = anns[idx]
+            anns[idx] = replace(a, frequency=f["value"], frequency_basis=f"{basis}, instead of {a.frequency_basis}",
+                                sources=tuple(sorted(set(a.sources) | f["src"])))
 
 
 def _positive(anns: list[Annotation]) -> list[Annotation]:
