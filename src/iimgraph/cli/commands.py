@@ -421,11 +421,13 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--iim-only", is_flag=True, help="Rank the IIM classes only, not the look-alike diseases.")
 @click.option("--list-candidates", is_flag=True,
               help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
 def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
-             top: int | None, prior: tuple[str, ...], include_text_mined: bool, list_candidates: bool, fmt: str) -> None:
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, list_candidates: bool,
+             fmt: str) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
@@ -433,7 +435,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
     from iimgraph.rank.explain import candidates_text, render
 
     if list_candidates:
-        click.echo(candidates_text(knowledge(include_text_mined), fmt), nl=False)
+        click.echo(candidates_text(knowledge(include_text_mined, not iim_only), fmt), nl=False)
         return
 
     priors: dict[str, float] = {}
@@ -446,7 +448,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
     result = rank(observed, absent=absent, onset=onset, age=age, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined)
+                  include_text_mined=include_text_mined, lookalikes=not iim_only)
     for note in result.notes:
         click.echo(f"iimgraph: note: {note}", err=True)
     click.echo(render(result, fmt), nl=False)

@@ -10,9 +10,18 @@ from typing import Any
 from iimgraph.rank.model import NOTICE, RankResult, TermLR
 from iimgraph.rank.profiles import Knowledge
 
-TSV_COLUMNS = ("rank", "disease", "label", "post_test_probability", "log10_lr", "finding", "finding_label",
+TSV_COLUMNS = ("rank", "disease", "label", "is_iim", "posterior", "post_test_probability", "log10_lr", "finding",
+               "finding_label",
                "status", "lr", "match", "annotation", "frequency_term", "frequency", "evidence", "claim",
                "sources", "inherited_from", "notice")
+
+
+PROBABILITIES = {
+    "iim_probability": "P(the findings are IIM at all): the sum of the IIM candidates' posteriors",
+    "posterior": "P(candidate | findings), the candidates taken as mutually exclusive: all candidates' posteriors sum to 1",
+    "post_test_probability": "LIRICAL's per-disease post-test probability: the candidate against 'not this candidate' "
+                             "from its own pre-test probability; they do not sum to 1",
+}
 
 
 def to_dict(result: RankResult) -> dict[str, Any]:
@@ -22,6 +31,8 @@ def to_dict(result: RankResult) -> dict[str, Any]:
         "findings": [asdict(f) for f in result.findings],
         "notes": list(result.notes),
         "candidates": result.candidates,
+        "iim_probability": result.iim_probability,
+        "probabilities": PROBABILITIES,
         "results": [asdict(r) for r in result.rows],
         "not_scorable": [asdict(n) for n in result.not_scorable],
     }
@@ -45,7 +56,8 @@ def to_tsv(result: RankResult) -> str:
     lines = ["\t".join(TSV_COLUMNS)]
     for row in result.rows:
         for t in row.terms:
-            cells = (row.rank, row.disease, row.label, row.post_test_probability, row.log10_lr, t.term, t.label,
+            cells = (row.rank, row.disease, row.label, "yes" if row.is_iim else "no", row.posterior,
+                     row.post_test_probability, row.log10_lr, t.term, t.label,
                      t.status, t.lr, t.match, t.annotation, t.frequency_term, t.frequency, t.evidence, t.claim,
                      t.sources, t.inherited_from, row.notice)
             lines.append("\t".join(_cell(c) for c in cells))

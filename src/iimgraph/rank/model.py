@@ -60,6 +60,9 @@ ONSET_OUTSIDE = {"stated": 0.1, "typical": 0.25}
 ONSET_SPAN = (0.0, 80.0)
 ONSET_BACKGROUND_BOUNDS = (0.05, 0.95)
 ONSET_BACKGROUND = 0.5  # shown for candidates with nothing to compare
+# Pre-test probability that the findings are IIM at all, when the look-alike diseases are candidates
+# too (docs/rank.md): even odds, shared evenly within each group.
+IIM_PRIOR = 0.5
 
 _HP_CURIE = re.compile(r"^HP[:_](\d{7})$", re.I)
 
@@ -92,7 +95,12 @@ class TermLR:
 
 @dataclass(frozen=True)
 class RankedSubtype:
-    """A candidate subtype with its post-test probability and the per-finding explanation."""
+    """A candidate with its two probabilities and the per-finding explanation.
+
+    ``posterior``: P(D | findings) with the candidates mutually exclusive and exhaustive (the
+    posteriors of all candidates sum to 1). ``post_test_probability``: LIRICAL's per-disease
+    post-test probability, D against "not D" from D's own pre-test probability (they do not sum to 1).
+    """
 
     rank: int
     disease: str
@@ -101,6 +109,8 @@ class RankedSubtype:
     pretest_probability: float
     log10_lr: float
     terms: tuple[TermLR, ...]
+    posterior: float = 0.0
+    is_iim: bool = True
     notice: str = NOTICE
 
 
@@ -121,6 +131,7 @@ class RankResult:
     notes: tuple[str, ...]            # how input was read (labels, obsolete ids replaced, onset routed)
     hpo_version: str
     candidates: int
+    iim_probability: float = 1.0      # the sum of the IIM candidates' posteriors
     notice: str = NOTICE
 
 
@@ -246,41 +257,63 @@ def missing_lr(term: str, kb: Knowledge) -> float:
     return min(1.0, max(MIN_MISSING_LR, math.exp(-(ic + math.log(COMMON_BACKGROUND)) / 2.0)))
 
 
-def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation], list[Annotation], str | None]:
-    """D's annotations to the term or a descendant (they imply it), and to a strict ancestor; the
-    term's curated equivalents (``equivalences.tsv``) count as the term, and the reason is returned."""
-    implying = [a for t, a in prof.positive.items() if term in kb.ancestors(t)]
-    ancestors = kb.ancestors(term)
-    general = [a for t, a in prof.positive.items() if t in ancestors and t != term]
-    if implying:
-        return implying, general, None
-    for other, why in kb.equivalents.get(term, ()):
-        same = [a for t, a in prof.positive.items() if other in kb.ancestors(t)]
-        if same:
-            return same, general, why
-    return implying, general, None
+def _implied(prof: Profile, kb: Knowledge) -> dict[str, tuple[Annotation, bool, int]]:
+    """Per HPO term, the annotation of D that best implies it (the highest frequency, the term itself
+    first on a tie), whether the term itself is annotated, and how many annotations imply it; built
+    once per profile (every term a positive annotation implies is one of its ancestors)."""
+    index = prof.implied_index
+    if index is None:
+        best: dict[str, tuple[Annotation, bool, int]] = {}
+        for t, ann in prof.positive.items():
+            for x in kb.ancestors(t):
+                old = best.get(x)
+                if old is None:
+                    best[x] = (ann, t == x, 1)
+                    continue
+                keep = old[0] if (old[0].frequency, old[0].term == x) >= (ann.frequency, t == x) else ann
+                best[x] = (keep, old[1] or t == x, old[2] + 1)
+        index = prof.implied_index = best
+    return index
 
 
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
-    implying, general, equivalent = _related(term, prof, kb)
-    if equivalent is not None:
-        best = max(implying, key=lambda a: a.frequency)
-        return best.frequency, "equivalent", best, f"matched through the equivalence {equivalent}: {best.frequency_basis}"
+    """P(term | D) from D's annotations, how it was matched, the annotation used and why (memoised
+    per term and candidate: a pure function of the knowledge)."""
+    key = (term, prof.disease)
+    hit = kb.p_cache.get(key) if prof.disease else None
+    if hit is None:
+        hit = _p_present_uncached(term, prof, kb, bg)
+        if prof.disease:
+            kb.p_cache[key] = hit
+    return hit
+
+
+def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
+    implied = _implied(prof, kb)
+    hit = implied.get(term)
+    if hit is None:
+        for other, why in kb.equivalents.get(term, ()):
+            same = implied.get(other)
+            if same is not None:
+                return same[0].frequency, "equivalent", same[0], \
+                    f"matched through the equivalence {why}: {same[0].frequency_basis}"
     # Having a more specific feature implies having the query term, so P(term | D) is at least the
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
-    p_imp = max((a.frequency for a in implying), default=0.0)
+    p_imp = hit[0].frequency if hit else 0.0
     best_gen: Annotation | None = None
     p_gen = 0.0
-    for a in general:
+    for t in kb.ancestors(term):
+        a = prof.positive.get(t)
+        if a is None or t == term:
+            continue
         p = a.frequency * bg / background(a.term, kb)
         if p > p_gen:
             p_gen, best_gen = p, a
-    if implying and p_imp >= p_gen:
-        exact = [a for a in implying if a.term == term]
-        best = max(implying, key=lambda a: (a.frequency, a.term == term))
+    if hit and p_imp >= p_gen:
+        best, exact, n = hit
         if best.term == term:
-            more = f" (and {len(implying) - 1} more specific term(s))" if len(implying) > 1 else ""
+            more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
             return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
             f"annotated to the more specific {best.term}: {best.frequency_basis}"
@@ -306,7 +339,13 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
     term = finding.term
     label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
     if finding.status == "onset":
-        return _onset_lr(finding, label, prof)
+        key = ("@onset", f"{finding.term}|{prof.disease}")
+        hit = kb.p_cache.get(key) if prof.disease else None
+        if hit is None:
+            hit = _onset_lr(finding, label, prof)
+            if prof.disease:
+                kb.p_cache[key] = hit
+        return hit
     bg = background(term, kb)
     ancestors = kb.ancestors(term)
     excluded = [a for t, a in prof.negated.items() if t in ancestors]
@@ -422,31 +461,77 @@ def onset_coverage(records: Sequence[OnsetRecord]) -> float:
 # --- ranking -----------------------------------------------------------------------------------------
 
 
+_EMPTY = Profile("", "")
+
+
+def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
+    """The candidates with an annotation at, below or above the term (or its equivalents), or annotated
+    NOT for an ancestor of it: the only ones whose likelihood ratio for it is their own."""
+    index = kb.match_index
+    if index.get("size") != len(kb.profiles):  # built once; again if candidates were added
+        index.clear()
+        index["size"] = len(kb.profiles)
+        below: dict[str, set[str]] = {}
+        at: dict[str, set[str]] = {}
+        for d, prof in kb.profiles.items():
+            for t in prof.positive:
+                at.setdefault(t, set()).add(d)
+                for x in kb.ancestors(t):
+                    below.setdefault(x, set()).add(d)
+            for t in prof.negated:
+                at.setdefault(t, set()).add(d)
+        index.update(below=below, at=at)
+    out: set[str] = set(index["below"].get(term, ()))
+    for a in kb.ancestors(term):
+        out |= index["at"].get(a, set())
+    for other, _ in kb.equivalents.get(term, ()):
+        out |= index["below"].get(other, set())
+    return frozenset(out)
+
+
+def default_priors(kb: Knowledge) -> dict[str, float]:
+    """Pre-test probabilities: IIM_PRIOR shared evenly by the IIM candidates, the rest by the
+    look-alikes (uniform over the candidates when there are none)."""
+    iim = [d for d, p in kb.profiles.items() if p.is_iim]
+    other = [d for d, p in kb.profiles.items() if not p.is_iim]
+    if not iim or not other:
+        return {d: 1.0 / len(kb.profiles) for d in kb.profiles}
+    return {**{d: IIM_PRIOR / len(iim) for d in iim}, **{d: (1.0 - IIM_PRIOR) / len(other) for d in other}}
+
+
 def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float] | None = None, *,
           listed: bool = True) -> list[RankedSubtype]:
-    """Every candidate scored and sorted by post-test probability (ties share a rank).
+    """Every candidate scored and sorted by posterior (ties share a rank).
 
     ``listed=False`` leaves out the listing factor (:func:`listing_factor`): LIRICAL's form, which
     the benchmark reports beside the model for comparison.
     """
     profiles = kb.profiles
-    k = len(profiles)
+    priors = {**default_priors(kb), **(prior or {})}
     n_observed = sum(1 for f in findings if f.status == "observed")
+    # A finding no annotation of a candidate touches (most findings for most candidates) has one
+    # likelihood ratio for all of them: computed once, against an empty profile.
+    shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
+               None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
     scored = []
     for d, prof in profiles.items():
         listing = listing_factor(n_observed, prof) if listed else 1.0
-        terms = tuple(term_lr(f, prof, kb, listing) for f in findings)
+        terms = tuple(un if un is not None and rel is not None and d not in rel else term_lr(f, prof, kb, listing)
+                      for f, rel, un in shared)
         total = sum(t.log10_lr for t in terms)
-        p0 = (prior or {}).get(d, 1.0 / k)
+        p0 = priors[d]
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
         post = 1.0 / (1.0 + 10.0 ** (-min(max(log_odds, -300.0), 300.0)))
-        scored.append((post, total, prof, p0, terms))
-    scored.sort(key=lambda s: (-s[0], -s[1], s[2].label, s[2].disease))
+        scored.append((math.log10(p0) + total, post, total, prof, p0, terms))
+    top = max(s[0] for s in scored)
+    norm = sum(10.0 ** (s[0] - top) for s in scored)
+    scored.sort(key=lambda s: (-s[0], -s[2], s[3].label, s[3].disease))
     rows: list[RankedSubtype] = []
-    for i, (post, total, prof, p0, terms) in enumerate(scored):
+    for i, (log_joint, post, total, prof, p0, terms) in enumerate(scored):
         rank = rows[-1].rank if rows and math.isclose(rows[-1].log10_lr, total, abs_tol=1e-9) \
             and math.isclose(rows[-1].pretest_probability, p0) else i + 1
-        rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms))
+        rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
+                                  posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
 
 
@@ -467,20 +552,23 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
          age: float | None = None, top: int | None = None, prior: Mapping[str, float] | None = None,
-         include_text_mined: bool = False, kb: Knowledge | None = None) -> RankResult:
+         include_text_mined: bool = False, lookalikes: bool = True, kb: Knowledge | None = None) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
     ``absent``: findings looked for and not found; ``onset``: HPO onset terms, or ``age``: the age in
     years at the first symptom (one or the other); ``prior``: pre-test
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
-    annotations are left out unless ``include_text_mined``. Research use; not for diagnosis.
+    annotations are left out unless ``include_text_mined``; ``lookalikes=False`` ranks the IIM
+    classes only. Research use; not for diagnosis.
     """
-    kb = kb or knowledge(include_text_mined)
+    kb = kb or knowledge(include_text_mined, lookalikes)
     findings, notes = read_findings(list(observed), list(absent), list(onset), kb, age)
     rows = score(findings, kb, _check_prior(prior, kb))
+    iim_probability = math.fsum(r.posterior for r in rows if r.is_iim)
     if top is not None:
         if top < 1:
             raise TermError(f"--top must be at least 1, not {top}")
         rows = rows[:top]
     return RankResult(rows=tuple(rows), findings=tuple(findings), not_scorable=tuple(kb.not_scorable),
-                      notes=tuple(notes), hpo_version=kb.hpo_version, candidates=len(kb.profiles))
+                      notes=tuple(notes), hpo_version=kb.hpo_version, candidates=len(kb.profiles),
+                      iim_probability=iim_probability)

@@ -135,6 +135,7 @@ class Profile:
     derived_basis: str | None = None
     is_iim: bool = True
     _expected: float | None = field(default=None, repr=False, compare=False)
+    implied_index: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # model._implied
 
     def expected_features(self) -> float:
         """The expected number of the profile's features a patient has: the sum of the frequencies of
@@ -150,6 +151,7 @@ class Profile:
 
     def add(self, ann: Annotation) -> None:
         self._expected = None
+        self.implied_index = None
         self.annotations.append(ann)
         if ann.negated or ann.frequency <= 0.0:
             self.negated.setdefault(ann.term, ann)
@@ -184,6 +186,8 @@ class Knowledge:
     equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
+    match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
+    p_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)  # model._p_present
 
     def known(self, term: str) -> bool:
         return term in self.labels or term in self.parents or term in self.counts
@@ -363,7 +367,7 @@ def hpo_table(path: Path | None = None) -> HpoTable:
 
 
 def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False,
-                    hpo: HpoTable | None = None) -> Knowledge:
+                    hpo: HpoTable | None = None, lookalikes: bool = True) -> Knowledge:
     """Read the graph (through ``engine.execute``), the packaged HPO release and the reference
     extracts into a :class:`Knowledge`."""
     hpo = hpo or hpo_table()
@@ -506,6 +510,8 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
             prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
         profiles[d] = prof
+    if lookalikes:
+        profiles.update(lookalike_profiles(reference, ages))
     for prof in profiles.values():  # a derived candidate expects as many features as its parent's profile
         if prof.profile_of in profiles:
             prof.parent_expected = profiles[prof.profile_of].expected_features()
@@ -591,6 +597,57 @@ def _apply_figures(engine: Any, own: dict[str, list[Annotation]], source_name: C
                                 sources=tuple(sorted(set(a.sources) | f["src"])))
 
 
+def _hpoa_frequency(value: str) -> tuple[float, str | None, str]:
+    """A ``phenotype.hpoa`` frequency cell: an HPO frequency term, n/m, a percentage, or empty."""
+    value = value.strip()
+    if value in FREQUENCY_TERMS:
+        name, f = FREQUENCY_TERMS[value]
+        return f, value, f"{value} {name}: {f:g}"
+    m = re.fullmatch(r"(\d+)/(\d+)", value)
+    if m and int(m.group(2)) > 0:
+        f = min(int(m.group(1)) / int(m.group(2)), 1.0)
+        return f, None, f"{value} patients: {f:.3g}"
+    m = re.fullmatch(r"([\d.]+)%", value)
+    if m:
+        f = min(float(m.group(1)) / 100.0, 1.0)
+        return f, None, f"{value}: {f:.3g}"
+    return DEFAULT_FREQUENCY, None, f"no frequency stated: {DEFAULT_FREQUENCY:g}"
+
+
+def lookalike_profiles(reference: Path, ages: dict[str, tuple[float | None, float | None]]) -> dict[str, Profile]:
+    """The diseases clinicians confuse with IIM (``reference/hpo2025_lookalike_*.tsv``: HPO 2025-01-16
+    annotations of 456 OMIM and Orphanet diseases, selected as its README says), as candidates marked
+    not IIM: their phenotype rows (NOT rows as exclusions) and their onset rows as stated onsets."""
+    import csv
+
+    names: dict[str, str] = {}
+    with open(reference / "hpo2025_lookalike_diseases.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            names[row["database_id"]] = row["disease_name"]
+    profiles = {d: Profile(d, label, is_iim=False) for d, label in names.items()}
+    with open(reference / "hpo2025_lookalike_annotations.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            prof = profiles.get(row["database_id"])
+            if prof is None:
+                continue
+            claim = f"hpoa:{row['database_id']}/{row['hpo_id']}"
+            source = (row["reference"],) if row["reference"] else ()
+            if row["aspect"] == "C" and row["hpo_id"] in ages:
+                lo, hi = ages[row["hpo_id"]]
+                if (lo, hi) != (None, None):
+                    prof.onsets.append(OnsetRecord(lo, hi, "stated", row["hpo_id"], claim, source, row["evidence"],
+                                                   "HPO 2025-01-16 onset annotation"))
+                continue
+            if row["aspect"] != "P":
+                continue
+            f, f_term, basis = _hpoa_frequency(row["frequency"])
+            negated = row["qualifier"] == "NOT" or f_term == "HP:0040285"
+            prof.add(Annotation(term=row["hpo_id"], kind="phenotype", frequency=0.0 if negated else f,
+                                frequency_term=f_term, frequency_basis=basis, negated=negated,
+                                evidence=row["evidence"] or None, claim=claim, sources=source))
+    return profiles
+
+
 def _positive(anns: list[Annotation]) -> list[Annotation]:
     """Distinct positive annotations, the highest frequency per term (as :meth:`Profile.add` keeps them)."""
     best: dict[str, Annotation] = {}
@@ -656,7 +713,8 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=2)
-def knowledge(include_text_mined: bool = False) -> Knowledge:
+@lru_cache(maxsize=4)
+def knowledge(include_text_mined: bool = False, lookalikes: bool = True) -> Knowledge:
     """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined)
+    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined,
+                           lookalikes=lookalikes)
