@@ -304,7 +304,7 @@ def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> N
 def test_cli_formats() -> None:
     args = ["rank", "HP:0003701", "HP:0034152", "--absent", "HP:0000988", "--top", "3"]
     table = run_cli(*args)
-    assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344)" in table.stdout
+    assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344, IIM)" in table.stdout
     assert NOTICE in table.stdout
     tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
     assert tsv[0].startswith("rank\tdisease") and len(tsv) == 1 + 3 * 3

@@ -8,6 +8,7 @@ runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output he
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -422,12 +423,14 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
 @click.option("--iim-only", is_flag=True, help="Rank the IIM classes only, not the look-alike diseases.")
+@click.option("--suggest", "suggest_n", type=click.IntRange(min=0), default=0, metavar="N",
+              help="Also list the N findings or tests whose result would most change the top of the ranking.")
 @click.option("--list-candidates", is_flag=True,
               help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
 def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
-             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, list_candidates: bool,
-             fmt: str) -> None:
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, suggest_n: int,
+             list_candidates: bool, fmt: str) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
@@ -448,10 +451,10 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
     result = rank(observed, absent=absent, onset=onset, age=age, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined, lookalikes=not iim_only)
+                  include_text_mined=include_text_mined, lookalikes=not iim_only, suggestions=suggest_n)
     for note in result.notes:
         click.echo(f"iimgraph: note: {note}", err=True)
-    click.echo(render(result, fmt), nl=False)
+    click.echo(render(result, fmt, shutil.get_terminal_size((100, 24)).columns), nl=False)
 
 
 @cli.command("publish")

@@ -28,6 +28,7 @@ from iimgraph.rank.profiles import (
     curie,
     knowledge,
     name_key,
+    observing_tests,
     onset_ages,
 )
 
@@ -124,6 +125,17 @@ class Finding:
 
 
 @dataclass(frozen=True)
+class Suggestion:
+    """A finding whose result would most change the top of the ranking, and the tests that observe it."""
+
+    term: str
+    label: str
+    expected_information_gain: float  # bits, over the top candidates' posteriors
+    p_present: float                  # P(finding present | findings so far), over the same candidates
+    tests: tuple[tuple[str, str], ...] = ()  # (MAXO id, label): MAxO "is observable through"
+
+
+@dataclass(frozen=True)
 class RankResult:
     rows: tuple[RankedSubtype, ...]
     findings: tuple[Finding, ...]
@@ -132,6 +144,7 @@ class RankResult:
     hpo_version: str
     candidates: int
     iim_probability: float = 1.0      # the sum of the IIM candidates' posteriors
+    suggestions: tuple[Suggestion, ...] = ()
     notice: str = NOTICE
 
 
@@ -535,6 +548,54 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     return rows
 
 
+# --suggest: the candidates whose posteriors a test should separate, and the most a suggestion list holds
+SUGGEST_TOP_CANDIDATES = 10
+SUGGEST_MIN_P = 0.01
+
+
+def _entropy(ps: Sequence[float]) -> float:
+    total = math.fsum(ps)
+    return -math.fsum(p / total * math.log2(p / total) for p in ps if p > 0.0) if total > 0 else 0.0
+
+
+def suggest(rows: Sequence[RankedSubtype], findings: Sequence[Finding], kb: Knowledge, n: int) -> list[Suggestion]:
+    """The findings whose result (present or absent) would most change the posteriors of the top
+    candidates: the expected information gain, in bits, H(now) - P(+) H(if present) - P(-) H(if absent),
+    over the SUGGEST_TOP_CANDIDATES best candidates' renormalised posteriors. Candidate findings are
+    their annotated features not yet given (nor an ancestor or descendant of one given); P(finding | D)
+    is the model's (frequency, hierarchy and equivalences; a missing finding at its floor)."""
+    top = [r for r in rows[:SUGGEST_TOP_CANDIDATES] if r.posterior > 0.0]
+    if len(top) < 2:
+        return []
+    given = {f.term for f in findings if f.term.startswith("HP:")}
+    near: set[str] = set()
+    for g in given:
+        near |= kb.ancestors(g)
+    weights = [r.posterior for r in top]
+    h_now = _entropy(weights)
+    tests = observing_tests()
+    pool = sorted({t for r in top for t in kb.profiles[r.disease].positive
+                   if t not in near and not (kb.ancestors(t) & given)})
+    out: list[Suggestion] = []
+    for term in pool:
+        bg = background(term, kb)
+        ps = []
+        for r in top:
+            prof = kb.profiles[r.disease]
+            p, match, _, _ = _p_present(term, prof, kb, bg)
+            if match == "no-annotation":
+                p = missing_lr(term, kb) * bg
+            if any(t in kb.ancestors(term) for t in prof.negated):
+                p = EXCLUDED_LR * bg
+            ps.append(min(max(p, SUGGEST_MIN_P), 1.0 - SUGGEST_MIN_P))
+        p_plus = math.fsum(w * p for w, p in zip(weights, ps, strict=True)) / math.fsum(weights)
+        gain = h_now - p_plus * _entropy([w * p for w, p in zip(weights, ps, strict=True)]) \
+            - (1.0 - p_plus) * _entropy([w * (1.0 - p) for w, p in zip(weights, ps, strict=True)])
+        out.append(Suggestion(term, kb.label(term), gain, p_plus, tests.get(term, ())))
+    out.sort(key=lambda s: (-s.expected_information_gain, s.term))
+    return out[:n]
+
+
 def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, float] | None:
     if not prior:
         return None
@@ -552,23 +613,26 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
          age: float | None = None, top: int | None = None, prior: Mapping[str, float] | None = None,
-         include_text_mined: bool = False, lookalikes: bool = True, kb: Knowledge | None = None) -> RankResult:
+         include_text_mined: bool = False, lookalikes: bool = True, suggestions: int = 0,
+         kb: Knowledge | None = None) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
     ``absent``: findings looked for and not found; ``onset``: HPO onset terms, or ``age``: the age in
     years at the first symptom (one or the other); ``prior``: pre-test
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
     annotations are left out unless ``include_text_mined``; ``lookalikes=False`` ranks the IIM
-    classes only. Research use; not for diagnosis.
+    classes only; ``suggestions``: how many findings to suggest testing next (:func:`suggest`).
+    Research use; not for diagnosis.
     """
     kb = kb or knowledge(include_text_mined, lookalikes)
     findings, notes = read_findings(list(observed), list(absent), list(onset), kb, age)
     rows = score(findings, kb, _check_prior(prior, kb))
     iim_probability = math.fsum(r.posterior for r in rows if r.is_iim)
+    suggested = tuple(suggest(rows, findings, kb, suggestions)) if suggestions > 0 else ()
     if top is not None:
         if top < 1:
             raise TermError(f"--top must be at least 1, not {top}")
         rows = rows[:top]
     return RankResult(rows=tuple(rows), findings=tuple(findings), not_scorable=tuple(kb.not_scorable),
                       notes=tuple(notes), hpo_version=kb.hpo_version, candidates=len(kb.profiles),
-                      iim_probability=iim_probability)
+                      iim_probability=iim_probability, suggestions=suggested)

@@ -288,6 +288,20 @@ def onset_ages() -> dict[str, tuple[float | None, float | None]]:
     return out
 
 
+@lru_cache(maxsize=1)
+def observing_tests(reference: Path | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
+    """HPO term -> the MAxO medical actions that observe it after birth (``is_observable_through`` rows
+    of ``reference/maxo_diagnostic_iim.tsv``, MAxO diagnostic annotations 2025-05-31)."""
+    import csv
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    with open((reference or reference_dir()) / "maxo_diagnostic_iim.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["predicate_id"] == "is_observable_through":
+                out.setdefault(row["hpo_id"], []).append((row["maxo_id"], row["maxo_label"]))
+    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+
 def equivalences() -> dict[str, tuple[tuple[str, str], ...]]:
     """``rank/data/equivalences.tsv`` both ways: term -> the terms it matches as if it were them, with the reason."""
     out: dict[str, list[tuple[str, str]]] = {}

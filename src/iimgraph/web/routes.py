@@ -201,7 +201,7 @@ class SiteRoutes:
 
 
 def rank_response(params: dict[str, list[str]]) -> Response:
-    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&age=YEARS&top=N``: the ranking as JSON (400 with an
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&age=YEARS&top=N&suggest=N``: the ranking as JSON (400 with an
     ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
     def terms(key: str) -> list[str]:
         return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
@@ -219,7 +219,14 @@ def rank_response(params: dict[str, list[str]]) -> Response:
         body = json.dumps({"error": f"age must be a number of years, not {params['age'][-1]!r}"})
         return Response(400, body.encode("utf-8"), "application/json")
     try:
-        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), age=age, top=top)
+        suggest_text = (params.get("suggest") or [""])[-1].strip()
+        suggestions = min(int(suggest_text), 50) if suggest_text else 0
+    except ValueError:
+        body = json.dumps({"error": f"suggest must be a whole number, not {params['suggest'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), age=age, top=top,
+                      suggestions=suggestions)
     except IIMGraphError as exc:
         return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
                         "application/json")
