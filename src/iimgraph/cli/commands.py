@@ -17,6 +17,7 @@ import click
 
 from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
+from iimgraph.build.graph_source import GraphSource, graph_source, local_source
 from iimgraph.cli import (
     ENGINE_CHOICES,
     EXIT_ERROR,
@@ -26,14 +27,12 @@ from iimgraph.cli import (
     emit,
     fail,
     guarded,
-    progress_bar,
     rich_table,
     run_query_verb,
     run_sparql_verb,
-    say,
 )
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import Where, catalogue, execute
+from iimgraph.query.catalogue import catalogue, execute
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.release.publish import publish
@@ -66,6 +65,12 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.flush()
     else:
         write_bytes_atomic(out, data)
+
+
+def _sources_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--sources DIR``: the graph built from a working copy instead of the release graph."""
+    return click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+                        help=help)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -173,7 +178,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
-def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
+@_sources_option("Export the graph built from this sources folder (a working copy) instead of the packaged sources.")
+def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
     from iimgraph.build.graph import build_graph, source_files
     from iimgraph.release.export import serialize
@@ -182,14 +188,15 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 
     if fmt == "kgx" and out is None:
         raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
+    source = local_source(graph_source(sources=sources), "export")
     if out is not None:
         check_target(out)
         stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
         outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        inputs = source_files(ontology_dir())
+        inputs = source_files(source.folder or ontology_dir())
         for path in outs:
             refuse_inputs(path, inputs)
-    graph = build_graph(version=version)
+    graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
         from iimgraph.release.kgx import render_kgx
@@ -263,11 +270,12 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _where(store: Path | None, companions: tuple[Path, ...], sources: Path | None, max_answer_mb: float,
-           same_origin: bool) -> Where:
-    """Where a query verb runs, from the options :func:`_query_options` adds."""
-    return Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
-                 max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
+
+def _source(engine: str, endpoint: str | None, companions: tuple[Path, ...], store: Path | None,
+            sources: Path | None, max_answer_mb: float, same_origin: bool) -> GraphSource:
+    """Which graph a query verb works on, from the options :func:`_query_options` adds."""
+    return graph_source(sources=sources, store=store, companions=companions, endpoint=endpoint, engine=engine,
+                        max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
 
 
 def _bytes(megabytes: float) -> int:
@@ -276,9 +284,8 @@ def _bytes(megabytes: float) -> int:
 
 def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `query` and `sparql`."""
-    func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-                        help="Query the graph built from this sources folder (a working copy) instead of the "
-                             "packaged release graph (cached by a hash of the folder).")(func)
+    func = _sources_option("Query the graph built from this sources folder (a working copy) instead of the "
+                           "packaged release graph (cached by a hash of the folder).")(func)
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
                              "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
@@ -384,8 +391,8 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
-    run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store,
-                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    run_query_verb(name, params, all_columns, fmt, source, engine, timeout, allow)
 
 
 @cli.command("sources")
@@ -395,9 +402,8 @@ def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, all
                 same_origin: bool) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    where = _where(store, companions, sources, max_answer_mb, same_origin)
-    emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
-                 where=where), fmt)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    emit(execute("sources", {}, source=source, engine=engine, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
@@ -407,8 +413,8 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
                sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store,
-                    sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    run_sparql_verb(query, fmt, source, engine, timeout, allow)
 
 
 @cli.command("rank")
@@ -420,8 +426,9 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
+@_sources_option("Rank with the profiles of the graph built from this sources folder (a working copy), not the release.")
 def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
-             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+             prior: tuple[str, ...], include_text_mined: bool, fmt: str, sources: Path | None) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
@@ -438,7 +445,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
     result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined)
+                  include_text_mined=include_text_mined, source=graph_source(sources=sources))
     for note in result.notes:
         click.echo(f"iimgraph: note: {note}", err=True)
     click.echo(render(result, fmt), nl=False)
@@ -478,12 +485,12 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
-@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-              help="Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
+@_sources_option("Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
               sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow, sources=sources)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow,
+          source=graph_source(sources=sources))
 
 
 def main() -> None:

@@ -24,23 +24,24 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from functools import lru_cache
 from pathlib import Path
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import QueryError
 from iimgraph.namespaces import CONVERTER, SRC, XSD, display_curie, split_curie, standardize_curie
 from iimgraph.query import worker
-from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, select_engine
+from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, engine_for
 from iimgraph.query.guard import mask
-from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList, Value
+from iimgraph.query.results import IRI, LIST_SEPARATOR, Literal, Result, Row, Term, TermList
+from iimgraph.record import Value
 from iimgraph.resources import queries_dir
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
     from typing import Any
 
-    from iimgraph.query.store import Progress
 
 PARAM_TYPES = ("curie", "string", "boolean", "integer", "source")
 _HEADER_RE = re.compile(r"^#\s?(title|description|param|example|empty):\s*(.*)$")
@@ -458,45 +459,11 @@ def decode_query(data: bytes, where: str) -> str:
 # --- running ---------------------------------------------------------------------------------------
 
 
-class Where(Value):
-    """Where a query runs: a store folder and companion files (``--store``/``--with``), or a sources folder
-    (``--sources``: the graph built from a working copy), and how the store reports loading (callbacks the
-    CLI renders). The engine itself is chosen once, in :func:`_run`.
-
-    With an endpoint, ``max_answer_bytes`` is the largest answer accepted (None: IIMGRAPH_MAX_ANSWER_MB or
-    64 MB) and ``same_origin_redirects`` whether a redirect on the same scheme, host and port is followed
-    (any other is refused). ``one_shot``: the caller runs one query and exits (the CLI), so the release
-    graph is opened from its prebuilt read-only store in the cache instead of being loaded into memory."""
-
-    __slots__ = ("companions", "max_answer_bytes", "one_shot", "progress", "same_origin_redirects", "say",
-                 "sources", "store")
-    store: Path | None
-    companions: Sequence[Path]
-    sources: Path | None
-    progress: Progress | None
-    say: Callable[[str], None] | None
-    max_answer_bytes: int | None
-    same_origin_redirects: bool
-    one_shot: bool
-
-    def __init__(self, store: Path | None = None, companions: Sequence[Path] = (), sources: Path | None = None,
-                 progress: Progress | None = None, say: Callable[[str], None] | None = None,
-                 max_answer_bytes: int | None = None, same_origin_redirects: bool = False,
-                 one_shot: bool = False) -> None:
-        self._set(store=store, companions=companions, sources=sources, progress=progress, say=say,
-                  max_answer_bytes=max_answer_bytes, same_origin_redirects=same_origin_redirects, one_shot=one_shot)
-
-
-def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float | None,
-         allow_remote: Sequence[str], where: Where | None = None) -> Result:
-    """One query on one engine. A local query with a ``timeout`` runs in a worker process killed at
-    the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
-    where = where or Where()
-    chosen = select_engine(engine, endpoint, store=where.store, companions=where.companions,
-                           timeout=timeout if timeout is not None else DEFAULT_TIMEOUT,
-                           progress=where.progress, say=where.say, sources=where.sources,
-                           max_answer_bytes=where.max_answer_bytes, same_origin_redirects=where.same_origin_redirects,
-                           one_shot=where.one_shot)
+def _run(text: str, source: GraphSource, engine: str | Engine, timeout: float | None,
+         allow_remote: Sequence[str]) -> Result:
+    """One query on the engine over ``source``. A local query with a ``timeout`` runs in a worker
+    process killed at the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
+    chosen = engine_for(source, engine, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)
@@ -506,12 +473,14 @@ def _run(text: str, engine: str | Engine, endpoint: str | None, timeout: float |
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 
 
-def execute(name: str, params: Mapping[str, Any] | None = None, *,
-            engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-            timeout: float | None = None, allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
+def execute(name: str, params: Mapping[str, Any] | None = None, *, source: GraphSource = RELEASE,
+            engine: str | Engine = DEFAULT_ENGINE, timeout: float | None = None,
+            allow_remote: Sequence[str] = ()) -> Result:
     """Run a packaged query and return the typed :class:`Result` (what the CLI formats).
 
-    ``timeout`` (seconds): on an ``endpoint``, the limit per HTTP request (default 60); on a local
+    ``source``: which graph (:mod:`iimgraph.build.graph_source`; default the release graph); ``engine``: an
+    engine name for a local graph, or an engine already made (:func:`iimgraph.query.engines.engine_for`).
+    ``timeout`` (seconds): on an endpoint, the limit per HTTP request (default 60); on a local
     engine, a hard wall-clock limit enforced by running the query in a worker process that is
     killed at the deadline (:class:`iimgraph.query.worker.QueryTimeout`). ``None``, the default for
     local engines, runs the query in this process with no limit: fastest, for trusted queries.
@@ -519,12 +488,12 @@ def execute(name: str, params: Mapping[str, Any] | None = None, *,
     """
     query = get_query(name)
     text = bind(query.text, resolve_params(query, params))
-    return split_lists(_run(text, engine, endpoint, timeout, allow_remote, where), query.lists)
+    return split_lists(_run(text, source, engine, timeout, allow_remote), query.lists)
 
 
-def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+def execute_sparql(text: str, *, source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENGINE,
                    bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
-                   allow_remote: Sequence[str] = (), where: Where | None = None) -> Result:
+                   allow_remote: Sequence[str] = ()) -> Result:
     """Run an ad-hoc query; ``bindings`` (variable -> :class:`IRI`/:class:`Literal`) go into a VALUES block.
 
     ``timeout`` and ``allow_remote`` as for :func:`execute`, except that ad-hoc text may be anything
@@ -533,17 +502,20 @@ def execute_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint
     """
     if not text or not text.strip():
         raise QueryError("empty query")
-    return _run(bind(text, bindings or {}), engine, endpoint, timeout, allow_remote, where)
+    return _run(bind(text, bindings or {}), source, engine, timeout, allow_remote)
 
 
 def explain(name: str, params: Mapping[str, Any] | None, result: Result, **run: Any) -> list[str]:
     """Why a packaged query's answer may not be what was asked, as warnings for the user.
 
-    An identifier given as a parameter that the graph does not hold is always named. An empty
-    answer says why where the catalogue knows: claims that sit on an ancestor (queries with an
-    ``inherited`` parameter are run again with it) and the query's own ``# empty:`` note. ``run``
-    are :func:`execute`'s keyword arguments (engine, endpoint, timeout, where ...).
+    Only an empty answer is explained (a query with rows costs no second query): an identifier given
+    as a parameter that the graph does not hold is named, and where the catalogue knows why, so is
+    that: claims that sit on an ancestor (queries with an ``inherited`` parameter are run again with
+    it) and the query's own ``# empty:`` note. ``run`` are :func:`execute`'s keyword arguments
+    (source, engine, timeout, allow_remote).
     """
+    if result.rows or result.is_ask:
+        return []
     query = get_query(name)
     given = dict(params or {})
     bound = resolve_params(query, given)
@@ -595,19 +567,19 @@ def _rows(result: Result) -> list[Row]:
     return result.rows
 
 
-def run_query(name: str, params: Mapping[str, Any] | None = None, *,
-              engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-              timeout: float | None = None, allow_remote: Sequence[str] = ()) -> list[Row]:
+def run_query(name: str, params: Mapping[str, Any] | None = None, *, source: GraphSource = RELEASE,
+              engine: str | Engine = DEFAULT_ENGINE, timeout: float | None = None,
+              allow_remote: Sequence[str] = ()) -> list[Row]:
     """Rows of a packaged query as dicts of variable -> IRI/Literal (``str`` subclasses) or None.
 
     ``timeout``: see :func:`execute` (a number makes a local query killable; None runs it in-process).
     """
-    return _rows(execute(name, params, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow_remote))
+    return _rows(execute(name, params, source=source, engine=engine, timeout=timeout, allow_remote=allow_remote))
 
 
-def run_sparql(text: str, *, engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
+def run_sparql(text: str, *, source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENGINE,
                bindings: Mapping[str, Term] | None = None, timeout: float | None = DEFAULT_TIMEOUT,
                allow_remote: Sequence[str] = ()) -> list[Row]:
     """Rows of an ad-hoc query, in the same shape as :func:`run_query`."""
-    return _rows(execute_sparql(text, engine=engine, endpoint=endpoint, bindings=bindings, timeout=timeout,
+    return _rows(execute_sparql(text, source=source, engine=engine, bindings=bindings, timeout=timeout,
                                 allow_remote=allow_remote))

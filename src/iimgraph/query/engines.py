@@ -16,6 +16,7 @@ import re
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Remote, Sources, Store
 from iimgraph.errors import EndpointError, QueryError
 from iimgraph.namespaces import SPARQL_PREFIXES
 from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
@@ -439,74 +440,51 @@ def _json_term(cell: object, unicode: bool = True) -> Term | None:
 
 # --- choosing an engine ----------------------------------------------------------------------------
 
-_LOCAL: dict[tuple[str, str | None], Engine] = {}
+_LOCAL: dict[tuple[str, GraphSource, bool], Engine] = {}
 
 
-def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-               *, timeout: float = DEFAULT_TIMEOUT, sources: Path | None = None,
-               max_answer_bytes: int | None = None, same_origin_redirects: bool = False) -> Engine:
-    """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine over
-    the release graph of ``sources`` (default: the packaged sources)."""
-    if endpoint:
-        if sources is not None:
-            raise QueryError("--sources builds a local graph: it cannot be combined with an endpoint")
-        return RemoteEngine(endpoint, timeout=timeout, max_bytes=max_answer_bytes,
-                            same_origin_redirects=same_origin_redirects)
+def engine_for(source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENGINE, *,
+               timeout: float = DEFAULT_TIMEOUT, one_shot: bool = False, progress: Progress | None = None,
+               say: Callable[[str], None] | None = None) -> Engine:
+    """The engine over ``source``, one per process and source for local graphs (memoised here: the
+    catalogue, rank, serve and the site share it).
+
+    ``engine``: ``oxigraph`` or ``rdflib`` for a graph built here (an :class:`Engine` object is used as
+    it is); ignored for an endpoint, which is asked with ``timeout`` per HTTP request. ``one_shot``:
+    the caller runs one query and exits (the CLI), so the release graph is opened from its prebuilt
+    on-disk store instead of being loaded into memory (a long-lived process, such as ``serve`` or a
+    Python session, keeps the in-memory store: its queries are faster). ``progress``/``say``: how
+    opening a store reports (callbacks the CLI renders).
+    """
     if not isinstance(engine, str):
         return engine
+    if isinstance(source, Remote):
+        return RemoteEngine(source.url, timeout=timeout, max_bytes=source.max_answer_bytes,
+                            same_origin_redirects=source.same_origin_redirects)
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)}, or give an endpoint)")
-    key = (engine, str(Path(sources).resolve()) if sources is not None else None)
+    one_shot = one_shot and isinstance(source, Release) and engine == DEFAULT_ENGINE
+    key = (engine, source, one_shot)
     if key not in _LOCAL:
-        if engine == "oxigraph":
-            from iimgraph.build.cache import release_ntriples
-
-            _LOCAL[key] = OxigraphEngine(release_ntriples(Path(sources)) if sources is not None else None)
-        else:
-            from iimgraph.build.graph import build_graph
-
-            _LOCAL[key] = RdflibEngine(build_graph(sources) if sources is not None else None)
+        _LOCAL[key] = _open(source, engine, one_shot, progress, say)
     return _LOCAL[key]
 
 
-def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
-                 progress: Progress | None = None, say: Callable[[str], None] | None = None) -> OxigraphEngine:
-    """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
-    from iimgraph.query.store import open_store
+def _open(source: Release | Sources | Store, engine: str, one_shot: bool, progress: Progress | None,
+          say: Callable[[str], None] | None) -> Engine:
+    if isinstance(source, Store):
+        if engine != DEFAULT_ENGINE:
+            raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
+        from iimgraph.query.store import open_store
 
-    return OxigraphEngine(store=open_store(folder, companions, progress=progress, say=say))
+        return OxigraphEngine(store=open_store(source.folder, source.companions, progress=progress, say=say))
+    if one_shot:
+        from iimgraph.build.cache import release_store
 
+        path = release_store()
+        return OxigraphEngine(path=path) if path is not None else OxigraphEngine()
+    if engine == "oxigraph":
+        return OxigraphEngine(source.ntriples() if isinstance(source, Sources) else None)
+    from iimgraph.build.graph import build_graph
 
-def release_engine() -> OxigraphEngine:
-    """An Oxigraph engine over the prebuilt read-only store of the release graph in the cache (the
-    fastest start for a process that runs one query), or in memory when the cache cannot hold one."""
-    from iimgraph.build.cache import release_store
-
-    path = release_store()
-    return OxigraphEngine(path=path) if path is not None else OxigraphEngine()
-
-
-def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
-                  store: Path | None = None, companions: Sequence[Path] = (),
-                  timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
-                  say: Callable[[str], None] | None = None, sources: Path | None = None,
-                  max_answer_bytes: int | None = None, same_origin_redirects: bool = False,
-                  one_shot: bool = False) -> Engine:
-    """:func:`get_engine`, or a store engine when a store folder or companion files are given.
-
-    ``one_shot``: the caller runs one query and exits (the CLI), so the release graph is opened from
-    its prebuilt on-disk store instead of being loaded into memory (a long-lived process, such as
-    ``serve`` or a Python session, keeps the in-memory store: its queries are faster).
-    """
-    if store is None and not companions:
-        if one_shot and not endpoint and engine == DEFAULT_ENGINE and sources is None:
-            return release_engine()
-        return get_engine(engine, endpoint, timeout=timeout, sources=sources, max_answer_bytes=max_answer_bytes,
-                          same_origin_redirects=same_origin_redirects)
-    if sources is not None:
-        raise QueryError("--sources previews a working copy on its own: it cannot be combined with --with or --store")
-    if endpoint:
-        raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
-    if engine != DEFAULT_ENGINE:
-        raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
-    return store_engine(store, companions, progress=progress, say=say)
+    return RdflibEngine(build_graph(source.folder) if isinstance(source, Sources) else None)

@@ -16,8 +16,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.namespaces import display_curie
-from iimgraph.query.engines import get_engine
+from iimgraph.query.engines import engine_for
 from iimgraph.resources import reference_dir
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -408,7 +409,8 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=2)
-def knowledge(include_text_mined: bool = False) -> Knowledge:
-    """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined)
+@lru_cache(maxsize=4)
+def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE) -> Knowledge:
+    """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
+    process and source, through the engine the query path uses for that source."""
+    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined)

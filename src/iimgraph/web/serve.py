@@ -26,16 +26,15 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
 from iimgraph import __version__
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.formats import RdfFormat
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
-from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
 from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
@@ -206,13 +205,20 @@ def render(result: Result, fmt: str) -> bytes:
     return to_json(result, indent=None).encode()
 
 
+def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
+    """The process's in-memory Oxigraph engine over ``source`` (the workers fork from it and share it)."""
+    engine = engine_for(source)
+    assert isinstance(engine, OxigraphEngine)
+    return engine
+
+
 class Endpoint:
     """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
 
     def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB) -> None:
-        self.engine = engine or OxigraphEngine()
+        self.engine = engine if engine is not None else release_engine()
         self.timeout = timeout
         self.max_rows = max_rows
         self.allow_remote = tuple(allow_remote)
@@ -427,15 +433,13 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = (), sources: Path | None = None) -> None:
-    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources);
-    :class:`ServeError` when the address cannot be listened on."""
-    engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
-    endpoint = Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
-    server = make_server(host, port, endpoint=endpoint,
-                         site=SiteRoutes(sources=Path(sources) if sources is not None else None))
-    what = f"the graph built from {sources}" if sources is not None else "the release graph"
-    sys.stderr.write(f"iimgraph: serving {what} read-only at "
+          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE) -> None:
+    """Serve until interrupted: the graph ``source`` names (the release graph or a working copy), to
+    the endpoint, the site and ``/rank`` alike; :class:`ServeError` when the address cannot be listened on."""
+    source = local_source(source, "serve")
+    endpoint = Endpoint(release_engine(source), timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    server = make_server(host, port, endpoint=endpoint, site=SiteRoutes(source=source))
+    sys.stderr.write(f"iimgraph: serving {source.describe()} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
     endpoint.start()
