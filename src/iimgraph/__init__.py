@@ -5,9 +5,9 @@ Heavy modules (rdflib, pyshacl, owlready2) are imported lazily, so ``import iimg
 
 from __future__ import annotations
 
-TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+from iimgraph.version import __version__
 
-__version__ = "0.1.0"
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 
 if TYPE_CHECKING:  # pragma: no cover
     from typing import Any

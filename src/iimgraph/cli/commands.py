@@ -15,7 +15,6 @@ from typing import Any
 
 import click
 
-from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
 from iimgraph.build.graph_source import GraphSource, graph_source, local_source
 from iimgraph.cli import (
@@ -36,6 +35,7 @@ from iimgraph.query.catalogue import catalogue, execute
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.release.publish import publish
+from iimgraph.version import __version__
 from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]

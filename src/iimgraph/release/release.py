@@ -14,7 +14,6 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
-from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, replace_folder
 from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.errors import ValidationFailed
@@ -28,6 +27,7 @@ from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
 from iimgraph.release.notices import release_license, release_readme
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
+from iimgraph.version import __version__
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
 
