@@ -18,6 +18,7 @@ from pathlib import Path
 
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Remote, Sources, Store
 from iimgraph.errors import EndpointError, QueryError
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import SPARQL_PREFIXES
 from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
 from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
@@ -229,7 +230,7 @@ class RemoteEngine:
 
         query = with_prefix_declarations(query)
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
-        accept = "application/n-triples" if construct else "application/sparql-results+json"
+        accept = RdfFormat.NTRIPLES.media_type if construct else ResultFormat.JSON.media_type
         body = urllib.parse.urlencode({"query": query}).encode()
         from iimgraph.query.http import request  # urllib and http.client: only for a remote endpoint
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
-from iimgraph.formats import RdfFormat
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
@@ -47,17 +47,7 @@ POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked 
 POOL_SPARE = 4  # idle workers forked ahead of demand (runaway queries retire theirs)
 MAX_BODY = 1_000_000  # bytes of query text accepted
 
-_MEDIA = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-_CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                 "csv": "text/csv", "tsv": "text/tab-separated-values"}
+RESULT_NAMES = frozenset(f.value for f in ResultFormat)
 #: the RDF formats a CONSTRUCT/DESCRIBE answer (and the service description) can take, by media type
 _GRAPH_MEDIA = {
     **{f.media_type: f for f in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)},
@@ -97,14 +87,16 @@ def negotiate(accept: str, fmt_param: str | None = None) -> str:
     """Result format from a ``format=`` parameter or the Accept header (JSON when anything goes)."""
     if fmt_param:
         short = fmt_param.lower()
-        if short in _CONTENT_TYPE:
+        if short in RESULT_NAMES:
             return short
-        if short in _MEDIA:
-            return _MEDIA[short]
+        named = ResultFormat.from_media_type(short)
+        if named is not None:
+            return named.value
     for media, _ in sorted(accept_ranges(accept), key=lambda r: -r[1]):  # stable: header order breaks ties
-        if media in _MEDIA:
-            return _MEDIA[media]
-    return "json"
+        named = ResultFormat.from_media_type(media)
+        if named is not None:
+            return named.value
+    return ResultFormat.JSON.value
 
 
 def negotiate_graph(accept: str, fmt_param: str | None = None) -> RdfFormat:
@@ -389,7 +381,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
             return
         fmt = negotiate(accept, fmt_param)
-        self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
+        self._send(200, render(result, fmt), ResultFormat(fmt).media_type + "; charset=utf-8", extra)
 
     do_HEAD = do_GET
 
