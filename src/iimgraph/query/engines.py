@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Remote, Sources, Store
@@ -21,7 +21,7 @@ from iimgraph.errors import EndpointError, QueryError
 from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import SPARQL_PREFIXES
 from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
-from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
+from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term, read_sparql_json
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
@@ -269,174 +269,6 @@ def short_syntax_error(message: str) -> str:
     """Oxigraph's syntax error without its lists of Unicode ranges (``['A' ..= 'Z' | '\\u{00C0}'..]``)."""
     shorter = re.sub(r"\[[^\[\]]*\\u\{[^\[\]]*\]", "[a name character]", message)
     return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
-
-
-_WS = re.compile(r"[ \t\n\r]*")
-
-
-def read_sparql_json(body: bytes, max_rows: int | None = None) -> Result:
-    """SPARQL 1.1 Query Results JSON, checked as it is read; ``ValueError`` saying what is wrong.
-
-    Streamed: the top-level object and ``results`` are walked by hand and each binding is decoded
-    and turned into a row on its own, so no tree of the whole answer is ever held (a 64 MB answer
-    would take ten times that as Python objects). Every string must be valid Unicode (no lone
-    surrogate), every cell an object with a ``type`` and a ``value``; nesting too deep is an error,
-    not a crash.
-    """
-    import json
-
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 at byte {exc.start}") from None
-    decoder = json.JSONDecoder()
-    pos = 0
-    # Strict UTF-8 holds no surrogate, so only a \uD800-\uDFFF escape can make one: without any,
-    # no string needs checking one by one (the check is a third of the reading time).
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-
-    def skip() -> None:
-        nonlocal pos
-        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-
-    def expect(char: str, what: str) -> None:
-        nonlocal pos
-        skip()
-        if text[pos:pos + 1] != char:
-            raise ValueError(what)
-        pos += 1
-        skip()
-
-    def value() -> Any:
-        nonlocal pos
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
-        return item
-
-    def members(what: str) -> Iterator[str]:
-        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
-        nonlocal pos
-        expect("{", f"{what} is not an object")
-        first = True
-        while True:
-            if text[pos:pos + 1] == "}":
-                pos += 1
-                return
-            if not first:
-                expect(",", f"a ',' or '}}' missing in {what} at character {pos}")
-            key = value()
-            if not isinstance(key, str):
-                raise ValueError(f"a key of {what} is not a string")
-            expect(":", f"a ':' missing in {what} at character {pos}")
-            yield key
-            skip()
-            first = False
-
-    rows: list[dict[str, Term | None]] = []
-    head: Any = {}
-    boolean: Any = None
-    seen_bindings = False
-    truncated = False
-    for key in members("the answer"):
-        if key == "results":
-            for inner in members('"results"'):
-                if inner != "bindings":
-                    value()
-                    continue
-                seen_bindings = True
-                expect("[", '"results.bindings" is not a list')
-                number = 0
-                while text[pos:pos + 1] != "]":
-                    if number:
-                        expect(",", f"a ',' or ']' missing in the bindings at character {pos}")
-                    number += 1
-                    binding = value()
-                    skip()
-                    if not isinstance(binding, dict):
-                        raise ValueError(f"binding {number} is not an object")
-                    if max_rows is not None and len(rows) >= max_rows:
-                        truncated = True
-                        continue  # read on: the rest must still be JSON, and "head" may follow
-                    try:
-                        if surrogates:
-                            rows.append({_name(k): _json_term(v, True) for k, v in binding.items()})
-                        else:
-                            rows.append({k: _json_term(v, False) for k, v in binding.items()})
-                    except ValueError as exc:
-                        raise ValueError(f"binding {number}: {exc}") from None
-                pos += 1
-        elif key == "head":
-            head = value()
-        elif key == "boolean":
-            boolean = value()
-        else:
-            value()
-    skip()
-    if pos != len(text):
-        raise ValueError(f"data after the answer at character {pos}")
-    if not isinstance(head, dict):
-        raise ValueError('"head" is not an object')
-    if boolean is not None:
-        if not isinstance(boolean, bool):
-            raise ValueError('"boolean" is not true or false')
-        return Result(variables=[], boolean=boolean)
-    variables = head.get("vars", [])
-    if not isinstance(variables, list) or not all(_text(v) for v in variables):
-        raise ValueError('"head.vars" is not a list of variable names')
-    if not seen_bindings:
-        raise ValueError('no "results.bindings" list')
-    return Result(variables=variables, rows=[{v: row.get(v) for v in variables} for row in rows],
-                  truncated=truncated)
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _name(key: str) -> str:
-    if not _text(key):
-        raise ValueError("a variable name is not valid Unicode")
-    return key
-
-
-def _text(value: object) -> bool:
-    """A JSON string that can be printed and written: no lone surrogate (JSON's ``"\\ud800"``)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-_JSON_TERMS = ("uri", "bnode", "literal", "typed-literal")
-
-
-def _json_term(cell: object, unicode: bool = True) -> Term | None:
-    """One cell of a SPARQL JSON binding; ``ValueError`` saying what is wrong with it. ``unicode``:
-    check that every string is valid Unicode (needed only when the answer has surrogate escapes)."""
-    if cell is None:
-        return None
-    if type(cell) is not dict:
-        raise ValueError("a value is not an object")
-    kind, value = cell.get("type"), cell.get("value")
-    if kind not in _JSON_TERMS:
-        raise ValueError(f"unknown term type {str(kind)[:40]!r}")
-    if type(value) is not str or (unicode and not _text(value)):
-        raise ValueError('a value without a "value" string (or one that is not valid Unicode)')
-    if kind == "uri":
-        return IRI(value)
-    if kind == "bnode":
-        return BNode(value)
-    datatype, lang = cell.get("datatype"), cell.get("xml:lang")
-    for name, extra in (("datatype", datatype), ("xml:lang", lang)):
-        if extra is not None and (type(extra) is not str or (unicode and not _text(extra))):
-            raise ValueError(f'"{name}" is not a string')
-    return Literal(value, datatype, lang)
 
 
 # --- choosing an engine ----------------------------------------------------------------------------
