@@ -15,8 +15,9 @@ import time
 
 from _common import header, median, table
 
-from iimgraph.query.catalogue import catalogue, execute
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.engines import engine_for
+from iimgraph.query.run import execute
 from tests.test_queries import EXAMPLES
 
 

@@ -250,7 +250,7 @@ def test_by_source_suggests_a_source_for_a_name_it_does_not_know():
 def test_every_cited_identifier_has_the_source_name_by_source_derives(graph):
     from rdflib.namespace import DCTERMS
 
-    from iimgraph.query.catalogue import source_iri
+    from iimgraph.query.binding import source_iri
 
     pairs = [(str(s), str(i)) for s, i in graph.subject_objects(DCTERMS.identifier)]
     assert len(pairs) > 100
@@ -271,8 +271,8 @@ def test_sources_verb_lists_every_source_with_what_cites_it(graph):
 def test_an_answer_with_rows_is_not_explained_with_more_queries():
     """explain asks the graph again only when the answer is empty (each question forks a worker, or
     is an HTTP request with --endpoint)."""
-    from iimgraph.query.catalogue import execute, explain
     from iimgraph.query.engines import engine_for
+    from iimgraph.query.run import execute, explain
 
     asked: list[str] = []
 

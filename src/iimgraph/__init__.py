@@ -55,7 +55,7 @@ def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoi
     Local queries run in this process unless ``timeout`` (seconds) is given: then in a worker
     process killed at the deadline. With ``endpoint``, ``timeout`` is per HTTP request (default 60).
     """
-    from iimgraph.query.catalogue import run_query as _run
+    from iimgraph.query.run import run_query as _run
 
     return _run(name, params, source=_source(source, endpoint, sources), engine=engine, timeout=timeout,
                 allow_remote=allow_remote)
@@ -69,7 +69,7 @@ def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = No
     Ad-hoc text runs in a killable worker process with a 60 s limit by default (``timeout=None``:
     in-process, no limit). ``allow_remote``: IRIs that SERVICE/FROM may name (default none).
     """
-    from iimgraph.query.catalogue import run_sparql as _run
+    from iimgraph.query.run import run_sparql as _run
 
     return _run(text, source=_source(source, endpoint, sources), engine=engine, bindings=bindings, timeout=timeout,
                 allow_remote=allow_remote)

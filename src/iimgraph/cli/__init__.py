@@ -200,7 +200,7 @@ def _engine(source: GraphSource, engine: str, timeout: float) -> Engine:
 def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str, source: GraphSource, engine: str,
                    timeout: float, allow: Sequence[str]) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import execute, explain
+    from iimgraph.query.run import execute, explain
 
     values: dict[str, str] = {}
     for item in params:
@@ -218,7 +218,8 @@ def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str
 def run_sparql_verb(query: str, fmt: str, source: GraphSource, engine: str, timeout: float,
                     allow: Sequence[str]) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import decode_query, execute_sparql
+    from iimgraph.query.binding import decode_query
+    from iimgraph.query.run import execute_sparql
 
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")

@@ -31,9 +31,10 @@ from iimgraph.cli import (
     run_sparql_verb,
 )
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import catalogue, execute
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
 from iimgraph.version import __version__
 from iimgraph.web.serve import serve

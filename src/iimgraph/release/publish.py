@@ -29,7 +29,7 @@ from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, Release, Sources
 from iimgraph.errors import EndpointError, HTTPStatusError, PublishError, QueryError
-from iimgraph.query.catalogue import to_iri
+from iimgraph.query.binding import to_iri
 from iimgraph.query.engines import OxigraphEngine, RemoteEngine
 from iimgraph.query.http import RETRIES, request
 

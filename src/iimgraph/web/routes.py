@@ -35,7 +35,8 @@ from typing import Any
 from iimgraph.build.graph_source import RELEASE, GraphSource, local_source
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.namespaces import bind_prefixes
-from iimgraph.query.catalogue import bind, catalogue, resolve_params
+from iimgraph.query.binding import bind, resolve_params
+from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.explain import to_json
 from iimgraph.rank.model import rank
 

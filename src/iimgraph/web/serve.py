@@ -32,7 +32,7 @@ from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, 
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query import worker
-from iimgraph.query.catalogue import check_text
+from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
 from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
