@@ -11,6 +11,7 @@ from __future__ import annotations
 from rdflib import Graph, URIRef
 from rdflib.term import Node
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
 
 IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
@@ -18,6 +19,8 @@ ITM = IIM["evidence/ITM"]
 SCOPES = ("iim_root", "iim_subtree", "iim_related")
 COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "treatments",
            "epidemiology", "definitions", "sources")
+#: claim type IRI -> the column counting it (claim_kinds.KINDS)
+_COLUMN = {k.iri: k.coverage_column for k in KINDS if k.coverage_column}
 
 
 def _source_name(graph: Graph, source: Node) -> str:
@@ -44,14 +47,9 @@ def coverage_rows(graph: Graph) -> list[dict[str, object]]:
                 if text_mined:
                     counts["text_mined"] += 1
                     continue
-                counts["phenotypes"] += 1
                 counts["with_frequency"] += graph.value(claim, BIOLINK.frequency_qualifier) is not None
-            elif IIM.AutoantibodyAssociation in types:
-                counts["autoantibodies"] += 1
-            elif IIM.TreatmentAssociation in types:
-                counts["treatments"] += 1
-            elif IIM.EpidemiologyObservation in types:
-                counts["epidemiology"] += 1
+            for column in {c for t in types if (c := _COLUMN.get(str(t)))}:
+                counts[column] += 1
             for source in graph.objects(claim, DCTERMS.source):
                 # seed pages, snapshots and curator notes; not the row references (PMIDs, ORPHA:n, OMIM:n)
                 if graph.value(source, DCTERMS.identifier) is None:

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import display_curie
 from iimgraph.query.engines import engine_for
 from iimgraph.resources import reference_dir
@@ -197,7 +198,7 @@ _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
 }"""
 
 _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
-  VALUES ?type { biolink:DiseaseToPhenotypicFeatureAssociation iim:AutoantibodyAssociation }
+  VALUES ?type { """ + " ".join(f"<{k.iri}>" for k in KINDS if k.ranked) + """ }
   ?a a ?type ; biolink:subject ?s ; biolink:object ?o .
   OPTIONAL { ?a biolink:has_evidence ?ev }
   OPTIONAL { ?a biolink:frequency_qualifier ?freq }

@@ -25,6 +25,7 @@ import uuid
 
 from rdflib import Graph, Literal, URIRef
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.hpoa import TEXT_MINED, references
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OBOINOWL, RDF, RDFS, SKOS
@@ -37,11 +38,7 @@ OWN_INFORES = "infores:iimgraph"
 #: reference snapshot -> the infores of the resource it is a release of
 SNAPSHOT_INFORES = {"hpo-annotations": "infores:hpo-annotations", "mondo": "infores:mondo", "hpo": "infores:hp",
                     "orphanet": "infores:orphanet", "ordo": "infores:orphanet", "do": "infores:disease-ontology"}
-_CATEGORY = {  # claim class -> edge category
-    BIOLINK.DiseaseToPhenotypicFeatureAssociation: "biolink:DiseaseToPhenotypicFeatureAssociation",
-    IIM.InheritanceObservation: "biolink:Association",
-    IIM.TreatmentAssociation: "biolink:Association",
-}
+_CATEGORY = {URIRef(k.iri): k.kgx_category for k in KINDS if k.kgx_category}  # claim class -> edge category
 _MONDO = "http://purl.obolibrary.org/obo/MONDO_"
 _HP = "http://purl.obolibrary.org/obo/HP_"
 _DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")

@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.model import NOTICE
@@ -210,50 +211,54 @@ EVIDENCE: Column = ("evidence", _evidence)
 NOTE: Column = ("source text and notes", _quote)
 HEDGE: Column = ("hedge", lambda p, c: _value(p, c, IIM.qualifierText))
 
-#: claim type -> (section id, heading, columns); the order is the order of sections on a page.
-CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
-    (BIOLINK.DiseaseToPhenotypicFeatureAssociation, "features", "Clinical features", [
+#: section id (claim_kinds.KINDS) -> the columns of its table
+CLAIM_COLUMNS: dict[str, list[Column]] = {
+    "features": [
         ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
         ("frequency", lambda p, c: _linked(p, c, BIOLINK.frequency_qualifier)),
         ("onset", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.AutoantibodyAssociation, "autoantibodies", "Autoantibodies", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "autoantibodies": [
         ("autoantibody", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("role", lambda p, c: _value(p, c, IIM.role)),
         ("grouping", lambda p, c: _value(p, c, IIM.grouping)),
-        EVIDENCE, SRC, ("basis", lambda p, c: _value(p, c, IIM.basis))]),
-    (IIM.DiagnosticAssociation, "diagnosis", "Diagnosis", [
+        EVIDENCE, SRC, ("basis", lambda p, c: _value(p, c, IIM.basis))],
+    "diagnosis": [
         ("test", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("finding", lambda p, c: ", ".join(x for x in (_linked(p, c, IIM.finding), _value(p, c, IIM.findingText)) if x)),
         ("tells apart", lambda p, c: _linked(p, c, IIM.distinguishes)),
-        EVIDENCE, SRC, NOTE]),
-    (IIM.TreatmentAssociation, "treatments", "Treatments and supportive care", [
+        EVIDENCE, SRC, NOTE],
+    "treatments": [
         ("treatment", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("relation", lambda p, c: _linked(p, c, BIOLINK.predicate)),
         ("response", lambda p, c: _value(p, c, IIM.response)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.FindingObservation, "findings", "Findings no HPO term names", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "findings": [
         ("finding", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CourseObservation, "course", "Course and outcome", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "course": [
         ("course", lambda p, c: _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CauseObservation, "cause", "Cause", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "cause": [
         ("cause", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CooccurrenceObservation, "overlap", "Occurs together with", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "overlap": [
         ("disease", lambda p, c: _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.EpidemiologyObservation, "epidemiology", "Epidemiology", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "epidemiology": [
         ("measure", lambda p, c: _linked(p, c, IIM.measure)),
         ("figure", _figure),
         ("population", lambda p, c: _value(p, c, IIM.population)),
         ("onset term", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
-        EVIDENCE, SRC, NOTE]),
-    (IIM.InheritanceObservation, "inheritance", "Inheritance", [
+        EVIDENCE, SRC, NOTE],
+    "inheritance": [
         ("inheritance", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
-        EVIDENCE, SRC, NOTE]),
-]
+        EVIDENCE, SRC, NOTE],
+}
+
+#: (claim type, section id, heading, columns), in the order of sections on a page
+CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
+    (URIRef(k.iri), k.section, k.heading, CLAIM_COLUMNS[k.section]) for k in KINDS if k.section is not None]
 
 
 def _claim_rows(p: _Page, claims: list[Node], columns: list[Column]) -> list[list[str]]:
