@@ -12,15 +12,16 @@ requires the same values.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from iimgraph.errors import SettingError
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
+from iimgraph.settings import SECONDS, check_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -318,12 +319,9 @@ def read_query_args(argv: Sequence[str]) -> QueryArgs | None:
             found[slot] = value
         elif slot == "timeout":
             try:
-                seconds = float(value)
-            except ValueError:
-                return None
-            if not math.isfinite(seconds) or seconds <= 0:
-                return None
-            found[slot] = seconds
+                found[slot] = check_number(value, option, SECONDS)
+            except SettingError:
+                return None  # click says why, through the same check
         else:
             found[slot] = value
     if len(positional) != 1:

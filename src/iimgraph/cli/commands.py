@@ -30,18 +30,40 @@ from iimgraph.cli import (
     run_query_verb,
     run_sparql_verb,
 )
+from iimgraph.errors import SettingError
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
+from iimgraph.settings import MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
 from iimgraph.version import __version__
 from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
 FORMATS = [f.value for f in WRITABLE]
+
+
+class Number(click.ParamType):
+    """A number option checked by :func:`iimgraph.settings.check_number` (finite, within its range): the one
+    check every number a user gives goes through; the error names the option, or the variable it came from."""
+
+    def __init__(self, allowed: Range) -> None:
+        self.allowed = allowed
+        self.name = "integer" if allowed.integer else "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        option = name = param.opts[-1] if param is not None and param.opts else "value"
+        if ctx is not None and param is not None and param.name is not None and param.envvar and \
+                ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT:
+            name = str(param.envvar)
+        try:
+            number = check_number(value, name, self.allowed)
+        except SettingError as exc:  # click names the option first; the variable, when it came from one
+            self.fail(str(exc).removeprefix(f"{option}="), param, ctx)
+        return int(number) if self.allowed.integer else number
 
 
 class Group(click.Group):
@@ -134,9 +156,9 @@ def info(sources: Path | None, coverage: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
               help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=600.0, show_default=True,
               help="Seconds allowed for the whole validation; it is then stopped (exit 2).")
-@click.option("--reason-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--reason-timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds allowed for OWL reasoning, within --timeout (past it, reasoning is reported as skipped).")
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
              reason_timeout: float) -> None:
@@ -291,7 +313,7 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
                              "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
                              "Default: refused.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+    func = click.option("--timeout", type=Number(SECONDS), default=60.0, show_default=True,
                         help="Seconds allowed: a local query runs in a worker process stopped at this "
                              "limit; with --endpoint, the limit per HTTP request, from connecting to "
                              "the last byte of the answer.")(func)
@@ -305,7 +327,7 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
                         help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
                              "and port (default: any redirect is an error).")(func)
-    func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
+    func = click.option("--max-answer-mb", "max_answer_mb", type=Number(MEGABYTES),
                         default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
                         help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
@@ -422,7 +444,7 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
 @click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
 @click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
 @click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--top", type=Number(ROWS), default=None, help="Show only the N best subtypes.")
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
@@ -460,7 +482,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
               help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
 @click.option("--update-endpoint", default=None, metavar="URL",
               help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds per HTTP request, from connecting to the last byte of the answer "
                    "(transient failures are retried with backoff).")
 @click.option("--same-origin-redirects", "same_origin", is_flag=True,
@@ -475,13 +497,13 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+@click.option("--port", type=Number(PORT), default=7878, show_default=True,
               help="TCP port (0: any free port).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--max-rows", type=Number(ROWS), default=10_000, show_default=True,
               help="Rows returned at most per query.")
-@click.option("--workers", type=click.IntRange(min=1), default=32, show_default=True,
+@click.option("--workers", type=Number(PROCESSES), default=32, show_default=True,
               help="Queries run at once, each in its own worker process.")
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
