@@ -481,13 +481,14 @@ def real_cases_report() -> None:
         table(["method", "look-alike cases ranked", "top candidate not IIM %"], rows)
         print()
 
-    probs_iim = [iim_probability(results["iimgraph.rank (findings)"][c["id"]]) for c in iim_cases
-                 if results["iimgraph.rank (findings)"][c["id"]]]
-    probs_look = [iim_probability(results["iimgraph.rank (findings)"][c["id"]]) for c in look_cases
-                  if results["iimgraph.rank (findings)"][c["id"]]]
-    if probs_iim and probs_look and all(p is not None for p in probs_iim + probs_look):
-        print(f"ROC AUC of the reported IIM probability, IIM ({len(probs_iim)}) vs look-alike "
-              f"({len(probs_look)}) cases: {auc(probs_iim, probs_look):.3f}\n")  # type: ignore[arg-type]
+    first = results["iimgraph.rank (findings)"]
+    probs_iim = [iim_probability(first[c["id"]]) for c in iim_cases if first[c["id"]]]
+    probs_look = [iim_probability(first[c["id"]]) for c in look_cases if first[c["id"]]]
+    pos = [p for p in probs_iim if p is not None]
+    neg = [p for p in probs_look if p is not None]
+    if pos and neg and len(pos) == len(probs_iim) and len(neg) == len(probs_look):
+        print(f"ROC AUC of the reported IIM probability, IIM ({len(pos)}) vs look-alike ({len(neg)}) cases: "
+              f"{auc(pos, neg):.3f}\n")
     else:
         print("ROC AUC of the IIM probability: not computed: the model's result has no iim_probability.\n")
     print(f"time per case (iimgraph.rank, public API, profiles loaded): median "
