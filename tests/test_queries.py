@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import iimgraph
 from iimgraph.errors import QueryError
-from iimgraph.query.catalogue import bind, catalogue, resolve_params, sparql_term
+from iimgraph.query.binding import bind, resolve_params, sparql_term
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.results import IRI, Literal
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -434,7 +435,8 @@ MARKED = [
 def test_repeating_the_parameters_in_union_branches_keeps_the_rows(name, params, engine):
     """The marked query gives the rows of the same text bound only at its outermost WHERE (the
     markers are comments: without the catalogue they are not there), on each engine."""
-    from iimgraph.query.catalogue import execute, execute_sparql, get_query, split_lists
+    from iimgraph.query.catalogue import get_query, split_lists
+    from iimgraph.query.run import execute, execute_sparql
 
     q = get_query(name)
     assert "#@parameters" in q.text, name

@@ -12,19 +12,23 @@ requires the same values.
 from __future__ import annotations
 
 import contextlib
-import math
 import os
 import re
 import sys
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
+from iimgraph.errors import SettingError
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.results import Result, display, render, table_cells
+from iimgraph.settings import SECONDS, check_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
     from typing import Any
+
+    from iimgraph.build.graph_source import GraphSource
+    from iimgraph.query.engines import Engine
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 ENGINE_CHOICES = ("oxigraph", "rdflib")
@@ -186,11 +190,18 @@ def emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
 # --- the query verbs, shared by the fast reader and the click verbs ------------------------------
 
 
-def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
-                   timeout: float, allow: Sequence[str], companions: Sequence[Path], store: Path | None, *,
-                   sources: Path | None = None, max_answer_bytes: int | None = None, same_origin: bool = False) -> None:
+def _engine(source: GraphSource, engine: str, timeout: float) -> Engine:
+    """The engine a one-query command runs on (the release from its prebuilt on-disk store; a store
+    reports its loading on the terminal)."""
+    from iimgraph.query.engines import engine_for
+
+    return engine_for(source, engine, timeout=timeout, one_shot=True, progress=progress_bar, say=say)
+
+
+def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str, source: GraphSource, engine: str,
+                   timeout: float, allow: Sequence[str]) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import Where, execute, explain
+    from iimgraph.query.run import execute, explain
 
     values: dict[str, str] = {}
     for item in params:
@@ -198,21 +209,18 @@ def run_query_verb(name: str, params: Sequence[str], all_columns: bool, fmt: str
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    where = Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
-                  max_answer_bytes=max_answer_bytes, same_origin_redirects=same_origin, one_shot=True)
-    run: dict[str, Any] = {"engine": engine, "endpoint": endpoint, "timeout": timeout, "allow_remote": allow,
-                           "where": where}
+    run: dict[str, Any] = {"engine": _engine(source, engine, timeout), "timeout": timeout, "allow_remote": allow}
     result = execute(name, values, **run)
     emit(result, fmt, hidden=() if all_columns else HOUSEKEEPING)
     for note in explain(name, values, result, **run):
         sys.stderr.write(f"iimgraph: warning: {note}\n")
 
 
-def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-                    allow: Sequence[str], companions: Sequence[Path], store: Path | None, *,
-                    sources: Path | None = None, max_answer_bytes: int | None = None, same_origin: bool = False) -> None:
+def run_sparql_verb(query: str, fmt: str, source: GraphSource, engine: str, timeout: float,
+                    allow: Sequence[str]) -> None:
     from iimgraph.errors import QueryError
-    from iimgraph.query.catalogue import Where, decode_query, execute_sparql
+    from iimgraph.query.binding import decode_query
+    from iimgraph.query.run import execute_sparql
 
     if query == "-":
         text = decode_query(sys.stdin.buffer.read(), "standard input")
@@ -223,9 +231,7 @@ def run_sparql_verb(query: str, fmt: str, engine: str, endpoint: str | None, tim
         raise QueryError(f"{query}: {what} (give a .rq file, - for standard input, or the query text)")
     else:
         text = query
-    where = Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
-                  max_answer_bytes=max_answer_bytes, same_origin_redirects=same_origin, one_shot=True)
-    emit(execute_sparql(text, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow, where=where), fmt)
+    emit(execute_sparql(text, engine=_engine(source, engine, timeout), timeout=timeout, allow_remote=allow), fmt)
 
 
 
@@ -313,12 +319,9 @@ def read_query_args(argv: Sequence[str]) -> QueryArgs | None:
             found[slot] = value
         elif slot == "timeout":
             try:
-                seconds = float(value)
-            except ValueError:
-                return None
-            if not math.isfinite(seconds) or seconds <= 0:
-                return None
-            found[slot] = seconds
+                found[slot] = check_number(value, option, SECONDS)
+            except SettingError:
+                return None  # click says why, through the same check
         else:
             found[slot] = value
     if len(positional) != 1:
@@ -327,12 +330,14 @@ def read_query_args(argv: Sequence[str]) -> QueryArgs | None:
 
 
 def run_fast(args: QueryArgs) -> None:
+    from iimgraph.build.graph_source import graph_source
+
+    source = graph_source(store=args.store, companions=args.companions, endpoint=args.endpoint, engine=args.engine)
     if args.verb == "query":
-        run_query_verb(args.argument, args.params, args.all_columns, args.fmt, args.engine, args.endpoint,
-                       args.timeout, args.allow, args.companions, args.store)
+        run_query_verb(args.argument, args.params, args.all_columns, args.fmt, source, args.engine, args.timeout,
+                       args.allow)
     else:
-        run_sparql_verb(args.argument, args.fmt, args.engine, args.endpoint, args.timeout,
-                        args.allow, args.companions, args.store)
+        run_sparql_verb(args.argument, args.fmt, source, args.engine, args.timeout, args.allow)
 
 
 def main() -> None:

@@ -16,8 +16,8 @@ from typing import Any
 
 import click
 
-from iimgraph import __version__
 from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
+from iimgraph.build.graph_source import GraphSource, graph_source, local_source
 from iimgraph.cli import (
     ENGINE_CHOICES,
     EXIT_ERROR,
@@ -27,22 +27,44 @@ from iimgraph.cli import (
     emit,
     fail,
     guarded,
-    progress_bar,
     rich_table,
     run_query_verb,
     run_sparql_verb,
-    say,
 )
+from iimgraph.errors import SettingError
 from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import Where, catalogue, execute
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
 from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
+from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
+from iimgraph.version import __version__
 from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
 FORMATS = [f.value for f in WRITABLE]
+
+
+class Number(click.ParamType):
+    """A number option checked by :func:`iimgraph.settings.check_number` (finite, within its range): the one
+    check every number a user gives goes through; the error names the option, or the variable it came from."""
+
+    def __init__(self, allowed: Range) -> None:
+        self.allowed = allowed
+        self.name = "integer" if allowed.integer else "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        option = name = param.opts[-1] if param is not None and param.opts else "value"
+        if ctx is not None and param is not None and param.name is not None and param.envvar and \
+                ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT:
+            name = str(param.envvar)
+        try:
+            number = check_number(value, name, self.allowed)
+        except SettingError as exc:  # click names the option first; the variable, when it came from one
+            self.fail(str(exc).removeprefix(f"{option}="), param, ctx)
+        return int(number) if self.allowed.integer else number
 
 
 class Group(click.Group):
@@ -67,6 +89,12 @@ def _write(data: bytes, out: Path | None) -> None:
         sys.stdout.buffer.flush()
     else:
         write_bytes_atomic(out, data)
+
+
+def _sources_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--sources DIR``: the graph built from a working copy instead of the release graph."""
+    return click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+                        help=help)
 
 
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,9 +157,9 @@ def info(sources: Path | None, coverage: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
               help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=600.0, show_default=True,
               help="Seconds allowed for the whole validation; it is then stopped (exit 2).")
-@click.option("--reason-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--reason-timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds allowed for OWL reasoning, within --timeout (past it, reasoning is reported as skipped).")
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
              reason_timeout: float) -> None:
@@ -174,7 +202,8 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
-def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
+@_sources_option("Export the graph built from this sources folder (a working copy) instead of the packaged sources.")
+def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
     from iimgraph.build.graph import build_graph, source_files
     from iimgraph.release.export import serialize
@@ -183,14 +212,15 @@ def export(fmt: str, out: Path | None, product: str, version: str | None) -> Non
 
     if fmt == "kgx" and out is None:
         raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
+    source = local_source(graph_source(sources=sources), "export")
     if out is not None:
         check_target(out)
         stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
         outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        inputs = source_files(ontology_dir())
+        inputs = source_files(source.folder or ontology_dir())
         for path in outs:
             refuse_inputs(path, inputs)
-    graph = build_graph(version=version)
+    graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
         from iimgraph.release.kgx import render_kgx
@@ -264,11 +294,12 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _where(store: Path | None, companions: tuple[Path, ...], sources: Path | None, max_answer_mb: float,
-           same_origin: bool) -> Where:
-    """Where a query verb runs, from the options :func:`_query_options` adds."""
-    return Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
-                 max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
+
+def _source(engine: str, endpoint: str | None, companions: tuple[Path, ...], store: Path | None,
+            sources: Path | None, max_answer_mb: float, same_origin: bool) -> GraphSource:
+    """Which graph a query verb works on, from the options :func:`_query_options` adds."""
+    return graph_source(sources=sources, store=store, companions=companions, endpoint=endpoint, engine=engine,
+                        max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
 
 
 def _bytes(megabytes: float) -> int:
@@ -277,14 +308,13 @@ def _bytes(megabytes: float) -> int:
 
 def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options shared by `query` and `sparql`."""
-    func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-                        help="Query the graph built from this sources folder (a working copy) instead of the "
-                             "packaged release graph (cached by a hash of the folder).")(func)
+    func = _sources_option("Query the graph built from this sources folder (a working copy) instead of the "
+                           "packaged release graph (cached by a hash of the folder).")(func)
     func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
                         help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
                              "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
                              "Default: refused.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
+    func = click.option("--timeout", type=Number(SECONDS), default=60.0, show_default=True,
                         help="Seconds allowed: a local query runs in a worker process stopped at this "
                              "limit; with --endpoint, the limit per HTTP request, from connecting to "
                              "the last byte of the answer.")(func)
@@ -298,7 +328,7 @@ def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
     func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
                         help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
                              "and port (default: any redirect is an error).")(func)
-    func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
+    func = click.option("--max-answer-mb", "max_answer_mb", type=Number(MEGABYTES),
                         default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
                         help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
     func = click.option("--endpoint", default=None, metavar="URL",
@@ -385,8 +415,8 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
               timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
-    run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store,
-                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    run_query_verb(name, params, all_columns, fmt, source, engine, timeout, allow)
 
 
 @cli.command("sources")
@@ -396,9 +426,8 @@ def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, all
                 same_origin: bool) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    where = _where(store, companions, sources, max_answer_mb, same_origin)
-    emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
-                 where=where), fmt)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    emit(execute("sources", {}, source=source, engine=engine, timeout=timeout, allow_remote=allow), fmt)
 
 
 @cli.command("sparql")
@@ -408,29 +437,30 @@ def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout:
                allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
                sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store,
-                    sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
+    run_sparql_verb(query, fmt, source, engine, timeout, allow)
 
 
 @cli.command("rank")
 @click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
 @click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
 @click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
-@click.option("--age", type=float, default=None, metavar="YEARS",
+@click.option("--age", type=Number(AGE_YEARS), default=None, metavar="YEARS",
               help="Age in years at the first symptom (instead of --onset).")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--top", type=Number(ROWS), default=None, help="Show only the N best candidates.")
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
 @click.option("--iim-only", is_flag=True, help="Rank the IIM classes only, not the look-alike diseases.")
-@click.option("--suggest", "suggest_n", type=click.IntRange(min=0), default=0, metavar="N",
+@click.option("--suggest", "suggest_n", type=Number(ROWS), default=None, metavar="N",
               help="Also list the N findings or tests whose result would most change the top of the ranking.")
 @click.option("--list-candidates", is_flag=True,
               help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
+@_sources_option("Rank with the profiles of the graph built from this sources folder (a working copy), not the release.")
 def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
-             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, suggest_n: int,
-             list_candidates: bool, fmt: str) -> None:
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, suggest_n: int | None,
+             list_candidates: bool, fmt: str, sources: Path | None) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
@@ -438,7 +468,8 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
     from iimgraph.rank.explain import candidates_text, render
 
     if list_candidates:
-        click.echo(candidates_text(knowledge(include_text_mined, not iim_only), fmt), nl=False)
+        click.echo(candidates_text(knowledge(include_text_mined, graph_source(sources=sources), not iim_only), fmt),
+                   nl=False)
         return
 
     priors: dict[str, float] = {}
@@ -450,8 +481,9 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
             raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
-    result = rank(observed, absent=absent, onset=onset, age=age, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined, lookalikes=not iim_only, suggestions=suggest_n)
+    result = rank(observed, absent=absent, onset=onset, age=age, top=None if top is None else int(top),
+                  prior=priors or None, include_text_mined=include_text_mined, lookalikes=not iim_only,
+                  suggestions=int(suggest_n or 0), source=graph_source(sources=sources))
     for note in result.notes:
         click.echo(f"iimgraph: note: {note}", err=True)
     click.echo(render(result, fmt, shutil.get_terminal_size((100, 24)).columns), nl=False)
@@ -465,7 +497,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
               help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
 @click.option("--update-endpoint", default=None, metavar="URL",
               help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds per HTTP request, from connecting to the last byte of the answer "
                    "(transient failures are retried with backoff).")
 @click.option("--same-origin-redirects", "same_origin", is_flag=True,
@@ -480,23 +512,23 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+@click.option("--port", type=Number(PORT), default=7878, show_default=True,
               help="TCP port (0: any free port).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--max-rows", type=Number(ROWS), default=10_000, show_default=True,
               help="Rows returned at most per query.")
-@click.option("--workers", type=click.IntRange(min=1), default=32, show_default=True,
+@click.option("--workers", type=Number(PROCESSES), default=32, show_default=True,
               help="Queries run at once, each in its own worker process.")
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
-@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-              help="Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
+@_sources_option("Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
               sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow, sources=sources)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow,
+          source=graph_source(sources=sources))
 
 
 def main() -> None:

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
 from iimgraph.rank.profiles import (
     HP_PREFIX,
@@ -614,7 +615,7 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
          age: float | None = None, top: int | None = None, prior: Mapping[str, float] | None = None,
          include_text_mined: bool = False, lookalikes: bool = True, suggestions: int = 0,
-         kb: Knowledge | None = None) -> RankResult:
+         kb: Knowledge | None = None, source: GraphSource = RELEASE) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
     ``absent``: findings looked for and not found; ``onset``: HPO onset terms, or ``age``: the age in
@@ -622,9 +623,10 @@ def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterab
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
     annotations are left out unless ``include_text_mined``; ``lookalikes=False`` ranks the IIM
     classes only; ``suggestions``: how many findings to suggest testing next (:func:`suggest`).
-    Research use; not for diagnosis.
+    ``source``: the graph whose profiles are read (default the release graph; a working copy:
+    :class:`iimgraph.build.graph_source.Sources`). Research use; not for diagnosis.
     """
-    kb = kb or knowledge(include_text_mined, lookalikes)
+    kb = kb or knowledge(include_text_mined, source, lookalikes)
     findings, notes = read_findings(list(observed), list(absent), list(onset), kb, age)
     rows = score(findings, kb, _check_prior(prior, kb))
     iim_probability = math.fsum(r.posterior for r in rows if r.is_iim)

@@ -16,10 +16,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
 from iimgraph.namespaces import display_curie
-from iimgraph.query.engines import get_engine
+from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -728,7 +729,9 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
 
 
 @lru_cache(maxsize=4)
-def knowledge(include_text_mined: bool = False, lookalikes: bool = True) -> Knowledge:
-    """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined,
+def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE, lookalikes: bool = True) -> Knowledge:
+    """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
+    process and source, through the engine the query path uses for that source; ``lookalikes``: with
+    the look-alike diseases as candidates."""
+    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
                            lookalikes=lookalikes)

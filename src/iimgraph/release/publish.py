@@ -27,9 +27,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, Release, Sources
 from iimgraph.errors import EndpointError, HTTPStatusError, PublishError, QueryError
-from iimgraph.query.catalogue import to_iri
+from iimgraph.query.binding import to_iri
 from iimgraph.query.engines import OxigraphEngine, RemoteEngine
 from iimgraph.query.http import RETRIES, request
 
@@ -128,9 +128,11 @@ def default_update_url(store_url: str) -> str:
 
 
 def publish(store_url: str, *, graph: str | None = None, query_url: str | None = None,
-            update_url: str | None = None, ntriples: bytes | None = None,
+            update_url: str | None = None, ntriples: bytes | None = None, source: Release | Sources = RELEASE,
             timeout: float = DEFAULT_TIMEOUT, same_origin_redirects: bool = False) -> PublishReport:
     """Replace ``graph`` (default: the default graph) at ``store_url`` with the release, atomically.
+
+    What is published is ``ntriples`` if given, else the graph ``source`` names (default: the release graph).
 
     No request follows a redirect unless ``same_origin_redirects`` (and then only on the same scheme,
     host and port); the answers to the upload and the updates are read up to 64 KiB, no more.
@@ -144,7 +146,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     update_url = update_url or default_update_url(store_url)
     _check_url(query_url, "query URL")
     _check_url(update_url, "update URL")
-    data = ntriples if ntriples is not None else release_ntriples()
+    data = ntriples if ntriples is not None else source.ntriples()
     local = OxigraphEngine(ntriples=data)
     sent = len(local)  # distinct triples, as the store will count them
     marker = ground_triple(local)
