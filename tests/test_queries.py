@@ -54,6 +54,7 @@ EXAMPLES = {
     "phenotypes": {"disease": "MONDO:0019127", "include_text_mined": "true"},
     "diseases-with-phenotype": {"phenotype": "HP:0001324"},
     "autoantibodies": {},
+    "antibody-statistics": {},
     "treatments": {},
     "epidemiology": {},
     "onset": {},
@@ -156,7 +157,9 @@ def test_find_by_xref_accepts_synonym_prefixes_and_iris(xref, disease):
 
 def test_phenotypes_leave_text_mined_out_unless_asked():
     curated = run("phenotypes", disease="MONDO:0019127")
-    assert values(curated, "evidence") == {EVIDENCE + "TAS"}
+    # Orphanet's rows (TAS) and dismech's (TAS, or PCS for a clinical study), never text-mined
+    assert EVIDENCE + "TAS" in values(curated, "evidence")
+    assert not any("ITM" in v for v in values(curated, "evidence"))
     assert OBO + "HP_0003701" in values(curated, "phenotype")  # proximal muscle weakness
     everything = run("phenotypes", disease="MONDO:0019127", include_text_mined=True)
     assert EVIDENCE + "ITM" in values(everything, "evidence")
@@ -183,9 +186,13 @@ def test_autoantibodies_of_imnm_include_anti_srp_and_optional_disease_is_unbound
 
 def test_treatments_of_ibm_report_little_or_no_response():
     rows = run("treatments", disease="MONDO:0007827")
-    assert [(str(r["treatment_label"]), str(r["response"])) for r in rows] == [
+    seed = [r for r in rows if r["source"] == IIMSRC + "seed-carenity"]
+    assert [(str(r["treatment_label"]), str(r["response"])) for r in seed] == [
         ("usual treatments for IIM", "little or no response")]
-    assert rows[0]["source"] == IIMSRC + "seed-carenity"
+    # dismech's three refuted IBM treatments are listed, negated, with the direction of their evidence
+    refuted = {str(r["treatment_label"]) for r in rows if r["negated"] is not None and r["negated"].to_python()}
+    assert refuted == {"prednisone", "arimoclomol", "Monoclonal Antibody"}
+    assert {str(r["direction"]) for r in rows if r["negated"] is not None} == {"refutes"}
 
 
 def test_epidemiology_gives_the_iim_prevalence_as_decimals():

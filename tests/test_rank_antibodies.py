@@ -8,8 +8,7 @@ import pytest
 
 from iimgraph.rank import knowledge
 from iimgraph.rank.model import rank
-from iimgraph.rank.profiles import SOLE_DEFINING_FREQUENCY, Knowledge, build_knowledge
-from iimgraph.resources import reference_dir
+from iimgraph.rank.profiles import SOLE_DEFINING_FREQUENCY, Knowledge
 
 IBM, ASS, MDA5_DM = "MONDO:0007827", "MONDO:0019344", "MONDO:1010064"
 ANTI_CN1A, ANTI_MDA5, ANTI_JO1 = "HP:0034153", "HP:0033033", "HP:0034152"
@@ -31,37 +30,20 @@ def test_a_sole_defining_antibody_is_obligate(kb: Knowledge) -> None:
     assert row.terms[1].lr < 0.02
 
 
-# One figure as a source states it (dismech_iim.tsv, Inclusion Body Myositis, PMID:23596012: "Moderate
-# reactivity of anti-cN1A autoantibodies was 70% sensitive and 92% specific"), as claims of the shape
-# docs/rank.md gives for antibody figures, added to the release graph for this test only.
-_FIGURES = """
-@prefix biolink: <https://w3id.org/biolink/vocab/> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
-@prefix iim: <https://w3id.org/iimgraph/vocab/> .
-@prefix obo: <http://purl.obolibrary.org/obo/> .
-@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
-<https://w3id.org/iimgraph/claim/test-cn1a-sens> biolink:subject obo:MONDO_0007827 ; biolink:object obo:HP_0034153 ;
-    iim:measure iim:Sensitivity ; iim:lowerBound "70"^^xsd:decimal ; iim:unit "%" ;
-    dcterms:source <https://w3id.org/iimgraph/source/test-pmid-23596012> .
-<https://w3id.org/iimgraph/claim/test-cn1a-spec> biolink:subject obo:MONDO_0007827 ; biolink:object obo:HP_0034153 ;
-    iim:measure iim:Specificity ; iim:lowerBound "92"^^xsd:decimal ; iim:unit "%" ;
-    dcterms:source <https://w3id.org/iimgraph/source/test-pmid-23596012> .
-<https://w3id.org/iimgraph/source/test-pmid-23596012> dcterms:identifier "PMID:23596012" .
-"""
+def test_figures_come_from_the_graph(kb: Knowledge) -> None:
+    """The graph's antibody statistics (dismech, PMID:23596012: "Moderate reactivity of anti-cN1A
+    autoantibodies was 70% sensitive and 92% specific, and high reactivity was 34% sensitive and 98%
+    specific"): the threshold with the better Youden index (0.70 + 0.92 - 1 > 0.34 + 0.98 - 1) is used."""
+    import iimgraph
 
-
-def test_figures_come_from_the_graph() -> None:
-    import pyoxigraph as ox
-
-    from iimgraph.build.cache import release_ntriples
-    from iimgraph.query.engines import OxigraphEngine
-
-    engine = OxigraphEngine(release_ntriples())
-    engine.store.load(_FIGURES.encode("utf-8"), format=ox.RdfFormat.TURTLE)
-    kb = build_knowledge(engine, reference_dir())
+    rows = iimgraph.run_query("antibody-statistics", {"disease": IBM, "antibody": ANTI_CN1A})
+    figures = {(str(r["measure"]), str(r["threshold"])): float(str(r["value"])) for r in rows}
+    sens = next(v for (m, t), v in figures.items() if "ensitivity" in m and t.lower().startswith("moderate"))
+    spec = next(v for (m, t), v in figures.items() if "pecificity" in m and t.lower().startswith("moderate"))
     ann = kb.profiles[IBM].positive[ANTI_CN1A]
-    assert ann.frequency == pytest.approx(0.70) and "sensitivity 0.7 (PMID:23596012" in ann.frequency_basis
-    assert ann.specificity == pytest.approx(0.92) and "PMID:23596012" in (ann.specificity_basis or "")
+    assert (ann.frequency, ann.specificity) == pytest.approx((sens, spec)) == (0.70, 0.92)
+    assert "sensitivity 0.7 at Moderate reactivity" in ann.frequency_basis and "PMID:23596012" in ann.frequency_basis
+    assert "PMID:23596012" in (ann.specificity_basis or "")
     row = next(r for r in rank([ANTI_CN1A], kb=kb).rows if r.disease == IBM)
     t = row.terms[0]
     # P(+ | IBM) = 0.70 x listing factor; P(+ | not IBM) = 1 - 0.92

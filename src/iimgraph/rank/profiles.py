@@ -319,6 +319,11 @@ def _data_rows(name: str) -> list[dict[str, str]]:
         lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#") and line.strip()]
     return [dict(zip(lines[0], row, strict=False)) for row in lines[1:]]
 
+
+#: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
+#: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
+DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
+
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
 
@@ -414,6 +419,8 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         if not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
+        if key.startswith(DISMECH_CLAIMS):
+            continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
                                         "role": None, "src": set()})
@@ -539,11 +546,10 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                      other_synonyms=hpo.other_synonyms, equivalents=equivalences())
 
 
-_FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?lo ?hi ?unit ?src WHERE {
-  ?c biolink:subject ?s ; biolink:object ?o ; iim:measure ?measure ; iim:lowerBound ?lo .
-  FILTER(STRSTARTS(STR(?o), "http://purl.obolibrary.org/obo/HP_"))
-  OPTIONAL { ?c iim:upperBound ?hi }
-  OPTIONAL { ?c iim:unit ?unit }
+_FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?value ?threshold ?src WHERE {
+  ?c a iim:AutoantibodyStatistic ; biolink:subject ?s ; biolink:object ?o ; iim:testMeasure ?measure ;
+     iim:fraction ?value .
+  OPTIONAL { ?c iim:threshold ?threshold }
   OPTIONAL { ?c dcterms:source ?src }
 }"""
 
@@ -562,54 +568,72 @@ def hpo_ancestors_of(hpo: HpoTable) -> Callable[[str], frozenset[str]]:
     return ancestors
 
 
-def _proportion(value: str, unit: str | None) -> float | None:
-    """A figure as a proportion: percentages (unit '%', 'percent') divided by 100; values above 1 read as percentages."""
-    try:
-        x = float(value)
-    except ValueError:
-        return None
-    if (unit and ("%" in unit or "percent" in unit.lower())) or x > 1.0:
-        x /= 100.0
-    return x if 0.0 <= x <= 1.0 else None
+@dataclass
+class _Figure:
+    value: float
+    claim: str
+    sources: set[str] = field(default_factory=set)
+
+    def cite(self) -> str:
+        return f"{self.claim}; " + ", ".join(sorted(self.sources)) if self.sources else self.claim
 
 
 def _apply_figures(engine: Any, own: dict[str, list[Annotation]], source_name: Callable[[str], str],
                    ancestors: Callable[[str], frozenset[str]]) -> None:
-    """Antibody prevalence, sensitivity and specificity the graph states (claims with an ``iim:measure``
-    naming one of them, an antibody term as ``biolink:object`` and bounds): a prevalence or sensitivity
-    becomes P(antibody | D), replacing the role's band; a specificity gives P(antibody | not D)."""
-    figures: dict[tuple[str, str, str], dict[str, Any]] = {}
+    """Antibody figures the graph states (``iim:AutoantibodyStatistic``: ``iim:testMeasure`` prevalence,
+    sensitivity or specificity, ``iim:fraction``, at an ``iim:threshold``). Per candidate and antibody,
+    a sensitivity and specificity stated at one threshold are used together, the threshold with the
+    best Youden index (sensitivity + specificity - 1) chosen; else the largest prevalence or sensitivity
+    alone. It becomes P(antibody | D), replacing the role's band; the specificity gives
+    P(antibody | not D) = 1 - specificity."""
+    claims: dict[str, tuple[tuple[str, str], str, str, _Figure]] = {}
     for row in _rows(engine, _FIGURES):
         measure = str(row["measure"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
         kind = next((m for m in FIGURE_MEASURES if m in measure), None)
         term = curie(row["o"])
-        if kind is None or AUTOIMMUNE_ANTIBODY not in ancestors(term):
+        try:
+            value = float(str(row["value"]))
+        except ValueError:
             continue
-        lo = _proportion(str(row["lo"]), None if row.get("unit") is None else str(row["unit"]))
-        hi = lo if row.get("hi") is None else _proportion(str(row["hi"]), None if row.get("unit") is None else str(row["unit"]))
-        if lo is None or hi is None:
+        if kind is None or AUTOIMMUNE_ANTIBODY not in ancestors(term) or not 0.0 <= value <= 1.0:
             continue
-        key = (curie(row["s"]), term, display_curie(str(row["c"])))
-        entry = figures.setdefault(key, {"kind": kind, "value": (lo + hi) / 2.0, "src": set()})
+        claim = display_curie(str(row["c"]))
+        threshold = str(row["threshold"]) if row.get("threshold") is not None else ""
+        entry = claims.setdefault(claim, ((curie(row["s"]), term), threshold, kind, _Figure(value, claim)))
         if row.get("src") is not None:
-            entry["src"].add(source_name(str(row["src"])))
-    for (d, term, claim), f in sorted(figures.items()):
+            entry[3].sources.add(source_name(str(row["src"])))
+    stats: dict[tuple[str, str], dict[str, dict[str, _Figure]]] = {}
+    for key, threshold, kind, fig in claims.values():
+        by_kind = stats.setdefault(key, {}).setdefault(threshold, {})
+        if kind not in by_kind or fig.value > by_kind[kind].value:
+            by_kind[kind] = fig
+    for (d, term), by_threshold in sorted(stats.items()):
+        pairs = [(t, f) for t, f in by_threshold.items() if "sensitivity" in f and "specificity" in f]
+        spec: _Figure | None = None
+        if pairs:
+            threshold, figs = max(pairs, key=lambda tf: (tf[1]["sensitivity"].value + tf[1]["specificity"].value, tf[0]))
+            what, fig, spec = "sensitivity", figs["sensitivity"], figs["specificity"]
+        else:
+            single = [(f[k], t, k) for t, f in by_threshold.items() for k in ("sensitivity", "prevalence") if k in f]
+            if not single:
+                continue
+            fig, threshold, what = max(single, key=lambda x: x[0].value)
+        at = f" at {threshold}" if threshold else ""
+        basis = f"{what} {fig.value:g}{at} ({fig.cite()})"
+        extra: dict[str, Any] = {}
+        if spec is not None:
+            extra = {"specificity": spec.value, "specificity_basis": f"specificity {spec.value:g}{at} ({spec.cite()})"}
         anns = own.setdefault(d, [])
-        srcs = ", ".join(sorted(f["src"])) or "no source given"
-        basis = f"{f['kind']} {f['value']:.3g} ({srcs}; claim {claim})"
         idx = next((i for i, a in enumerate(anns) if a.term == term and not a.negated), None)
-        if f["kind"] == "specificity":
-            if idx is not None:
-                anns[idx] = replace(anns[idx], specificity=f["value"], specificity_basis=basis)
-            continue
         if idx is None:
-            anns.append(Annotation(term=term, kind="autoantibody", frequency=f["value"], frequency_term=None,
-                                   frequency_basis=basis, negated=False, evidence=None, claim=claim,
-                                   sources=tuple(sorted(f["src"]))))
+            anns.append(Annotation(term=term, kind="autoantibody", frequency=fig.value, frequency_term=None,
+                                   frequency_basis=basis, negated=False, evidence=None, claim=fig.claim,
+                                   sources=tuple(sorted(fig.sources)), **extra))
         else:
             a = anns[idx]
-            anns[idx] = replace(a, frequency=f["value"], frequency_basis=f"{basis}, instead of {a.frequency_basis}",
-                                sources=tuple(sorted(set(a.sources) | f["src"])))
+            anns[idx] = replace(a, frequency=fig.value, frequency_term=None,
+                                frequency_basis=f"{basis}, instead of {a.frequency_basis}",
+                                sources=tuple(sorted(set(a.sources) | fig.sources)), **extra)
 
 
 def _hpoa_frequency(value: str) -> tuple[float, str | None, str]:
