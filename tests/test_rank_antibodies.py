@@ -52,3 +52,19 @@ def test_figures_come_from_the_graph(kb: Knowledge) -> None:
     assert "PMID:23596012" in t.explanation and "specificity" in t.explanation
     absent = next(r for r in rank(["HP:0003805"], absent=[ANTI_CN1A], kb=kb).rows if r.disease == IBM).terms[1]
     assert absent.lr == pytest.approx((1 - 0.70) / 0.92)
+
+
+def test_a_defining_antibody_classes_the_patient_in_its_syndrome(kb: Knowledge) -> None:
+    """Anti-Jo-1 defines antisynthetase syndrome; Orphanet's polymyositis profile also lists it as
+    frequent. With the antibody, polymyositis' own annotation is not counted (the patient is classed
+    in the syndrome), so antisynthetase syndrome ranks above polymyositis; DM's subclasses keep their
+    links to DM's antibodies (one lineage)."""
+    pm = "MONDO:0019127"
+    assert ASS in kb.defining[ANTI_JO1] and pm not in kb.lineage[ASS]
+    res = rank(["HP:0003701", ANTI_JO1, "HP:0006530"], age=50, kb=kb)
+    order = [r.disease for r in res.rows]
+    assert order.index(ASS) < order.index(pm)
+    t = next(r for r in res.rows if r.disease == pm).terms[1]
+    assert t.match == "defines-another" and ASS in t.explanation
+    jdm = next(r for r in rank([ANTI_MDA5], kb=kb).rows if r.disease == "MONDO:0008054").terms[0]
+    assert jdm.match != "defines-another"

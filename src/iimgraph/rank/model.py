@@ -79,6 +79,7 @@ class TermLR:
     lr: float
     log10_lr: float
     match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
+                                      # | defines-another
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -315,6 +316,13 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
     p_imp = hit[0].frequency if hit else 0.0
+    if hit:
+        best, exact, n = hit
+        if best.term == term:
+            more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
+            return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
+        return p_imp, "exact" if exact else "annotated-more-specific", best, \
+            f"annotated to the more specific {best.term}: {best.frequency_basis}"
     best_gen: Annotation | None = None
     p_gen = 0.0
     for t in kb.ancestors(term):
@@ -324,18 +332,25 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
         p = a.frequency * bg / background(a.term, kb)
         if p > p_gen:
             p_gen, best_gen = p, a
-    if hit and p_imp >= p_gen:
-        best, exact, n = hit
-        if best.term == term:
-            more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
-            return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
-        return p_imp, "exact" if exact else "annotated-more-specific", best, \
-            f"annotated to the more specific {best.term}: {best.frequency_basis}"
     if best_gen is not None:
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
              f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
+
+
+def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
+    """The IIM class an antibody finding defines (a "defining" link), when that class is neither this
+    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside): a patient
+    with a syndrome's defining antibody is classed in that syndrome (docs/rank.md)."""
+    if not prof.is_iim or not kb.defining:
+        return None
+    mine = kb.lineage.get(prof.disease, frozenset({prof.disease}))
+    for x in kb.ancestors(term):
+        for owner in sorted(kb.defining.get(x, ())):
+            if owner not in mine and not (kb.lineage.get(owner, frozenset()) & mine):
+                return owner
+    return None
 
 
 def listing_factor(n_observed: int, prof: Profile) -> float:
@@ -369,10 +384,15 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
         p, match, ann, why = _p_present(term, prof, kb, bg)
+        owner = _defined_elsewhere(term, prof, kb)
+        if owner is not None and match != "no-annotation":
+            p, match = 0.0, "defines-another"
+            why = (f"{term} defines {owner} ({kb.label(owner)}): a patient with it is classed there, so this "
+                   f"candidate's own annotation ({why}) is not counted")
         if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
             bg = max(1.0 - ann.specificity, bg)
             why += f"; P(+ | not D) = 1 - {ann.specificity_basis}"
-        if match != "no-annotation" and listing < 1.0:
+        if match not in ("no-annotation", "defines-another") and listing < 1.0:
             why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
             p *= listing
         lr = p / bg

@@ -30,8 +30,11 @@ TEXT_MINED = EVIDENCE + "ITM"
 HPO_ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 ONSET_ROOT = "HP:0003674"
-IIM_ROOT = "MONDO:0600023"
 IIM_SCOPES = ("iim_root", "iim_subtree", "iim_related")
+# Classes that group others without being a disease entity of their own (docs/rank.md): their claims
+# reach their subclasses only as the group's, and they do not make two subclasses one lineage.
+IIM_ROOT = "MONDO:0600023"
+GROUPING_CLASSES = frozenset({IIM_ROOT, "MONDO:0020122", "MONDO:0018010"})
 
 # HPO frequency terms -> the probability the model uses: the middle of the band the HPO
 # definition gives (HP:0040281 very frequent 80-99 %, ...); docs/rank.md says why.
@@ -88,6 +91,7 @@ class Annotation:
     claim: str                     # the claim node's CURIE
     sources: tuple[str, ...]       # identifiers of its dcterms:source nodes
     inherited_from: str | None = None  # MONDO CURIE when the claim is made of an ancestor class
+    role: str | None = None            # an autoantibody link's iim:role ("defining", "associated")
     specificity: float | None = None   # a source's specificity of the antibody for the class: P(+ | not D) = 1 - it
     specificity_basis: str | None = None
 
@@ -185,6 +189,8 @@ class Knowledge:
     disease_labels: dict[str, str]
     other_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
     equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
+    defining: dict[str, frozenset[str]] = field(default_factory=dict)  # antibody term -> classes it defines
+    lineage: dict[str, frozenset[str]] = field(default_factory=dict)   # IIM class -> its ancestors and descendants
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
@@ -532,6 +538,13 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
             prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
         profiles[d] = prof
+    defining: dict[str, set[str]] = {}
+    for d, anns in own.items():
+        for a in anns:
+            if a.kind == "autoantibody" and a.role == "defining" and not a.negated and d in iim:
+                defining.setdefault(a.term, set()).add(d)
+    ancestors_of = {d: set(iim_ancestors(d)) - GROUPING_CLASSES for d in iim}
+    lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
     if lookalikes:
         profiles.update(lookalike_profiles(reference, ages))
     for prof in profiles.values():  # a derived candidate expects as many features as its parent's profile
@@ -543,7 +556,8 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
-                     other_synonyms=hpo.other_synonyms, equivalents=equivalences())
+                     other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
+                     defining={k: frozenset(v) for k, v in defining.items()}, lineage=lineage)
 
 
 _FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?value ?threshold ?src WHERE {
@@ -741,7 +755,7 @@ def _annotation(key: str, e: dict[str, Any]) -> Annotation:
         freq_term = None
     ev = e["ev"]
     return Annotation(term=e["o"], kind=kind, frequency=value, frequency_term=freq_term,
-                      frequency_basis=basis, negated=bool(e["neg"]),
+                      frequency_basis=basis, negated=bool(e["neg"]), role=e["role"],
                       evidence=ev[len(EVIDENCE):] if ev and ev.startswith(EVIDENCE) else ev,
                       claim=display_curie(key), sources=tuple(sorted(e["src"])))
 
