@@ -289,8 +289,10 @@ def candidate_sets(candidates: set[str]) -> tuple[dict[str, list[str]], list[str
     kb = knowledge()
     sets: dict[str, list[str]] = {}
     for d, prof in kb.profiles.items():
-        if d in candidates:
-            sets[d] = sorted(prof.positive)
+        if d in candidates:  # the positive annotations; a profile of another shape: its non-negated ones
+            terms = getattr(prof, "positive", None) or {a.term for a in getattr(prof, "annotations", [])
+                                                         if not getattr(a, "negated", False)}
+            sets[d] = sorted(terms)
     look: dict[str, set[str]] = defaultdict(set)
     with open(ROOT / "reference" / "hpo2025_lookalike_annotations.tsv", encoding="utf-8") as fh:
         for row in csv.DictReader(fh, delimiter="\t"):
