@@ -585,6 +585,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     table(["method", "mean rank", "median rank", f"of {len(kb.profiles)}"],
           [[n, f"{statistics.mean(small[n]):.2f}", f"{statistics.median(small[n]):.1f}", ""] for n in names])
     print("\n### Time per query (10 terms, all candidates, profiles loaded)\n")
+    if not times[names[0]]:  # fewer than 8 patients per subtype: none has 10 terms
+        print("no patient with 10 terms (--patients below 8)")
+        return
     table(["method", "median ms", "p95 ms"],
           [[n, f"{1000 * statistics.median(times[n]):.2f}",
             f"{1000 * sorted(times[n])[int(0.95 * (len(times[n]) - 1))]:.2f}"] for n in names])
