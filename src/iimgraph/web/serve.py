@@ -32,6 +32,7 @@ from typing import Any
 from iimgraph import __version__
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
+from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat
 from iimgraph.query import worker
 from iimgraph.query.catalogue import check_text
@@ -266,7 +267,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+            sys.stderr.write(f"{self.address_string()} - {escape(format % args, one_line=True)}\n")  # a client's bytes
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
