@@ -16,8 +16,9 @@ from typing import Any
 
 import click
 
-from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
+from iimgraph.atomic import check_target, write_bytes_atomic
 from iimgraph.build.graph_source import graph_source, local_source
+from iimgraph.build.sources import refuse_output
 from iimgraph.cli.front import (
     EXIT_ERROR,
     EXIT_FINDINGS,
@@ -29,9 +30,11 @@ from iimgraph.cli.front import (
     rich_table,
     run_query_verb,
     run_sparql_verb,
+    say,
 )
 from iimgraph.cli.options import options_of
 from iimgraph.errors import SettingError
+from iimgraph.escape import escape
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.run import execute
@@ -114,17 +117,16 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
     """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
     `release` write byte-stable files)."""
     from iimgraph.build.graph import build_graph
-    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
     from iimgraph.resources import ontology_dir
 
     if out is not None:
         check_target(out)   # before the work: a FIFO or device is refused at once
-        refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
+        refuse_output(out, sources if sources is not None else ontology_dir())
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
     if out is not None:
-        click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
+        click.echo(escape(f"wrote {out} ({len(graph)} triples, {fmt})"), err=True)
 
 
 @cli.command()
@@ -203,7 +205,7 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @_sources_option("Export the graph built from this sources folder (a working copy) instead of the packaged sources.")
 def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build.graph import build_graph, source_files
+    from iimgraph.build.graph import build_graph
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
     from iimgraph.resources import ontology_dir
@@ -215,9 +217,8 @@ def export(fmt: str, out: Path | None, product: str, version: str | None, source
         check_target(out)
         stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
         outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        inputs = source_files(source.folder or ontology_dir())
         for path in outs:
-            refuse_inputs(path, inputs)
+            refuse_output(path, source.folder or ontology_dir())
     graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
@@ -254,10 +255,10 @@ def release(out: Path, version: str | None, sources: Path | None, sparql_endpoin
                                  validate=not no_validate, reason=not no_reason)
     except ValidationFailed as exc:
         click.echo(exc.report.render("text"), err=True, nl=False)
-        click.echo(f"iimgraph: {exc}", err=True)
+        say(str(exc))
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
-               f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
+    click.echo(escape(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
+                      f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})"))
 
 
 @cli.command()
@@ -270,7 +271,7 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
 
     written = write_site(out, sources=sources, version=version)
     pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
-    click.echo(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})")
+    click.echo(escape(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})"))
 
 
 @cli.command()
@@ -432,7 +433,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
     result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
                   include_text_mined=include_text_mined, source=graph_source(sources=sources))
     for note in result.notes:
-        click.echo(f"iimgraph: note: {note}", err=True)
+        say(f"note: {note}")
     click.echo(render(result, fmt), nl=False)
 
 
@@ -453,8 +454,8 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
                 timeout: float, same_origin: bool) -> None:
     """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
     check its count, replace the target in one update, check again. On failure the previous release stays."""
-    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout, same_origin_redirects=same_origin)))
+    click.echo(escape(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                           timeout=timeout, same_origin_redirects=same_origin))))
 
 
 @cli.command("serve")

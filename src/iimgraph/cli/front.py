@@ -20,6 +20,7 @@ from pathlib import Path
 
 from iimgraph.cli.options import HOUSEKEEPING, options_of
 from iimgraph.errors import SettingError
+from iimgraph.escape import escape
 from iimgraph.query.results import Result, display, render, table_cells
 from iimgraph.settings import MEGABYTES, SECONDS, check_number
 
@@ -38,7 +39,7 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
 def fail(message: str) -> None:
     """One line on standard error and exit 2."""
-    sys.stderr.write(f"iimgraph: error: {' '.join(message.split())}\n")
+    sys.stderr.write(f"iimgraph: error: {' '.join(escape(message, one_line=True).split())}\n")
     sys.stderr.flush()
     sys.exit(EXIT_ERROR)
 
@@ -72,7 +73,8 @@ def guarded(run: Callable[[], Any], passthrough: tuple[type[BaseException], ...]
 
 
 def say(message: str) -> None:
-    sys.stderr.write(f"iimgraph: {message}\n")
+    """One line on standard error (a note, a warning, progress), escaped like every message."""
+    sys.stderr.write(f"iimgraph: {escape(message, one_line=True)}\n")
     sys.stderr.flush()
 
 
@@ -162,7 +164,7 @@ def emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
     """
     result = without(result, hidden)
     if fmt == "table" and not sys.stdout.isatty():
-        sys.stdout.write(render(result, "tsv"))
+        sys.stdout.write(escape(render(result, "tsv")))  # the table for people: no control characters
         sys.stdout.flush()
         count(result)
         return
@@ -171,7 +173,7 @@ def emit(result: Result, fmt: str, *, hidden: tuple[str, ...] = ()) -> None:
         sys.stdout.flush()
         return
     header, cells, terms = table_cells(result)
-    rich_table(header, [[display(t) if terms else str(t) for t in row] for row in cells])  # type: ignore[arg-type]
+    rich_table(header, [[escape(display(t) if terms else str(t)) for t in row] for row in cells])  # type: ignore[arg-type]
     count(result)
 
 
@@ -212,7 +214,7 @@ def run_query_verb(name: str, opts: Mapping[str, Any]) -> None:
     result = execute(name, values, **run)
     emit(result, opts["fmt"], hidden=() if opts["all_columns"] else HOUSEKEEPING)
     for note in explain(name, values, result, **run):
-        sys.stderr.write(f"iimgraph: warning: {note}\n")
+        say(f"warning: {note}")
 
 
 def run_sparql_verb(query: str, opts: Mapping[str, Any]) -> None:
