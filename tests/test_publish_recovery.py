@@ -24,7 +24,7 @@ from iimgraph.query.http import request
 from iimgraph.release.publish import ANSWER_KEPT, STAGING, publish
 from tests.cli import CLI
 from tests.faultproxy import FaultProxy, Rule
-from tests.servers import free_port, oxigraph_binary, start_virtuoso, stop, virtuoso_binary, wait_until_up
+from tests.servers import free_port, isql, oxigraph_binary, start_virtuoso, stop, virtuoso_binary, wait_until_up
 
 TARGET = "https://w3id.org/iimgraph/test/target"
 PREVIOUS = (b'<https://w3id.org/iimgraph/test/a> <http://www.w3.org/2000/01/rdf-schema#label> "previous release" .\n'
@@ -40,6 +40,7 @@ class Store:
     gsp: str
     query: str
     update: str
+    sql_port: int | None = None  # Virtuoso's, for isql-vt
 
     def urls(self, base: str | None = None) -> dict[str, str]:
         """publish's URL arguments, through ``base`` (a proxy) or straight to the store."""
@@ -98,9 +99,9 @@ def oxigraph(tmp_path_factory) -> Iterator[Store]:
 def virtuoso(tmp_path_factory) -> Iterator[Store]:
     if virtuoso_binary() is None:
         pytest.skip("Virtuoso (virtuoso-t, Debian package virtuoso-opensource) is not installed")
-    proc, base, _ = start_virtuoso(tmp_path_factory.mktemp("virtuoso-recovery"))
+    proc, base, sql_port = start_virtuoso(tmp_path_factory.mktemp("virtuoso-recovery"))
     try:
-        yield Store("virtuoso", base, "/sparql-graph-crud", "/sparql", "/sparql")
+        yield Store("virtuoso", base, "/sparql-graph-crud", "/sparql", "/sparql", sql_port)
     finally:
         stop(proc)
 
@@ -238,3 +239,47 @@ def test_a_signal_mid_publish_drops_staging(store, proxy, new_count, sig, step):
     assert message.count("\n") == 1 and "Traceback" not in message, message
     assert_old_or_new(store, new_count, message)
     assert store.staging() == []
+
+
+# --- a user who may read but not write ---------------------------------------------------------------
+
+
+def assert_refused_cleanly(store: Store, message: str) -> None:
+    assert "the previous release is still in place" in message, message
+    assert store.count(TARGET) == 3 and store.staging() == []
+
+
+@pytest.mark.virtuoso
+def test_a_read_only_sparql_user_on_virtuoso(virtuoso, new_release):
+    virtuoso.put(TARGET, PREVIOUS)
+    isql(virtuoso.sql_port, 'REVOKE SPARQL_UPDATE FROM "SPARQL";')  # type: ignore[arg-type]
+    try:
+        with pytest.raises(PublishError) as failed:
+            publish(graph=TARGET, ntriples=new_release, timeout=30, **virtuoso.urls())
+    finally:
+        isql(virtuoso.sql_port, 'GRANT SPARQL_UPDATE TO "SPARQL";')  # type: ignore[arg-type]
+    assert_refused_cleanly(virtuoso, str(failed.value))
+
+
+def test_a_read_only_oxigraph_server(tmp_path, new_release):
+    """``oxigraph serve-read-only`` on a database holding the previous release."""
+    binary = oxigraph_binary()
+    if binary is None:
+        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+    location = tmp_path / "db"
+    previous = tmp_path / "previous.nt"
+    previous.write_bytes(PREVIOUS)
+    subprocess.run([binary, "load", "--location", str(location), "--file", str(previous), "--graph", TARGET],
+                   check=True, capture_output=True, timeout=60)
+    port = free_port()
+    proc = subprocess.Popen([binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        wait_until_up(proc, base + "/query?query=ASK%7B%7D", seconds=10, what="oxigraph")
+        store = Store("oxigraph", base, "/store", "/query", "/update")
+        with pytest.raises(PublishError) as failed:
+            publish(graph=TARGET, ntriples=new_release, timeout=30, **store.urls())
+        assert_refused_cleanly(store, str(failed.value))
+    finally:
+        stop(proc)

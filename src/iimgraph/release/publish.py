@@ -1,14 +1,20 @@
-"""Load the release into a SPARQL 1.1 store so that the previous release survives any failure.
+"""Load the release into a SPARQL 1.1 store so that the target always holds one release, complete.
 
+Staging graphs left by earlier runs (``urn:iimgraph:staging:*``: a killed publish) are removed first.
 The release is PUT (Graph Store Protocol) into a staging graph beside the target, and its triple
 count is read back; only then does one SPARQL Update replace the target with the staging graph's
-content. Stores such as Oxigraph run one update request as one transaction, so a failure at any
-point leaves the target holding either the previous release or the new one, never a mix, and
-never nothing: the replacement is guarded so that a missing or emptied staging graph (a retried
-request, someone else's cleanup) changes nothing: it runs only if staging holds one known triple of
-the release. The staging graph is dropped afterwards, and the
-target's count is checked once more; it is dropped too when the replacement fails, so a failed
-publish leaves nothing of its own behind.
+content, guarded so that a missing or emptied staging graph (a retried request, someone else's
+cleanup) changes nothing: it runs only if staging holds one known triple of the release.
+
+No store's promise is taken on trust after a failure (Oxigraph runs an update as one transaction and
+goes on with it after its client left; Virtuoso may roll it back when the client leaves, and without
+transactions a store can stop between the DELETE and the INSERT). After any failure or interrupt,
+publish waits until the store answers, finds out what the target holds (its count against the
+release's and the count before, and the release's ground triple), fills it from staging again if it
+is empty or mixed, runs a replacement whose answer was lost once more (it is idempotent), and only
+then drops staging, watching that it stays gone; if the target changes after that, the release in
+hand is PUT into it. The error says which release the target holds and names any staging graph
+left.
 
 Some stores have no default graph of their own: Virtuoso's is the union of its named graphs, and it
 refuses an update without ``GRAPH``. Publishing to the default graph of such a store replaces the
