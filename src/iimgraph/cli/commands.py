@@ -33,7 +33,7 @@ from iimgraph.cli.front import (
     say,
 )
 from iimgraph.cli.options import options_of
-from iimgraph.errors import SettingError
+from iimgraph.errors import PublishError, SettingError
 from iimgraph.escape import escape
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import catalogue
@@ -452,10 +452,33 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
               help="Follow redirects that stay on the same scheme, host and port (default: any redirect is an error).")
 def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
                 timeout: float, same_origin: bool) -> None:
-    """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
-    check its count, replace the target in one update, check again. On failure the previous release stays."""
-    click.echo(escape(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout, same_origin_redirects=same_origin))))
+    """Replace a graph in a SPARQL 1.1 store with the release: upload to a staging graph, check its count,
+    replace the target in one update, check again. After a failure, Ctrl-C or SIGTERM it finds out what the
+    target holds, restores it from staging if it ended empty or mixed, drops staging, and says which release
+    the store holds (exit 2; 130 after Ctrl-C, 143 after SIGTERM)."""
+    import signal
+
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        for name in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the cleanup short
+            signal.signal(name, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    before = {name: signal.signal(name, stop) for name in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                         timeout=timeout, same_origin_redirects=same_origin)
+    except PublishError as exc:
+        if not exc.interrupted:
+            raise
+        say(f"error: {' '.join(str(exc).split())}")
+        sys.exit(128 + (received[0] if received else signal.SIGINT))
+    finally:
+        for name, handler in before.items():
+            signal.signal(name, handler)
+    click.echo(escape(str(report)))
 
 
 @cli.command("serve")
