@@ -56,6 +56,8 @@ PREFIX_MAP: dict[str, str] = {
     "NCIT": "http://purl.obolibrary.org/obo/NCIT_",
     "IAO": "http://purl.obolibrary.org/obo/IAO_",
     "EFO": "http://www.ebi.ac.uk/efo/EFO_",
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "hgnc": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/",
     "obo": OBO,
     # disease vocabularies and registries: MONDO's spellings; where Bioregistry's OBO context spells a
     # prefix as we do, its URI prefix (the generated table ``field_prefixes.py``; a test pins both)
@@ -108,6 +110,7 @@ PREFIX_SYNONYMS: dict[str, list[str]] = {
     "MedDRA": ["MEDDRA", "meddra"],
     "UMLS": ["UMLS_CUI", "umls"],
     "PMID": ["pubmed", "pmid"],
+    "hgnc": ["HGNC"],
     "SCTID": ["SNOMEDCT", "snomedct"],
     "icd11.mms": ["ICD11", "ICD-11"],
     "ICD10": ["ICD-10", "icd10who", "ICD10WHO"],

@@ -12,13 +12,14 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from iimgraph.claim_kinds import KINDS
+from iimgraph.escape import escape
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
 
 IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
 ITM = IIM["evidence/ITM"]
 SCOPES = ("iim_root", "iim_subtree", "iim_related")
-COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "treatments",
-           "epidemiology", "definitions", "sources")
+COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "antibody_statistics",
+           "treatments", "epidemiology", "definitions", "sources")
 #: claim type IRI -> the column counting it (claim_kinds.KINDS)
 _COLUMN = {k.iri: k.coverage_column for k in KINDS if k.coverage_column}
 
@@ -66,11 +67,11 @@ def coverage_rows(graph: Graph) -> list[dict[str, object]]:
 
 
 def render(rows: list[dict[str, object]]) -> str:
-    head = ("class", "label", "phen", "freq", "ITM", "abs", "treat", "epi", "defs", "sources (claims)")
+    head = ("class", "label", "phen", "freq", "ITM", "abs", "abstat", "treat", "epi", "defs", "sources (claims)")
     table = [head] + [tuple(str(r[c]) for c in COLUMNS) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = []
     for row in table:
         cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
         lines.append("  ".join(cells) + "  " + row[-1])
-    return "\n".join(lines) + "\n"
+    return escape("\n".join(lines)) + "\n"

@@ -213,6 +213,9 @@ _ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?ev ?src WHERE {
   OPTIONAL { ?c dcterms:source ?src }
 }"""
 
+#: claims imported from dismech (ontology/generated/dismech.ttl)
+DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
+
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
 
@@ -310,6 +313,8 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         if not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
+        if key.startswith(DISMECH_CLAIMS):
+            continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
                                         "role": None, "src": set()})

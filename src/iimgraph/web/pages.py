@@ -223,6 +223,12 @@ CLAIM_COLUMNS: dict[str, list[Column]] = {
         ("role", lambda p, c: _value(p, c, IIM.role)),
         ("grouping", lambda p, c: _value(p, c, IIM.grouping)),
         EVIDENCE, SRC, ("basis", lambda p, c: _value(p, c, IIM.basis))],
+    "antibody-statistics": [
+        ("autoantibody", lambda p, c: _linked(p, c, BIOLINK.object)),
+        ("measure", lambda p, c: _linked(p, c, IIM.testMeasure)),
+        ("fraction", lambda p, c: _value(p, c, IIM.fraction)),
+        ("threshold", lambda p, c: _value(p, c, IIM.threshold)),
+        EVIDENCE, SRC, NOTE],
     "diagnosis": [
         ("test", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("finding", lambda p, c: ", ".join(x for x in (_linked(p, c, IIM.finding), _value(p, c, IIM.findingText)) if x)),
@@ -232,7 +238,16 @@ CLAIM_COLUMNS: dict[str, list[Column]] = {
         ("treatment", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("relation", lambda p, c: _linked(p, c, BIOLINK.predicate)),
         ("response", lambda p, c: _value(p, c, IIM.response)),
+        ("direction", lambda p, c: _negated(p, c) + _value(p, c, IIM.evidenceDirection)),
         HEDGE, EVIDENCE, SRC, NOTE],
+    "differentials": [
+        ("disease", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
+        ("direction", lambda p, c: _value(p, c, IIM.evidenceDirection)),
+        EVIDENCE, SRC, NOTE],
+    "genes": [
+        ("gene", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
+        ("direction", lambda p, c: _value(p, c, IIM.evidenceDirection)),
+        EVIDENCE, SRC, NOTE],
     "findings": [
         ("finding", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
         HEDGE, EVIDENCE, SRC, NOTE],

@@ -18,7 +18,7 @@ Both answer ``200`` with ``Vary: Accept`` in the best of HTML (``text/html``, th
 types; an IRI the graph does not describe gives ``404``. Terms with a static page also carry
 ``Content-Location: /term/<ID>.<ext>``, the same bytes as the static site. The site's own files
 (``/``, ``/queries.html``, ``/term/<ID>.html``, ``/assets/...``) are served as generated.
-``/run/NAME?param=value`` binds the parameters on the server (``queries.resolve_params`` and
+``/run/NAME?param=value`` binds the parameters on the server (``binding.resolve_params`` and
 ``bind``: typed RDF terms in a ``VALUES`` block) and runs the catalogue query like any other
 query of the endpoint. ``/rank?hpo=...&absent=...&onset=...&top=N`` answers the subtype ranking
 (:mod:`iimgraph.rank`) as JSON, for the site's ``rank.html`` form.
