@@ -228,6 +228,32 @@ def test_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(name, di
     assert all(r["inherited_from"] is None for r in listed)
 
 
+GROUPING_QUERY = """PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+SELECT ?c WHERE { ?c iim:groupingClass true }"""
+
+
+@pytest.mark.parametrize("name", ["onset", "treatments"])
+def test_inherited_claims_come_only_from_grouping_classes(name):
+    groupings = {str(r["c"]) for r in iimgraph.run_sparql(GROUPING_QUERY)}
+    assert {OBO + "MONDO_0600023", OBO + "MONDO_0020122", OBO + "MONDO_0018010"} == groupings
+    for disease in ("MONDO:0008054", "MONDO:0018359", "MONDO:1010064", "MONDO:0019734"):
+        rows = run(name, disease=disease, inherited=True)
+        assert values([r for r in rows if r["inherited_from"] is not None], "inherited_from") <= groupings, disease
+
+
+def test_an_age_bounded_class_inherits_no_onset_outside_its_bound():
+    # juvenile DM: polymyositis' "Adult"/"Elderly" (an entity MONDO nests above DM) and IIM's
+    # "adults between ages 40 and 60" contradict the class's juvenile onset
+    jdm = {str(r["onset_label"]) for r in run("onset", disease="MONDO:0008054", inherited=True) if r["onset_label"]}
+    assert not jdm & {"Adult onset", "Late onset", "Middle age onset"}, jdm
+    assert "Juvenile onset" in jdm
+    # neonatal DM: neither "Pediatric onset" (JDM's, an entity) nor IIM's "Juvenile onset"
+    neo = {str(r["onset_label"]) for r in run("onset", disease="MONDO:0018359", inherited=True) if r["onset_label"]}
+    assert not neo & {"Pediatric onset", "Juvenile onset", "Adult onset", "Late onset", "Middle age onset"}, neo
+    # words without a term ("any age") still reach them from the group
+    assert "any age" in values(run("onset", disease="MONDO:0018359", inherited=True), "value_text")
+
+
 def test_by_source_lists_what_carenity_supports():
     rows = run("by-source", source="iimsrc:seed-carenity")
     triples = {(str(r["subject"]), str(r["predicate"]), str(r["object"])) for r in rows}

@@ -12,6 +12,7 @@ from rdflib import Graph, URIRef
 from rdflib.term import Node
 
 from iimgraph.claim_kinds import KINDS
+from iimgraph.escape import escape
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
 
 IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
@@ -73,4 +74,4 @@ def render(rows: list[dict[str, object]]) -> str:
     for row in table:
         cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
         lines.append("  ".join(cells) + "  " + row[-1])
-    return "\n".join(lines) + "\n"
+    return escape("\n".join(lines)) + "\n"

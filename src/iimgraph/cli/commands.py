@@ -1,8 +1,9 @@
 """The click verbs of the ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
 
 No logic lives here beyond argument handling and printing; every verb calls one library function.
-The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli`, which
-runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output helpers live there.
+The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli.front`, which
+runs the same functions (:func:`iimgraph.cli.front.run_query_verb`) and holds the output helpers; the
+query verbs' options are made from the one table :data:`iimgraph.cli.options.QUERY_OPTIONS`.
 """
 
 from __future__ import annotations
@@ -16,26 +17,27 @@ from typing import Any
 
 import click
 
-from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
-from iimgraph.build.graph_source import GraphSource, graph_source, local_source
-from iimgraph.cli import (
-    ENGINE_CHOICES,
+from iimgraph.atomic import check_target, write_bytes_atomic
+from iimgraph.build.graph_source import graph_source, local_source
+from iimgraph.build.sources import refuse_output
+from iimgraph.cli.front import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
-    HOUSEKEEPING,
     emit,
     fail,
     guarded,
+    query_source,
     rich_table,
     run_query_verb,
     run_sparql_verb,
+    say,
 )
-from iimgraph.errors import SettingError
+from iimgraph.cli.options import options_of
+from iimgraph.errors import PublishError, SettingError
+from iimgraph.escape import escape
 from iimgraph.formats import WRITABLE
 from iimgraph.query.catalogue import catalogue
-from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
-from iimgraph.query.results import FORMATS as RESULT_FORMATS
 from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
 from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
@@ -116,17 +118,16 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
     """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
     `release` write byte-stable files)."""
     from iimgraph.build.graph import build_graph
-    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
     from iimgraph.resources import ontology_dir
 
     if out is not None:
         check_target(out)   # before the work: a FIFO or device is refused at once
-        refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
+        refuse_output(out, sources if sources is not None else ontology_dir())
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
     if out is not None:
-        click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
+        click.echo(escape(f"wrote {out} ({len(graph)} triples, {fmt})"), err=True)
 
 
 @cli.command()
@@ -205,7 +206,7 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 @_sources_option("Export the graph built from this sources folder (a working copy) instead of the packaged sources.")
 def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build.graph import build_graph, source_files
+    from iimgraph.build.graph import build_graph
     from iimgraph.release.export import serialize
     from iimgraph.release.release import base_graph
     from iimgraph.resources import ontology_dir
@@ -217,9 +218,8 @@ def export(fmt: str, out: Path | None, product: str, version: str | None, source
         check_target(out)
         stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
         outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        inputs = source_files(source.folder or ontology_dir())
         for path in outs:
-            refuse_inputs(path, inputs)
+            refuse_output(path, source.folder or ontology_dir())
     graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
     if fmt == "kgx":
@@ -256,10 +256,10 @@ def release(out: Path, version: str | None, sources: Path | None, sparql_endpoin
                                  validate=not no_validate, reason=not no_reason)
     except ValidationFailed as exc:
         click.echo(exc.report.render("text"), err=True, nl=False)
-        click.echo(f"iimgraph: {exc}", err=True)
+        say(str(exc))
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
-               f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
+    click.echo(escape(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
+                      f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})"))
 
 
 @cli.command()
@@ -272,7 +272,7 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
 
     written = write_site(out, sources=sources, version=version)
     pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
-    click.echo(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})")
+    click.echo(escape(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})"))
 
 
 @cli.command()
@@ -295,50 +295,24 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _source(engine: str, endpoint: str | None, companions: tuple[Path, ...], store: Path | None,
-            sources: Path | None, max_answer_mb: float, same_origin: bool) -> GraphSource:
-    """Which graph a query verb works on, from the options :func:`_query_options` adds."""
-    return graph_source(sources=sources, store=store, companions=companions, endpoint=endpoint, engine=engine,
-                        max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
+def _query_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click options of a query verb, made from :data:`iimgraph.cli.options.QUERY_OPTIONS`."""
+    types: dict[str, Any] = {"seconds": Number(SECONDS), "megabytes": Number(MEGABYTES),
+                             "file": click.Path(dir_okay=False, path_type=Path),
+                             "folder": click.Path(file_okay=False, path_type=Path)}
 
-
-def _bytes(megabytes: float) -> int:
-    return int(megabytes * 1024 * 1024)
-
-
-def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by `query` and `sparql`."""
-    func = _sources_option("Query the graph built from this sources folder (a working copy) instead of the "
-                           "packaged release graph (cached by a hash of the folder).")(func)
-    func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
-                        help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
-                             "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
-                             "Default: refused.")(func)
-    func = click.option("--timeout", type=Number(SECONDS), default=60.0, show_default=True,
-                        help="Seconds allowed: a local query runs in a worker process stopped at this "
-                             "limit; with --endpoint, the limit per HTTP request, from connecting to "
-                             "the last byte of the answer.")(func)
-    func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
-                        "and every companion loaded into it.")(func)
-    func = click.option("--with", "companions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                        metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
-                        ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
-                        "with the IIM graph (repeatable).")(func)
-    func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
-                        help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
-                             "and port (default: any redirect is an error).")(func)
-    func = click.option("--max-answer-mb", "max_answer_mb", type=Number(MEGABYTES),
-                        default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
-                        help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
-    func = click.option("--endpoint", default=None, metavar="URL",
-                        help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
-    func = click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="oxigraph",
-                        show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
-    func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
-                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
-    return func
+    def apply(func: Callable[..., Any]) -> Callable[..., Any]:
+        for o in reversed(options_of(verb)):  # the first option applied is listed last
+            kwargs: dict[str, Any] = {"help": o.help, "metavar": o.metavar, "envvar": o.envvar, "multiple": o.multiple}
+            if o.kind == "flag":
+                kwargs["is_flag"] = True
+            else:
+                kwargs["type"] = click.Choice(o.choices) if o.kind == "choice" else types.get(o.kind)
+                kwargs["default"] = o.default
+                kwargs["show_default"] = o.default not in (None, ())
+            func = click.option(*o.names, o.dest, **kwargs)(func)
+        return func
+    return apply
 
 
 def _query_help(name: str) -> str:
@@ -407,38 +381,27 @@ class QueryCommand(click.Command):
 
 @cli.command("query", cls=QueryCommand)
 @click.argument("name")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
-@click.option("--all-columns", is_flag=True,
-              help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
-@_query_options
-def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-              sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
+@_query_options("query")
+def query_cmd(name: str, **opts: Any) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
-    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
-    run_query_verb(name, params, all_columns, fmt, source, engine, timeout, allow)
+    run_query_verb(name, opts)
 
 
 @cli.command("sources")
-@_query_options
-def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
-                companions: tuple[Path, ...], store: Path | None, sources: Path | None, max_answer_mb: float,
-                same_origin: bool) -> None:
+@_query_options("sources")
+def sources_cmd(**opts: Any) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
-    emit(execute("sources", {}, source=source, engine=engine, timeout=timeout, allow_remote=allow), fmt)
+    emit(execute("sources", {}, source=query_source(opts), engine=opts["engine"], timeout=opts["timeout"],
+                 allow_remote=opts["allow"]), opts["fmt"])
 
 
 @cli.command("sparql")
 @click.argument("query")
-@_query_options
-def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
+@_query_options("sparql")
+def sparql_cmd(query: str, **opts: Any) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    source = _source(engine, endpoint, companions, store, sources, max_answer_mb, same_origin)
-    run_sparql_verb(query, fmt, source, engine, timeout, allow)
+    run_sparql_verb(query, opts)
 
 
 @cli.command("rank")
@@ -485,7 +448,7 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
                   prior=priors or None, include_text_mined=include_text_mined, lookalikes=not iim_only,
                   suggestions=int(suggest_n or 0), source=graph_source(sources=sources))
     for note in result.notes:
-        click.echo(f"iimgraph: note: {note}", err=True)
+        say(f"note: {note}")
     click.echo(render(result, fmt, shutil.get_terminal_size((100, 24)).columns), nl=False)
 
 
@@ -504,10 +467,33 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
               help="Follow redirects that stay on the same scheme, host and port (default: any redirect is an error).")
 def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
                 timeout: float, same_origin: bool) -> None:
-    """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
-    check its count, replace the target in one update, check again. On failure the previous release stays."""
-    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout, same_origin_redirects=same_origin)))
+    """Replace a graph in a SPARQL 1.1 store with the release: upload to a staging graph, check its count,
+    replace the target in one update, check again. After a failure, Ctrl-C or SIGTERM it finds out what the
+    target holds, restores it from staging if it ended empty or mixed, drops staging, and says which release
+    the store holds (exit 2; 130 after Ctrl-C, 143 after SIGTERM)."""
+    import signal
+
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        for name in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the cleanup short
+            signal.signal(name, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    before = {name: signal.signal(name, stop) for name in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                         timeout=timeout, same_origin_redirects=same_origin)
+    except PublishError as exc:
+        if not exc.interrupted:
+            raise
+        say(f"error: {' '.join(str(exc).split())}")
+        sys.exit(128 + (received[0] if received else signal.SIGINT))
+    finally:
+        for name, handler in before.items():
+            signal.signal(name, handler)
+    click.echo(escape(str(report)))
 
 
 @cli.command("serve")

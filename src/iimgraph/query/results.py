@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 
 from iimgraph.errors import QueryError
+from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat
 from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
 
@@ -368,7 +369,7 @@ def render(result: Result, fmt: str) -> str:
         text = to_rdf(result, RdfFormat(fmt)).decode("utf-8")
         return text if not text or text.endswith("\n") else text + "\n"
     if fmt == "json":
-        return to_json(result) + "\n"
+        return escape(to_json(result), json=True) + "\n"  # the same values, no raw control characters
     if fmt == "csv":
         return to_delimited(result, ",")
     if fmt == "tsv":

@@ -30,6 +30,7 @@ from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
+from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query import worker
 from iimgraph.query.binding import check_text
@@ -264,7 +265,7 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+            sys.stderr.write(f"{self.address_string()} - {escape(format % args, one_line=True)}\n")  # a client's bytes
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
         self.send_response(status)
