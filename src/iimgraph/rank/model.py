@@ -57,8 +57,8 @@ NON_PHENOTYPE_ROOTS = frozenset({"HP:0000005", "HP:0012823", "HP:0031797", "HP:0
 # complement outside; P(inside | not D) is the share of the onset ages ONSET_SPAN that D's records
 # cover (no source gives the onset ages of all IIM patients: spread evenly over 0-80 years), kept
 # within ONSET_BACKGROUND_BOUNDS.
-ONSET_INSIDE = {"stated": 0.9, "typical": 0.75}
-ONSET_OUTSIDE = {"stated": 0.1, "typical": 0.25}
+ONSET_INSIDE = {"defining": 0.99, "stated": 0.9, "typical": 0.75}
+ONSET_OUTSIDE = {"defining": 0.01, "stated": 0.1, "typical": 0.25}
 ONSET_SPAN = (0.0, 80.0)
 ONSET_BACKGROUND_BOUNDS = (0.05, 0.95)
 ONSET_BACKGROUND = 0.5  # shown for candidates with nothing to compare

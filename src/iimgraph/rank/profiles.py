@@ -99,7 +99,8 @@ class Annotation:
 @dataclass(frozen=True)
 class OnsetRecord:
     """One onset claim of a candidate read as an age interval [low, high) in years (None: unbounded).
-    ``kind``: "stated" (the source says it plainly), "typical" ("usually", "most often", or a class
+    ``kind``: "defining" (the class is defined by the age group: juvenile, adult, neonatal DM),
+    "stated" (the source says it plainly), "typical" ("usually", "most often", or a class
     label's age group), "possible" (hedged: "can affect"). Only stated and typical records of the
     candidate itself can count against an age (:attr:`binding`)."""
 
@@ -489,7 +490,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         term = row["hpo_onset"]
         if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
             onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
-                *ages[term], "stated", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
+                *ages[term], "defining", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
                 row["basis"]))
 
     def iim_ancestors(d: str) -> list[str]:
@@ -725,10 +726,11 @@ def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]
         prof.add(Annotation(term=term, kind="phenotype", frequency=0.0, frequency_term=None,
                             frequency_basis=f"ruled out by the definition: {spec['basis']}", negated=True,
                             evidence=spec["evidence"], claim=source, sources=(source,)))
+    mine = set(prof.positive) | set(prof.negated)  # the candidate's own annotations win
     for ann in own.get(parent, []):
         if ann.kind == "autoantibody" and spec["antibodies"] != "yes":
             continue
-        if ann.term in prof.positive or ann.term in prof.negated or ann.negated:
+        if ann.term in mine or ann.negated:
             continue
         if _ruled_out(ann.term, prof, ancestors):
             continue
