@@ -137,7 +137,6 @@ class Profile:
     negated: dict[str, Annotation] = field(default_factory=dict)
     onsets: list[OnsetRecord] = field(default_factory=list)
     profile_of: str | None = None          # a derived candidate's parent (derived_candidates.tsv)
-    parent_expected: float | None = None   # the parent's expected number of features
     derived_basis: str | None = None
     is_iim: bool = True
     _expected: float | None = field(default=None, repr=False, compare=False)
@@ -145,14 +144,10 @@ class Profile:
 
     def expected_features(self) -> float:
         """The expected number of the profile's features a patient has: the sum of the frequencies of
-        its distinct positive annotations (docs/rank.md, the listing factor). A derived candidate's
-        own and inherited annotations describe the same patients: the larger of the two sums."""
+        its distinct positive annotations (docs/rank.md, the listing factor), inherited ones included:
+        a derived candidate's broader profile pays for its breadth like any other."""
         if self._expected is None:
-            if self.profile_of is None or self.parent_expected is None:
-                self._expected = sum(a.frequency for a in self.positive.values())
-            else:
-                mine = sum(a.frequency for a in self.positive.values() if a.inherited_from != self.profile_of)
-                self._expected = max(mine, self.parent_expected)
+            self._expected = sum(a.frequency for a in self.positive.values())
         return self._expected
 
     def add(self, ann: Annotation) -> None:
@@ -523,8 +518,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         for ann in mine:
             prof.add(ann)
         if spec is not None:
-            parent_e = sum(a.frequency for a in _positive(own.get(spec["profile_of"], [])))
-            _derive(prof, spec, own, parent_e, hpo_ancestors)
+            _derive(prof, spec, own, hpo_ancestors)
         inherit = [IIM_ROOT] if IIM_ROOT in iim_ancestors(d) else []
         for anc in inherit:
             for ann in own.get(anc, []):
@@ -548,10 +542,6 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
     if lookalikes:
         profiles.update(lookalike_profiles(reference, ages))
-    for prof in profiles.values():  # a derived candidate expects as many features as its parent's profile
-        if prof.profile_of in profiles:
-            prof.parent_expected = profiles[prof.profile_of].expected_features()
-            prof._expected = None
     for d in scope:
         d_labels.setdefault(d, d)
     return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
@@ -702,21 +692,12 @@ def lookalike_profiles(reference: Path, ages: dict[str, tuple[float | None, floa
     return profiles
 
 
-def _positive(anns: list[Annotation]) -> list[Annotation]:
-    """Distinct positive annotations, the highest frequency per term (as :meth:`Profile.add` keeps them)."""
-    best: dict[str, Annotation] = {}
-    for a in anns:
-        if not a.negated and a.frequency > 0 and (a.term not in best or a.frequency > best[a.term].frequency):
-            best[a.term] = a
-    return list(best.values())
-
-
 def _ruled_out(term: str, prof: Profile, ancestors: Callable[[str], frozenset[str]]) -> bool:
     """Is the term, or an ancestor of it, annotated NOT for the profile (a derived class's exclusion)?"""
     return bool(prof.negated) and bool(ancestors(term) & set(prof.negated))
 
 
-def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]], parent_expected: float,
+def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]],
             ancestors: Callable[[str], frozenset[str]]) -> None:
     """A derived candidate (``derived_candidates.tsv``): its parent's own annotations (phenotypes, and
     antibody links when the row says so), what its definition rules out, its own annotations winning."""
@@ -736,7 +717,6 @@ def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]
             continue
         prof.add(_inherit(ann, parent))
     prof.profile_of = parent
-    prof.parent_expected = parent_expected
     prof.derived_basis = spec["basis"]
     prof._expected = None
 
