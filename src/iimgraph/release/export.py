@@ -181,3 +181,14 @@ def _sorted_rdfxml(text: str) -> str:
     if current:  # not the flat shape we expect: keep rdflib's text rather than guess
         return text
     return "\n".join(lines[:head_end] + sorted(blocks) + lines[tail_start:]) + "\n"
+
+
+# --- export: one table of what ``iimgraph export --format`` writes -----------------------------------------
+
+def render_export(graph: Graph, fmt: str) -> list[bytes]:
+    """The bytes of each file of :func:`export_paths`, in its order."""
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        return list(render_kgx(graph))
+    return [serialize(graph, fmt)]
