@@ -34,11 +34,12 @@ def load_graph() -> Graph:
 
 
 def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoint: str | None = None,
-              timeout: float | None = None, allow_remote: Any = ()) -> list[dict[str, Any]]:
+              timeout: float | None = 60.0, allow_remote: Any = ()) -> list[dict[str, Any]]:
     """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.query.catalogue`.
 
-    Local queries run in this process unless ``timeout`` (seconds) is given: then in a worker
-    process killed at the deadline. With ``endpoint``, ``timeout`` is per HTTP request (default 60).
+    As the CLI's ``--timeout``: a local query (either engine) runs in a worker process killed after
+    ``timeout`` seconds (default 60), so a call never hangs; ``timeout=None`` runs it in this process,
+    with no limit. With ``endpoint``, ``timeout`` is per HTTP request.
     """
     from iimgraph.query.catalogue import run_query as _run
 
