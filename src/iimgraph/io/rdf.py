@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 from iimgraph.errors import SourceError
 from iimgraph.formats import READ_SUFFIXES, RdfFormat, bare_suffix, detect, sniff
 from iimgraph.io.jsonld import CONTEXT_FILE, shipped_context
+from iimgraph.settings import DEPTH, MEGABYTES, RATIO, env_number
 
 if TYPE_CHECKING:  # rdflib stays out of the import path of the query verbs
     from rdflib import Graph
@@ -63,16 +64,12 @@ class Limits:
     def from_env(cls) -> Limits:
         """The defaults, overridden by ``IIMGRAPH_MAX_INPUT_MB`` / ``_MAX_LINE_MB`` / ``_MAX_GZIP_RATIO`` / ``_MAX_DEPTH``."""
         changes: dict[str, int] = {}
-        for var, field_name, unit in (("IIMGRAPH_MAX_INPUT_MB", "max_bytes", MB), ("IIMGRAPH_MAX_LINE_MB", "max_line", MB),
-                                      ("IIMGRAPH_MAX_GZIP_RATIO", "max_ratio", 1), ("IIMGRAPH_MAX_DEPTH", "max_depth", 1)):
-            raw = os.environ.get(var)
-            if raw:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise SourceError(f"{var}={raw!r} is not a number") from None
-                if value <= 0:
-                    raise SourceError(f"{var}={raw!r} must be positive")
+        for var, field_name, unit, allowed in (("IIMGRAPH_MAX_INPUT_MB", "max_bytes", MB, MEGABYTES),
+                                               ("IIMGRAPH_MAX_LINE_MB", "max_line", MB, MEGABYTES),
+                                               ("IIMGRAPH_MAX_GZIP_RATIO", "max_ratio", 1, RATIO),
+                                               ("IIMGRAPH_MAX_DEPTH", "max_depth", 1, DEPTH)):
+            value = env_number(var, allowed)
+            if value is not None:
                 changes[field_name] = max(1, int(value * unit))
         return replace(cls(), **changes)
 

@@ -7,6 +7,7 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from iimgraph.escape import escape
 from iimgraph.rank.model import NOTICE, RankResult, TermLR
 
 TSV_COLUMNS = ("rank", "disease", "label", "post_test_probability", "log10_lr", "finding", "finding_label",
@@ -27,7 +28,7 @@ def to_dict(result: RankResult) -> dict[str, Any]:
 
 
 def to_json(result: RankResult) -> str:
-    return json.dumps(to_dict(result), indent=2, ensure_ascii=False) + "\n"
+    return escape(json.dumps(to_dict(result), indent=2, ensure_ascii=False), json=True) + "\n"
 
 
 def _cell(value: Any) -> str:
@@ -79,8 +80,9 @@ def to_table(result: RankResult) -> str:
 
 
 def render(result: RankResult, fmt: str) -> str:
+    """The ranking as text for a terminal or a pipe: labels from the data cannot carry control characters out."""
     if fmt == "json":
         return to_json(result)
     if fmt == "tsv":
-        return to_tsv(result)
-    return to_table(result)
+        return escape(to_tsv(result))
+    return escape(to_table(result))

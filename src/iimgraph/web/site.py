@@ -21,8 +21,9 @@ from pathlib import Path
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from iimgraph.atomic import refuse_inputs, write_tree
-from iimgraph.build.graph import build_graph, source_files
+from iimgraph.atomic import write_tree
+from iimgraph.build.graph import build_graph
+from iimgraph.build.sources import refuse_output
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import jsonld_context
@@ -205,7 +206,7 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
-        refuse_inputs(out, source_files(sources or ontology_dir()), folder=True)
+        refuse_output(out, sources or ontology_dir(), folder=True)
         graph = build_graph(sources, version=version)
     files = Site(graph).files()
     write_tree(out, files)  # each file atomically; never through a symlinked subfolder
