@@ -205,7 +205,8 @@ def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) 
 
 def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_mb: int | None) -> Any:
     """The answer a worker gave (``kind`` None: it ended without one, ``status`` says how)."""
-    too_big = f"{what} needed more than {memory_mb} MB and was stopped"
+    too_big = (f"{what} needed more than {memory_mb} MB and was stopped" if memory_mb else
+               f"{what} ran out of memory and was stopped")
     if kind is None:
         code = os.waitstatus_to_exitcode(status) if status is not None else None
         if code == -signal.SIGABRT and memory_mb:
