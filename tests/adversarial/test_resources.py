@@ -8,11 +8,16 @@ Before: a 20 MB literal (under the 64 MB line limit) ended in ``internal error: 
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
 
+from tests.cli import popen_cli
 from tests.conftest import ROOT
 
 from .conftest import assert_clean_failure, run_cli
@@ -63,3 +68,70 @@ def test_site_over_a_deep_blank_node_chain(tmp_path: Path):
     page = tmp_path / "site" / "term" / "MONDO_0016367.ttl"
     assert page.exists(), sorted(p.name for p in (tmp_path / "site" / "term").iterdir())[:10]
     assert "end of the chain" not in page.read_text()
+
+
+# --- children die with the command --------------------------------------------------------------------
+
+def _children() -> dict[int, int]:
+    """pid -> parent pid of every process on the machine."""
+    parents = {}
+    for entry in os.listdir("/proc"):
+        if entry.isdigit():
+            try:
+                stat = Path(f"/proc/{entry}/stat").read_text()
+            except OSError:
+                continue
+            parents[int(entry)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def _descendants(root: int) -> set[int]:
+    parents = _children()
+    found, grew = {root}, True
+    while grew:
+        more = {pid for pid, parent in parents.items() if parent in found} - found
+        grew = bool(more)
+        found |= more
+    return found - {root}
+
+
+def _name(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="the reasoner needs java")
+@pytest.mark.parametrize("how", [signal.SIGTERM, signal.SIGINT])
+def test_stopping_validate_kills_the_reasoners_java(how: signal.Signals):
+    """Before: Ctrl-C (SIGINT) or SIGTERM during reasoning left HermiT's JVM (and its Python parent) running."""
+    proc = popen_cli("validate", stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    seen: set[int] = set()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and proc.poll() is None:
+            seen |= _descendants(proc.pid)
+            if any(_name(pid) == "java" for pid in seen):
+                break
+            time.sleep(0.02)
+        else:
+            pytest.fail("validate ended (or never started java) before it could be stopped")
+        os.killpg(proc.pid, how) if how == signal.SIGINT else proc.send_signal(how)  # Ctrl-C reaches the group
+        proc.wait(timeout=30)
+        deadline = time.monotonic() + 2  # killed at once, not left to finish (HermiT alone takes seconds)
+        while time.monotonic() < deadline and any(_alive(pid) for pid in seen):
+            time.sleep(0.1)
+        left = {pid: _name(pid) for pid in seen if _alive(pid)}
+        assert left == {}, f"still running after validate stopped: {left}"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
