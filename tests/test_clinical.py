@@ -17,6 +17,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER
 from iimgraph.terms import BIOLINK, IIM
 
@@ -28,11 +29,7 @@ SEED_FACTS = Path(__file__).parent / "data" / "seed_facts.tsv"
 TAS = URIRef(IIM + "evidence/TAS")
 CUR = URIRef(IIM + "evidence/CUR")
 ITM = URIRef(IIM + "evidence/ITM")
-CLAIM_TYPES = {
-    BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
-    IIM.TreatmentAssociation, IIM.EpidemiologyObservation, IIM.InheritanceObservation, IIM.PlacementClaim,
-    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation, IIM.CooccurrenceObservation,
-}
+CLAIM_TYPES = {URIRef(k.iri) for k in KINDS}
 VALUE_SLOTS = (IIM.lowerBound, IIM.upperBound, IIM.valueText)
 
 
@@ -338,7 +335,8 @@ def test_mode_of_inheritance_is_not_a_phenotype(graph):
 
 
 def test_every_hpo_term_used_is_in_the_reference_with_its_current_label(graph, reference_dir):
-    t25 = {r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")}
+    t25 = {r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_lookalike_terms.tsv")}  # same release
+    t25.update({r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")})
     current = {r["hpo_id"]: r["label_current"] for r in read_tsv(reference_dir / "hpo_terms.tsv")
                if r["in_current_hpo_label_list"] == "yes" and r["label_current"]}
     hp = str(iri("HP:0000001"))[: -len("0000001")]
@@ -401,7 +399,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")
@@ -426,6 +424,60 @@ def test_importer_refuses_an_hpo_id_that_is_not_in_the_reference(tmp_path, refer
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+# --- dismech --------------------------------------------------------------------------------------
+
+
+def test_every_dismech_claim_carries_its_row_quote_reference_direction_and_ai_assisted_source(graph, reference_dir):
+    rows = read_tsv(reference_dir / "dismech_iim.tsv")
+    snippets = {(r["mondo_id"], r["yaml_path"], r["evidence_snippet"].strip()): r for r in rows if r["evidence_reference"]}
+    claims = [c for c in graph.subjects(RDF.type, IIM.Claim) if "/claim/dismech-" in str(c)]
+    assert len(claims) > 200
+    direction = {"SUPPORT": "supports", "PARTIAL": "partially supports", "REFUTE": "refutes"}
+    for c in claims:
+        subject = CONVERTER.compress(str(graph.value(c, BIOLINK.subject)))
+        row = snippets[(subject, str(graph.value(c, IIM.dismechPath)), str(graph.value(c, IIM.quote)))]
+        assert str(graph.value(c, IIM.evidenceDirection)) == direction[row["evidence_supports"]], c
+        sources = set(graph.objects(c, DCTERMS.source))
+        prefix, _, local = row["evidence_reference"].partition(":")
+        expected = {"PMID": f"pmid-{int(local) if local.isdigit() else local}", "ORPHA": f"orpha-{local}",
+                    "clinicaltrials": f"nct-{local}"}[prefix]
+        assert URIRef("https://w3id.org/iimgraph/source/" + expected) in sources, c
+        dismech = [s for s in sources if "/source/dismech-" in str(s)]
+        assert len(dismech) == 1 and str(graph.value(dismech[0], IIM.curationMethod)) == "AI-assisted", c
+        assert str(graph.value(dismech[0], IIM.commit)) == row["dismech_commit"], c
+    # the three refuted IBM treatments are negated treatment claims
+    refuted = {str(graph.value(c, IIM.sourceLabel)) for c in claims
+               if (c, RDF.type, IIM.TreatmentAssociation) in graph and (c, BIOLINK.negated, Literal(True)) in graph}
+    assert refuted == {"Conventional Immunosuppression (corticosteroids, methotrexate, azathioprine)", "Arimoclomol",
+                       "Bimagrumab"}
+
+
+def test_antibody_statistics_are_typed_fractions_read_verbatim_from_the_quote(graph):
+    stats = list(graph.subjects(RDF.type, IIM.AutoantibodyStatistic))
+    assert len(stats) == 6
+    for c in stats:
+        value = graph.value(c, IIM.fraction)
+        assert value.datatype == XSD.decimal and Decimal(0) <= value.toPython() <= Decimal(1), c
+        quote = str(graph.value(c, IIM.quote))
+        words = str(graph.value(c, IIM.valueText))
+        assert words in quote
+        assert Decimal(re.search(r"(\d+(?:\.\d+)?)%", words).group(1)) / 100 == value.toPython()
+        threshold = graph.value(c, IIM.threshold)
+        assert threshold is None or str(threshold) in quote
+    rows = {(str(r["label"]), str(r["measure"]), str(r["threshold"]) if r["threshold"] else None):
+            (Decimal(str(r["value"])), str(r["pmid"])) for r in iimgraph_run("antibody-statistics", disease="MONDO:0007827")}
+    assert rows[("inclusion body myositis", "sensitivity", "Moderate reactivity")] == (Decimal("0.70"), "PMID:23596012")
+    assert rows[("inclusion body myositis", "specificity", "high reactivity")] == (Decimal("0.98"), "PMID:23596012")
+    assert rows[("inclusion body myositis", "prevalence among patients", "high concentrations")] == (
+        Decimal("0.33"), "PMID:23460448")
+
+
+def iimgraph_run(name: str, **params: object) -> list[dict]:
+    import iimgraph
+
+    return iimgraph.run_query(name, params)
+
+
 # --- autoantibodies --------------------------------------------------------------------------------
 
 
@@ -446,6 +498,8 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
     got = set()
     named = {r["mondo_class_named_after_this_antibody"] for r in rows} - {""}
     for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation):
+        if "/claim/dismech-" in str(a):
+            continue  # dismech's links: test_every_dismech_claim_carries_its_row_quote_reference_direction...
         sources = set(graph.objects(a, DCTERMS.source))
         subject = CONVERTER.compress(str(graph.value(a, BIOLINK.subject)))
         assert graph.value(a, BIOLINK.predicate) == IIM.hasAutoantibody
@@ -481,6 +535,10 @@ def test_tests_and_therapies_are_typed_project_concepts(graph):
         assert claims
         for c in claims:
             obj = graph.value(c, BIOLINK.object)
+            if "/claim/dismech-" in str(c):  # dismech binds CHEBI and NCIT terms, with their labels
+                assert str(obj).startswith((str(iri("CHEBI:1"))[:-1], str(iri("NCIT:C1"))[:-2])), c
+                assert graph.value(obj, RDFS.label) is not None, obj
+                continue
             assert str(obj).startswith(str(iri("iimt:"))), c
             assert (obj, RDF.type, concept_type) in graph and graph.value(obj, RDFS.label) is not None, obj
     biopsy = iri("iimc:diagnosis-clinic-barcelona-MONDO_0019127-test-muscle-biopsy")

@@ -250,7 +250,7 @@ def test_by_source_suggests_a_source_for_a_name_it_does_not_know():
 def test_every_cited_identifier_has_the_source_name_by_source_derives(graph):
     from rdflib.namespace import DCTERMS
 
-    from iimgraph.query.catalogue import source_iri
+    from iimgraph.query.binding import source_iri
 
     pairs = [(str(s), str(i)) for s, i in graph.subject_objects(DCTERMS.identifier)]
     assert len(pairs) > 100
@@ -266,3 +266,31 @@ def test_sources_verb_lists_every_source_with_what_cites_it(graph):
     assert len(lines) - 1 == len(set(graph.subjects(RDF.type, DCTERMS.BibliographicResource)))
     carenity = next(line.split("\t") for line in lines if line.startswith("iimsrc:seed-carenity\t"))
     assert carenity[3] == "Carenity" and int(carenity[4]) > 10
+
+
+def test_an_answer_with_rows_is_not_explained_with_more_queries():
+    """explain asks the graph again only when the answer is empty (each question forks a worker, or
+    is an HTTP request with --endpoint)."""
+    from iimgraph.query.engines import engine_for
+    from iimgraph.query.run import execute, explain
+
+    asked: list[str] = []
+
+    class Counting:
+        name = "counting"
+
+        def __init__(self, inner):
+            self.inner = inner
+
+        def execute(self, query, **kwargs):
+            asked.append(query)
+            return self.inner.execute(query, **kwargs)
+
+    engine = Counting(engine_for())
+    result = execute("find-by-xref", {"xref": "OMIM:160750"}, engine=engine)
+    assert result.rows and len(asked) == 1
+    assert explain("find-by-xref", {"xref": "OMIM:160750"}, result, engine=engine) == []
+    assert len(asked) == 1
+    empty = execute("phenotypes", {"disease": "MONDO:9999999"}, engine=engine)
+    notes = explain("phenotypes", {"disease": "MONDO:9999999"}, empty, engine=engine)
+    assert any("MONDO:9999999 (parameter disease) is not in the graph" in n for n in notes)

@@ -147,4 +147,10 @@ class AnswerTooLarge(EndpointError):
 
 
 class PublishError(EndpointError):
-    """publish failed; the message says what the store holds now."""
+    """publish failed; the message says what the store holds now.
+
+    ``interrupted``: a signal (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the CLI) stopped it."""
+
+    def __init__(self, message: str, *, interrupted: bool = False) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted

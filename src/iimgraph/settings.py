@@ -40,6 +40,7 @@ WEEK = 7 * 24 * 3600.0
 
 #: the kinds of number a user gives, each with its one range
 SECONDS = Range(0, WEEK, "seconds")
+DEFAULT_MAX_ANSWER_MB = 64  # a 64 MB SPARQL JSON answer peaks near 400 MB as rows; IIMGRAPH_MAX_ANSWER_MB overrides
 MEGABYTES = Range(0, 1024 * 1024, "MB")           # up to 1 TB: beyond it the C sizes underneath overflow
 RATIO = Range(0, 1_000_000)                        # gzip inflation, decompressed : compressed
 DEPTH = Range(0, 10_000, integer=True)             # nesting levels; the readers below never recurse on them

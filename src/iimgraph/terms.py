@@ -17,6 +17,8 @@ BIOLINK = Namespace(ns.BIOLINK)
 SSSOM = Namespace(ns.SSSOM)
 SEMAPV = Namespace(ns.SEMAPV)
 IAO_DEFINITION = OBO["IAO_0000115"]
+SH = Namespace(ns.SHACL)
+TEXT_MINED = IIM["evidence/ITM"]
 
 __all__ = [
            "BIOLINK",
@@ -31,9 +33,11 @@ __all__ = [
            "RDF",
            "RDFS",
            "SEMAPV",
+           "SH",
            "SKOS",
            "SRC",
            "SSSOM",
            "TERM",
+           "TEXT_MINED",
            "XSD",
 ]

@@ -15,9 +15,9 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from iimgraph import __version__
 from iimgraph.build.sources import source_files
 from iimgraph.resources import ontology_dir
+from iimgraph.version import __version__
 
 #: the code a build runs, relative to the package folder: a change to any of it invalidates the cache
 BUILD_CODE = ("build/*.py", "io/*.py", "namespaces.py", "terms.py", "formats.py")

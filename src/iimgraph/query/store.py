@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iimgraph import __version__
 from iimgraph.atomic import write_text_atomic
 from iimgraph.build import cache
 from iimgraph.errors import SourceError, StoreError
@@ -41,6 +40,7 @@ from iimgraph.formats import RdfFormat
 from iimgraph.io import rdf
 from iimgraph.namespaces import ONTOLOGY_IRI
 from iimgraph.resources import ontology_dir
+from iimgraph.version import __version__
 
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"

@@ -16,6 +16,7 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
 from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge, name_key
 
@@ -357,14 +358,17 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
          top: int | None = None, prior: Mapping[str, float] | None = None,
-         include_text_mined: bool = False, kb: Knowledge | None = None) -> RankResult:
+         include_text_mined: bool = False, kb: Knowledge | None = None,
+         source: GraphSource = RELEASE) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
     ``absent``: findings looked for and not found; ``onset``: HPO onset terms; ``prior``: pre-test
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
-    annotations are left out unless ``include_text_mined``. Research use; not for diagnosis.
+    annotations are left out unless ``include_text_mined``. ``source``: the graph whose profiles
+    are read (default the release graph; a working copy: :class:`iimgraph.build.graph_source.Sources`).
+    Research use; not for diagnosis.
     """
-    kb = kb or knowledge(include_text_mined)
+    kb = kb or knowledge(include_text_mined, source)
     findings, notes = read_findings(list(observed), list(absent), list(onset), kb)
     rows = score(findings, kb, _check_prior(prior, kb))
     if top is not None:

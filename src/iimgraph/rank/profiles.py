@@ -16,11 +16,12 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from iimgraph.namespaces import display_curie
-from iimgraph.query.engines import get_engine
+from iimgraph.build.graph_source import RELEASE, GraphSource
+from iimgraph.claim_kinds import KINDS
+from iimgraph.namespaces import OBO, display_curie
+from iimgraph.query.engines import engine_for
 from iimgraph.resources import reference_dir
 
-OBO = "http://purl.obolibrary.org/obo/"
 HP_PREFIX = OBO + "HP_"
 EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
 TEXT_MINED = EVIDENCE + "ITM"
@@ -196,7 +197,7 @@ _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
 }"""
 
 _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
-  VALUES ?type { biolink:DiseaseToPhenotypicFeatureAssociation iim:AutoantibodyAssociation }
+  VALUES ?type { """ + " ".join(f"<{k.iri}>" for k in KINDS if k.ranked) + """ }
   ?a a ?type ; biolink:subject ?s ; biolink:object ?o .
   OPTIONAL { ?a biolink:has_evidence ?ev }
   OPTIONAL { ?a biolink:frequency_qualifier ?freq }
@@ -210,6 +211,9 @@ _ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?ev ?src WHERE {
   OPTIONAL { ?c biolink:has_evidence ?ev }
   OPTIONAL { ?c dcterms:source ?src }
 }"""
+
+#: claims imported from dismech (ontology/generated/dismech.ttl)
+DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
@@ -308,6 +312,8 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         if not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
+        if key.startswith(DISMECH_CLAIMS):
+            continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
                                         "role": None, "src": set()})
@@ -408,7 +414,8 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=2)
-def knowledge(include_text_mined: bool = False) -> Knowledge:
-    """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined)
+@lru_cache(maxsize=4)
+def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE) -> Knowledge:
+    """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
+    process and source, through the engine the query path uses for that source."""
+    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined)

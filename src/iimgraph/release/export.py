@@ -16,8 +16,8 @@ from collections.abc import Callable
 from rdflib import BNode, Dataset, Graph, URIRef
 from rdflib.term import Node
 
-from iimgraph.errors import SourceError
-from iimgraph.formats import RdfFormat
+from iimgraph.errors import OutputError, SourceError
+from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.jsonld import jsonld_context
 from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
 
@@ -146,6 +146,8 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = N
     labels differ run to run). Releases and exports are always canonical.
     """
     fmt = RdfFormat(fmt)
+    if not fmt.writable:
+        raise OutputError(f"{fmt.label} is read only here: write one of {', '.join(f.value for f in WRITABLE)}")
     if not already_canonical and stable:
         graph = canonical(graph)
     elif not already_canonical:
@@ -170,6 +172,7 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = N
         if "@graph" in doc:
             doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
         return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    assert fmt.syntax is RdfFormat.RDFXML, fmt  # every other writable format returned above
     text = _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8"))
     return (_typed_rdfxml(text) if fmt is RdfFormat.OWL else text).encode("utf-8")
 
@@ -234,3 +237,14 @@ def _sorted_rdfxml(text: str) -> str:
     if current:  # not the flat shape we expect: keep rdflib's text rather than guess
         return text
     return "\n".join(lines[:head_end] + sorted(blocks) + lines[tail_start:]) + "\n"
+
+
+# --- export: one table of what ``iimgraph export --format`` writes -----------------------------------------
+
+def render_export(graph: Graph, fmt: str) -> list[bytes]:
+    """The bytes of each file of :func:`export_paths`, in its order."""
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        return list(render_kgx(graph))
+    return [serialize(graph, fmt)]

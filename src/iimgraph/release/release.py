@@ -16,12 +16,11 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
-from iimgraph import __version__
 from iimgraph.atomic import check_replaceable, check_target, replace_folder
 from iimgraph.build.graph import build_graph, source_files, version_iri
 from iimgraph.build.sources import refuse_output
 from iimgraph.errors import OutputError, ValidationFailed
-from iimgraph.formats import RdfFormat
+from iimgraph.formats import WRITABLE, RdfFormat, ResultFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
 from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
@@ -31,6 +30,7 @@ from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
 from iimgraph.release.notices import release_license, release_readme
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
+from iimgraph.version import __version__
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
 
@@ -96,9 +96,8 @@ PUBLISHER = TERM + "iimgraph-project"
 #: the RDF dumps of the dataset: the full product in every RDF syntax (the base is a dataset of its own)
 FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
 BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
-_MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
-                ".jsonld": "application/ld+json", ".json": "application/json", ".tsv": "text/tab-separated-values",
-                ".hpoa": "text/tab-separated-values", ".md": "text/markdown"}
+_MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "application/json",
+                ".tsv": ResultFormat.TSV.media_type, ".hpoa": ResultFormat.TSV.media_type, ".md": "text/markdown"}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,

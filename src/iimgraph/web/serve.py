@@ -34,19 +34,18 @@ import time
 import urllib.parse
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-from iimgraph import __version__
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
-from iimgraph.formats import RdfFormat
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query import worker
-from iimgraph.query.catalogue import check_text
-from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.binding import check_text
+from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
 from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
+from iimgraph.version import __version__
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
@@ -62,17 +61,7 @@ MAX_CONNECTIONS = 256  # open at once; beyond it a connection gets 503 and is cl
 READ_TIMEOUT = 10.0  # seconds a client has to send its whole request (request line, headers, body)
 WRITE_TIMEOUT = 60.0  # seconds a client has to take the whole answer
 
-_MEDIA = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-_CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                 "csv": "text/csv", "tsv": "text/tab-separated-values"}
+RESULT_NAMES = frozenset(f.value for f in ResultFormat)
 #: the RDF formats a CONSTRUCT/DESCRIBE answer (and the service description) can take, by media type
 _GRAPH_MEDIA = {
     **{f.media_type: f for f in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)},
@@ -112,14 +101,16 @@ def negotiate(accept: str, fmt_param: str | None = None) -> str:
     """Result format from a ``format=`` parameter or the Accept header (JSON when anything goes)."""
     if fmt_param:
         short = fmt_param.lower()
-        if short in _CONTENT_TYPE:
+        if short in RESULT_NAMES:
             return short
-        if short in _MEDIA:
-            return _MEDIA[short]
+        named = ResultFormat.from_media_type(short)
+        if named is not None:
+            return named.value
     for media, _ in sorted(accept_ranges(accept), key=lambda r: -r[1]):  # stable: header order breaks ties
-        if media in _MEDIA:
-            return _MEDIA[media]
-    return "json"
+        named = ResultFormat.from_media_type(media)
+        if named is not None:
+            return named.value
+    return ResultFormat.JSON.value
 
 
 def negotiate_graph(accept: str, fmt_param: str | None = None) -> RdfFormat:
@@ -220,6 +211,13 @@ def render(result: Result, fmt: str) -> bytes:
     return to_json(result, indent=None).encode()
 
 
+def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
+    """The process's in-memory Oxigraph engine over ``source`` (the workers fork from it and share it)."""
+    engine = engine_for(source)
+    assert isinstance(engine, OxigraphEngine)
+    return engine
+
+
 def _bounded(execute: Any, text: str, *, max_bytes: int, **options: Any) -> Result:
     """``execute(text, **options)`` in a worker, refused when its terms come to more than ``max_bytes``:
     rows are capped by count, and one 64 MB literal per row would still fill the server."""
@@ -240,7 +238,7 @@ class Endpoint:
                  max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
                  max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
-        self.engine = engine or OxigraphEngine()
+        self.engine = engine if engine is not None else release_engine()
         self.max_answer_bytes = max_answer_bytes
         self.timeout = timeout
         self.max_rows = max_rows
@@ -455,7 +453,7 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
             return
         fmt = negotiate(accept, fmt_param)
-        self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
+        self._send(200, render(result, fmt), ResultFormat(fmt).media_type + "; charset=utf-8", extra)
 
     do_HEAD = do_GET
 
@@ -572,15 +570,13 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = (), sources: Path | None = None) -> None:
-    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources);
-    :class:`ServeError` when the address cannot be listened on."""
-    engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
-    endpoint = Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
-    server = make_server(host, port, endpoint=endpoint,
-                         site=SiteRoutes(sources=Path(sources) if sources is not None else None))
-    what = f"the graph built from {sources}" if sources is not None else "the release graph"
-    sys.stderr.write(f"iimgraph: serving {what} read-only at "
+          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE) -> None:
+    """Serve until interrupted: the graph ``source`` names (the release graph or a working copy), to
+    the endpoint, the site and ``/rank`` alike; :class:`ServeError` when the address cannot be listened on."""
+    source = local_source(source, "serve")
+    endpoint = Endpoint(release_engine(source), timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    server = make_server(host, port, endpoint=endpoint, site=SiteRoutes(source=source))
+    sys.stderr.write(f"iimgraph: serving {source.describe()} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
     endpoint.start()
