@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
+from iimgraph.settings import SECONDS, check_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None
     """
     if not available():
         return fn(*args, **kwargs)
+    timeout = check_number(timeout, "timeout", SECONDS)  # the Python API's too: nan would never expire
     deadline = time.monotonic() + timeout
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
