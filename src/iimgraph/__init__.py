@@ -46,14 +46,15 @@ def _source(source: Any, endpoint: str | None, sources: Any) -> Any:
 
 
 def run_query(name: str, params: Any = None, *, engine: Any = "oxigraph", endpoint: str | None = None,
-              sources: Any = None, source: Any = None, timeout: float | None = None,
+              sources: Any = None, source: Any = None, timeout: float | None = 60.0,
               allow_remote: Any = ()) -> list[dict[str, Any]]:
-    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.query.catalogue`.
+    """Rows of a packaged query (see ``iimgraph queries``) as dicts; see :mod:`iimgraph.query.run`.
 
     The graph is the release graph, or ``endpoint`` (a SPARQL 1.1 endpoint URL), or ``sources`` (the
     graph built from a folder of sources), or any ``source`` of :mod:`iimgraph.build.graph_source`.
-    Local queries run in this process unless ``timeout`` (seconds) is given: then in a worker
-    process killed at the deadline. With ``endpoint``, ``timeout`` is per HTTP request (default 60).
+    As the CLI's ``--timeout``: a local query (either engine) runs in a worker process killed after
+    ``timeout`` seconds (default 60), so a call never hangs; ``timeout=None`` runs it in this process,
+    with no limit. With ``endpoint``, ``timeout`` is per HTTP request.
     """
     from iimgraph.query.run import run_query as _run
 

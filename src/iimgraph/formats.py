@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from iimgraph.errors import SourceError
+from iimgraph.errors import OutputError, SourceError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -161,3 +161,24 @@ def detect(path: Path, head: bytes = b"") -> RdfFormat:
     if not head.strip():  # nothing to look at yet: what the suffix usually holds
         return RdfFormat.JSONLD if suffix == ".json" else RdfFormat.RDFXML
     return sniff(head, path)
+
+
+#: formats written as several files: name -> the parts, each written to ``<stem>_<part>.tsv``
+_MULTI_FILE: dict[str, tuple[str, ...]] = {"kgx": ("nodes", "edges")}
+#: every ``export --format`` name: the RDF syntaxes, then the products of other models
+EXPORT_FORMATS: tuple[str, ...] = (*(f.value for f in WRITABLE), *_MULTI_FILE)
+
+
+def export_paths(out: Path | None, fmt: str) -> list[Path | None]:
+    """The files an export in ``fmt`` writes: ``[out]`` (None: standard output) for an RDF syntax;
+    ``<stem>_<part>.tsv`` beside ``out`` for a multi-file format, which needs ``out``."""
+    parts = _MULTI_FILE.get(fmt)
+    if parts is None:
+        return [out]
+    if out is None:
+        names = ", ".join(f"PREFIX_{p}.tsv" for p in parts)
+        raise OutputError(f"--format {fmt} writes {len(parts)} files: give --out PREFIX ({names})")
+    stem = out.name.removesuffix(".tsv")
+    for part in parts:
+        stem = stem.removesuffix(f"_{part}")
+    return [out.with_name(f"{stem}_{part}.tsv") for part in parts]

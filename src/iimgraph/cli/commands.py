@@ -36,7 +36,7 @@ from iimgraph.cli.front import (
 from iimgraph.cli.options import options_of
 from iimgraph.errors import PublishError, SettingError
 from iimgraph.escape import escape
-from iimgraph.formats import WRITABLE
+from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
@@ -197,7 +197,7 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True,
               help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
@@ -207,31 +207,20 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
     from iimgraph.build.graph import build_graph
-    from iimgraph.release.export import serialize
+    from iimgraph.release.export import render_export
     from iimgraph.release.release import base_graph
     from iimgraph.resources import ontology_dir
 
-    if fmt == "kgx" and out is None:
-        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
     source = local_source(graph_source(sources=sources), "export")
-    if out is not None:
-        check_target(out)
-        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
-        outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        for path in outs:
+    paths = export_paths(out, fmt)
+    for path in paths:
+        if path is not None:
+            check_target(path)
             refuse_output(path, source.folder or ontology_dir())
     graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
-    if fmt == "kgx":
-        from iimgraph.release.kgx import render_kgx
-
-        assert out is not None
-        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
-        nodes, edges = render_kgx(graph)
-        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
-        _write(edges, out.with_name(f"{stem}_edges.tsv"))
-        return
-    _write(serialize(graph, fmt), out)
+    for path, data in zip(paths, render_export(graph, fmt), strict=True):
+        _write(data, path)
 
 
 @cli.command()

@@ -19,11 +19,10 @@ from typing import Any
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
-from iimgraph.namespaces import display_curie
+from iimgraph.namespaces import OBO, display_curie
 from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
-OBO = "http://purl.obolibrary.org/obo/"
 HP_PREFIX = OBO + "HP_"
 EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
 TEXT_MINED = EVIDENCE + "ITM"

@@ -17,7 +17,7 @@ from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.escape import code_span, escape, markdown
 from iimgraph.io.rdf import read_text
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import CONVERTER, SHACL
 
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -134,7 +134,7 @@ class ValidationReport:
         from rdflib import BNode, Graph, Literal, Namespace, URIRef
         from rdflib.namespace import RDF, XSD
 
-        sh = Namespace("http://www.w3.org/ns/shacl#")
+        sh = Namespace(SHACL)
         qc = Namespace("https://w3id.org/iimgraph/qc/")
         graph = Graph()
         graph.bind("sh", sh)
