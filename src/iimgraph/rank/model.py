@@ -32,6 +32,7 @@ from iimgraph.rank.profiles import (
     observing_tests,
     onset_ages,
 )
+from iimgraph.settings import AGE_YEARS
 
 NOTICE = "research use; not for diagnosis"
 
@@ -243,7 +244,7 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
             low, high = ages.get(term, (None, None)) if kind == "onset" else (None, None)
             findings.append(Finding(term, str(text), kind, low, high))
     if age is not None:
-        if not isinstance(age, (int, float)) or not -1.0 <= float(age) <= 130.0 or math.isnan(float(age)):
+        if not isinstance(age, (int, float)) or not AGE_YEARS.low <= float(age) <= AGE_YEARS.high:
             raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
         if any(f.status == "onset" for f in findings):
             raise TermError("give the age at onset once: --age or an onset term, not both")
