@@ -387,41 +387,89 @@ def hpo_table(path: Path | None = None) -> HpoTable:
     return HpoTable(labels, parents, synonyms, other, replaced, counts, total, version)
 
 
+@dataclass(frozen=True)
+class _Diseases:
+    """The disease classes the graph holds: each one's scope, label and MONDO parents."""
+
+    scope: dict[str, str]
+    labels: dict[str, str]
+    parents: dict[str, set[str]]
+
+    @property
+    def iim(self) -> set[str]:
+        return {d for d, s in self.scope.items() if s in IIM_SCOPES}
+
+    def iim_ancestors(self, d: str, iim: set[str]) -> list[str]:
+        out: list[str] = []
+        stack = list(self.parents.get(d, ()))
+        while stack:
+            p = stack.pop()
+            if p in iim and p not in out:
+                out.append(p)
+                stack.extend(self.parents.get(p, ()))
+        return sorted(out)
+
+
 def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False,
                     hpo: HpoTable | None = None, lookalikes: bool = True) -> Knowledge:
     """Read the graph (through ``engine.execute``), the packaged HPO release and the reference
     extracts into a :class:`Knowledge`."""
     hpo = hpo or hpo_table()
-
-    # diseases: the IIM classes and their MONDO parents
-    scope: dict[str, str] = {}
-    d_labels: dict[str, str] = {}
-    d_parents: dict[str, set[str]] = {}
-    for row in _rows(engine, _DISEASES):
-        d = curie(row["d"])
-        scope[d] = str(row["scope"])
-        if row.get("label") is not None:
-            d_labels.setdefault(d, str(row["label"]))
-        if row.get("parent") is not None:
-            d_parents.setdefault(d, set()).add(curie(row["parent"]))
-    iim = {d for d, s in scope.items() if s in IIM_SCOPES}
-
+    diseases = _read_diseases(engine)
+    iim = diseases.iim
     source_ids = {str(r["src"]): str(r["id"]) for r in _rows(engine, _SOURCES)}
 
     def source_name(iri: str) -> str:
         return source_ids.get(iri) or display_curie(iri)
 
-    # claims, one entry per claim node (rows repeat per source)
+    own = _own_annotations(_read_claims(engine, source_name, include_text_mined))
+    _apply_figures(engine, own, source_name, hpo_ancestors_of(hpo))
+    ages = onset_ages()
+    onsets = _onset_records(_read_onsets(engine, source_name, include_text_mined), ages)
+    _add_class_onsets(onsets, ages)
+    profiles, not_scorable = _profiles(diseases, iim, own, onsets, hpo_ancestors_of(hpo))
+    ancestors_of = {d: set(diseases.iim_ancestors(d, iim)) - GROUPING_CLASSES for d in iim}
+    lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
+    if lookalikes:
+        profiles.update(lookalike_profiles(reference, ages))
+    d_labels = diseases.labels
+    for d in diseases.scope:
+        d_labels.setdefault(d, d)
+    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
+                     counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
+                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
+                     other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
+                     defining=_defining(own, iim), lineage=lineage)
+
+
+def _read_diseases(engine: Any) -> _Diseases:
+    """The IIM classes and their MONDO parents."""
+    diseases = _Diseases({}, {}, {})
+    for row in _rows(engine, _DISEASES):
+        d = curie(row["d"])
+        diseases.scope[d] = str(row["scope"])
+        if row.get("label") is not None:
+            diseases.labels.setdefault(d, str(row["label"]))
+        if row.get("parent") is not None:
+            diseases.parents.setdefault(d, set()).add(curie(row["parent"]))
+    return diseases
+
+
+def _skip_text_mined(row: dict[str, Any], include_text_mined: bool) -> bool:
+    ev = row.get("ev")
+    return ev is not None and str(ev) == TEXT_MINED and not include_text_mined
+
+
+def _read_claims(engine: Any, source_name: Callable[[str], str], include_text_mined: bool) -> dict[str, dict[str, Any]]:
+    """The phenotype and antibody claims, one entry per claim node (the rows repeat per source)."""
     claims: dict[str, dict[str, Any]] = {}
     for row in _rows(engine, _CLAIMS):
-        ev = row.get("ev")
-        if ev is not None and str(ev) == TEXT_MINED and not include_text_mined:
-            continue
-        if not str(row["o"]).startswith(HP_PREFIX):
+        if _skip_text_mined(row, include_text_mined) or not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
         if key.startswith(DISMECH_CLAIMS):
             continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
+        ev = row.get("ev")
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
                                         "role": None, "src": set()})
@@ -433,11 +481,14 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
             entry["role"] = str(row["role"])
         if row.get("src") is not None:
             entry["src"].add(source_name(str(row["src"])))
+    return claims
 
+
+def _own_annotations(claims: dict[str, dict[str, Any]]) -> dict[str, list[Annotation]]:
+    """Each class's own annotations; the one antibody that defines a class (and has no figure) is obligate."""
     own: dict[str, list[Annotation]] = {}
     for key, e in sorted(claims.items()):
-        ann = _annotation(key, e)
-        own.setdefault(e["s"], []).append(ann)
+        own.setdefault(e["s"], []).append(_annotation(key, e))
     for anns in own.values():
         sole = [i for i, a in enumerate(anns) if a.kind == "autoantibody" and a.frequency_term is None
                 and "role 'defining'" in a.frequency_basis]
@@ -446,33 +497,42 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
             anns[sole[0]] = replace(a, frequency=SOLE_DEFINING_FREQUENCY, frequency_basis=(
                 f"the only antibody whose link to the class is 'defining' (the class is defined by it): "
                 f"obligate, {SOLE_DEFINING_FREQUENCY:g}"))
-    _apply_figures(engine, own, source_name, hpo_ancestors_of(hpo))
+    return own
 
-    ages = onset_ages()
+
+def _read_onsets(engine: Any, source_name: Callable[[str], str],
+                 include_text_mined: bool) -> dict[str, dict[str, dict[str, Any]]]:
+    """The onset claims: disease -> claim -> its values as strings and its sources."""
     onset_rows: dict[str, dict[str, dict[str, Any]]] = {}
     for row in _rows(engine, _ONSETS):
-        ev = row.get("ev")
-        if ev is not None and str(ev) == TEXT_MINED and not include_text_mined:
+        if _skip_text_mined(row, include_text_mined):
             continue
-        d = curie(row["s"])
-        claim = display_curie(str(row["c"]))
-        rec = onset_rows.setdefault(d, {}).setdefault(claim, {"src": set()})
+        rec = onset_rows.setdefault(curie(row["s"]), {}).setdefault(display_curie(str(row["c"])), {"src": set()})
         for key in ("onset", "lo", "hi", "unit", "kind", "text", "ev"):
             if row.get(key) is not None:
                 rec[key] = str(row[key])
         if row.get("src") is not None:
             rec["src"].add(source_name(str(row["src"])))
+    return onset_rows
+
+
+def _onset_interval(rec: dict[str, Any], term: str | None,
+                    ages: dict[str, tuple[float | None, float | None]]) -> tuple[float | None, float | None]:
+    """An onset claim's age interval in years: its HPO onset term's, else its stated bounds."""
+    if term is not None and term in ages:
+        return ages[term]
+    if rec.get("unit", "years") == "years" and ("lo" in rec or "hi" in rec):
+        return (float(rec["lo"]) if "lo" in rec else None, float(rec["hi"]) if "hi" in rec else None)
+    return None, None
+
+
+def _onset_records(onset_rows: dict[str, dict[str, dict[str, Any]]],
+                   ages: dict[str, tuple[float | None, float | None]]) -> dict[str, list[OnsetRecord]]:
     onsets: dict[str, list[OnsetRecord]] = {}
     for d, by_claim in onset_rows.items():
         for claim, rec in sorted(by_claim.items()):
             term = curie(rec["onset"]) if "onset" in rec else None
-            low: float | None = None
-            high: float | None = None
-            if term is not None and term in ages:
-                low, high = ages[term]
-            elif rec.get("unit", "years") == "years" and ("lo" in rec or "hi" in rec):
-                low = float(rec["lo"]) if "lo" in rec else None
-                high = float(rec["hi"]) if "hi" in rec else None
+            low, high = _onset_interval(rec, term, ages)
             if (low, high) == (None, None):
                 continue  # "any age", "children and adults": no interval to compare
             kind = ONSET_KIND.get(rec.get("kind", "").rsplit("/", 1)[-1], "stated")
@@ -480,6 +540,11 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
             onsets.setdefault(d, []).append(OnsetRecord(
                 low, high, kind, term, claim, tuple(sorted(rec["src"])),
                 ev[len(EVIDENCE):] if ev and ev.startswith(EVIDENCE) else ev, rec.get("text", "")))
+    return onsets
+
+
+def _add_class_onsets(onsets: dict[str, list[OnsetRecord]], ages: dict[str, tuple[float | None, float | None]]) -> None:
+    """The onset a class's definition implies (``rank/data/class_onsets.tsv``), where the graph binds none."""
     for row in _data_rows("class_onsets.tsv"):
         term = row["hpo_onset"]
         if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
@@ -487,23 +552,17 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                 *ages[term], "defining", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
                 row["basis"]))
 
-    def iim_ancestors(d: str) -> list[str]:
-        out: list[str] = []
-        stack = list(d_parents.get(d, ()))
-        while stack:
-            p = stack.pop()
-            if p in iim and p not in out:
-                out.append(p)
-                stack.extend(d_parents.get(p, ()))
-        return sorted(out)
 
-    hpo_ancestors = hpo_ancestors_of(hpo)
+def _profiles(diseases: _Diseases, iim: set[str], own: dict[str, list[Annotation]],
+              onsets: dict[str, list[OnsetRecord]],
+              hpo_ancestors: Callable[[str], frozenset[str]]) -> tuple[dict[str, Profile], list[NotScorable]]:
+    """A profile for each scorable IIM subtype; the others with the reason they cannot be scored."""
     derived = {row["mondo_id"]: row for row in _data_rows("derived_candidates.tsv")}
     reasons = {row["mondo_id"]: row["reason"] for row in _data_rows("not_scorable.tsv")}
     profiles: dict[str, Profile] = {}
     not_scorable: list[NotScorable] = []
     for d in sorted(iim):
-        label = d_labels.get(d, d)
+        label = diseases.labels.get(d, d)
         mine = own.get(d, [])
         if d == IIM_ROOT:
             continue  # the group itself, not a subtype: its statements reach the subtypes by inheritance
@@ -513,41 +572,43 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                                         else "no curated phenotype annotation, definition or antibody link")
             not_scorable.append(NotScorable(d, label, reason))
             continue
-        prof = Profile(d, label)
-        for ann in mine:
-            prof.add(ann)
-        if spec is not None:
-            _derive(prof, spec, own, hpo_ancestors)
-        inherit = [IIM_ROOT] if IIM_ROOT in iim_ancestors(d) else []
-        for anc in inherit:
-            for ann in own.get(anc, []):
-                # The group's statements about every IIM without a frequency carry over; a parent
-                # subtype's profile only for the classes derived from it (derived_candidates.tsv).
-                if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive \
-                        and not _ruled_out(ann.term, prof, hpo_ancestors):
-                    prof.add(_inherit(ann, anc))
-        prof.onsets.extend(onsets.get(d, []))
-        if spec is not None and not any(r.binding for r in prof.onsets):
-            prof.onsets.extend(replace(r, inherited_from=spec["profile_of"]) for r in onsets.get(spec["profile_of"], []))
-        for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
-            prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
-        profiles[d] = prof
+        inherit = [IIM_ROOT] if IIM_ROOT in diseases.iim_ancestors(d, iim) else []
+        profiles[d] = _profile(d, label, spec, inherit, own, onsets, hpo_ancestors)
+    return profiles, not_scorable
+
+
+def _profile(d: str, label: str, spec: dict[str, str] | None, inherit: list[str], own: dict[str, list[Annotation]],
+             onsets: dict[str, list[OnsetRecord]], hpo_ancestors: Callable[[str], frozenset[str]]) -> Profile:
+    """One subtype's profile: its own annotations, a derived class's borrowed ones, the group's inherited
+    ones, and the onsets."""
+    prof = Profile(d, label)
+    for ann in own.get(d, []):
+        prof.add(ann)
+    if spec is not None:
+        _derive(prof, spec, own, hpo_ancestors)
+    for anc in inherit:
+        for ann in own.get(anc, []):
+            # The group's statements about every IIM without a frequency carry over; a parent
+            # subtype's profile only for the classes derived from it (derived_candidates.tsv).
+            if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive \
+                    and not _ruled_out(ann.term, prof, hpo_ancestors):
+                prof.add(_inherit(ann, anc))
+    prof.onsets.extend(onsets.get(d, []))
+    if spec is not None and not any(r.binding for r in prof.onsets):
+        prof.onsets.extend(replace(r, inherited_from=spec["profile_of"]) for r in onsets.get(spec["profile_of"], []))
+    for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
+        prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
+    return prof
+
+
+def _defining(own: dict[str, list[Annotation]], iim: set[str]) -> dict[str, frozenset[str]]:
+    """Antibody term -> the IIM classes it defines (role 'defining', not negated)."""
     defining: dict[str, set[str]] = {}
     for d, anns in own.items():
         for a in anns:
             if a.kind == "autoantibody" and a.role == "defining" and not a.negated and d in iim:
                 defining.setdefault(a.term, set()).add(d)
-    ancestors_of = {d: set(iim_ancestors(d)) - GROUPING_CLASSES for d in iim}
-    lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
-    if lookalikes:
-        profiles.update(lookalike_profiles(reference, ages))
-    for d in scope:
-        d_labels.setdefault(d, d)
-    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
-                     counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
-                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
-                     other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
-                     defining={k: frozenset(v) for k, v in defining.items()}, lineage=lineage)
+    return {k: frozenset(v) for k, v in defining.items()}
 
 
 _FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?value ?threshold ?src WHERE {
