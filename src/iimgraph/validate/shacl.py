@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from iimgraph.namespaces import RDF, RDFS, XSD
 from iimgraph.namespaces import SHACL as SH
@@ -106,8 +107,22 @@ class _Shapes:
                 raise Unsupported("sh:deactivated")
 
 
-def _violations(s: _Shapes, shape: object, depth: int = 0,
-                focus: str | None = None) -> Iterator[tuple[str, object, str, bool]]:
+class _Vars(NamedTuple):
+    """The variables and value pattern of one shape at one nesting depth."""
+
+    depth: int
+    path: object  # the property path IRI, None for a node shape
+    f: str  # the focus node
+    v: str  # a value node
+    x: str  # a value when counting
+    cast: str  # a value cast to its datatype
+    values: str  # the pattern binding ``v`` from ``f``
+
+
+_Violation = tuple[str, object, str, bool]
+
+
+def _violations(s: _Shapes, shape: object, depth: int = 0, focus: str | None = None) -> Iterator[_Violation]:
     """(component, path, violation pattern over ?f, reports ?v) for every constraint of ``shape``.
 
     A pattern binds ?f (given) and, for value constraints, ?v; it matches when the focus node
@@ -116,11 +131,11 @@ def _violations(s: _Shapes, shape: object, depth: int = 0,
     ?f :p ?v`` by scanning every ``:p`` triple once per outer row (5 s of 7 for the shapes at
     3x10^5 triples).
     """
-    from rdflib import BNode, URIRef
+    from rdflib import URIRef
 
     if depth > 8:
         raise Unsupported("shapes nested too deeply")
-    f, v, x, cast = focus or f"?f{depth}", f"?v{depth}", f"?x{depth}", f"?cast{depth}"
+    f, v = focus or f"?f{depth}", f"?v{depth}"
     s.check_keys(shape)
     path = s.one(shape, "path")
     if path is not None and not isinstance(path, URIRef):
@@ -132,6 +147,14 @@ def _violations(s: _Shapes, shape: object, depth: int = 0,
         values = f"BIND({f} AS {v})"  # the top level reports ?v0
     else:
         v, values = f, ""
+    at = _Vars(depth, path, f, v, f"?x{depth}", f"?cast{depth}", values)
+    for constraints in (_value_constraints, _has_value, _type_constraints, _count_constraints, _nested_constraints):
+        yield from constraints(s, shape, at)
+
+
+def _value_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
+    """sh:nodeKind, sh:pattern (with sh:flags), sh:in."""
+    path, v, values = at.path, at.v, at.values
     for kind in s.values(shape, "nodeKind"):
         name = str(kind)[len(SH):]
         if name not in _NODE_KINDS:
@@ -145,11 +168,21 @@ def _violations(s: _Shapes, shape: object, depth: int = 0,
         allowed_terms = s.items(listing)
         allowed = " || ".join(f"sameTerm({v}, {_literal(m)})" for m in allowed_terms) or "false"
         yield "InConstraintComponent", path, f"{values} FILTER(!({allowed}))", True
+
+
+def _has_value(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
+    """sh:hasValue: on a node shape the focus is the value; on a property shape one of its values is."""
+    path, f = at.path, at.f
     for value in s.values(shape, "hasValue"):
         if path is None:
             yield "HasValueConstraintComponent", path, f"FILTER(!sameTerm({f}, {_literal(value)}))", False
         else:
             yield "HasValueConstraintComponent", path, f"FILTER NOT EXISTS {{ {f} {_iri(path)} {_literal(value)} }}", False
+
+
+def _type_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
+    """sh:datatype (a lexical form checked by casting, for the XSD types SPARQL casts) and sh:class."""
+    path, v, cast, values = at.path, at.v, at.cast, at.values
     for datatype in s.values(shape, "datatype"):
         local = str(datatype)[len(XSD):] if str(datatype).startswith(XSD) else None
         well_formed = ""
@@ -165,6 +198,11 @@ def _violations(s: _Shapes, shape: object, depth: int = 0,
     for cls in s.values(shape, "class"):
         yield ("ClassConstraintComponent", path,
                f"{values} FILTER NOT EXISTS {{ {v} <{RDF_TYPE}>/<{SUBCLASS}>* {_literal(cls)} }}", True)
+
+
+def _count_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
+    """sh:minCount and sh:maxCount (property shapes only)."""
+    path, f, x = at.path, at.f, at.x
     for n in s.values(shape, "minCount"):
         count = int(n)  # type: ignore[call-overload]
         if path is None:
@@ -181,15 +219,22 @@ def _violations(s: _Shapes, shape: object, depth: int = 0,
         yield ("MaxCountConstraintComponent", path,
                f"{{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} HAVING (COUNT(DISTINCT {x}) > {int(n)}) }}",  # type: ignore[call-overload]
                False)
+
+
+def _nested_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
+    """sh:or, sh:and and sh:node (shapes tested on the value node, one depth down); sh:property must be a node."""
+    from rdflib import BNode, URIRef
+
+    path, v, values = at.path, at.v, at.values
     for key, component in (("or", "OrConstraintComponent"), ("and", "AndConstraintComponent")):
         for listing in s.values(shape, key):
-            members: list[str] = [_conforms_not(s, m, depth + 1, on=v) for m in s.items(listing)]
+            members: list[str] = [_conforms_not(s, m, at.depth + 1, on=v) for m in s.items(listing)]
             if not members:
                 continue
             test = " && ".join(members) if key == "or" else " || ".join(members)
             yield component, path, f"{values} FILTER({test})", True
     for other in s.values(shape, "node"):
-        yield "NodeConstraintComponent", path, f"{values} FILTER({_conforms_not(s, other, depth + 1, on=v)})", True
+        yield "NodeConstraintComponent", path, f"{values} FILTER({_conforms_not(s, other, at.depth + 1, on=v)})", True
     for prop in s.values(shape, "property"):
         if not isinstance(prop, BNode | URIRef):
             raise Unsupported("a sh:property that is not a node")
