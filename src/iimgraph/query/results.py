@@ -394,101 +394,123 @@ def read_sparql_json(body: bytes, max_rows: int | None = None) -> Result:
     surrogate), every cell an object with a ``type`` and a ``value``; nesting too deep is an error,
     not a crash.
     """
-    import json
-
     try:
         text = body.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise ValueError(f"not UTF-8 at byte {exc.start}") from None
-    decoder = json.JSONDecoder()
-    pos = 0
+    cursor = _JsonCursor(text)
     # Strict UTF-8 holds no surrogate, so only a \uD800-\uDFFF escape can make one: without any,
     # no string needs checking one by one (the check is a third of the reading time).
     surrogates = _SURROGATE_ESCAPE.search(text) is not None
-
-    def skip() -> None:
-        nonlocal pos
-        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-
-    def expect(char: str, what: str) -> None:
-        nonlocal pos
-        skip()
-        if text[pos:pos + 1] != char:
-            raise ValueError(what)
-        pos += 1
-        skip()
-
-    def value() -> Any:
-        nonlocal pos
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
-        return item
-
-    def members(what: str) -> Iterator[str]:
-        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
-        nonlocal pos
-        expect("{", f"{what} is not an object")
-        first = True
-        while True:
-            if text[pos:pos + 1] == "}":
-                pos += 1
-                return
-            if not first:
-                expect(",", f"a ',' or '}}' missing in {what} at character {pos}")
-            key = value()
-            if not isinstance(key, str):
-                raise ValueError(f"a key of {what} is not a string")
-            expect(":", f"a ':' missing in {what} at character {pos}")
-            yield key
-            skip()
-            first = False
-
     rows: list[dict[str, Term | None]] = []
     head: Any = {}
     boolean: Any = None
     seen_bindings = False
     truncated = False
-    for key in members("the answer"):
+    for key in cursor.members("the answer"):
         if key == "results":
-            for inner in members('"results"'):
+            for inner in cursor.members('"results"'):
                 if inner != "bindings":
-                    value()
+                    cursor.value()
                     continue
                 seen_bindings = True
-                expect("[", '"results.bindings" is not a list')
-                number = 0
-                while text[pos:pos + 1] != "]":
-                    if number:
-                        expect(",", f"a ',' or ']' missing in the bindings at character {pos}")
-                    number += 1
-                    binding = value()
-                    skip()
-                    if not isinstance(binding, dict):
-                        raise ValueError(f"binding {number} is not an object")
-                    if max_rows is not None and len(rows) >= max_rows:
-                        truncated = True
-                        continue  # read on: the rest must still be JSON, and "head" may follow
-                    try:
-                        if surrogates:
-                            rows.append({_name(k): json_term(v, True) for k, v in binding.items()})
-                        else:
-                            rows.append({k: json_term(v, False) for k, v in binding.items()})
-                    except ValueError as exc:
-                        raise ValueError(f"binding {number}: {exc}") from None
-                pos += 1
+                truncated = _read_bindings(cursor, rows, max_rows, surrogates) or truncated
         elif key == "head":
-            head = value()
+            head = cursor.value()
         elif key == "boolean":
-            boolean = value()
+            boolean = cursor.value()
         else:
-            value()
-    skip()
-    if pos != len(text):
-        raise ValueError(f"data after the answer at character {pos}")
+            cursor.value()
+    cursor.skip()
+    if cursor.pos != len(text):
+        raise ValueError(f"data after the answer at character {cursor.pos}")
+    return _answer(head, boolean, rows, seen_bindings, truncated)
+
+
+class _JsonCursor:
+    """A position in a JSON text, walked by hand; each value at it decoded by ``json`` on its own."""
+
+    def __init__(self, text: str) -> None:
+        import json
+
+        self.text = text
+        self.pos = 0
+        self._decode = json.JSONDecoder().raw_decode
+        self._error = json.JSONDecodeError
+
+    def at(self, char: str) -> bool:
+        return self.text[self.pos:self.pos + 1] == char
+
+    def skip(self) -> None:
+        self.pos = _WS.match(self.text, self.pos).end()  # type: ignore[union-attr]
+
+    def expect(self, char: str, what: str) -> None:
+        self.skip()
+        if not self.at(char):
+            raise ValueError(what)
+        self.pos += 1
+        self.skip()
+
+    def value(self) -> Any:
+        try:
+            item, self.pos = self._decode(self.text, self.pos)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        except self._error as exc:
+            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
+        return item
+
+    def members(self, what: str) -> Iterator[str]:
+        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
+        self.expect("{", f"{what} is not an object")
+        first = True
+        while True:
+            if self.at("}"):
+                self.pos += 1
+                return
+            if not first:
+                self.expect(",", f"a ',' or '}}' missing in {what} at character {self.pos}")
+            key = self.value()
+            if not isinstance(key, str):
+                raise ValueError(f"a key of {what} is not a string")
+            self.expect(":", f"a ':' missing in {what} at character {self.pos}")
+            yield key
+            self.skip()
+            first = False
+
+
+def _read_bindings(cursor: _JsonCursor, rows: list[dict[str, Term | None]], max_rows: int | None,
+                   surrogates: bool) -> bool:
+    """The ``bindings`` list at the cursor, each binding a row appended to ``rows`` (up to ``max_rows``:
+    the rest is still read and checked as JSON); whether any was left out."""
+    cursor.expect("[", '"results.bindings" is not a list')
+    number = 0
+    truncated = False
+    while not cursor.at("]"):
+        if number:
+            cursor.expect(",", f"a ',' or ']' missing in the bindings at character {cursor.pos}")
+        number += 1
+        binding = cursor.value()
+        cursor.skip()
+        if not isinstance(binding, dict):
+            raise ValueError(f"binding {number} is not an object")
+        if max_rows is not None and len(rows) >= max_rows:
+            truncated = True
+            continue  # read on: the rest must still be JSON, and "head" may follow
+        try:
+            if surrogates:
+                rows.append({_name(k): json_term(v, True) for k, v in binding.items()})
+            else:
+                rows.append({k: json_term(v, False) for k, v in binding.items()})
+        except ValueError as exc:
+            raise ValueError(f"binding {number}: {exc}") from None
+    cursor.pos += 1
+    return truncated
+
+
+def _answer(head: Any, boolean: Any, rows: list[dict[str, Term | None]], seen_bindings: bool,
+            truncated: bool) -> Result:
+    """The answer's parts, read, checked against each other: a boolean, or variables and rows."""
     if not isinstance(head, dict):
         raise ValueError('"head" is not an object')
     if boolean is not None:
