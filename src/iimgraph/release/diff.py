@@ -64,51 +64,65 @@ def _claim_triples(g: Graph, claim: URIRef) -> set[tuple[str, str]]:
 
 
 def diff_graphs(old: Graph, new: Graph) -> list[Change]:
-    changes: list[Change] = []
-    add = lambda kind, term, detail: changes.append(Change(kind, _curie(term), _label(old, new, term), detail))  # noqa: E731
     a, b = _classes(old), _classes(new)
-    for c in sorted(b - a):
-        add("class_added", c, "")
-    for c in sorted(a - b):
-        add("class_removed", c, "")
+    changes = [_change(old, new, "class_added", c, "") for c in sorted(b - a)]
+    changes += [_change(old, new, "class_removed", c, "") for c in sorted(a - b)]
     for c in sorted(a & b):
-        for prop, kind in ((RDFS.label, "label_changed"), (IAO_DEFINITION, "definition_changed")):
-            listed = sorted(map(str, old.objects(c, prop))), sorted(map(str, new.objects(c, prop)))
-            if listed[0] != listed[1]:
-                add(kind, c, f"{' | '.join(listed[0]) or '(none)'} -> {' | '.join(listed[1]) or '(none)'}")
-        for prop, scope in SYNONYMS.items():
-            before, after = {str(o) for o in old.objects(c, prop)}, {str(o) for o in new.objects(c, prop)}
-            for s in sorted(after - before):
-                add("synonym_added", c, f"{scope}: {s}")
-            for s in sorted(before - after):
-                add("synonym_removed", c, f"{scope}: {s}")
-        parents_before = {x for x in old.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
-        parents_after = {x for x in new.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
-        for p in sorted(parents_after - parents_before):
-            add("parent_added", c, f"{_curie(p)} {_label(old, new, p)}".strip())
-        for p in sorted(parents_before - parents_after):
-            add("parent_removed", c, f"{_curie(p)} {_label(old, new, p)}".strip())
+        changes += _class_changes(old, new, c)
     for c in sorted(a | b):
-        for prop, kind in MAPPINGS.items():
-            mapped_before = {_curie(o) for o in old.objects(c, prop)}
-            mapped_after = {_curie(o) for o in new.objects(c, prop)}
-            for m in sorted(mapped_after - mapped_before):
-                add("mapping_added", c, f"{kind} {m}")
-            for m in sorted(mapped_before - mapped_after):
-                add("mapping_removed", c, f"{kind} {m}")
+        changes += _mapping_changes(old, new, c)
+    changes += _claim_changes(old, new)
+    return sorted(changes)
+
+
+def _change(old: Graph, new: Graph, kind: str, term: URIRef, detail: str) -> Change:
+    return Change(kind, _curie(term), _label(old, new, term), detail)
+
+
+def _class_changes(old: Graph, new: Graph, c: URIRef) -> list[Change]:
+    """A class in both: its label, definition, synonyms and parents."""
+    changes: list[Change] = []
+    for prop, kind in ((RDFS.label, "label_changed"), (IAO_DEFINITION, "definition_changed")):
+        listed = sorted(map(str, old.objects(c, prop))), sorted(map(str, new.objects(c, prop)))
+        if listed[0] != listed[1]:
+            changes.append(_change(old, new, kind, c,
+                                   f"{' | '.join(listed[0]) or '(none)'} -> {' | '.join(listed[1]) or '(none)'}"))
+    for prop, scope in SYNONYMS.items():
+        before, after = {str(o) for o in old.objects(c, prop)}, {str(o) for o in new.objects(c, prop)}
+        changes += [_change(old, new, "synonym_added", c, f"{scope}: {s}") for s in sorted(after - before)]
+        changes += [_change(old, new, "synonym_removed", c, f"{scope}: {s}") for s in sorted(before - after)]
+    parents_before = {x for x in old.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
+    parents_after = {x for x in new.objects(c, RDFS.subClassOf) if isinstance(x, URIRef)}
+    changes += [_change(old, new, "parent_added", c, f"{_curie(p)} {_label(old, new, p)}".strip())
+                for p in sorted(parents_after - parents_before)]
+    changes += [_change(old, new, "parent_removed", c, f"{_curie(p)} {_label(old, new, p)}".strip())
+                for p in sorted(parents_before - parents_after)]
+    return changes
+
+
+def _mapping_changes(old: Graph, new: Graph, c: URIRef) -> list[Change]:
+    changes: list[Change] = []
+    for prop, kind in MAPPINGS.items():
+        mapped_before = {_curie(o) for o in old.objects(c, prop)}
+        mapped_after = {_curie(o) for o in new.objects(c, prop)}
+        changes += [_change(old, new, "mapping_added", c, f"{kind} {m}") for m in sorted(mapped_after - mapped_before)]
+        changes += [_change(old, new, "mapping_removed", c, f"{kind} {m}") for m in sorted(mapped_before - mapped_after)]
+    return changes
+
+
+def _claim_changes(old: Graph, new: Graph) -> list[Change]:
+    """Claims added, removed, or with other slots (blank-node values left out)."""
     ca = {x for x in old.subjects(RDF.type, IIM.Claim) if isinstance(x, URIRef)}
     cb = {x for x in new.subjects(RDF.type, IIM.Claim) if isinstance(x, URIRef)}
-    for claim in sorted(cb - ca):
-        changes.append(Change("claim_added", _curie(claim), _claim_subject_label(new, claim), ""))
-    for claim in sorted(ca - cb):
-        changes.append(Change("claim_removed", _curie(claim), _claim_subject_label(old, claim), ""))
+    changes = [Change("claim_added", _curie(claim), _claim_subject_label(new, claim), "") for claim in sorted(cb - ca)]
+    changes += [Change("claim_removed", _curie(claim), _claim_subject_label(old, claim), "") for claim in sorted(ca - cb)]
     for claim in sorted(ca & cb):
         slots_before, slots_after = _claim_triples(old, claim), _claim_triples(new, claim)
         if slots_before != slots_after:
             detail = "; ".join([f"+{_curie(p)} {o}" for p, o in sorted(slots_after - slots_before)] +
                                [f"-{_curie(p)} {o}" for p, o in sorted(slots_before - slots_after)])
             changes.append(Change("claim_changed", _curie(claim), _claim_subject_label(new, claim), detail))
-    return sorted(changes)
+    return changes
 
 
 def _claim_subject_label(g: Graph, claim: URIRef) -> str:
