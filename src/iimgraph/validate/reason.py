@@ -22,6 +22,10 @@ import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rdflib import BNode, Graph, URIRef
 
 DEFAULT_TIMEOUT = 120.0
 
@@ -42,10 +46,20 @@ class ReasonerResult:
 def owl_subset(graph):
     """The part of the graph OWL reasoning needs: class and property declarations, class axioms
     (with their anonymous class expressions), and typed named individuals other than claims."""
-    from rdflib import BNode, Graph, URIRef
-    from rdflib.namespace import OWL, RDF, RDFS
+    from rdflib import Graph
 
     out = Graph()
+    classes = _declarations(graph, out)
+    _copy_expressions(graph, out, _class_axioms(graph, out, classes))
+    _named_individuals(graph, out, classes)
+    return out
+
+
+def _declarations(graph: Graph, out: Graph) -> set[URIRef]:
+    """The named classes and properties, declared in ``out``; the classes."""
+    from rdflib import URIRef
+    from rdflib.namespace import OWL, RDF
+
     classes = {s for s in graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef)}
     for c in classes:
         out.add((c, RDF.type, OWL.Class))
@@ -53,15 +67,31 @@ def owl_subset(graph):
         for p in graph.subjects(RDF.type, kind):
             if isinstance(p, URIRef):
                 out.add((p, RDF.type, kind))
-    pending: list[BNode] = []
+    return classes
+
+
+def _class_axioms(graph: Graph, out: Graph, classes: set[URIRef]) -> list[BNode]:
+    """Subclass, equivalence and disjointness axioms between named classes or class expressions,
+    copied to ``out``; the expressions (blank nodes) they name."""
+    from rdflib import BNode, URIRef
+    from rdflib.namespace import OWL, RDFS
+
+    expressions: list[BNode] = []
     for axiom in (RDFS.subClassOf, OWL.equivalentClass, OWL.disjointWith):
         for s, o in graph.subject_objects(axiom):
             if isinstance(s, URIRef) and (isinstance(o, BNode) or o in classes or o in (OWL.Thing, OWL.Nothing)):
                 out.add((s, axiom, o))
                 if isinstance(o, BNode):
-                    pending.append(o)
+                    expressions.append(o)
+    return expressions
+
+
+def _copy_expressions(graph: Graph, out: Graph, pending: list[BNode]) -> None:
+    """Anonymous class expressions (restrictions, lists) copied whole, every blank node they reach."""
+    from rdflib import BNode
+
     seen: set[BNode] = set()
-    while pending:  # copy anonymous class expressions (restrictions, lists) whole
+    while pending:
         node = pending.pop()
         if node in seen:
             continue
@@ -70,6 +100,13 @@ def owl_subset(graph):
             out.add((node, p, o))
             if isinstance(o, BNode):
                 pending.append(o)
+
+
+def _named_individuals(graph: Graph, out: Graph, classes: set[URIRef]) -> None:
+    """Named individuals other than claims, with their named classes."""
+    from rdflib import URIRef
+    from rdflib.namespace import OWL, RDF
+
     claim = URIRef("https://w3id.org/iimgraph/vocab/Claim")
     for ind in graph.subjects(RDF.type, OWL.NamedIndividual):
         if isinstance(ind, URIRef) and (ind, RDF.type, claim) not in graph:
@@ -77,7 +114,6 @@ def owl_subset(graph):
             for c in graph.objects(ind, RDF.type):
                 if c in classes:
                     out.add((ind, RDF.type, c))
-    return out
 
 
 def java_available() -> str | None:
