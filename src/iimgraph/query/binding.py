@@ -153,32 +153,33 @@ def sparql_term(term: Term) -> str:
         raise QueryError(f"not a language tag: {_show(term.lang)}")
     if term.datatype and not IRI_RE.fullmatch(term.datatype):
         raise QueryError(f"not a valid datatype IRI: {_show(term.datatype)}")
-    out = []
-    prev_backslash = False
-    for ch in str(term):
-        if prev_backslash and ch in "uU":
-            out.append("\\U00000075" if ch == "u" else "\\U00000055")  # 8 digits: rdflib reads \\uXXXX plus 4 more hex as one
-        elif ch == "\\":
-            out.append("\\\\")
-        elif ch == '"':
-            out.append('\\"')
-        elif ch == "\n":
-            out.append("\\n")
-        elif ch == "\r":
-            out.append("\\r")
-        elif ch == "\t":
-            out.append("\\t")
-        elif ord(ch) < 0x20 or ch == "\x7f":
-            out.append(f"\\U{ord(ch):08X}")
-        else:
-            out.append(ch)
-        prev_backslash = ch == "\\"
-    body = '"' + "".join(out) + '"'
+    body = '"' + _escaped(str(term)) + '"'
     if term.lang:
         return body + "@" + term.lang
     if term.datatype:
         return body + f"^^<{term.datatype}>"
     return body
+
+
+#: the characters a SPARQL string literal writes with a backslash
+_ESCAPES = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def _escaped(text: str) -> str:
+    """The body of a SPARQL string literal (see :func:`sparql_term`)."""
+    out = []
+    prev_backslash = False
+    for ch in text:
+        if prev_backslash and ch in "uU":
+            out.append("\\U00000075" if ch == "u" else "\\U00000055")  # 8 digits: rdflib reads \\uXXXX plus 4 more hex as one
+        elif ch in _ESCAPES:
+            out.append(_ESCAPES[ch])
+        elif ord(ch) < 0x20 or ch == "\x7f":
+            out.append(f"\\U{ord(ch):08X}")
+        else:
+            out.append(ch)
+        prev_backslash = ch == "\\"
+    return "".join(out)
 
 
 def resolve_params(query: NamedQuery, params: Mapping[str, Any] | None = None) -> dict[str, Term]:
