@@ -367,6 +367,10 @@ def pct(values: Sequence[float]) -> str:
     return f"{100 * statistics.mean(values):.1f}" if values else "-"
 
 
+_Ranks = tuple[float, float, float, float, float, float]  # lenient rank, top-1, top-3; strict rank, top-1, top-3
+_Method = Callable[[dict[str, Any]], dict[str, float] | None]
+
+
 def real_cases_report() -> None:
     """Top-1/top-3/mean rank on the published IIM cases, lenient and strict, per subtype, for the model
     and the two baselines on the same candidates; the look-alike cases; the IIM probability's AUC."""
@@ -381,20 +385,7 @@ def real_cases_report() -> None:
           f"(phenopacket-store HMGCR and CAV3 cohorts); age passed as "
           f"{'age=' if runner.takes_age else 'an HPO onset term of its band (the model takes no age=)'}\n")
 
-    results: dict[str, dict[str, Any]] = {name: {} for name in runs}
-    dropped: dict[str, int] = defaultdict(int)
-    failed: dict[str, set[str]] = defaultdict(set)
-    times: list[float] = []
-    for name, with_age in runs.items():
-        for case in iim_cases + look_cases:
-            start = time.perf_counter()
-            res, n_drop, fail = runner(case, with_age=with_age)
-            times.append(time.perf_counter() - start)
-            results[name][case["id"]] = res
-            if not with_age:
-                dropped[case["id"]] = n_drop
-            if fail:
-                failed[name].add(case["id"])
+    results, dropped, failed, times = _run_cases(runner, runs, iim_cases + look_cases)
     candidates = set().union(*(set(model_scores(r)) for per in results.values() for r in per.values() if r))
     iim_candidates = {c for c in candidates if c in iim_classes}
     sets, unscored = candidate_sets(candidates)
@@ -413,27 +404,13 @@ def real_cases_report() -> None:
               f"({len(runner.rejected)} distinct terms); cases left with no known finding count as misses")
     print()
 
-    methods: dict[str, Callable[[dict[str, Any]], dict[str, float] | None]] = {}
+    methods: dict[str, _Method] = {}
     for name in runs:
         methods[name] = (lambda case, n=name: model_scores(results[n][case["id"]]) if results[n][case["id"]] else None)
     for bname, fn in baselines.items():
         methods[bname] = (lambda case, f=fn: f([t["id"] for t in case["present"]]))
 
-    per: dict[str, dict[str, list[tuple[float, float, float, float, float, float]]]] = \
-        {m: defaultdict(list) for m in methods}
-    for case in iim_cases:
-        strict, lenient = targets(case, iim_candidates, parents)
-        sub = case["diagnosis"]["mondo_id"]
-        for m, fn in methods.items():
-            scores = fn(case)
-            if scores is None:
-                k = float(len(candidates))
-                per[m][sub].append((k, 0.0, 0.0, k, 0.0, 0.0))
-                continue
-            for c in candidates - set(scores):
-                scores[c] = -math.inf
-            per[m][sub].append(set_rank(scores, lenient) + set_rank(scores, strict))
-
+    per = _iim_case_ranks(methods, iim_cases, candidates, iim_candidates, parents)
     print("### Published IIM cases: top-1, top-3 and mean rank of the authors' diagnosis\n")
     rows = []
     for m in methods:
@@ -446,15 +423,63 @@ def real_cases_report() -> None:
     print(f"\nlenient: the authors' class, an ancestor or a descendant of it (or of a class their words also "
           f"name) ranked first, the two group classes not counted; strict: the most specific candidate that "
           f"is the class or an ancestor of it. {len(iim_candidates)} IIM candidates; ties count fractionally.\n")
+    _per_subtype_table(per, list(methods), iim_cases, iim_candidates, parents, mlabels)
+    _lookalike_report(methods, look_cases, candidates, iim_candidates, iim_classes)
+    _auc_report(results["iimgraph.rank (findings)"], iim_cases, look_cases)
+    print(f"time per case (iimgraph.rank, public API, profiles loaded): median "
+          f"{1000 * statistics.median(times):.2f} ms\n")
 
+
+def _run_cases(runner: ModelRunner, runs: dict[str, bool], cases: list[dict[str, Any]]) -> tuple[
+        dict[str, dict[str, Any]], dict[str, int], dict[str, set[str]], list[float]]:
+    """Every case through the model, without and with age: results, findings dropped, cases refused, times."""
+    results: dict[str, dict[str, Any]] = {name: {} for name in runs}
+    dropped: dict[str, int] = defaultdict(int)
+    failed: dict[str, set[str]] = defaultdict(set)
+    times: list[float] = []
+    for name, with_age in runs.items():
+        for case in cases:
+            start = time.perf_counter()
+            res, n_drop, fail = runner(case, with_age=with_age)
+            times.append(time.perf_counter() - start)
+            results[name][case["id"]] = res
+            if not with_age:
+                dropped[case["id"]] = n_drop
+            if fail:
+                failed[name].add(case["id"])
+    return results, dropped, failed, times
+
+
+def _iim_case_ranks(methods: dict[str, _Method], iim_cases: list[dict[str, Any]], candidates: set[str],
+                    iim_candidates: set[str], parents: dict[str, tuple[str, ...]]) -> dict[str, dict[str, list[_Ranks]]]:
+    """Method -> subtype -> the lenient and strict ranks of each IIM case (a case a method cannot score
+    ranks last)."""
+    per: dict[str, dict[str, list[_Ranks]]] = {m: defaultdict(list) for m in methods}
+    for case in iim_cases:
+        strict, lenient = targets(case, iim_candidates, parents)
+        sub = case["diagnosis"]["mondo_id"]
+        for m, fn in methods.items():
+            scores = fn(case)
+            if scores is None:
+                k = float(len(candidates))
+                per[m][sub].append((k, 0.0, 0.0, k, 0.0, 0.0))
+                continue
+            for c in candidates - set(scores):
+                scores[c] = -math.inf
+            per[m][sub].append(set_rank(scores, lenient) + set_rank(scores, strict))
+    return per
+
+
+def _per_subtype_table(per: dict[str, dict[str, list[_Ranks]]], methods: list[str], iim_cases: list[dict[str, Any]],
+                       iim_candidates: set[str], parents: dict[str, tuple[str, ...]], mlabels: dict[str, str]) -> None:
     print("### Per subtype (strict target in brackets when it is not the class itself)\n")
     rows = []
-    for sub in sorted(per[next(iter(methods))], key=lambda s: (-len(per[next(iter(methods))][s]), mlabels[s])):
+    for sub in sorted(per[methods[0]], key=lambda s: (-len(per[methods[0]][s]), mlabels[s])):
         some = next(c for c in iim_cases if c["diagnosis"]["mondo_id"] == sub)
         strict, _ = targets(some, iim_candidates, parents)
         shown = mlabels[sub] if strict == {sub} else \
             f"{mlabels[sub]} [{', '.join(sorted(mlabels.get(s, s) for s in strict)) or 'none scorable'}]"
-        row: list[object] = [shown, len(per[next(iter(methods))][sub])]
+        row: list[object] = [shown, len(per[methods[0]][sub])]
         for m in methods:
             vals = per[m][sub]
             row += [pct([v[1] for v in vals]), pct([v[4] for v in vals])]
@@ -462,28 +487,32 @@ def real_cases_report() -> None:
     table(["subtype [strict target]", "n"] + [f"{m} {k} top-1 %" for m in methods for k in ("lenient", "strict")],
           rows)
 
+
+def _lookalike_report(methods: dict[str, _Method], look_cases: list[dict[str, Any]], candidates: set[str],
+                      iim_candidates: set[str], iim_classes: set[str]) -> None:
     print("\n### Look-alike cases (hereditary myopathies)\n")
     non_iim = candidates - iim_candidates
     if not non_iim:
         print(f"The model ranks only IIM classes ({len(iim_candidates)} candidates): it cannot rank a "
               f"look-alike disease first, so the share of look-alike cases whose top candidate is not IIM is "
               f"0 of {len(look_cases)} by construction. The baselines, on the same candidates, cannot either.\n")
-    else:
-        rows = []
-        for m, fn in methods.items():
-            tops = []
-            for case in look_cases:
-                scores = fn(case)
-                if scores is None:
-                    continue
-                best = max(scores.values())
-                top_set = [c for c, s in scores.items() if s == best]
-                tops.append(sum(c not in iim_classes for c in top_set) / len(top_set))
-            rows.append([m, len(tops), pct(tops)])
-        table(["method", "look-alike cases ranked", "top candidate not IIM %"], rows)
-        print()
+        return
+    rows = []
+    for m, fn in methods.items():
+        tops = []
+        for case in look_cases:
+            scores = fn(case)
+            if scores is None:
+                continue
+            best = max(scores.values())
+            top_set = [c for c, s in scores.items() if s == best]
+            tops.append(sum(c not in iim_classes for c in top_set) / len(top_set))
+        rows.append([m, len(tops), pct(tops)])
+    table(["method", "look-alike cases ranked", "top candidate not IIM %"], rows)
+    print()
 
-    first = results["iimgraph.rank (findings)"]
+
+def _auc_report(first: dict[str, Any], iim_cases: list[dict[str, Any]], look_cases: list[dict[str, Any]]) -> None:
     probs_iim = [iim_probability(first[c["id"]]) for c in iim_cases if first[c["id"]]]
     probs_look = [iim_probability(first[c["id"]]) for c in look_cases if first[c["id"]]]
     pos = [p for p in probs_iim if p is not None]
@@ -493,8 +522,6 @@ def real_cases_report() -> None:
               f"{auc(pos, neg):.3f}\n")
     else:
         print("ROC AUC of the IIM probability: not computed: the model's result has no iim_probability.\n")
-    print(f"time per case (iimgraph.rank, public API, profiles loaded): median "
-          f"{1000 * statistics.median(times):.2f} ms\n")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
