@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from iimgraph.claim_kinds import KINDS
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import CONVERTER, XSD
 from iimgraph.terms import BIOLINK, IIM
 from tests import needs
 from tests.needs import missing
@@ -27,6 +27,7 @@ from .conftest import ROOT, SHARED, read_tsv
 
 CLINICAL = ROOT / "ontology" / "clinical"
 SEEDS = SHARED / "seeds"
+XSD_DECIMAL = URIRef(XSD + "decimal")  # not rdflib's XSD namespace object: pytest probing it at collection made it warn
 SEED_FACTS = Path(__file__).parent / "data" / "seed_facts.tsv"
 TAS = URIRef(IIM + "evidence/TAS")
 CUR = URIRef(IIM + "evidence/CUR")
@@ -124,7 +125,7 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
             assert clinical.value(c, BIOLINK.has_evidence) == TAS, c
         for p in (IIM.lowerBound, IIM.upperBound):
             for v in clinical.objects(c, p):
-                assert isinstance(v, Literal) and v.datatype == XSD.decimal, (c, p, v)
+                assert isinstance(v, Literal) and v.datatype == XSD_DECIMAL, (c, p, v)
 
 
 def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
@@ -459,7 +460,7 @@ def test_antibody_statistics_are_typed_fractions_read_verbatim_from_the_quote(gr
     assert len(stats) == 6
     for c in stats:
         value = graph.value(c, IIM.fraction)
-        assert value.datatype == XSD.decimal and Decimal(0) <= value.toPython() <= Decimal(1), c
+        assert value.datatype == XSD_DECIMAL and Decimal(0) <= value.toPython() <= Decimal(1), c
         quote = str(graph.value(c, IIM.quote))
         words = str(graph.value(c, IIM.valueText))
         assert words in quote
@@ -593,7 +594,7 @@ def test_children_under_10_is_a_possible_onset_not_an_upper_bound(graph):
     assert graph.value(c, BIOLINK.onset_qualifier) == iri("HP:0410280")  # pediatric onset holds "under 10"
     dm_bounds = [graph.value(o, IIM.upperBound) for o in graph.subjects(BIOLINK.subject, iri("MONDO:0016367"))
                  if graph.value(o, IIM.measure) == IIM.AgeOfOnset]
-    assert Literal(Decimal("10.0"), datatype=XSD.decimal) not in dm_bounds
+    assert Literal(Decimal("10.0"), datatype=XSD_DECIMAL) not in dm_bounds
 
 
 def test_acquired_not_transmitted_is_not_inherited_by_familial_iim_and_conflicts_with_omim(graph):
