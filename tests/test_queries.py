@@ -395,11 +395,11 @@ def test_the_api_stops_a_runaway_rdflib_query_at_its_timeout_by_default_as_the_c
     import time
 
     from iimgraph.errors import QueryTimeout
-    from iimgraph.query.engines import DEFAULT_TIMEOUT, RdflibEngine, get_engine
+    from iimgraph.query.engines import DEFAULT_TIMEOUT, RdflibEngine, engine_for
 
     assert inspect.signature(iimgraph.run_query).parameters["timeout"].default == DEFAULT_TIMEOUT
     assert inspect.signature(iimgraph.run_sparql).parameters["timeout"].default == DEFAULT_TIMEOUT
-    get_engine("rdflib")  # the graph is loaded before the clock starts
+    engine_for(engine="rdflib")  # the graph is loaded before the clock starts
     monkeypatch.setattr(RdflibEngine, "execute", lambda self, *args, **kwargs: time.sleep(600))
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="timed out after 1 s"):
