@@ -75,3 +75,13 @@ def test_good_numbers_still_work(tmp_path: Path):
     assert run_cli("diff", str(data), str(data), env=env).code == 0
     run = run_cli("sparql", "ASK { ?s ?p ?o }", "--timeout", "30", "--max-answer-mb", "2", "--format", "json")
     assert run.code == 0 and "true" in run.stdout, run.stderr
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -1.0])
+def test_the_python_api_checks_its_timeout_too(value: float):
+    """The same check for a caller of the library: a nan deadline would never expire."""
+    import iimgraph
+    from iimgraph.errors import SettingError
+
+    with pytest.raises(SettingError, match="timeout"):
+        iimgraph.run_query("subtypes", timeout=value)

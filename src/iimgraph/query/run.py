@@ -15,6 +15,7 @@ from iimgraph.query.binding import TRUE_WORDS, bind, check_text, resolve_params,
 from iimgraph.query.catalogue import get_query, split_lists
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, engine_for
 from iimgraph.query.results import IRI, Literal, Result, Row, Term
+from iimgraph.settings import SECONDS, check_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
@@ -29,12 +30,12 @@ def _run(text: str, source: GraphSource, engine: str | Engine, timeout: float | 
          allow_remote: Sequence[str]) -> Result:
     """One query on the engine over ``source``. A local query with a ``timeout`` runs in a worker
     process killed at the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
+    if timeout is not None:  # the one check every number a user gives goes through (nan would never expire)
+        timeout = check_number(timeout, "timeout", SECONDS)
     chosen = engine_for(source, engine, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
     check_text(text, "query")
     if timeout is None or isinstance(chosen, RemoteEngine):
         return chosen.execute(text, allow_remote=allow_remote)
-    if timeout <= 0:
-        raise QueryError(f"timeout must be a positive number of seconds, not {timeout:g}")
 
     return worker.call(chosen.execute, text, timeout=timeout, allow_remote=allow_remote)
 

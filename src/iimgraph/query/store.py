@@ -316,6 +316,8 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 store.remove_graph(graph)
+            if isinstance(exc, MemoryError):  # a token past the parser's buffer
+                raise rdf.token_too_long(path) from None
             if isinstance(exc, SyntaxError):
                 raise SourceError(f"{path}: not valid {source.format_name}: {' '.join(str(exc).split())[:300]}") from None
             if isinstance(exc, (OSError, EOFError, zlib.error, ValueError)):

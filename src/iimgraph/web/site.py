@@ -15,6 +15,7 @@ the same bytes: every list is sorted, nothing carries a timestamp.
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -43,15 +44,25 @@ NEIGHBOUR_PROPERTIES = (RDFS.label, IIM.inScope, DCTERMS.title, DCTERMS.publishe
                         DCTERMS.identifier, IIM.repository, IIM.commit)
 
 
+#: blank nodes followed at most this deep from a term in its description: a chain deeper than any
+#: real axiom or restriction is cut here, so no serialiser below (rdflib nests blank nodes by recursion)
+#: and no canonicalisation sees the data's depth
+MAX_BLANK_DEPTH = 32
+
+
 def _cbd(graph: Graph, node: Node, into: Graph, seen: set[Node]) -> None:
-    """Concise bounded description: the node's triples, following blank-node objects."""
-    if node in seen:
-        return
-    seen.add(node)
-    for p, o in graph.predicate_objects(node):
-        into.add((node, p, o))
-        if isinstance(o, BNode):
-            _cbd(graph, o, into, seen)
+    """Concise bounded description: the node's triples, following blank-node objects up to
+    :data:`MAX_BLANK_DEPTH` (a worklist, not recursion: a chain is as deep as the data makes it)."""
+    todo = deque([(node, 0)])  # breadth first: each blank node at its shortest depth
+    while todo:
+        current, depth = todo.popleft()
+        if current in seen:
+            continue
+        seen.add(current)
+        for p, o in graph.predicate_objects(current):
+            into.add((current, p, o))
+            if isinstance(o, BNode) and o not in seen and depth < MAX_BLANK_DEPTH:
+                todo.append((o, depth + 1))
 
 
 def describe(graph: Graph, iri: URIRef) -> Graph:
