@@ -123,7 +123,7 @@ def main() -> None:
 
     try:
         hpo3_version = version("hpo3") if args.hpo3 is None else next(
-            p.name.split("-")[1] for p in args.hpo3.glob("hpo3-*.dist-info"))
+            p.name.removesuffix(".dist-info").split("-")[1] for p in args.hpo3.glob("hpo3-*.dist-info"))
     except (PackageNotFoundError, StopIteration):
         hpo3_version = "?"
     print(f"{len(given)} published cases with usable findings (median {statistics.median(map(len, given)):.0f} "
