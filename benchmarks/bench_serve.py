@@ -1,6 +1,6 @@
 """``iimgraph serve``: time to the first answer, and ``/run/NAME`` latency under 16 clients, beside anchors.
 
-usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 16] [--rounds 1]
+usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 16] [--rounds 1] [--per-query N]
 
 - first answer: from starting ``iimgraph serve`` to the first ``200`` of
   ``/run/find-by-xref?xref=OMIM:160750`` (polled every 5 ms), with the caches warm as any earlier
@@ -9,12 +9,17 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
 - under load: ``--clients`` threads, each looping over the packaged queries with their tested
   examples through ``GET /run/NAME`` for ``--seconds``; requests per second, p50 and p99 of the
   answers, with serve's guards (timeouts, row caps) as shipped. Anchors, with the same clients:
-  **Oxigraph's own server** (``oxigraph serve-read-only`` from the ``oxigraph`` PyPI package) on a
-  store loaded with the same release (the cached N-Triples), answering the same queries bound with
-  the same examples through ``GET /query`` (target: at least its throughput); and a bare
+  **Oxigraph's own server** (the ``oxigraph`` PyPI package) with the same release (the cached
+  N-Triples), answering the same queries bound with the same examples through ``GET /query``, in
+  both of its set-ups: ``serve-read-only`` on an on-disk store (``oxigraph load``) and ``serve`` on
+  its in-memory store (the release POSTed to ``/store?default`` first; what iimgraph serve holds)
+  (target: at least its throughput); and a bare
   ``http.server.ThreadingHTTPServer`` that returns a fixed JSON body (the floor of HTTP from Python
   clients on this machine; target p50 under 20 ms). The three servers run one after the other,
   ``--rounds`` times, alternated; medians over the rounds.
+- ``--per-query N``: then each packaged query alone, one client, N times alternated between
+  ``iimgraph serve`` and the Oxigraph server (both up at once); the median per query, to name the
+  queries that make the latency under load.
 
 Both sides run in the same minutes; the machine's load is printed in the header.
 """
@@ -151,6 +156,62 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
 
+def _start_oxigraph(binary: str, kind: str, store_dir: str, nt: Path, port: int, probe: str) -> subprocess.Popen:
+    """Oxigraph's server on ``port``, answering: ``disk`` read-only over ``store_dir``; ``memory`` its
+    in-memory store, the release POSTed into the default graph (not timed)."""
+    if kind == "disk":
+        argv = [binary, "serve-read-only", "--location", store_dir, "--bind", f"127.0.0.1:{port}"]
+    else:
+        argv = [binary, "serve", "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, proc, probe)
+        if kind == "memory":
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/store?default", data=nt.read_bytes(), method="POST",
+                                         headers={"Content-Type": "application/n-triples"})
+            with urllib.request.urlopen(req, timeout=300) as answer:
+                answer.read()
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def _timed_get(url: str) -> float:
+    start = time.perf_counter()
+    if _get(url) != 200:
+        raise SystemExit(f"not 200: {url}")
+    return time.perf_counter() - start
+
+
+def per_query_rows(paths: list[str], sparql: list[str], oxigraph: str, store_dir: str, nt: Path,
+                   n: int) -> list[tuple[object, ...]]:
+    """Each query alone through iimgraph serve and both Oxigraph set-ups, alternated, ``n`` times; medians in ms."""
+    ports = [free_port() for _ in range(3)]
+    procs = [_start_serve(ports[0])]
+    rows: list[tuple[object, ...]] = []
+    try:
+        _wait(ports[0], procs[0], PROBE)
+        for kind, port in (("memory", ports[1]), ("disk", ports[2])):
+            procs.append(_start_oxigraph(oxigraph, kind, store_dir, nt, port, sparql[0]))
+        for path, query in zip(paths, sparql, strict=True):
+            urls = [f"http://127.0.0.1:{ports[0]}{path}", f"http://127.0.0.1:{ports[1]}{query}",
+                    f"http://127.0.0.1:{ports[2]}{query}"]
+            for url in urls:
+                _get(url)
+            times: list[list[float]] = [[], [], []]
+            for _ in range(n):
+                for i, url in enumerate(urls):
+                    times[i].append(_timed_get(url))
+            mine, memory, disk = (median(t) for t in times)
+            rows.append((path.split("?")[0].removeprefix("/run/"), f"{1000 * mine:.1f}", f"{1000 * memory:.1f}",
+                         f"{1000 * disk:.1f}", f"{mine / min(memory, disk):.2f}x"))
+    finally:
+        for proc in procs:
+            stop(proc)
+    return rows
+
+
 def _oxigraph_version(binary: str) -> str:
     out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.split()
     return out[-1] if out else "?"
@@ -162,6 +223,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="load runs of each server, alternated")
+    parser.add_argument("--per-query", type=int, default=0, metavar="N", help="time each query alone N times a side")
     args = parser.parse_args()
 
     from iimgraph import __version__
@@ -197,7 +259,7 @@ def main() -> None:
                        capture_output=True)
     else:
         print("Oxigraph server: no `oxigraph` beside this Python or on the PATH (pip install oxigraph); not measured")
-    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "oxigraph": [], "static": []}
+    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "oxigraph-memory": [], "oxigraph-disk": [], "static": []}
     for _ in range(args.rounds):
         port = free_port()
         proc = _start_serve(port)
@@ -208,15 +270,13 @@ def main() -> None:
             runs["ours"].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
         finally:
             stop(proc)
-        if oxigraph is not None:
+        for kind in ("memory", "disk") if oxigraph is not None else ():
             port = free_port()
-            proc = subprocess.Popen([oxigraph, "serve-read-only", "--location", store_dir, "--bind", f"127.0.0.1:{port}"],
-                                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            proc = _start_oxigraph(oxigraph or "", kind, store_dir, nt, port, sparql[0])
             try:
-                _wait(port, proc, sparql[0])
                 for path in sparql:
                     _get(f"http://127.0.0.1:{port}{path}")
-                runs["oxigraph"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds))
+                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds))
             finally:
                 stop(proc)
         port = free_port()
@@ -227,6 +287,8 @@ def main() -> None:
         finally:
             stop(proc)
 
+    per_query = per_query_rows(paths, sparql, oxigraph, store_dir, nt, args.per_query) \
+        if args.per_query and oxigraph is not None else []
     shutil.rmtree(store_dir, ignore_errors=True)
 
     def figures(key: str) -> tuple[float, float, float, int, int]:
@@ -238,9 +300,11 @@ def main() -> None:
     o_rps, o_p50, o_p99, o_n, o_fail = figures("ours")
     ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients "
                   f"({o_n} answers, {o_fail} failed)")
-    if runs["oxigraph"]:
-        x_rps, x_p50, x_p99, x_n, x_fail = figures("oxigraph")
-        anchor = (f"oxigraph serve-read-only {_oxigraph_version(oxigraph or '')}, same release and queries "
+    for kind, setup in (("memory", "oxigraph serve (in-memory store)"), ("disk", "oxigraph serve-read-only (on-disk store)")):
+        if not runs[f"oxigraph-{kind}"]:
+            continue
+        x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
+        anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
                   f"({x_n} answers, {x_fail} failed)")
         rows.append((ours_label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
                      ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
@@ -251,6 +315,10 @@ def main() -> None:
                  f"bare http.server, fixed body ({s_n} answers, {s_fail} failed; p99 {s_p99:.1f} ms, {s_rps:.0f}/s)",
                  f"{s_p50:.1f} ms", f"{o_p50 / s_p50:.2f}x", "p50 < 20 ms", f"{args.rounds} x {args.seconds:.0f} s"))
     table(("iimgraph", "figure", "anchor", "anchor figure", "ratio", "target", "runs"), rows)
+    if per_query:
+        print(f"\n### Each query alone, one client, median of {args.per_query} (ms)\n")
+        table(("query", "iimgraph serve", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
+               "ratio to the faster"), per_query)
 
 
 if __name__ == "__main__":
