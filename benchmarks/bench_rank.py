@@ -513,7 +513,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.real_only:
         return
 
-    kb = knowledge()
+    kb = knowledge(lookalikes=False)  # patients drawn from the IIM profiles, ranked among the IIM candidates
     header("Phenotype ranking: simulated patients (iimgraph.rank vs Phenomizer-style BMA Resnik)")
     print(f"seed {args.seed}; {args.patients} patients per subtype; sizes 3-10 terms; imprecision "
           f"{args.imprecision:g}; noise 0-{args.noise_max} terms; {len(kb.profiles)} candidate subtypes; "

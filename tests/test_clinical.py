@@ -20,6 +20,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER
 from iimgraph.terms import BIOLINK, IIM
+from tests import needs
+from tests.needs import missing
 
 from .conftest import ROOT, SHARED, read_tsv
 
@@ -127,7 +129,7 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
 
 def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent")
+        missing(needs.SHARED)
     checked = 0
     for c, quote in clinical.subject_objects(IIM.quote):
         files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
@@ -198,7 +200,7 @@ def test_seed_fact_is_in_the_graph(graph, row):
     assert Path(ROOT / row["where"]).is_file()
     assert (candidates[0], None, None) in clinical_graph_of(row["where"])
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent: verbatim check skipped")
+        missing(needs.SHARED)
     assert row["statement"] in (SEEDS / row["seed_file"]).read_text(encoding="utf-8")
 
 
@@ -289,8 +291,10 @@ def test_every_hpo2025_row_of_an_iim_class_is_a_claim(graph, reference_dir, core
     left_out = {r["mondo_id"] for r in rows} - core_ids
     assert left_out == {"MONDO:0011603"}  # GNE myopathy: hereditary, not IIM in MONDO
     assert len(kept) == 326
+    # the rows' own claims, and the 21 curated antibody links whose link such a row states
     claims = set(graph.subjects(DCTERMS.source, release))
-    assert len(claims) == 326
+    links = {c for c in claims if (c, RDF.type, IIM.AutoantibodyAssociation) in graph}
+    assert len(links) == 21 and len(claims - links) == 326
     for r in kept:
         stem = f"{r['mondo_id'].replace(':', '_')}-{r['hpo_id'].replace(':', '_')}"
         neg = "-NOT" if r["qualifier"] == "NOT" else ""
@@ -497,6 +501,8 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
                 expected.add((target, r["hpo_id"], role))
     got = set()
     named = {r["mondo_class_named_after_this_antibody"] for r in rows} - {""}
+    orpha_rows = {(r["mondo_id"], r["hpo_id"]): r["reference"] for r in read_tsv(reference_dir / "hpo2025_iim_annotations.tsv")
+                  if r["reference"].startswith("ORPHA:") and r["qualifier"] != "NOT"}
     for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation):
         if "/claim/dismech-" in str(a):
             continue  # dismech's links: test_every_dismech_claim_carries_its_row_quote_reference_direction...
@@ -504,10 +510,17 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
         subject = CONVERTER.compress(str(graph.value(a, BIOLINK.subject)))
         assert graph.value(a, BIOLINK.predicate) == IIM.hasAutoantibody
         basis = str(graph.value(a, IIM.basis))
+        obj = CONVERTER.compress(str(graph.value(a, BIOLINK.object)))
+        # HPO supplied the antibody terms, not the links: never a source of one
+        assert iri("iimsrc:hpo-2026-08") not in sources, a
+        orpha = orpha_rows.get((subject, obj))
+        if orpha:  # Orphanet's annotation row states the link: cited, TAS
+            assert {iri("iimsrc:orpha-" + orpha.split(":")[1]), iri("iimsrc:hpo-annotations-2025-01-16")} <= sources, a
+            assert graph.value(a, BIOLINK.has_evidence) == TAS and orpha in basis, a
         if subject in named and str(graph.value(a, IIM.role)) == "defining" and "MONDO's" in basis:
             # MONDO's definition or class name states the link: MONDO is the source, TAS
             assert iri("iimsrc:mondo-2026-08") in sources and graph.value(a, BIOLINK.has_evidence) == TAS, a
-        else:
+        elif not orpha:
             # only the curator grouping column: a curator inference, never TAS
             assert graph.value(a, BIOLINK.has_evidence) == CUR, a
             assert iri("iimsrc:curator-autoantibody-grouping") in sources, a
@@ -520,9 +533,23 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
     mda5 = iri("iimc:autoantibody-MONDO_1010064-HP_0033033")
     assert graph.value(mda5, BIOLINK.has_evidence) == TAS and iri("iimsrc:mondo-2026-08") in set(graph.objects(mda5, DCTERMS.source))
     srp = iri("iimc:autoantibody-MONDO_0016098-HP_0033713")
-    assert graph.value(srp, BIOLINK.has_evidence) == CUR
-    assert len([a for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation)
-                if graph.value(a, BIOLINK.has_evidence) == CUR]) == 23
+    assert graph.value(srp, BIOLINK.has_evidence) == TAS  # Orphanet's ORPHA:206569 row states it
+    # only overlap myositis' anti-U1-RNP, anti-PM-Scl100 and anti-PM-Scl75 rest on the curator column alone
+    assert {CONVERTER.compress(str(graph.value(a, BIOLINK.object))) for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation)
+            if graph.value(a, BIOLINK.has_evidence) == CUR} == {"HP:0033028", "HP:0034085", "HP:0034086"}
+
+
+def test_a_defining_antibody_orphanet_counts_as_only_frequent_is_a_recorded_disagreement(graph):
+    import iimgraph
+
+    link = iri("iimc:autoantibody-MONDO_0019344-HP_0034147")
+    row = iri("iimc:hpoa2025-MONDO_0019344-HP_0034147")
+    assert str(graph.value(link, IIM.role)) == "defining"
+    assert graph.value(row, BIOLINK.frequency_qualifier) == iri("HP:0040282")
+    assert (link, IIM.conflictsWith, row) in graph
+    rows = [r for r in iimgraph.run_query("conflicts", {}) if str(r["topic"]) == "autoantibody role"]
+    claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
+    assert {"iimc:autoantibody-MONDO_0019344-HP_0034147", "iimc:hpoa2025-MONDO_0019344-HP_0034147"} <= claims
 
 
 # --- diagnosis, treatment, epidemiology ----------------------------------------------------------

@@ -193,6 +193,20 @@ def test_a_client_timeout_during_the_replacement(store, proxy, new_release, new_
     assert store.staging() == []
 
 
+@pytest.mark.parametrize("kind, after, expected", [
+    ("query", "upload", "previous"),   # the count of the staging graph
+    ("drop", "replace", "new"),        # the drop of staging once the target is replaced
+    ("query", "drop", "new"),          # the count afterwards
+], ids=["count-staging", "drop-staging", "final-count"])
+def test_a_client_timeout_at_the_other_steps(store, proxy, new_release, new_count, kind, after, expected):
+    proxy.rules.append(Rule(kind, "cut", seconds=0.1, after=after))
+    with pytest.raises(PublishError) as failed:
+        publish(graph=TARGET, ntriples=new_release, timeout=30, **store.urls(proxy.url))
+    assert proxy.kinds().count(kind) >= 1
+    assert assert_old_or_new(store, new_count, str(failed.value)) == expected
+    assert store.staging() == []
+
+
 # --- 2. staging never left behind ------------------------------------------------------------------
 
 

@@ -180,8 +180,22 @@ def test_diseases_with_phenotype_counts_hpo_descendants():
 def test_autoantibodies_of_imnm_include_anti_srp_and_optional_disease_is_unbound_when_unset():
     rows = run("autoantibodies", disease="MONDO:0016098")
     assert OBO + "HP_0033713" in values(rows, "antibody")
+    # anti-HMGCR: only Orphanet's annotation row (HPO 2025-01-16) links it, with its frequency
+    hmgcr = [r for r in rows if str(r["antibody"]) == OBO + "HP_0033708"]
+    assert len(hmgcr) == 1 and [str(f) for f in hmgcr[0]["frequency"].items] == [OBO + "HP_0040282"]
+    assert IIMSRC + "orpha-206569" in [str(x) for x in hmgcr[0]["source"].items]
     assert values(rows, "disease") == {OBO + "MONDO_0016098"}
     assert len(values(run("autoantibodies"), "disease")) > 3
+
+
+def test_autoantibodies_give_one_row_per_link_with_its_sources_joined_and_never_hpo_as_a_source():
+    rows = run("autoantibodies")
+    pairs = [(str(r["disease"]), str(r["antibody"])) for r in rows]
+    assert len(pairs) == len(set(pairs))
+    assert len(pairs) >= 29 + 1  # the curated links and at least anti-HMGCR in IMNM
+    assert not any(str(x).endswith("/hpo-2026-08") for r in rows for x in r["source"].items)
+    by_source = run("by-source", source="iimsrc:hpo-2026-08")
+    assert not [r for r in by_source if str(r["predicate"]).endswith("hasAutoantibody")]
 
 
 def test_treatments_of_ibm_report_little_or_no_response():
@@ -395,11 +409,11 @@ def test_the_api_stops_a_runaway_rdflib_query_at_its_timeout_by_default_as_the_c
     import time
 
     from iimgraph.errors import QueryTimeout
-    from iimgraph.query.engines import DEFAULT_TIMEOUT, RdflibEngine, get_engine
+    from iimgraph.query.engines import DEFAULT_TIMEOUT, RdflibEngine, engine_for
 
     assert inspect.signature(iimgraph.run_query).parameters["timeout"].default == DEFAULT_TIMEOUT
     assert inspect.signature(iimgraph.run_sparql).parameters["timeout"].default == DEFAULT_TIMEOUT
-    get_engine("rdflib")  # the graph is loaded before the clock starts
+    engine_for(engine="rdflib")  # the graph is loaded before the clock starts
     monkeypatch.setattr(RdflibEngine, "execute", lambda self, *args, **kwargs: time.sleep(600))
     started = time.monotonic()
     with pytest.raises(QueryTimeout, match="timed out after 1 s"):

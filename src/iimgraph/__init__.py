@@ -76,15 +76,16 @@ def run_sparql(text: str, *, engine: Any = "oxigraph", endpoint: str | None = No
                 allow_remote=allow_remote)
 
 
-def rank(observed: Any = (), *, absent: Any = (), onset: Any = (), top: int | None = None, prior: Any = None,
-         include_text_mined: bool = False, sources: Any = None) -> RankResult:
-    """IIM subtypes ranked for a patient's HPO findings, with per-finding likelihood ratios; see
-    :mod:`iimgraph.rank` and ``docs/rank.md``; ``sources``: rank on the graph built from that folder.
-    Research use; not for diagnosis."""
+def rank(observed: Any = (), *, absent: Any = (), onset: Any = (), age: float | None = None,
+         top: int | None = None, prior: Any = None, include_text_mined: bool = False, lookalikes: bool = True,
+         suggestions: int = 0, sources: Any = None) -> RankResult:
+    """IIM subtypes and their look-alike diseases ranked for a patient's HPO findings (and age at
+    onset), with per-finding likelihood ratios; see :mod:`iimgraph.rank` and ``docs/rank.md``;
+    ``sources``: rank on the graph built from that folder. Research use; not for diagnosis."""
     from iimgraph.rank.model import rank as _rank
 
-    return _rank(observed, absent, onset, top=top, prior=prior, include_text_mined=include_text_mined,
-                 source=_source(None, None, sources))
+    return _rank(observed, absent, onset, age=age, top=top, prior=prior, include_text_mined=include_text_mined,
+                 lookalikes=lookalikes, suggestions=suggestions, source=_source(None, None, sources))
 
 
 #: :func:`rank` under a name that importing the :mod:`iimgraph.rank` subpackage does not rebind

@@ -47,6 +47,7 @@ DEPTH = Range(0, 200, integer=True)                # nesting levels: rdflib's se
 ROWS = Range(0, 1_000_000_000, integer=True)       # rows of an answer
 PROCESSES = Range(0, 1024, integer=True)           # worker processes, connections
 PORT = Range(0, 65535, integer=True, low_closed=True)
+AGE_YEARS = Range(0, 130, "years", low_closed=True)  # age at a patient's first symptom (rank --age)
 
 
 def check_number(raw: str | float, name: str, allowed: Range) -> float:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
 
 from iimgraph import namespaces as ns
+from iimgraph.iim_vocab import TERMS
 
-IIM = Namespace(ns.IIM)
+#: the project vocabulary, closed over the terms the ontology declares (tools/iim_vocab.py): a typo fails
+IIM = ClosedNamespace(ns.IIM, list(TERMS))
 SRC = Namespace(ns.SRC)
 CLAIM = Namespace(ns.CLAIM)
 TERM = Namespace(ns.TERM)

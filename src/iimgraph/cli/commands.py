@@ -9,6 +9,7 @@ query verbs' options are made from the one table :data:`iimgraph.cli.options.QUE
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -39,7 +40,7 @@ from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
-from iimgraph.settings import MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
+from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
 from iimgraph.version import __version__
 from iimgraph.web.serve import serve
 
@@ -396,19 +397,32 @@ def sparql_cmd(query: str, **opts: Any) -> None:
 @click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
 @click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
 @click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
-@click.option("--top", type=Number(ROWS), default=None, help="Show only the N best subtypes.")
+@click.option("--age", type=Number(AGE_YEARS), default=None, metavar="YEARS",
+              help="Age in years at the first symptom (instead of --onset).")
+@click.option("--top", type=Number(ROWS), default=None, help="Show only the N best candidates.")
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--iim-only", is_flag=True, help="Rank the IIM classes only, not the look-alike diseases.")
+@click.option("--suggest", "suggest_n", type=Number(ROWS), default=None, metavar="N",
+              help="Also list the N findings or tests whose result would most change the top of the ranking.")
+@click.option("--list-candidates", is_flag=True,
+              help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
 @_sources_option("Rank with the profiles of the graph built from this sources folder (a working copy), not the release.")
-def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
-             prior: tuple[str, ...], include_text_mined: bool, fmt: str, sources: Path | None) -> None:
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, suggest_n: int | None,
+             list_candidates: bool, fmt: str, sources: Path | None) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
-    from iimgraph.rank import rank
-    from iimgraph.rank.explain import render
+    from iimgraph.rank import knowledge, rank
+    from iimgraph.rank.explain import candidates_text, render
+
+    if list_candidates:
+        click.echo(candidates_text(knowledge(include_text_mined, graph_source(sources=sources), not iim_only), fmt),
+                   nl=False)
+        return
 
     priors: dict[str, float] = {}
     for item in prior:
@@ -419,11 +433,12 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
             raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
-    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined, source=graph_source(sources=sources))
+    result = rank(observed, absent=absent, onset=onset, age=age, top=None if top is None else int(top),
+                  prior=priors or None, include_text_mined=include_text_mined, lookalikes=not iim_only,
+                  suggestions=int(suggest_n or 0), source=graph_source(sources=sources))
     for note in result.notes:
         say(f"note: {note}")
-    click.echo(render(result, fmt), nl=False)
+    click.echo(render(result, fmt, shutil.get_terminal_size((100, 24)).columns), nl=False)
 
 
 @cli.command("publish")

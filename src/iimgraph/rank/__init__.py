@@ -25,5 +25,14 @@ class _CallableModule(types.ModuleType):
 
         return rank_function(*args, **kwargs)
 
+    @property
+    def __signature__(self) -> Any:
+        """The function's parameters (``inspect.signature(iimgraph.rank)`` shows ``age``, ``suggestions``...)."""
+        import inspect
+
+        from iimgraph import rank_function
+
+        return inspect.signature(rank_function)
+
 
 sys.modules[__name__].__class__ = _CallableModule

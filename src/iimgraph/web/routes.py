@@ -39,6 +39,7 @@ from iimgraph.query.binding import bind, resolve_params
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.explain import to_json
 from iimgraph.rank.model import rank
+from iimgraph.settings import AGE_YEARS, check_number
 
 TERM_TYPES = {
     "text/html": "html", "application/xhtml+xml": "html",
@@ -203,7 +204,7 @@ class SiteRoutes:
 
 
 def rank_response(params: dict[str, list[str]], source: GraphSource = RELEASE) -> Response:
-    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&top=N``: the ranking as JSON (400 with an
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&age=YEARS&top=N&suggest=N``: the ranking as JSON (400 with an
     ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
     def terms(key: str) -> list[str]:
         return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
@@ -211,10 +212,20 @@ def rank_response(params: dict[str, list[str]], source: GraphSource = RELEASE) -
     try:
         top_text = (params.get("top") or [""])[-1].strip()
         top = int(top_text) if top_text else None
-        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), top=top, source=source)
     except ValueError:
         body = json.dumps({"error": f"top must be a whole number, not {params['top'][-1]!r}"})
         return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        suggest_text = (params.get("suggest") or [""])[-1].strip()
+        suggestions = min(int(suggest_text), 50) if suggest_text else 0
+    except ValueError:
+        body = json.dumps({"error": f"suggest must be a whole number, not {params['suggest'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        age_text = (params.get("age") or [""])[-1].strip()
+        age = check_number(age_text, "age", AGE_YEARS) if age_text else None
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), age=age, top=top,
+                      suggestions=suggestions, source=source)
     except IIMGraphError as exc:
         return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
                         "application/json")
