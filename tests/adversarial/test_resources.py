@@ -211,3 +211,17 @@ def test_release_with_seven_identical_blank_node_cycles_finishes(tmp_path: Path)
                   time_limit=240)
     assert run.code == 0, run.stderr
     assert (tmp_path / "release" / "manifest.json").exists()
+
+
+def _exhausts_memory() -> None:
+    raise MemoryError
+
+
+def test_a_worker_without_a_memory_cap_never_reports_none_mb():
+    """Before: validate's worker (no cap) reported 'validation needed more than None MB'."""
+    from iimgraph.errors import QueryMemoryError
+    from iimgraph.query import worker
+
+    with pytest.raises(QueryMemoryError) as caught:
+        worker.call(_exhausts_memory, timeout=30, memory_mb=None, what="validation", renice=False)
+    assert "None" not in str(caught.value) and "validation ran out of memory" in str(caught.value)
