@@ -92,7 +92,9 @@ store.bulk_load(path="iimgraph.nt", format=pyoxigraph.RdfFormat.N_TRIPLES)
 ```
 
 A SPARQL server (Oxigraph, Apache Jena Fuseki, GraphDB, Virtuoso, Blazegraph): load `iimgraph.nt` (or
-`iimgraph.ttl`) into a graph, e.g. `oxigraph load --location store --file iimgraph.nt`.
+`iimgraph.ttl`) into a graph, e.g. `oxigraph load --location store --file iimgraph.nt`. Oxigraph does not
+know the `.owl` extension: give the format, `oxigraph load --location store --file iimgraph.owl --format
+application/rdf+xml`.
 
 OWL tools: open `iimgraph.owl` in Protégé, or `robot merge --input iimgraph.owl ...`.
 
@@ -106,7 +108,7 @@ at `https://w3id.org/iimgraph/releases/{version}/iimgraph.context.jsonld` for do
 
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 
-The `iimgraph` package (`pip install iimgraph`) answers the packaged questions over a release folder or
+The `iimgraph` package (installed from its repository; it is not on PyPI) answers the packaged questions over a release folder or
 its own copy: `iimgraph query find-by-xref -p xref=OMIM:160750`, and serves it with `iimgraph serve`.
 
 ## Licence and attribution
