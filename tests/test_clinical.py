@@ -17,8 +17,11 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER
 from iimgraph.terms import BIOLINK, IIM
+from tests import needs
+from tests.needs import missing
 
 from .conftest import ROOT, SHARED, read_tsv
 
@@ -28,11 +31,7 @@ SEED_FACTS = Path(__file__).parent / "data" / "seed_facts.tsv"
 TAS = URIRef(IIM + "evidence/TAS")
 CUR = URIRef(IIM + "evidence/CUR")
 ITM = URIRef(IIM + "evidence/ITM")
-CLAIM_TYPES = {
-    BIOLINK.DiseaseToPhenotypicFeatureAssociation, IIM.AutoantibodyAssociation, IIM.DiagnosticAssociation,
-    IIM.TreatmentAssociation, IIM.EpidemiologyObservation, IIM.InheritanceObservation, IIM.PlacementClaim,
-    IIM.FindingObservation, IIM.CourseObservation, IIM.CauseObservation, IIM.CooccurrenceObservation,
-}
+CLAIM_TYPES = {URIRef(k.iri) for k in KINDS}
 VALUE_SLOTS = (IIM.lowerBound, IIM.upperBound, IIM.valueText)
 
 
@@ -130,7 +129,7 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
 
 def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent")
+        missing(needs.SHARED)
     checked = 0
     for c, quote in clinical.subject_objects(IIM.quote):
         files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
@@ -201,7 +200,7 @@ def test_seed_fact_is_in_the_graph(graph, row):
     assert Path(ROOT / row["where"]).is_file()
     assert (candidates[0], None, None) in clinical_graph_of(row["where"])
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent: verbatim check skipped")
+        missing(needs.SHARED)
     assert row["statement"] in (SEEDS / row["seed_file"]).read_text(encoding="utf-8")
 
 
@@ -292,8 +291,10 @@ def test_every_hpo2025_row_of_an_iim_class_is_a_claim(graph, reference_dir, core
     left_out = {r["mondo_id"] for r in rows} - core_ids
     assert left_out == {"MONDO:0011603"}  # GNE myopathy: hereditary, not IIM in MONDO
     assert len(kept) == 326
+    # the rows' own claims, and the 21 curated antibody links whose link such a row states
     claims = set(graph.subjects(DCTERMS.source, release))
-    assert len(claims) == 326
+    links = {c for c in claims if (c, RDF.type, IIM.AutoantibodyAssociation) in graph}
+    assert len(links) == 21 and len(claims - links) == 326
     for r in kept:
         stem = f"{r['mondo_id'].replace(':', '_')}-{r['hpo_id'].replace(':', '_')}"
         neg = "-NOT" if r["qualifier"] == "NOT" else ""
@@ -338,7 +339,8 @@ def test_mode_of_inheritance_is_not_a_phenotype(graph):
 
 
 def test_every_hpo_term_used_is_in_the_reference_with_its_current_label(graph, reference_dir):
-    t25 = {r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")}
+    t25 = {r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_lookalike_terms.tsv")}  # same release
+    t25.update({r["hpo_id"]: r for r in read_tsv(reference_dir / "hpo2025_terms.tsv")})
     current = {r["hpo_id"]: r["label_current"] for r in read_tsv(reference_dir / "hpo_terms.tsv")
                if r["in_current_hpo_label_list"] == "yes" and r["label_current"]}
     hp = str(iri("HP:0000001"))[: -len("0000001")]
@@ -401,7 +403,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")
@@ -426,6 +428,60 @@ def test_importer_refuses_an_hpo_id_that_is_not_in_the_reference(tmp_path, refer
     assert not (tmp_path / "out").exists() or not any((tmp_path / "out").iterdir())
 
 
+# --- dismech --------------------------------------------------------------------------------------
+
+
+def test_every_dismech_claim_carries_its_row_quote_reference_direction_and_ai_assisted_source(graph, reference_dir):
+    rows = read_tsv(reference_dir / "dismech_iim.tsv")
+    snippets = {(r["mondo_id"], r["yaml_path"], r["evidence_snippet"].strip()): r for r in rows if r["evidence_reference"]}
+    claims = [c for c in graph.subjects(RDF.type, IIM.Claim) if "/claim/dismech-" in str(c)]
+    assert len(claims) > 200
+    direction = {"SUPPORT": "supports", "PARTIAL": "partially supports", "REFUTE": "refutes"}
+    for c in claims:
+        subject = CONVERTER.compress(str(graph.value(c, BIOLINK.subject)))
+        row = snippets[(subject, str(graph.value(c, IIM.dismechPath)), str(graph.value(c, IIM.quote)))]
+        assert str(graph.value(c, IIM.evidenceDirection)) == direction[row["evidence_supports"]], c
+        sources = set(graph.objects(c, DCTERMS.source))
+        prefix, _, local = row["evidence_reference"].partition(":")
+        expected = {"PMID": f"pmid-{int(local) if local.isdigit() else local}", "ORPHA": f"orpha-{local}",
+                    "clinicaltrials": f"nct-{local}"}[prefix]
+        assert URIRef("https://w3id.org/iimgraph/source/" + expected) in sources, c
+        dismech = [s for s in sources if "/source/dismech-" in str(s)]
+        assert len(dismech) == 1 and str(graph.value(dismech[0], IIM.curationMethod)) == "AI-assisted", c
+        assert str(graph.value(dismech[0], IIM.commit)) == row["dismech_commit"], c
+    # the three refuted IBM treatments are negated treatment claims
+    refuted = {str(graph.value(c, IIM.sourceLabel)) for c in claims
+               if (c, RDF.type, IIM.TreatmentAssociation) in graph and (c, BIOLINK.negated, Literal(True)) in graph}
+    assert refuted == {"Conventional Immunosuppression (corticosteroids, methotrexate, azathioprine)", "Arimoclomol",
+                       "Bimagrumab"}
+
+
+def test_antibody_statistics_are_typed_fractions_read_verbatim_from_the_quote(graph):
+    stats = list(graph.subjects(RDF.type, IIM.AutoantibodyStatistic))
+    assert len(stats) == 6
+    for c in stats:
+        value = graph.value(c, IIM.fraction)
+        assert value.datatype == XSD.decimal and Decimal(0) <= value.toPython() <= Decimal(1), c
+        quote = str(graph.value(c, IIM.quote))
+        words = str(graph.value(c, IIM.valueText))
+        assert words in quote
+        assert Decimal(re.search(r"(\d+(?:\.\d+)?)%", words).group(1)) / 100 == value.toPython()
+        threshold = graph.value(c, IIM.threshold)
+        assert threshold is None or str(threshold) in quote
+    rows = {(str(r["label"]), str(r["measure"]), str(r["threshold"]) if r["threshold"] else None):
+            (Decimal(str(r["value"])), str(r["pmid"])) for r in iimgraph_run("antibody-statistics", disease="MONDO:0007827")}
+    assert rows[("inclusion body myositis", "sensitivity", "Moderate reactivity")] == (Decimal("0.70"), "PMID:23596012")
+    assert rows[("inclusion body myositis", "specificity", "high reactivity")] == (Decimal("0.98"), "PMID:23596012")
+    assert rows[("inclusion body myositis", "prevalence among patients", "high concentrations")] == (
+        Decimal("0.33"), "PMID:23460448")
+
+
+def iimgraph_run(name: str, **params: object) -> list[dict]:
+    import iimgraph
+
+    return iimgraph.run_query(name, params)
+
+
 # --- autoantibodies --------------------------------------------------------------------------------
 
 
@@ -445,15 +501,26 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
                 expected.add((target, r["hpo_id"], role))
     got = set()
     named = {r["mondo_class_named_after_this_antibody"] for r in rows} - {""}
+    orpha_rows = {(r["mondo_id"], r["hpo_id"]): r["reference"] for r in read_tsv(reference_dir / "hpo2025_iim_annotations.tsv")
+                  if r["reference"].startswith("ORPHA:") and r["qualifier"] != "NOT"}
     for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation):
+        if "/claim/dismech-" in str(a):
+            continue  # dismech's links: test_every_dismech_claim_carries_its_row_quote_reference_direction...
         sources = set(graph.objects(a, DCTERMS.source))
         subject = CONVERTER.compress(str(graph.value(a, BIOLINK.subject)))
         assert graph.value(a, BIOLINK.predicate) == IIM.hasAutoantibody
         basis = str(graph.value(a, IIM.basis))
+        obj = CONVERTER.compress(str(graph.value(a, BIOLINK.object)))
+        # HPO supplied the antibody terms, not the links: never a source of one
+        assert iri("iimsrc:hpo-2026-08") not in sources, a
+        orpha = orpha_rows.get((subject, obj))
+        if orpha:  # Orphanet's annotation row states the link: cited, TAS
+            assert {iri("iimsrc:orpha-" + orpha.split(":")[1]), iri("iimsrc:hpo-annotations-2025-01-16")} <= sources, a
+            assert graph.value(a, BIOLINK.has_evidence) == TAS and orpha in basis, a
         if subject in named and str(graph.value(a, IIM.role)) == "defining" and "MONDO's" in basis:
             # MONDO's definition or class name states the link: MONDO is the source, TAS
             assert iri("iimsrc:mondo-2026-08") in sources and graph.value(a, BIOLINK.has_evidence) == TAS, a
-        else:
+        elif not orpha:
             # only the curator grouping column: a curator inference, never TAS
             assert graph.value(a, BIOLINK.has_evidence) == CUR, a
             assert iri("iimsrc:curator-autoantibody-grouping") in sources, a
@@ -466,9 +533,23 @@ def test_autoantibody_links_follow_the_reference_columns(graph, reference_dir):
     mda5 = iri("iimc:autoantibody-MONDO_1010064-HP_0033033")
     assert graph.value(mda5, BIOLINK.has_evidence) == TAS and iri("iimsrc:mondo-2026-08") in set(graph.objects(mda5, DCTERMS.source))
     srp = iri("iimc:autoantibody-MONDO_0016098-HP_0033713")
-    assert graph.value(srp, BIOLINK.has_evidence) == CUR
-    assert len([a for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation)
-                if graph.value(a, BIOLINK.has_evidence) == CUR]) == 23
+    assert graph.value(srp, BIOLINK.has_evidence) == TAS  # Orphanet's ORPHA:206569 row states it
+    # only overlap myositis' anti-U1-RNP, anti-PM-Scl100 and anti-PM-Scl75 rest on the curator column alone
+    assert {CONVERTER.compress(str(graph.value(a, BIOLINK.object))) for a in graph.subjects(RDF.type, IIM.AutoantibodyAssociation)
+            if graph.value(a, BIOLINK.has_evidence) == CUR} == {"HP:0033028", "HP:0034085", "HP:0034086"}
+
+
+def test_a_defining_antibody_orphanet_counts_as_only_frequent_is_a_recorded_disagreement(graph):
+    import iimgraph
+
+    link = iri("iimc:autoantibody-MONDO_0019344-HP_0034147")
+    row = iri("iimc:hpoa2025-MONDO_0019344-HP_0034147")
+    assert str(graph.value(link, IIM.role)) == "defining"
+    assert graph.value(row, BIOLINK.frequency_qualifier) == iri("HP:0040282")
+    assert (link, IIM.conflictsWith, row) in graph
+    rows = [r for r in iimgraph.run_query("conflicts", {}) if str(r["topic"]) == "autoantibody role"]
+    claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
+    assert {"iimc:autoantibody-MONDO_0019344-HP_0034147", "iimc:hpoa2025-MONDO_0019344-HP_0034147"} <= claims
 
 
 # --- diagnosis, treatment, epidemiology ----------------------------------------------------------
@@ -481,6 +562,10 @@ def test_tests_and_therapies_are_typed_project_concepts(graph):
         assert claims
         for c in claims:
             obj = graph.value(c, BIOLINK.object)
+            if "/claim/dismech-" in str(c):  # dismech binds CHEBI and NCIT terms, with their labels
+                assert str(obj).startswith((str(iri("CHEBI:1"))[:-1], str(iri("NCIT:C1"))[:-2])), c
+                assert graph.value(obj, RDFS.label) is not None, obj
+                continue
             assert str(obj).startswith(str(iri("iimt:"))), c
             assert (obj, RDF.type, concept_type) in graph and graph.value(obj, RDFS.label) is not None, obj
     biopsy = iri("iimc:diagnosis-clinic-barcelona-MONDO_0019127-test-muscle-biopsy")

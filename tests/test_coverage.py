@@ -21,7 +21,8 @@ def test_coverage_counts_match_the_reference_tables(graph, reference_dir):
         n_itm = sum(r["evidence"] == "ITM" and mondo in r["mondo_ids"].split("|") for r in itm)
         assert rows[mondo]["text_mined"] == n_itm
         assert "hpo-annotations-2025-01-16" in str(rows[mondo]["sources"])
-    assert rows["MONDO:0019344"]["autoantibodies"] == 9
+    assert rows["MONDO:0019344"]["autoantibodies"] == 9 + 4  # the curated links, dismech's Jo-1, PL-7, PL-12, Ro52
+    assert rows["MONDO:0007827"]["antibody_statistics"] == 5 and rows["MONDO:0019344"]["antibody_statistics"] == 1
     assert rows["MONDO:0600023"]["treatments"] > 0 and rows["MONDO:0600023"]["epidemiology"] > 0
     assert "MONDO:0011603" not in rows  # GNE myopathy is not in scope
 

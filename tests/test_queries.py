@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 
 import iimgraph
 from iimgraph.errors import QueryError
-from iimgraph.query.catalogue import bind, catalogue, resolve_params, sparql_term
+from iimgraph.query.binding import bind, resolve_params, sparql_term
+from iimgraph.query.catalogue import catalogue
 from iimgraph.query.results import IRI, Literal
 
 OBO = "http://purl.obolibrary.org/obo/"
@@ -53,6 +54,7 @@ EXAMPLES = {
     "phenotypes": {"disease": "MONDO:0019127", "include_text_mined": "true"},
     "diseases-with-phenotype": {"phenotype": "HP:0001324"},
     "autoantibodies": {},
+    "antibody-statistics": {},
     "treatments": {},
     "epidemiology": {},
     "onset": {},
@@ -155,7 +157,9 @@ def test_find_by_xref_accepts_synonym_prefixes_and_iris(xref, disease):
 
 def test_phenotypes_leave_text_mined_out_unless_asked():
     curated = run("phenotypes", disease="MONDO:0019127")
-    assert values(curated, "evidence") == {EVIDENCE + "TAS"}
+    # Orphanet's rows (TAS) and dismech's (TAS, or PCS for a clinical study), never text-mined
+    assert EVIDENCE + "TAS" in values(curated, "evidence")
+    assert not any("ITM" in v for v in values(curated, "evidence"))
     assert OBO + "HP_0003701" in values(curated, "phenotype")  # proximal muscle weakness
     everything = run("phenotypes", disease="MONDO:0019127", include_text_mined=True)
     assert EVIDENCE + "ITM" in values(everything, "evidence")
@@ -176,15 +180,33 @@ def test_diseases_with_phenotype_counts_hpo_descendants():
 def test_autoantibodies_of_imnm_include_anti_srp_and_optional_disease_is_unbound_when_unset():
     rows = run("autoantibodies", disease="MONDO:0016098")
     assert OBO + "HP_0033713" in values(rows, "antibody")
+    # anti-HMGCR: only Orphanet's annotation row (HPO 2025-01-16) links it, with its frequency
+    hmgcr = [r for r in rows if str(r["antibody"]) == OBO + "HP_0033708"]
+    assert len(hmgcr) == 1 and [str(f) for f in hmgcr[0]["frequency"].items] == [OBO + "HP_0040282"]
+    assert IIMSRC + "orpha-206569" in [str(x) for x in hmgcr[0]["source"].items]
     assert values(rows, "disease") == {OBO + "MONDO_0016098"}
     assert len(values(run("autoantibodies"), "disease")) > 3
 
 
+def test_autoantibodies_give_one_row_per_link_with_its_sources_joined_and_never_hpo_as_a_source():
+    rows = run("autoantibodies")
+    pairs = [(str(r["disease"]), str(r["antibody"])) for r in rows]
+    assert len(pairs) == len(set(pairs))
+    assert len(pairs) >= 29 + 1  # the curated links and at least anti-HMGCR in IMNM
+    assert not any(str(x).endswith("/hpo-2026-08") for r in rows for x in r["source"].items)
+    by_source = run("by-source", source="iimsrc:hpo-2026-08")
+    assert not [r for r in by_source if str(r["predicate"]).endswith("hasAutoantibody")]
+
+
 def test_treatments_of_ibm_report_little_or_no_response():
     rows = run("treatments", disease="MONDO:0007827")
-    assert [(str(r["treatment_label"]), str(r["response"])) for r in rows] == [
+    seed = [r for r in rows if r["source"] == IIMSRC + "seed-carenity"]
+    assert [(str(r["treatment_label"]), str(r["response"])) for r in seed] == [
         ("usual treatments for IIM", "little or no response")]
-    assert rows[0]["source"] == IIMSRC + "seed-carenity"
+    # dismech's three refuted IBM treatments are listed, negated, with the direction of their evidence
+    refuted = {str(r["treatment_label"]) for r in rows if r["negated"] is not None and r["negated"].to_python()}
+    assert refuted == {"prednisone", "arimoclomol", "Monoclonal Antibody"}
+    assert {str(r["direction"]) for r in rows if r["negated"] is not None} == {"refutes"}
 
 
 def test_epidemiology_gives_the_iim_prevalence_as_decimals():
@@ -218,6 +240,32 @@ def test_inherited_adds_each_ancestors_claims_marked_with_that_ancestor(name, di
     listed = iimgraph.run_query(name, {}, engine=engine)  # every disease's own claims, none inherited
     assert canonical([r for r in listed if str(r["disease"]) == OBO + disease.replace(":", "_")]) == canonical(own)
     assert all(r["inherited_from"] is None for r in listed)
+
+
+GROUPING_QUERY = """PREFIX iim: <https://w3id.org/iimgraph/vocab/>
+SELECT ?c WHERE { ?c iim:groupingClass true }"""
+
+
+@pytest.mark.parametrize("name", ["onset", "treatments"])
+def test_inherited_claims_come_only_from_grouping_classes(name):
+    groupings = {str(r["c"]) for r in iimgraph.run_sparql(GROUPING_QUERY)}
+    assert {OBO + "MONDO_0600023", OBO + "MONDO_0020122", OBO + "MONDO_0018010"} == groupings
+    for disease in ("MONDO:0008054", "MONDO:0018359", "MONDO:1010064", "MONDO:0019734"):
+        rows = run(name, disease=disease, inherited=True)
+        assert values([r for r in rows if r["inherited_from"] is not None], "inherited_from") <= groupings, disease
+
+
+def test_an_age_bounded_class_inherits_no_onset_outside_its_bound():
+    # juvenile DM: polymyositis' "Adult"/"Elderly" (an entity MONDO nests above DM) and IIM's
+    # "adults between ages 40 and 60" contradict the class's juvenile onset
+    jdm = {str(r["onset_label"]) for r in run("onset", disease="MONDO:0008054", inherited=True) if r["onset_label"]}
+    assert not jdm & {"Adult onset", "Late onset", "Middle age onset"}, jdm
+    assert "Juvenile onset" in jdm
+    # neonatal DM: neither "Pediatric onset" (JDM's, an entity) nor IIM's "Juvenile onset"
+    neo = {str(r["onset_label"]) for r in run("onset", disease="MONDO:0018359", inherited=True) if r["onset_label"]}
+    assert not neo & {"Pediatric onset", "Juvenile onset", "Adult onset", "Late onset", "Middle age onset"}, neo
+    # words without a term ("any age") still reach them from the group
+    assert "any age" in values(run("onset", disease="MONDO:0018359", inherited=True), "value_text")
 
 
 def test_by_source_lists_what_carenity_supports():
@@ -356,6 +404,23 @@ def test_oxigraph_and_rdflib_return_the_same_rows(name):
     assert canonical(ox) == canonical(rd)
 
 
+def test_the_api_stops_a_runaway_rdflib_query_at_its_timeout_by_default_as_the_cli_does(monkeypatch):
+    import inspect
+    import time
+
+    from iimgraph.errors import QueryTimeout
+    from iimgraph.query.engines import DEFAULT_TIMEOUT, RdflibEngine, engine_for
+
+    assert inspect.signature(iimgraph.run_query).parameters["timeout"].default == DEFAULT_TIMEOUT
+    assert inspect.signature(iimgraph.run_sparql).parameters["timeout"].default == DEFAULT_TIMEOUT
+    engine_for(engine="rdflib")  # the graph is loaded before the clock starts
+    monkeypatch.setattr(RdflibEngine, "execute", lambda self, *args, **kwargs: time.sleep(600))
+    started = time.monotonic()
+    with pytest.raises(QueryTimeout, match="timed out after 1 s"):
+        iimgraph.run_query("sources", engine="rdflib", timeout=1)
+    assert time.monotonic() - started < 30
+
+
 def test_every_packaged_query_has_an_example_here():
     assert set(EXAMPLES) == set(catalogue())
 
@@ -434,7 +499,8 @@ MARKED = [
 def test_repeating_the_parameters_in_union_branches_keeps_the_rows(name, params, engine):
     """The marked query gives the rows of the same text bound only at its outermost WHERE (the
     markers are comments: without the catalogue they are not there), on each engine."""
-    from iimgraph.query.catalogue import execute, execute_sparql, get_query, split_lists
+    from iimgraph.query.catalogue import get_query, split_lists
+    from iimgraph.query.run import execute, execute_sparql
 
     q = get_query(name)
     assert "#@parameters" in q.text, name
@@ -625,6 +691,8 @@ def test_xrefs_pair_every_iri_with_the_curie_that_expands_to_it(graph):
 
 @pytest.mark.parametrize("disease", ["MONDO:0019127", "MONDO:0016367", "MONDO:0007827"])
 def test_xrefs_rows_are_the_same_on_both_engines(disease):
+    """Within the API's default timeout (60 s): on rdflib, xrefs ran for minutes before its filters were
+    ordered for that engine (a group's cheap tests before its NOT EXISTS)."""
     for per_source in (False, True):
         params = {"disease": disease, "per_source": per_source}
         assert canonical(iimgraph.run_query("xrefs", params, engine="oxigraph")) == canonical(

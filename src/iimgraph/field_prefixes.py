@@ -15,6 +15,8 @@ FIELD_PREFIXES: dict[str, tuple[str, str] | None] = {
     "DOID": ("DOID", "http://purl.obolibrary.org/obo/DOID_"),
     "NCIT": ("NCIT", "http://purl.obolibrary.org/obo/NCIT_"),
     "EFO": ("EFO", "http://www.ebi.ac.uk/efo/EFO_"),
+    "CHEBI": ("CHEBI", "http://purl.obolibrary.org/obo/CHEBI_"),
+    "hgnc": ("hgnc", "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/"),
     "OMIM": ("omim", "https://omim.org/MIM:"),
     "Orphanet": ("Orphanet", "http://www.orpha.net/ORDO/Orphanet_"),
     "ICD10CM": ("icd10cm", "https://www.icd10data.com/search?s="),

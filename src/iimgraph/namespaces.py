@@ -41,6 +41,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
+SHACL = "http://www.w3.org/ns/shacl#"
+TEXT_MINED_EVIDENCE = IIM + "evidence/ITM"  # HPO's 2015 text-mined annotations: off by default
 
 #: prefix -> IRI prefix. Order matters only for readability of serialisations.
 PREFIX_MAP: dict[str, str] = {
@@ -56,6 +58,8 @@ PREFIX_MAP: dict[str, str] = {
     "NCIT": "http://purl.obolibrary.org/obo/NCIT_",
     "IAO": "http://purl.obolibrary.org/obo/IAO_",
     "EFO": "http://www.ebi.ac.uk/efo/EFO_",
+    "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "hgnc": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/",
     "obo": OBO,
     # disease vocabularies and registries: MONDO's spellings; where Bioregistry's OBO context spells a
     # prefix as we do, its URI prefix (the generated table ``field_prefixes.py``; a test pins both)
@@ -92,7 +96,7 @@ PREFIX_MAP: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "spdx": "http://spdx.org/rdf/terms#",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "sh": SHACL,
 }
 
 #: the prefixes every query engine predeclares (the same set on oxigraph, rdflib and the endpoint):
@@ -108,6 +112,7 @@ PREFIX_SYNONYMS: dict[str, list[str]] = {
     "MedDRA": ["MEDDRA", "meddra"],
     "UMLS": ["UMLS_CUI", "umls"],
     "PMID": ["pubmed", "pmid"],
+    "hgnc": ["HGNC"],
     "SCTID": ["SNOMEDCT", "snomedct"],
     "icd11.mms": ["ICD11", "ICD-11"],
     "ICD10": ["ICD-10", "icd10who", "ICD10WHO"],

@@ -8,16 +8,18 @@ them as a fixed-width table (``iimgraph info --coverage``).
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
+from iimgraph.claim_kinds import KINDS
+from iimgraph.escape import escape
+from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, RDF, RDFS, TEXT_MINED
 
-IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
-ITM = IIM["evidence/ITM"]
 SCOPES = ("iim_root", "iim_subtree", "iim_related")
-COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "treatments",
-           "epidemiology", "definitions", "sources")
+COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "antibody_statistics",
+           "treatments", "epidemiology", "definitions", "sources")
+#: claim type IRI -> the column counting it (claim_kinds.KINDS)
+_COLUMN = {k.iri: k.coverage_column for k in KINDS if k.coverage_column}
 
 
 def _source_name(graph: Graph, source: Node) -> str:
@@ -39,19 +41,14 @@ def coverage_rows(graph: Graph) -> list[dict[str, object]]:
         sources: dict[str, int] = {}
         for claim in claims_of[cls]:
             types = set(graph.objects(claim, RDF.type))
-            text_mined = graph.value(claim, BIOLINK.has_evidence) == ITM
+            text_mined = graph.value(claim, BIOLINK.has_evidence) == TEXT_MINED
             if BIOLINK.DiseaseToPhenotypicFeatureAssociation in types:
                 if text_mined:
                     counts["text_mined"] += 1
                     continue
-                counts["phenotypes"] += 1
                 counts["with_frequency"] += graph.value(claim, BIOLINK.frequency_qualifier) is not None
-            elif IIM.AutoantibodyAssociation in types:
-                counts["autoantibodies"] += 1
-            elif IIM.TreatmentAssociation in types:
-                counts["treatments"] += 1
-            elif IIM.EpidemiologyObservation in types:
-                counts["epidemiology"] += 1
+            for column in {c for t in types if (c := _COLUMN.get(str(t)))}:
+                counts[column] += 1
             for source in graph.objects(claim, DCTERMS.source):
                 # seed pages, snapshots and curator notes; not the row references (PMIDs, ORPHA:n, OMIM:n)
                 if graph.value(source, DCTERMS.identifier) is None:
@@ -68,11 +65,11 @@ def coverage_rows(graph: Graph) -> list[dict[str, object]]:
 
 
 def render(rows: list[dict[str, object]]) -> str:
-    head = ("class", "label", "phen", "freq", "ITM", "abs", "treat", "epi", "defs", "sources (claims)")
+    head = ("class", "label", "phen", "freq", "ITM", "abs", "abstat", "treat", "epi", "defs", "sources (claims)")
     table = [head] + [tuple(str(r[c]) for c in COLUMNS) for r in rows]
     widths = [max(len(row[i]) for row in table) for i in range(len(head) - 1)]
     lines = []
     for row in table:
         cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
         lines.append("  ".join(cells) + "  " + row[-1])
-    return "\n".join(lines) + "\n"
+    return escape("\n".join(lines)) + "\n"

@@ -1,7 +1,8 @@
 """The ontology as OBO 1.4 (``iimgraph.obo``) and obographs JSON (``iimgraph.json``): the forms OAK,
 pronto and OLS read fastest (OAK and pronto take 12-55 s per command on the Turtle, under a second here).
 
-Both are written by pronto from the release's RDF/XML, so they hold what an OBO tool sees of the OWL:
+Both are written by pronto from the release's RDF/XML (each run of one tag's values sorted, as pronto
+writes them in set order), so they hold what an OBO tool sees of the OWL:
 classes with labels, definitions and their sources, synonyms, cross-references, alternative ids and
 ``is_a``; the claims, sources and mappings' justifications stay in the RDF products and the SSSOM file.
 pronto's JSON is made what the obographs schema says before it is written: the ontology and version
@@ -39,8 +40,25 @@ def obo_products(owl: bytes) -> dict[str, bytes]:
         g["id"] = ontology.metadata.ontology
         if ontology.metadata.data_version:
             g.setdefault("meta", {})["version"] = ontology.metadata.data_version
-    return {OBO_FILE: obo.getvalue(),
+    return {OBO_FILE: _stable_obo(obo.getvalue()),
             OBOGRAPHS_FILE: (json.dumps(document, indent=1, sort_keys=True, ensure_ascii=False) + "\n").encode("utf-8")}
+
+
+def _stable_obo(text: bytes) -> bytes:
+    """pronto writes a tag's values in set order, which changes with the hash seed: sort each run of lines
+    that share a tag, so the same ontology gives the same bytes (the order of one tag's values means nothing)."""
+    out: list[bytes] = []
+    run: list[bytes] = []
+    tag = None
+    for line in text.splitlines(keepends=True):
+        this = line.split(b":", 1)[0] if b":" in line and not line.startswith(b"[") else None
+        if this is not None and this == tag:
+            run.append(line)
+            continue
+        out.extend(sorted(run))
+        run, tag = [line], this
+    out.extend(sorted(run))
+    return b"".join(out)
 
 
 def _obographs(node: Any, key: str = "") -> Any:

@@ -32,9 +32,9 @@ import time
 import urllib.parse
 from dataclasses import dataclass
 
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, Release, Sources
 from iimgraph.errors import EndpointError, HTTPStatusError, PublishError, QueryError
-from iimgraph.query.catalogue import to_iri
+from iimgraph.query.binding import to_iri
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.http import RETRIES, request
 
@@ -137,10 +137,12 @@ def default_update_url(store_url: str) -> str:
 
 
 def publish(store_url: str, *, graph: str | None = None, query_url: str | None = None,
-            update_url: str | None = None, ntriples: bytes | None = None,
+            update_url: str | None = None, ntriples: bytes | None = None, source: Release | Sources = RELEASE,
             timeout: float = DEFAULT_TIMEOUT, same_origin_redirects: bool = False,
             settle: float | None = None) -> PublishReport:
     """Replace ``graph`` (default: the default graph) at ``store_url`` with the release.
+
+    What is published is ``ntriples`` if given, else the graph ``source`` names (default: the release graph).
 
     No request follows a redirect unless ``same_origin_redirects`` (and then only on the same scheme,
     host and port); the answers to the upload and the updates are read up to 64 KiB, no more.
@@ -159,7 +161,7 @@ def publish(store_url: str, *, graph: str | None = None, query_url: str | None =
     update_url = update_url or default_update_url(store_url)
     _check_url(query_url, "query URL")
     _check_url(update_url, "update URL")
-    data = ntriples if ntriples is not None else release_ntriples()
+    data = ntriples if ntriples is not None else source.ntriples()
     run = _Publish(store_url, query_url, update_url, graph, data, timeout, same_origin_redirects,
                    settle_seconds(timeout) if settle is None else settle)
     return run.run()

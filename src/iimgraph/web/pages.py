@@ -15,10 +15,11 @@ from collections.abc import Callable, Iterable
 from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
+from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.model import NOTICE
-from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
+from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS, TEXT_MINED
 
 #: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
 #: entry (bioregistry's providers, or the IRI itself where it is a page); nothing here is fetched.
@@ -52,7 +53,6 @@ MATCH_LABEL = {str(SKOS.exactMatch): "exact", str(SKOS.closeMatch): "close", str
                str(SKOS.narrowMatch): "narrow", str(SKOS.relatedMatch): "related"}
 SYNONYM_SCOPES = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
                   OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
-TEXT_MINED = IIM["evidence/ITM"]
 
 
 def e(value: object) -> str:
@@ -210,50 +210,69 @@ EVIDENCE: Column = ("evidence", _evidence)
 NOTE: Column = ("source text and notes", _quote)
 HEDGE: Column = ("hedge", lambda p, c: _value(p, c, IIM.qualifierText))
 
-#: claim type -> (section id, heading, columns); the order is the order of sections on a page.
-CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
-    (BIOLINK.DiseaseToPhenotypicFeatureAssociation, "features", "Clinical features", [
+#: section id (claim_kinds.KINDS) -> the columns of its table
+CLAIM_COLUMNS: dict[str, list[Column]] = {
+    "features": [
         ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
         ("frequency", lambda p, c: _linked(p, c, BIOLINK.frequency_qualifier)),
         ("onset", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.AutoantibodyAssociation, "autoantibodies", "Autoantibodies", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "autoantibodies": [
         ("autoantibody", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("role", lambda p, c: _value(p, c, IIM.role)),
         ("grouping", lambda p, c: _value(p, c, IIM.grouping)),
-        EVIDENCE, SRC, ("basis", lambda p, c: _value(p, c, IIM.basis))]),
-    (IIM.DiagnosticAssociation, "diagnosis", "Diagnosis", [
+        EVIDENCE, SRC, ("basis", lambda p, c: _value(p, c, IIM.basis))],
+    "antibody-statistics": [
+        ("autoantibody", lambda p, c: _linked(p, c, BIOLINK.object)),
+        ("measure", lambda p, c: _linked(p, c, IIM.testMeasure)),
+        ("fraction", lambda p, c: _value(p, c, IIM.fraction)),
+        ("threshold", lambda p, c: _value(p, c, IIM.threshold)),
+        EVIDENCE, SRC, NOTE],
+    "diagnosis": [
         ("test", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("finding", lambda p, c: ", ".join(x for x in (_linked(p, c, IIM.finding), _value(p, c, IIM.findingText)) if x)),
         ("tells apart", lambda p, c: _linked(p, c, IIM.distinguishes)),
-        EVIDENCE, SRC, NOTE]),
-    (IIM.TreatmentAssociation, "treatments", "Treatments and supportive care", [
+        EVIDENCE, SRC, NOTE],
+    "treatments": [
         ("treatment", lambda p, c: _linked(p, c, BIOLINK.object)),
         ("relation", lambda p, c: _linked(p, c, BIOLINK.predicate)),
         ("response", lambda p, c: _value(p, c, IIM.response)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.FindingObservation, "findings", "Findings no HPO term names", [
+        ("direction", lambda p, c: _negated(p, c) + _value(p, c, IIM.evidenceDirection)),
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "differentials": [
+        ("disease", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
+        ("direction", lambda p, c: _value(p, c, IIM.evidenceDirection)),
+        EVIDENCE, SRC, NOTE],
+    "genes": [
+        ("gene", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
+        ("direction", lambda p, c: _value(p, c, IIM.evidenceDirection)),
+        EVIDENCE, SRC, NOTE],
+    "findings": [
         ("finding", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CourseObservation, "course", "Course and outcome", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "course": [
         ("course", lambda p, c: _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CauseObservation, "cause", "Cause", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "cause": [
         ("cause", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.CooccurrenceObservation, "overlap", "Occurs together with", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "overlap": [
         ("disease", lambda p, c: _linked(p, c, BIOLINK.object)),
-        HEDGE, EVIDENCE, SRC, NOTE]),
-    (IIM.EpidemiologyObservation, "epidemiology", "Epidemiology", [
+        HEDGE, EVIDENCE, SRC, NOTE],
+    "epidemiology": [
         ("measure", lambda p, c: _linked(p, c, IIM.measure)),
         ("figure", _figure),
         ("population", lambda p, c: _value(p, c, IIM.population)),
         ("onset term", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
-        EVIDENCE, SRC, NOTE]),
-    (IIM.InheritanceObservation, "inheritance", "Inheritance", [
+        EVIDENCE, SRC, NOTE],
+    "inheritance": [
         ("inheritance", lambda p, c: ", ".join(x for x in (_linked(p, c, BIOLINK.object), _value(p, c, IIM.valueText)) if x)),
-        EVIDENCE, SRC, NOTE]),
-]
+        EVIDENCE, SRC, NOTE],
+}
+
+#: (claim type, section id, heading, columns), in the order of sections on a page
+CLAIM_SECTIONS: list[tuple[URIRef, str, str, list[Column]]] = [
+    (URIRef(k.iri), k.section, k.heading, CLAIM_COLUMNS[k.section]) for k in KINDS if k.section is not None]
 
 
 def _claim_rows(p: _Page, claims: list[Node], columns: list[Column]) -> list[list[str]]:

@@ -1,6 +1,7 @@
 """HPO term data -> ``hpo_terms.ttl``: every HPO term the graph uses, with its ancestors up to HP:0000001.
 
-Term data come from ``hpo2025_terms.tsv`` (``hp.obo`` of the HPO release 2025-01-16): scoped
+Term data come from ``hpo2025_terms.tsv`` (``hp.obo`` of the HPO release 2025-01-16; a term it lacks from
+``hpo2025_lookalike_terms.tsv``, the same release's data for other diseases' terms): scoped
 synonyms (``oboInOwl:has{Exact,Related,Broad,Narrow}Synonym``), parents (``rdfs:subClassOf``),
 ``oboInOwl:hasAlternativeId`` for alt_ids, ``owl:deprecated`` / ``IAO:0100001`` (term replaced by)
 for obsolete terms, and, for the terms the graph uses (not their ancestors), the definition
@@ -37,6 +38,7 @@ from iimgraph.build.importers.common import (
 )
 
 TERMS_2025 = "hpo2025_terms.tsv"
+LOOKALIKE_TERMS_2025 = "hpo2025_lookalike_terms.tsv"
 SOURCE = "iimsrc:hpo-2025-01-16"
 SCOPES = {"EXACT": "oboInOwl:hasExactSynonym", "RELATED": "oboInOwl:hasRelatedSynonym",
           "BROAD": "oboInOwl:hasBroadSynonym", "NARROW": "oboInOwl:hasNarrowSynonym"}
@@ -86,7 +88,9 @@ def _axiom(source: str, prop: str, target: str, annotations: list[str]) -> str:
 
 
 def build(reference: Path, texts: Iterable[str]) -> tuple[str, dict[str, int]]:
-    terms = {r["hpo_id"]: r for r in read_tsv(reference / TERMS_2025)}
+    # the look-alike extract is the same release's hp.obo for the terms of other diseases (dismech binds some)
+    terms = {r["hpo_id"]: r for r in read_tsv(reference / LOOKALIKE_TERMS_2025)}
+    terms.update({r["hpo_id"]: r for r in read_tsv(reference / TERMS_2025)})
     older = {r["hpo_id"]: r for r in read_tsv(reference / "hpo_terms.tsv")}
     bands = {r["hpo_id"]: r for r in read_tsv(reference / "hpo_frequency_onset_terms.tsv")}
     current = {k: r["label_current"] for k, r in older.items()
