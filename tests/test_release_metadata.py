@@ -71,6 +71,11 @@ def test_every_file_is_a_dcat_distribution_matching_the_manifest(void, release_d
     assert str(void.value(described["phenotype.hpoa"], DCAT.mediaType)).endswith("/text/tab-separated-values")
 
 
+def test_the_base_is_a_subset_of_the_full_dataset(void):
+    """VoID links the two datasets: every triple of the base is in the full product."""
+    assert (URIRef(RELEASE + "void#dataset"), VOID.subset, URIRef(RELEASE + "void#base")) in void
+
+
 def test_class_partitions_count_the_instances(void, release_dir):
     full = Graph().parse(release_dir / "iimgraph.nt")
     ds = URIRef(RELEASE + "void#dataset")
