@@ -94,7 +94,7 @@ def test_every_disease_ontology_placement_is_an_edge_of_the_shipped_do_release(g
     """A DO edge reported by an older mondo-ingest sync (polymyositis under 'inborn error of immunity',
     DOID:0080745->DOID:612) is not DO's any more when the shipped DO 2026-07 extract gives only 'myositis'."""
     parents = {r["doid"]: set(r["parent_ids_by_label"].split("|")) for r in read_tsv(reference_dir / "doid_iim_classes.tsv")}
-    placements = [c for c in graph.subjects(IIM.assertedBy, Literal("Disease Ontology"))]
+    placements = list(graph.subjects(IIM.assertedBy, Literal("Disease Ontology")))
     assert placements
     for c in placements:
         child, _, parent = str(graph.value(c, IIM.sourceEdge)).partition("->")
