@@ -267,6 +267,14 @@ def test_an_age_bounded_class_inherits_no_onset_outside_its_bound():
     assert "any age" in values(run("onset", disease="MONDO:0018359", inherited=True), "value_text")
 
 
+@pytest.mark.parametrize("xref", ["Orphanet:221", "PMID:33343724"])
+def test_find_by_xref_answers_only_named_classes(xref):
+    rows = run("find-by-xref", xref=xref)
+    assert all(str(r["disease"]).startswith("http") for r in rows), rows
+    if xref == "Orphanet:221":
+        assert values(rows, "disease") == {OBO + "MONDO_0016367"}
+
+
 def test_by_source_lists_what_carenity_supports():
     rows = run("by-source", source="iimsrc:seed-carenity")
     triples = {(str(r["subject"]), str(r["predicate"]), str(r["object"])) for r in rows}
