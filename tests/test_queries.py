@@ -275,6 +275,32 @@ def test_find_by_xref_answers_only_named_classes(xref):
         assert values(rows, "disease") == {OBO + "MONDO_0016367"}
 
 
+def test_synonyms_flagged_as_reference_errors_find_nothing_and_ambiguous_ones_name_the_other_class(graph):
+    jdm = OBO + "MONDO_0008054"
+    for text in ("myoseptumitis", "inflammation of myoseptum", "JPM"):
+        assert jdm not in values(run("search", text=text), "term"), text
+    assert OBO + "MONDO_0019734" in values(run("search", text="JPM"), "term")  # juvenile polymyositis keeps it
+    myositis = [r for r in run("search", text="myositis") if str(r["term"]) == jdm]
+    assert all(str(r["match"]) != "exact synonym" for r in myositis)
+    # shown as the reference's error on the synonym's axiom
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL
+
+    iim = "https://w3id.org/iimgraph/vocab/"
+    flagged = {str(graph.value(a, OWL.annotatedTarget)) for a in graph.subjects(URIRef(iim + "referenceError"), None)
+               if graph.value(a, OWL.annotatedSource) == URIRef(jdm)}
+    assert {"myoseptumitis", "myositis", "JPM", "myopathy, familial idiopathic inflammatory"} <= flagged
+    # dermatomyositis' "adult dermatomyositis" and ICD-11 4A41.00: ambiguous, the other class named
+    dm, adult = URIRef(OBO + "MONDO_0016367"), URIRef(OBO + "MONDO_0001907")
+    axioms = [a for a in graph.subjects(OWL.annotatedTarget, Literal("adult dermatomyositis"))
+              if graph.value(a, OWL.annotatedSource) == dm]
+    assert [graph.value(a, URIRef(iim + "ambiguousWith")) for a in axioms] == [adult]
+    icd = [a for a in graph.subjects(OWL.annotatedSource, dm)
+           if "4A41.00" in str(graph.value(a, OWL.annotatedTarget)) and "MONDO:0001907" in str(
+               graph.value(a, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")))]
+    assert icd
+
+
 def test_by_source_lists_what_carenity_supports():
     rows = run("by-source", source="iimsrc:seed-carenity")
     triples = {(str(r["subject"]), str(r["predicate"]), str(r["object"])) for r in rows}
