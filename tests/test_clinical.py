@@ -403,7 +403,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "orphadata.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")
@@ -917,3 +917,29 @@ def test_an_onset_term_the_source_does_not_name_is_the_curators_mapping(graph):
     assert str(graph.value(elderly, IIM.valueText)) == "Elderly"
     assert graph.value(elderly, BIOLINK.onset_qualifier) == iri("HP:0003584")
     assert graph.value(elderly, BIOLINK.has_evidence) == URIRef("https://w3id.org/iimgraph/vocab/evidence/CUR")
+
+
+def test_orphadata_2025_12_rows_hpo_2025_lacks_epidemiology_and_mapping_precision(graph, reference_dir):
+    dm = iri("MONDO:0016367")
+    new = {graph.value(c, BIOLINK.object): graph.value(c, BIOLINK.frequency_qualifier)
+           for c in graph.subjects(DCTERMS.source, iri("iimsrc:orphadata-2025-12"))
+           if (c, RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation) in graph}
+    assert new == {iri("HP:0430033"): iri("HP:0040283"), iri("HP:6000006"): iri("HP:0040283")}  # Gottron, Holster
+    assert all(graph.value(c, BIOLINK.subject) == dm for c in graph.subjects(BIOLINK.object, iri("HP:0430033"))
+               if "orphadata2025" in str(c))
+    rows = read_tsv(reference_dir / "orphadata_2025-12_iim_epidemiology.tsv")
+    obs = [c for c in graph.subjects(DCTERMS.source, iri("iimsrc:orphadata-2025-12"))
+           if (c, RDF.type, IIM.EpidemiologyObservation) in graph or (c, RDF.type, IIM.InheritanceObservation) in graph]
+    assert len(obs) == len(rows) == 28
+    for c in obs:  # every figure with a PMID cites it
+        assert str(graph.value(c, IIM.valueText))
+    pm_inh = [c for c in obs if (c, RDF.type, IIM.InheritanceObservation) in graph
+              and graph.value(c, BIOLINK.subject) == iri("MONDO:0019127")]
+    assert [str(graph.value(c, IIM.valueText)) for c in pm_inh] == ["Not applicable"]
+    germany = iri("iimc:orphadata2025-MONDO_0016367-point-prevalence-1-5-10-000-germany")
+    assert (graph.value(germany, IIM.lowerBound).toPython(), graph.value(germany, IIM.upperBound).toPython(),
+            str(graph.value(germany, IIM.unit))) == (Decimal(1), Decimal(5), "per 10,000 people")
+    assert iri("iimsrc:pmid-36581896") in set(graph.objects(germany, DCTERMS.source))
+    precision = {(str(graph.value(m, IIM.mappingTarget)), str(graph.value(m, IIM.orphanetMappingPrecision)))
+                 for m in graph.subjects(IIM.mappingSubject, dm)}
+    assert ("ICD11:4A41.00", "Exact") in precision and len(precision) == 8
