@@ -143,8 +143,8 @@ def build(reference: Path) -> tuple[str, dict[str, int]]:
     out = [snapshot]
     out += [f'iimsrc:pmid-{p} a dcterms:BibliographicResource ;\n    dcterms:identifier "PMID:{p}" .' for p in sorted(pmids)]
     out += [blocks[k] for k in sorted(blocks)]
-    head = (HEADER
+    header = (HEADER
             + "# Orphadata 2025-12-09 (CC BY 4.0) for dermatomyositis and polymyositis: the phenotype rows the HPO release\n"
             "# 2025-01-16 lacks, epidemiology / onset / inheritance rows with their references, and Orphanet's mapping\n"
             "# precision beside our own predicate. How: iimgraph.build.importers.orphadata.\n")
-    return head + PREFIXES + "\n" + "\n\n".join(out) + "\n", counts
+    return header + PREFIXES + "\n" + "\n\n".join(out) + "\n", counts
