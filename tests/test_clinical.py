@@ -403,7 +403,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "orphadata.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "maxo_diagnostic.ttl", "orphadata.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")

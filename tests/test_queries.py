@@ -54,6 +54,7 @@ EXAMPLES = {
     "diseases-with-phenotype": {"phenotype": "HP:0001324"},
     "autoantibodies": {},
     "antibody-statistics": {},
+    "observable-through": {"test": "biopsy"},
     "treatments": {},
     "epidemiology": {},
     "onset": {},
@@ -299,6 +300,17 @@ def test_synonyms_flagged_as_reference_errors_find_nothing_and_ambiguous_ones_na
            if "4A41.00" in str(graph.value(a, OWL.annotatedTarget)) and "MONDO:0001907" in str(
                graph.value(a, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")))]
     assert icd
+
+
+def test_which_findings_need_a_biopsy_comes_from_maxo():
+    rows = run("observable-through", test="biopsy")
+    muscle = {str(r["finding_label"]) for r in rows if str(r["action_label"]) == "biopsy of muscle tissue"}
+    assert {"Rimmed vacuoles", "Muscle fiber necrosis", "Perifascicular muscle fiber atrophy"} <= muscle
+    vacuoles = next(r for r in rows if str(r["finding_label"]) == "Rimmed vacuoles")
+    assert [str(d) for d in vacuoles["diseases"].items] == [OBO + "MONDO_0007827"]
+    assert values(rows, "source") == {IIMSRC + "maxo-annotations-2025-05"}
+    dm = run("observable-through", disease="MONDO:0016367")
+    assert all(str(r["diseases"]) == OBO + "MONDO_0016367" for r in dm) and dm
 
 
 def test_by_source_lists_what_carenity_supports():
