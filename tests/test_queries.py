@@ -55,6 +55,7 @@ EXAMPLES = {
     "autoantibodies": {},
     "antibody-statistics": {},
     "observable-through": {"test": "biopsy"},
+    "disease": {"disease": "MONDO:0600024"},
     "treatments": {},
     "epidemiology": {},
     "onset": {},
@@ -311,6 +312,27 @@ def test_which_findings_need_a_biopsy_comes_from_maxo():
     assert values(rows, "source") == {IIMSRC + "maxo-annotations-2025-05"}
     dm = run("observable-through", disease="MONDO:0016367")
     assert all(str(r["diseases"]) == OBO + "MONDO_0016367" for r in dm) and dm
+
+
+def test_the_mode_of_inheritance_of_familial_iim_is_a_disease_level_answer():
+    rows = run("disease", disease="MONDO:0600024")
+    inheritance = [r for r in rows if str(r["section"]).endswith("inheritance observation")]
+    assert OBO + "HP_0000006" in values(inheritance, "item")  # autosomal dominant, OMIM 160750 via HPO
+    assert any("inherited genomic modification" in str(r["detail"]) for r in inheritance)  # MedGen's words
+    sections = values(rows, "section")
+    assert {"1 label", "2 definition", "4 parent", "5 cross-reference", "7 disagreement"} <= sections
+    ibm = run("disease", disease="MONDO:0007827")
+    assert "6 autoantibody statistic" in values(ibm, "section") and "6 differential diagnosis" in values(ibm, "section")
+
+
+def test_describe_prints_the_disease_query():
+    from iimgraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["describe", "MONDO:0600024", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    assert "Autosomal dominant inheritance" in result.output and "familial idiopathic inflammatory myopathy" in result.output
+    bad = CliRunner().invoke(cli, ["describe", "FOO:1"])
+    assert bad.exit_code == 2 and "FOO" in bad.output
 
 
 def test_by_source_lists_what_carenity_supports():

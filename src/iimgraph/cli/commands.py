@@ -388,6 +388,17 @@ def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, e
                    sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
 
 
+@cli.command("describe")
+@click.argument("disease")
+@_query_options
+def describe_cmd(disease: str, fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
+                 companions: tuple[Path, ...], store: Path | None, sources: Path | None, max_answer_mb: float,
+                 same_origin: bool) -> None:
+    """Everything the graph holds about one DISEASE class (a CURIE): the `disease` query."""
+    run_query_verb("disease", [f"disease={disease}"], False, fmt, engine, endpoint, timeout, allow, companions, store,
+                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+
+
 @cli.command("sources")
 @_query_options
 def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
