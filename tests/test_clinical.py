@@ -403,7 +403,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "maxo_diagnostic.ttl", "orphadata.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "hpo_translations.ttl", "maxo_diagnostic.ttl", "orphadata.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")
@@ -943,3 +943,18 @@ def test_orphadata_2025_12_rows_hpo_2025_lacks_epidemiology_and_mapping_precisio
     precision = {(str(graph.value(m, IIM.mappingTarget)), str(graph.value(m, IIM.orphanetMappingPrecision)))
                  for m in graph.subjects(IIM.mappingSubject, dm)}
     assert ("ICD11:4A41.00", "Exact") in precision and len(precision) == 8
+
+
+def test_translations_are_language_tagged_and_a_candidate_is_never_official(graph, reference_dir):
+    official, candidate = IIM.translation, IIM.candidateTranslation
+    weakness = iri("HP:0003701")
+    assert all(v.language for p in (official, candidate) for v in graph.objects(weakness, p))
+    assert {v.language for v in graph.objects(weakness, official)} >= {"es", "ja", "zh"}
+    rows = read_tsv(reference_dir / "hpo_translations_iim.tsv")
+    cand = {(r["hpo_id"], r["translation_language"], r["translation_value"]) for r in rows
+            if r["translation_status"] == "CANDIDATE" and r["predicate_id"] == "rdfs:label"}
+    for s_, o in graph.subject_objects(official):
+        assert (CONVERTER.compress(str(s_)), o.language, str(o)) not in cand, (s_, o)
+    assert any(True for _ in graph.subject_objects(candidate))
+    # the English label stays the one rdfs:label
+    assert [str(v) for v in graph.objects(weakness, RDFS.label)] == ["Proximal muscle weakness"]
