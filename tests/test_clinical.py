@@ -958,3 +958,12 @@ def test_translations_are_language_tagged_and_a_candidate_is_never_official(grap
     assert any(True for _ in graph.subject_objects(candidate))
     # the English label stays the one rdfs:label
     assert [str(v) for v in graph.objects(weakness, RDFS.label)] == ["Proximal muscle weakness"]
+
+
+def test_iim_prevalence_below_polymyositis_prevalence_is_a_recorded_disagreement():
+    import iimgraph
+
+    rows = iimgraph.run_query("conflicts", {})
+    claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
+    assert {"iimc:epi-carenity-MONDO_0600023-prevalence-per-100000",
+            "iimc:epi-orphanet-polymyositis-MONDO_0019127-prevalence-per-100000"} <= claims
