@@ -78,7 +78,8 @@ def main() -> None:
     only = set(args.only.split(","))
 
     from iimgraph.build.cache import release_ntriples, release_store
-    from iimgraph.query.catalogue import bind, get_query, resolve_params
+    from iimgraph.query.binding import bind, resolve_params
+    from iimgraph.query.catalogue import get_query
     from iimgraph.resources import ontology_dir, shapes_dir
 
     release_ntriples()

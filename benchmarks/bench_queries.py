@@ -15,8 +15,9 @@ import time
 
 from _common import header, median, table
 
-from iimgraph.query.catalogue import catalogue, execute
-from iimgraph.query.engines import get_engine
+from iimgraph.query.catalogue import catalogue
+from iimgraph.query.engines import engine_for
+from iimgraph.query.run import execute
 from tests.test_queries import EXAMPLES
 
 
@@ -38,7 +39,7 @@ def main() -> None:
     loads = []
     for engine in ("oxigraph", "rdflib"):
         start = time.perf_counter()
-        get_engine(engine)
+        engine_for(engine=engine)
         loads.append(f"{engine} {(time.perf_counter() - start) * 1000:.0f} ms")
     print("engine load (once, in process): " + ", ".join(loads) + "\n")
     rows = []

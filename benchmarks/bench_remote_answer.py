@@ -1,5 +1,5 @@
 """Memory and time of reading a remote endpoint's SPARQL JSON answer: the streamed, checked reader
-(``iimgraph.query.engines.read_sparql_json``) beside ``json.loads`` of the same bytes (the anchor,
+(``iimgraph.query.results.read_sparql_json``) beside ``json.loads`` of the same bytes (the anchor,
 measured in the same run) and beside ``json.loads`` followed by the same conversion to rows (what a
 reader that parses the whole answer first costs: the tree and the rows are both held).
 
@@ -35,12 +35,12 @@ del rows
 base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 start = time.perf_counter()
 if how == "stream":
-    from iimgraph.query.engines import read_sparql_json
+    from iimgraph.query.results import read_sparql_json
     n = len(read_sparql_json(body).rows)
 elif how == "loads+rows":
-    from iimgraph.query.engines import _json_term
+    from iimgraph.query.results import json_term
     data = json.loads(body)
-    n = len([{v: _json_term(b.get(v)) for v in names} for b in data["results"]["bindings"]])
+    n = len([{v: json_term(b.get(v)) for v in names} for b in data["results"]["bindings"]])
 else:
     n = len(json.loads(body)["results"]["bindings"])
 seconds = time.perf_counter() - start

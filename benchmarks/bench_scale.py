@@ -47,8 +47,9 @@ def child_load(path: Path, store: Path) -> dict:
 
 def child_query(path: Path, store: Path, size: int, repeat: int, names: list[str]) -> dict:
     start = time.perf_counter()
-    from iimgraph.query.catalogue import catalogue, execute
+    from iimgraph.query.catalogue import catalogue
     from iimgraph.query.engines import OxigraphEngine
+    from iimgraph.query.run import execute
     from iimgraph.query.store import open_store
 
     handle = open_store(store, [path], progress=False, say=lambda m: None)

@@ -153,7 +153,8 @@ def main() -> None:
 
     from iimgraph import __version__
     from iimgraph.build.cache import cache_dir, release_ntriples, release_store, sources_digest
-    from iimgraph.query.catalogue import bind, get_query, resolve_params
+    from iimgraph.query.binding import bind, resolve_params
+    from iimgraph.query.catalogue import get_query
     from iimgraph.resources import ontology_dir
 
     release_ntriples()

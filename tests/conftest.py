@@ -48,6 +48,28 @@ def release_dir(tmp_path_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
+def release_graph(graph):
+    """The release graph stamped with :data:`RELEASE_VERSION`, as :func:`release_dir` writes it."""
+    from iimgraph import build_graph
+
+    return build_graph(version=RELEASE_VERSION)
+
+
+@pytest.fixture(scope="session")
+def graph_fingerprint(graph) -> tuple[int, int, str]:
+    from tests.graphs import fingerprint
+
+    return fingerprint(graph)
+
+
+@pytest.fixture(scope="session")
+def release_fingerprint(release_graph) -> tuple[int, int, str]:
+    from tests.graphs import fingerprint
+
+    return fingerprint(release_graph)
+
+
+@pytest.fixture(scope="session")
 def reference_dir() -> Path:
     from iimgraph.resources import reference_dir
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import random
 
+import pytest
 from rdflib import BNode, Graph, URIRef
 from rdflib.compare import isomorphic
 
@@ -50,3 +51,32 @@ def test_blank_nodes_refinement_cannot_tell_apart_fall_back_to_full_canonicalisa
     assert isomorphic(one, graph)
     assert serialize(one, RdfFormat.NTRIPLES, already_canonical=True) == serialize(two, RdfFormat.NTRIPLES,
                                                                                    already_canonical=True)
+
+
+def test_serialize_writes_only_the_formats_it_names():
+    """N3 is read only (store companions): serialize refuses it instead of writing RDF/XML under its name."""
+    from rdflib import Graph, URIRef
+
+    from iimgraph.errors import OutputError
+    from iimgraph.formats import WRITABLE, RdfFormat
+    from iimgraph.release.export import serialize
+
+    g = Graph()
+    g.add((URIRef("http://example.org/a"), URIRef("http://example.org/p"), URIRef("http://example.org/b")))
+    with pytest.raises(OutputError, match="N3 is read only"):
+        serialize(g, RdfFormat.N3)
+    from rdflib import Dataset
+
+    for fmt in WRITABLE:
+        back = (Dataset() if fmt.is_dataset else Graph()).parse(data=serialize(g, fmt), format=fmt.rdflib_name)
+        assert sum(1 for _ in (back.quads() if fmt.is_dataset else back)) == 1, fmt
+
+
+def test_result_formats_have_one_media_type_each():
+    from iimgraph.formats import ResultFormat
+    from iimgraph.web.serve import negotiate
+
+    for fmt in ResultFormat:
+        assert ResultFormat.from_media_type(fmt.media_type) is fmt
+        assert negotiate(fmt.media_type) == fmt.value == negotiate("", fmt.value)
+    assert negotiate("application/json") == "json" and negotiate("text/html") == "json"

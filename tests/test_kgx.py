@@ -104,3 +104,16 @@ def test_kgx_export_is_byte_stable(kgx, tmp_path):
 def test_kgx_without_out_is_a_usage_error():
     proc = subprocess.run([*CLI, "export", "--format", "kgx"], capture_output=True, text=True)
     assert proc.returncode == 2 and "--out" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_export_paths_come_from_one_table(tmp_path):
+    """`export` looks its files up in one table: one file per RDF syntax, <stem>_<part>.tsv for KGX."""
+    from iimgraph.errors import OutputError
+    from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
+
+    assert set(EXPORT_FORMATS) == {f.value for f in WRITABLE} | {"kgx"}
+    assert export_paths(None, "ttl") == [None]
+    assert export_paths(tmp_path / "g.nt", "nt") == [tmp_path / "g.nt"]
+    assert export_paths(tmp_path / "iim_nodes.tsv", "kgx") == [tmp_path / "iim_nodes.tsv", tmp_path / "iim_edges.tsv"]
+    with pytest.raises(OutputError, match="give --out PREFIX"):
+        export_paths(None, "kgx")

@@ -22,6 +22,7 @@ import pytest
 
 from iimgraph.field_prefixes import FIELD_PREFIXES
 from iimgraph.namespaces import MONDO_SPELLINGS, PREFIX_MAP
+from tests.needs import TEST_EXTRA, missing, module
 
 ROOT = Path(__file__).resolve().parents[1]
 DISEASE = "MONDO:0016367"  # dermatomyositis
@@ -59,8 +60,8 @@ def release_dir(tmp_path_factory) -> Path:
 @pytest.fixture(scope="module")
 def oak_rows(release_dir, tmp_path_factory) -> list[dict[str, str]]:
     if not Path(RUNOAK).exists():
-        pytest.skip("runoak is not installed (oaklib, a test extra)")
-    default_map = pytest.importorskip("oaklib.interfaces.basic_ontology_interface").get_default_prefix_map()
+        missing("runoak (oaklib)", TEST_EXTRA)
+    default_map = module("oaklib.interfaces.basic_ontology_interface", "oaklib").get_default_prefix_map()
     curie_map, _ = _sssom_table(release_dir / "iimgraph.sssom.tsv")
     args = [RUNOAK]
     for prefix, ns in curie_map.items():
@@ -79,7 +80,7 @@ def oak_rows(release_dir, tmp_path_factory) -> list[dict[str, str]]:
 
 
 def test_field_table_is_bioregistrys():
-    pytest.importorskip("bioregistry", reason="bioregistry (a test extra) generates the table")
+    module("bioregistry")
     sys.path.insert(0, str(ROOT / "tools"))
     try:
         import field_prefixes  # type: ignore[import-not-found]

@@ -11,6 +11,7 @@ from rdflib import Graph, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from tests.field_tools import owl2_dl_violations, owlapi_classpath
+from tests.needs import JAVA_INSTALL, OWLAPI_INSTALL, missing, module
 
 from .conftest import RELEASE_VERSION
 
@@ -22,7 +23,7 @@ BASE_IRI = "https://w3id.org/iimgraph/iimgraph-base.owl"
 def test_both_owl_products_are_in_the_owl2_dl_profile(release_dir):
     classpath = owlapi_classpath()
     if classpath is None:
-        pytest.skip("the OWL API is not installed (apt-get install libowlapi-java; needs java)")
+        missing("the OWL API (Debian's libowlapi-java, on Java)", OWLAPI_INSTALL)
     found = owl2_dl_violations(release_dir / "iimgraph.owl", release_dir / "iimgraph-base.owl", classpath=classpath)
     assert found == {str(release_dir / "iimgraph.owl"): [], str(release_dir / "iimgraph-base.owl"): []}
 
@@ -31,7 +32,7 @@ def test_the_profile_check_does_report_violations(tmp_path):
     """The check is live: an undeclared class and rdfs:subClassOf used as an individual are reported."""
     classpath = owlapi_classpath()
     if classpath is None:
-        pytest.skip("the OWL API is not installed (apt-get install libowlapi-java; needs java)")
+        missing("the OWL API (Debian's libowlapi-java, on Java)", OWLAPI_INSTALL)
     bad = tmp_path / "bad.owl"
     bad.write_text("""<?xml version="1.0"?>
 <rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"
@@ -54,7 +55,7 @@ def test_hermit_finds_each_owl_product_consistent(release_dir, name):
     from iimgraph.validate.reason import java_available
 
     if java_available():
-        pytest.skip(java_available())
+        missing(java_available(), JAVA_INSTALL)
     world = owlready2.World()
     onto = world.get_ontology((release_dir / name).as_uri()).load()
     assert onto.base_iri.rstrip("#") == (FULL_IRI if name == "iimgraph.owl" else BASE_IRI)
@@ -67,7 +68,7 @@ def test_hermit_finds_each_owl_product_consistent(release_dir, name):
 
 @pytest.mark.parametrize("name", ["iimgraph.owl", "iimgraph-base.owl"])
 def test_pronto_opens_each_owl_product(release_dir, name):
-    pronto = pytest.importorskip("pronto", reason="pronto is in the test extra")
+    pronto = module("pronto")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")  # pronto warns on every annotation property it does not map to OBO
         onto = pronto.Ontology(str(release_dir / name))

@@ -19,8 +19,10 @@ from rdflib import Graph
 
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.namespaces import CONVERTER, PREFIX_MAP, PREFIX_SYNONYMS, display_curie, split_curie
-from iimgraph.query.catalogue import Param, bind, run_query, sparql_term, to_iri, to_term
+from iimgraph.query.binding import bind, sparql_term, to_iri, to_term
+from iimgraph.query.catalogue import Param
 from iimgraph.query.results import IRI
+from iimgraph.query.run import run_query
 
 SETTINGS = settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 IRI_SAFE = "".join(sorted(set(map(chr, range(0x21, 0x7F))) - set('<>"{}|^`\\')))

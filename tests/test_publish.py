@@ -12,6 +12,7 @@ import iimgraph
 from iimgraph.cli import cli
 from iimgraph.errors import EndpointError
 from iimgraph.release.publish import default_query_url, graph_store_url, publish
+from tests.needs import TEST_EXTRA, missing
 from tests.servers import free_port as _free_port
 from tests.servers import oxigraph_binary as _oxigraph_binary
 from tests.servers import stop, wait_until_up
@@ -23,7 +24,7 @@ def oxigraph_server(tmp_path_factory):
     """An Oxigraph server on 127.0.0.1:<free port>, stopped by the finalizer."""
     binary = _oxigraph_binary()
     if binary is None:
-        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+        missing("the `oxigraph` server", TEST_EXTRA)
     port = _free_port()
     location = tmp_path_factory.mktemp("oxigraph-db")
     proc = subprocess.Popen([binary, "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
@@ -107,7 +108,7 @@ def test_the_oxigraph_load_recipe_of_the_readme(tmp_path, release_dir):
 
     binary = _oxigraph_binary()
     if binary is None:
-        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+        missing("the `oxigraph` server", TEST_EXTRA)
     graph = "https://w3id.org/iimgraph/iimgraph.owl"
     db = tmp_path / "db"
     subprocess.run([binary, "load", "--location", str(db), "--file", str(release_dir / "iimgraph.nt"), "--graph", graph],

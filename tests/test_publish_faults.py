@@ -21,6 +21,7 @@ from iimgraph.query.engines import RemoteEngine
 from iimgraph.query.http import request
 from iimgraph.release.publish import publish, staging_graph
 from tests.adversarial.conftest import assert_clean_failure, run_cli
+from tests.needs import TEST_EXTRA, missing
 from tests.servers import free_port as _free_port
 from tests.servers import oxigraph_binary as _oxigraph_binary
 from tests.servers import wait_until_up
@@ -36,7 +37,7 @@ class Oxigraph:
     def __init__(self, location: Path) -> None:
         binary = _oxigraph_binary()
         if binary is None:
-            pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+            missing("the `oxigraph` server", TEST_EXTRA)
         self.binary, self.location, self.port = binary, location, _free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.proc: subprocess.Popen | None = None

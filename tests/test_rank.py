@@ -12,8 +12,8 @@ import pytest
 
 from iimgraph.errors import TermError
 from iimgraph.rank import knowledge, rank
-from iimgraph.rank.model import EXCLUDED_LR, NO_ANNOTATION_LR, NOTICE, background, read_findings, resolve, score
-from iimgraph.rank.profiles import FREQUENCY_TERMS, Annotation, Knowledge, Profile
+from iimgraph.rank.model import EXCLUDED_LR, NOTICE, background, missing_lr, read_findings, resolve, score
+from iimgraph.rank.profiles import Annotation, Knowledge, Profile
 
 from .cli import run_cli
 from .conftest import read_tsv
@@ -49,22 +49,25 @@ def _small_kb() -> Knowledge:
 
 def test_two_term_likelihood_ratios_by_hand() -> None:
     kb = _small_kb()
-    assert NO_ANNOTATION_LR == 0.1
     res = rank(["HP:1000001", "HP:1000002"], kb=kb)
     one, two = {r.disease: r for r in res.rows}["MONDO:1"], {r.disease: r for r in res.rows}["MONDO:2"]
-    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated -> floor 0.1
-    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, 0.1])
+    # missing findings: LR exp(-(IC - IC_common) / 2) = sqrt(bg / 0.05), at most 1
+    beta_missing = math.sqrt(0.01 / 0.05)
+    assert missing_lr("HP:1000002", kb) == pytest.approx(beta_missing) and missing_lr("HP:1000001", kb) == 1.0
+    # one: alpha exact, very frequent 0.895 over background 50/1000 -> 17.9; beta unannotated
+    assert [t.lr for t in one.terms] == pytest.approx([0.895 / 0.05, beta_missing])
     assert one.terms[0].match == "exact" and one.terms[1].match == "no-annotation"
-    # two: alpha unannotated -> 0.1; beta occasional 0.17 over 10/1000 -> 17
-    assert [t.lr for t in two.terms] == pytest.approx([0.1, 17.0])
+    # two: alpha (as common as the reference background) unannotated -> 1; beta occasional 0.17 over 10/1000 -> 17
+    assert [t.lr for t in two.terms] == pytest.approx([1.0, 17.0])
     # both profiles expect fewer features (0.895, 0.17) than the two listed: no listing factor
     assert {t.listing_factor for r in res.rows for t in r.terms} == {1.0}
-    assert one.log10_lr == pytest.approx(math.log10(17.9 * 0.1))
-    assert two.log10_lr == pytest.approx(math.log10(1.7))
+    assert one.log10_lr == pytest.approx(math.log10(17.9 * beta_missing))
+    assert two.log10_lr == pytest.approx(math.log10(17.0))
     # uniform prior 1/2: post-test odds = 1 x composite LR
-    assert one.post_test_probability == pytest.approx(1.79 / 2.79)
-    assert two.post_test_probability == pytest.approx(1.7 / 2.7)
-    assert [r.disease for r in res.rows] == ["MONDO:1", "MONDO:2"]
+    o1, o2 = 17.9 * beta_missing, 17.0
+    assert one.post_test_probability == pytest.approx(o1 / (1 + o1))
+    assert two.post_test_probability == pytest.approx(o2 / (1 + o2))
+    assert [r.disease for r in res.rows] == ["MONDO:2", "MONDO:1"]
     assert all(r.notice == NOTICE == "research use; not for diagnosis" for r in res.rows)
 
 
@@ -98,9 +101,10 @@ def test_listing_factor_by_hand() -> None:
     low.add(_ann("HP:1000003", "HP:0040284", 0.025))
     kb.profiles["MONDO:4"] = low
     t4 = {r.disease: r for r in rank(["HP:1000003"], kb=kb).rows}["MONDO:4"].terms[0]
-    assert t4.lr == pytest.approx(0.25) and t4.match == "exact"  # 0.025 / 0.1 is above the floor
-    t4 = {r.disease: r for r in rank(["HP:1000001"], kb=kb).rows}["MONDO:4"].terms[0]
-    assert t4.lr == pytest.approx(0.1) and t4.match == "no-annotation"
+    # 0.025 / 0.1 = 0.25 is below the missing-finding LR of gamma (background 0.1 >= 0.05: 1)
+    assert t4.lr == pytest.approx(1.0) and t4.match == "exact" and "below the floor" in t4.explanation
+    t4 = {r.disease: r for r in rank(["HP:1000011"], kb=kb).rows}["MONDO:4"].terms[0]
+    assert t4.lr == pytest.approx(math.sqrt(0.005 / 0.05)) and t4.match == "no-annotation"
 
 
 def test_ontology_structure_by_hand() -> None:
@@ -111,7 +115,8 @@ def test_ontology_structure_by_hand() -> None:
     assert one.terms[0].lr == pytest.approx(17.9) and one.terms[0].match == "annotated-more-general"
     root = {r.disease: r for r in rank(["HP:0000118"], kb=kb).rows}["MONDO:1"]
     assert root.terms[0].match == "annotated-more-specific"
-    assert root.terms[0].lr == pytest.approx(0.895 / 0.999)  # background capped below 1
+    # background capped below 1: 0.895 / 0.999 < 1, lifted to the missing-finding LR of the root (1)
+    assert root.terms[0].lr == pytest.approx(1.0)
     # gamma is annotated NOT for two
     two = {r.disease: r for r in rank(["HP:1000003"], kb=kb).rows}["MONDO:2"]
     assert two.terms[0].match == "excluded" and two.terms[0].lr == pytest.approx(EXCLUDED_LR)
@@ -141,17 +146,20 @@ def test_obsolete_and_alternative_ids_by_hand() -> None:
 
 @pytest.fixture(scope="module")
 def kb() -> Knowledge:
-    return knowledge()
+    """The IIM candidates only (the look-alikes have tests of their own): the properties below are
+    about the IIM profiles, and checking them over 477 candidates would only make them slow."""
+    return knowledge(lookalikes=False)
 
 
 def test_candidates_are_iim_classes_with_curated_annotations(kb: Knowledge, core_ids: set[str]) -> None:
     import iimgraph
 
     assert len(kb.profiles) >= 5
+    assert all(p.is_iim for p in kb.profiles.values())
     for d, prof in kb.profiles.items():
         assert d in core_ids and d != "MONDO:0600023"
-        own = [a for a in prof.annotations if a.inherited_from is None and a.kind == "phenotype"]
-        assert own, d
+        own = [a for a in prof.annotations if a.inherited_from is None and a.kind == "phenotype" and not a.negated]
+        assert own or prof.profile_of in kb.profiles, d  # a derived candidate rests on its parent's profile
         rows = iimgraph.run_query("phenotypes", {"disease": d})
         # phenotypes gives one row per phenotype, its associations aggregated (a TermList of IRIs)
         assert {iri.curie for r in rows for iri in r["association"].items} >= {a.claim for a in own}
@@ -171,7 +179,7 @@ def test_autoantibody_link_gives_its_likelihood_ratio(kb: Knowledge, reference_d
     """Anti-Jo-1 (HP:0034152) for antisynthetase syndrome, by hand from the reference count."""
     counts = {r["hpo_id"]: int(r["n_diseases_annotated_incl_descendants"])
               for r in read_tsv(reference_dir / "hpo2025_terms.tsv")}
-    res = rank(["anti-Jo-1 antibody positivity"])
+    res = rank(["anti-Jo-1 antibody positivity"], kb=kb)
     top = res.rows[0]
     assert top.disease == "MONDO:0019344"
     t = top.terms[0]
@@ -180,11 +188,12 @@ def test_autoantibody_link_gives_its_likelihood_ratio(kb: Knowledge, reference_d
     assert t.listing_factor == pytest.approx(1 / kb.profiles["MONDO:0019344"].expected_features())
     assert t.lr == pytest.approx(t.frequency * t.listing_factor / (max(counts["HP:0034152"], 0.5) / 12680))
     assert t.annotation_kind == "autoantibody"
-    assert t.frequency in {v for _, v in FREQUENCY_TERMS.values()}
+    # the graph states a prevalence (dismech, PMID:28339994: "73.4% ... positive for anti-Jo1"), used as f
+    assert t.frequency == pytest.approx(0.734) and "PMID:28339994" in t.explanation
 
 
 def _frequent_terms(prof: Profile) -> list[str]:
-    return sorted((a.term for a in prof.positive.values() if a.inherited_from is None),
+    return sorted((a.term for a in prof.positive.values() if a.inherited_from in (None, prof.profile_of)),
                   key=lambda t: (-prof.positive[t].frequency, t))
 
 
@@ -196,11 +205,16 @@ def test_adding_a_frequent_term_never_lowers_the_rank(kb: Knowledge) -> None:
             base = terms[:base_size]
             for extra in terms[base_size:base_size + 6]:
                 findings = read_findings([*base, extra], [], [], kb)[0]
-                lrs = {r.disease: r.terms[-1].lr for r in score(findings, kb)}
-                if lrs[d] < max(lrs.values()):
-                    continue  # another subtype has the term more frequently: it may rightly overtake
-                before = {r.disease: r.rank for r in score(read_findings(base, [], [], kb)[0], kb)}[d]
-                after = {r.disease: r.rank for r in score(findings, kb)}[d]
+                rows_before = score(read_findings(base, [], [], kb)[0], kb)
+                rows_after = score(findings, kb)
+                old = {r.disease: r.log10_lr for r in rows_before}
+                gain = {r.disease: r.log10_lr - old[r.disease] for r in rows_after}
+                if gain[d] < max(gain.values()) - 1e-9:
+                    # another subtype gains more from the longer list (the term more frequently, or a
+                    # listing factor that grows with the list): it may rightly overtake
+                    continue
+                before = {r.disease: r.rank for r in rows_before}[d]
+                after = {r.disease: r.rank for r in rows_after}[d]
                 assert after <= before, (d, base, extra)
                 checked += 1
     assert checked >= 10
@@ -210,8 +224,8 @@ def test_absent_findings_lower_the_subtypes_that_have_them(kb: Knowledge) -> Non
     for d, prof in kb.profiles.items():
         term = _frequent_terms(prof)[0]
         others = list(_frequent_terms(prof)[1:3])
-        base = {r.disease: r for r in rank(others or ["HP:0001324"]).rows}
-        with_absent = {r.disease: r for r in rank(others or ["HP:0001324"], absent=[term]).rows}
+        base = {r.disease: r for r in rank(others or ["HP:0001324"], kb=kb).rows}
+        with_absent = {r.disease: r for r in rank(others or ["HP:0001324"], absent=[term], kb=kb).rows}
         assert with_absent[d].post_test_probability < base[d].post_test_probability, d
         assert with_absent[d].terms[-1].lr < 1
         for row in with_absent.values():
@@ -233,8 +247,8 @@ def test_onset_is_scored_and_checked(kb: Knowledge) -> None:
 def test_bad_findings_name_the_term(kb: Knowledge) -> None:
     with pytest.raises(TermError, match="unknown HPO term HP:9999999"):
         rank(["HP:9999999"])
-    with pytest.raises(TermError, match=r"'weakness' is ambiguous: .*HP:0001324 \(Muscle weakness\)") as err:
-        rank(["weakness"])
+    with pytest.raises(TermError, match=r"'muscle weak' is ambiguous: .*HP:0001324 \(Muscle weakness\)") as err:
+        rank(["muscle weak"])
     assert ("HP:0001324", "Muscle weakness") in err.value.candidates
     with pytest.raises(TermError, match=r"MONDO:0016367.* not an HPO term"):
         rank(["MONDO:0016367"])
@@ -270,13 +284,13 @@ def test_alternative_id_is_replaced_and_said_on_stderr(kb: Knowledge) -> None:
     assert result.returncode == 0, result.stderr
     assert f"{alt} is obsolete or an alternative id" in result.stderr and "replaced by HP:0003701" in result.stderr
     data = json.loads(result.stdout)
-    assert data["findings"][0] == {"term": "HP:0003701", "given": alt, "status": "observed"}
+    assert data["findings"][0] == {"term": "HP:0003701", "given": alt, "status": "observed", "low": None, "high": None}
     assert {t["term"] for r in data["results"] for t in r["terms"]} == {"HP:0003701"}
 
 
 @pytest.mark.parametrize("args, message", [
     (["HP:9999999"], "unknown HPO term HP:9999999"),
-    (["weakness"], "'weakness' is ambiguous"),
+    (["muscle weak"], "'muscle weak' is ambiguous"),
     (["HP:0001324", "--onset", "HP:0001324"], "not an onset term"),
     (["HP:0001324", "--prior", "MONDO:0000001=0.5"], "not a candidate subtype"),
     ([], "no findings"),
@@ -291,7 +305,7 @@ def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> N
 def test_cli_formats() -> None:
     args = ["rank", "HP:0003701", "HP:0034152", "--absent", "HP:0000988", "--top", "3"]
     table = run_cli(*args)
-    assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344)" in table.stdout
+    assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344, IIM)" in table.stdout
     assert NOTICE in table.stdout
     tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
     assert tsv[0].startswith("rank\tdisease") and len(tsv) == 1 + 3 * 3

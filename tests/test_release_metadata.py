@@ -13,6 +13,8 @@ import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCTERMS, RDF, XSD
 
+from tests.needs import module
+
 VERSION = "2026-11-21"
 ENDPOINT = "https://sparql.example.org/iimgraph"
 VOID = Namespace("http://rdfs.org/ns/void#")
@@ -85,7 +87,7 @@ def test_release_without_endpoint_names_none(tmp_path):
 
 
 def test_sssom_metadata_as_sssom_py_reads_it(release_dir):
-    parsers = pytest.importorskip("sssom.parsers", reason="sssom-py comes with oaklib (test extra)")
+    parsers = module("sssom.parsers", "sssom-py (it comes with oaklib)")
     msdf = parsers.parse_sssom_table(str(release_dir / "iimgraph.sssom.tsv"))
     assert msdf.metadata["mapping_set_version"] == VERSION
     assert str(msdf.metadata["publication_date"]) == VERSION

@@ -19,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from iimgraph.query.catalogue import bind, get_query, resolve_params
+from iimgraph.query.binding import bind, resolve_params
+from iimgraph.query.catalogue import get_query
 from iimgraph.web.serve import POOL_KEEP
 from tests.cli import CLI
 from tests.servers import free_port as _free_port

@@ -11,7 +11,7 @@ from .conftest import ROOT
 
 def _browser_tests(**env: str) -> subprocess.CompletedProcess[str]:
     """tests/test_site_browser.py as a machine without chromium runs it."""
-    environ = {k: v for k, v in os.environ.items() if k != "IIMGRAPH_REQUIRE_BROWSER"}
+    environ = {k: v for k, v in os.environ.items() if k != "IIMGRAPH_REQUIRE_ALL"}
     environ.update(IIMGRAPH_CHROMIUM="/nonexistent/chromium", IIMGRAPH_CHROMEDRIVER="/nonexistent/chromedriver", **env)
     return subprocess.run([sys.executable, "-m", "pytest", "-q", "-rs", "-p", "no:cacheprovider",
                            "tests/test_site_browser.py"], cwd=ROOT, env=environ, capture_output=True, text=True,
@@ -29,8 +29,8 @@ def test_without_chromium_the_browser_tests_skip_with_one_reason():
 
 
 def test_ci_requires_the_browser():
-    proc = _browser_tests(IIMGRAPH_REQUIRE_BROWSER="1")
+    proc = _browser_tests(IIMGRAPH_REQUIRE_ALL="1")
     assert proc.returncode != 0 and "skipped" not in proc.stdout.lower().split("short test summary")[0][-200:]
     assert "/nonexistent/chromium" in proc.stdout
     ci = (ROOT / ".ci" / "run").read_text()
-    assert "IIMGRAPH_REQUIRE_BROWSER=1" in ci and "apt-get install" in ci and "chromium-driver" in ci
+    assert "IIMGRAPH_REQUIRE_ALL=1" in ci and "apt-get install" in ci and "chromium-driver" in ci

@@ -2,8 +2,8 @@
 
 Screenshots go to test-artifacts/screenshots/. Where /usr/bin/chromium or /usr/bin/chromedriver is
 missing these tests skip, with one reason, so the README's test command passes on a fresh machine;
-`.ci/run` installs both and sets IIMGRAPH_REQUIRE_BROWSER=1, under which a missing browser fails
-instead of skipping. Selenium Manager is never used (explicit driver and binary paths), so nothing
+`.ci/run` installs both and sets IIMGRAPH_REQUIRE_ALL=1 (tests/needs.py), under which a missing
+browser fails instead of skipping. Selenium Manager is never used (explicit driver and binary paths), so nothing
 is downloaded.
 """
 
@@ -22,6 +22,7 @@ from iimgraph.query.engines import OxigraphEngine
 from iimgraph.web.routes import SiteRoutes
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
+from tests.needs import CHROMIUM_INSTALL, REQUIRE_ALL
 
 from .conftest import ROOT
 
@@ -31,16 +32,15 @@ SHOTS = ROOT / "test-artifacts" / "screenshots"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
 MISSING = [str(p) for p in (CHROMIUM, CHROMEDRIVER) if not p.exists()]
 REASON = (f"browser tests need Debian's chromium and chromium-driver ({', '.join(MISSING)} missing): "
-          "apt-get install chromium chromium-driver, or run .ci/run")
-REQUIRED = bool(os.environ.get("IIMGRAPH_REQUIRE_BROWSER"))
+          f"{CHROMIUM_INSTALL}, or run .ci/run")
 
-if MISSING and not REQUIRED:
+if MISSING and not REQUIRE_ALL:
     pytest.skip(REASON, allow_module_level=True)  # one line in the summary, for the whole module
 
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory):
-    assert not MISSING, REASON  # IIMGRAPH_REQUIRE_BROWSER=1 (CI): a missing browser is a failure
+    assert not MISSING, REASON  # IIMGRAPH_REQUIRE_ALL=1 (CI): a missing browser is a failure
     from selenium import webdriver
     from selenium.webdriver.chrome.service import Service
 

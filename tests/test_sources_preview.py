@@ -80,3 +80,69 @@ def test_serve_sources_serves_the_working_copy(working_copy):
             assert "working-copy note" in answer.read().decode("utf-8")
     finally:
         stop(proc)
+
+
+#: a working-copy edit of a ranking profile: eosinophilic fasciitis gets flexion contracture, very frequent
+PROFILE_EDIT = """@prefix obo: <http://purl.obolibrary.org/obo/> .
+@prefix biolink: <https://w3id.org/biolink/vocab/> .
+@prefix dcterms: <http://purl.org/dc/terms/> .
+@prefix iim: <https://w3id.org/iimgraph/vocab/> .
+@prefix iimc: <https://w3id.org/iimgraph/claim/> .
+@prefix iimsrc: <https://w3id.org/iimgraph/source/> .
+
+iimc:working-copy-edit a biolink:DiseaseToPhenotypicFeatureAssociation, iim:Claim ;
+    biolink:subject obo:MONDO_0009175 ;
+    biolink:predicate biolink:has_phenotype ;
+    biolink:object obo:HP_0001371 ;
+    biolink:has_evidence <https://w3id.org/iimgraph/vocab/evidence/CUR> ;
+    biolink:frequency_qualifier obo:HP_0040281 ;
+    dcterms:source iimsrc:hpo-annotations-2025-01-16 .
+"""
+FINDINGS = ("HP:0003326", "HP:0001371")  # myalgia, flexion contracture
+FASCIITIS = "MONDO:0009175"
+
+
+@pytest.fixture(scope="module")
+def edited_profile(tmp_path_factory) -> Path:
+    from iimgraph.resources import ontology_dir
+
+    root = tmp_path_factory.mktemp("profile") / "ontology"
+    shutil.copytree(ontology_dir(), root)
+    (root / "clinical" / "profile_edit.ttl").write_text(PROFILE_EDIT, encoding="utf-8")
+    return root
+
+
+def _claims(ranking: dict, disease: str) -> set[str]:
+    row = next(r for r in ranking["results"] if r["disease"] == disease)
+    return {t["claim"] for t in row["terms"] if t.get("claim")}
+
+
+def test_rank_sources_ranks_with_the_working_copy(edited_profile):
+    """The library and `rank --sources` read the edited profile; the release does not have it."""
+    import iimgraph
+
+    released = iimgraph.rank(list(FINDINGS))
+    edited = iimgraph.rank(list(FINDINGS), sources=edited_profile)
+    fasciitis = lambda result: next(r for r in result.rows if r.disease == FASCIITIS)  # noqa: E731
+    assert fasciitis(edited).post_test_probability > fasciitis(released).post_test_probability
+    proc = _cli("rank", *FINDINGS, "--format", "json", "--sources", str(edited_profile))
+    assert proc.returncode == 0, proc.stderr
+    assert "iimc:working-copy-edit" in _claims(json.loads(proc.stdout), FASCIITIS)
+
+
+def test_serve_sources_ranks_with_the_working_copy(edited_profile):
+    """`serve --sources DIR` answers /rank from the working copy (it answered from the release)."""
+    port = free_port()
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--sources", str(edited_profile)],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_up(proc, url + "/sparql?query=ASK%7B%7D", seconds=120, what="serve --sources")
+        with urllib.request.urlopen(f"{url}/rank?hpo={','.join(FINDINGS)}", timeout=120) as answer:
+            ranking = json.loads(answer.read())
+    finally:
+        stop(proc)
+    assert "iimc:working-copy-edit" in _claims(ranking, FASCIITIS)
+    released = _cli("rank", *FINDINGS, "--format", "json")
+    assert released.returncode == 0, released.stderr
+    assert "iimc:working-copy-edit" not in _claims(json.loads(released.stdout), FASCIITIS)

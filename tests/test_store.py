@@ -14,8 +14,8 @@ from iimgraph import run_sparql
 from iimgraph.build.cache import release_ntriples
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.io.rdf import open_rdf
-from iimgraph.query.catalogue import execute
 from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.run import execute
 from iimgraph.query.store import IIM_GRAPH, MANIFEST, open_store
 from tests.cli import CLI
 

@@ -21,6 +21,7 @@ from iimgraph.query.catalogue import get_query
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.http import request
 from iimgraph.release.publish import ANSWER_KEPT, DEFAULT_STAND_IN, STAGING, default_query_url, publish
+from tests.needs import missing
 from tests.servers import isql, start_virtuoso, stop, virtuoso_binary
 from tests.test_queries import EXAMPLES, MARKED, canonical
 
@@ -35,7 +36,7 @@ def server(tmp_path_factory, release_dir):
     """(base URL, SQL port) of a Virtuoso whose SPARQL user may update and whose bulk loader may read
     the release folder; stopped by the finalizer."""
     if virtuoso_binary() is None:
-        pytest.skip("Virtuoso (virtuoso-t, Debian package virtuoso-opensource) is not installed")
+        missing("Virtuoso (virtuoso-t)", "apt-get install virtuoso-opensource")
     proc, base, sql_port = start_virtuoso(tmp_path_factory.mktemp("virtuoso-db"), allowed=[release_dir])
     try:
         yield base, sql_port

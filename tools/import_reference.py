@@ -274,7 +274,8 @@ def mappings(ref: Path) -> list[dict[str, str]]:
 
 def write_sssom(rows: list[dict[str, str]], path: Path) -> None:
     sys.path.insert(0, str(ROOT / "src"))
-    from iimgraph.io.sssom import MappingSet, write_sssom as write  # noqa: E402
+    from iimgraph.io.sssom import MappingSet
+    from iimgraph.io.sssom import write_sssom as write
 
     write(MappingSet(metadata=SSSOM_METADATA, rows=rows), path)
 

@@ -183,6 +183,25 @@ def _exchange(a: Path, b: Path) -> bool:
     raise OSError(code, os.strerror(code), str(b))
 
 
+def check_replaceable(out: Path, *, replaceable: Callable[[Path], bool], what: str = "folder") -> tuple[Path, bool]:
+    """Refuse an ``out`` that :func:`replace_folder` must not replace: not a folder, or not empty and not
+    ``replaceable``. Returns the folder (a link the user named, followed) and whether it holds anything;
+    a verb asks before its work, and :func:`replace_folder` again before the swap."""
+    out = Path(out)
+    if out.is_symlink():  # the user named a link to a folder: replace the folder it names
+        out = out.resolve()
+    try:
+        entries = any(out.iterdir()) if out.is_dir() else None
+    except OSError as exc:
+        raise _fail(out, exc) from None
+    if out.exists() and entries is None:
+        raise OutputError(f"{out}: exists and is not a folder")
+    if entries and not replaceable(out):
+        raise OutputError(f"{out}: exists and is not a previous {what}; it would be replaced whole, "
+                          f"so give a new or empty folder")
+    return out, bool(entries)
+
+
 def replace_folder(out: Path, files: Mapping[str, bytes], *, replaceable: Callable[[Path], bool],
                    what: str = "folder") -> None:
     """Make ``out`` hold exactly ``files``, all or nothing.
@@ -191,18 +210,7 @@ def replace_folder(out: Path, files: Mapping[str, bytes], *, replaceable: Callab
     until that moment ``out`` keeps its previous content, and readers never see a mix. An existing
     ``out`` must be empty or pass ``replaceable`` (e.g. a previous release), since it is replaced whole.
     """
-    out = Path(out)
-    if out.is_symlink():  # the user named a link to a folder: replace the folder it names
-        out = out.resolve()
-    try:
-        entries = list(out.iterdir()) if out.is_dir() else None
-    except OSError as exc:
-        raise _fail(out, exc) from None
-    if out.exists() and entries is None:
-        raise OutputError(f"{out}: exists and is not a folder")
-    if entries and not replaceable(out):
-        raise OutputError(f"{out}: exists and is not a previous {what}; it would be replaced whole, "
-                          f"so give a new or empty folder")
+    out, entries = check_replaceable(out, replaceable=replaceable, what=what)
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         while True:
@@ -234,8 +242,10 @@ def replace_folder(out: Path, files: Mapping[str, bytes], *, replaceable: Callab
         shutil.rmtree(stage, ignore_errors=True)  # the staging folder, or the previous content after a swap
 
 
-def refuse_inputs(out: Path, inputs: Iterable[Path], *, folder: bool = False) -> None:
-    """An output must not be one of the inputs (nor, for a folder output, hold one)."""
+def refuse_inputs(out: Path, inputs: Iterable[Path], *, folder: bool = False,
+                  input_folders: Iterable[Path] = ()) -> None:
+    """An output must not be one of the inputs (nor, for a folder output, hold one), nor sit inside an
+    input folder: the next run would read it back as input (a release inside ``--sources`` doubles the graph)."""
     target = Path(out).resolve()
     for item in inputs:
         source = Path(item).resolve()
@@ -243,3 +253,8 @@ def refuse_inputs(out: Path, inputs: Iterable[Path], *, folder: bool = False) ->
             where = "is" if source == target else "holds"
             raise OutputError(f"{out}: {where} one of the inputs (source {item}): refusing to write the output "
                               f"over one of the sources; choose another output")
+    for item in input_folders:
+        root = Path(item).resolve()
+        if root == target or root in target.parents:
+            raise OutputError(f"{out}: is inside the input folder {item}: the next build would read the output as "
+                              "sources; choose an output outside it")

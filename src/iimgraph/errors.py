@@ -4,6 +4,7 @@
 
     IIMGraphError                 base; str(err) is the one-line user message
     ├── DataError                 the package's own data folders are missing (reinstall)
+    ├── SettingError              a number from the command line or the environment is not finite or out of range
     ├── SourceError               a source or input file is missing, unreadable or malformed (file, line)
     ├── OutputError               an output could not be written; any previous file is kept
     ├── ProfileError              the QC severity profile and the rule files disagree
@@ -43,6 +44,11 @@ class IIMGraphError(Exception):
 
 class DataError(IIMGraphError):
     """The package's data folders (ontology/, shapes/, queries/, reference/) are missing."""
+
+
+class SettingError(IIMGraphError):
+    """A number given on the command line or in the environment is not a finite number in its range
+    (:mod:`iimgraph.settings`); the message names the option or variable."""
 
 
 class SourceError(IIMGraphError):
@@ -141,4 +147,10 @@ class AnswerTooLarge(EndpointError):
 
 
 class PublishError(EndpointError):
-    """publish failed; the message says what the store holds now."""
+    """publish failed; the message says what the store holds now.
+
+    ``interrupted``: a signal (Ctrl-C, or SIGTERM turned into ``KeyboardInterrupt`` by the CLI) stopped it."""
+
+    def __init__(self, message: str, *, interrupted: bool = False) -> None:
+        super().__init__(message)
+        self.interrupted = interrupted

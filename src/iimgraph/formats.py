@@ -10,7 +10,7 @@ from __future__ import annotations
 from enum import Enum
 from pathlib import Path
 
-from iimgraph.errors import SourceError
+from iimgraph.errors import OutputError, SourceError
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -30,21 +30,21 @@ class RdfFormat(str, Enum):
 
     @property
     def label(self) -> str:
-        return _LABELS[self]
+        return _TABLE[self][0]
 
     @property
     def suffix(self) -> str:
         """The suffix a file of this format is written with."""
-        return _SUFFIX[self]
+        return _TABLE[self][1]
 
     @property
     def media_type(self) -> str:
-        return _MEDIA_TYPES[self]
+        return _TABLE[self][2]
 
     @property
     def rdflib_name(self) -> str:
         """The rdflib parser name for reading this format."""
-        return _RDFLIB[self]
+        return _TABLE[self][3]
 
     @property
     def syntax(self) -> RdfFormat:
@@ -59,30 +59,57 @@ class RdfFormat(str, Enum):
     def is_dataset(self) -> bool:
         return self is RdfFormat.NQUADS
 
+    @property
+    def writable(self) -> bool:
+        """Whether ``build``/``export`` write this format (N3 is read only, as a store companion)."""
+        return self is not RdfFormat.N3
+
     def oxigraph(self) -> Any:
         """The ``pyoxigraph.RdfFormat`` of this format (for ``Store.bulk_load`` and ``parse``)."""
         import pyoxigraph
 
-        return getattr(pyoxigraph.RdfFormat, _OXIGRAPH[self.syntax])
+        return getattr(pyoxigraph.RdfFormat, _TABLE[self.syntax][4])
 
 
-_LABELS = {RdfFormat.TURTLE: "Turtle", RdfFormat.NTRIPLES: "N-Triples", RdfFormat.NQUADS: "N-Quads",
-           RdfFormat.RDFXML: "RDF/XML", RdfFormat.JSONLD: "JSON-LD", RdfFormat.OWL: "OWL (RDF/XML)",
-           RdfFormat.N3: "N3"}
-_SUFFIX = {RdfFormat.TURTLE: ".ttl", RdfFormat.NTRIPLES: ".nt", RdfFormat.NQUADS: ".nq", RdfFormat.RDFXML: ".rdf",
-           RdfFormat.JSONLD: ".jsonld", RdfFormat.OWL: ".owl", RdfFormat.N3: ".n3"}
-_MEDIA_TYPES = {RdfFormat.TURTLE: "text/turtle", RdfFormat.NTRIPLES: "application/n-triples",
-                RdfFormat.NQUADS: "application/n-quads", RdfFormat.RDFXML: "application/rdf+xml",
-                RdfFormat.JSONLD: "application/ld+json", RdfFormat.OWL: "application/rdf+xml",
-                RdfFormat.N3: "text/n3"}
-_RDFLIB = {RdfFormat.TURTLE: "turtle", RdfFormat.NTRIPLES: "nt", RdfFormat.NQUADS: "nquads", RdfFormat.RDFXML: "xml",
-           RdfFormat.JSONLD: "json-ld", RdfFormat.OWL: "xml", RdfFormat.N3: "n3"}
-_OXIGRAPH = {RdfFormat.TURTLE: "TURTLE", RdfFormat.NTRIPLES: "N_TRIPLES", RdfFormat.NQUADS: "N_QUADS",
-             RdfFormat.RDFXML: "RDF_XML", RdfFormat.JSONLD: "JSON_LD", RdfFormat.N3: "N3"}
+#: format -> (label, suffix written, media type, rdflib parser name, pyoxigraph RdfFormat member): one row each
+_TABLE: dict[RdfFormat, tuple[str, str, str, str, str]] = {
+    RdfFormat.TURTLE: ("Turtle", ".ttl", "text/turtle", "turtle", "TURTLE"),
+    RdfFormat.NTRIPLES: ("N-Triples", ".nt", "application/n-triples", "nt", "N_TRIPLES"),
+    RdfFormat.NQUADS: ("N-Quads", ".nq", "application/n-quads", "nquads", "N_QUADS"),
+    RdfFormat.RDFXML: ("RDF/XML", ".rdf", "application/rdf+xml", "xml", "RDF_XML"),
+    RdfFormat.JSONLD: ("JSON-LD", ".jsonld", "application/ld+json", "json-ld", "JSON_LD"),
+    RdfFormat.OWL: ("OWL (RDF/XML)", ".owl", "application/rdf+xml", "xml", "RDF_XML"),
+    RdfFormat.N3: ("N3", ".n3", "text/n3", "n3", "N3"),
+}
+
+
+class ResultFormat(str, Enum):
+    """A SPARQL 1.1 query-results serialisation (SELECT and ASK). The value is the ``format=`` name."""
+
+    JSON = "json"
+    XML = "xml"
+    CSV = "csv"
+    TSV = "tsv"
+
+    @property
+    def media_type(self) -> str:
+        return _RESULT_MEDIA[self]
+
+    @classmethod
+    def from_media_type(cls, media: str) -> ResultFormat | None:
+        """The format a media type names (``application/json`` is SPARQL JSON), or None."""
+        return _RESULT_BY_MEDIA.get(media.strip().lower())
+
+
+_RESULT_MEDIA = {ResultFormat.JSON: "application/sparql-results+json", ResultFormat.XML: "application/sparql-results+xml",
+                 ResultFormat.CSV: "text/csv", ResultFormat.TSV: "text/tab-separated-values"}
+_RESULT_BY_MEDIA = {**{media: fmt for fmt, media in _RESULT_MEDIA.items()},
+                    "application/json": ResultFormat.JSON, "application/xml": ResultFormat.XML,
+                    "text/xml": ResultFormat.XML}
+
 
 #: the formats ``build`` and ``export`` write
-WRITABLE = (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.NQUADS, RdfFormat.RDFXML, RdfFormat.JSONLD,
-            RdfFormat.OWL)
+WRITABLE = tuple(f for f in RdfFormat if f.writable)
 
 #: suffix of a file to read (after any ``.gz``) -> its format; ``None``: the content decides
 READ_SUFFIXES: dict[str, RdfFormat | None] = {
@@ -134,3 +161,24 @@ def detect(path: Path, head: bytes = b"") -> RdfFormat:
     if not head.strip():  # nothing to look at yet: what the suffix usually holds
         return RdfFormat.JSONLD if suffix == ".json" else RdfFormat.RDFXML
     return sniff(head, path)
+
+
+#: formats written as several files: name -> the parts, each written to ``<stem>_<part>.tsv``
+_MULTI_FILE: dict[str, tuple[str, ...]] = {"kgx": ("nodes", "edges")}
+#: every ``export --format`` name: the RDF syntaxes, then the products of other models
+EXPORT_FORMATS: tuple[str, ...] = (*(f.value for f in WRITABLE), *_MULTI_FILE)
+
+
+def export_paths(out: Path | None, fmt: str) -> list[Path | None]:
+    """The files an export in ``fmt`` writes: ``[out]`` (None: standard output) for an RDF syntax;
+    ``<stem>_<part>.tsv`` beside ``out`` for a multi-file format, which needs ``out``."""
+    parts = _MULTI_FILE.get(fmt)
+    if parts is None:
+        return [out]
+    if out is None:
+        names = ", ".join(f"PREFIX_{p}.tsv" for p in parts)
+        raise OutputError(f"--format {fmt} writes {len(parts)} files: give --out PREFIX ({names})")
+    stem = out.name.removesuffix(".tsv")
+    for part in parts:
+        stem = stem.removesuffix(f"_{part}")
+    return [out.with_name(f"{stem}_{part}.tsv") for part in parts]

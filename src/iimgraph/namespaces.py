@@ -41,6 +41,8 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
+SHACL = "http://www.w3.org/ns/shacl#"
+TEXT_MINED_EVIDENCE = IIM + "evidence/ITM"  # HPO's 2015 text-mined annotations: off by default
 
 #: prefix -> IRI prefix. Order matters only for readability of serialisations.
 PREFIX_MAP: dict[str, str] = {
@@ -95,7 +97,7 @@ PREFIX_MAP: dict[str, str] = {
     "dcat": "http://www.w3.org/ns/dcat#",
     "spdx": "http://spdx.org/rdf/terms#",
     "foaf": "http://xmlns.com/foaf/0.1/",
-    "sh": "http://www.w3.org/ns/shacl#",
+    "sh": SHACL,
 }
 
 #: the prefixes every query engine predeclares (the same set on oxigraph, rdflib and the endpoint):

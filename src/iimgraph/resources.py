@@ -42,6 +42,12 @@ def reference_dir() -> Path:
     return data_root() / "reference"
 
 
+def rank_data_dir() -> Path:
+    """The ranking's own data (the HPO release table, onset ages, matching equivalences): package
+    data beside the code, so always in the wheel."""
+    return Path(__file__).resolve().parent / "rank" / "data"
+
+
 def site_assets_dir() -> Path:
     """CSS and JavaScript of the generated site (package data beside the code, so always in the wheel)."""
     return Path(__file__).resolve().parent / "web" / "assets"

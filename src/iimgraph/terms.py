@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from rdflib import Namespace
-from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD
+from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SKOS, XSD, ClosedNamespace
 
 from iimgraph import namespaces as ns
+from iimgraph.iim_vocab import TERMS
 
-IIM = Namespace(ns.IIM)
+#: the project vocabulary, closed over the terms the ontology declares (tools/iim_vocab.py): a typo fails
+IIM = ClosedNamespace(ns.IIM, list(TERMS))
 SRC = Namespace(ns.SRC)
 CLAIM = Namespace(ns.CLAIM)
 TERM = Namespace(ns.TERM)
@@ -17,6 +19,8 @@ BIOLINK = Namespace(ns.BIOLINK)
 SSSOM = Namespace(ns.SSSOM)
 SEMAPV = Namespace(ns.SEMAPV)
 IAO_DEFINITION = OBO["IAO_0000115"]
+SH = Namespace(ns.SHACL)
+TEXT_MINED = IIM["evidence/ITM"]
 
 __all__ = [
            "BIOLINK",
@@ -31,9 +35,11 @@ __all__ = [
            "RDF",
            "RDFS",
            "SEMAPV",
+           "SH",
            "SKOS",
            "SRC",
            "SSSOM",
            "TERM",
+           "TEXT_MINED",
            "XSD",
 ]

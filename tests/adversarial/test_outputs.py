@@ -104,17 +104,19 @@ def test_release_does_not_write_through_a_symlinked_subfolder(tmp_path: Path):
 
 # --- release: all or nothing ------------------------------------------------------------------------
 
-def test_release_replaces_a_previous_release_whole(tmp_path: Path):
+def test_release_keeps_a_previous_release_it_may_not_replace_whole(tmp_path: Path):
     """Before: a folder where a file should go gave ``internal error: IsADirectoryError`` and a mixed
-    release (new data files beside the old manifest)."""
+    release (new data files beside the old manifest); then the swap deleted what the folder held. Now
+    the release refuses, naming it, and the previous release stays as it was."""
     release = tmp_path / "release"
     assert run_cli("release", "--out", str(release), "--version", "1.0.0").code == 0
     (release / "void.ttl").unlink()
     (release / "void.ttl").mkdir()
     (release / "void.ttl" / "x").write_text("in the way")
+    before = tree(release)
     run = run_cli("release", "--out", str(release), "--version", "1.0.1")
-    assert run.code == 0, run.stderr
-    assert check_release(release)["version"] == "1.0.1"
+    assert_clean_failure(run, 2, mentions="holds void.ttl/x, which no release wrote")
+    assert tree(release) == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["release"], "staging folder left behind"
 
 

@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from iimgraph.errors import QueryError
-from iimgraph.query.catalogue import Param, bind, sparql_term, to_term
+from iimgraph.query.binding import bind, sparql_term, to_term
+from iimgraph.query.catalogue import Param
 from iimgraph.query.results import IRI, Literal
 from tests.adversarial.conftest import Listener, Run, assert_clean_failure, materialise, run_cli
 from tests.cli import CLI
@@ -150,7 +151,7 @@ def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
 def test_a_timed_out_query_leaves_no_worker_running():
     """In-process check: after QueryTimeout the forked worker is gone, not burning a core."""
     from iimgraph.errors import QueryTimeout
-    from iimgraph.query.catalogue import execute_sparql
+    from iimgraph.query.run import execute_sparql
 
     before = set(_children(os.getpid()))  # e.g. servers other tests' fixtures keep running
     start = time.monotonic()

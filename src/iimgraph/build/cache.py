@@ -15,9 +15,9 @@ import zlib
 from functools import lru_cache
 from pathlib import Path
 
-from iimgraph import __version__
-from iimgraph.build.sources import SOURCE_SUFFIXES
+from iimgraph.build.sources import source_files
 from iimgraph.resources import ontology_dir
+from iimgraph.version import __version__
 
 #: the code a build runs, relative to the package folder: a change to any of it invalidates the cache
 BUILD_CODE = ("build/*.py", "io/*.py", "namespaces.py", "terms.py", "formats.py")
@@ -26,8 +26,7 @@ BUILD_CODE = ("build/*.py", "io/*.py", "namespaces.py", "terms.py", "formats.py"
 def _inputs(folder: Path) -> tuple[list[tuple[str, Path]], list[tuple[str, Path]]]:
     package = Path(__file__).resolve().parents[1]
     code = [(m.relative_to(package).as_posix(), m) for m in sorted({p for pattern in BUILD_CODE for p in package.glob(pattern)})]
-    files = [(p.relative_to(folder).as_posix(), p)
-             for p in sorted(p for p in folder.rglob("*") if p.is_file() and p.name.endswith(SOURCE_SUFFIXES))]
+    files = [(p.relative_to(folder).as_posix(), p) for p in source_files(folder)]
     return code, files
 
 

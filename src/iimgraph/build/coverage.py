@@ -8,14 +8,13 @@ them as a fixed-width table (``iimgraph info --coverage``).
 
 from __future__ import annotations
 
-from rdflib import Graph, URIRef
+from rdflib import Graph
 from rdflib.term import Node
 
 from iimgraph.claim_kinds import KINDS
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, RDF, RDFS
+from iimgraph.escape import escape
+from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, RDF, RDFS, TEXT_MINED
 
-IAO_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
-ITM = IIM["evidence/ITM"]
 SCOPES = ("iim_root", "iim_subtree", "iim_related")
 COLUMNS = ("class", "label", "phenotypes", "with_frequency", "text_mined", "autoantibodies", "antibody_statistics",
            "treatments", "epidemiology", "definitions", "sources")
@@ -42,7 +41,7 @@ def coverage_rows(graph: Graph) -> list[dict[str, object]]:
         sources: dict[str, int] = {}
         for claim in claims_of[cls]:
             types = set(graph.objects(claim, RDF.type))
-            text_mined = graph.value(claim, BIOLINK.has_evidence) == ITM
+            text_mined = graph.value(claim, BIOLINK.has_evidence) == TEXT_MINED
             if BIOLINK.DiseaseToPhenotypicFeatureAssociation in types:
                 if text_mined:
                     counts["text_mined"] += 1
@@ -73,4 +72,4 @@ def render(rows: list[dict[str, object]]) -> str:
     for row in table:
         cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
         lines.append("  ".join(cells) + "  " + row[-1])
-    return "\n".join(lines) + "\n"
+    return escape("\n".join(lines)) + "\n"

@@ -13,7 +13,6 @@ from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
-from iimgraph import __version__
 from iimgraph.build.sources import source_files
 from iimgraph.errors import SourceError
 from iimgraph.formats import RdfFormat
@@ -22,6 +21,7 @@ from iimgraph.io.sssom import MappingSet, read_sssom
 from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
 from iimgraph.resources import ontology_dir
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
+from iimgraph.version import __version__
 
 _NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 _PREDICATE_IRI = {

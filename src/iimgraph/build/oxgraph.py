@@ -18,13 +18,13 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from iimgraph import __version__
 from iimgraph.build.sources import source_files
 from iimgraph.errors import SourceError
 from iimgraph.io.rdf import turtle_terms
 from iimgraph.io.sssom import read_sssom
 from iimgraph.namespaces import BASE, ONTOLOGY_IRI
 from iimgraph.resources import ontology_dir
+from iimgraph.version import __version__
 
 _RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
 _OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")

@@ -1,13 +1,15 @@
 """The click verbs of the ``iimgraph`` command: thin verbs over the library. Exit codes: 0 ok, 1 findings, 2 error.
 
 No logic lives here beyond argument handling and printing; every verb calls one library function.
-The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli`, which
-runs the same functions (:func:`iimgraph.cli.run_query_verb`), and the output helpers live there.
+The plain ``query``/``sparql`` command lines are read without click by :mod:`iimgraph.cli.front`, which
+runs the same functions (:func:`iimgraph.cli.front.run_query_verb`) and holds the output helpers; the
+query verbs' options are made from the one table :data:`iimgraph.cli.options.QUERY_OPTIONS`.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -15,33 +17,56 @@ from typing import Any
 
 import click
 
-from iimgraph import __version__
-from iimgraph.atomic import check_target, refuse_inputs, write_bytes_atomic
-from iimgraph.cli import (
-    ENGINE_CHOICES,
+from iimgraph.atomic import check_target, write_bytes_atomic
+from iimgraph.build.graph_source import graph_source, local_source
+from iimgraph.build.sources import refuse_output
+from iimgraph.cli.front import (
     EXIT_ERROR,
     EXIT_FINDINGS,
     EXIT_OK,
-    HOUSEKEEPING,
     emit,
     fail,
     guarded,
-    progress_bar,
+    query_source,
     rich_table,
     run_query_verb,
     run_sparql_verb,
     say,
 )
-from iimgraph.formats import WRITABLE
-from iimgraph.query.catalogue import Where, catalogue, execute
-from iimgraph.query.http import DEFAULT_MAX_ANSWER_MB
-from iimgraph.query.results import FORMATS as RESULT_FORMATS
+from iimgraph.cli.options import options_of
+from iimgraph.errors import PublishError, SettingError
+from iimgraph.escape import escape
+from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
+from iimgraph.query.catalogue import catalogue
+from iimgraph.query.run import execute
 from iimgraph.release.publish import publish
+from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
+from iimgraph.version import __version__
 from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
 FORMATS = [f.value for f in WRITABLE]
+
+
+class Number(click.ParamType):
+    """A number option checked by :func:`iimgraph.settings.check_number` (finite, within its range): the one
+    check every number a user gives goes through; the error names the option, or the variable it came from."""
+
+    def __init__(self, allowed: Range) -> None:
+        self.allowed = allowed
+        self.name = "integer" if allowed.integer else "float"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        option = name = param.opts[-1] if param is not None and param.opts else "value"
+        if ctx is not None and param is not None and param.name is not None and param.envvar and \
+                ctx.get_parameter_source(param.name) is click.core.ParameterSource.ENVIRONMENT:
+            name = str(param.envvar)
+        try:
+            number = check_number(value, name, self.allowed)
+        except SettingError as exc:  # click names the option first; the variable, when it came from one
+            self.fail(str(exc).removeprefix(f"{option}="), param, ctx)
+        return int(number) if self.allowed.integer else number
 
 
 class Group(click.Group):
@@ -68,6 +93,12 @@ def _write(data: bytes, out: Path | None) -> None:
         write_bytes_atomic(out, data)
 
 
+def _sources_option(help: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--sources DIR``: the graph built from a working copy instead of the release graph."""
+    return click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
+                        help=help)
+
+
 @click.group(cls=Group, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="iimgraph")
 def cli() -> None:
@@ -87,17 +118,16 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
     """Build the release graph from the sources and write it (blank-node labels vary run to run: `export` and
     `release` write byte-stable files)."""
     from iimgraph.build.graph import build_graph
-    from iimgraph.build.sources import source_files
     from iimgraph.release.export import serialize
     from iimgraph.resources import ontology_dir
 
     if out is not None:
         check_target(out)   # before the work: a FIFO or device is refused at once
-        refuse_inputs(out, source_files(sources if sources is not None else ontology_dir()))
+        refuse_output(out, sources if sources is not None else ontology_dir())
     graph = build_graph(sources, version=version)
     _write(serialize(graph, fmt, stable=False), out)  # byte-stable output is `export`'s and `release`'s job
     if out is not None:
-        click.echo(f"wrote {out} ({len(graph)} triples, {fmt})", err=True)
+        click.echo(escape(f"wrote {out} ({len(graph)} triples, {fmt})"), err=True)
 
 
 @cli.command()
@@ -128,9 +158,9 @@ def info(sources: Path | None, coverage: bool) -> None:
 @click.option("--format", "fmt", type=click.Choice(["text", "json", "md", "ttl"]), default="text", show_default=True,
               help="text, json, md (a pull-request comment) or ttl (the SHACL validation report graph).")
 @click.option("--no-reason", is_flag=True, help="Skip OWL reasoning (HermiT).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=600.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=600.0, show_default=True,
               help="Seconds allowed for the whole validation; it is then stopped (exit 2).")
-@click.option("--reason-timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--reason-timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds allowed for OWL reasoning, within --timeout (past it, reasoning is reported as skipped).")
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
              reason_timeout: float) -> None:
@@ -167,40 +197,30 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
 
 
 @cli.command()
-@click.option("--format", "fmt", type=click.Choice([*FORMATS, "kgx"]), default="ttl", show_default=True,
+@click.option("--format", "fmt", type=click.Choice(EXPORT_FORMATS), default="ttl", show_default=True,
               help="An RDF format, or kgx: Biolink nodes and edges TSV (OUT_nodes.tsv, OUT_edges.tsv; needs --out).")
 @click.option("--out", type=click.Path(path_type=Path), default=None, help="Output file (default: standard output).")
 @click.option("--product", type=click.Choice(["full", "base"]), default="full", show_default=True,
               help="full: with labels and parents of external terms; base: the project's own axioms and claims.")
 @click.option("--version", "version", default=None, help="Version to stamp (default: the package version).")
-def export(fmt: str, out: Path | None, product: str, version: str | None) -> None:
+@_sources_option("Export the graph built from this sources folder (a working copy) instead of the packaged sources.")
+def export(fmt: str, out: Path | None, product: str, version: str | None, sources: Path | None) -> None:
     """Export the release graph in one format (byte-stable; written atomically)."""
-    from iimgraph.build.graph import build_graph, source_files
-    from iimgraph.release.export import serialize
+    from iimgraph.build.graph import build_graph
+    from iimgraph.release.export import render_export
     from iimgraph.release.release import base_graph
     from iimgraph.resources import ontology_dir
 
-    if fmt == "kgx" and out is None:
-        raise click.UsageError("--format kgx writes two files: give --out PREFIX (PREFIX_nodes.tsv, PREFIX_edges.tsv)")
-    if out is not None:
-        check_target(out)
-        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
-        outs = [out.with_name(f"{stem}_{part}.tsv") for part in ("nodes", "edges")] if fmt == "kgx" else [out]
-        inputs = source_files(ontology_dir())
-        for path in outs:
-            refuse_inputs(path, inputs)
-    graph = build_graph(version=version)
+    source = local_source(graph_source(sources=sources), "export")
+    paths = export_paths(out, fmt)
+    for path in paths:
+        if path is not None:
+            check_target(path)
+            refuse_output(path, source.folder or ontology_dir())
+    graph = build_graph(source.folder, version=version)
     graph = base_graph(graph) if product == "base" else graph
-    if fmt == "kgx":
-        from iimgraph.release.kgx import render_kgx
-
-        assert out is not None
-        stem = out.name.removesuffix(".tsv").removesuffix("_nodes").removesuffix("_edges")
-        nodes, edges = render_kgx(graph)
-        _write(nodes, out.with_name(f"{stem}_nodes.tsv"))
-        _write(edges, out.with_name(f"{stem}_edges.tsv"))
-        return
-    _write(serialize(graph, fmt), out)
+    for path, data in zip(paths, render_export(graph, fmt), strict=True):
+        _write(data, path)
 
 
 @cli.command()
@@ -225,10 +245,10 @@ def release(out: Path, version: str | None, sources: Path | None, sparql_endpoin
                                  validate=not no_validate, reason=not no_reason)
     except ValidationFailed as exc:
         click.echo(exc.report.render("text"), err=True, nl=False)
-        click.echo(f"iimgraph: {exc}", err=True)
+        say(str(exc))
         sys.exit(EXIT_FINDINGS)
-    click.echo(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
-               f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})")
+    click.echo(escape(f"release {manifest['version']} written to {out}: {len(manifest['files'])} files, "
+                      f"{manifest['triples']['full']} triples (base {manifest['triples']['base']})"))
 
 
 @cli.command()
@@ -241,7 +261,7 @@ def site(out: Path, version: str | None, sources: Path | None) -> None:
 
     written = write_site(out, sources=sources, version=version)
     pages = sum(1 for name in written if name.startswith("term/") and name.endswith(".html"))
-    click.echo(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})")
+    click.echo(escape(f"site written to {out}: {len(written)} files, {pages} class pages (open {out / 'index.html'})"))
 
 
 @cli.command()
@@ -263,51 +283,25 @@ def diff(old: Path, new: Path, fmt: str, context: Path | None) -> None:
 
 
 
-def _where(store: Path | None, companions: tuple[Path, ...], sources: Path | None, max_answer_mb: float,
-           same_origin: bool) -> Where:
-    """Where a query verb runs, from the options :func:`_query_options` adds."""
-    return Where(store=store, companions=companions, sources=sources, progress=progress_bar, say=say,
-                 max_answer_bytes=_bytes(max_answer_mb), same_origin_redirects=same_origin)
 
+def _query_options(verb: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click options of a query verb, made from :data:`iimgraph.cli.options.QUERY_OPTIONS`."""
+    types: dict[str, Any] = {"seconds": Number(SECONDS), "megabytes": Number(MEGABYTES),
+                             "file": click.Path(dir_okay=False, path_type=Path),
+                             "folder": click.Path(file_okay=False, path_type=Path)}
 
-def _bytes(megabytes: float) -> int:
-    return int(megabytes * 1024 * 1024)
-
-
-def _query_options(func: Callable[..., Any]) -> Callable[..., Any]:
-    """Options shared by `query` and `sparql`."""
-    func = click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-                        help="Query the graph built from this sources folder (a working copy) instead of the "
-                             "packaged release graph (cached by a hash of the folder).")(func)
-    func = click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
-                        help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits "
-                             "everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). "
-                             "Default: refused.")(func)
-    func = click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=60.0, show_default=True,
-                        help="Seconds allowed: a local query runs in a worker process stopped at this "
-                             "limit; with --endpoint, the limit per HTTP request, from connecting to "
-                             "the last byte of the answer.")(func)
-    func = click.option("--store", "store", type=click.Path(file_okay=False, path_type=Path), default=None,
-                        metavar="DIR", help="On-disk store to query (created if needed): the IIM graph "
-                        "and every companion loaded into it.")(func)
-    func = click.option("--with", "companions", multiple=True, type=click.Path(dir_okay=False, path_type=Path),
-                        metavar="FILE", help="A companion RDF file (e.g. a whole MONDO or HPO release; "
-                        ".nt/.ttl/.owl/.rdf/.jsonld, .gz too) loaded once into the store and queried "
-                        "with the IIM graph (repeatable).")(func)
-    func = click.option("--same-origin-redirects", "same_origin", is_flag=True,
-                        help="With --endpoint: follow redirects that stay on the endpoint's scheme, host "
-                             "and port (default: any redirect is an error).")(func)
-    func = click.option("--max-answer-mb", "max_answer_mb", type=click.FloatRange(min=0, min_open=True),
-                        default=DEFAULT_MAX_ANSWER_MB, show_default=True, envvar="IIMGRAPH_MAX_ANSWER_MB",
-                        help="With --endpoint: the largest answer accepted, in MB (env IIMGRAPH_MAX_ANSWER_MB).")(func)
-    func = click.option("--endpoint", default=None, metavar="URL",
-                        help="Run on this SPARQL endpoint instead of the embedded graph.")(func)
-    func = click.option("--engine", type=click.Choice(ENGINE_CHOICES), default="oxigraph",
-                        show_default=True, help="Embedded engine (ignored with --endpoint).")(func)
-    func = click.option("--format", "fmt", type=click.Choice(RESULT_FORMATS), default="table",
-                        show_default=True, help="json is SPARQL 1.1 Query Results JSON; ttl, nt and jsonld "
-                        "are for CONSTRUCT and DESCRIBE (RDF).")(func)
-    return func
+    def apply(func: Callable[..., Any]) -> Callable[..., Any]:
+        for o in reversed(options_of(verb)):  # the first option applied is listed last
+            kwargs: dict[str, Any] = {"help": o.help, "metavar": o.metavar, "envvar": o.envvar, "multiple": o.multiple}
+            if o.kind == "flag":
+                kwargs["is_flag"] = True
+            else:
+                kwargs["type"] = click.Choice(o.choices) if o.kind == "choice" else types.get(o.kind)
+                kwargs["default"] = o.default
+                kwargs["show_default"] = o.default not in (None, ())
+            func = click.option(*o.names, o.dest, **kwargs)(func)
+        return func
+    return apply
 
 
 def _query_help(name: str) -> str:
@@ -376,68 +370,67 @@ class QueryCommand(click.Command):
 
 @cli.command("query", cls=QueryCommand)
 @click.argument("name")
-@click.option("-p", "--param", "params", multiple=True, metavar="KEY=VALUE", help="A query parameter (repeatable).")
-@click.option("--all-columns", is_flag=True,
-              help=f"Also the housekeeping columns ({', '.join(HOUSEKEEPING)}: the IRIs of claim nodes).")
-@_query_options
-def query_cmd(name: str, params: tuple[str, ...], all_columns: bool, fmt: str, engine: str, endpoint: str | None,
-              timeout: float, allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-              sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
+@_query_options("query")
+def query_cmd(name: str, **opts: Any) -> None:
     """Run a packaged query by NAME (see `iimgraph queries`; `iimgraph query NAME --help` explains one)."""
-    run_query_verb(name, params, all_columns, fmt, engine, endpoint, timeout, allow, companions, store,
-                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    run_query_verb(name, opts)
 
 
 @cli.command("describe")
 @click.argument("disease")
-@_query_options
-def describe_cmd(disease: str, fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
-                 companions: tuple[Path, ...], store: Path | None, sources: Path | None, max_answer_mb: float,
-                 same_origin: bool) -> None:
+@_query_options("sources")
+def describe_cmd(disease: str, **opts: Any) -> None:
     """Everything the graph holds about one DISEASE class (a CURIE): the `disease` query."""
-    run_query_verb("disease", [f"disease={disease}"], False, fmt, engine, endpoint, timeout, allow, companions, store,
-                   sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    run_query_verb("disease", {**opts, "params": [f"disease={disease}"], "all_columns": False})
 
 
 @cli.command("sources")
-@_query_options
-def sources_cmd(fmt: str, engine: str, endpoint: str | None, timeout: float, allow: tuple[str, ...],
-                companions: tuple[Path, ...], store: Path | None, sources: Path | None, max_answer_mb: float,
-                same_origin: bool) -> None:
+@_query_options("sources")
+def sources_cmd(**opts: Any) -> None:
     """List the sources the graph cites (node, identifier, title, publisher, statements citing it);
     any of node, name or identifier names one for `iimgraph query by-source -p source=...`."""
-    where = _where(store, companions, sources, max_answer_mb, same_origin)
-    emit(execute("sources", {}, engine=engine, endpoint=endpoint, timeout=timeout, allow_remote=allow,
-                 where=where), fmt)
+    emit(execute("sources", {}, source=query_source(opts), engine=opts["engine"], timeout=opts["timeout"],
+                 allow_remote=opts["allow"]), opts["fmt"])
 
 
 @cli.command("sparql")
 @click.argument("query")
-@_query_options
-def sparql_cmd(query: str, fmt: str, engine: str, endpoint: str | None, timeout: float,
-               allow: tuple[str, ...], companions: tuple[Path, ...], store: Path | None,
-               sources: Path | None, max_answer_mb: float, same_origin: bool) -> None:
+@_query_options("sparql")
+def sparql_cmd(query: str, **opts: Any) -> None:
     """Run an ad-hoc SPARQL QUERY: the text itself, a .rq file, or - for standard input."""
-    run_sparql_verb(query, fmt, engine, endpoint, timeout, allow, companions, store,
-                    sources=sources, max_answer_bytes=_bytes(max_answer_mb), same_origin=same_origin)
+    run_sparql_verb(query, opts)
 
 
 @cli.command("rank")
 @click.argument("observed", nargs=-1, metavar="HP:... [HP:...]")
 @click.option("--absent", multiple=True, metavar="HP:...", help="A finding looked for and not found (repeatable).")
 @click.option("--onset", multiple=True, metavar="HP:...", help="The age of onset as an HPO onset term (repeatable).")
-@click.option("--top", type=click.IntRange(min=1), default=None, help="Show only the N best subtypes.")
+@click.option("--age", type=Number(AGE_YEARS), default=None, metavar="YEARS",
+              help="Age in years at the first symptom (instead of --onset).")
+@click.option("--top", type=Number(ROWS), default=None, help="Show only the N best candidates.")
 @click.option("--prior", multiple=True, metavar="MONDO:...=P",
               help="Pre-test probability of a subtype (repeatable; default uniform over the candidates).")
 @click.option("--include-text-mined", is_flag=True, help="Also use text-mined (ITM, 2015) annotations.")
+@click.option("--iim-only", is_flag=True, help="Rank the IIM classes only, not the look-alike diseases.")
+@click.option("--suggest", "suggest_n", type=Number(ROWS), default=None, metavar="N",
+              help="Also list the N findings or tests whose result would most change the top of the ranking.")
+@click.option("--list-candidates", is_flag=True,
+              help="List the candidates and what each rests on, and the IIM classes not scored with why; no findings needed.")
 @click.option("--format", "fmt", type=click.Choice(["table", "tsv", "json"]), default="table", show_default=True)
-def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], top: int | None,
-             prior: tuple[str, ...], include_text_mined: bool, fmt: str) -> None:
+@_sources_option("Rank with the profiles of the graph built from this sources folder (a working copy), not the release.")
+def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[str, ...], age: float | None,
+             top: int | None, prior: tuple[str, ...], include_text_mined: bool, iim_only: bool, suggest_n: int | None,
+             list_candidates: bool, fmt: str, sources: Path | None) -> None:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms), with a
     likelihood ratio per finding and the annotation and source it rests on. Research use; not for diagnosis."""
     from iimgraph.errors import TermError
-    from iimgraph.rank import rank
-    from iimgraph.rank.explain import render
+    from iimgraph.rank import knowledge, rank
+    from iimgraph.rank.explain import candidates_text, render
+
+    if list_candidates:
+        click.echo(candidates_text(knowledge(include_text_mined, graph_source(sources=sources), not iim_only), fmt),
+                   nl=False)
+        return
 
     priors: dict[str, float] = {}
     for item in prior:
@@ -448,11 +441,12 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
             raise TermError(f"--prior {item!r} is not MONDO:...=P") from None
         if not sep:
             raise TermError(f"--prior {item!r} is not MONDO:...=P")
-    result = rank(observed, absent=absent, onset=onset, top=top, prior=priors or None,
-                  include_text_mined=include_text_mined)
+    result = rank(observed, absent=absent, onset=onset, age=age, top=None if top is None else int(top),
+                  prior=priors or None, include_text_mined=include_text_mined, lookalikes=not iim_only,
+                  suggestions=int(suggest_n or 0), source=graph_source(sources=sources))
     for note in result.notes:
-        click.echo(f"iimgraph: note: {note}", err=True)
-    click.echo(render(result, fmt), nl=False)
+        say(f"note: {note}")
+    click.echo(render(result, fmt, shutil.get_terminal_size((100, 24)).columns), nl=False)
 
 
 @cli.command("publish")
@@ -463,38 +457,61 @@ def rank_cmd(observed: tuple[str, ...], absent: tuple[str, ...], onset: tuple[st
               help="SPARQL query URL for the count check (default: the store URL with /store -> /query).")
 @click.option("--update-endpoint", default=None, metavar="URL",
               help="SPARQL update URL for the replacement (default: the store URL with /store -> /update).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=120.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=120.0, show_default=True,
               help="Seconds per HTTP request, from connecting to the last byte of the answer "
                    "(transient failures are retried with backoff).")
 @click.option("--same-origin-redirects", "same_origin", is_flag=True,
               help="Follow redirects that stay on the same scheme, host and port (default: any redirect is an error).")
 def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, update_endpoint: str | None,
                 timeout: float, same_origin: bool) -> None:
-    """Replace a graph in a SPARQL 1.1 store with the release, atomically: upload to a staging graph,
-    check its count, replace the target in one update, check again. On failure the previous release stays."""
-    click.echo(str(publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
-                           timeout=timeout, same_origin_redirects=same_origin)))
+    """Replace a graph in a SPARQL 1.1 store with the release: upload to a staging graph, check its count,
+    replace the target in one update, check again. After a failure, Ctrl-C or SIGTERM it finds out what the
+    target holds, restores it from staging if it ended empty or mixed, drops staging, and says which release
+    the store holds (exit 2; 130 after Ctrl-C, 143 after SIGTERM)."""
+    import signal
+
+    received: list[int] = []
+
+    def stop(signum: int, _frame: object) -> None:
+        received.append(signum)
+        for name in (signal.SIGINT, signal.SIGTERM):  # a second signal must not cut the cleanup short
+            signal.signal(name, signal.SIG_IGN)
+        raise KeyboardInterrupt
+
+    before = {name: signal.signal(name, stop) for name in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        report = publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
+                         timeout=timeout, same_origin_redirects=same_origin)
+    except PublishError as exc:
+        if not exc.interrupted:
+            raise
+        say(f"error: {' '.join(str(exc).split())}")
+        sys.exit(128 + (received[0] if received else signal.SIGINT))
+    finally:
+        for name, handler in before.items():
+            signal.signal(name, handler)
+    click.echo(escape(str(report)))
 
 
 @cli.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=click.IntRange(0, 65535), default=7878, show_default=True,
+@click.option("--port", type=Number(PORT), default=7878, show_default=True,
               help="TCP port (0: any free port).")
-@click.option("--timeout", type=click.FloatRange(min=0, min_open=True), default=30.0, show_default=True,
+@click.option("--timeout", type=Number(SECONDS), default=30.0, show_default=True,
               help="Seconds allowed per query; its worker process is then killed (HTTP 503).")
-@click.option("--max-rows", type=click.IntRange(min=1), default=10_000, show_default=True,
+@click.option("--max-rows", type=Number(ROWS), default=10_000, show_default=True,
               help="Rows returned at most per query.")
-@click.option("--workers", type=click.IntRange(min=1), default=32, show_default=True,
+@click.option("--workers", type=Number(PROCESSES), default=32, show_default=True,
               help="Queries run at once, each in its own worker process.")
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
-@click.option("--sources", type=click.Path(file_okay=False, path_type=Path), default=None, metavar="DIR",
-              help="Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
+@_sources_option("Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
               sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
-    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow, sources=sources)
+    serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow,
+          source=graph_source(sources=sources))
 
 
 def main() -> None:

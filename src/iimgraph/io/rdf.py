@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 from iimgraph.errors import SourceError
 from iimgraph.formats import READ_SUFFIXES, RdfFormat, bare_suffix, detect, sniff
 from iimgraph.io.jsonld import CONTEXT_FILE, shipped_context
+from iimgraph.settings import DEPTH, MEGABYTES, RATIO, env_number
 
 if TYPE_CHECKING:  # rdflib stays out of the import path of the query verbs
     from rdflib import Graph
@@ -63,16 +64,12 @@ class Limits:
     def from_env(cls) -> Limits:
         """The defaults, overridden by ``IIMGRAPH_MAX_INPUT_MB`` / ``_MAX_LINE_MB`` / ``_MAX_GZIP_RATIO`` / ``_MAX_DEPTH``."""
         changes: dict[str, int] = {}
-        for var, field_name, unit in (("IIMGRAPH_MAX_INPUT_MB", "max_bytes", MB), ("IIMGRAPH_MAX_LINE_MB", "max_line", MB),
-                                      ("IIMGRAPH_MAX_GZIP_RATIO", "max_ratio", 1), ("IIMGRAPH_MAX_DEPTH", "max_depth", 1)):
-            raw = os.environ.get(var)
-            if raw:
-                try:
-                    value = float(raw)
-                except ValueError:
-                    raise SourceError(f"{var}={raw!r} is not a number") from None
-                if value <= 0:
-                    raise SourceError(f"{var}={raw!r} must be positive")
+        for var, field_name, unit, allowed in (("IIMGRAPH_MAX_INPUT_MB", "max_bytes", MB, MEGABYTES),
+                                               ("IIMGRAPH_MAX_LINE_MB", "max_line", MB, MEGABYTES),
+                                               ("IIMGRAPH_MAX_GZIP_RATIO", "max_ratio", 1, RATIO),
+                                               ("IIMGRAPH_MAX_DEPTH", "max_depth", 1, DEPTH)):
+            value = env_number(var, allowed)
+            if value is not None:
                 changes[field_name] = max(1, int(value * unit))
         return replace(cls(), **changes)
 
@@ -730,12 +727,42 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, 
             return Literal(node.value, datatype=URIRef(node.datatype.value))
         raise SourceError(f"{path}: RDF 1.2 triple terms are not supported")
 
+    for quad in _ox_parse(path, data, fmt, base):
+        graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+    return graph
+
+
+#: the longest token (a literal, an IRI) pyoxigraph's parsers hold: it raises MemoryError past it
+OX_TOKEN_LIMIT = 16 * MB
+
+
+def _ox_parse(path: Path, data: bytes, fmt: RdfFormat, base: str | None) -> Iterator[Any]:
+    """``pyoxigraph.parse`` with its failures as one-line :class:`SourceError`: a syntax error with its
+    line, and a token past the parser's buffer (a 20 MB literal) with its line and the limit."""
+    import pyoxigraph as ox
+
     try:
-        for quad in ox.parse(data, format=fmt.oxigraph(), base_iri=base):
-            graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
+        yield from ox.parse(data, format=fmt.oxigraph(), base_iri=base)
     except SyntaxError as exc:
         raise syntax_error(path, fmt, exc) from None
-    return graph
+    except MemoryError:
+        raise token_too_long(path, data) from None
+
+
+def token_too_long(path: Path, data: bytes | None = None) -> SourceError:
+    """The error for a token past :data:`OX_TOKEN_LIMIT`, with the line when ``data`` (the file's bytes) is known."""
+    where = ""
+    start, line = 0, 1
+    while data is not None:  # the first line holding more than the parser's buffer
+        end = data.find(b"\n", start)
+        end = len(data) if end < 0 else end
+        if end - start > OX_TOKEN_LIMIT:
+            where = f":{line}"
+        if where or end >= len(data):
+            break
+        start, line = end + 1, line + 1
+    return SourceError(f"{path}{where}: a literal or IRI longer than the {_human(OX_TOKEN_LIMIT)} the RDF parser "
+                       "holds (a huge literal?); split it, or keep it out of the graph")
 
 
 #: the characters rdflib refuses in an IRI (``rdflib.term._is_valid_uri``), checked the same way here
@@ -759,10 +786,7 @@ def turtle_terms(path: Path | str, *, limits: Limits | None = None) -> list[tupl
     if line:
         raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
-    try:
-        quads = list(ox.parse(data, format=fmt.oxigraph(), base_iri=base))
-    except SyntaxError as exc:
-        raise syntax_error(path, fmt, exc) from None
+    quads = list(_ox_parse(path, data, fmt, base))
     made: dict[Any, Any] = {}
     string = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 

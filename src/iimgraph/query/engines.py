@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
+from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Remote, Sources, Store
 from iimgraph.errors import EndpointError, QueryError
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import SPARQL_PREFIXES
 from iimgraph.query.guard import check_query_text, declared_prefixes, query_form, used_prefixes
-from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term
+from iimgraph.query.results import IRI, BNode, Literal, Result, Row, Term, read_sparql_json
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported only when a store is opened
@@ -228,7 +230,7 @@ class RemoteEngine:
 
         query = with_prefix_declarations(query)
         construct = query_form(query) in ("CONSTRUCT", "DESCRIBE")
-        accept = "application/n-triples" if construct else "application/sparql-results+json"
+        accept = RdfFormat.NTRIPLES.media_type if construct else ResultFormat.JSON.media_type
         body = urllib.parse.urlencode({"query": query}).encode()
         from iimgraph.query.http import request  # urllib and http.client: only for a remote endpoint
 
@@ -269,244 +271,53 @@ def short_syntax_error(message: str) -> str:
     return re.sub(r"(\[a name character\], )+\[a name character\]", "[a name character]", shorter)
 
 
-_WS = re.compile(r"[ \t\n\r]*")
-
-
-def read_sparql_json(body: bytes, max_rows: int | None = None) -> Result:
-    """SPARQL 1.1 Query Results JSON, checked as it is read; ``ValueError`` saying what is wrong.
-
-    Streamed: the top-level object and ``results`` are walked by hand and each binding is decoded
-    and turned into a row on its own, so no tree of the whole answer is ever held (a 64 MB answer
-    would take ten times that as Python objects). Every string must be valid Unicode (no lone
-    surrogate), every cell an object with a ``type`` and a ``value``; nesting too deep is an error,
-    not a crash.
-    """
-    import json
-
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"not UTF-8 at byte {exc.start}") from None
-    decoder = json.JSONDecoder()
-    pos = 0
-    # Strict UTF-8 holds no surrogate, so only a \uD800-\uDFFF escape can make one: without any,
-    # no string needs checking one by one (the check is a third of the reading time).
-    surrogates = _SURROGATE_ESCAPE.search(text) is not None
-
-    def skip() -> None:
-        nonlocal pos
-        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
-
-    def expect(char: str, what: str) -> None:
-        nonlocal pos
-        skip()
-        if text[pos:pos + 1] != char:
-            raise ValueError(what)
-        pos += 1
-        skip()
-
-    def value() -> Any:
-        nonlocal pos
-        try:
-            item, pos = decoder.raw_decode(text, pos)
-        except RecursionError:
-            raise ValueError("nested too deeply") from None
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
-        return item
-
-    def members(what: str) -> Iterator[str]:
-        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
-        nonlocal pos
-        expect("{", f"{what} is not an object")
-        first = True
-        while True:
-            if text[pos:pos + 1] == "}":
-                pos += 1
-                return
-            if not first:
-                expect(",", f"a ',' or '}}' missing in {what} at character {pos}")
-            key = value()
-            if not isinstance(key, str):
-                raise ValueError(f"a key of {what} is not a string")
-            expect(":", f"a ':' missing in {what} at character {pos}")
-            yield key
-            skip()
-            first = False
-
-    rows: list[dict[str, Term | None]] = []
-    head: Any = {}
-    boolean: Any = None
-    seen_bindings = False
-    truncated = False
-    for key in members("the answer"):
-        if key == "results":
-            for inner in members('"results"'):
-                if inner != "bindings":
-                    value()
-                    continue
-                seen_bindings = True
-                expect("[", '"results.bindings" is not a list')
-                number = 0
-                while text[pos:pos + 1] != "]":
-                    if number:
-                        expect(",", f"a ',' or ']' missing in the bindings at character {pos}")
-                    number += 1
-                    binding = value()
-                    skip()
-                    if not isinstance(binding, dict):
-                        raise ValueError(f"binding {number} is not an object")
-                    if max_rows is not None and len(rows) >= max_rows:
-                        truncated = True
-                        continue  # read on: the rest must still be JSON, and "head" may follow
-                    try:
-                        if surrogates:
-                            rows.append({_name(k): _json_term(v, True) for k, v in binding.items()})
-                        else:
-                            rows.append({k: _json_term(v, False) for k, v in binding.items()})
-                    except ValueError as exc:
-                        raise ValueError(f"binding {number}: {exc}") from None
-                pos += 1
-        elif key == "head":
-            head = value()
-        elif key == "boolean":
-            boolean = value()
-        else:
-            value()
-    skip()
-    if pos != len(text):
-        raise ValueError(f"data after the answer at character {pos}")
-    if not isinstance(head, dict):
-        raise ValueError('"head" is not an object')
-    if boolean is not None:
-        if not isinstance(boolean, bool):
-            raise ValueError('"boolean" is not true or false')
-        return Result(variables=[], boolean=boolean)
-    variables = head.get("vars", [])
-    if not isinstance(variables, list) or not all(_text(v) for v in variables):
-        raise ValueError('"head.vars" is not a list of variable names')
-    if not seen_bindings:
-        raise ValueError('no "results.bindings" list')
-    return Result(variables=variables, rows=[{v: row.get(v) for v in variables} for row in rows],
-                  truncated=truncated)
-
-
-_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
-
-
-def _name(key: str) -> str:
-    if not _text(key):
-        raise ValueError("a variable name is not valid Unicode")
-    return key
-
-
-def _text(value: object) -> bool:
-    """A JSON string that can be printed and written: no lone surrogate (JSON's ``"\\ud800"``)."""
-    if not isinstance(value, str):
-        return False
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-_JSON_TERMS = ("uri", "bnode", "literal", "typed-literal")
-
-
-def _json_term(cell: object, unicode: bool = True) -> Term | None:
-    """One cell of a SPARQL JSON binding; ``ValueError`` saying what is wrong with it. ``unicode``:
-    check that every string is valid Unicode (needed only when the answer has surrogate escapes)."""
-    if cell is None:
-        return None
-    if type(cell) is not dict:
-        raise ValueError("a value is not an object")
-    kind, value = cell.get("type"), cell.get("value")
-    if kind not in _JSON_TERMS:
-        raise ValueError(f"unknown term type {str(kind)[:40]!r}")
-    if type(value) is not str or (unicode and not _text(value)):
-        raise ValueError('a value without a "value" string (or one that is not valid Unicode)')
-    if kind == "uri":
-        return IRI(value)
-    if kind == "bnode":
-        return BNode(value)
-    datatype, lang = cell.get("datatype"), cell.get("xml:lang")
-    for name, extra in (("datatype", datatype), ("xml:lang", lang)):
-        if extra is not None and (type(extra) is not str or (unicode and not _text(extra))):
-            raise ValueError(f'"{name}" is not a string')
-    return Literal(value, datatype, lang)
-
-
 # --- choosing an engine ----------------------------------------------------------------------------
 
-_LOCAL: dict[tuple[str, str | None], Engine] = {}
+_LOCAL: dict[tuple[str, GraphSource, bool], Engine] = {}
 
 
-def get_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None,
-               *, timeout: float = DEFAULT_TIMEOUT, sources: Path | None = None,
-               max_answer_bytes: int | None = None, same_origin_redirects: bool = False) -> Engine:
-    """The engine to use: a remote one when ``endpoint`` is given, else a per-process local engine over
-    the release graph of ``sources`` (default: the packaged sources)."""
-    if endpoint:
-        if sources is not None:
-            raise QueryError("--sources builds a local graph: it cannot be combined with an endpoint")
-        return RemoteEngine(endpoint, timeout=timeout, max_bytes=max_answer_bytes,
-                            same_origin_redirects=same_origin_redirects)
+def engine_for(source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENGINE, *,
+               timeout: float = DEFAULT_TIMEOUT, one_shot: bool = False, progress: Progress | None = None,
+               say: Callable[[str], None] | None = None) -> Engine:
+    """The engine over ``source``, one per process and source for local graphs (memoised here: the
+    catalogue, rank, serve and the site share it).
+
+    ``engine``: ``oxigraph`` or ``rdflib`` for a graph built here (an :class:`Engine` object is used as
+    it is); ignored for an endpoint, which is asked with ``timeout`` per HTTP request. ``one_shot``:
+    the caller runs one query and exits (the CLI), so the release graph is opened from its prebuilt
+    on-disk store instead of being loaded into memory (a long-lived process, such as ``serve`` or a
+    Python session, keeps the in-memory store: its queries are faster). ``progress``/``say``: how
+    opening a store reports (callbacks the CLI renders).
+    """
     if not isinstance(engine, str):
         return engine
+    if isinstance(source, Remote):
+        return RemoteEngine(source.url, timeout=timeout, max_bytes=source.max_answer_bytes,
+                            same_origin_redirects=source.same_origin_redirects)
     if engine not in ENGINES:
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)}, or give an endpoint)")
-    key = (engine, str(Path(sources).resolve()) if sources is not None else None)
+    one_shot = one_shot and isinstance(source, Release) and engine == DEFAULT_ENGINE
+    key = (engine, source, one_shot)
     if key not in _LOCAL:
-        if engine == "oxigraph":
-            from iimgraph.build.cache import release_ntriples
-
-            _LOCAL[key] = OxigraphEngine(release_ntriples(Path(sources)) if sources is not None else None)
-        else:
-            from iimgraph.build.graph import build_graph
-
-            _LOCAL[key] = RdflibEngine(build_graph(sources) if sources is not None else None)
+        _LOCAL[key] = _open(source, engine, one_shot, progress, say)
     return _LOCAL[key]
 
 
-def store_engine(folder: Path | None = None, companions: Sequence[Path] = (), *,
-                 progress: Progress | None = None, say: Callable[[str], None] | None = None) -> OxigraphEngine:
-    """An Oxigraph engine over the on-disk store in ``folder`` with ``companions`` loaded (see :mod:`iimgraph.query.store`)."""
-    from iimgraph.query.store import open_store
+def _open(source: Release | Sources | Store, engine: str, one_shot: bool, progress: Progress | None,
+          say: Callable[[str], None] | None) -> Engine:
+    if isinstance(source, Store):
+        if engine != DEFAULT_ENGINE:
+            raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
+        from iimgraph.query.store import open_store
 
-    return OxigraphEngine(store=open_store(folder, companions, progress=progress, say=say))
+        return OxigraphEngine(store=open_store(source.folder, source.companions, progress=progress, say=say))
+    if one_shot:
+        from iimgraph.build.cache import release_store
 
+        path = release_store()
+        return OxigraphEngine(path=path) if path is not None else OxigraphEngine()
+    if engine == "oxigraph":
+        return OxigraphEngine(source.ntriples() if isinstance(source, Sources) else None)
+    from iimgraph.build.graph import build_graph
 
-def release_engine() -> OxigraphEngine:
-    """An Oxigraph engine over the prebuilt read-only store of the release graph in the cache (the
-    fastest start for a process that runs one query), or in memory when the cache cannot hold one."""
-    from iimgraph.build.cache import release_store
-
-    path = release_store()
-    return OxigraphEngine(path=path) if path is not None else OxigraphEngine()
-
-
-def select_engine(engine: str | Engine = DEFAULT_ENGINE, endpoint: str | None = None, *,
-                  store: Path | None = None, companions: Sequence[Path] = (),
-                  timeout: float = DEFAULT_TIMEOUT, progress: Progress | None = None,
-                  say: Callable[[str], None] | None = None, sources: Path | None = None,
-                  max_answer_bytes: int | None = None, same_origin_redirects: bool = False,
-                  one_shot: bool = False) -> Engine:
-    """:func:`get_engine`, or a store engine when a store folder or companion files are given.
-
-    ``one_shot``: the caller runs one query and exits (the CLI), so the release graph is opened from
-    its prebuilt on-disk store instead of being loaded into memory (a long-lived process, such as
-    ``serve`` or a Python session, keeps the in-memory store: its queries are faster).
-    """
-    if store is None and not companions:
-        if one_shot and not endpoint and engine == DEFAULT_ENGINE and sources is None:
-            return release_engine()
-        return get_engine(engine, endpoint, timeout=timeout, sources=sources, max_answer_bytes=max_answer_bytes,
-                          same_origin_redirects=same_origin_redirects)
-    if sources is not None:
-        raise QueryError("--sources previews a working copy on its own: it cannot be combined with --with or --store")
-    if endpoint:
-        raise QueryError("companion graphs and stores are local: they cannot be combined with an endpoint")
-    if engine != DEFAULT_ENGINE:
-        raise QueryError(f"companion graphs and stores are queried with the oxigraph engine, not {engine!r}")
-    return store_engine(store, companions, progress=progress, say=say)
+    return RdflibEngine(build_graph(source.folder) if isinstance(source, Sources) else None)

@@ -26,7 +26,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from iimgraph.errors import AnswerTooLarge, ConnectionFailed, EndpointError, HTTPStatusError, RedirectRefused
+from iimgraph.errors import AnswerTooLarge, ConnectionFailed, HTTPStatusError, RedirectRefused
+from iimgraph.settings import DEFAULT_MAX_ANSWER_MB, MEGABYTES, env_number
 
 if TYPE_CHECKING:  # the stdlib HTTP stack is imported when a request is made, not with the CLI
     import http.client
@@ -36,7 +37,6 @@ RETRIES = 3            # attempts after the first
 BACKOFF = 0.5          # seconds before the first retry; doubled each time
 MAX_RETRY_AFTER = 30.0  # seconds: the longest Retry-After honoured
 TRANSIENT_STATUS = frozenset({429, 502, 503, 504})
-DEFAULT_MAX_ANSWER_MB = 64  # a 64 MB SPARQL JSON answer peaks near 400 MB as rows; IIMGRAPH_MAX_ANSWER_MB overrides
 MAX_ANSWER_MB = DEFAULT_MAX_ANSWER_MB
 DEFAULT_MAX_BYTES = DEFAULT_MAX_ANSWER_MB * 1024 * 1024
 MAX_REDIRECTS = 5      # same-origin hops followed at most, when allowed
@@ -52,15 +52,8 @@ class Response:
 
 def max_answer_bytes() -> int:
     """The answer-size cap: ``IIMGRAPH_MAX_ANSWER_MB`` (a positive number) or :data:`DEFAULT_MAX_ANSWER_MB`."""
-    import os
-
-    raw = os.environ.get("IIMGRAPH_MAX_ANSWER_MB", "").strip()
-    try:
-        megabytes = float(raw) if raw else DEFAULT_MAX_ANSWER_MB
-    except ValueError:
-        raise EndpointError(f"IIMGRAPH_MAX_ANSWER_MB={raw!r} is not a number") from None
-    if megabytes <= 0:
-        raise EndpointError(f"IIMGRAPH_MAX_ANSWER_MB={raw!r} must be positive")
+    megabytes = env_number("IIMGRAPH_MAX_ANSWER_MB", MEGABYTES, DEFAULT_MAX_ANSWER_MB)
+    assert megabytes is not None
     return int(megabytes * 1024 * 1024)
 
 

@@ -9,9 +9,17 @@ This module imports neither rdflib nor pyoxigraph.
 
 from __future__ import annotations
 
+import re
+
 from iimgraph.errors import QueryError
+from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat
 from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
+
+TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from typing import Any
 
 XSD_STRING = XSD + "string"
 RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
@@ -143,41 +151,6 @@ def _canonical_number(value: str, datatype: str | None) -> str:
 
 Term = IRI | Literal | BNode
 Row = dict[str, Term | None]
-
-
-class Value:
-    """A small immutable record: equal and hashed by its fields, shown with them (what a frozen
-    dataclass gives, without importing dataclasses and inspect on the query path)."""
-
-    __slots__: tuple[str, ...] = ()
-
-    def _set(self, **fields: object) -> None:
-        for key, value in fields.items():
-            object.__setattr__(self, key, value)
-
-    def _fields(self) -> tuple[object, ...]:
-        return tuple(getattr(self, k) for k in self.__slots__)
-
-    def __setattr__(self, key: str, value: object) -> None:
-        raise AttributeError(f"{type(self).__name__} is immutable")
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Value) and type(other) is type(self) and self._fields() == other._fields()
-
-    def __hash__(self) -> int:
-        return hash((type(self).__name__, self._fields()))
-
-    def __repr__(self) -> str:
-        return f"{type(self).__name__}({', '.join(f'{k}={getattr(self, k)!r}' for k in self.__slots__)})"
-
-    def __reduce__(self) -> tuple[object, ...]:
-        return (_rebuild, (type(self), dict(zip(self.__slots__, self._fields(), strict=True))))
-
-
-def _rebuild(cls: type[Value], fields: dict[str, object]) -> Value:
-    obj = cls.__new__(cls)
-    obj._set(**fields)
-    return obj
 
 
 class Result:
@@ -396,7 +369,7 @@ def render(result: Result, fmt: str) -> str:
         text = to_rdf(result, RdfFormat(fmt)).decode("utf-8")
         return text if not text or text.endswith("\n") else text + "\n"
     if fmt == "json":
-        return to_json(result) + "\n"
+        return escape(to_json(result), json=True) + "\n"  # the same values, no raw control characters
     if fmt == "csv":
         return to_delimited(result, ",")
     if fmt == "tsv":
@@ -404,3 +377,174 @@ def render(result: Result, fmt: str) -> str:
     if fmt == "md":
         return to_markdown(result)
     raise ValueError(f"unknown format {fmt!r}")
+
+
+# --- reading SPARQL 1.1 Query Results JSON (a remote endpoint's answer) ---------------------------------
+
+
+_WS = re.compile(r"[ \t\n\r]*")
+
+
+def read_sparql_json(body: bytes, max_rows: int | None = None) -> Result:
+    """SPARQL 1.1 Query Results JSON, checked as it is read; ``ValueError`` saying what is wrong.
+
+    Streamed: the top-level object and ``results`` are walked by hand and each binding is decoded
+    and turned into a row on its own, so no tree of the whole answer is ever held (a 64 MB answer
+    would take ten times that as Python objects). Every string must be valid Unicode (no lone
+    surrogate), every cell an object with a ``type`` and a ``value``; nesting too deep is an error,
+    not a crash.
+    """
+    import json
+
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"not UTF-8 at byte {exc.start}") from None
+    decoder = json.JSONDecoder()
+    pos = 0
+    # Strict UTF-8 holds no surrogate, so only a \uD800-\uDFFF escape can make one: without any,
+    # no string needs checking one by one (the check is a third of the reading time).
+    surrogates = _SURROGATE_ESCAPE.search(text) is not None
+
+    def skip() -> None:
+        nonlocal pos
+        pos = _WS.match(text, pos).end()  # type: ignore[union-attr]
+
+    def expect(char: str, what: str) -> None:
+        nonlocal pos
+        skip()
+        if text[pos:pos + 1] != char:
+            raise ValueError(what)
+        pos += 1
+        skip()
+
+    def value() -> Any:
+        nonlocal pos
+        try:
+            item, pos = decoder.raw_decode(text, pos)
+        except RecursionError:
+            raise ValueError("nested too deeply") from None
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{exc.msg} at character {exc.pos}") from None
+        return item
+
+    def members(what: str) -> Iterator[str]:
+        """The keys of the object at ``pos``, leaving ``pos`` at each key's value."""
+        nonlocal pos
+        expect("{", f"{what} is not an object")
+        first = True
+        while True:
+            if text[pos:pos + 1] == "}":
+                pos += 1
+                return
+            if not first:
+                expect(",", f"a ',' or '}}' missing in {what} at character {pos}")
+            key = value()
+            if not isinstance(key, str):
+                raise ValueError(f"a key of {what} is not a string")
+            expect(":", f"a ':' missing in {what} at character {pos}")
+            yield key
+            skip()
+            first = False
+
+    rows: list[dict[str, Term | None]] = []
+    head: Any = {}
+    boolean: Any = None
+    seen_bindings = False
+    truncated = False
+    for key in members("the answer"):
+        if key == "results":
+            for inner in members('"results"'):
+                if inner != "bindings":
+                    value()
+                    continue
+                seen_bindings = True
+                expect("[", '"results.bindings" is not a list')
+                number = 0
+                while text[pos:pos + 1] != "]":
+                    if number:
+                        expect(",", f"a ',' or ']' missing in the bindings at character {pos}")
+                    number += 1
+                    binding = value()
+                    skip()
+                    if not isinstance(binding, dict):
+                        raise ValueError(f"binding {number} is not an object")
+                    if max_rows is not None and len(rows) >= max_rows:
+                        truncated = True
+                        continue  # read on: the rest must still be JSON, and "head" may follow
+                    try:
+                        if surrogates:
+                            rows.append({_name(k): json_term(v, True) for k, v in binding.items()})
+                        else:
+                            rows.append({k: json_term(v, False) for k, v in binding.items()})
+                    except ValueError as exc:
+                        raise ValueError(f"binding {number}: {exc}") from None
+                pos += 1
+        elif key == "head":
+            head = value()
+        elif key == "boolean":
+            boolean = value()
+        else:
+            value()
+    skip()
+    if pos != len(text):
+        raise ValueError(f"data after the answer at character {pos}")
+    if not isinstance(head, dict):
+        raise ValueError('"head" is not an object')
+    if boolean is not None:
+        if not isinstance(boolean, bool):
+            raise ValueError('"boolean" is not true or false')
+        return Result(variables=[], boolean=boolean)
+    variables = head.get("vars", [])
+    if not isinstance(variables, list) or not all(_text(v) for v in variables):
+        raise ValueError('"head.vars" is not a list of variable names')
+    if not seen_bindings:
+        raise ValueError('no "results.bindings" list')
+    return Result(variables=variables, rows=[{v: row.get(v) for v in variables} for row in rows],
+                  truncated=truncated)
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
+
+
+def _name(key: str) -> str:
+    if not _text(key):
+        raise ValueError("a variable name is not valid Unicode")
+    return key
+
+
+def _text(value: object) -> bool:
+    """A JSON string that can be printed and written: no lone surrogate (JSON's ``"\\ud800"``)."""
+    if not isinstance(value, str):
+        return False
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+_JSON_TERMS = ("uri", "bnode", "literal", "typed-literal")
+
+
+def json_term(cell: object, unicode: bool = True) -> Term | None:
+    """One cell of a SPARQL JSON binding; ``ValueError`` saying what is wrong with it. ``unicode``:
+    check that every string is valid Unicode (needed only when the answer has surrogate escapes)."""
+    if cell is None:
+        return None
+    if type(cell) is not dict:
+        raise ValueError("a value is not an object")
+    kind, value = cell.get("type"), cell.get("value")
+    if kind not in _JSON_TERMS:
+        raise ValueError(f"unknown term type {str(kind)[:40]!r}")
+    if type(value) is not str or (unicode and not _text(value)):
+        raise ValueError('a value without a "value" string (or one that is not valid Unicode)')
+    if kind == "uri":
+        return IRI(value)
+    if kind == "bnode":
+        return BNode(value)
+    datatype, lang = cell.get("datatype"), cell.get("xml:lang")
+    for name, extra in (("datatype", datatype), ("xml:lang", lang)):
+        if extra is not None and (type(extra) is not str or (unicode and not _text(extra))):
+            raise ValueError(f'"{name}" is not a string')
+    return Literal(value, datatype, lang)

@@ -33,7 +33,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from iimgraph import __version__
 from iimgraph.atomic import write_text_atomic
 from iimgraph.build import cache
 from iimgraph.errors import SourceError, StoreError
@@ -41,6 +40,7 @@ from iimgraph.formats import RdfFormat
 from iimgraph.io import rdf
 from iimgraph.namespaces import ONTOLOGY_IRI
 from iimgraph.resources import ontology_dir
+from iimgraph.version import __version__
 
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"
@@ -316,6 +316,8 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
         except BaseException as exc:
             with contextlib.suppress(OSError):
                 store.remove_graph(graph)
+            if isinstance(exc, MemoryError):  # a token past the parser's buffer
+                raise rdf.token_too_long(path) from None
             if isinstance(exc, SyntaxError):
                 raise SourceError(f"{path}: not valid {source.format_name}: {' '.join(str(exc).split())[:300]}") from None
             if isinstance(exc, (OSError, EOFError, zlib.error, ValueError)):

@@ -24,6 +24,7 @@ import time
 from collections.abc import Callable
 
 from iimgraph.errors import IIMGraphError, QueryError, QueryMemoryError, QueryTimeout
+from iimgraph.settings import SECONDS, check_number
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None
     """
     if not available():
         return fn(*args, **kwargs)
+    timeout = check_number(timeout, "timeout", SECONDS)  # the Python API's too: nan would never expire
     deadline = time.monotonic() + timeout
     read_fd, write_fd = os.pipe()
     parent = os.getpid()
@@ -205,7 +207,8 @@ def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) 
 
 def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_mb: int | None) -> Any:
     """The answer a worker gave (``kind`` None: it ended without one, ``status`` says how)."""
-    too_big = f"{what} needed more than {memory_mb} MB and was stopped"
+    too_big = (f"{what} needed more than {memory_mb} MB and was stopped" if memory_mb else
+               f"{what} ran out of memory and was stopped")
     if kind is None:
         code = os.waitstatus_to_exitcode(status) if status is not None else None
         if code == -signal.SIGABRT and memory_mb:

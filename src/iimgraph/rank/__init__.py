@@ -20,9 +20,19 @@ class _CallableModule(types.ModuleType):
     """``iimgraph.rank(...)`` keeps working after this subpackage is imported: importing it binds the
     name ``rank`` on ``iimgraph`` to the module, which therefore answers calls as the function does."""
 
-    def __call__(self, observed: Any = (), *, absent: Any = (), onset: Any = (), top: int | None = None,
-                 prior: Any = None, include_text_mined: bool = False) -> RankResult:
-        return rank(observed, absent, onset, top=top, prior=prior, include_text_mined=include_text_mined)
+    def __call__(self, *args: Any, **kwargs: Any) -> RankResult:
+        from iimgraph import rank_function
+
+        return rank_function(*args, **kwargs)
+
+    @property
+    def __signature__(self) -> Any:
+        """The function's parameters (``inspect.signature(iimgraph.rank)`` shows ``age``, ``suggestions``...)."""
+        import inspect
+
+        from iimgraph import rank_function
+
+        return inspect.signature(rank_function)
 
 
 sys.modules[__name__].__class__ = _CallableModule

@@ -16,14 +16,33 @@ import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
-from iimgraph.rank.profiles import HP_PREFIX, ONSET_ROOT, Annotation, Knowledge, NotScorable, Profile, curie, knowledge, name_key
+from iimgraph.rank.profiles import (
+    HP_PREFIX,
+    ONSET_ROOT,
+    Annotation,
+    Knowledge,
+    NotScorable,
+    OnsetRecord,
+    Profile,
+    curie,
+    knowledge,
+    name_key,
+    observing_tests,
+    onset_ages,
+)
+from iimgraph.settings import AGE_YEARS
 
 NOTICE = "research use; not for diagnosis"
 
-# LR given to a finding the subtype has no annotation for (nor for an ancestor or a descendant of it),
-# and the least a matched finding counts: an unexplained finding costs one order of magnitude.
-NO_ANNOTATION_LR = 0.1
+# A finding the candidate has no annotation for (nor for an ancestor, a descendant or an equivalent):
+# LR = exp(-(IC(q) - IC_COMMON) / 2), at most 1 and at least MIN_MISSING_LR, IC(q) = -ln bg(q)
+# (docs/rank.md): a finding as common as COMMON_BACKGROUND across HPO's diseases costs nothing
+# when a profile omits it, each further nat of information a factor e^-1/2. It is also the least
+# a matched finding counts.
+COMMON_BACKGROUND = 0.05
+MIN_MISSING_LR = 0.01
 # LR of an observed finding the subtype is annotated NOT to have (or frequency "Excluded (0%)").
 EXCLUDED_LR = 0.01
 # Floor of P(finding absent | D): an obligate feature reported absent must not give log(0).
@@ -34,11 +53,19 @@ PSEUDO_COUNT = 0.5
 # HPO's per-term counts cover phenotypic annotations only.
 NON_PHENOTYPE_BACKGROUND = 0.1
 NON_PHENOTYPE_ROOTS = frozenset({"HP:0000005", "HP:0012823", "HP:0031797", "HP:0040279"})
-# Onset: P(onset | D) when D's recorded onset is compatible (same term, ancestor or descendant),
-# when it is not, and P(onset | not D) (an onset class covers about half of the IIM patients).
-ONSET_COMPATIBLE = 0.9
-ONSET_INCOMPATIBLE = 0.1
-ONSET_BACKGROUND = 0.5
+# Onset (docs/rank.md): the patient's age at onset (an --age, or an onset term's interval) against
+# D's binding onset records. P(age inside D's records | D) by how the source states them, its
+# complement outside; P(inside | not D) is the share of the onset ages ONSET_SPAN that D's records
+# cover (no source gives the onset ages of all IIM patients: spread evenly over 0-80 years), kept
+# within ONSET_BACKGROUND_BOUNDS.
+ONSET_INSIDE = {"defining": 0.99, "stated": 0.9, "typical": 0.75}
+ONSET_OUTSIDE = {"defining": 0.01, "stated": 0.1, "typical": 0.25}
+ONSET_SPAN = (0.0, 80.0)
+ONSET_BACKGROUND_BOUNDS = (0.05, 0.95)
+ONSET_BACKGROUND = 0.5  # shown for candidates with nothing to compare
+# Pre-test probability that the findings are IIM at all, when the look-alike diseases are candidates
+# too (docs/rank.md): even odds, shared evenly within each group.
+IIM_PRIOR = 0.5
 
 _HP_CURIE = re.compile(r"^HP[:_](\d{7})$", re.I)
 
@@ -52,7 +79,8 @@ class TermLR:
     status: str                       # "observed" | "absent" | "onset"
     lr: float
     log10_lr: float
-    match: str                        # exact | annotated-more-specific | annotated-more-general | excluded
+    match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
+                                      # | defines-another
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -71,7 +99,12 @@ class TermLR:
 
 @dataclass(frozen=True)
 class RankedSubtype:
-    """A candidate subtype with its post-test probability and the per-finding explanation."""
+    """A candidate with its two probabilities and the per-finding explanation.
+
+    ``posterior``: P(D | findings) with the candidates mutually exclusive and exhaustive (the
+    posteriors of all candidates sum to 1). ``post_test_probability``: LIRICAL's per-disease
+    post-test probability, D against "not D" from D's own pre-test probability (they do not sum to 1).
+    """
 
     rank: int
     disease: str
@@ -80,14 +113,29 @@ class RankedSubtype:
     pretest_probability: float
     log10_lr: float
     terms: tuple[TermLR, ...]
+    posterior: float = 0.0
+    is_iim: bool = True
     notice: str = NOTICE
 
 
 @dataclass(frozen=True)
 class Finding:
-    term: str
+    term: str                         # HP CURIE, or "age 63" for an --age
     given: str
-    status: str
+    status: str                       # observed | absent | onset
+    low: float | None = None          # onset: the age interval [low, high) in years, as the term defines it
+    high: float | None = None
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    """A finding whose result would most change the top of the ranking, and the tests that observe it."""
+
+    term: str
+    label: str
+    expected_information_gain: float  # bits, over the top candidates' posteriors
+    p_present: float                  # P(finding present | findings so far), over the same candidates
+    tests: tuple[tuple[str, str], ...] = ()  # (MAXO id, label): MAxO "is observable through"
 
 
 @dataclass(frozen=True)
@@ -98,6 +146,8 @@ class RankResult:
     notes: tuple[str, ...]            # how input was read (labels, obsolete ids replaced, onset routed)
     hpo_version: str
     candidates: int
+    iim_probability: float = 1.0      # the sum of the IIM candidates' posteriors
+    suggestions: tuple[Suggestion, ...] = ()
     notice: str = NOTICE
 
 
@@ -132,25 +182,33 @@ def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
         note = f"{term} is obsolete or an alternative id in HPO {kb.hpo_version}: replaced by {new} ({kb.label(new)})"
         term = new
     if not kb.known(term):
-        raise TermError(f"unknown HPO term {term}: not among the HPO {kb.hpo_version} terms iimgraph holds")
+        raise TermError(f"unknown HPO term {term}: not in HPO {kb.hpo_version}")
     return term, note
 
 
 def _by_name(text: str, kb: Knowledge) -> str:
-    names = kb.names()
+    """Exact matches before fuzzy ones: a label or exact synonym, then a related/broad/narrow
+    synonym, then (for one short word) the initials of a label or exact synonym ("ILD"), and only
+    then the labels and synonyms that contain the text. The first tier with one term answers; a
+    tier with several is an error listing them."""
     key = name_key(text)
     if not key:
         raise TermError(f"{text!r} has no letter or digit: not a finding")
-    exact = names.get(key, set())
-    if len(exact) == 1:
-        return next(iter(exact))
-    if not exact:
-        exact = {t for name, terms in names.items() if key in name for t in terms}
-        if len(exact) == 1:
-            return next(iter(exact))
-    if not exact:
-        raise TermError(f"no HPO term has the label or synonym {text!r}")
-    ranked = sorted(exact, key=lambda t: (len(kb.label(t)), kb.label(t), t))
+    tiers: list[set[str]] = [kb.names("exact").get(key, set()), kb.names("other").get(key, set())]
+    if re.fullmatch(r"[A-Za-z]{2,6}", text.strip()):
+        tiers.append(kb.names("initials").get(key, set()))
+    hits: set[str] = set()
+    for hits in tiers:
+        if hits:
+            break
+    if not hits:
+        hits = {t for tier in ("exact", "other") for name, terms in kb.names(tier).items() if key in name
+                for t in terms}
+    if len(hits) == 1:
+        return next(iter(hits))
+    if not hits:
+        raise TermError(f"no HPO {kb.hpo_version} term has the label or synonym {text!r}")
+    ranked = sorted(hits, key=lambda t: (len(kb.label(t)), kb.label(t), t))
     shown = ", ".join(f"{t} ({kb.label(t)})" for t in ranked[:10])
     more = f" and {len(ranked) - 10} more" if len(ranked) > 10 else ""
     raise TermError(f"{text!r} is ambiguous: {shown}{more}; give one CURIE",
@@ -158,8 +216,10 @@ def _by_name(text: str, kb: Knowledge) -> str:
 
 
 def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterable[str],
-                  kb: Knowledge) -> tuple[list[Finding], list[str]]:
-    """Resolve every finding; an observed onset term is read as an onset, said in the notes."""
+                  kb: Knowledge, age: float | None = None) -> tuple[list[Finding], list[str]]:
+    """Resolve every finding; an observed onset term is read as an onset, said in the notes; ``age``
+    (years at first symptom) is an onset of its own."""
+    ages = onset_ages()
     findings: list[Finding] = []
     notes: list[str] = []
     status_of: dict[str, str] = {}
@@ -181,7 +241,14 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
             if previous is not None:
                 raise TermError(f"{term} ({kb.label(term)}) is given as both {previous} and {kind}")
             status_of[term] = kind
-            findings.append(Finding(term, str(text), kind))
+            low, high = ages.get(term, (None, None)) if kind == "onset" else (None, None)
+            findings.append(Finding(term, str(text), kind, low, high))
+    if age is not None:
+        if not isinstance(age, (int, float)) or not AGE_YEARS.low <= float(age) <= AGE_YEARS.high:
+            raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
+        if any(f.status == "onset" for f in findings):
+            raise TermError("give the age at onset once: --age or an onset term, not both")
+        findings.append(Finding(f"age {float(age):g}", str(age), "onset", float(age), float(age)))
     if not findings:
         raise TermError("no findings given: name at least one HPO term")
     return findings, notes
@@ -198,39 +265,93 @@ def background(term: str, kb: Knowledge) -> float:
     return min(max(n, PSEUDO_COUNT) / kb.total_diseases, 0.999)
 
 
-def _related(term: str, prof: Profile, kb: Knowledge) -> tuple[list[Annotation], list[Annotation]]:
-    """D's annotations to the term or a descendant (they imply it), and to a strict ancestor."""
-    ancestors = kb.ancestors(term)
-    implying = [a for t, a in prof.positive.items() if term in kb.ancestors(t)]
-    general = [a for t, a in prof.positive.items() if t in ancestors and t != term]
-    return implying, general
+def missing_lr(term: str, kb: Knowledge) -> float:
+    """The likelihood ratio of a finding no annotation of the candidate explains: the more common the
+    finding across diseases (the less information it carries), the less its absence from a curated
+    profile says, since profiles list what characterises a disease, not every finding its patients have."""
+    ic = -math.log(background(term, kb))
+    return min(1.0, max(MIN_MISSING_LR, math.exp(-(ic + math.log(COMMON_BACKGROUND)) / 2.0)))
+
+
+def _implied(prof: Profile, kb: Knowledge) -> dict[str, tuple[Annotation, bool, int]]:
+    """Per HPO term, the annotation of D that best implies it (the highest frequency, the term itself
+    first on a tie), whether the term itself is annotated, and how many annotations imply it; built
+    once per profile (every term a positive annotation implies is one of its ancestors)."""
+    index = prof.implied_index
+    if index is None:
+        best: dict[str, tuple[Annotation, bool, int]] = {}
+        for t, ann in prof.positive.items():
+            for x in kb.ancestors(t):
+                old = best.get(x)
+                if old is None:
+                    best[x] = (ann, t == x, 1)
+                    continue
+                keep = old[0] if (old[0].frequency, old[0].term == x) >= (ann.frequency, t == x) else ann
+                best[x] = (keep, old[1] or t == x, old[2] + 1)
+        index = prof.implied_index = best
+    return index
 
 
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
-    implying, general = _related(term, prof, kb)
+    """P(term | D) from D's annotations, how it was matched, the annotation used and why (memoised
+    per term and candidate: a pure function of the knowledge)."""
+    key = (term, prof.disease)
+    hit = kb.p_cache.get(key) if prof.disease else None
+    if hit is None:
+        hit = _p_present_uncached(term, prof, kb, bg)
+        if prof.disease:
+            kb.p_cache[key] = hit
+    return hit
+
+
+def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
+    implied = _implied(prof, kb)
+    hit = implied.get(term)
+    if hit is None:
+        for other, why in kb.equivalents.get(term, ()):
+            same = implied.get(other)
+            if same is not None:
+                return same[0].frequency, "equivalent", same[0], \
+                    f"matched through the equivalence {why}: {same[0].frequency_basis}"
     # Having a more specific feature implies having the query term, so P(term | D) is at least the
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
-    p_imp = max((a.frequency for a in implying), default=0.0)
-    best_gen: Annotation | None = None
-    p_gen = 0.0
-    for a in general:
-        p = a.frequency * bg / background(a.term, kb)
-        if p > p_gen:
-            p_gen, best_gen = p, a
-    if implying and p_imp >= p_gen:
-        exact = [a for a in implying if a.term == term]
-        best = max(implying, key=lambda a: (a.frequency, a.term == term))
+    p_imp = hit[0].frequency if hit else 0.0
+    if hit:
+        best, exact, n = hit
         if best.term == term:
-            more = f" (and {len(implying) - 1} more specific term(s))" if len(implying) > 1 else ""
+            more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
             return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
             f"annotated to the more specific {best.term}: {best.frequency_basis}"
+    best_gen: Annotation | None = None
+    p_gen = 0.0
+    for t in kb.ancestors(term):
+        a = prof.positive.get(t)
+        if a is None or t == term:
+            continue
+        p = a.frequency * bg / background(a.term, kb)
+        if p > p_gen:
+            p_gen, best_gen = p, a
     if best_gen is not None:
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
              f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
+
+
+def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
+    """The IIM class an antibody finding defines (a "defining" link), when that class is neither this
+    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside): a patient
+    with a syndrome's defining antibody is classed in that syndrome (docs/rank.md)."""
+    if not prof.is_iim or not kb.defining:
+        return None
+    mine = kb.lineage.get(prof.disease, frozenset({prof.disease}))
+    for x in kb.ancestors(term):
+        for owner in sorted(kb.defining.get(x, ())):
+            if owner not in mine and not (kb.lineage.get(owner, frozenset()) & mine):
+                return owner
+    return None
 
 
 def listing_factor(n_observed: int, prof: Profile) -> float:
@@ -246,9 +367,15 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
     """The likelihood ratio of one finding for one subtype, with what it rests on. ``listing``
     (:func:`listing_factor`) scales P(observed finding | D); absent findings and onsets are not scaled."""
     term = finding.term
-    label = kb.label(term)
+    label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
     if finding.status == "onset":
-        return _onset_lr(term, label, prof, kb)
+        key = ("@onset", f"{finding.term}|{prof.disease}")
+        hit = kb.p_cache.get(key) if prof.disease else None
+        if hit is None:
+            hit = _onset_lr(finding, label, prof)
+            if prof.disease:
+                kb.p_cache[key] = hit
+        return hit
     bg = background(term, kb)
     ancestors = kb.ancestors(term)
     excluded = [a for t, a in prof.negated.items() if t in ancestors]
@@ -258,14 +385,25 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
         p, match, ann, why = _p_present(term, prof, kb, bg)
-        if match != "no-annotation" and listing < 1.0:
+        owner = _defined_elsewhere(term, prof, kb)
+        if owner is not None and match != "no-annotation":
+            p, match = 0.0, "defines-another"
+            why = (f"{term} defines {owner} ({kb.label(owner)}): a patient with it is classed there, so this "
+                   f"candidate's own annotation ({why}) is not counted")
+        if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
+            bg = max(1.0 - ann.specificity, bg)
+            why += f"; P(+ | not D) = 1 - {ann.specificity_basis}"
+        if match not in ("no-annotation", "defines-another") and listing < 1.0:
             why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
             p *= listing
         lr = p / bg
-        if lr < NO_ANNOTATION_LR:
+        floor = missing_lr(term, kb)
+        if lr < floor:
             if match != "no-annotation":
-                why += f"; below the floor, LR {NO_ANNOTATION_LR:g}"
-            p, lr = NO_ANNOTATION_LR * bg, NO_ANNOTATION_LR
+                why += f"; below the floor for a missing finding, LR {floor:.3g}"
+            else:
+                why += f": LR exp(-(IC {-math.log(bg):.2f} - IC_common {-math.log(COMMON_BACKGROUND):.2f}) / 2) = {floor:.3g}"
+            p, lr = floor * bg, floor
         return _row(finding, label, lr, match, why, p, bg, ann, kb, listing)
     # absent: the subtype's annotations count against it by the chance it would have shown the feature
     if excluded:
@@ -275,6 +413,9 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
         p, match, ann, why = _p_present(term, prof, kb, bg)
         p_no = max(1.0 - p, MIN_ABSENT_PROBABILITY)
         why = f"P(absent | D) = {p_no:.3g} ({why})"
+        if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
+            bg = max(1.0 - ann.specificity, bg)
+            why += f"; P(absent | not D) = {ann.specificity_basis}"
     lr = p_no / (1.0 - bg)
     return _row(finding, label, lr, match, why, p_no, 1.0 - bg, ann, kb)
 
@@ -290,54 +431,191 @@ def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float
                   match=match, explanation=why, p_given_subtype=p, p_background=bg, listing_factor=listing, **kwargs)  # type: ignore[arg-type]
 
 
-def _onset_lr(term: str, label: str, prof: Profile, kb: Knowledge) -> TermLR:
-    if not prof.onsets:
-        return TermLR(term, label, "onset", 1.0, 0.0, "no-onset-record", "no onset recorded for the subtype",
-                      ONSET_BACKGROUND, ONSET_BACKGROUND)
-    ancestors = kb.ancestors(term)
-    for onset, claim, sources in prof.onsets:
-        if onset in ancestors or term in kb.ancestors(onset):
-            lr = ONSET_COMPATIBLE / ONSET_BACKGROUND
-            return TermLR(term, label, "onset", lr, math.log10(lr), "onset-compatible",
-                          f"recorded onset {onset} ({kb.label(onset)}) is compatible", ONSET_COMPATIBLE,
-                          ONSET_BACKGROUND, onset, kb.label(onset), "onset", claim=claim, sources=sources)
-    onset, claim, sources = prof.onsets[0]
-    recorded = ", ".join(sorted({f"{o} ({kb.label(o)})" for o, _, _ in prof.onsets}))
-    lr = ONSET_INCOMPATIBLE / ONSET_BACKGROUND
-    return TermLR(term, label, "onset", lr, math.log10(lr), "onset-incompatible",
-                  f"recorded onset {recorded} is not compatible", ONSET_INCOMPATIBLE, ONSET_BACKGROUND,
-                  onset, kb.label(onset), "onset", claim=claim, sources=sources)
+def overlaps(low: float | None, high: float | None, rec: OnsetRecord) -> bool:
+    """Does the patient's onset [low, high) (a point when low == high) meet the record's interval?"""
+    r_lo = -math.inf if rec.low is None else rec.low
+    r_hi = math.inf if rec.high is None else rec.high
+    p_lo = -math.inf if low is None else low
+    p_hi = math.inf if high is None else high
+    if p_lo == p_hi:
+        return r_lo <= p_lo < r_hi
+    return p_lo < r_hi and r_lo < p_hi
+
+
+def _onset_lr(finding: Finding, label: str, prof: Profile) -> TermLR:
+    """Intervals compared, not HPO ancestry: D's binding records (its own stated or typical onsets)
+    either meet the patient's onset or not; possible (hedged) records and a grouping class's never
+    count against an age (LR 1)."""
+    term = finding.term
+
+    def row(lr: float, match: str, why: str, p: float, rec: OnsetRecord | None, bg: float = ONSET_BACKGROUND) -> TermLR:
+        extra = {} if rec is None else {"annotation": rec.term, "annotation_label": rec.describe(),
+                                        "annotation_kind": "onset", "claim": rec.claim, "sources": rec.sources,
+                                        "evidence": rec.evidence, "inherited_from": rec.inherited_from}
+        return TermLR(term, label, "onset", lr, math.log10(lr), match, why, p, bg, **extra)  # type: ignore[arg-type]
+
+    if finding.low is None and finding.high is None:
+        return row(1.0, "no-onset-age", f"{term} names no age range: not compared", ONSET_BACKGROUND, None)
+    binding = [r for r in prof.onsets if r.binding]
+    if not binding:
+        others = "; ".join(r.describe() for r in prof.onsets)
+        why = (f"no onset of its own that can exclude an age ({others}: possible or stated of a grouping class)"
+               if others else "no onset recorded for the candidate")
+        return row(1.0, "no-onset-record", why, ONSET_BACKGROUND, prof.onsets[0] if prof.onsets else None)
+    covered = onset_coverage(binding)
+    inside = [r for r in binding if overlaps(finding.low, finding.high, r)]
+    if inside:
+        rec = max(inside, key=lambda r: ONSET_INSIDE[r.kind])
+        p = ONSET_INSIDE[rec.kind]
+        return row(p / covered, "onset-compatible",
+                   f"within the recorded onset {rec.describe()}: P {p:g} / share of onset ages covered {covered:.3g}",
+                   p, rec, covered)
+    rec = max(binding, key=lambda r: ONSET_OUTSIDE[r.kind])  # the most lenient record decides
+    p = ONSET_OUTSIDE[rec.kind]
+    shown = "; ".join(r.describe() for r in binding)
+    return row(p / (1.0 - covered), "onset-incompatible",
+               f"outside every recorded onset ({shown}): P {p:g} / share of onset ages outside {1.0 - covered:.3g}",
+               p, rec, 1.0 - covered)
+
+
+def onset_coverage(records: Sequence[OnsetRecord]) -> float:
+    """P(an onset inside the records | not D): the share of ``ONSET_SPAN`` the union of their intervals covers."""
+    lo_span, hi_span = ONSET_SPAN
+    spans = sorted((max(lo_span, r.low if r.low is not None else lo_span),
+                    min(hi_span, r.high if r.high is not None else hi_span)) for r in records)
+    total, end = 0.0, lo_span
+    for lo, hi in spans:
+        lo = max(lo, end)
+        if hi > lo:
+            total += hi - lo
+            end = hi
+    share = total / (hi_span - lo_span)
+    return min(max(share, ONSET_BACKGROUND_BOUNDS[0]), ONSET_BACKGROUND_BOUNDS[1])
 
 
 # --- ranking -----------------------------------------------------------------------------------------
 
 
+_EMPTY = Profile("", "")
+
+
+def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
+    """The candidates with an annotation at, below or above the term (or its equivalents), or annotated
+    NOT for an ancestor of it: the only ones whose likelihood ratio for it is their own."""
+    index = kb.match_index
+    if index.get("size") != len(kb.profiles):  # built once; again if candidates were added
+        index.clear()
+        index["size"] = len(kb.profiles)
+        below: dict[str, set[str]] = {}
+        at: dict[str, set[str]] = {}
+        for d, prof in kb.profiles.items():
+            for t in prof.positive:
+                at.setdefault(t, set()).add(d)
+                for x in kb.ancestors(t):
+                    below.setdefault(x, set()).add(d)
+            for t in prof.negated:
+                at.setdefault(t, set()).add(d)
+        index.update(below=below, at=at)
+    out: set[str] = set(index["below"].get(term, ()))
+    for a in kb.ancestors(term):
+        out |= index["at"].get(a, set())
+    for other, _ in kb.equivalents.get(term, ()):
+        out |= index["below"].get(other, set())
+    return frozenset(out)
+
+
+def default_priors(kb: Knowledge) -> dict[str, float]:
+    """Pre-test probabilities: IIM_PRIOR shared evenly by the IIM candidates, the rest by the
+    look-alikes (uniform over the candidates when there are none)."""
+    iim = [d for d, p in kb.profiles.items() if p.is_iim]
+    other = [d for d, p in kb.profiles.items() if not p.is_iim]
+    if not iim or not other:
+        return {d: 1.0 / len(kb.profiles) for d in kb.profiles}
+    return {**{d: IIM_PRIOR / len(iim) for d in iim}, **{d: (1.0 - IIM_PRIOR) / len(other) for d in other}}
+
+
 def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float] | None = None, *,
           listed: bool = True) -> list[RankedSubtype]:
-    """Every candidate scored and sorted by post-test probability (ties share a rank).
+    """Every candidate scored and sorted by posterior (ties share a rank).
 
     ``listed=False`` leaves out the listing factor (:func:`listing_factor`): LIRICAL's form, which
     the benchmark reports beside the model for comparison.
     """
     profiles = kb.profiles
-    k = len(profiles)
+    priors = {**default_priors(kb), **(prior or {})}
     n_observed = sum(1 for f in findings if f.status == "observed")
+    # A finding no annotation of a candidate touches (most findings for most candidates) has one
+    # likelihood ratio for all of them: computed once, against an empty profile.
+    shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
+               None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
     scored = []
     for d, prof in profiles.items():
         listing = listing_factor(n_observed, prof) if listed else 1.0
-        terms = tuple(term_lr(f, prof, kb, listing) for f in findings)
+        terms = tuple(un if un is not None and rel is not None and d not in rel else term_lr(f, prof, kb, listing)
+                      for f, rel, un in shared)
         total = sum(t.log10_lr for t in terms)
-        p0 = (prior or {}).get(d, 1.0 / k)
+        p0 = priors[d]
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
         post = 1.0 / (1.0 + 10.0 ** (-min(max(log_odds, -300.0), 300.0)))
-        scored.append((post, total, prof, p0, terms))
-    scored.sort(key=lambda s: (-s[0], -s[1], s[2].label, s[2].disease))
+        scored.append((math.log10(p0) + total, post, total, prof, p0, terms))
+    top = max(s[0] for s in scored)
+    norm = sum(10.0 ** (s[0] - top) for s in scored)
+    scored.sort(key=lambda s: (-s[0], -s[2], s[3].label, s[3].disease))
     rows: list[RankedSubtype] = []
-    for i, (post, total, prof, p0, terms) in enumerate(scored):
+    for i, (log_joint, post, total, prof, p0, terms) in enumerate(scored):
         rank = rows[-1].rank if rows and math.isclose(rows[-1].log10_lr, total, abs_tol=1e-9) \
             and math.isclose(rows[-1].pretest_probability, p0) else i + 1
-        rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms))
+        rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
+                                  posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+# --suggest: the candidates whose posteriors a test should separate, and the most a suggestion list holds
+SUGGEST_TOP_CANDIDATES = 10
+SUGGEST_MIN_P = 0.01
+
+
+def _entropy(ps: Sequence[float]) -> float:
+    total = math.fsum(ps)
+    return -math.fsum(p / total * math.log2(p / total) for p in ps if p > 0.0) if total > 0 else 0.0
+
+
+def suggest(rows: Sequence[RankedSubtype], findings: Sequence[Finding], kb: Knowledge, n: int) -> list[Suggestion]:
+    """The findings whose result (present or absent) would most change the posteriors of the top
+    candidates: the expected information gain, in bits, H(now) - P(+) H(if present) - P(-) H(if absent),
+    over the SUGGEST_TOP_CANDIDATES best candidates' renormalised posteriors. Candidate findings are
+    their annotated features not yet given (nor an ancestor or descendant of one given); P(finding | D)
+    is the model's (frequency, hierarchy and equivalences; a missing finding at its floor)."""
+    top = [r for r in rows[:SUGGEST_TOP_CANDIDATES] if r.posterior > 0.0]
+    if len(top) < 2:
+        return []
+    given = {f.term for f in findings if f.term.startswith("HP:")}
+    near: set[str] = set()
+    for g in given:
+        near |= kb.ancestors(g)
+    weights = [r.posterior for r in top]
+    h_now = _entropy(weights)
+    tests = observing_tests()
+    pool = sorted({t for r in top for t in kb.profiles[r.disease].positive
+                   if t not in near and not (kb.ancestors(t) & given)})
+    out: list[Suggestion] = []
+    for term in pool:
+        bg = background(term, kb)
+        ps = []
+        for r in top:
+            prof = kb.profiles[r.disease]
+            p, match, _, _ = _p_present(term, prof, kb, bg)
+            if match == "no-annotation":
+                p = missing_lr(term, kb) * bg
+            if any(t in kb.ancestors(term) for t in prof.negated):
+                p = EXCLUDED_LR * bg
+            ps.append(min(max(p, SUGGEST_MIN_P), 1.0 - SUGGEST_MIN_P))
+        p_plus = math.fsum(w * p for w, p in zip(weights, ps, strict=True)) / math.fsum(weights)
+        gain = h_now - p_plus * _entropy([w * p for w, p in zip(weights, ps, strict=True)]) \
+            - (1.0 - p_plus) * _entropy([w * (1.0 - p) for w, p in zip(weights, ps, strict=True)])
+        out.append(Suggestion(term, kb.label(term), gain, p_plus, tests.get(term, ())))
+    out.sort(key=lambda s: (-s.expected_information_gain, s.term))
+    return out[:n]
 
 
 def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, float] | None:
@@ -356,20 +634,28 @@ def _check_prior(prior: Mapping[str, float] | None, kb: Knowledge) -> dict[str, 
 
 
 def rank(observed: Iterable[str] = (), absent: Iterable[str] = (), onset: Iterable[str] = (), *,
-         top: int | None = None, prior: Mapping[str, float] | None = None,
-         include_text_mined: bool = False, kb: Knowledge | None = None) -> RankResult:
+         age: float | None = None, top: int | None = None, prior: Mapping[str, float] | None = None,
+         include_text_mined: bool = False, lookalikes: bool = True, suggestions: int = 0,
+         kb: Knowledge | None = None, source: GraphSource = RELEASE) -> RankResult:
     """Rank the IIM subtypes for a patient's findings (HPO CURIEs, IRIs, labels or synonyms).
 
-    ``absent``: findings looked for and not found; ``onset``: HPO onset terms; ``prior``: pre-test
+    ``absent``: findings looked for and not found; ``onset``: HPO onset terms, or ``age``: the age in
+    years at the first symptom (one or the other); ``prior``: pre-test
     probabilities by MONDO CURIE (default uniform over the candidates). Text-mined (ITM)
-    annotations are left out unless ``include_text_mined``. Research use; not for diagnosis.
+    annotations are left out unless ``include_text_mined``; ``lookalikes=False`` ranks the IIM
+    classes only; ``suggestions``: how many findings to suggest testing next (:func:`suggest`).
+    ``source``: the graph whose profiles are read (default the release graph; a working copy:
+    :class:`iimgraph.build.graph_source.Sources`). Research use; not for diagnosis.
     """
-    kb = kb or knowledge(include_text_mined)
-    findings, notes = read_findings(list(observed), list(absent), list(onset), kb)
+    kb = kb or knowledge(include_text_mined, source, lookalikes)
+    findings, notes = read_findings(list(observed), list(absent), list(onset), kb, age)
     rows = score(findings, kb, _check_prior(prior, kb))
+    iim_probability = math.fsum(r.posterior for r in rows if r.is_iim)
+    suggested = tuple(suggest(rows, findings, kb, suggestions)) if suggestions > 0 else ()
     if top is not None:
         if top < 1:
             raise TermError(f"--top must be at least 1, not {top}")
         rows = rows[:top]
     return RankResult(rows=tuple(rows), findings=tuple(findings), not_scorable=tuple(kb.not_scorable),
-                      notes=tuple(notes), hpo_version=kb.hpo_version, candidates=len(kb.profiles))
+                      notes=tuple(notes), hpo_version=kb.hpo_version, candidates=len(kb.profiles),
+                      iim_probability=iim_probability, suggestions=suggested)

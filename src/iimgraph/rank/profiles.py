@@ -9,27 +9,31 @@ the packaged HPO 2025-01-16 extract (``reference/hpo2025_terms.tsv``), the only 
 
 from __future__ import annotations
 
-import csv
 import re
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
-from iimgraph.namespaces import display_curie
-from iimgraph.query.engines import get_engine
-from iimgraph.resources import reference_dir
+from iimgraph.errors import DataError
+from iimgraph.namespaces import OBO, display_curie
+from iimgraph.query.engines import engine_for
+from iimgraph.resources import rank_data_dir, reference_dir
 
-OBO = "http://purl.obolibrary.org/obo/"
 HP_PREFIX = OBO + "HP_"
 EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
 TEXT_MINED = EVIDENCE + "ITM"
 HPO_ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
 ONSET_ROOT = "HP:0003674"
-IIM_ROOT = "MONDO:0600023"
 IIM_SCOPES = ("iim_root", "iim_subtree", "iim_related")
+# Classes that group others without being a disease entity of their own (docs/rank.md): their claims
+# reach their subclasses only as the group's, and they do not make two subclasses one lineage.
+IIM_ROOT = "MONDO:0600023"
+GROUPING_CLASSES = frozenset({IIM_ROOT, "MONDO:0020122", "MONDO:0018010"})
 
 # HPO frequency terms -> the probability the model uses: the middle of the band the HPO
 # definition gives (HP:0040281 very frequent 80-99 %, ...); docs/rank.md says why.
@@ -48,6 +52,12 @@ DEFAULT_FREQUENCY = 0.545
 # defined by, the antibody) -> very frequent; "associated" (a curator grouping) -> occasional,
 # the band the myositis-specific antibodies fall in within their broader subtype.
 ANTIBODY_ROLE_FREQUENCY = {"defining": 0.895, "associated": 0.17}
+# A class defined by one antibody alone (MONDO: "a dermatomyositis characterized by the presence of
+# anti-MDA5 autoantibodies") has it in every patient: obligate.
+SOLE_DEFINING_FREQUENCY = 1.0
+# The antibody figures a source gives (iim:measure; docs/rank.md, Autoantibodies), by the measure's local name.
+FIGURE_MEASURES = ("prevalence", "sensitivity", "specificity")
+AUTOIMMUNE_ANTIBODY = "HP:0030057"
 
 
 def name_key(text: str) -> str:
@@ -80,6 +90,38 @@ class Annotation:
     claim: str                     # the claim node's CURIE
     sources: tuple[str, ...]       # identifiers of its dcterms:source nodes
     inherited_from: str | None = None  # MONDO CURIE when the claim is made of an ancestor class
+    role: str | None = None            # an autoantibody link's iim:role ("defining", "associated")
+    specificity: float | None = None   # a source's specificity of the antibody for the class: P(+ | not D) = 1 - it
+    specificity_basis: str | None = None
+
+
+@dataclass(frozen=True)
+class OnsetRecord:
+    """One onset claim of a candidate read as an age interval [low, high) in years (None: unbounded).
+    ``kind``: "defining" (the class is defined by the age group: juvenile, adult, neonatal DM),
+    "stated" (the source says it plainly), "typical" ("usually", "most often", or a class
+    label's age group), "possible" (hedged: "can affect"). Only stated and typical records of the
+    candidate itself can count against an age (:attr:`binding`)."""
+
+    low: float | None
+    high: float | None
+    kind: str
+    term: str | None           # the HPO onset term, when the claim gives one
+    claim: str
+    sources: tuple[str, ...]
+    evidence: str | None = None
+    text: str = ""             # the source's words (iim:valueText), or how the record was made
+    inherited_from: str | None = None
+
+    @property
+    def binding(self) -> bool:
+        return self.kind != "possible" and self.inherited_from is None and (self.low, self.high) != (None, None)
+
+    def describe(self) -> str:
+        lo = "" if self.low is None else f"{self.low:g}"
+        hi = "" if self.high is None else f"{self.high:g}"
+        what = f"{self.term} " if self.term else ""
+        return f"{what}[{lo}, {hi}) years, {self.kind}" + (f", stated of {self.inherited_from}" if self.inherited_from else "")
 
 
 @dataclass
@@ -92,18 +134,24 @@ class Profile:
     annotations: list[Annotation] = field(default_factory=list)
     positive: dict[str, Annotation] = field(default_factory=dict)
     negated: dict[str, Annotation] = field(default_factory=dict)
-    onsets: list[tuple[str, str, tuple[str, ...]]] = field(default_factory=list)  # (HP term, claim, sources)
+    onsets: list[OnsetRecord] = field(default_factory=list)
+    profile_of: str | None = None          # a derived candidate's parent (derived_candidates.tsv)
+    derived_basis: str | None = None
+    is_iim: bool = True
     _expected: float | None = field(default=None, repr=False, compare=False)
+    implied_index: dict[str, Any] | None = field(default=None, repr=False, compare=False)  # model._implied
 
     def expected_features(self) -> float:
         """The expected number of the profile's features a patient has: the sum of the frequencies of
-        its distinct positive annotations (docs/rank.md, the listing factor)."""
+        its distinct positive annotations (docs/rank.md, the listing factor), inherited ones included:
+        a derived candidate's broader profile pays for its breadth like any other."""
         if self._expected is None:
             self._expected = sum(a.frequency for a in self.positive.values())
         return self._expected
 
     def add(self, ann: Annotation) -> None:
         self._expected = None
+        self.implied_index = None
         self.annotations.append(ann)
         if ann.negated or ann.frequency <= 0.0:
             self.negated.setdefault(ann.term, ann)
@@ -134,8 +182,14 @@ class Knowledge:
     profiles: dict[str, Profile]
     not_scorable: list[NotScorable]
     disease_labels: dict[str, str]
+    other_synonyms: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
+    defining: dict[str, frozenset[str]] = field(default_factory=dict)  # antibody term -> classes it defines
+    lineage: dict[str, frozenset[str]] = field(default_factory=dict)   # IIM class -> its ancestors and descendants
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
-    _names: dict[str, set[str]] = field(default_factory=dict, repr=False)
+    _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
+    match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
+    p_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)  # model._p_present
 
     def known(self, term: str) -> bool:
         return term in self.labels or term in self.parents or term in self.counts
@@ -156,17 +210,26 @@ class Knowledge:
         self._ancestors[term] = result
         return result
 
-    def names(self) -> dict[str, set[str]]:
-        """Lower-cased label or synonym -> the current HPO terms that carry it (for resolving words)."""
+    def names(self, tier: str = "exact") -> dict[str, set[str]]:
+        """A name key (:func:`name_key`) -> the current HPO terms that carry it, by tier: ``exact``
+        (labels and exact synonyms), ``other`` (related, broad and narrow synonyms), ``initials``
+        (the initials of a label's or exact synonym's words: "ILD" for interstitial lung disease)."""
         if not self._names:
+            exact: dict[str, set[str]] = {}
+            other: dict[str, set[str]] = {}
+            initials: dict[str, set[str]] = {}
             for term, label in self.labels.items():
-                if term not in self.replaced_by:
-                    self._names.setdefault(name_key(label), set()).add(term)
-            for term, syns in self.synonyms.items():
-                if term not in self.replaced_by:
-                    for syn in syns:
-                        self._names.setdefault(name_key(syn), set()).add(term)
-        return self._names
+                if term in self.replaced_by:
+                    continue
+                for text in (label, *self.synonyms.get(term, ())):
+                    exact.setdefault(name_key(text), set()).add(term)
+                    words = re.findall(r"[A-Za-z0-9]+", text)
+                    if len(words) >= 2:
+                        initials.setdefault("".join(w[0] for w in words).lower(), set()).add(term)
+                for text in self.other_synonyms.get(term, ()):
+                    other.setdefault(name_key(text), set()).add(term)
+            self._names.update(exact=exact, other=other, initials=initials)
+        return self._names[tier]
 
     def label(self, term: str) -> str:
         return self.labels.get(term, self.disease_labels.get(term, term))
@@ -181,14 +244,6 @@ PREFIX biolink: <https://w3id.org/biolink/vocab/>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX iim: <https://w3id.org/iimgraph/vocab/>
 """
-
-_HP_TERMS = _PREFIXES + """SELECT ?t ?p ?o WHERE {
-  VALUES ?p { rdfs:label rdfs:subClassOf oboInOwl:hasExactSynonym oboInOwl:hasRelatedSynonym
-              oboInOwl:hasBroadSynonym oboInOwl:hasNarrowSynonym owl:deprecated
-              <http://purl.obolibrary.org/obo/IAO_0100001> oboInOwl:hasAlternativeId }
-  ?t ?p ?o .
-  FILTER(STRSTARTS(STR(?t), "http://purl.obolibrary.org/obo/HP_"))
-}"""
 
 _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
   ?d iim:inScope ?scope .
@@ -206,13 +261,68 @@ _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
   OPTIONAL { ?a dcterms:source ?src }
 }"""
 
-_ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?ev ?src WHERE {
-  ?c biolink:subject ?s ; biolink:onset_qualifier ?onset .
+_ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?lo ?hi ?unit ?kind ?text ?ev ?src WHERE {
+  ?c biolink:subject ?s .
+  { ?c biolink:onset_qualifier ?any } UNION { ?c iim:measure iim:AgeOfOnset }
+  OPTIONAL { ?c biolink:onset_qualifier ?onset }
+  OPTIONAL { ?c iim:lowerBound ?lo }
+  OPTIONAL { ?c iim:upperBound ?hi }
+  OPTIONAL { ?c iim:unit ?unit }
+  OPTIONAL { ?c iim:qualifierKind ?kind }
+  OPTIONAL { ?c iim:valueText ?text }
   OPTIONAL { ?c biolink:has_evidence ?ev }
   OPTIONAL { ?c dcterms:source ?src }
 }"""
 
-#: claims imported from dismech (ontology/generated/dismech.ttl)
+# iim:qualifierKind -> how an onset claim binds (docs/rank.md, Onset)
+ONSET_KIND = {"Hedged": "possible", "Typical": "typical", "PartOfGroup": "typical", "Historical": "typical"}
+
+
+@lru_cache(maxsize=1)
+def onset_ages() -> dict[str, tuple[float | None, float | None]]:
+    """HPO onset term -> its age interval [min, max) in years, from ``rank/data/onset_ages.tsv``
+    (each row with the term's HPO definition as its source); (None, None): the term names no age."""
+    out: dict[str, tuple[float | None, float | None]] = {}
+    with open(rank_data_dir() / "onset_ages.tsv", encoding="utf-8") as fh:
+        rows = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
+    for row in rows[1:]:
+        out[row[0]] = (float(row[2]) if row[2] else None, float(row[3]) if row[3] else None)
+    return out
+
+
+@lru_cache(maxsize=1)
+def observing_tests(reference: Path | None = None) -> dict[str, tuple[tuple[str, str], ...]]:
+    """HPO term -> the MAxO medical actions that observe it after birth (``is_observable_through`` rows
+    of ``reference/maxo_diagnostic_iim.tsv``, MAxO diagnostic annotations 2025-05-31)."""
+    import csv
+
+    out: dict[str, list[tuple[str, str]]] = {}
+    with open((reference or reference_dir()) / "maxo_diagnostic_iim.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            if row["predicate_id"] == "is_observable_through":
+                out.setdefault(row["hpo_id"], []).append((row["maxo_id"], row["maxo_label"]))
+    return {k: tuple(sorted(set(v))) for k, v in out.items()}
+
+
+def equivalences() -> dict[str, tuple[tuple[str, str], ...]]:
+    """``rank/data/equivalences.tsv`` both ways: term -> the terms it matches as if it were them, with the reason."""
+    out: dict[str, list[tuple[str, str]]] = {}
+    for row in _data_rows("equivalences.tsv"):
+        why = f"{row['term_a']} {row['label_a']} = {row['term_b']} {row['label_b']} [{row['evidence']}]: {row['reason']}"
+        out.setdefault(row["term_a"], []).append((row["term_b"], why))
+        out.setdefault(row["term_b"], []).append((row["term_a"], why))
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def _data_rows(name: str) -> list[dict[str, str]]:
+    """A TSV of ``rank/data`` (``#`` comment lines first) as dicts."""
+    with open(rank_data_dir() / name, encoding="utf-8") as fh:
+        lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#") and line.strip()]
+    return [dict(zip(lines[0], row, strict=False)) for row in lines[1:]]
+
+
+#: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
+#: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
 DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
@@ -222,68 +332,66 @@ def _rows(engine: Any, text: str) -> list[dict[str, Any]]:
     return engine.execute(text).rows
 
 
-def _reference_terms(folder: Path) -> tuple[dict[str, dict[str, str]], int, str]:
-    rows: dict[str, dict[str, str]] = {}
-    with open(folder / "hpo2025_terms.tsv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            rows[row["hpo_id"]] = row
-    meta: dict[str, str] = {}
-    with open(folder / "hpo2025_meta.tsv", encoding="utf-8", newline="") as fh:
-        for row in csv.DictReader(fh, delimiter="\t"):
-            meta[row["key"]] = row["value"]
-    return rows, int(meta["diseases_with_phenotypic_annotations_total"]), meta.get("hp_obo_data_version", "")
+HPO_TABLE = "hpo_terms.tsv.gz"
 
 
-def _split(value: str) -> list[str]:
-    return [v.strip() for v in (value or "").split("|") if v.strip()]
+@dataclass(frozen=True)
+class HpoTable:
+    """The whole HPO release (``rank/data/hpo_terms.tsv.gz``, written by ``tools/hpo_table.py`` from
+    ``hp.obo`` and ``phenotype.hpoa``): what every term is called, where it sits, what replaced it,
+    and how many of HPO's annotated diseases have it (or a descendant)."""
+
+    labels: dict[str, str]
+    parents: dict[str, tuple[str, ...]]
+    synonyms: dict[str, tuple[str, ...]]          # exact synonyms
+    other_synonyms: dict[str, tuple[str, ...]]    # related, broad and narrow synonyms
+    replaced_by: dict[str, str | None]
+    counts: dict[str, int]
+    total_diseases: int
+    version: str
 
 
-def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False) -> Knowledge:
-    """Read the graph (through ``engine.execute``) and the reference counts into a :class:`Knowledge`."""
+@lru_cache(maxsize=2)
+def hpo_table(path: Path | None = None) -> HpoTable:
+    """Read the packaged HPO table once per process (about 19,500 terms)."""
+    import gzip
+
+    path = path or rank_data_dir() / HPO_TABLE
     labels: dict[str, str] = {}
-    parents: dict[str, set[str]] = {}
-    synonyms: dict[str, set[str]] = {}
+    parents: dict[str, tuple[str, ...]] = {}
+    synonyms: dict[str, tuple[str, ...]] = {}
+    other: dict[str, tuple[str, ...]] = {}
     replaced: dict[str, str | None] = {}
-    deprecated: set[str] = set()
-    for row in _rows(engine, _HP_TERMS):
-        t, p, o = curie(row["t"]), str(row["p"]), row["o"]
-        if p.endswith("#label"):
-            labels.setdefault(t, str(o))
-        elif p.endswith("#subClassOf"):
-            if str(o).startswith(HP_PREFIX):
-                parents.setdefault(t, set()).add(curie(o))
-        elif p.endswith("Synonym"):
-            synonyms.setdefault(t, set()).add(str(o))
-        elif p.endswith("#deprecated"):
-            if str(o) in ("true", "1"):
-                deprecated.add(t)
-        elif p.endswith("IAO_0100001"):
-            replaced[t] = curie(o) if str(o).startswith(OBO) else str(o)
-        elif p.endswith("hasAlternativeId"):
-            replaced[str(o).replace("_", ":")] = t
-
-    ref, total, version = _reference_terms(reference)
     counts: dict[str, int] = {}
-    for hpo_id, row in ref.items():
-        try:
-            counts[hpo_id] = int(row.get("n_diseases_annotated_incl_descendants") or 0)
-        except ValueError:
-            counts[hpo_id] = 0
-        if row.get("is_obsolete") == "yes" or row.get("is_obsolete") == "true":
-            deprecated.add(hpo_id)
-            replaced.setdefault(hpo_id, (row.get("replaced_by") or "").strip() or None)
-        for alt in _split(row.get("alt_ids", "")):
-            replaced.setdefault(alt, hpo_id)
-        if hpo_id not in labels and row.get("label"):
-            labels[hpo_id] = row["label"]
-        if not parents.get(hpo_id):  # the graph's parents win; the extract fills terms it lacks
-            ps = _split(row.get("parents", ""))
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        first = fh.readline()
+        m = re.match(r"# HPO (\S+); diseases_with_phenotypic_annotations_total (\d+);", first)
+        if not m:
+            raise DataError(f"{path}: line 1 is not the HPO table's header comment")
+        version, total = m.group(1).rsplit("/", 1)[-1], int(m.group(2))
+        fh.readline()  # column names (tools/hpo_table.py COLUMNS)
+        for line in fh:
+            tid, label, ps, exact, rest, alts, obsolete, repl, n = line.rstrip("\n").split("\t")
+            labels[tid] = label
             if ps:
-                parents[hpo_id] = set(ps)
-        for syn in _split(row.get("synonyms", "")):
-            synonyms.setdefault(hpo_id, set()).add(syn.split(" [", 1)[0].strip())
-    for term in deprecated:
-        replaced.setdefault(term, None)
+                parents[tid] = tuple(ps.split("|"))
+            if exact:
+                synonyms[tid] = tuple(exact.split("|"))
+            if rest:
+                other[tid] = tuple(rest.split("|"))
+            for alt in alts.split("|") if alts else ():
+                replaced[alt] = tid  # an id kept as a current term's alternative wins over its obsolete stanza
+            if obsolete == "yes" and (repl or replaced.get(tid) is None):
+                replaced[tid] = repl.split("|")[0] if repl else None
+            counts[tid] = int(n)
+    return HpoTable(labels, parents, synonyms, other, replaced, counts, total, version)
+
+
+def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = False,
+                    hpo: HpoTable | None = None, lookalikes: bool = True) -> Knowledge:
+    """Read the graph (through ``engine.execute``), the packaged HPO release and the reference
+    extracts into a :class:`Knowledge`."""
+    hpo = hpo or hpo_table()
 
     # diseases: the IIM classes and their MONDO parents
     scope: dict[str, str] = {}
@@ -330,17 +438,54 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     for key, e in sorted(claims.items()):
         ann = _annotation(key, e)
         own.setdefault(e["s"], []).append(ann)
+    for anns in own.values():
+        sole = [i for i, a in enumerate(anns) if a.kind == "autoantibody" and a.frequency_term is None
+                and "role 'defining'" in a.frequency_basis]
+        if len(sole) == 1:
+            a = anns[sole[0]]
+            anns[sole[0]] = replace(a, frequency=SOLE_DEFINING_FREQUENCY, frequency_basis=(
+                f"the only antibody whose link to the class is 'defining' (the class is defined by it): "
+                f"obligate, {SOLE_DEFINING_FREQUENCY:g}"))
+    _apply_figures(engine, own, source_name, hpo_ancestors_of(hpo))
 
-    onsets: dict[str, dict[str, tuple[str, str, set[str]]]] = {}
+    ages = onset_ages()
+    onset_rows: dict[str, dict[str, dict[str, Any]]] = {}
     for row in _rows(engine, _ONSETS):
         ev = row.get("ev")
         if ev is not None and str(ev) == TEXT_MINED and not include_text_mined:
             continue
         d = curie(row["s"])
         claim = display_curie(str(row["c"]))
-        record = onsets.setdefault(d, {}).setdefault(claim, (curie(row["onset"]), claim, set()))
+        rec = onset_rows.setdefault(d, {}).setdefault(claim, {"src": set()})
+        for key in ("onset", "lo", "hi", "unit", "kind", "text", "ev"):
+            if row.get(key) is not None:
+                rec[key] = str(row[key])
         if row.get("src") is not None:
-            record[2].add(source_name(str(row["src"])))
+            rec["src"].add(source_name(str(row["src"])))
+    onsets: dict[str, list[OnsetRecord]] = {}
+    for d, by_claim in onset_rows.items():
+        for claim, rec in sorted(by_claim.items()):
+            term = curie(rec["onset"]) if "onset" in rec else None
+            low: float | None = None
+            high: float | None = None
+            if term is not None and term in ages:
+                low, high = ages[term]
+            elif rec.get("unit", "years") == "years" and ("lo" in rec or "hi" in rec):
+                low = float(rec["lo"]) if "lo" in rec else None
+                high = float(rec["hi"]) if "hi" in rec else None
+            if (low, high) == (None, None):
+                continue  # "any age", "children and adults": no interval to compare
+            kind = ONSET_KIND.get(rec.get("kind", "").rsplit("/", 1)[-1], "stated")
+            ev = rec.get("ev")
+            onsets.setdefault(d, []).append(OnsetRecord(
+                low, high, kind, term, claim, tuple(sorted(rec["src"])),
+                ev[len(EVIDENCE):] if ev and ev.startswith(EVIDENCE) else ev, rec.get("text", "")))
+    for row in _data_rows("class_onsets.tsv"):
+        term = row["hpo_onset"]
+        if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
+            onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
+                *ages[term], "defining", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
+                row["basis"]))
 
     def iim_ancestors(d: str) -> list[str]:
         out: list[str] = []
@@ -352,6 +497,9 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
                 stack.extend(d_parents.get(p, ()))
         return sorted(out)
 
+    hpo_ancestors = hpo_ancestors_of(hpo)
+    derived = {row["mondo_id"]: row for row in _data_rows("derived_candidates.tsv")}
+    reasons = {row["mondo_id"]: row["reason"] for row in _data_rows("not_scorable.tsv")}
     profiles: dict[str, Profile] = {}
     not_scorable: list[NotScorable] = []
     for d in sorted(iim):
@@ -359,32 +507,217 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
         mine = own.get(d, [])
         if d == IIM_ROOT:
             continue  # the group itself, not a subtype: its statements reach the subtypes by inheritance
-        if not any(a.kind == "phenotype" for a in mine):
-            reason = ("only autoantibody links, no curated phenotype annotation" if mine
-                      else "no curated phenotype annotation")
+        spec = derived.get(d)
+        if spec is None and (d in reasons or not any(a.kind == "phenotype" for a in mine)):
+            reason = reasons.get(d) or ("only autoantibody links, no curated phenotype annotation" if mine
+                                        else "no curated phenotype annotation, definition or antibody link")
             not_scorable.append(NotScorable(d, label, reason))
             continue
         prof = Profile(d, label)
         for ann in mine:
             prof.add(ann)
+        if spec is not None:
+            _derive(prof, spec, own, hpo_ancestors)
         inherit = [IIM_ROOT] if IIM_ROOT in iim_ancestors(d) else []
         for anc in inherit:
             for ann in own.get(anc, []):
-                # Only the group's statements about every IIM carry over (docs/rank.md): a parent
-                # subtype's profile passed down would make the child's a superset, which the parent
-                # could then never outrank, and a frequency belongs to its own patients.
-                if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive:
+                # The group's statements about every IIM without a frequency carry over; a parent
+                # subtype's profile only for the classes derived from it (derived_candidates.tsv).
+                if ann.frequency_term is None and ann.kind == "phenotype" and ann.term not in prof.positive \
+                        and not _ruled_out(ann.term, prof, hpo_ancestors):
                     prof.add(_inherit(ann, anc))
-        for rec_d in [d] + ([] if onsets.get(d) else inherit):
-            for onset_term, claim, srcs in sorted(onsets.get(rec_d, {}).values()):
-                prof.onsets.append((onset_term, claim, tuple(sorted(srcs))))
+        prof.onsets.extend(onsets.get(d, []))
+        if spec is not None and not any(r.binding for r in prof.onsets):
+            prof.onsets.extend(replace(r, inherited_from=spec["profile_of"]) for r in onsets.get(spec["profile_of"], []))
+        for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
+            prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
         profiles[d] = prof
+    defining: dict[str, set[str]] = {}
+    for d, anns in own.items():
+        for a in anns:
+            if a.kind == "autoantibody" and a.role == "defining" and not a.negated and d in iim:
+                defining.setdefault(a.term, set()).add(d)
+    ancestors_of = {d: set(iim_ancestors(d)) - GROUPING_CLASSES for d in iim}
+    lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
+    if lookalikes:
+        profiles.update(lookalike_profiles(reference, ages))
     for d in scope:
         d_labels.setdefault(d, d)
-    return Knowledge(labels=labels, parents={k: tuple(sorted(v)) for k, v in parents.items()},
-                     synonyms={k: tuple(sorted(v)) for k, v in synonyms.items()}, replaced_by=replaced,
-                     counts=counts, total_diseases=total, hpo_version=version.rsplit("/", 1)[-1],
-                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels)
+    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
+                     counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
+                     profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
+                     other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
+                     defining={k: frozenset(v) for k, v in defining.items()}, lineage=lineage)
+
+
+_FIGURES = _PREFIXES + """SELECT ?c ?s ?o ?measure ?value ?threshold ?src WHERE {
+  ?c a iim:AutoantibodyStatistic ; biolink:subject ?s ; biolink:object ?o ; iim:testMeasure ?measure ;
+     iim:fraction ?value .
+  OPTIONAL { ?c iim:threshold ?threshold }
+  OPTIONAL { ?c dcterms:source ?src }
+}"""
+
+
+def hpo_ancestors_of(hpo: HpoTable) -> Callable[[str], frozenset[str]]:
+    memo: dict[str, frozenset[str]] = {}
+
+    def ancestors(term: str) -> frozenset[str]:
+        if term not in memo:
+            out = {term}
+            for p in hpo.parents.get(term, ()):
+                out |= ancestors(p)
+            memo[term] = frozenset(out)
+        return memo[term]
+
+    return ancestors
+
+
+@dataclass
+class _Figure:
+    value: float
+    claim: str
+    sources: set[str] = field(default_factory=set)
+
+    def cite(self) -> str:
+        return f"{self.claim}; " + ", ".join(sorted(self.sources)) if self.sources else self.claim
+
+
+def _apply_figures(engine: Any, own: dict[str, list[Annotation]], source_name: Callable[[str], str],
+                   ancestors: Callable[[str], frozenset[str]]) -> None:
+    """Antibody figures the graph states (``iim:AutoantibodyStatistic``: ``iim:testMeasure`` prevalence,
+    sensitivity or specificity, ``iim:fraction``, at an ``iim:threshold``). Per candidate and antibody,
+    a sensitivity and specificity stated at one threshold are used together, the threshold with the
+    best Youden index (sensitivity + specificity - 1) chosen; else the largest prevalence or sensitivity
+    alone. It becomes P(antibody | D), replacing the role's band; the specificity gives
+    P(antibody | not D) = 1 - specificity."""
+    claims: dict[str, tuple[tuple[str, str], str, str, _Figure]] = {}
+    for row in _rows(engine, _FIGURES):
+        measure = str(row["measure"]).rsplit("/", 1)[-1].rsplit("#", 1)[-1].lower()
+        kind = next((m for m in FIGURE_MEASURES if m in measure), None)
+        term = curie(row["o"])
+        try:
+            value = float(str(row["value"]))
+        except ValueError:
+            continue
+        if kind is None or AUTOIMMUNE_ANTIBODY not in ancestors(term) or not 0.0 <= value <= 1.0:
+            continue
+        claim = display_curie(str(row["c"]))
+        threshold = str(row["threshold"]) if row.get("threshold") is not None else ""
+        entry = claims.setdefault(claim, ((curie(row["s"]), term), threshold, kind, _Figure(value, claim)))
+        if row.get("src") is not None:
+            entry[3].sources.add(source_name(str(row["src"])))
+    stats: dict[tuple[str, str], dict[str, dict[str, _Figure]]] = {}
+    for key, threshold, kind, fig in claims.values():
+        by_kind = stats.setdefault(key, {}).setdefault(threshold, {})
+        if kind not in by_kind or fig.value > by_kind[kind].value:
+            by_kind[kind] = fig
+    for (d, term), by_threshold in sorted(stats.items()):
+        pairs = [(t, f) for t, f in by_threshold.items() if "sensitivity" in f and "specificity" in f]
+        spec: _Figure | None = None
+        if pairs:
+            threshold, figs = max(pairs, key=lambda tf: (tf[1]["sensitivity"].value + tf[1]["specificity"].value, tf[0]))
+            what, fig, spec = "sensitivity", figs["sensitivity"], figs["specificity"]
+        else:
+            single = [(f[k], t, k) for t, f in by_threshold.items() for k in ("sensitivity", "prevalence") if k in f]
+            if not single:
+                continue
+            fig, threshold, what = max(single, key=lambda x: x[0].value)
+        at = f" at {threshold}" if threshold else ""
+        basis = f"{what} {fig.value:g}{at} ({fig.cite()})"
+        extra: dict[str, Any] = {}
+        if spec is not None:
+            extra = {"specificity": spec.value, "specificity_basis": f"specificity {spec.value:g}{at} ({spec.cite()})"}
+        anns = own.setdefault(d, [])
+        idx = next((i for i, a in enumerate(anns) if a.term == term and not a.negated), None)
+        if idx is None:
+            anns.append(Annotation(term=term, kind="autoantibody", frequency=fig.value, frequency_term=None,
+                                   frequency_basis=basis, negated=False, evidence=None, claim=fig.claim,
+                                   sources=tuple(sorted(fig.sources)), **extra))
+        else:
+            a = anns[idx]
+            anns[idx] = replace(a, frequency=fig.value, frequency_term=None,
+                                frequency_basis=f"{basis}, instead of {a.frequency_basis}",
+                                sources=tuple(sorted(set(a.sources) | fig.sources)), **extra)
+
+
+def _hpoa_frequency(value: str) -> tuple[float, str | None, str]:
+    """A ``phenotype.hpoa`` frequency cell: an HPO frequency term, n/m, a percentage, or empty."""
+    value = value.strip()
+    if value in FREQUENCY_TERMS:
+        name, f = FREQUENCY_TERMS[value]
+        return f, value, f"{value} {name}: {f:g}"
+    m = re.fullmatch(r"(\d+)/(\d+)", value)
+    if m and int(m.group(2)) > 0:
+        f = min(int(m.group(1)) / int(m.group(2)), 1.0)
+        return f, None, f"{value} patients: {f:.3g}"
+    m = re.fullmatch(r"([\d.]+)%", value)
+    if m:
+        f = min(float(m.group(1)) / 100.0, 1.0)
+        return f, None, f"{value}: {f:.3g}"
+    return DEFAULT_FREQUENCY, None, f"no frequency stated: {DEFAULT_FREQUENCY:g}"
+
+
+def lookalike_profiles(reference: Path, ages: dict[str, tuple[float | None, float | None]]) -> dict[str, Profile]:
+    """The diseases clinicians confuse with IIM (``reference/hpo2025_lookalike_*.tsv``: HPO 2025-01-16
+    annotations of 456 OMIM and Orphanet diseases, selected as its README says), as candidates marked
+    not IIM: their phenotype rows (NOT rows as exclusions) and their onset rows as stated onsets."""
+    import csv
+
+    names: dict[str, str] = {}
+    with open(reference / "hpo2025_lookalike_diseases.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            names[row["database_id"]] = row["disease_name"]
+    profiles = {d: Profile(d, label, is_iim=False) for d, label in names.items()}
+    with open(reference / "hpo2025_lookalike_annotations.tsv", encoding="utf-8", newline="") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            prof = profiles.get(row["database_id"])
+            if prof is None:
+                continue
+            claim = f"hpoa:{row['database_id']}/{row['hpo_id']}"
+            source = (row["reference"],) if row["reference"] else ()
+            if row["aspect"] == "C" and row["hpo_id"] in ages:
+                lo, hi = ages[row["hpo_id"]]
+                if (lo, hi) != (None, None):
+                    prof.onsets.append(OnsetRecord(lo, hi, "stated", row["hpo_id"], claim, source, row["evidence"],
+                                                   "HPO 2025-01-16 onset annotation"))
+                continue
+            if row["aspect"] != "P":
+                continue
+            f, f_term, basis = _hpoa_frequency(row["frequency"])
+            negated = row["qualifier"] == "NOT" or f_term == "HP:0040285"
+            prof.add(Annotation(term=row["hpo_id"], kind="phenotype", frequency=0.0 if negated else f,
+                                frequency_term=f_term, frequency_basis=basis, negated=negated,
+                                evidence=row["evidence"] or None, claim=claim, sources=source))
+    return profiles
+
+
+def _ruled_out(term: str, prof: Profile, ancestors: Callable[[str], frozenset[str]]) -> bool:
+    """Is the term, or an ancestor of it, annotated NOT for the profile (a derived class's exclusion)?"""
+    return bool(prof.negated) and bool(ancestors(term) & set(prof.negated))
+
+
+def _derive(prof: Profile, spec: dict[str, str], own: dict[str, list[Annotation]],
+            ancestors: Callable[[str], frozenset[str]]) -> None:
+    """A derived candidate (``derived_candidates.tsv``): its parent's own annotations (phenotypes, and
+    antibody links when the row says so), what its definition rules out, its own annotations winning."""
+    parent = spec["profile_of"]
+    source = f"rank/data/derived_candidates.tsv:{prof.disease}"
+    for term in [t for t in spec["excludes"].split("|") if t]:
+        prof.add(Annotation(term=term, kind="phenotype", frequency=0.0, frequency_term=None,
+                            frequency_basis=f"ruled out by the definition: {spec['basis']}", negated=True,
+                            evidence=spec["evidence"], claim=source, sources=(source,)))
+    mine = set(prof.positive) | set(prof.negated)  # the candidate's own annotations win
+    for ann in own.get(parent, []):
+        if ann.kind == "autoantibody" and spec["antibodies"] != "yes":
+            continue
+        if ann.term in mine or ann.negated:
+            continue
+        if _ruled_out(ann.term, prof, ancestors):
+            continue
+        prof.add(_inherit(ann, parent))
+    prof.profile_of = parent
+    prof.derived_basis = spec["basis"]
+    prof._expected = None
 
 
 def _annotation(key: str, e: dict[str, Any]) -> Annotation:
@@ -403,7 +736,7 @@ def _annotation(key: str, e: dict[str, Any]) -> Annotation:
         freq_term = None
     ev = e["ev"]
     return Annotation(term=e["o"], kind=kind, frequency=value, frequency_term=freq_term,
-                      frequency_basis=basis, negated=bool(e["neg"]),
+                      frequency_basis=basis, negated=bool(e["neg"]), role=e["role"],
                       evidence=ev[len(EVIDENCE):] if ev and ev.startswith(EVIDENCE) else ev,
                       claim=display_curie(key), sources=tuple(sorted(e["src"])))
 
@@ -414,7 +747,10 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=2)
-def knowledge(include_text_mined: bool = False) -> Knowledge:
-    """The release graph's knowledge, loaded once per process (the engine is the query path's)."""
-    return build_knowledge(get_engine("oxigraph"), reference_dir(), include_text_mined=include_text_mined)
+@lru_cache(maxsize=4)
+def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE, lookalikes: bool = True) -> Knowledge:
+    """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
+    process and source, through the engine the query path uses for that source; ``lookalikes``: with
+    the look-alike diseases as candidates."""
+    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
+                           lookalikes=lookalikes)

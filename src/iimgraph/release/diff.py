@@ -14,6 +14,7 @@ from rdflib import BNode, Graph, URIRef
 
 from iimgraph.build.graph import build_graph
 from iimgraph.errors import SourceError
+from iimgraph.escape import code_span, escape, markdown
 from iimgraph.io.rdf import load_context, parse_rdf
 from iimgraph.namespaces import display_curie as _curie
 from iimgraph.terms import BIOLINK, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
@@ -116,14 +117,16 @@ def _claim_subject_label(g: Graph, claim: URIRef) -> str:
 
 
 def render(changes: list[Change], fmt: str = "text") -> str:
+    """The changes as text, Markdown or JSON, escaped for where each goes (labels come from the data)."""
     if fmt == "json":
-        return json.dumps({"changes": [asdict(c) for c in changes], "count": len(changes)}, indent=1, sort_keys=True) + "\n"
+        doc = {"changes": [asdict(c) for c in changes], "count": len(changes)}
+        return escape(json.dumps(doc, indent=1, sort_keys=True), json=True) + "\n"
     if not changes:
         return "No changes.\n" if fmt == "text" else "**No changes.**\n"
     if fmt == "md":
         lines = [f"### iimgraph diff: {len(changes)} change(s)", "", "| change | term | label | detail |",
                  "|---|---|---|---|"]
-        lines += [f"| {c.kind} | `{c.term}` | {c.label} | {c.detail.replace('|', '/')} |" for c in changes]
+        lines += [f"| {c.kind} | {code_span(c.term)} | {markdown(c.label)} | {markdown(c.detail)} |" for c in changes]
         return "\n".join(lines) + "\n"
     width = max(len(c.kind) for c in changes)
-    return "".join(f"{c.kind:<{width}}  {c.term}  {c.label!r}  {c.detail}".rstrip() + "\n" for c in changes)
+    return escape("".join(f"{c.kind:<{width}}  {c.term}  {c.label!r}  {c.detail}".rstrip() + "\n" for c in changes))

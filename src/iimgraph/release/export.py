@@ -11,12 +11,13 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import defaultdict
+from collections.abc import Callable
 
 from rdflib import BNode, Dataset, Graph, URIRef
-from rdflib.compare import to_canonical_graph
 from rdflib.term import Node
 
-from iimgraph.formats import RdfFormat
+from iimgraph.errors import OutputError, SourceError
+from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.jsonld import jsonld_context
 from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
 
@@ -24,15 +25,45 @@ from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
 def canonical(graph: Graph) -> Graph:
     """Same content, canonical blank-node labels, triples inserted in sorted order."""
     labels = refined_labels(graph)
-    # None: two blank nodes look alike to colour refinement, so rdflib's full canonicalisation
-    triples: list[tuple[Node, Node, Node]] = (
-        list(to_canonical_graph(graph)) if labels is None
-        else [(labels.get(s, s), p, labels.get(o, o)) for s, p, o in graph])
+    if labels is None:  # two blank nodes look alike to colour refinement: tell them apart one at a time
+        labels = individualised_labels(graph)
+    triples = [(labels.get(s, s), p, labels.get(o, o)) for s, p, o in graph]
     canon = Graph()
     bind_prefixes(canon)
     for triple in sorted(triples, key=lambda t: tuple(x.n3() for x in t)):
         canon.add(triple)
     return canon
+
+
+_Edges = dict[Node, list[tuple[Node, Node]]]
+
+
+def _edges(graph: Graph) -> tuple[_Edges, _Edges]:
+    out: _Edges = defaultdict(list)
+    into: _Edges = defaultdict(list)
+    for s, p, o in graph:
+        if isinstance(s, BNode):
+            out[s].append((p, o))
+        if isinstance(o, BNode):
+            into[o].append((s, p))
+    return out, into
+
+
+def _refine(colour: dict[Node, str], out: _Edges, into: _Edges) -> dict[Node, str]:
+    """Colour refinement from ``colour`` until the partition stops splitting (at most one round per node)."""
+    def name(term: Node) -> str:
+        return colour[term] if isinstance(term, BNode) else term.n3()
+
+    distinct = len(set(colour.values()))
+    for _ in range(len(colour)):
+        colour = {b: hashlib.sha256("\n".join(sorted(
+            [f"= {colour[b]}"] + [f"> {p.n3()} {name(o)}" for p, o in out[b]] + [f"< {name(s)} {p.n3()}" for s, p in into[b]]
+        )).encode("utf-8")).hexdigest() for b in colour}
+        now = len(set(colour.values()))
+        if now in (distinct, len(colour)):  # stable, or every node told apart
+            break
+        distinct = now
+    return colour
 
 
 def refined_labels(graph: Graph) -> dict[Node, BNode] | None:
@@ -42,37 +73,63 @@ def refined_labels(graph: Graph) -> dict[Node, BNode] | None:
     blank nodes in them (so each round refines the last), repeated until the partition stops
     splitting. Colours depend on content only, so when every blank node ends with its own colour they
     are a canonical labelling (isomorphic graphs get the same bytes). The release graph's blank nodes
-    (axiom annotations, restrictions) are all told apart in a few rounds, in well under a second;
-    rdflib's canonicalisation takes about 20 s on it (it grows with the square of the blank nodes)
-    and stays the fallback.
+    (axiom annotations, restrictions) are all told apart in a few rounds, in well under a second.
     """
-    out: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
-    into: dict[Node, list[tuple[Node, Node]]] = defaultdict(list)
-    for s, p, o in graph:
-        if isinstance(s, BNode):
-            out[s].append((p, o))
-        if isinstance(o, BNode):
-            into[o].append((s, p))
+    out, into = _edges(graph)
     nodes = set(out) | set(into)
     if not nodes:
         return {}
-    colour: dict[Node, str] = dict.fromkeys(nodes, "")
+    colour = _refine(dict.fromkeys(nodes, ""), out, into)
+    if len(set(colour.values())) < len(nodes):
+        return None
+    return {b: BNode("c" + colour[b][:32]) for b in nodes}
 
-    def name(term: Node) -> str:
-        return colour[term] if isinstance(term, BNode) else term.n3()
 
-    distinct = 1
-    for _ in range(len(nodes)):
-        colour = {b: hashlib.sha256("\n".join(sorted(
-            [f"= {colour[b]}"] + [f"> {p.n3()} {name(o)}" for p, o in out[b]] + [f"< {name(s)} {p.n3()}" for s, p in into[b]]
-        )).encode("utf-8")).hexdigest() for b in nodes}
-        now = len(set(colour.values()))
-        if now == len(nodes):
-            return {b: BNode("c" + colour[b][:32]) for b in nodes}
-        if now == distinct:
-            return None
-        distinct = now
-    return None
+def individualised_labels(graph: Graph) -> dict[Node, BNode]:
+    """Canonical labels when colour refinement leaves blank nodes alike (identical copies of a structure,
+    such as repeated blank-node cycles): individualisation-refinement, bounded.
+
+    While some colour is shared, the first such colour (in hash order) has one of its nodes given a
+    colour of its own, and refinement runs again: at most one individualisation per blank node, so time
+    grows polynomially, never exponentially (rdflib's canonicalisation, the fallback before, ran past
+    two minutes on seven identical 3-cycles). Which node of the shared colour is taken does not change
+    the bytes when the nodes alike are interchangeable (an automorphism maps one to the other), as
+    identical copies are; the labelling is made twice, taking the first and then the last node of each
+    shared colour, and alike nodes that are not interchangeable (the two labellings differ) are refused
+    with one line rather than written in an order that could change from run to run.
+    """
+    out, into = _edges(graph)
+    nodes = set(out) | set(into)
+    base = _refine(dict.fromkeys(nodes, ""), out, into)
+
+    def labelling(pick: Callable[[list[Node]], Node]) -> dict[Node, str]:
+        colour = base
+        for step in range(len(nodes)):
+            cells: dict[str, list[Node]] = defaultdict(list)
+            for b, c in colour.items():
+                cells[c].append(b)
+            shared = sorted(c for c, members in cells.items() if len(members) > 1)
+            if not shared:
+                return colour
+            chosen = pick(sorted(cells[shared[0]], key=str))
+            colour = {**colour, chosen: hashlib.sha256(f"{colour[chosen]} ! {step}".encode()).hexdigest()}
+            colour = _refine(colour, out, into)
+        return colour
+
+    first, last = labelling(lambda cell: cell[0]), labelling(lambda cell: cell[-1])
+
+    def written(colour: dict[Node, str]) -> list[str]:
+        def n3(t: Node) -> str:
+            return f"_:c{colour[t][:32]}" if isinstance(t, BNode) else t.n3()
+        return sorted(f"{n3(s)} {n3(p)} {n3(o)}" for s, p, o in graph)
+
+    if written(first) != written(last):
+        alike = [b for b in nodes if list(base.values()).count(base[b]) > 1]
+        sample = next(((p, o) for b in alike for p, o in out[b]), None)
+        what = f" (each with {sample[0].n3()} ...)" if sample else ""
+        raise SourceError(f"{len(alike)} blank nodes look alike{what} but are not interchangeable: iimgraph "
+                          "cannot choose a byte-stable serialisation for them; name them with IRIs")
+    return {b: BNode("c" + first[b][:32]) for b in nodes}
 
 
 def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = None,
@@ -89,6 +146,8 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = N
     labels differ run to run). Releases and exports are always canonical.
     """
     fmt = RdfFormat(fmt)
+    if not fmt.writable:
+        raise OutputError(f"{fmt.label} is read only here: write one of {', '.join(f.value for f in WRITABLE)}")
     if not already_canonical and stable:
         graph = canonical(graph)
     elif not already_canonical:
@@ -113,6 +172,7 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = N
         if "@graph" in doc:
             doc["@graph"].sort(key=lambda node: json.dumps(node, sort_keys=True))
         return (json.dumps(doc, indent=1, ensure_ascii=False, sort_keys=True) + "\n").encode("utf-8")
+    assert fmt.syntax is RdfFormat.RDFXML, fmt  # every other writable format returned above
     text = _sorted_rdfxml(graph.serialize(format="xml", encoding="utf-8").decode("utf-8"))
     return (_typed_rdfxml(text) if fmt is RdfFormat.OWL else text).encode("utf-8")
 
@@ -177,3 +237,14 @@ def _sorted_rdfxml(text: str) -> str:
     if current:  # not the flat shape we expect: keep rdflib's text rather than guess
         return text
     return "\n".join(lines[:head_end] + sorted(blocks) + lines[tail_start:]) + "\n"
+
+
+# --- export: one table of what ``iimgraph export --format`` writes -----------------------------------------
+
+def render_export(graph: Graph, fmt: str) -> list[bytes]:
+    """The bytes of each file of :func:`export_paths`, in its order."""
+    if fmt == "kgx":
+        from iimgraph.release.kgx import render_kgx
+
+        return list(render_kgx(graph))
+    return [serialize(graph, fmt)]

@@ -24,11 +24,10 @@ import re
 from rdflib import Graph, URIRef
 
 from iimgraph.namespaces import display_curie as curie
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS, SKOS, SSSOM
+from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS, SKOS, SSSOM, TEXT_MINED
 
 HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
                 "frequency", "sex", "modifier", "aspect", "biocuration"]
-TEXT_MINED = IIM["evidence/ITM"]
 HPO_DISEASE_PREFIXES = ("OMIM", "ORPHA", "DECIPHER")
 _REFERENCE = re.compile(r"^(PMID|ORPHA|OMIM|DECIPHER|ISBN|ISBN-13|ISBN-10):\S+$|^https?://\S+$")
 _EXACT_PREFIX = {"http://www.orpha.net/ORDO/Orphanet_": "ORPHA", "https://omim.org/entry/": "OMIM"}

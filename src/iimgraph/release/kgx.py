@@ -27,8 +27,8 @@ from rdflib import Graph, Literal, URIRef
 
 from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import display_curie as curie
-from iimgraph.release.hpoa import TEXT_MINED, references
-from iimgraph.terms import BIOLINK, DCTERMS, IIM, OBOINOWL, RDF, RDFS, SKOS
+from iimgraph.release.hpoa import references
+from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, RDF, RDFS, SKOS, TEXT_MINED
 
 NODE_COLUMNS = ["id", "category", "name", "description", "xref", "synonym", "provided_by"]
 EDGE_COLUMNS = ["id", "subject", "predicate", "object", "category", "primary_knowledge_source",
@@ -41,7 +41,6 @@ SNAPSHOT_INFORES = {"hpo-annotations": "infores:hpo-annotations", "mondo": "info
 _CATEGORY = {URIRef(k.iri): k.kgx_category for k in KINDS if k.kgx_category}  # claim class -> edge category
 _MONDO = "http://purl.obolibrary.org/obo/MONDO_"
 _HP = "http://purl.obolibrary.org/obo/HP_"
-_DEFINITION = URIRef("http://purl.obolibrary.org/obo/IAO_0000115")
 _NAMESPACE = uuid.UUID("6f1d8a8e-4b1b-5b6e-9c55-6b1c1f0e1a16")  # fixed: edge ids are stable across runs
 
 
@@ -121,7 +120,7 @@ def kgx_tables(graph: Graph) -> tuple[list[dict[str, str]], list[dict[str, str]]
         nodes.append({
             "id": curie(term), "category": _node_category(graph, term, role),
             "name": _one_line(graph.value(term, RDFS.label)),
-            "description": _one_line(graph.value(term, _DEFINITION) or graph.value(term, RDFS.comment)),
+            "description": _one_line(graph.value(term, IAO_DEFINITION) or graph.value(term, RDFS.comment)),
             "xref": "|".join(xrefs), "synonym": "|".join(_one_line(s) for s in synonyms),
             "provided_by": "infores:hp" if str(term).startswith(_HP) else (
                 "infores:mondo" if str(term).startswith(_MONDO) else OWN_INFORES),

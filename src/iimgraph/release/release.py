@@ -9,16 +9,18 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 import re
+import stat
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, Namespace, URIRef
 
-from iimgraph import __version__
-from iimgraph.atomic import check_target, refuse_inputs, replace_folder
+from iimgraph.atomic import check_replaceable, check_target, replace_folder
 from iimgraph.build.graph import build_graph, source_files, version_iri
-from iimgraph.errors import ValidationFailed
-from iimgraph.formats import RdfFormat
+from iimgraph.build.sources import refuse_output
+from iimgraph.errors import OutputError, ValidationFailed
+from iimgraph.formats import WRITABLE, RdfFormat, ResultFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
 from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
@@ -28,6 +30,7 @@ from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
 from iimgraph.release.notices import release_license, release_readme
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
+from iimgraph.version import __version__
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
 
@@ -93,9 +96,8 @@ PUBLISHER = TERM + "iimgraph-project"
 #: the RDF dumps of the dataset: the full product in every RDF syntax (the base is a dataset of its own)
 FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
 BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
-_MEDIA_TYPES = {".ttl": "text/turtle", ".nt": "application/n-triples", ".owl": "application/rdf+xml",
-                ".jsonld": "application/ld+json", ".json": "application/json", ".tsv": "text/tab-separated-values",
-                ".hpoa": "text/tab-separated-values", ".md": "text/markdown"}
+_MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "application/json",
+                ".tsv": ResultFormat.TSV.media_type, ".hpoa": ResultFormat.TSV.media_type, ".md": "text/markdown"}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -200,7 +202,8 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     :class:`~iimgraph.errors.ValidationFailed` and nothing is written, unless ``validate=False``.
     """
     version = version or __version__
-    refuse_inputs(Path(out), source_files(sources or _default_sources()), folder=True)
+    refuse_output(Path(out), sources or _default_sources(), folder=True)
+    check_replaceable(Path(out), replaceable=_is_release, what="release")  # before the work, and again at the swap
     built = build_graph(sources, version=version)
     if validate:
         _validate_first(built, sources, reason=reason)
@@ -260,12 +263,34 @@ def _default_sources() -> Path:
 
 
 def _is_release(folder: Path) -> bool:
-    """A folder a previous ``release`` wrote (its manifest names iimgraph), which a new one may replace."""
+    """A folder a previous ``release`` wrote (its manifest names iimgraph), which a new one may replace.
+
+    The swap replaces the folder whole, so it must hold nothing but the files that release listed:
+    anything else (notes, a ``.git/``, a file in a folder that used to be an output) is refused by name.
+    """
     check_target(folder / "manifest.json")  # a FIFO there would hang the read: refused, left as it was
     try:
-        return json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("name") == "iimgraph"
-    except (OSError, ValueError, AttributeError):
+        manifest = json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
         return False
+    if not isinstance(manifest, dict) or manifest.get("name") != "iimgraph":
+        return False
+    files = manifest.get("files")
+    listed = {"manifest.json", *(files if isinstance(files, dict) else {})}
+    parents = {p.as_posix() for name in listed for p in Path(name).parents}
+    for top, dirs, names in os.walk(folder):  # never through a link
+        here = Path(top).relative_to(folder)
+        for name in sorted(names + dirs):
+            path, rel = Path(top) / name, (here / name).as_posix()
+            mode = path.lstat().st_mode
+            if (rel in listed and (stat.S_ISREG(mode) or stat.S_ISLNK(mode))) or (name in dirs and rel in parents):
+                continue  # a release's file, or a link where one was (the link goes; what it names stays)
+            if name in dirs and not stat.S_ISLNK(mode):  # name what it holds, the thing that would be lost
+                inside = next((Path(t, f) for t, _, fs in os.walk(path) for f in sorted(fs)), None)
+                rel = (here / name / inside.relative_to(path)).as_posix() if inside else rel + "/"
+            raise OutputError(f"{folder}: holds {rel}, which no release wrote; a release replaces the folder "
+                              "whole, so move it out first or give a new folder")
+    return True
 
 
 def _write_folder(out: Path, files: dict[str, bytes]) -> None:

@@ -29,6 +29,7 @@ from iimgraph.build.oxgraph import load_sources
 from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
 from iimgraph.errors import SourceError
 from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
+from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import OWL
 from iimgraph.validate import qc
@@ -40,7 +41,6 @@ from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationRepo
 if TYPE_CHECKING:
     from iimgraph.validate.reason import ReasonerResult
 
-SH = "http://www.w3.org/ns/shacl#"
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
 REASONER_MARGIN = 1.0  # seconds the reasoner leaves before a deadline: time to report and return
 REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped": "WARN"}

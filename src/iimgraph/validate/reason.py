@@ -7,7 +7,7 @@ axioms; claims, sources and annotations are individuals and strings that only sl
 (and punning of claim objects is irrelevant to satisfiability). A missing Java is reported as
 "skipped", never as a pass and never as a crash.
 
-Run as ``python -m iimgraph.validate.reason FILE.nt``: the child prints one JSON line as its last line.
+Run as ``python -m iimgraph.validate.reason FILE.nt [PARENT_PID]``: the child prints one JSON line as its last line.
 """
 
 from __future__ import annotations
@@ -98,7 +98,8 @@ def reason(graph, timeout: float = DEFAULT_TIMEOUT) -> ReasonerResult:
         owl_subset(graph).serialize(destination=str(path), format="nt", encoding="utf-8")
         env = {**os.environ, "TMPDIR": tmp}
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "iimgraph.validate.reason", str(path)], stdout=subprocess.PIPE,
+            proc = subprocess.Popen([sys.executable, "-m", "iimgraph.validate.reason", str(path), str(os.getpid())],
+                                    stdout=subprocess.PIPE,
                                     stderr=subprocess.PIPE, text=True, env=env, cwd=tmp, start_new_session=True)
         except OSError as exc:
             return ReasonerResult("skipped", detail=f"could not start the reasoner process ({exc})")
@@ -150,6 +151,28 @@ def _child(path: str) -> dict[str, object]:
     return {"status": "unsatisfiable" if unsat else "ok", "unsatisfiable": unsat}
 
 
+def _end_group(*_: object) -> None:
+    """End this child and its JVM: it leads its own session, and the JVM is in its process group."""
+    os.killpg(0, signal.SIGKILL)
+
+
+def _die_with(parent: int) -> None:
+    """Have the kernel signal this child when the process that started it dies (Linux), and end the
+    JVM with it: a ``validate`` stopped by Ctrl-C or SIGTERM kills its worker, and with it this child,
+    so no 2 GB JVM outlives the command. The JVM is started by owlready2, so it is killed by group."""
+    signal.signal(signal.SIGTERM, _end_group)
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # the parent died before prctl took effect
+        _end_group()
+
+
 if __name__ == "__main__":  # the child process
+    if len(sys.argv) > 2:
+        _die_with(int(sys.argv[2]))
     result = _child(sys.argv[1])
     sys.stdout.write("\n" + json.dumps(result) + "\n")

@@ -14,9 +14,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph.escape import code_span, escape, markdown
 from iimgraph.io.rdf import read_text
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import CONVERTER, SHACL
 
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -99,7 +100,7 @@ class ValidationReport:
                 for term, label, fs in self.by_term()
             ],
         }
-        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+        return escape(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False), json=True) + "\n"
 
     def to_text(self, fail_on: str = "ERROR") -> str:
         lines = [_summary(self, fail_on)]
@@ -110,21 +111,21 @@ class ValidationReport:
                 where = f"  [{_where(f)}]" if f.file else ""
                 detail = "".join(f" {x}" for x in (f.property, _quote(f.value)) if x)
                 lines.append(f"  {f.level:<5} {f.rule}:{detail} -- {f.message}{where}")
-        return "\n".join(lines) + "\n"
+        return escape("\n".join(lines)) + "\n"  # curator text meets the terminal
 
     def to_markdown(self, fail_on: str = "ERROR") -> str:
         c = self.counts()
         icon = "✅" if not self.failing(fail_on) else "❌"
         out = [f"### {icon} iimgraph validate: {c['ERROR']} error(s), {c['WARN']} warning(s), {c['INFO']} info",
-               "", f"Fail level: **{fail_on.upper()}**. Reasoning: {self.reasoning.get('status')}"
-               + (f" ({self.reasoning['detail']})" if self.reasoning.get("detail") else "") + "."]
+               "", f"Fail level: **{fail_on.upper()}**. Reasoning: {_md(str(self.reasoning.get('status')))}"
+               + (f" ({_md(str(self.reasoning['detail']))})" if self.reasoning.get("detail") else "") + "."]
         if not self.findings:
             out += ["", "No findings."]
         for term, label, fs in self.by_term():
-            out += ["", f"#### `{term}`" + (f" {_md(label)}" if label else ""), "",
+            out += ["", f"#### {code_span(term)}" + (f" {_md(label)}" if label else ""), "",
                     "| level | rule | property | value | message | where |", "|---|---|---|---|---|---|"]
             for f in fs:
-                out.append(f"| {f.level} | `{f.rule}` | {_md(f.property or '')} | {_md(f.value or '')} "
+                out.append(f"| {f.level} | {code_span(f.rule)} | {_md(f.property or '')} | {_md(f.value or '')} "
                            f"| {_md(f.message)} | {_md(_where(f)) if f.file else ''} |")
         return "\n".join(out) + "\n"
 
@@ -133,7 +134,7 @@ class ValidationReport:
         from rdflib import BNode, Graph, Literal, Namespace, URIRef
         from rdflib.namespace import RDF, XSD
 
-        sh = Namespace("http://www.w3.org/ns/shacl#")
+        sh = Namespace(SHACL)
         qc = Namespace("https://w3id.org/iimgraph/qc/")
         graph = Graph()
         graph.bind("sh", sh)
@@ -193,7 +194,8 @@ def _quote(value: str | None) -> str | None:
 
 
 def _md(text: str) -> str:
-    return text.replace("|", "\\|").replace("\n", " ")
+    """Curator text in the Markdown report (a pull-request comment): no HTML, no link from outside the project."""
+    return markdown(text)
 
 
 # --- where a term is written ---------------------------------------------------------------------

@@ -19,10 +19,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
-SH = "http://www.w3.org/ns/shacl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-SUBCLASS = "http://www.w3.org/2000/01/rdf-schema#subClassOf"
-XSD = "http://www.w3.org/2001/XMLSchema#"
+from iimgraph.namespaces import RDF, RDFS, XSD
+from iimgraph.namespaces import SHACL as SH
+
+RDF_TYPE = RDF + "type"
+SUBCLASS = RDFS + "subClassOf"
 
 #: the keys a shape may carry; anything else in the sh: namespace makes the shapes graph unsupported
 _KNOWN = {"targetClass", "targetSubjectsOf", "path", "nodeKind", "pattern", "flags", "in", "hasValue", "datatype",

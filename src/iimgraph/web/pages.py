@@ -19,7 +19,7 @@ from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.model import NOTICE
-from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS
+from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS, TEXT_MINED
 
 #: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
 #: entry (bioregistry's providers, or the IRI itself where it is a page); nothing here is fetched.
@@ -53,7 +53,6 @@ MATCH_LABEL = {str(SKOS.exactMatch): "exact", str(SKOS.closeMatch): "close", str
                str(SKOS.narrowMatch): "narrow", str(SKOS.relatedMatch): "related"}
 SYNONYM_SCOPES = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
                   OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
-TEXT_MINED = IIM["evidence/ITM"]
 
 
 def e(value: object) -> str:

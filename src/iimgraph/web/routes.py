@@ -18,7 +18,7 @@ Both answer ``200`` with ``Vary: Accept`` in the best of HTML (``text/html``, th
 types; an IRI the graph does not describe gives ``404``. Terms with a static page also carry
 ``Content-Location: /term/<ID>.<ext>``, the same bytes as the static site. The site's own files
 (``/``, ``/queries.html``, ``/term/<ID>.html``, ``/assets/...``) are served as generated.
-``/run/NAME?param=value`` binds the parameters on the server (``queries.resolve_params`` and
+``/run/NAME?param=value`` binds the parameters on the server (``binding.resolve_params`` and
 ``bind``: typed RDF terms in a ``VALUES`` block) and runs the catalogue query like any other
 query of the endpoint. ``/rank?hpo=...&absent=...&onset=...&top=N`` answers the subtype ranking
 (:mod:`iimgraph.rank`) as JSON, for the site's ``rank.html`` form.
@@ -32,12 +32,14 @@ import urllib.parse
 from dataclasses import dataclass, field
 from typing import Any
 
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, GraphSource, local_source
 from iimgraph.errors import IIMGraphError, QueryError
 from iimgraph.namespaces import bind_prefixes
-from iimgraph.query.catalogue import bind, catalogue, resolve_params
+from iimgraph.query.binding import bind, resolve_params
+from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.explain import to_json
 from iimgraph.rank.model import rank
+from iimgraph.settings import AGE_YEARS, check_number
 
 TERM_TYPES = {
     "text/html": "html", "application/xhtml+xml": "html",
@@ -105,10 +107,11 @@ def negotiate_term(accept: str) -> str | None:
 class SiteRoutes:
     """Holds the site (built on first use, from the graph the endpoint serves) and answers its paths."""
 
-    def __init__(self, graph: Any = None, *, sources: Any = None) -> None:
-        """``graph``: the graph to show; else the release graph of ``sources`` (default: the packaged sources)."""
+    def __init__(self, graph: Any = None, *, source: GraphSource = RELEASE) -> None:
+        """``graph``: the graph to show; else the graph ``source`` names (default: the release graph),
+        which ``/rank`` also reads."""
         self._graph = graph
-        self._sources = sources
+        self._source = local_source(source, "the site")
         self._site: Any = None
         self._files: dict[str, bytes] | None = None
         self._lock = threading.Lock()
@@ -123,7 +126,7 @@ class SiteRoutes:
                     from rdflib import Graph
 
                     graph = Graph()
-                    graph.parse(data=release_ntriples(self._sources), format="nt")
+                    graph.parse(data=self._source.ntriples(), format="nt")
                     bind_prefixes(graph)
                 site = Site(graph)
                 self._files = site.files()
@@ -145,7 +148,7 @@ class SiteRoutes:
         if path.startswith("/run/"):
             return self._run(urllib.parse.unquote(path[len("/run/"):]), params)
         if path == "/rank":
-            return rank_response(params)
+            return rank_response(params, self._source)
         if path in ("/", ""):
             path = "/index.html"
         name = path.lstrip("/")
@@ -200,8 +203,8 @@ class SiteRoutes:
         return RunQuery(text, fmt)
 
 
-def rank_response(params: dict[str, list[str]]) -> Response:
-    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&top=N``: the ranking as JSON (400 with an
+def rank_response(params: dict[str, list[str]], source: GraphSource = RELEASE) -> Response:
+    """``/rank?hpo=HP:...&absent=HP:...&onset=HP:...&age=YEARS&top=N&suggest=N``: the ranking as JSON (400 with an
     ``error`` member for a bad finding). ``hpo`` may repeat or hold several terms separated by commas."""
     def terms(key: str) -> list[str]:
         return [t.strip() for v in params.get(key, []) for t in v.split(",") if t.strip()]
@@ -209,10 +212,20 @@ def rank_response(params: dict[str, list[str]]) -> Response:
     try:
         top_text = (params.get("top") or [""])[-1].strip()
         top = int(top_text) if top_text else None
-        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), top=top)
     except ValueError:
         body = json.dumps({"error": f"top must be a whole number, not {params['top'][-1]!r}"})
         return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        suggest_text = (params.get("suggest") or [""])[-1].strip()
+        suggestions = min(int(suggest_text), 50) if suggest_text else 0
+    except ValueError:
+        body = json.dumps({"error": f"suggest must be a whole number, not {params['suggest'][-1]!r}"})
+        return Response(400, body.encode("utf-8"), "application/json")
+    try:
+        age_text = (params.get("age") or [""])[-1].strip()
+        age = check_number(age_text, "age", AGE_YEARS) if age_text else None
+        result = rank(terms("hpo"), absent=terms("absent"), onset=terms("onset"), age=age, top=top,
+                      suggestions=suggestions, source=source)
     except IIMGraphError as exc:
         return Response(400, json.dumps({"error": str(exc)}, ensure_ascii=False).encode("utf-8"),
                         "application/json")

@@ -8,6 +8,10 @@ copy-on-write and are reused), and a worker still running at the wall-clock time
 so a runaway query frees its core the moment its 503 is sent; a worker's memory is capped; results
 are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says so). At most ``workers`` queries
 run at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
+Connections are bounded too: a client has :data:`READ_TIMEOUT` seconds to send its whole request and
+:data:`WRITE_TIMEOUT` to take its answer; past :data:`MAX_CONNECTIONS` open at once a new connection is
+answered 503 and closed; an answer's terms over :data:`MAX_ANSWER_BYTES` are refused in the worker (400),
+and answers being sent at once are held under :data:`TOTAL_ANSWER_BYTES` (503 past it).
 
 Answers follow the SPARQL 1.1 Protocol: SELECT and ASK as results JSON (default), XML, CSV or TSV;
 CONSTRUCT and DESCRIBE as RDF: Turtle (default), N-Triples, JSON-LD or RDF/XML, by the Accept
@@ -17,27 +21,31 @@ Description (Turtle, or another RDF format by Accept), or a small query form for
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import functools
 import html
+import io
 import re
+import socket
 import sys
 import threading
 import time
 import urllib.parse
 from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 
-from iimgraph import __version__
-from iimgraph.build.cache import release_ntriples
+from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
-from iimgraph.formats import RdfFormat
+from iimgraph.escape import escape
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query import worker
-from iimgraph.query.catalogue import check_text
-from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.binding import check_text
+from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
 from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
+from iimgraph.version import __version__
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
@@ -47,18 +55,13 @@ DEFAULT_MEMORY_MB = 512
 POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked while more queries run)
 POOL_SPARE = 4  # idle workers forked ahead of demand (runaway queries retire theirs)
 MAX_BODY = 1_000_000  # bytes of query text accepted
+MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer's terms, measured in its worker (beside the row cap)
+TOTAL_ANSWER_BYTES = 256 * 1024 * 1024  # answers being sent at once, over every connection
+MAX_CONNECTIONS = 256  # open at once; beyond it a connection gets 503 and is closed (well under 1,024 descriptors)
+READ_TIMEOUT = 10.0  # seconds a client has to send its whole request (request line, headers, body)
+WRITE_TIMEOUT = 60.0  # seconds a client has to take the whole answer
 
-_MEDIA = {
-    "application/sparql-results+json": "json",
-    "application/json": "json",
-    "application/sparql-results+xml": "xml",
-    "application/xml": "xml",
-    "text/xml": "xml",
-    "text/csv": "csv",
-    "text/tab-separated-values": "tsv",
-}
-_CONTENT_TYPE = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
-                 "csv": "text/csv", "tsv": "text/tab-separated-values"}
+RESULT_NAMES = frozenset(f.value for f in ResultFormat)
 #: the RDF formats a CONSTRUCT/DESCRIBE answer (and the service description) can take, by media type
 _GRAPH_MEDIA = {
     **{f.media_type: f for f in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.JSONLD, RdfFormat.RDFXML)},
@@ -98,14 +101,16 @@ def negotiate(accept: str, fmt_param: str | None = None) -> str:
     """Result format from a ``format=`` parameter or the Accept header (JSON when anything goes)."""
     if fmt_param:
         short = fmt_param.lower()
-        if short in _CONTENT_TYPE:
+        if short in RESULT_NAMES:
             return short
-        if short in _MEDIA:
-            return _MEDIA[short]
+        named = ResultFormat.from_media_type(short)
+        if named is not None:
+            return named.value
     for media, _ in sorted(accept_ranges(accept), key=lambda r: -r[1]):  # stable: header order breaks ties
-        if media in _MEDIA:
-            return _MEDIA[media]
-    return "json"
+        named = ResultFormat.from_media_type(media)
+        if named is not None:
+            return named.value
+    return ResultFormat.JSON.value
 
 
 def negotiate_graph(accept: str, fmt_param: str | None = None) -> RdfFormat:
@@ -206,13 +211,35 @@ def render(result: Result, fmt: str) -> bytes:
     return to_json(result, indent=None).encode()
 
 
+def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
+    """The process's in-memory Oxigraph engine over ``source`` (the workers fork from it and share it)."""
+    engine = engine_for(source)
+    assert isinstance(engine, OxigraphEngine)
+    return engine
+
+
+def _bounded(execute: Any, text: str, *, max_bytes: int, **options: Any) -> Result:
+    """``execute(text, **options)`` in a worker, refused when its terms come to more than ``max_bytes``:
+    rows are capped by count, and one 64 MB literal per row would still fill the server."""
+    result = execute(text, **options)
+    size = 0
+    for row in result.rows:
+        size += sum(len(str(term)) + 8 for term in row.values() if term is not None)
+        if size > max_bytes:
+            raise Refused(f"the answer is larger than {max_bytes // (1024 * 1024)} MB: ask for fewer rows or "
+                          "leave out long values")
+    return result
+
+
 class Endpoint:
     """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
 
     def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
                  max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-                 allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB) -> None:
-        self.engine = engine or OxigraphEngine()
+                 allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
+                 max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
+        self.engine = engine if engine is not None else release_engine()
+        self.max_answer_bytes = max_answer_bytes
         self.timeout = timeout
         self.max_rows = max_rows
         self.allow_remote = tuple(allow_remote)
@@ -225,8 +252,9 @@ class Endpoint:
         """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = worker.Pool(functools.partial(self.engine.execute, max_rows=self.max_rows,
-                                                           allow_remote=self.allow_remote),
+                self._pool = worker.Pool(functools.partial(_bounded, self.engine.execute, max_rows=self.max_rows,
+                                                           allow_remote=self.allow_remote,
+                                                           max_bytes=self.max_answer_bytes),
                                          memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
             return self._pool
 
@@ -253,12 +281,41 @@ class Endpoint:
             self.slots.release()
 
 
+class _DeadlineReader(io.RawIOBase):
+    """A connection's bytes, read against one deadline for the whole request: a client trickling a byte
+    at a time (slowloris) is cut off at :data:`READ_TIMEOUT`, not kept forever."""
+
+    def __init__(self, sock: socket.socket, seconds: float) -> None:
+        self.sock, self.deadline = sock, time.monotonic() + seconds
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        left = self.deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError("the client did not send its request in time")
+        self.sock.settimeout(left)
+        return self.sock.recv_into(buffer)
+
+
 class Handler(BaseHTTPRequestHandler):
     server_version = f"iimgraph/{__version__}"
     sys_version = ""
     endpoint: Endpoint  # set on the subclass made by make_server
     site: SiteRoutes  # likewise
     quiet = False
+    timeout = READ_TIMEOUT  # per connection: the socket's timeout until the request is read
+
+    def setup(self) -> None:
+        super().setup()
+        self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self.timeout))
+
+    def handle(self) -> None:
+        try:
+            super().handle()
+        except TimeoutError:  # slow or idle client: dropped, nothing to answer
+            self.close_connection = True
 
     def version_string(self) -> str:
         """The ``Server`` header: the package and its version, not the Python behind it."""
@@ -266,9 +323,22 @@ class Handler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         if not self.quiet:
-            sys.stderr.write(f"{self.address_string()} - {format % args}\n")
+            sys.stderr.write(f"{self.address_string()} - {escape(format % args, one_line=True)}\n")  # a client's bytes
 
     def _send(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None = None) -> None:
+        budget: _Budget | None = getattr(self.server, "budget", None)
+        size = len(body) if self.command != "HEAD" else 0
+        if budget is not None and not budget.take(size):
+            body, size = b"the server is sending too much at once; try again shortly\n", 0
+            status, content_type, extra = 503, "text/plain; charset=utf-8", {"Retry-After": "1"}
+        try:
+            self._write(status, body, content_type, extra)
+        finally:
+            if budget is not None:
+                budget.give(size)
+
+    def _write(self, status: int, body: bytes, content_type: str, extra: dict[str, str] | None) -> None:
+        self.connection.settimeout(WRITE_TIMEOUT)  # the whole answer, however slowly the client reads
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(body)))
@@ -383,14 +453,83 @@ class Handler(BaseHTTPRequestHandler):
             self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
             return
         fmt = negotiate(accept, fmt_param)
-        self._send(200, render(result, fmt), _CONTENT_TYPE[fmt] + "; charset=utf-8", extra)
+        self._send(200, render(result, fmt), ResultFormat(fmt).media_type + "; charset=utf-8", extra)
 
     do_HEAD = do_GET
 
 
+class _Budget:
+    """Bytes of answers being sent at once: a request that would go past ``limit`` gets 503 instead."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit, self.used, self.lock = limit, 0, threading.Lock()
+
+    def take(self, size: int) -> bool:
+        with self.lock:
+            if self.used + size > self.limit and self.used > 0:  # one answer alone may use it all
+                return False
+            self.used += size
+            return True
+
+    def give(self, size: int) -> None:
+        with self.lock:
+            self.used -= size
+
+
+_BUSY_BODY = b"the server has too many open connections; try again shortly\n"
+_BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset=utf-8\r\nRetry-After: 1\r\n"
+         b"Connection: close\r\nContent-Length: %d\r\n\r\n%s" % (len(_BUSY_BODY), _BUSY_BODY))
+
+
 class _Server(ThreadingHTTPServer):
+    """One thread per connection, at most ``max_connections`` of them; the connection past the cap is
+    answered 503 at once and closed, so idle clients cannot use up the descriptors (at 1,024 the
+    server stopped answering anyone and spun a core on ``accept``)."""
+
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
     quiet = False
+    max_connections = MAX_CONNECTIONS
+
+    def server_activate(self) -> None:
+        super().server_activate()
+        self.open_connections = 0
+        self.count_lock = threading.Lock()
+        self.budget = _Budget(TOTAL_ANSWER_BYTES)  # make_server sets its own
+
+    def get_request(self) -> tuple[Any, Any]:
+        try:
+            return super().get_request()
+        except OSError as exc:
+            if exc.errno in (errno.EMFILE, errno.ENFILE):  # out of descriptors: wait, do not spin
+                time.sleep(0.1)
+            raise
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        with self.count_lock:
+            full = self.open_connections >= self.max_connections
+            if not full:
+                self.open_connections += 1
+        if full:
+            with contextlib.suppress(OSError):
+                request.settimeout(1.0)
+                request.sendall(_BUSY)
+            self.shutdown_request(request)
+            return
+        try:
+            super().process_request(request, client_address)
+        except BaseException:
+            self._closed()
+            raise
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            self._closed()
+
+    def _closed(self) -> None:
+        with self.count_lock:
+            self.open_connections -= 1
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer is one log line, not a traceback; any other failure of a
@@ -411,8 +550,10 @@ class _Server(ThreadingHTTPServer):
 
 
 def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | None = None,
-                quiet: bool = False, site: SiteRoutes | None = None) -> ThreadingHTTPServer:
-    """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``)."""
+                quiet: bool = False, site: SiteRoutes | None = None, max_connections: int = MAX_CONNECTIONS,
+                total_answer_bytes: int = TOTAL_ANSWER_BYTES) -> ThreadingHTTPServer:
+    """A ready (not yet serving) HTTP server; ``port=0`` picks a free port (``server.server_port``).
+    At most ``max_connections`` open at once, and ``total_answer_bytes`` of answers being sent."""
     handler = type("BoundHandler", (Handler,), {"endpoint": endpoint or Endpoint(), "quiet": quiet,
                                                 "site": site or SiteRoutes()})
     try:
@@ -422,20 +563,20 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
         raise ServeError(f"cannot listen on {host}:{port} ({reason})") from None
     server.daemon_threads = True
     server.quiet = quiet
+    server.max_connections = max_connections
+    server.budget = _Budget(total_answer_bytes)
     return server
 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = (), sources: Path | None = None) -> None:
-    """Serve until interrupted: the release graph of ``sources`` (default: the packaged sources);
-    :class:`ServeError` when the address cannot be listened on."""
-    engine = OxigraphEngine(release_ntriples(Path(sources))) if sources is not None else None
-    endpoint = Endpoint(engine, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
-    server = make_server(host, port, endpoint=endpoint,
-                         site=SiteRoutes(sources=Path(sources) if sources is not None else None))
-    what = f"the graph built from {sources}" if sources is not None else "the release graph"
-    sys.stderr.write(f"iimgraph: serving {what} read-only at "
+          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE) -> None:
+    """Serve until interrupted: the graph ``source`` names (the release graph or a working copy), to
+    the endpoint, the site and ``/rank`` alike; :class:`ServeError` when the address cannot be listened on."""
+    source = local_source(source, "serve")
+    endpoint = Endpoint(release_engine(source), timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    server = make_server(host, port, endpoint=endpoint, site=SiteRoutes(source=source))
+    sys.stderr.write(f"iimgraph: serving {source.describe()} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
                      f"http://{host}:{server.server_port}/ (Ctrl-C to stop)\n")
     endpoint.start()

@@ -15,14 +15,16 @@ the same bytes: every list is sorted, nothing carries a timestamp.
 from __future__ import annotations
 
 import json
+from collections import deque
 from dataclasses import dataclass
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
 from rdflib.term import Node
 
-from iimgraph.atomic import refuse_inputs, write_tree
-from iimgraph.build.graph import build_graph, source_files
+from iimgraph.atomic import write_tree
+from iimgraph.build.graph import build_graph
+from iimgraph.build.sources import refuse_output
 from iimgraph.errors import OutputError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.jsonld import jsonld_context
@@ -42,15 +44,25 @@ NEIGHBOUR_PROPERTIES = (RDFS.label, IIM.inScope, DCTERMS.title, DCTERMS.publishe
                         DCTERMS.identifier, IIM.repository, IIM.commit)
 
 
+#: blank nodes followed at most this deep from a term in its description: a chain deeper than any
+#: real axiom or restriction is cut here, so no serialiser below (rdflib nests blank nodes by recursion)
+#: and no canonicalisation sees the data's depth
+MAX_BLANK_DEPTH = 32
+
+
 def _cbd(graph: Graph, node: Node, into: Graph, seen: set[Node]) -> None:
-    """Concise bounded description: the node's triples, following blank-node objects."""
-    if node in seen:
-        return
-    seen.add(node)
-    for p, o in graph.predicate_objects(node):
-        into.add((node, p, o))
-        if isinstance(o, BNode):
-            _cbd(graph, o, into, seen)
+    """Concise bounded description: the node's triples, following blank-node objects up to
+    :data:`MAX_BLANK_DEPTH` (a worklist, not recursion: a chain is as deep as the data makes it)."""
+    todo = deque([(node, 0)])  # breadth first: each blank node at its shortest depth
+    while todo:
+        current, depth = todo.popleft()
+        if current in seen:
+            continue
+        seen.add(current)
+        for p, o in graph.predicate_objects(current):
+            into.add((current, p, o))
+            if isinstance(o, BNode) and o not in seen and depth < MAX_BLANK_DEPTH:
+                todo.append((o, depth + 1))
 
 
 def describe(graph: Graph, iri: URIRef) -> Graph:
@@ -205,7 +217,7 @@ def write_site(out: Path, graph: Graph | None = None, *, sources: Path | None = 
     if out.exists() and not out.is_dir():
         raise OutputError(f"{out}: exists and is not a folder")
     if graph is None:
-        refuse_inputs(out, source_files(sources or ontology_dir()), folder=True)
+        refuse_output(out, sources or ontology_dir(), folder=True)
         graph = build_graph(sources, version=version)
     files = Site(graph).files()
     write_tree(out, files)  # each file atomically; never through a symlinked subfolder

@@ -13,21 +13,31 @@
     if (cls) node.className = cls;
     return node;
   }
+  // 3 significant digits, never "1" or "0" (as the CLI's table)
+  function prob(p) {
+    if (p >= 0.9995) return "> 0.999";
+    if (p <= 0) return "< 1e-300";
+    return p.toPrecision(3);
+  }
   function show(data) {
     target.textContent = "";
     target.appendChild(el("p", data.notice, "warning"));
     (data.notes || []).forEach(function (n) { target.appendChild(el("p", n, "note")); });
+    target.appendChild(el("p", "P(IIM) = " + prob(data.iim_probability) + ": " + data.probabilities.iim_probability, "note"));
+    target.appendChild(el("p", "posterior: " + data.probabilities.posterior + ". post-test: " +
+      data.probabilities.post_test_probability + ".", "note"));
     var table = el("table", undefined, "rows");
     var head = el("tr");
-    ["rank", "subtype", "post-test probability", "log10 LR", "findings"].forEach(function (h) {
+    ["rank", "candidate", "posterior", "post-test", "log10 LR", "findings"].forEach(function (h) {
       head.appendChild(el("th", h));
     });
     table.appendChild(head);
     data.results.forEach(function (r) {
       var tr = el("tr");
       tr.appendChild(el("td", String(r.rank)));
-      tr.appendChild(el("td", r.label + " (" + r.disease + ")"));
-      tr.appendChild(el("td", r.post_test_probability.toPrecision(3)));
+      tr.appendChild(el("td", r.label + " (" + r.disease + (r.is_iim ? ", IIM" : ", not IIM") + ")"));
+      tr.appendChild(el("td", prob(r.posterior)));
+      tr.appendChild(el("td", prob(r.post_test_probability)));
       tr.appendChild(el("td", r.log10_lr.toFixed(2)));
       var list = el("ul");
       r.terms.forEach(function (t) {
@@ -54,6 +64,7 @@
       var value = form.elements[name].value.trim();
       if (value) params.append(name, value);
     });
+    if (!params.has("top")) params.append("top", "20");  // 477 candidates: the best 20 unless asked
     target.textContent = "ranking...";
     fetch("rank?" + params.toString(), { headers: { Accept: "application/json" } })
       .then(function (resp) { return resp.json().then(function (body) { return [resp.ok, body]; }); })

@@ -1,4 +1,4 @@
-"""safeparse beyond the CLI corpus: the streaming reader for big companions, and the promise that
+"""The one RDF reader (io/rdf.py) beyond the CLI corpus: the streaming reader for big companions, and the promise that
 ``build``, ``validate``, ``export`` and ``diff`` never modify a source and never leave a partial output."""
 
 from __future__ import annotations

@@ -1,0 +1,69 @@
+"""The penalty for a finding a candidate's profile lacks follows the finding's information content;
+HPO's split concepts match through the curated equivalence table."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from iimgraph.rank import knowledge, rank
+from iimgraph.rank.model import COMMON_BACKGROUND, MIN_MISSING_LR, background, missing_lr
+from iimgraph.rank.profiles import Knowledge
+from iimgraph.resources import rank_data_dir
+
+from .conftest import read_tsv
+
+ESR, RIMMED_VACUOLES, ANEMIA = "HP:0003565", "HP:0003805", "HP:0001903"
+
+
+@pytest.fixture(scope="module")
+def kb() -> Knowledge:
+    return knowledge()
+
+
+def test_missing_penalty_by_hand(kb: Knowledge) -> None:
+    for term in (ESR, RIMMED_VACUOLES, ANEMIA):
+        ic = -math.log(background(term, kb))
+        expected = min(1.0, max(MIN_MISSING_LR, math.exp(-(ic - (-math.log(COMMON_BACKGROUND))) / 2)))
+        assert missing_lr(term, kb) == pytest.approx(expected)
+    assert missing_lr(ANEMIA, kb) == 1.0  # annotated to more than 1 in 20 HPO diseases: its absence says nothing
+
+
+def test_missing_esr_costs_less_than_missing_rimmed_vacuoles(kb: Knowledge) -> None:
+    """On the real profiles: a raised ESR missing from a profile costs less than rimmed vacuoles."""
+    res = rank([ESR, RIMMED_VACUOLES])
+    lacking = [r for r in res.rows if all(t.match == "no-annotation" for t in r.terms)]
+    assert lacking
+    for row in lacking:
+        esr, rv = row.terms
+        assert esr.lr > rv.lr, row.label
+    assert missing_lr(ESR, kb) > missing_lr(RIMMED_VACUOLES, kb)
+
+
+def test_split_concepts_match_through_the_equivalence_table(kb: Knowledge, reference_dir) -> None:
+    rows = read_tsv_commented(rank_data_dir() / "equivalences.tsv")
+    ref = {r["hpo_id"]: r["label"] for name in ("hpo2025_terms.tsv", "hpo2025_lookalike_terms.tsv")
+           for r in read_tsv(reference_dir / name)}
+    assert rows
+    for row in rows:
+        assert ref[row["term_a"]] == row["label_a"] and ref[row["term_b"]] == row["label_b"]
+        assert row["evidence"] == "CUR" and row["reason"]
+    # a profile annotated to one side of a split concept matches a finding coded with the other
+    checked = 0
+    for row in rows:
+        for given, other in ((row["term_a"], row["term_b"]), (row["term_b"], row["term_a"])):
+            with_other = [d for d, p in kb.profiles.items()
+                          if any(other in kb.ancestors(t) for t in p.positive)
+                          and not any(given in kb.ancestors(t) for t in p.positive)]
+            for d in with_other[:2]:
+                t = next(r for r in rank([given]).rows if r.disease == d).terms[0]
+                assert t.match == "equivalent" and row["reason"] in t.explanation, (given, d)
+                checked += 1
+    assert checked >= 2
+
+
+def read_tsv_commented(path) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
+    with open(path, encoding="utf-8") as fh:
+        lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
+    return [dict(zip(lines[0], r, strict=True)) for r in lines[1:]]
