@@ -969,3 +969,11 @@ def test_iim_prevalence_below_polymyositis_prevalence_is_a_recorded_disagreement
     claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
     assert {"iimc:epi-carenity-MONDO_0600023-prevalence-per-100000",
             "iimc:epi-orphanet-polymyositis-MONDO_0019127-prevalence-per-100000"} <= claims
+
+
+def test_orphanet_antibody_rows_of_polymyositis_disagree_with_its_page_telling_it_apart():
+    import iimgraph
+
+    claims = {CONVERTER.compress(str(r["claim"])) for r in iimgraph.run_query("conflicts", {})}
+    assert {"iimc:diagnosis-orphanet-polymyositis-MONDO_0019127-test-differential-assessment",
+            "iimc:hpoa2025-MONDO_0019127-HP_0033713", "iimc:hpoa2025-MONDO_0019127-HP_0034147"} <= claims
