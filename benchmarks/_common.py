@@ -36,7 +36,9 @@ def machine() -> str:
     load = " ".join(f"{x:.2f}" for x in os.getloadavg())
     return (f"machine: {platform.machine()} {platform.system()}, {os.cpu_count()} CPUs; python "
             f"{platform.python_version()}; pyoxigraph {_version('pyoxigraph')}; rdflib {_version('rdflib')}; "
-            f"pyshacl {_version('pyshacl')}; load average {load} (1/5/15 min) at {time.strftime('%Y-%m-%d %H:%M')}")
+            f"pyshacl {_version('pyshacl')}; load average {load} (1/5/15 min) at {time.strftime('%Y-%m-%d %H:%M')}"
+            + ("; PYTHONDONTWRITEBYTECODE is set: every iimgraph process recompiles its modules (~0.1 s), which "
+               "an installed package does not (unset it for figures a user sees)" if sys.dont_write_bytecode else ""))
 
 
 def header(title: str) -> None:

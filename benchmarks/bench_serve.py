@@ -1,15 +1,25 @@
 """``iimgraph serve``: time to the first answer, and ``/run/NAME`` latency under 16 clients, beside anchors.
 
-usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 16]
+usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 16] [--rounds 1] [--per-query N]
 
 - first answer: from starting ``iimgraph serve`` to the first ``200`` of
   ``/run/find-by-xref?xref=OMIM:160750`` (polled every 5 ms), with the caches warm as any earlier
   query leaves them; anchor: a bare script that imports pyoxigraph, bulk-loads the cached N-Triples
   and answers the same query (the floor of any process that answers it). Target: within 1 s.
 - under load: ``--clients`` threads, each looping over the packaged queries with their tested
-  examples through ``GET /run/NAME`` for ``--seconds``; p50 and p99 of the answers; anchor: the same
-  clients against a bare ``http.server.ThreadingHTTPServer`` in its own process that returns a
-  fixed JSON body (the floor of HTTP from Python clients on this machine). Target: p50 under 20 ms.
+  examples through ``GET /run/NAME`` for ``--seconds``; requests per second, p50 and p99 of the
+  answers, with serve's guards (timeouts, row caps) as shipped. Anchors, with the same clients:
+  **Oxigraph's own server** (the ``oxigraph`` PyPI package) with the same release (the cached
+  N-Triples), answering the same queries bound with the same examples through ``GET /query``, in
+  both of its set-ups: ``serve-read-only`` on an on-disk store (``oxigraph load``) and ``serve`` on
+  its in-memory store (the release POSTed to ``/store?default`` first; what iimgraph serve holds)
+  (target: at least its throughput); and a bare
+  ``http.server.ThreadingHTTPServer`` that returns a fixed JSON body (the floor of HTTP from Python
+  clients on this machine; target p50 under 20 ms). The three servers run one after the other,
+  ``--rounds`` times, alternated; medians over the rounds.
+- ``--per-query N``: then each packaged query alone, one client, N times alternated between
+  ``iimgraph serve`` and the Oxigraph server (both up at once); the median per query, to name the
+  queries that make the latency under load.
 
 Both sides run in the same minutes; the machine's load is printed in the header.
 """
@@ -17,9 +27,11 @@ Both sides run in the same minutes; the machine's load is printed in the header.
 from __future__ import annotations
 
 import argparse
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 import urllib.error
@@ -33,7 +45,7 @@ sys.path.insert(0, str(ROOT))
 
 from bench_anchors import QUERY_ANCHOR, script
 
-from tests.servers import free_port, stop
+from tests.servers import free_port, oxigraph_binary, stop
 from tests.test_queries import EXAMPLES
 
 STATIC = """
@@ -144,11 +156,74 @@ def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
 
+def _start_oxigraph(binary: str, kind: str, store_dir: str, nt: Path, port: int, probe: str) -> subprocess.Popen:
+    """Oxigraph's server on ``port``, answering: ``disk`` read-only over ``store_dir``; ``memory`` its
+    in-memory store, the release POSTed into the default graph (not timed)."""
+    if kind == "disk":
+        argv = [binary, "serve-read-only", "--location", store_dir, "--bind", f"127.0.0.1:{port}"]
+    else:
+        argv = [binary, "serve", "--bind", f"127.0.0.1:{port}"]
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        _wait(port, proc, probe)
+        if kind == "memory":
+            req = urllib.request.Request(f"http://127.0.0.1:{port}/store?default", data=nt.read_bytes(), method="POST",
+                                         headers={"Content-Type": "application/n-triples"})
+            with urllib.request.urlopen(req, timeout=300) as answer:
+                answer.read()
+    except BaseException:
+        stop(proc)
+        raise
+    return proc
+
+
+def _timed_get(url: str) -> float:
+    start = time.perf_counter()
+    if _get(url) != 200:
+        raise SystemExit(f"not 200: {url}")
+    return time.perf_counter() - start
+
+
+def per_query_rows(paths: list[str], sparql: list[str], oxigraph: str, store_dir: str, nt: Path,
+                   n: int) -> list[tuple[object, ...]]:
+    """Each query alone through iimgraph serve and both Oxigraph set-ups, alternated, ``n`` times; medians in ms."""
+    ports = [free_port() for _ in range(3)]
+    procs = [_start_serve(ports[0])]
+    rows: list[tuple[object, ...]] = []
+    try:
+        _wait(ports[0], procs[0], PROBE)
+        for kind, port in (("memory", ports[1]), ("disk", ports[2])):
+            procs.append(_start_oxigraph(oxigraph, kind, store_dir, nt, port, sparql[0]))
+        for path, query in zip(paths, sparql, strict=True):
+            urls = [f"http://127.0.0.1:{ports[0]}{path}", f"http://127.0.0.1:{ports[1]}{query}",
+                    f"http://127.0.0.1:{ports[2]}{query}"]
+            for url in urls:
+                _get(url)
+            times: list[list[float]] = [[], [], []]
+            for _ in range(n):
+                for i, url in enumerate(urls):
+                    times[i].append(_timed_get(url))
+            mine, memory, disk = (median(t) for t in times)
+            rows.append((path.split("?")[0].removeprefix("/run/"), f"{1000 * mine:.1f}", f"{1000 * memory:.1f}",
+                         f"{1000 * disk:.1f}", f"{mine / min(memory, disk):.2f}x"))
+    finally:
+        for proc in procs:
+            stop(proc)
+    return rows
+
+
+def _oxigraph_version(binary: str) -> str:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.split()
+    return out[-1] if out else "?"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--starts", type=int, default=5, help="server starts (and anchor runs), alternated")
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, default=16)
+    parser.add_argument("--rounds", type=int, default=1, help="load runs of each server, alternated")
+    parser.add_argument("--per-query", type=int, default=0, metavar="N", help="time each query alone N times a side")
     args = parser.parse_args()
 
     from iimgraph import __version__
@@ -162,9 +237,7 @@ def main() -> None:
     nt = cache_dir() / f"release-{__version__}-{sources_digest(ontology_dir())}.nt"
     query = get_query("find-by-xref")
     header("iimgraph serve against its anchors")
-    rows = []
-    import tempfile
-
+    rows: list[tuple[object, ...]] = []
     with tempfile.TemporaryDirectory() as tmp:
         bound = Path(tmp) / "q.rq"
         bound.write_text(bind(query.text, resolve_params(query, {"xref": "OMIM:160750"})), encoding="utf-8")
@@ -177,28 +250,75 @@ def main() -> None:
                      f"{median(ours) / median(theirs):.2f}x", "<= 1 s", args.starts))
 
     paths = [f"/run/{name}?{urllib.parse.urlencode(params)}" for name, params in sorted(EXAMPLES.items())]
-    port = free_port()
-    proc = _start_serve(port)
-    try:
-        _wait(port, proc, PROBE)
-        for path in paths:  # every query answers before the clock starts
-            _get(f"http://127.0.0.1:{port}{path}")
-        ours_lat, ours_fail = load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds)
-    finally:
-        stop(proc)
-    port = free_port()
-    proc = subprocess.Popen([sys.executable, "-c", STATIC, str(port)])
-    try:
-        _wait(port, proc, "/")
-        their_lat, their_fail = load(f"http://127.0.0.1:{port}", ["/"], args.clients, args.seconds)
-    finally:
-        stop(proc)
-    rows.append((f"/run/NAME p50, {args.clients} clients ({len(ours_lat)} answers, {ours_fail} failed; "
-                 f"p99 {pct(ours_lat, 99):.1f} ms)", f"{pct(ours_lat, 50):.1f} ms",
-                 f"bare http.server, fixed body ({len(their_lat)} answers, {their_fail} failed; "
-                 f"p99 {pct(their_lat, 99):.1f} ms)", f"{pct(their_lat, 50):.1f} ms",
-                 f"{pct(ours_lat, 50) / pct(their_lat, 50):.2f}x", "p50 < 20 ms", f"{args.seconds:.0f} s"))
+    sparql = [f"/query?{urllib.parse.urlencode({'query': bind(get_query(name).text, resolve_params(get_query(name), params))})}"
+              for name, params in sorted(EXAMPLES.items())]
+    oxigraph = oxigraph_binary()
+    store_dir = tempfile.mkdtemp(prefix="bench-serve-oxigraph-")
+    if oxigraph is not None:
+        subprocess.run([oxigraph, "load", "--location", store_dir, "--file", str(nt)], check=True,
+                       capture_output=True)
+    else:
+        print("Oxigraph server: no `oxigraph` beside this Python or on the PATH (pip install oxigraph); not measured")
+    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "oxigraph-memory": [], "oxigraph-disk": [], "static": []}
+    for _ in range(args.rounds):
+        port = free_port()
+        proc = _start_serve(port)
+        try:
+            _wait(port, proc, PROBE)
+            for path in paths:  # every query answers before the clock starts
+                _get(f"http://127.0.0.1:{port}{path}")
+            runs["ours"].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
+        finally:
+            stop(proc)
+        for kind in ("memory", "disk") if oxigraph is not None else ():
+            port = free_port()
+            proc = _start_oxigraph(oxigraph or "", kind, store_dir, nt, port, sparql[0])
+            try:
+                for path in sparql:
+                    _get(f"http://127.0.0.1:{port}{path}")
+                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds))
+            finally:
+                stop(proc)
+        port = free_port()
+        proc = subprocess.Popen([sys.executable, "-c", STATIC, str(port)])
+        try:
+            _wait(port, proc, "/")
+            runs["static"].append(load(f"http://127.0.0.1:{port}", ["/"], args.clients, args.seconds))
+        finally:
+            stop(proc)
+
+    per_query = per_query_rows(paths, sparql, oxigraph, store_dir, nt, args.per_query) \
+        if args.per_query and oxigraph is not None else []
+    shutil.rmtree(store_dir, ignore_errors=True)
+
+    def figures(key: str) -> tuple[float, float, float, int, int]:
+        """Median over the rounds of: requests per second, p50 ms, p99 ms; answers and failures summed."""
+        per = runs[key]
+        return (median([len(lat) / args.seconds for lat, _ in per]), median([pct(lat, 50) for lat, _ in per]),
+                median([pct(lat, 99) for lat, _ in per]), sum(len(lat) for lat, _ in per), sum(f for _, f in per))
+
+    o_rps, o_p50, o_p99, o_n, o_fail = figures("ours")
+    ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients "
+                  f"({o_n} answers, {o_fail} failed)")
+    for kind, setup in (("memory", "oxigraph serve (in-memory store)"), ("disk", "oxigraph serve-read-only (on-disk store)")):
+        if not runs[f"oxigraph-{kind}"]:
+            continue
+        x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
+        anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
+                  f"({x_n} answers, {x_fail} failed)")
+        rows.append((ours_label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
+                     ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
+        rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
+                     f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
+    s_rps, s_p50, s_p99, s_n, s_fail = figures("static")
+    rows.append((f"{ours_label}: p50 (p99 {o_p99:.1f} ms, {o_rps:.0f}/s)", f"{o_p50:.1f} ms",
+                 f"bare http.server, fixed body ({s_n} answers, {s_fail} failed; p99 {s_p99:.1f} ms, {s_rps:.0f}/s)",
+                 f"{s_p50:.1f} ms", f"{o_p50 / s_p50:.2f}x", "p50 < 20 ms", f"{args.rounds} x {args.seconds:.0f} s"))
     table(("iimgraph", "figure", "anchor", "anchor figure", "ratio", "target", "runs"), rows)
+    if per_query:
+        print(f"\n### Each query alone, one client, median of {args.per_query} (ms)\n")
+        table(("query", "iimgraph serve", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
+               "ratio to the faster"), per_query)
 
 
 if __name__ == "__main__":

@@ -29,7 +29,8 @@ def main() -> None:
     else:
         steps = [["bench_anchors.py"], ["bench_cold.py"], ["bench_queries.py", "--repeat", "9"], ["bench_pipeline.py"],
                  ["bench_scale.py", "--sizes", "1e4,1e5,1e6,5e6"], ["bench_validate.py", "--synthetic", "1e5"],
-                 ["bench_validate.py", "--skip-large"], ["bench_load.py"], ["bench_serve.py"]]
+                 ["bench_validate.py", "--skip-large"], ["bench_load.py"], ["bench_serve.py"], ["bench_rank_speed.py"],
+                 ["bench_cold_phases.py"]]
     failed = 0
     for step in steps:
         sys.stdout.flush()

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 from iimgraph.cli.commands import cli
 from iimgraph.cli.front import read_query_args
-from tests.cli import run_cli
+from tests.cli import invoke
 
 
 def click_reading(argv: list[str]) -> dict | None:
@@ -94,12 +94,12 @@ def test_whatever_the_fast_reader_accepts_click_reads_the_same(argv):
 
 def test_fast_and_click_paths_print_the_same(tmp_path: Path):
     """The same query through the fast reader and through click (the fused -pKEY=VALUE form goes to click)."""
-    fast = run_cli("query", "find-by-xref", "-p", "xref=OMIM:160750")
-    slow = run_cli("query", "find-by-xref", "-pxref=OMIM:160750")
+    fast = invoke("query", "find-by-xref", "-p", "xref=OMIM:160750")
+    slow = invoke("query", "find-by-xref", "-pxref=OMIM:160750")
     assert fast.returncode == slow.returncode == 0
     assert (fast.stdout, fast.stderr) == (slow.stdout, slow.stderr)
     assert "MONDO:0600024" in fast.stdout and fast.stderr.strip() == "1 row"
-    bad_fast = run_cli("query", "find-by-xref", "-p", "xref=NOSUCH:1")
-    bad_slow = run_cli("query", "find-by-xref", "-pxref=NOSUCH:1")
+    bad_fast = invoke("query", "find-by-xref", "-p", "xref=NOSUCH:1")
+    bad_slow = invoke("query", "find-by-xref", "-pxref=NOSUCH:1")
     assert bad_fast.returncode == bad_slow.returncode == 2
     assert bad_fast.stderr == bad_slow.stderr and bad_fast.stderr.startswith("iimgraph: error: ")

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDF, RDFS, XSD
+from rdflib.namespace import DCTERMS, RDF, RDFS
 
 from iimgraph.claim_kinds import KINDS
-from iimgraph.namespaces import CONVERTER
+from iimgraph.namespaces import CONVERTER, XSD
 from iimgraph.terms import BIOLINK, IIM
 from tests import needs
 from tests.needs import missing
@@ -27,6 +27,7 @@ from .conftest import ROOT, SHARED, read_tsv
 
 CLINICAL = ROOT / "ontology" / "clinical"
 SEEDS = SHARED / "seeds"
+XSD_DECIMAL = URIRef(XSD + "decimal")  # not rdflib's XSD namespace object: pytest probing it at collection made it warn
 SEED_FACTS = Path(__file__).parent / "data" / "seed_facts.tsv"
 TAS = URIRef(IIM + "evidence/TAS")
 CUR = URIRef(IIM + "evidence/CUR")
@@ -121,10 +122,12 @@ def test_clinical_claims_follow_the_contract(clinical, graph, allowed_subjects):
         assert str(c).startswith(str(iri("iimc:"))), c
         if set(clinical.objects(c, DCTERMS.source)) & seed_sources:
             assert clinical.value(c, IIM.quote) is not None, f"{c}: seed claim without iim:quote"
-            assert clinical.value(c, BIOLINK.has_evidence) == TAS, c
+            # TAS, or CUR where a term is the curator's mapping of the source's words (kept in iim:valueText)
+            assert clinical.value(c, BIOLINK.has_evidence) == TAS or (
+                clinical.value(c, BIOLINK.has_evidence) == CUR and clinical.value(c, IIM.valueText) is not None), c
         for p in (IIM.lowerBound, IIM.upperBound):
             for v in clinical.objects(c, p):
-                assert isinstance(v, Literal) and v.datatype == XSD.decimal, (c, p, v)
+                assert isinstance(v, Literal) and v.datatype == XSD_DECIMAL, (c, p, v)
 
 
 def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
@@ -403,7 +406,7 @@ def test_generated_files_are_current(tmp_path):
     generated = ROOT / "ontology" / "generated"
     names = sorted(p.name for p in out.iterdir())
     assert names == sorted(p.name for p in generated.glob("*.ttl")) == [
-        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl"]
+        "annotation_sources.ttl", "dismech.ttl", "hpo_annotations.ttl", "hpo_terms.ttl", "hpo_translations.ttl", "maxo_diagnostic.ttl", "orphadata.ttl"]
     for name in names:
         assert (out / name).read_bytes() == (generated / name).read_bytes(), (
             f"{name} is stale: rerun python -m iimgraph.build.importers")
@@ -461,7 +464,7 @@ def test_antibody_statistics_are_typed_fractions_read_verbatim_from_the_quote(gr
     assert len(stats) == 6
     for c in stats:
         value = graph.value(c, IIM.fraction)
-        assert value.datatype == XSD.decimal and Decimal(0) <= value.toPython() <= Decimal(1), c
+        assert value.datatype == XSD_DECIMAL and Decimal(0) <= value.toPython() <= Decimal(1), c
         quote = str(graph.value(c, IIM.quote))
         words = str(graph.value(c, IIM.valueText))
         assert words in quote
@@ -618,7 +621,7 @@ def test_children_under_10_is_a_possible_onset_not_an_upper_bound(graph):
     assert graph.value(c, BIOLINK.onset_qualifier) == iri("HP:0410280")  # pediatric onset holds "under 10"
     dm_bounds = [graph.value(o, IIM.upperBound) for o in graph.subjects(BIOLINK.subject, iri("MONDO:0016367"))
                  if graph.value(o, IIM.measure) == IIM.AgeOfOnset]
-    assert Literal(Decimal("10.0"), datatype=XSD.decimal) not in dm_bounds
+    assert Literal(Decimal("10.0"), datatype=XSD_DECIMAL) not in dm_bounds
 
 
 def test_acquired_not_transmitted_is_not_inherited_by_familial_iim_and_conflicts_with_omim(graph):
@@ -909,3 +912,69 @@ def test_overlap_myositis_occurs_with_the_autoimmune_diseases_the_page_names_as_
         assert graph.value(c, BIOLINK.predicate) == IIM.occursWith
         assert graph.value(c, IIM.qualifierKind) == IIM.PartOfGroup
         assert (c, DCTERMS.source, iri("iimsrc:seed-clinic-barcelona")) in graph
+
+
+def test_an_onset_term_the_source_does_not_name_is_the_curators_mapping(graph):
+    # Orphanet writes "Elderly"; Late onset (>= 60 years) is the curator's reading, so not TAS
+    elderly = iri("iimc:epi-orphanet-polymyositis-MONDO_0019127-ageofonset-elderly")
+    assert str(graph.value(elderly, IIM.valueText)) == "Elderly"
+    assert graph.value(elderly, BIOLINK.onset_qualifier) == iri("HP:0003584")
+    assert graph.value(elderly, BIOLINK.has_evidence) == URIRef("https://w3id.org/iimgraph/vocab/evidence/CUR")
+
+
+def test_orphadata_2025_12_rows_hpo_2025_lacks_epidemiology_and_mapping_precision(graph, reference_dir):
+    dm = iri("MONDO:0016367")
+    new = {graph.value(c, BIOLINK.object): graph.value(c, BIOLINK.frequency_qualifier)
+           for c in graph.subjects(DCTERMS.source, iri("iimsrc:orphadata-2025-12"))
+           if (c, RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation) in graph}
+    assert new == {iri("HP:0430033"): iri("HP:0040283"), iri("HP:6000006"): iri("HP:0040283")}  # Gottron, Holster
+    assert all(graph.value(c, BIOLINK.subject) == dm for c in graph.subjects(BIOLINK.object, iri("HP:0430033"))
+               if "orphadata2025" in str(c))
+    rows = read_tsv(reference_dir / "orphadata_2025-12_iim_epidemiology.tsv")
+    obs = [c for c in graph.subjects(DCTERMS.source, iri("iimsrc:orphadata-2025-12"))
+           if (c, RDF.type, IIM.EpidemiologyObservation) in graph or (c, RDF.type, IIM.InheritanceObservation) in graph]
+    assert len(obs) == len(rows) == 28
+    for c in obs:  # every figure with a PMID cites it
+        assert str(graph.value(c, IIM.valueText))
+    pm_inh = [c for c in obs if (c, RDF.type, IIM.InheritanceObservation) in graph
+              and graph.value(c, BIOLINK.subject) == iri("MONDO:0019127")]
+    assert [str(graph.value(c, IIM.valueText)) for c in pm_inh] == ["Not applicable"]
+    germany = iri("iimc:orphadata2025-MONDO_0016367-point-prevalence-1-5-10-000-germany")
+    assert (graph.value(germany, IIM.lowerBound).toPython(), graph.value(germany, IIM.upperBound).toPython(),
+            str(graph.value(germany, IIM.unit))) == (Decimal(1), Decimal(5), "per 10,000 people")
+    assert iri("iimsrc:pmid-36581896") in set(graph.objects(germany, DCTERMS.source))
+    precision = {(str(graph.value(m, IIM.mappingTarget)), str(graph.value(m, IIM.orphanetMappingPrecision)))
+                 for m in graph.subjects(IIM.mappingSubject, dm)}
+    assert ("ICD11:4A41.00", "Exact") in precision and len(precision) == 8
+
+
+def test_translations_are_language_tagged_and_a_candidate_is_never_official(graph, reference_dir):
+    official, candidate = IIM.translation, IIM.candidateTranslation
+    weakness = iri("HP:0003701")
+    assert all(v.language for p in (official, candidate) for v in graph.objects(weakness, p))
+    assert {v.language for v in graph.objects(weakness, official)} >= {"es", "ja", "zh"}
+    rows = read_tsv(reference_dir / "hpo_translations_iim.tsv")
+    cand = {(r["hpo_id"], r["translation_language"], r["translation_value"]) for r in rows
+            if r["translation_status"] == "CANDIDATE" and r["predicate_id"] == "rdfs:label"}
+    for s_, o in graph.subject_objects(official):
+        assert (CONVERTER.compress(str(s_)), o.language, str(o)) not in cand, (s_, o)
+    assert any(True for _ in graph.subject_objects(candidate))
+    # the English label stays the one rdfs:label
+    assert [str(v) for v in graph.objects(weakness, RDFS.label)] == ["Proximal muscle weakness"]
+
+
+def test_iim_prevalence_below_polymyositis_prevalence_is_a_recorded_disagreement():
+    import iimgraph
+
+    rows = iimgraph.run_query("conflicts", {})
+    claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
+    assert {"iimc:epi-carenity-MONDO_0600023-prevalence-per-100000",
+            "iimc:epi-orphanet-polymyositis-MONDO_0019127-prevalence-per-100000"} <= claims
+
+
+def test_orphanet_antibody_rows_of_polymyositis_disagree_with_its_page_telling_it_apart():
+    import iimgraph
+
+    claims = {CONVERTER.compress(str(r["claim"])) for r in iimgraph.run_query("conflicts", {})}
+    assert {"iimc:diagnosis-orphanet-polymyositis-MONDO_0019127-test-differential-assessment",
+            "iimc:hpoa2025-MONDO_0019127-HP_0033713", "iimc:hpoa2025-MONDO_0019127-HP_0034147"} <= claims

@@ -128,3 +128,15 @@ def test_runoak_associations_on_our_ontology_and_annotations(release_dir):
     assert sorted((r["subject"], r["subject_label"]) for r in out) == expected
     assert {r["object_label"] for r in out} == {"Proximal muscle weakness"}
     assert ("ORPHA:221", "Dermatomyositis") in expected
+
+
+def test_one_row_per_annotation_with_the_best_sourced_frequency(release_dir):
+    """Dysphagia in dermatomyositis is stated by HPO's Orphanet row (Occasional), by Orphadata 2025-12 and by
+    dismech: one row, Orphanet's frequency term, every source in the reference column (hpo-toolkit adds
+    rows up: three rows made it 9/51)."""
+    _, rows = read_hpoa(release_dir / "phenotype.hpoa")
+    dysphagia = [r for r in rows if r["database_id"] == "ORPHA:221" and r["hpo_id"] == "HP:0002015"]
+    assert len(dysphagia) == 1
+    assert dysphagia[0]["frequency"] == "HP:0040283" and "ORPHA:221" in dysphagia[0]["reference"].split(";")
+    keys = [(r["database_id"], r["hpo_id"], r["qualifier"]) for r in rows]
+    assert len(keys) == len(set(keys))

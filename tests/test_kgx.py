@@ -8,7 +8,6 @@ the graph they come from."""
 from __future__ import annotations
 
 import re
-import subprocess
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from rdflib import URIRef
 from rdflib.namespace import RDF
 
 from iimgraph.terms import BIOLINK, IIM
-from tests.cli import CLI
+from tests.cli import invoke
 
 CURIE = re.compile(r"^[A-Za-z][\w.]*:\S+$")
 
@@ -35,7 +34,7 @@ def read(path: Path) -> tuple[list[str], list[dict[str, str]]]:
 @pytest.fixture(scope="module")
 def kgx(tmp_path_factory) -> tuple[Path, Path]:
     out = tmp_path_factory.mktemp("kgx") / "iimgraph"
-    proc = subprocess.run([*CLI, "export", "--format", "kgx", "--out", str(out)], capture_output=True, text=True)
+    proc = invoke("export", "--format", "kgx", "--out", str(out))
     assert proc.returncode == 0, proc.stderr
     return out.with_name("iimgraph_nodes.tsv"), out.with_name("iimgraph_edges.tsv")
 
@@ -96,13 +95,13 @@ def test_kgx_edges_are_the_curated_claims_with_their_qualifiers(kgx, graph):
 
 def test_kgx_export_is_byte_stable(kgx, tmp_path):
     out = tmp_path / "again"
-    subprocess.run([*CLI, "export", "--format", "kgx", "--out", str(out)], check=True, capture_output=True)
+    assert invoke("export", "--format", "kgx", "--out", str(out)).returncode == 0
     assert out.with_name("again_nodes.tsv").read_bytes() == kgx[0].read_bytes()
     assert out.with_name("again_edges.tsv").read_bytes() == kgx[1].read_bytes()
 
 
 def test_kgx_without_out_is_a_usage_error():
-    proc = subprocess.run([*CLI, "export", "--format", "kgx"], capture_output=True, text=True)
+    proc = invoke("export", "--format", "kgx")
     assert proc.returncode == 2 and "--out" in proc.stderr and "Traceback" not in proc.stderr
 
 

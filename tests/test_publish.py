@@ -138,3 +138,24 @@ def test_the_replacement_changes_nothing_unless_staging_holds_the_release(with_m
     store.update(update)
     target = {str(q.subject) for q in store.quads_for_pattern(None, None, None, NamedNode("urn:target"))}
     assert target == {"<urn:new>", "<urn:s>"}
+
+
+@pytest.mark.parametrize("name, extra", [("iimgraph.nt", []), ("iimgraph.ttl", []),
+                                         ("iimgraph.owl", ["--format", "application/rdf+xml"])])
+def test_the_oxigraph_load_recipes_of_the_release_readme(tmp_path, release_dir, name, extra):
+    """The release README's `oxigraph load` lines, as written there, load every triple of the release."""
+    from iimgraph.query.engines import OxigraphEngine
+
+    binary = _oxigraph_binary()
+    if binary is None:
+        pytest.skip("the `oxigraph` server (pip install oxigraph, in the test extra) is not installed")
+    readme = " ".join((release_dir / "README.md").read_text().split())
+    line = f"oxigraph load --location store --file {name}" + "".join(f" {a}" for a in extra)
+    assert line in readme or name == "iimgraph.ttl"
+    db = tmp_path / "store"
+    subprocess.run([binary, "load", "--location", str(db), "--file", str(release_dir / name), *extra],
+                   check=True, capture_output=True, timeout=300)
+    answer = subprocess.run([binary, "query", "--location", str(db), "--results-format", "csv", "--query",
+                             "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"], check=True, capture_output=True, text=True,
+                            timeout=60)
+    assert int(answer.stdout.split()[-1]) == len(OxigraphEngine(ntriples=(release_dir / "iimgraph.nt").read_bytes()))

@@ -55,6 +55,8 @@ EXAMPLES = {
     "diseases-with-phenotype": {"phenotype": "HP:0001324"},
     "autoantibodies": {},
     "antibody-statistics": {},
+    "observable-through": {"test": "biopsy"},
+    "disease": {"disease": "MONDO:0600024"},
     "treatments": {},
     "epidemiology": {},
     "onset": {},
@@ -220,7 +222,10 @@ def test_epidemiology_gives_the_iim_prevalence_as_decimals():
 def test_onset_of_polymyositis_gives_hpo_onset_terms():
     rows = run("onset", disease="MONDO:0019127")
     assert values(rows, "onset") == {OBO + "HP_0003581", OBO + "HP_0003584"}
-    assert values(rows, "source") == {IIMSRC + "seed-orphanet-polymyositis"}
+    assert values([r for r in rows if r["onset"] is not None], "source") == {IIMSRC + "seed-orphanet-polymyositis"}
+    # Orphadata 2025-12's own rows: Orphanet's words, no onset term
+    orphadata = [r for r in rows if str(r["source"]) == IIMSRC + "orphadata-2025-12"]
+    assert {str(r["value_text"]) for r in orphadata} == {"Adult", "Elderly"} and all(r["onset"] is None for r in orphadata)
     ibm = run("onset", disease="MONDO:0007827")
     assert {r["low_age"].to_python() for r in ibm} == {50.0}
 
@@ -266,6 +271,72 @@ def test_an_age_bounded_class_inherits_no_onset_outside_its_bound():
     assert not neo & {"Pediatric onset", "Juvenile onset", "Adult onset", "Late onset", "Middle age onset"}, neo
     # words without a term ("any age") still reach them from the group
     assert "any age" in values(run("onset", disease="MONDO:0018359", inherited=True), "value_text")
+
+
+@pytest.mark.parametrize("xref", ["Orphanet:221", "PMID:33343724"])
+def test_find_by_xref_answers_only_named_classes(xref):
+    rows = run("find-by-xref", xref=xref)
+    assert all(str(r["disease"]).startswith("http") for r in rows), rows
+    if xref == "Orphanet:221":
+        assert values(rows, "disease") == {OBO + "MONDO_0016367"}
+
+
+def test_synonyms_flagged_as_reference_errors_find_nothing_and_ambiguous_ones_name_the_other_class(graph):
+    jdm = OBO + "MONDO_0008054"
+    for text in ("myoseptumitis", "inflammation of myoseptum", "JPM"):
+        assert jdm not in values(run("search", text=text), "term"), text
+    assert OBO + "MONDO_0019734" in values(run("search", text="JPM"), "term")  # juvenile polymyositis keeps it
+    myositis = [r for r in run("search", text="myositis") if str(r["term"]) == jdm]
+    assert all(str(r["match"]) != "exact synonym" for r in myositis)
+    # shown as the reference's error on the synonym's axiom
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import OWL
+
+    iim = "https://w3id.org/iimgraph/vocab/"
+    flagged = {str(graph.value(a, OWL.annotatedTarget)) for a in graph.subjects(URIRef(iim + "referenceError"), None)
+               if graph.value(a, OWL.annotatedSource) == URIRef(jdm)}
+    assert {"myoseptumitis", "myositis", "JPM", "myopathy, familial idiopathic inflammatory"} <= flagged
+    # dermatomyositis' "adult dermatomyositis" and ICD-11 4A41.00: ambiguous, the other class named
+    dm, adult = URIRef(OBO + "MONDO_0016367"), URIRef(OBO + "MONDO_0001907")
+    axioms = [a for a in graph.subjects(OWL.annotatedTarget, Literal("adult dermatomyositis"))
+              if graph.value(a, OWL.annotatedSource) == dm]
+    assert [graph.value(a, URIRef(iim + "ambiguousWith")) for a in axioms] == [adult]
+    icd = [a for a in graph.subjects(OWL.annotatedSource, dm)
+           if "4A41.00" in str(graph.value(a, OWL.annotatedTarget)) and "MONDO:0001907" in str(
+               graph.value(a, URIRef("http://www.w3.org/2000/01/rdf-schema#comment")))]
+    assert icd
+
+
+def test_which_findings_need_a_biopsy_comes_from_maxo():
+    rows = run("observable-through", test="biopsy")
+    muscle = {str(r["finding_label"]) for r in rows if str(r["action_label"]) == "biopsy of muscle tissue"}
+    assert {"Rimmed vacuoles", "Muscle fiber necrosis", "Perifascicular muscle fiber atrophy"} <= muscle
+    vacuoles = next(r for r in rows if str(r["finding_label"]) == "Rimmed vacuoles")
+    assert [str(d) for d in vacuoles["diseases"].items] == [OBO + "MONDO_0007827"]
+    assert values(rows, "source") == {IIMSRC + "maxo-annotations-2025-05"}
+    dm = run("observable-through", disease="MONDO:0016367")
+    assert all(str(r["diseases"]) == OBO + "MONDO_0016367" for r in dm) and dm
+
+
+def test_the_mode_of_inheritance_of_familial_iim_is_a_disease_level_answer():
+    rows = run("disease", disease="MONDO:0600024")
+    inheritance = [r for r in rows if str(r["section"]).endswith("inheritance observation")]
+    assert OBO + "HP_0000006" in values(inheritance, "item")  # autosomal dominant, OMIM 160750 via HPO
+    assert any("inherited genomic modification" in str(r["detail"]) for r in inheritance)  # MedGen's words
+    sections = values(rows, "section")
+    assert {"1 label", "2 definition", "4 parent", "5 cross-reference", "7 disagreement"} <= sections
+    ibm = run("disease", disease="MONDO:0007827")
+    assert "6 autoantibody statistic" in values(ibm, "section") and "6 differential diagnosis" in values(ibm, "section")
+
+
+def test_describe_prints_the_disease_query():
+    from iimgraph.cli import cli
+
+    result = CliRunner().invoke(cli, ["describe", "MONDO:0600024", "--format", "tsv"])
+    assert result.exit_code == 0, result.output
+    assert "Autosomal dominant inheritance" in result.output and "familial idiopathic inflammatory myopathy" in result.output
+    bad = CliRunner().invoke(cli, ["describe", "FOO:1"])
+    assert bad.exit_code == 2 and "FOO" in bad.output
 
 
 def test_by_source_lists_what_carenity_supports():

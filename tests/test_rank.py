@@ -15,7 +15,7 @@ from iimgraph.rank import knowledge, rank
 from iimgraph.rank.model import EXCLUDED_LR, NOTICE, background, missing_lr, read_findings, resolve, score
 from iimgraph.rank.profiles import Annotation, Knowledge, Profile
 
-from .cli import run_cli
+from .cli import invoke
 from .conftest import read_tsv
 
 # --- a hand-made knowledge base: every number below is worked out by hand ---------------------------
@@ -280,7 +280,7 @@ def test_alternative_id_is_replaced_and_said_on_stderr(kb: Knowledge) -> None:
         "SELECT ?alt WHERE { <http://purl.obolibrary.org/obo/HP_0003701> oboInOwl:hasAlternativeId ?alt } "
         "ORDER BY ?alt LIMIT 1", timeout=None)
     alt = str(row[0]["alt"])
-    result = run_cli("rank", alt, "--format", "json")
+    result = invoke("rank", alt, "--format", "json")
     assert result.returncode == 0, result.stderr
     assert f"{alt} is obsolete or an alternative id" in result.stderr and "replaced by HP:0003701" in result.stderr
     data = json.loads(result.stdout)
@@ -296,7 +296,7 @@ def test_alternative_id_is_replaced_and_said_on_stderr(kb: Knowledge) -> None:
     ([], "no findings"),
 ])
 def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> None:
-    result = run_cli("rank", *args)
+    result = invoke("rank", *args)
     assert result.returncode == 2 and not result.stdout
     lines = result.stderr.strip().splitlines()
     assert len(lines) == 1 and message in lines[0] and "Traceback" not in result.stderr
@@ -304,13 +304,13 @@ def test_cli_bad_input_exits_2_with_one_line(args: list[str], message: str) -> N
 
 def test_cli_formats() -> None:
     args = ["rank", "HP:0003701", "HP:0034152", "--absent", "HP:0000988", "--top", "3"]
-    table = run_cli(*args)
+    table = invoke(*args)
     assert table.returncode == 0 and "1. antisynthetase syndrome (MONDO:0019344, IIM)" in table.stdout
     assert NOTICE in table.stdout
-    tsv = run_cli(*args, "--format", "tsv").stdout.splitlines()
+    tsv = invoke(*args, "--format", "tsv").stdout.splitlines()
     assert tsv[0].startswith("rank\tdisease") and len(tsv) == 1 + 3 * 3
     assert all(line.endswith(NOTICE) for line in tsv[1:])
-    data = json.loads(run_cli(*args, "--format", "json").stdout)
+    data = json.loads(invoke(*args, "--format", "json").stdout)
     assert next(r["rank"] for r in data["results"]) == 1 and len(data["results"]) == 3
     assert data["results"][0]["terms"][1]["sources"]
 

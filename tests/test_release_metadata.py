@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 from rdflib import Graph, Literal, Namespace, URIRef
-from rdflib.namespace import DCTERMS, RDF, XSD
+from rdflib.namespace import DCTERMS, RDF
 
+from iimgraph.namespaces import XSD  # the plain IRI string: rdflib's XSD object warns when pytest probes it
 from tests.needs import module
 
 VERSION = "2026-11-21"
@@ -47,7 +48,7 @@ def test_void_dumps_are_the_rdf_of_the_dataset_only(void, release_dir):
     assert int(void.value(base, VOID.triples)) == manifest["triples"]["base"]
     for ds in (full, base):
         assert (ds, RDF.type, DCAT.Dataset) in void
-        assert void.value(ds, DCTERMS.issued) == Literal(VERSION, datatype=XSD.date)
+        assert void.value(ds, DCTERMS.issued) == Literal(VERSION, datatype=XSD + "date")
         assert void.value(ds, DCTERMS.publisher) is not None
         assert void.value(ds, VOID.sparqlEndpoint) == URIRef(ENDPOINT)
         assert URIRef("https://w3id.org/biolink/vocab/") in set(void.objects(ds, VOID.vocabulary))
@@ -68,6 +69,11 @@ def test_every_file_is_a_dcat_distribution_matching_the_manifest(void, release_d
         assert str(void.value(dist, DCAT.mediaType)).startswith("https://www.iana.org/assignments/media-types/"), name
     assert str(void.value(described["iimgraph.ttl"], DCAT.mediaType)).endswith("/text/turtle")
     assert str(void.value(described["phenotype.hpoa"], DCAT.mediaType)).endswith("/text/tab-separated-values")
+
+
+def test_the_base_is_a_subset_of_the_full_dataset(void):
+    """VoID links the two datasets: every triple of the base is in the full product."""
+    assert (URIRef(RELEASE + "void#dataset"), VOID.subset, URIRef(RELEASE + "void#base")) in void
 
 
 def test_class_partitions_count_the_instances(void, release_dir):

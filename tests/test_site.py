@@ -26,7 +26,7 @@ from iimgraph.web.routes import SiteRoutes, negotiate_term
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 from iimgraph.web.site import Site, describe
-from tests.cli import CLI
+from tests.cli import CLI, invoke
 
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
@@ -170,8 +170,7 @@ def test_same_graph_same_bytes_across_processes(files, tmp_path):
 def test_site_into_a_file_is_a_one_line_error(tmp_path):
     target = tmp_path / "a-file"
     target.write_text("keep me")
-    run = subprocess.run([*CLI, "site", "--out", str(target)],
-                         capture_output=True, text=True, timeout=600)
+    run = invoke("site", "--out", str(target))
     assert run.returncode == 2
     assert run.stderr.count("\n") == 1 and "not a folder" in run.stderr and "Traceback" not in run.stderr
     assert target.read_text() == "keep me"

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CLI
+from tests.cli import CLI, invoke
 from tests.servers import free_port, stop, wait_until_up
 
 EDIT = """@prefix obo: <http://purl.obolibrary.org/obo/> .
@@ -35,7 +35,7 @@ def working_copy(tmp_path_factory) -> Path:
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, *args], capture_output=True, text=True, timeout=600)
+    return invoke(*args)
 
 
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])

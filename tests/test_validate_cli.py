@@ -10,14 +10,16 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CLI
+from tests.cli import invoke, run_cli
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 
 
 def iimgraph(*args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([*CLI, "validate", *args],
-                          capture_output=True, text=True, timeout=600, cwd=cwd)
+    """``iimgraph validate ARGS``: in this process, or in a child process where the working folder matters."""
+    if cwd is None:
+        return invoke("validate", *args)
+    return run_cli("validate", *args, cwd=cwd, timeout=600)
 
 
 def test_shipped_graph_validates_with_exit_0_including_reasoning():
@@ -141,8 +143,7 @@ def test_a_lone_edited_file_is_validated_with_the_packaged_rest(tmp_path: Path):
 @pytest.mark.parametrize("fmt", ["owl", "nt", "jsonld"])
 def test_release_files_are_validated_as_published(tmp_path: Path, fmt: str):
     out = tmp_path / f"iimgraph.{fmt}"
-    made = subprocess.run([*CLI, "export", "--format", fmt, "--out", str(out), "--version", "9.9.9"],
-                          capture_output=True, text=True, timeout=600)
+    made = invoke("export", "--format", fmt, "--out", str(out), "--version", "9.9.9")
     assert made.returncode == 0, made.stderr
     proc = iimgraph(str(out), "--no-reason", "--format", "json")
     assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr
@@ -151,7 +152,7 @@ def test_release_files_are_validated_as_published(tmp_path: Path, fmt: str):
 
 def test_a_published_file_is_not_restamped(tmp_path: Path):
     out = tmp_path / "iimgraph.nt"
-    made = subprocess.run([*CLI, "export", "--format", "nt", "--out", str(out)], capture_output=True, text=True, timeout=600)
+    made = invoke("export", "--format", "nt", "--out", str(out))
     assert made.returncode == 0, made.stderr
     lines = out.read_text(encoding="utf-8").splitlines(keepends=True)
     out.write_text("".join(ln for ln in lines if "owl#versionIRI" not in ln), encoding="utf-8")

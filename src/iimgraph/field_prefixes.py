@@ -16,6 +16,7 @@ FIELD_PREFIXES: dict[str, tuple[str, str] | None] = {
     "NCIT": ("NCIT", "http://purl.obolibrary.org/obo/NCIT_"),
     "EFO": ("EFO", "http://www.ebi.ac.uk/efo/EFO_"),
     "CHEBI": ("CHEBI", "http://purl.obolibrary.org/obo/CHEBI_"),
+    "MAXO": ("MAXO", "http://purl.obolibrary.org/obo/MAXO_"),
     "hgnc": ("hgnc", "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/"),
     "OMIM": ("omim", "https://omim.org/MIM:"),
     "Orphanet": ("Orphanet", "http://www.orpha.net/ORDO/Orphanet_"),

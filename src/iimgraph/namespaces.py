@@ -59,6 +59,7 @@ PREFIX_MAP: dict[str, str] = {
     "IAO": "http://purl.obolibrary.org/obo/IAO_",
     "EFO": "http://www.ebi.ac.uk/efo/EFO_",
     "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
+    "MAXO": "http://purl.obolibrary.org/obo/MAXO_",
     "hgnc": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/",
     "obo": OBO,
     # disease vocabularies and registries: MONDO's spellings; where Bioregistry's OBO context spells a

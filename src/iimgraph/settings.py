@@ -43,7 +43,7 @@ SECONDS = Range(0, WEEK, "seconds")
 DEFAULT_MAX_ANSWER_MB = 64  # a 64 MB SPARQL JSON answer peaks near 400 MB as rows; IIMGRAPH_MAX_ANSWER_MB overrides
 MEGABYTES = Range(0, 1024 * 1024, "MB")           # up to 1 TB: beyond it the C sizes underneath overflow
 RATIO = Range(0, 1_000_000)                        # gzip inflation, decompressed : compressed
-DEPTH = Range(0, 10_000, integer=True)             # nesting levels; the readers below never recurse on them
+DEPTH = Range(0, 200, integer=True)                # nesting levels: rdflib's serialisers nest blank nodes by recursion
 ROWS = Range(0, 1_000_000_000, integer=True)       # rows of an answer
 PROCESSES = Range(0, 1024, integer=True)           # worker processes, connections
 PORT = Range(0, 65535, integer=True, low_closed=True)

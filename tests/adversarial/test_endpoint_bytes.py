@@ -145,10 +145,15 @@ def test_allowing_same_origin_redirects_still_refuses_another_host(scripted, lis
     assert_clean_failure(run, 2, mentions=elsewhere)
 
 
+#: publish first lists the staging graphs earlier runs left: none
+NO_STALE = reply("200 OK", '{"head": {"vars": ["g"]}, "results": {"bindings": []}}',
+                 {"Content-Type": "application/sparql-results+json"})
+
+
 def test_publish_refuses_a_redirected_count_query(scripted, listener: Listener):
     """Before: the count query followed the redirect and the failure blamed the staging graph."""
     elsewhere = f"{listener.url}/query"
-    server = scripted(reply("204 No Content"), redirect("302 Found", elsewhere), reply("204 No Content"))
+    server = scripted(NO_STALE, reply("204 No Content"), redirect("302 Found", elsewhere), reply("204 No Content"))
     before = listener.connections
     run = run_cli("publish", "--endpoint", server.url + "/store", "--timeout", "5", env=NO_PROXY)
     time.sleep(0.05)
@@ -213,7 +218,7 @@ def test_an_endless_answer_is_cut_at_the_size_cap(cap: str | None, scripted):
 
 
 def test_publish_does_not_keep_an_endless_put_answer(scripted):
-    server = scripted()
+    server = scripted(NO_STALE)
     server.answers += [endless(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nConnection: close\r\n\r\n",
                                b"x" * 65536)(server), reply("500 Internal Server Error", "no")]
     run = run_cli("publish", "--endpoint", server.url + "/store", "--timeout", "5", env=NO_PROXY)
@@ -253,3 +258,11 @@ def test_well_formed_answers_still_work(scripted, tmp_path: Path):
     run = sparql(server.url, "--format", "csv")
     assert run.code == 0, run.stderr
     assert "https://w3id.org/iimgraph/redirected" in run.stdout
+
+
+@pytest.mark.parametrize("answer", ["", "[1]", '{"head": {"vars": ["g"]}, "results": {"bindings": [{"g": 5}]}}'])
+def test_publish_with_a_bad_list_of_staging_graphs_is_one_line(answer: str, scripted):
+    """Before: an empty or malformed answer to publish's first query was ``internal error: ValueError``."""
+    server = scripted(reply("200 OK", answer))
+    run = run_cli("publish", "--endpoint", server.url + "/store", "--timeout", "5", env=NO_PROXY)
+    assert_clean_failure(run, 2)

@@ -376,6 +376,14 @@ def query_cmd(name: str, **opts: Any) -> None:
     run_query_verb(name, opts)
 
 
+@cli.command("describe")
+@click.argument("disease")
+@_query_options("sources")
+def describe_cmd(disease: str, **opts: Any) -> None:
+    """Everything the graph holds about one DISEASE class (a CURIE): the `disease` query."""
+    run_query_verb("disease", {**opts, "params": [f"disease={disease}"], "all_columns": False})
+
+
 @cli.command("sources")
 @_query_options("sources")
 def sources_cmd(**opts: Any) -> None:

@@ -627,7 +627,7 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None =
 
     graph = Graph() if graph is None else graph
     if fmt in (RdfFormat.NTRIPLES, RdfFormat.NQUADS):
-        return _parse_with_oxigraph(path, data, fmt, graph)
+        return _parse_with_oxigraph(path, data, fmt, graph, max_depth=limits.max_depth)
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     if fmt is RdfFormat.TURTLE:  # Oxigraph's parser is 5-10x faster than rdflib's; the terms are rdflib's
         # Oxigraph does not recurse, so the nesting limit (rdflib's RecursionError before) is checked here
@@ -635,7 +635,8 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None =
         if line:
             raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
         with _term_warnings_as_errors(path, data):
-            return _parse_with_oxigraph(path, data, fmt, graph, base=base, fresh_blank_nodes=True)
+            return _parse_with_oxigraph(path, data, fmt, graph, max_depth=limits.max_depth, base=base,
+                                        fresh_blank_nodes=True)
     try:
         with _term_warnings_as_errors(path, data):
             if fmt is RdfFormat.JSONLD:
@@ -694,8 +695,8 @@ def _term_warnings_as_errors(path: Path, data: bytes) -> Iterator[None]:
     raise SourceError(f"{path}: a literal is not a valid {datatype} ({detail})")
 
 
-def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, *, base: str | None = None,
-                         fresh_blank_nodes: bool = False) -> Graph:
+def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, *, max_depth: int,
+                         base: str | None = None, fresh_blank_nodes: bool = False) -> Graph:
     """N-Triples / N-Quads / Turtle through pyoxigraph (linear time, positioned errors), as rdflib terms.
 
     ``fresh_blank_nodes``: each blank node label of this document becomes a new rdflib blank node
@@ -727,7 +728,7 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, 
             return Literal(node.value, datatype=URIRef(node.datatype.value))
         raise SourceError(f"{path}: RDF 1.2 triple terms are not supported")
 
-    for quad in _ox_parse(path, data, fmt, base):
+    for quad in _ox_parse(path, data, fmt, base, max_depth):
         graph.add((term(quad.subject), term(quad.predicate), term(quad.object)))
     return graph
 
@@ -736,17 +737,55 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, 
 OX_TOKEN_LIMIT = 16 * MB
 
 
-def _ox_parse(path: Path, data: bytes, fmt: RdfFormat, base: str | None) -> Iterator[Any]:
+_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+
+
+def _ox_parse(path: Path, data: bytes, fmt: RdfFormat, base: str | None, max_depth: int) -> Iterator[Any]:
     """``pyoxigraph.parse`` with its failures as one-line :class:`SourceError`: a syntax error with its
-    line, and a token past the parser's buffer (a 20 MB literal) with its line and the limit."""
+    line, a token past the parser's buffer (a 20 MB literal) with its line and the limit, and blank
+    nodes chained deeper than ``max_depth`` (``_:b0 :p _:b1 . _:b1 :p _:b2 ...`` is the nesting
+    ``[ :p [ :p ... ] ]`` written flat: the serialisers downstream nest it again, by recursion)."""
     import pyoxigraph as ox
 
+    below: dict[Any, list[Any]] = {}
     try:
-        yield from ox.parse(data, format=fmt.oxigraph(), base_iri=base)
+        for quad in ox.parse(data, format=fmt.oxigraph(), base_iri=base):
+            if isinstance(quad.object, ox.BlankNode) and isinstance(quad.subject, ox.BlankNode) \
+                    and quad.predicate.value != _RDF_REST:  # a list is written flat, however long
+                below.setdefault(quad.subject, []).append(quad.object)
+            yield quad
     except SyntaxError as exc:
         raise syntax_error(path, fmt, exc) from None
     except MemoryError:
         raise token_too_long(path, data) from None
+    if below and _blank_depth(below, max_depth) > max_depth:
+        raise SourceError(f"{path}: blank nodes chained deeper than the {max_depth} levels allowed "
+                          "(raise it with IIMGRAPH_MAX_DEPTH if genuine)")
+
+
+def _blank_depth(below: dict[Any, list[Any]], limit: int) -> int:
+    """The longest chain of blank nodes (``below``: each node's blank-node objects), counted without
+    recursion; cycles end a chain; stops counting once past ``limit``."""
+    depth: dict[Any, int] = {}
+    on_path: set[Any] = set()
+    for root in below:
+        if root in depth:
+            continue
+        stack = [(root, iter(below.get(root, ())))]
+        on_path.add(root)
+        while stack:
+            node, children = stack[-1]
+            child = next(children, None)
+            if child is None:
+                stack.pop()
+                on_path.discard(node)
+                depth[node] = 1 + max((depth.get(c, 0) for c in below.get(node, ()) if c not in on_path), default=0)
+                if depth[node] > limit:
+                    return depth[node]
+            elif child not in depth and child not in on_path:
+                on_path.add(child)
+                stack.append((child, iter(below.get(child, ()))))
+    return max(depth.values(), default=0)
 
 
 def token_too_long(path: Path, data: bytes | None = None) -> SourceError:
@@ -786,7 +825,7 @@ def turtle_terms(path: Path | str, *, limits: Limits | None = None) -> list[tupl
     if line:
         raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
-    quads = list(_ox_parse(path, data, fmt, base))
+    quads = list(_ox_parse(path, data, fmt, base, limits.max_depth))
     made: dict[Any, Any] = {}
     string = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
 

@@ -96,8 +96,9 @@ def source_iri(value: str, what: str = "source") -> IRI:
 
 
 #: the name a source node takes for an authority whose standard prefix differs from the one HPO's
-#: annotation files write in their reference column (``ORPHA:81`` is ``iimsrc:orpha-81``)
-_SOURCE_PREFIX = {"Orphanet": "orpha"}
+#: annotation files write in their reference column (``ORPHA:81`` is ``iimsrc:orpha-81``), or from the
+#: trial registry's own id (``clinicaltrials:NCT01276470`` is ``iimsrc:nct-NCT01276470``)
+_SOURCE_PREFIX = {"Orphanet": "orpha", "clinicaltrials": "nct"}
 
 
 def to_term(param: Param, value: Any) -> Term:

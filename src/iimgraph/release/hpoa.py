@@ -79,7 +79,11 @@ def _nodes(graph: Graph):
 
 def hpoa_rows(graph: Graph, *, include_text_mined: bool = False, release_date: str = "",
               key: str = "hpo") -> list[dict[str, str]]:
-    """Rows in phenotype.hpoa columns, one per (curated) association node.
+    """Rows in phenotype.hpoa columns, one per (disease, term, qualifier): where several claims state the
+    same annotation (HPO's row, Orphadata 2025-12's, a dismech statement citing the same Orphanet row),
+    the row is the best-sourced one (:func:`_strength`: an HPO frequency term first) and the others'
+    references are added to its reference column. A reader that adds rows up (hpo-toolkit) then never
+    counts one annotation twice.
 
     ``key="hpo"``: only rows with an OMIM/ORPHA/DECIPHER disease id, under that id (HPO's file);
     ``key="mondo"``: every row, under its MONDO class.
@@ -132,8 +136,23 @@ def hpoa_rows(graph: Graph, *, include_text_mined: bool = False, release_date: s
             "aspect": aspect,
             "biocuration": biocuration,
         })
-    rows.sort(key=lambda r: tuple(r[c] for c in HPOA_COLUMNS))
-    return [r for i, r in enumerate(rows) if i == 0 or r != rows[i - 1]]
+    best: dict[tuple[str, str, str], dict[str, str]] = {}
+    cited: dict[tuple[str, str, str], list[str]] = {}
+    for row in sorted(rows, key=lambda r: (_strength(r), tuple(r[c] for c in HPOA_COLUMNS))):
+        annotation = (row["database_id"], row["hpo_id"], row["qualifier"])
+        best.setdefault(annotation, row)
+        cited.setdefault(annotation, []).extend(row["reference"].split(";"))
+    for annotation, row in best.items():
+        row["reference"] = ";".join(dict.fromkeys(r for r in cited[annotation] if r))
+    return sorted(best.values(), key=lambda r: tuple(r[c] for c in HPOA_COLUMNS))
+
+
+def _strength(row: dict[str, str]) -> tuple[int, int]:
+    """How well a row states its frequency, best first: an HPO frequency term, then n/m or a percentage,
+    then none; among equals, HPO's own curation (its biocuration field) before the project's."""
+    frequency = row["frequency"]
+    rank = 0 if frequency.startswith("HP:") else 1 if frequency else 2
+    return rank, 0 if row["biocuration"].startswith(("HPO:", "ORPHA:", "OMIM:")) else 1
 
 
 def hpo_version_iri(graph: Graph) -> str:

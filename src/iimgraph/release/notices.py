@@ -18,6 +18,9 @@ DESCRIPTIONS: dict[str, str] = {
                     "parents of the external terms they use, so it reads alone",
     "iimgraph.nt": "the full graph as sorted N-Triples (one triple a line: diff- and grep-friendly, the fastest to load)",
     "iimgraph.owl": "the full graph as RDF/XML, for OWL tools (Protégé, ROBOT, OWL API, owlready2)",
+    "iimgraph.obo": "the ontology as OBO 1.4 (classes, labels, definitions, synonyms, cross-references, is_a; written "
+                    "by pronto from iimgraph.owl): what OAK, pronto and OLS read fastest; the claims stay in the RDF files",
+    "iimgraph.json": "the same as obographs JSON (the OBO tools' JSON)",
     "iimgraph.jsonld": "the full graph as JSON-LD, its @context inline (loads on its own, nothing is fetched)",
     "iimgraph-base.ttl": "the base product (Turtle): the project's own axioms and claims, without the descriptions of "
                          "external terms (HPO terms, MONDO context parents), for merging into a graph that has them",
@@ -89,9 +92,15 @@ store.bulk_load(path="iimgraph.nt", format=pyoxigraph.RdfFormat.N_TRIPLES)
 ```
 
 A SPARQL server (Oxigraph, Apache Jena Fuseki, GraphDB, Virtuoso, Blazegraph): load `iimgraph.nt` (or
-`iimgraph.ttl`) into a graph, e.g. `oxigraph load --location store --file iimgraph.nt`.
+`iimgraph.ttl`) into a graph, e.g. `oxigraph load --location store --file iimgraph.nt`. Oxigraph does not
+know the `.owl` extension: give the format, `oxigraph load --location store --file iimgraph.owl --format
+application/rdf+xml`.
 
 OWL tools: open `iimgraph.owl` in Protégé, or `robot merge --input iimgraph.owl ...`.
+
+OBO tools (classes, labels, definitions, synonyms, cross-references, is_a; no claims): OAK,
+`runoak -i simpleobo:iimgraph.obo info MONDO:0016367` or `runoak -i obograph:iimgraph.json ...`; pronto,
+`pronto.Ontology("iimgraph.obo")` (or `iimgraph.json`).
 
 JSON-LD: `iimgraph.jsonld` carries its context inline, so any JSON-LD 1.1 processor (PyLD, jsonld.js,
 Titanium, Oxigraph) reads it offline. `iimgraph.context.jsonld` is the same context as a file, published
@@ -99,7 +108,7 @@ at `https://w3id.org/iimgraph/releases/{version}/iimgraph.context.jsonld` for do
 
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 
-The `iimgraph` package (`pip install iimgraph`) answers the packaged questions over a release folder or
+The `iimgraph` package (installed from its repository; it is not on PyPI) answers the packaged questions over a release folder or
 its own copy: `iimgraph query find-by-xref -p xref=OMIM:160750`, and serves it with `iimgraph serve`.
 
 ## Licence and attribution

@@ -265,8 +265,9 @@ class _Publish:
                                   "Accept": "application/sparql-results+json"})
         try:
             found = sorted(str(row["g"]) for row in read_sparql_json(answer.body).rows)
-        except QueryError as exc:
-            raise EndpointError(f"{self.query_url}: {exc}") from None
+        except (KeyError, TypeError, ValueError, QueryError) as exc:  # not an answer to this query: one line
+            raise EndpointError(f"{self.query_url}: the list of staging graphs is not SPARQL results JSON "
+                                f"({' '.join(str(exc).split())[:200]})") from None
         found = [g for g in found if re.fullmatch(re.escape(STAGING) + r"[\w.:-]+", g)]
         if found:
             self.update(" ;\n".join(f"DROP SILENT GRAPH <{g}>" for g in found), "drop stale staging graphs")

@@ -28,6 +28,7 @@ from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
 from iimgraph.release.notices import release_license, release_readme
+from iimgraph.release.obo import obo_products
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 from iimgraph.version import __version__
@@ -97,7 +98,12 @@ PUBLISHER = TERM + "iimgraph-project"
 FULL_DUMPS = ("iimgraph.nt", "iimgraph.ttl", "iimgraph.owl", "iimgraph.jsonld")
 BASE_DUMPS = ("iimgraph-base.ttl", "iimgraph-base.owl")
 _MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "application/json",
-                ".tsv": ResultFormat.TSV.media_type, ".hpoa": ResultFormat.TSV.media_type, ".md": "text/markdown"}
+                ".tsv": ResultFormat.TSV.media_type, ".hpoa": ResultFormat.TSV.media_type, ".md": "text/markdown",
+                ".obo": "text/plain"}  # OBO has no registered media type: plain UTF-8 text, dcterms:conformsTo its spec
+
+
+CONFORMS_TO = {"iimgraph.obo": "http://owlcollab.github.io/oboformat/doc/obo-syntax.html",
+               "iimgraph.json": "https://github.com/geneontology/obographs"}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -151,6 +157,8 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
             g.add((ds, void.classPartition, part))
             g.add((part, void["class"], cls))
             g.add((part, void.entities, Literal(len(members))))
+    # the base is the full product without the external terms' descriptions (its own ontology header aside)
+    g.add((datasets["full"][0], void.subset, datasets["base"][0]))
     g.add((datasets["full"][0], void.rootResource, ontology))
     g.add((datasets["base"][0], void.rootResource, base_iri(ONTOLOGY_IRI)))
     for name, data in sorted(files.items()):
@@ -165,6 +173,8 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
             media = "text/plain"
         if media:
             g.add((dist, dcat.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)))
+        if name in CONFORMS_TO:  # OBO has no registered media type; what both files follow is their specification
+            g.add((dist, DCTERMS.conformsTo, URIRef(CONFORMS_TO[name])))
         g.add((dist, dcat.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))
         checksum = BNode()
         g.add((dist, spdx.checksum, checksum))
@@ -212,6 +222,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files: dict[str, bytes] = {}
     for fmt in (RdfFormat.TURTLE, RdfFormat.NTRIPLES, RdfFormat.OWL, RdfFormat.JSONLD):
         files[f"iimgraph{fmt.suffix}"] = serialize(full, fmt, already_canonical=True)
+    files.update(obo_products(files["iimgraph.owl"]))
     files["iimgraph-base.ttl"] = serialize(base, RdfFormat.TURTLE, already_canonical=True)
     files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from iimgraph.build.importers import dismech, hpo_terms, hpoa
+from iimgraph.build.importers import dismech, hpo_terms, hpoa, maxo, orphadata, translations
 from iimgraph.build.importers.common import ReferenceGapError
 
 GENERATED_DIR = "generated"
@@ -25,12 +25,19 @@ def generate(reference: Path | None = None, ontology: Path | None = None) -> tup
     annotations, sources, counts = hpoa.build(reference)
     dismech_ttl, dismech_counts = dismech.build(reference)
     counts.update({f"dismech_{k}": v for k, v in dismech_counts.items()})
+    orphadata_ttl, orphadata_counts = orphadata.build(reference)
+    counts.update({f"orphadata_{k}": v for k, v in orphadata_counts.items()})
+    maxo_ttl, maxo_counts = maxo.build(reference)
+    counts.update({f"maxo_{k}": v for k, v in maxo_counts.items()})
+    translations_ttl, translation_counts = translations.build(reference)
+    counts.update({f"translations_{k}": v for k, v in translation_counts.items()})
     curated = [p.read_text(encoding="utf-8") for p in sorted(ontology.rglob("*.ttl"), key=lambda p: p.as_posix())
                if GENERATED_DIR not in p.relative_to(ontology).parts[:1]]
-    terms, term_counts = hpo_terms.build(reference, [*curated, annotations, dismech_ttl])
+    terms, term_counts = hpo_terms.build(reference, [*curated, annotations, dismech_ttl, orphadata_ttl])
     counts.update({f"terms_{k}": v for k, v in term_counts.items()})
     return {"hpo_annotations.ttl": annotations, "annotation_sources.ttl": sources, "hpo_terms.ttl": terms,
-            "dismech.ttl": dismech_ttl}, counts
+            "dismech.ttl": dismech_ttl, "orphadata.ttl": orphadata_ttl,
+            "maxo_diagnostic.ttl": maxo_ttl, "hpo_translations.ttl": translations_ttl}, counts
 
 
 def write(out_dir: Path, reference: Path | None = None, ontology: Path | None = None) -> dict[str, int]:
