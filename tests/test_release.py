@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, RDFS
 
 from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.rdf import parse_data
+from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import serialize
 from iimgraph.terms import BIOLINK, IIM, SSSOM
 from tests.cli import CLI, invoke, run_cli
@@ -136,7 +137,13 @@ def test_hpoa_has_one_row_per_curated_phenotype_annotation(release_dir, release_
                if release_graph.value(n, BIOLINK.has_evidence) != IIM["evidence/ITM"]]
     inheritance = [n for n in release_graph.subjects(RDF.type, IIM.InheritanceObservation)
                    if str(release_graph.value(n, BIOLINK.object)).startswith("http://purl.obolibrary.org/obo/HP_")]
-    assert len(rows) == len(curated) + len(inheritance) > 0
+    # one row per node, but for nodes that would write the same row (dismech's evidence items of one statement
+    # that cite the same PMID), which phenotype.hpoa writes once
+    assert 0 < len(rows) <= len(curated) + len(inheritance)
+    assert len(rows) >= len(curated) + len(inheritance) - sum("/claim/dismech-" in str(n) for n in curated)
+    pairs = {(r["database_id"], r["hpo_id"]) for r in rows}
+    assert all((curie(release_graph.value(n, BIOLINK.subject)), curie(release_graph.value(n, BIOLINK.object))) in pairs
+               for n in curated + inheritance)
     assert all(r["evidence"] != "ITM" for r in rows)
     familial = [r for r in rows if r["database_id"] == "MONDO:0600024" and r["hpo_id"] == "HP:0000006"]
     assert familial and familial[0]["aspect"] == "I" and "OMIM:160750" in familial[0]["reference"]
