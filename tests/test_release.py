@@ -18,6 +18,7 @@ from rdflib.namespace import RDF, RDFS
 
 from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.rdf import parse_data
+from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import serialize
 from iimgraph.terms import BIOLINK, IIM, SSSOM
 from tests.cli import CLI, invoke, run_cli
@@ -141,6 +142,9 @@ def test_hpoa_has_one_row_per_curated_phenotype_annotation(release_dir, release_
                str(release_graph.value(n, BIOLINK.negated)).lower() == "true") for n in curated + inheritance}
     assert len(rows) == len(stated) > 0
     assert len({(r["database_id"], r["hpo_id"], r["qualifier"]) for r in rows}) == len(rows)
+    pairs = {(r["database_id"], r["hpo_id"]) for r in rows}
+    assert all((curie(release_graph.value(n, BIOLINK.subject)), curie(release_graph.value(n, BIOLINK.object))) in pairs
+               for n in curated + inheritance)
     assert all(r["evidence"] != "ITM" for r in rows)
     familial = [r for r in rows if r["database_id"] == "MONDO:0600024" and r["hpo_id"] == "HP:0000006"]
     assert familial and familial[0]["aspect"] == "I" and "OMIM:160750" in familial[0]["reference"]
