@@ -174,6 +174,9 @@ def settle_seconds(timeout: float) -> float:
 
 
 QUIET = 2.0  # seconds a graph's count must stay unchanged before publish believes a store is done with it
+#: seconds staging must stay gone after an upload the client gave up on: the whole PUT may already sit in a
+#: proxy's or the store's buffers and land after the first drop (seen under load: 2 s was not enough)
+UPLOAD_QUIET = 10.0
 POLL = 0.5   # seconds between two looks at the store while it settles
 
 
@@ -291,7 +294,7 @@ class _Publish:
         """The target was not touched: make sure the staging graph is gone (a PUT the client gave up on
         may still be loading at the store), then say so."""
         deadline = time.monotonic() + self.settle
-        gone = self.drop_staging(deadline, quiet=QUIET)
+        gone = self.drop_staging(deadline, quiet=min(UPLOAD_QUIET, self.settle / 2))
         held = self.probe(self.inside(self.graph), deadline)
         state = ("the previous release is still in place" +
                  (f" ({held} triples in {self.target})" if held is not None else " (the target was not touched)"))
