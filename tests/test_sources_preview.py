@@ -24,14 +24,19 @@ obo:MONDO_0019127 oboInOwl:hasDbXref "OMIM:160750" ;
 PM = "http://purl.obolibrary.org/obo/MONDO_0019127"
 
 
-@pytest.fixture(scope="module")
-def working_copy(tmp_path_factory) -> Path:
+def copy_with_edit(tmp_path_factory, name: str, edit: str) -> Path:
+    """A working copy of the packaged sources with one more file, ``clinical/<name>``."""
     from iimgraph.resources import ontology_dir
 
     root = tmp_path_factory.mktemp("wc") / "ontology"
     shutil.copytree(ontology_dir(), root)
-    (root / "clinical" / "edit.ttl").write_text(EDIT, encoding="utf-8")
+    (root / "clinical" / name).write_text(edit, encoding="utf-8")
     return root
+
+
+@pytest.fixture(scope="module")
+def working_copy(tmp_path_factory) -> Path:
+    return copy_with_edit(tmp_path_factory, "edit.ttl", EDIT)
 
 
 def _cli(*args: str) -> subprocess.CompletedProcess[str]:
@@ -104,12 +109,7 @@ FASCIITIS = "MONDO:0009175"
 
 @pytest.fixture(scope="module")
 def edited_profile(tmp_path_factory) -> Path:
-    from iimgraph.resources import ontology_dir
-
-    root = tmp_path_factory.mktemp("profile") / "ontology"
-    shutil.copytree(ontology_dir(), root)
-    (root / "clinical" / "profile_edit.ttl").write_text(PROFILE_EDIT, encoding="utf-8")
-    return root
+    return copy_with_edit(tmp_path_factory, "profile_edit.ttl", PROFILE_EDIT)
 
 
 def _claims(ranking: dict, disease: str) -> set[str]:
