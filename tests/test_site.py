@@ -7,7 +7,6 @@ import json
 import os
 import re
 import subprocess
-import threading
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -27,6 +26,7 @@ from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 from iimgraph.web.site import Site, describe
 from tests.cli import CLI, invoke
+from tests.servers import serving_in_thread
 
 OIO = "http://www.geneontology.org/formats/oboInOwl#"
 IAO_DEF = URIRef(OBO + "IAO_0000115")
@@ -319,13 +319,8 @@ def test_queries_page_lists_every_query_with_its_parameters(files):
 def server(graph):
     endpoint = Endpoint(OxigraphEngine(graph.serialize(format="nt", encoding="utf-8")), timeout=20)
     srv = make_server("127.0.0.1", 0, endpoint=endpoint, quiet=True, site=SiteRoutes(graph))
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving_in_thread(srv) as url:
+        yield url
 
 
 def _fetch(url: str, accept: str | None = None) -> tuple[int, dict[str, str], bytes]:

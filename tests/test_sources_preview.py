@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import shutil
 import subprocess
 import urllib.parse
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -70,21 +72,28 @@ def test_sources_must_be_a_folder_and_is_local(tmp_path, working_copy):
     assert proc.returncode == 2 and "--sources" in proc.stderr and "Traceback" not in proc.stderr
 
 
-def test_serve_sources_serves_the_working_copy(working_copy):
+@contextlib.contextmanager
+def serving(sources: Path) -> Iterator[str]:
+    """`iimgraph serve --sources DIR` on a free port, until the block ends; yields its base URL."""
     port = free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--sources", str(working_copy)],
+    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--sources", str(sources)],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_up(proc, url + "/sparql?query=ASK%7B%7D", seconds=120, what="serve --sources")
+        yield url
+    finally:
+        stop(proc)
+
+
+def test_serve_sources_serves_the_working_copy(working_copy):
+    with serving(working_copy) as url:
         query = f'SELECT ?c WHERE {{ <{PM}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}'
         with urllib.request.urlopen(f"{url}/sparql?query={urllib.parse.quote(query)}", timeout=60) as answer:
             rows = json.loads(answer.read())["results"]["bindings"]
         assert [r["c"]["value"] for r in rows] == ["working-copy note"]
         with urllib.request.urlopen(f"{url}/term/MONDO_0019127?format=ttl", timeout=120) as answer:
             assert "working-copy note" in answer.read().decode("utf-8")
-    finally:
-        stop(proc)
 
 
 #: a working-copy edit of a ranking profile: eosinophilic fasciitis gets flexion contracture, very frequent
@@ -132,16 +141,9 @@ def test_rank_sources_ranks_with_the_working_copy(edited_profile):
 
 def test_serve_sources_ranks_with_the_working_copy(edited_profile):
     """`serve --sources DIR` answers /rank from the working copy (it answered from the release)."""
-    port = free_port()
-    proc = subprocess.Popen([*CLI, "serve", "--port", str(port), "--sources", str(edited_profile)],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_up(proc, url + "/sparql?query=ASK%7B%7D", seconds=120, what="serve --sources")
-        with urllib.request.urlopen(f"{url}/rank?hpo={','.join(FINDINGS)}", timeout=120) as answer:
-            ranking = json.loads(answer.read())
-    finally:
-        stop(proc)
+    with serving(edited_profile) as url, \
+            urllib.request.urlopen(f"{url}/rank?hpo={','.join(FINDINGS)}", timeout=120) as answer:
+        ranking = json.loads(answer.read())
     assert "iimc:working-copy-edit" in _claims(ranking, FASCIITIS)
     released = _cli("rank", *FINDINGS, "--format", "json")
     assert released.returncode == 0, released.stderr

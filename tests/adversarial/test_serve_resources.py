@@ -13,7 +13,6 @@ import os
 import resource
 import socket
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.parse
@@ -26,7 +25,7 @@ import pytest
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.web.serve import READ_TIMEOUT, Endpoint, make_server
 from tests.cli import popen_cli
-from tests.servers import free_port, stop, wait_until_up
+from tests.servers import free_port, serving_in_thread, stop, wait_until_up
 
 ASK = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
 
@@ -114,13 +113,10 @@ def _serving(max_answer_bytes: int) -> Iterator[str]:
     endpoint = Endpoint(OxigraphEngine(nt.encode()), timeout=30, max_rows=100, workers=4,
                         max_answer_bytes=max_answer_bytes)
     srv = make_server("127.0.0.1", 0, endpoint=endpoint, quiet=True, total_answer_bytes=12 * 1024 * 1024)
-    thread = threading.Thread(target=srv.serve_forever, daemon=True)
-    thread.start()
     try:
-        yield f"http://127.0.0.1:{srv.server_port}"
+        with serving_in_thread(srv) as url:
+            yield url
     finally:
-        srv.shutdown()
-        srv.server_close()
         endpoint.close()
 
 
