@@ -130,7 +130,7 @@ def sort_keys(name: str) -> list[str]:
 #: queries rewritten this round (grouping classes, one row per antibody link, reference-error synonyms) whose
 #: Virtuoso 7.2.5 answer differs from Oxigraph's or is refused (conflicts: SQ074); to be fixed, see the
 #: stop note. Not strict: treatments differed on the default graph only, in one run of two.
-VIRTUOSO_DIFFERS = {"autoantibodies", "treatments"}
+VIRTUOSO_DIFFERS = {"treatments"}
 _DIFFERS = pytest.mark.xfail(reason="differs on Virtuoso since this round's rewrite (known, to be fixed)", strict=False)
 
 
