@@ -149,7 +149,7 @@ def test_every_query_gives_the_same_rows_on_virtuoso(published, name, graph):
         assert order(remote) == order(local)
 
 
-@pytest.mark.parametrize("name, params", [pytest.param(n, p, marks=_DIFFERS) if n in VIRTUOSO_DIFFERS | {"onset"} else (n, p)
+@pytest.mark.parametrize("name, params", [pytest.param(n, p, marks=_DIFFERS) if n in VIRTUOSO_DIFFERS else (n, p)
                                           for n, p in MARKED])
 def test_queries_with_parameters_repeated_in_union_branches_give_the_same_rows_on_virtuoso(published, name, params):
     remote = iimgraph.run_query(name, params, endpoint=sparql_over(published, NAMED), timeout=QUERY_TIMEOUT)
