@@ -127,18 +127,35 @@ def sort_keys(name: str) -> list[str]:
     return re.findall(r"\?(\w+)", clause[-1]) if clause else []
 
 
-#: queries rewritten this round (grouping classes, one row per antibody link, reference-error synonyms) whose
-#: Virtuoso 7.2.5 answer differs from Oxigraph's or is refused (conflicts: SQ074); to be fixed, see the
-#: stop note. Not strict: treatments differed on the default graph only, in one run of two.
-VIRTUOSO_DIFFERS = {"treatments"}
-_DIFFERS = pytest.mark.xfail(reason="differs on Virtuoso since this round's rewrite (known, to be fixed)", strict=False)
+#: queries whose DISTINCT Virtuoso 7.2.5 sometimes does not apply: treatments came back now and then (on a fresh
+#: server, about one run in three) with every solution of its pattern, 122 rows for 97 distinct ones, identical in
+#: every column, and the same text sent again gave 97. Rewritten with GROUP BY, or with the DISTINCT in a
+#: subquery ordered outside, it did the same, so the test drops such repeated rows for these queries only,
+#: after checking that the embedded engine has none. Every other query must come back exactly.
+VIRTUOSO_REPEATS_ROWS = {"treatments"}
+
+
+def on_virtuoso(name: str, params: dict, url: str, local: list[dict]) -> list[dict]:
+    """The rows Virtuoso gives, with repeats dropped for :data:`VIRTUOSO_REPEATS_ROWS` alone (first one kept)."""
+    remote = iimgraph.run_query(name, params, endpoint=url, timeout=QUERY_TIMEOUT)
+    if name not in VIRTUOSO_REPEATS_ROWS:
+        return remote
+    assert len(set(canonical(local))) == len(local), "the embedded engine repeats rows: the query lost its DISTINCT"
+    seen: set[tuple] = set()
+    kept = []
+    for row in remote:
+        key = canonical([row])[0]
+        if key not in seen:
+            seen.add(key)
+            kept.append(row)
+    return kept
 
 
 @pytest.mark.parametrize("graph", [DEFAULT_STAND_IN, NAMED], ids=["default", "named"])
-@pytest.mark.parametrize("name", [pytest.param(n, marks=_DIFFERS) if n in VIRTUOSO_DIFFERS else n for n in sorted(EXAMPLES)])
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_every_query_gives_the_same_rows_on_virtuoso(published, name, graph):
-    remote = iimgraph.run_query(name, EXAMPLES[name], endpoint=sparql_over(published, graph), timeout=QUERY_TIMEOUT)
     local = iimgraph.run_query(name, EXAMPLES[name], engine="oxigraph")
+    remote = on_virtuoso(name, EXAMPLES[name], sparql_over(published, graph), local)
     assert remote
     assert canonical(remote) == canonical(local)
     keys = [k for k in sort_keys(name) if k in local[0]]
@@ -149,11 +166,10 @@ def test_every_query_gives_the_same_rows_on_virtuoso(published, name, graph):
         assert order(remote) == order(local)
 
 
-@pytest.mark.parametrize("name, params", [pytest.param(n, p, marks=_DIFFERS) if n in VIRTUOSO_DIFFERS else (n, p)
-                                          for n, p in MARKED])
+@pytest.mark.parametrize("name, params", MARKED)
 def test_queries_with_parameters_repeated_in_union_branches_give_the_same_rows_on_virtuoso(published, name, params):
-    remote = iimgraph.run_query(name, params, endpoint=sparql_over(published, NAMED), timeout=QUERY_TIMEOUT)
-    assert canonical(remote) == canonical(iimgraph.run_query(name, params, engine="oxigraph"))
+    local = iimgraph.run_query(name, params, engine="oxigraph")
+    assert canonical(on_virtuoso(name, params, sparql_over(published, NAMED), local)) == canonical(local)
 
 
 def test_the_bulk_loader_recipe_of_the_readme_loads_the_release(server, release_dir):
