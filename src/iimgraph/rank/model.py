@@ -342,15 +342,22 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
 
 def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
     """The IIM class an antibody finding defines (a "defining" link), when that class is neither this
-    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside): a patient
-    with a syndrome's defining antibody is classed in that syndrome (docs/rank.md)."""
+    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside), or when this
+    candidate is itself defined by another antibody and is not an ancestor or descendant of that class
+    (anti-Mi2 DM for an anti-TIF1 result): a patient with a class's defining antibody is classed in
+    that class (docs/rank.md)."""
     if not prof.is_iim or not kb.defining:
         return None
+    owners = [owner for x in kb.ancestors(term) for owner in sorted(kb.defining.get(x, ()))]
+    if prof.disease in owners:
+        return None
     mine = kb.lineage.get(prof.disease, frozenset({prof.disease}))
-    for x in kb.ancestors(term):
-        for owner in sorted(kb.defining.get(x, ())):
-            if owner not in mine and not (kb.lineage.get(owner, frozenset()) & mine):
-                return owner
+    self_defined = prof.disease in kb.defined_classes
+    for owner in owners:
+        if owner in mine:
+            continue
+        if self_defined or not (kb.lineage.get(owner, frozenset()) & mine):
+            return owner
     return None
 
 

@@ -190,6 +190,14 @@ class Knowledge:
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
     p_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)  # model._p_present
+    _defined: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def defined_classes(self) -> frozenset[str]:
+        """The IIM classes some antibody defines (a "defining" link of their own)."""
+        if self._defined is None:
+            self._defined = frozenset().union(*self.defining.values()) if self.defining else frozenset()
+        return self._defined
 
     def known(self, term: str) -> bool:
         return term in self.labels or term in self.parents or term in self.counts
