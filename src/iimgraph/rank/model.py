@@ -15,6 +15,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
@@ -568,13 +569,42 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     top = max(s[0] for s in scored)
     norm = sum(10.0 ** (s[0] - top) for s in scored)
     scored.sort(key=lambda s: (-s[0], -s[2], s[3].label, s[3].disease))
+    depths = _parents_first(scored)
     rows: list[RankedSubtype] = []
     for i, (log_joint, post, total, prof, p0, terms) in enumerate(scored):
         rank = rows[-1].rank if rows and math.isclose(rows[-1].log10_lr, total, abs_tol=1e-9) \
-            and math.isclose(rows[-1].pretest_probability, p0) else i + 1
+            and math.isclose(rows[-1].pretest_probability, p0) and depths[i] == depths[i - 1] else i + 1
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+def _parents_first(scored: list[Any]) -> list[int]:
+    """Reorder, in place, each run of candidates with equal scores and priors so that a candidate
+    derived from another of the run (``derived_candidates.tsv``) comes after it, and return each
+    row's depth within its run (rows share a rank only at one depth). With the same evidence for
+    both, nothing observed places the patient in the subclass (an age for adult DM, an antibody for
+    anti-MDA5 DM), so the broader class is the answer (docs/rank.md, Candidates)."""
+    depths: list[int] = []
+    i = 0
+    while i < len(scored):
+        j = i + 1
+        while j < len(scored) and math.isclose(scored[j][2], scored[i][2], abs_tol=1e-9) \
+                and math.isclose(scored[j][4], scored[i][4]):
+            j += 1
+        run = {s[3].disease: s[3] for s in scored[i:j]}
+
+        def depth(prof: Profile, run: dict[str, Profile] = run) -> int:
+            n = 0
+            while prof.profile_of in run and n < len(run):
+                prof = run[prof.profile_of]
+                n += 1
+            return n
+
+        scored[i:j] = sorted(scored[i:j], key=lambda s: depth(s[3]))  # stable: the order above within a depth
+        depths.extend(depth(s[3]) for s in scored[i:j])
+        i = j
+    return depths
 
 
 # --suggest: the candidates whose posteriors a test should separate, and the most a suggestion list holds
