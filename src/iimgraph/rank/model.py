@@ -324,7 +324,7 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
             more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
             return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
-            f"annotated to the more specific {best.term}: {best.frequency_basis}"
+            f"annotated to the more specific {best.term}: {best.frequency_basis}{_bridged(best.term, term, kb)}"
     best_gen: Annotation | None = None
     p_gen = 0.0
     for t in kb.ancestors(term):
@@ -337,8 +337,22 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
     if best_gen is not None:
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
-             f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}")
+             f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}{_bridged(term, best_gen.term, kb)}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
+
+
+def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
+    """The curated subsumption (``subsumptions.tsv``) that puts ``lower`` under ``upper``, said, when
+    HPO's own hierarchy does not."""
+    for term, (under, why) in kb.bridges.items():
+        if term in kb.ancestors(lower) and upper in kb.ancestors(under):
+            plain = set()
+            for parent in kb.parents.get(term, ()):
+                if parent != under:
+                    plain |= kb.ancestors(parent)
+            if upper not in plain | {term}:
+                return f" (through the curated subsumption {why})"
+    return ""
 
 
 def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:

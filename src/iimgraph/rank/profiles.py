@@ -186,6 +186,7 @@ class Knowledge:
     equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
     defining: dict[str, frozenset[str]] = field(default_factory=dict)  # antibody term -> classes it defines
     lineage: dict[str, frozenset[str]] = field(default_factory=dict)   # IIM class -> its ancestors and descendants
+    bridges: dict[str, tuple[str, str]] = field(default_factory=dict)  # subsumptions.tsv: term -> (added parent, why)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
@@ -322,6 +323,13 @@ def equivalences() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def subsumptions() -> dict[str, tuple[str, str]]:
+    """``rank/data/subsumptions.tsv``: term -> (the term HPO's definitions put it under, the row's reason)."""
+    return {row["term"]: (row["under"], f"{row['term']} {row['label']} under {row['under']} {row['under_label']} "
+                                        f"[{row['evidence']}, rank/data/subsumptions.tsv]")
+            for row in _data_rows("subsumptions.tsv")}
+
+
 def _data_rows(name: str) -> list[dict[str, str]]:
     """A TSV of ``rank/data`` (``#`` comment lines first) as dicts."""
     with open(rank_data_dir() / name, encoding="utf-8") as fh:
@@ -443,11 +451,15 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     d_labels = diseases.labels
     for d in diseases.scope:
         d_labels.setdefault(d, d)
-    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
+    bridges = subsumptions()
+    parents = dict(hpo.parents)
+    for term, (under, _) in bridges.items():
+        parents[term] = (*parents.get(term, ()), under)
+    return Knowledge(labels=hpo.labels, parents=parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
                      other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
-                     defining=_defining(own, iim), lineage=lineage)
+                     defining=_defining(own, iim), lineage=lineage, bridges=bridges)
 
 
 def _read_diseases(engine: Any) -> _Diseases:
