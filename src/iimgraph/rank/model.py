@@ -346,7 +346,7 @@ def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
     HPO's own hierarchy does not."""
     for term, (under, why) in kb.bridges.items():
         if term in kb.ancestors(lower) and upper in kb.ancestors(under):
-            plain = set()
+            plain: set[str] = set()
             for parent in kb.parents.get(term, ()):
                 if parent != under:
                     plain |= kb.ancestors(parent)
