@@ -22,6 +22,7 @@ from iimgraph.errors import TermError
 from iimgraph.rank.profiles import (
     HP_PREFIX,
     ONSET_ROOT,
+    PHENOTYPIC_ABNORMALITY,
     Annotation,
     Knowledge,
     NotScorable,
@@ -544,6 +545,15 @@ def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
     for other, _ in kb.equivalents.get(term, ()):
         out |= index["below"].get(other, set())
     return frozenset(out)
+
+
+def prepare(kb: Knowledge) -> Knowledge:
+    """Build the match indices the first query would build (each profile's implied terms, the
+    candidates per term), so that a knowledge cached on disk holds them and a cold query skips them."""
+    for prof in kb.profiles.values():
+        _implied(prof, kb)
+    related_candidates(PHENOTYPIC_ABNORMALITY, kb)
+    return kb
 
 
 def default_priors(kb: Knowledge) -> dict[str, float]:

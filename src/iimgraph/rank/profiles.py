@@ -833,5 +833,15 @@ def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE, l
     """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
     process and source, through the engine the query path uses for that source; ``lookalikes``: with
     the look-alike diseases as candidates."""
-    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
-                           lookalikes=lookalikes)
+    from iimgraph.rank import cache
+
+    key = cache.knowledge_key(source, include_text_mined, lookalikes)
+    kb = cache.load(key) if key else None
+    if kb is None:
+        kb = build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
+                             lookalikes=lookalikes)
+        if key:
+            from iimgraph.rank.model import prepare
+
+            cache.store(key, prepare(kb))
+    return kb
