@@ -9,6 +9,7 @@ query verbs' options are made from the one table :data:`iimgraph.cli.options.QUE
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -376,12 +377,22 @@ def query_cmd(name: str, **opts: Any) -> None:
     run_query_verb(name, opts)
 
 
+def _language_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z]{2,3}", value.strip().lower()):
+        raise click.BadParameter(f"{value!r} is not a language tag (es, fr, ja, zh, pt, de, it, nl)")
+    return None if value is None else value.strip().lower()
+
+
 @cli.command("describe")
 @click.argument("disease")
+@click.option("--lang", default=None, callback=_language_tag, metavar="TAG",
+              help="Also each item's HPO label in this language (official, or marked as a machine-made candidate).")
 @_query_options("sources")
-def describe_cmd(disease: str, **opts: Any) -> None:
+def describe_cmd(disease: str, lang: str | None, **opts: Any) -> None:
     """Everything the graph holds about one DISEASE class (a CURIE): the `disease` query."""
-    run_query_verb("disease", {**opts, "params": [f"disease={disease}"], "all_columns": False})
+    params = [f"disease={disease}"] + ([f"lang={lang}"] if lang else [])
+    run_query_verb("disease", {**opts, "params": params, "all_columns": False},
+                   hidden=() if lang else ("translation",))
 
 
 @cli.command("sources")

@@ -198,8 +198,9 @@ def query_source(opts: Mapping[str, Any]) -> GraphSource:
                         same_origin_redirects=opts["same_origin"])
 
 
-def run_query_verb(name: str, opts: Mapping[str, Any]) -> None:
-    """``iimgraph query NAME`` with the options of the table (either reader gives them)."""
+def run_query_verb(name: str, opts: Mapping[str, Any], hidden: tuple[str, ...] = ()) -> None:
+    """``iimgraph query NAME`` with the options of the table (either reader gives them); ``hidden``:
+    columns a verb leaves out besides the housekeeping ones."""
     from iimgraph.errors import QueryError
     from iimgraph.query.run import execute, explain
 
@@ -212,7 +213,7 @@ def run_query_verb(name: str, opts: Mapping[str, Any]) -> None:
     run: dict[str, Any] = {"engine": _engine(query_source(opts), opts["engine"], opts["timeout"]),
                            "timeout": opts["timeout"], "allow_remote": opts["allow"]}
     result = execute(name, values, **run)
-    emit(result, opts["fmt"], hidden=() if opts["all_columns"] else HOUSEKEEPING)
+    emit(result, opts["fmt"], hidden=hidden + (() if opts["all_columns"] else HOUSEKEEPING))
     for note in explain(name, values, result, **run):
         say(f"warning: {note}")
 
