@@ -134,7 +134,8 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...), "
+              "then per source: how many claims of each kind it supports.")
 def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
@@ -142,9 +143,11 @@ def info(sources: Path | None, coverage: bool) -> None:
 
     graph = build_graph(sources)
     if coverage:
-        from iimgraph.build.coverage import coverage_rows, render
+        from iimgraph.build.coverage import coverage_rows, render, render_sources, source_rows
 
         click.echo(render(coverage_rows(graph)), nl=False)
+        click.echo()
+        click.echo(render_sources(source_rows(graph)), nl=False)
         return
     stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
