@@ -420,3 +420,11 @@ def test_overlap_myositis_page_lists_what_it_occurs_together_with(files):
     for name in ("systemic lupus erythematosus", "systemic sclerosis", "vasculitis"):
         assert f"{name} (as the Clinic Barcelona page names it)" in section, name
     assert "including" in section
+
+
+def test_a_feature_shows_its_clinical_modifier(files):
+    """NINDS: polymyositis affects skeletal muscles on both sides of the body (modifier Bilateral)."""
+    html = files["term/MONDO_0019127.html"].decode("utf-8")
+    features = html.split('<section id="features">')[1].split("</section>")[0]
+    row = next(r for r in features.split("<tr>") if ">Abnormality of the musculature</a>" in r)
+    assert ">Bilateral</a>" in row and "HP:0012832" in row

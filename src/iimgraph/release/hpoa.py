@@ -12,7 +12,9 @@ HPO's file is keyed by the disease resources HPO annotates (OMIM, ORPHA, DECIPHE
 References are PMID, ORPHA, OMIM or DECIPHER CURIEs, or the source's IRI where it has no such id
 (a seed page); the reference snapshot a row was read from is provenance, not a reference.
 Biocuration is ``CURATOR[YYYY-MM-DD]``: HPO's own string for imported rows, ``IIMGRAPH:curation``
-with the release date for the project's.
+with the release date for the project's. HPO's evidence codes are IEA, PCS and TAS: a claim with
+another (CUR, a curator's mapping of a source's words to an HPO term) is left out of ``phenotype.hpoa``
+and kept, with its code, in ``phenotype.mondo.hpoa``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from rdflib import Graph, URIRef
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS, SKOS, SSSOM, TEXT_MINED
 
+#: the evidence codes of HPO's phenotype.hpoa
+HPO_EVIDENCE = frozenset({"IEA", "PCS", "TAS"})
 HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
                 "frequency", "sex", "modifier", "aspect", "biocuration"]
 HPO_DISEASE_PREFIXES = ("OMIM", "ORPHA", "DECIPHER")
@@ -97,6 +101,8 @@ def hpoa_rows(graph: Graph, *, include_text_mined: bool = False, release_date: s
         evidence = graph.value(node, BIOLINK.has_evidence)
         if evidence == TEXT_MINED and not include_text_mined:
             continue
+        if key == "hpo" and str(evidence).rsplit("/", 1)[-1] not in HPO_EVIDENCE | {"ITM"}:
+            continue  # no HPO evidence code says "a curator's mapping"
         disease, phenotype = graph.value(node, BIOLINK.subject), graph.value(node, BIOLINK.object)
         if not isinstance(disease, URIRef) or not isinstance(phenotype, URIRef):
             continue

@@ -225,6 +225,12 @@ def _quote(p: _Page, c: Node) -> str:
     return "<br>".join(quotes + notes)
 
 
+def _modifier(p: _Page, c: Node) -> str:
+    """The HPO clinical modifiers of a feature (Bilateral, Slowly progressive ...), after it."""
+    linked = _linked(p, c, IIM.modifier)
+    return f'<br><span class="modifier">modifier: {linked}</span>' if linked else ""
+
+
 def _negated(p: _Page, c: Node) -> str:
     return "<strong>NOT</strong> " if any(str(v).lower() == "true" for v in p.g.objects(c, BIOLINK.negated)) else ""
 
@@ -237,7 +243,7 @@ HEDGE: Column = ("hedge", lambda p, c: _value(p, c, IIM.qualifierText))
 #: section id (claim_kinds.KINDS) -> the columns of its table
 CLAIM_COLUMNS: dict[str, list[Column]] = {
     "features": [
-        ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
+        ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object) + _modifier(p, c)),
         ("frequency", lambda p, c: _linked(p, c, BIOLINK.frequency_qualifier)),
         ("onset", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
         HEDGE, EVIDENCE, SRC, NOTE],
