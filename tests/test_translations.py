@@ -116,3 +116,12 @@ def test_describe_lang_adds_the_translation_column_official_or_marked_candidate(
     assert "translation" not in plain.output.splitlines()[0].split("\t")
     bad = CliRunner().invoke(cli, ["describe", "MONDO:0016367", "--lang", "e s"])
     assert bad.exit_code == 2 and "--lang" in bad.output and "Traceback" not in bad.output
+
+
+def test_every_hpo_term_a_claim_names_gets_its_translations_not_only_the_annotation_terms(graph):
+    """Terms only seed claims use (Pelvic girdle muscle weakness: getting out of a chair; Insidious onset:
+    MedGen's gradual weakness; the modifier Bilateral) are translated too: the reference table covers every
+    term of HPO 2025's file."""
+    for local in ("HP_0003749", "HP_0003587", "HP_0012832"):
+        term = URIRef(OBO + local)
+        assert {v.language for v in graph.objects(term, IIM.translation)} >= {"es", "fr"}, local
