@@ -125,3 +125,10 @@ def test_every_hpo_term_a_claim_names_gets_its_translations_not_only_the_annotat
     for local in ("HP_0003749", "HP_0003587", "HP_0012832"):
         term = URIRef(OBO + local)
         assert {v.language for v in graph.objects(term, IIM.translation)} >= {"es", "fr"}, local
+
+
+def test_no_translated_label_carries_surrounding_whitespace(graph):
+    """HPO's French file has 'Faiblesse musculaire généralisée ' (HP:0003324): the importer trims it."""
+    values = [str(v) for p in (IIM.translation, IIM.candidateTranslation) for v in graph.objects(None, p)]
+    assert values and all(v == v.strip() for v in values)
+    assert "Faiblesse musculaire généralisée" in values

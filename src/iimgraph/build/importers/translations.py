@@ -6,7 +6,7 @@ language-tagged literal: ``iim:translation`` where HPO marks it OFFICIAL, ``iim:
 where it is a CANDIDATE (mostly machine translations, DeepL): a candidate is never given as an official
 label, and neither is ever ``rdfs:label`` (the English label stays the one label). A translation of an
 English text that is no longer the term's 2025-01-16 label (``source_value_equals_hpo2025_label`` = no)
-may be stale and is left out. Definitions are left out.
+may be stale and is left out. Definitions are left out. Whitespace around a value (one French label has it) is trimmed.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ def build(reference: Path, used: Iterable[str] = ()) -> tuple[str, dict[str, int
         if row["source_value_equals_hpo2025_label"].strip() == "no":
             counts["stale_left_out"] += 1
             continue
-        values.setdefault(obo(hp), set()).add(f"{STATUS[row['translation_status']]} {lit(row['translation_value'])}@{lang}")
+        values.setdefault(obo(hp), set()).add(f"{STATUS[row['translation_status']]} {lit(row['translation_value'].strip())}@{lang}")
         counts["official" if row["translation_status"] == "OFFICIAL" else "candidate"] += 1
     blocks = [f"{term} " + " ;\n    ".join(sorted(v)) + " ." for term, v in sorted(values.items())]
     header = (HEADER + "# HPO label translations (HPO's babelon files at af70204) of the HPO terms the graph uses:\n"
