@@ -37,7 +37,8 @@ def build(reference: Path, used: Iterable[str] = ()) -> tuple[str, dict[str, int
         if row["source_value_equals_hpo2025_label"].strip() == "no":
             counts["stale_left_out"] += 1
             continue
-        values.setdefault(obo(hp), set()).add(f"{STATUS[row['translation_status']]} {lit(row['translation_value'].strip())}@{lang}")
+        value = lit(row["translation_value"].strip())
+        values.setdefault(obo(hp), set()).add(f"{STATUS[row['translation_status']]} {value}@{lang}")
         counts["official" if row["translation_status"] == "OFFICIAL" else "candidate"] += 1
     blocks = [f"{term} " + " ;\n    ".join(sorted(v)) + " ." for term, v in sorted(values.items())]
     header = (HEADER + "# HPO label translations (HPO's babelon files at af70204) of the HPO terms the graph uses:\n"
