@@ -34,8 +34,8 @@ def child() -> None:
     import iimgraph.cli.front  # noqa: F401
 
     t1 = time.perf_counter()
+    from iimgraph import worker
     from iimgraph.build.graph_source import RELEASE
-    from iimgraph.query import worker
     from iimgraph.query.binding import bind, resolve_params
     from iimgraph.query.catalogue import get_query
     from iimgraph.query.engines import engine_for

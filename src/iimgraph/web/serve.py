@@ -36,11 +36,11 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
-from iimgraph.query import worker
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
