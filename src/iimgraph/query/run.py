@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import QueryError
-from iimgraph.namespaces import XSD, display_curie
+from iimgraph.namespaces import RDFS_LABEL, XSD, display_curie
 from iimgraph.query.binding import TRUE_WORDS, bind, check_text, resolve_params, sparql_term
 from iimgraph.query.catalogue import get_query, split_lists
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, engine_for
@@ -105,7 +105,7 @@ def explain(name: str, params: Mapping[str, Any] | None, result: Result, **run: 
         if holders:
             values = " ".join(sparql_term(IRI(h)) for h in holders)
             labels = {str(r["a"]): str(r["l"]) for r in execute_sparql(
-                f"SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }}",
+                f"SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <{RDFS_LABEL}> ?l }}",
                 **run).rows}
             named = ", ".join(f"{display_curie(h)} ({labels[h]})" if h in labels else display_curie(h) for h in holders)
             what = display_curie(bound["disease"]) if "disease" in bound else "it"

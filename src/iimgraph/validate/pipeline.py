@@ -29,7 +29,7 @@ from iimgraph.build.graph import parse_turtle, source_files
 from iimgraph.build.oxgraph import load_sources
 from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
 from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
-from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
+from iimgraph.namespaces import BIOLINK_SUBJECT, ONTOLOGY_IRI, display_curie
 from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.settings import SECONDS, check_number
@@ -108,7 +108,7 @@ def _label(graph: Any, node: object) -> str | None:
         value = graph.value(node, p)
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))
+    subject = graph.value(node, URIRef(BIOLINK_SUBJECT))
     if subject is not None:
         about = graph.value(subject, RDFS.label)
         return f"claim about {about}" if about is not None else None
