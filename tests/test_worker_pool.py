@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from iimgraph import worker
 from iimgraph.errors import QueryError, QueryMemoryError, QueryTimeout
-from iimgraph.query import worker
 
 pytestmark = pytest.mark.skipif(not worker.available(), reason="no os.fork on this platform")
 
@@ -123,7 +123,7 @@ def test_workers_die_with_their_parent(tmp_path):
     the pool's own forking thread, which lives as long as the process)."""
     script = textwrap.dedent("""
         import sys, threading, time
-        from iimgraph.query import worker
+        from iimgraph import worker
         import os
         def job(kind):
             if kind == "sleep":

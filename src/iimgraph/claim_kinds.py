@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-_IIM = "https://w3id.org/iimgraph/vocab/"
-_BIOLINK = "https://w3id.org/biolink/vocab/"
+from iimgraph.namespaces import BIOLINK as _BIOLINK
+from iimgraph.namespaces import IIM as _IIM
 
 
 @dataclass(frozen=True)

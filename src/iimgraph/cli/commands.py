@@ -169,35 +169,16 @@ def info(sources: Path | None, coverage: bool) -> None:
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
              reason_timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
-    import time
-
-    from iimgraph.build.sources import SOURCE_SUFFIXES
-    from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
-    from iimgraph.query import worker
-    from iimgraph.resources import ontology_dir
+    from iimgraph.errors import SourceError
     from iimgraph.validate.pipeline import validate as run
 
     for path in paths:  # a missing file: one line, before any work
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
     level = fail_on.upper()
-    deadline = time.monotonic() + timeout
-
-    def job() -> tuple[str, int]:
-        report = run(list(paths) or None, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
-        return report.render(fmt, level), report.exit_code(level)
-
-    try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
-        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation", renice=False)
-    except QueryTimeout:
-        files = [f for p in (paths or (ontology_dir(),)) for f in (p.rglob("*") if p.is_dir() else (p,))
-                 if f.is_file() and (f.name.endswith(SOURCE_SUFFIXES) or not p.is_dir())]
-        size = sum(f.stat().st_size for f in files)
-        what = "source files" if all(f.name.endswith(SOURCE_SUFFIXES) for f in files) else "files"
-        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} {what}, "
-                                f"{size / 1e6:.1f} MB); give it more time with --timeout") from None
-    click.echo(text, nl=False)
-    sys.exit(code)
+    report = run(list(paths) or None, reason=not no_reason, reason_timeout=reason_timeout, timeout=timeout)
+    click.echo(report.render(fmt, level), nl=False)
+    sys.exit(report.exit_code(level))
 
 
 @cli.command()

@@ -25,6 +25,7 @@ import re
 
 from rdflib import Graph, URIRef
 
+from iimgraph.namespaces import BASE, OBO, PREFIX_MAP
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS, SKOS, SSSOM, TEXT_MINED
 
@@ -34,8 +35,8 @@ HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference
                 "frequency", "sex", "modifier", "aspect", "biocuration"]
 HPO_DISEASE_PREFIXES = ("OMIM", "ORPHA", "DECIPHER")
 _REFERENCE = re.compile(r"^(PMID|ORPHA|OMIM|DECIPHER|ISBN|ISBN-13|ISBN-10):\S+$|^https?://\S+$")
-_EXACT_PREFIX = {"http://www.orpha.net/ORDO/Orphanet_": "ORPHA", "https://omim.org/entry/": "OMIM"}
-_HPO_IRI = "http://purl.obolibrary.org/obo/HP_"
+_EXACT_PREFIX = {PREFIX_MAP["Orphanet"]: "ORPHA", PREFIX_MAP["OMIM"]: "OMIM"}
+_HPO_IRI = PREFIX_MAP["HP"]
 
 
 def hpo_disease_id(graph: Graph, disease: URIRef) -> tuple[str, str] | None:
@@ -165,7 +166,7 @@ def hpo_version_iri(graph: Graph) -> str:
     """The IRI of the newest HPO release among the reference snapshots (``hp/releases/DATE``), or ''."""
     versions = sorted(str(v) for s in graph.subjects(RDF.type, IIM.ReferenceSnapshot)
                       for v in graph.objects(s, OWL.versionInfo) if str(v).startswith("hp/releases/"))
-    return f"http://purl.obolibrary.org/obo/{versions[-1]}/hp.json" if versions else ""
+    return f"{OBO}{versions[-1]}/hp.json" if versions else ""
 
 
 def render_hpoa(rows: list[dict[str, str]], *, release_date: str, hpo_version: str, mondo: bool = False) -> str:
@@ -175,7 +176,7 @@ def render_hpoa(rows: list[dict[str, str]], *, release_date: str, hpo_version: s
     what = "; ".join(f"{n}: {'ORPHANET' if p == 'ORPHA' else p}" for p, n in counts.items() if n)
     out = io.StringIO()
     out.write(f'#description: "iimgraph: HPO annotations of the idiopathic inflammatory myopathies [{what}]"\n')
-    out.write(f"#version: {release_date}\n#date: {release_date}\n#tracker: https://w3id.org/iimgraph/\n")
+    out.write(f"#version: {release_date}\n#date: {release_date}\n#tracker: {BASE}\n")
     if hpo_version:
         out.write(f"#hpo-version: {hpo_version}\n")
     writer = csv.DictWriter(out, fieldnames=HPOA_COLUMNS, delimiter="\t", lineterminator="\n")

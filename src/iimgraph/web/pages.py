@@ -16,38 +16,10 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from iimgraph.claim_kinds import KINDS
-from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
+from iimgraph.namespaces import CONVERTER, OBO, RESOLVERS, SSSOM_MAPPING_JUSTIFICATION, display_curie, split_curie
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.model import NOTICE
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS, TEXT_MINED
-
-#: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
-#: entry (bioregistry's providers, or the IRI itself where it is a page); nothing here is fetched.
-RESOLVERS: dict[str, tuple[str, str]] = {
-    "MONDO": ("MONDO", "http://purl.obolibrary.org/obo/MONDO_{id}"),
-    "HP": ("Human Phenotype Ontology", "http://purl.obolibrary.org/obo/HP_{id}"),
-    "DOID": ("Disease Ontology", "http://purl.obolibrary.org/obo/DOID_{id}"),
-    "NCIT": ("NCI Thesaurus", "http://purl.obolibrary.org/obo/NCIT_{id}"),
-    "EFO": ("Experimental Factor Ontology", "http://www.ebi.ac.uk/efo/EFO_{id}"),
-    "Orphanet": ("Orphanet", "https://www.orpha.net/en/disease/detail/{id}"),
-    "OMIM": ("OMIM", "https://omim.org/entry/{id}"),
-    "UMLS": ("UMLS", "https://uts.nlm.nih.gov/uts/umls/concept/{id}"),
-    "MEDGEN": ("MedGen", "https://www.ncbi.nlm.nih.gov/medgen/{id}"),
-    "MESH": ("MeSH", "https://meshb.nlm.nih.gov/record/ui?ui={id}"),
-    "GARD": ("GARD", "https://rarediseases.info.nih.gov/diseases/{id}/index"),
-    "ICD10": ("ICD-10 (WHO)", "https://icd.who.int/browse10/2019/en#/{id}"),
-    "ICD10CM": ("ICD-10-CM", "http://purl.bioontology.org/ontology/ICD10CM/{id}"),
-    "ICD9": ("ICD-9-CM", "http://purl.bioontology.org/ontology/ICD9CM/{id}"),
-    "icd11.foundation": ("ICD-11 foundation", "http://id.who.int/icd/entity/{id}"),
-    "icd11.mms": ("ICD-11 MMS", "https://icd.who.int/browse/2025-01/mms/en#{id}"),
-    "MedDRA": ("MedDRA", "https://identifiers.org/meddra:{id}"),
-    "SCTID": ("SNOMED CT", "http://snomed.info/id/{id}"),
-    "NANDO": ("NANDO", "http://nanbyodata.jp/ontology/NANDO_{id}"),
-    "NORD": ("NORD", "https://rarediseases.org/rare-diseases/{id}/"),
-    "Wikipedia": ("Wikipedia", "https://en.wikipedia.org/wiki/{id}"),
-    "PMID": ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/{id}/"),
-    "github": ("GitHub", "https://github.com/{id}"),  # snapshots: owner/name/tree/commit
-}
 
 MATCH_LABEL = {str(SKOS.exactMatch): "exact", str(SKOS.closeMatch): "close", str(SKOS.broadMatch): "broad",
                str(SKOS.narrowMatch): "narrow", str(SKOS.relatedMatch): "related"}
@@ -396,7 +368,7 @@ def _xrefs(p: _Page) -> str:
         axioms = [a for a in (p.axiom(OBOINOWL.hasDbXref, Literal(xref)),
                               p.axiom(SKOS[{"exact": "exactMatch", "close": "closeMatch"}.get(match, "exactMatch")],
                                       target) if target is not None else None) if a is not None]
-        justification = sorted({display_curie(j) for a in axioms for j in g.objects(a, URIRef("https://w3id.org/sssom/mapping_justification"))})
+        justification = sorted({display_curie(j) for a in axioms for j in g.objects(a, URIRef(SSSOM_MAPPING_JUSTIFICATION))})
         sources = p.cite(s for a in axioms for s in g.objects(a, DCTERMS.source))
         rows.append([f'<span class="curie">{shown}</span>', e(database), e(match),
                      e(", ".join(j.split(":", 1)[-1] for j in justification)), sources])
