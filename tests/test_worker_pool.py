@@ -44,7 +44,10 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture
-def pool():
+def pool(monkeypatch):
+    # a child whose answer takes longer than _RENICE_AFTER (0.1 s) is retired by design; on a loaded
+    # machine a trivial call can take that long, and reuse is what these tests check
+    monkeypatch.setattr(worker, "_RENICE_AFTER", 5.0)
     p = worker.Pool(job, memory_mb=256, keep=2, start=1)
     try:
         yield p
