@@ -6,7 +6,7 @@ process and on disk (keyed by package version and a hash of the source files), s
 CLI does not rebuild the graph with rdflib each time. Local engines refuse ``SERVICE`` and
 ``FROM``/``FROM NAMED`` unless their IRI is on the caller's allow-list: nothing reaches the network
 unless the user named that endpoint. Time limits are enforced around ``execute`` by
-:mod:`iimgraph.query.worker`, not here.
+:mod:`iimgraph.worker`, not here.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class OxigraphEngine:
                 allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         if self.handle is not None and os.getpid() != self._pid:
-            # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
+            # a forked worker (iimgraph.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
             from iimgraph.query.store import reopen_read_only
 
