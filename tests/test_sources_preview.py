@@ -185,3 +185,15 @@ def test_a_python_session_sees_an_edit_to_a_companion_file(tmp_path):
     _edit(companion, '<http://example.org/a> <http://example.org/says> "two, later" .\n')
     second = iimgraph.run_sparql(query, source=source, timeout=None)
     assert [r["o"] for r in first] == ["one"] and [r["o"] for r in second] == ["two, later"]
+
+
+def test_a_python_session_ranks_with_the_edited_working_copy(tmp_path_factory):
+    """The ranking data of a working copy is read again after the curator saves an edit to it."""
+    import iimgraph
+
+    wc = copy_with_edit(tmp_path_factory, "profile_edit.ttl", "# the curator's new file, still empty\n")
+    fasciitis = lambda result: next(r for r in result.rows if r.disease == FASCIITIS)  # noqa: E731
+    before = iimgraph.rank(list(FINDINGS), sources=wc)
+    _edit(wc / "clinical" / "profile_edit.ttl", PROFILE_EDIT)
+    after = iimgraph.rank(list(FINDINGS), sources=wc)
+    assert fasciitis(after).post_test_probability > fasciitis(before).post_test_probability

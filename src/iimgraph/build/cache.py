@@ -60,11 +60,11 @@ def sources_digest(folder: Path) -> str:
     except (OSError, UnicodeDecodeError):
         pass
     digest = _content_digest(code, files)
-    _write_atomic(memo, f"{digest}\n{stats}".encode())
+    write_cache_file(memo, f"{digest}\n{stats}".encode())
     return digest
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_cache_file(path: Path, data: bytes) -> None:
     """Write a cache file whole or not at all; an unwritable cache folder is not an error."""
     import tempfile
 
@@ -108,7 +108,7 @@ def _ntriples(folder: Path, key: str) -> bytes:
     from iimgraph.build.graph import build_graph
 
     data = build_graph(folder).serialize(format="nt", encoding="utf-8")
-    _write_atomic(cached, data)  # the cache is an optimisation: an unwritable cache folder is not an error
+    write_cache_file(cached, data)  # the cache is an optimisation: an unwritable cache folder is not an error
     return data
 
 

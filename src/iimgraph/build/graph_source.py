@@ -36,11 +36,9 @@ class Release(Value):
         return release_ntriples()
 
     def state(self) -> str:
-        """A key that changes when the graph would: the hash of the sources and the build code."""
-        from iimgraph.build.cache import sources_digest
-        from iimgraph.resources import ontology_dir
-
-        return sources_digest(ontology_dir())
+        """Always the same: the packaged sources do not change under a running process (checking them
+        would cost a stat of every file on every query); a working copy is a :class:`Sources`."""
+        return ""
 
 
 class Sources(Value):
@@ -83,8 +81,8 @@ class Store(Value):
         return f"the store in {self.folder}" if self.folder is not None else "the store with its companion graphs"
 
     def state(self) -> str:
-        """A key that changes when a companion file or the packaged sources do (the store then reloads them)."""
-        return "\n".join([RELEASE.state(), *(_stat_line(path) for path in self.companions)])
+        """A key that changes when a companion file does (the store then reloads it)."""
+        return "\n".join(_stat_line(path) for path in self.companions)
 
 
 def _stat_line(path: Path) -> str:
@@ -110,6 +108,10 @@ class Remote(Value):
 
     def describe(self) -> str:
         return f"the endpoint {self.url}"
+
+    def state(self) -> str:
+        """Always the same: nothing of an endpoint is kept between its queries."""
+        return ""
 
 
 GraphSource = Release | Sources | Store | Remote

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from iimgraph.build.cache import _write_atomic, cache_dir, sources_digest
+from iimgraph.build.cache import cache_dir, sources_digest, write_cache_file
 from iimgraph.build.graph_source import GraphSource, Release, Sources
 from iimgraph.resources import ontology_dir, rank_data_dir, reference_dir
 from iimgraph.version import __version__
@@ -74,4 +74,4 @@ def store(key: str, kb: Knowledge) -> None:
         data = pickle.dumps(kb, protocol=pickle.HIGHEST_PROTOCOL)
     except Exception:  # not picklable: simply not cached
         return
-    _write_atomic(cache_path(key), data)
+    write_cache_file(cache_path(key), data)

@@ -823,11 +823,15 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=4)
 def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE, lookalikes: bool = True) -> Knowledge:
     """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
     process and source, through the engine the query path uses for that source; ``lookalikes``: with
-    the look-alike diseases as candidates."""
+    the look-alike diseases as candidates. A working copy or companion file edited since is read again."""
+    return _knowledge(include_text_mined, source, lookalikes, source.state())
+
+
+@lru_cache(maxsize=4)
+def _knowledge(include_text_mined: bool, source: GraphSource, lookalikes: bool, state: str) -> Knowledge:
     from iimgraph.rank import cache
 
     key = cache.knowledge_key(source, include_text_mined, lookalikes)
