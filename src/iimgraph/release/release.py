@@ -27,6 +27,7 @@ from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
+from iimgraph.release.kgx import render_kgx
 from iimgraph.release.notices import release_license, release_readme
 from iimgraph.release.obo import obo_products
 from iimgraph.resources import ontology_dir, shapes_dir
@@ -103,7 +104,9 @@ _MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "applicat
 
 
 CONFORMS_TO = {"iimgraph.obo": "http://owlcollab.github.io/oboformat/doc/obo-syntax.html",
-               "iimgraph.json": "https://github.com/geneontology/obographs"}
+               "iimgraph.json": "https://github.com/geneontology/obographs",
+               **dict.fromkeys(("iimgraph_nodes.tsv", "iimgraph_edges.tsv"),
+                               "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md")}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -234,6 +237,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     for name, key in (("phenotype.hpoa", "hpo"), ("phenotype.mondo.hpoa", "mondo")):
         rows = hpoa_rows(full, release_date=date, key=key)
         files[name] = render_hpoa(rows, release_date=date, hpo_version=hpo_version, mondo=key == "mondo").encode("utf-8")
+    files["iimgraph_nodes.tsv"], files["iimgraph_edges.tsv"] = render_kgx(full)
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
