@@ -87,7 +87,7 @@ def test_kgx_files_have_the_columns_and_values_kgx_requires(kgx):
         assert e["knowledge_level"] == "knowledge_assertion" and e["agent_type"] == "manual_agent"
         assert e["negated"] in {"True", "False"}
         for pub in filter(None, e["publications"].split("|")):
-            assert re.fullmatch(r"(PMID|ORPHA|OMIM|DECIPHER):\S+|https?://\S+", pub), e
+            assert re.fullmatch(r"(PMID|Orphanet|OMIM|DECIPHER):\S+|https?://\S+", pub), e
 
 
 def test_kgx_evidence_is_eco_beside_our_code(kgx, graph):
@@ -130,7 +130,7 @@ def test_kgx_edges_are_the_curated_claims_with_their_qualifiers(kgx, graph):
     assert all(e["category"] == "biolink:DiseaseToPhenotypicFeatureAssociation" for e in phenotype)
     hpo = next(e for e in edges if e["id"] == "iimc:hpoa2025-MONDO_0007827-HP_0002960")
     assert (hpo["subject"], hpo["object"], hpo["frequency_qualifier"]) == ("MONDO:0007827", "HP:0002960", "HP:0040281")
-    assert hpo["primary_knowledge_source"] == "infores:hpo-annotations" and hpo["publications"] == "ORPHA:611"
+    assert hpo["primary_knowledge_source"] == "infores:hpo-annotations" and hpo["publications"] == "Orphanet:611"
     assert hpo["aggregator_knowledge_source"] == "infores:iimgraph"
     seed = next(e for e in edges if e["id"] == "iimc:phenotype-carenity-MONDO_0016367-HP_0000951")
     assert seed["primary_knowledge_source"] == "infores:iimgraph"

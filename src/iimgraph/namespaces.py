@@ -210,6 +210,14 @@ def standardize_curie(curie: str) -> str | None:
     return CONVERTER.standardize_curie(curie.strip())
 
 
+def extended_prefix_map() -> list[dict[str, object]]:
+    """The prefix table as curies' extended prefix map (``curies.load_extended_prefix_map`` reads it): each
+    prefix in the project's spelling with its IRI prefix and the other spellings met in the wild
+    (``ORPHA`` for ``Orphanet``) as synonyms. Shipped in a release as ``iimgraph.prefixes.json``."""
+    return [{"prefix": prefix, "uri_prefix": uri, "prefix_synonyms": sorted(PREFIX_SYNONYMS.get(prefix, []))}
+            for prefix, uri in sorted(PREFIX_MAP.items(), key=lambda item: item[0].lower())]
+
+
 def bind_prefixes(graph) -> None:
     """Bind the project prefixes on an rdflib graph so serialisations read well."""
     for prefix, uri in PREFIX_MAP.items():

@@ -6,7 +6,7 @@ comes here. What is written (curated claims only, as in phenotype.hpoa):
 * edges: every claim with a Biolink predicate (``biolink:has_phenotype``,
   ``biolink:has_mode_of_inheritance``, ``biolink:treated_by``) with its frequency and onset
   qualifiers, negation, evidence (an ECO class in ``has_evidence``, our code beside it in
-  ``evidence_code``), publications (PMID/ORPHA/OMIM/DECIPHER or the source's URL),
+  ``evidence_code``), publications (PMID/Orphanet/OMIM/DECIPHER or the source's URL),
   ``primary_knowledge_source`` (infores) and ``aggregator_knowledge_source``; and every
   ``rdfs:subClassOf`` between named disease classes as ``biolink:subclass_of`` (from MONDO). Claims
   with project predicates (``iim:hasAutoantibody``, epidemiology, diagnosis) have no Biolink
@@ -30,6 +30,7 @@ from rdflib import Graph, Literal, URIRef
 
 from iimgraph.claim_kinds import KINDS
 from iimgraph.namespaces import display_curie as curie
+from iimgraph.namespaces import standardize_curie
 from iimgraph.release.hpoa import references
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, RDF, RDFS, SKOS, TEXT_MINED
 
@@ -98,7 +99,7 @@ def kgx_tables(graph: Graph) -> tuple[list[dict[str, str]], list[dict[str, str]]
                 "category": category, "primary_knowledge_source": primary,
                 "aggregator_knowledge_source": OWN_INFORES if primary != OWN_INFORES else "",
                 "knowledge_level": "knowledge_assertion", "agent_type": "manual_agent",
-                "publications": "|".join(r for r in references(graph, node)),
+                "publications": "|".join(_publication(r) for r in references(graph, node)),
                 "has_evidence": EVIDENCE_ECO.get(code, ""), "evidence_code": code,
                 "frequency_qualifier": curie(frequency) if isinstance(frequency, URIRef) else str(
                     graph.value(node, IIM.frequencyText) or ""),
@@ -138,6 +139,11 @@ def kgx_tables(graph: Graph) -> tuple[list[dict[str, str]], list[dict[str, str]]
     nodes.sort(key=lambda r: r["id"])
     edges.sort(key=lambda r: (r["subject"], r["predicate"], r["object"], r["id"]))
     return nodes, edges
+
+
+def _publication(reference: str) -> str:
+    """A reference in the project's spelling (HPO's ``ORPHA:611`` is ``Orphanet:611`` here); URLs as they are."""
+    return reference if reference.startswith(("http:", "https:")) else standardize_curie(reference) or reference
 
 
 def _one_line(value: object) -> str:

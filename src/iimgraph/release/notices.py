@@ -12,6 +12,15 @@ from pathlib import Path
 CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 LEGAL_CODE = Path(__file__).with_name("cc-by-4.0.txt")
 
+#: the README's shell line that turns the release's prefix map into OAK's ``--prefix`` options, leaving out
+#: the prefixes and namespaces OAK binds itself (it refuses a second prefix for one)
+OAK_PREFIXES = ("PREFIXES=$(python3 -c 'import json; "
+                "from oaklib.interfaces.basic_ontology_interface import get_default_prefix_map; "
+                "d = get_default_prefix_map(); "
+                "print(*(\"--prefix=%s=%s\" % (r[\"prefix\"], r[\"uri_prefix\"]) "
+                "for r in json.load(open(\"iimgraph.prefixes.json\")) "
+                "if r[\"prefix\"] not in d and r[\"uri_prefix\"] not in d.values()))')")
+
 #: what each release file is; ``*`` rows describe a family of files
 DESCRIPTIONS: dict[str, str] = {
     "iimgraph.ttl": "the full graph (Turtle): the project's classes, mappings, claims and sources, with the labels and "
@@ -27,6 +36,9 @@ DESCRIPTIONS: dict[str, str] = {
     "iimgraph-base.owl": "the base product as RDF/XML",
     "iimgraph.context.jsonld": "the JSON-LD context on its own (prefixes and short keys such as label, subClassOf), "
                                "for portals that compact their own JSON-LD with it",
+    "iimgraph.prefixes.json": "the prefix map of every CURIE the files write (curies' extended prefix map): one "
+                              "spelling per namespace, Bioregistry's (Orphanet, not ORPHA or ORPHANET), the others "
+                              "as declared synonyms; for OAK, curies and any tool that expands or contracts CURIEs",
     "*.sssom.tsv": "the mapping table (SSSOM TSV, with its metadata block): one row per cross-reference, with its "
                    "justification and source",
     "phenotype.hpoa": "the curated phenotype annotations as HPO writes phenotype.hpoa, keyed by the disease's OMIM or "
@@ -106,6 +118,22 @@ OWL tools: open `iimgraph.owl` in Protégé, or `robot merge --input iimgraph.ow
 OBO tools (classes, labels, definitions, synonyms, cross-references, is_a; no claims): OAK,
 `runoak -i simpleobo:iimgraph.obo info MONDO:0016367` or `runoak -i obograph:iimgraph.json ...`; pronto,
 `pronto.Ontology("iimgraph.obo")` (or `iimgraph.json`).
+
+OAK on the RDF (everything, claims too; slower): OAK contracts IRIs with its own prefix map, so give it the
+release's prefixes it lacks (`iimgraph.prefixes.json`), then it prints the objects of `skos:exactMatch` as
+CURIEs and resolves the project's own ones (`iimt:`):
+
+```sh
+{OAK_PREFIXES}
+runoak $PREFIXES -i iimgraph.ttl mappings MONDO:0016367 -O sssom
+runoak $PREFIXES -i iimgraph.ttl info iimt:therapy-plasma-exchange
+```
+
+The files spell Orphanet's namespace `Orphanet:` (Bioregistry's prefix) throughout; `ORPHA:` stays only in
+`phenotype.hpoa` and in the literals that copy HPO's fields, where HPO's format spells it so, and the prefix
+map declares it a synonym. OAK binds that namespace to its own `ORPHANET` (with `Orphanet` as a synonym) and
+refuses another prefix for it, so its mappings from the RDF read `ORPHANET:221`; the OBO products give
+`Orphanet:221`.
 
 JSON-LD: `iimgraph.jsonld` carries its context inline, so any JSON-LD 1.1 processor (PyLD, jsonld.js,
 Titanium, Oxigraph) reads it offline. `iimgraph.context.jsonld` is the same context as a file, published

@@ -23,7 +23,7 @@ from iimgraph.errors import OutputError, ValidationFailed
 from iimgraph.formats import WRITABLE, RdfFormat, ResultFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
-from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
+from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM, extended_prefix_map
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
@@ -35,6 +35,8 @@ from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 from iimgraph.version import __version__
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
+#: the prefix map of every CURIE the release writes (curies' extended prefix map, synonyms declared)
+PREFIX_FILE = "iimgraph.prefixes.json"
 
 
 def external_terms(graph: Graph) -> set[URIRef]:
@@ -229,6 +231,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["iimgraph-base.ttl"] = serialize(base, RdfFormat.TURTLE, already_canonical=True)
     files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    files[PREFIX_FILE] = (json.dumps(extended_prefix_map(), indent=1) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
     date = release_date(full, version)
     for path in mapping_files:
