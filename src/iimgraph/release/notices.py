@@ -146,6 +146,27 @@ concepts the project names in a source's own words (`iimt:`, e.g. a therapy grou
 Biolink's prefix map: their prefix is declared in `iimgraph.context.jsonld`, and kgx, which takes its
 prefixes from Biolink's context alone, reports those ids until that prefix is added to it.
 
+pyhpo: pyhpo 4 reads HPO's files from a data folder, and fails on our `phenotype.hpoa` alone (it divides by
+the file's count of DECIPHER diseases, and ours has none). Add our rows to a copy of the HPO data pyhpo
+ships, from this folder:
+
+```sh
+DATA=$(python3 -c 'import os, pyhpo; print(os.path.join(os.path.dirname(pyhpo.__file__), "data"))')
+cp -r "$DATA" hpo-with-iim
+grep -v -e '^#' -e '^database_id' phenotype.hpoa >> hpo-with-iim/phenotype.hpoa
+```
+
+and load that folder:
+
+```python
+from pyhpo import Ontology
+Ontology(data_folder="hpo-with-iim")
+```
+
+Each HPO term's `orpha_diseases` and `omim_diseases` then hold HPO's diseases and ours. Where HPO already
+has one of our annotations the appended row repeats it: pyhpo keeps a disease once per term, but a tool
+that adds rows up would count that pair twice.
+
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 
 The `iimgraph` package (installed from its repository; it is not on PyPI) answers the packaged questions over a release folder or
