@@ -81,6 +81,7 @@ CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
 BSD_3_CLAUSE = "https://opensource.org/licenses/BSD-3-Clause"
 OBO_FORMAT_SPEC = "http://owlcollab.github.io/oboformat/doc/obo-syntax.html"
 OBOGRAPHS_SPEC = "https://github.com/geneontology/obographs"
+KGX_FORMAT_SPEC = "https://github.com/biolink/kgx/blob/master/specification/kgx-format.md"
 IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 #: prefix -> IRI prefix. Order matters only for readability of serialisations.
@@ -275,6 +276,14 @@ def display_curie(iri: object) -> str:
 def standardize_curie(curie: str) -> str | None:
     """The project's spelling of a CURIE (``ORPHA:732`` -> ``Orphanet:732``), or None if the prefix is unknown."""
     return CONVERTER.standardize_curie(curie.strip())
+
+
+def extended_prefix_map() -> list[dict[str, object]]:
+    """The prefix table as curies' extended prefix map (``curies.load_extended_prefix_map`` reads it): each
+    prefix in the project's spelling with its IRI prefix and the other spellings met in the wild
+    (``ORPHA`` for ``Orphanet``) as synonyms. Shipped in a release as ``iimgraph.prefixes.json``."""
+    return [{"prefix": prefix, "uri_prefix": uri, "prefix_synonyms": sorted(PREFIX_SYNONYMS.get(prefix, []))}
+            for prefix, uri in sorted(PREFIX_MAP.items(), key=lambda item: item[0].lower())]
 
 
 def bind_prefixes(graph) -> None:

@@ -28,6 +28,7 @@ from iimgraph.namespaces import (
     DCAT,
     FOAF,
     IANA_MEDIA_TYPES,
+    KGX_FORMAT_SPEC,
     OBO,
     OBO_FORMAT_SPEC,
     OBOGRAPHS_SPEC,
@@ -36,6 +37,7 @@ from iimgraph.namespaces import (
     SPDX,
     TERM,
     VOID,
+    extended_prefix_map,
 )
 from iimgraph.namespaces import BIOLINK as BIOLINK_NS
 from iimgraph.namespaces import DCTERMS as DCTERMS_NS
@@ -46,6 +48,7 @@ from iimgraph.namespaces import SSSOM as SSSOM_NS
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
+from iimgraph.release.kgx import render_kgx
 from iimgraph.release.notices import release_license, release_readme
 from iimgraph.release.obo import obo_products
 from iimgraph.resources import ontology_dir, shapes_dir
@@ -53,6 +56,8 @@ from iimgraph.terms import DCTERMS, IIM, OWL, RDF, RDFS, XSD
 from iimgraph.version import __version__
 
 EXTERNAL_SCOPES = {"context", "placement_target"}
+#: the prefix map of every CURIE the release writes (curies' extended prefix map, synonyms declared)
+PREFIX_FILE = "iimgraph.prefixes.json"
 
 
 def external_terms(graph: Graph) -> set[URIRef]:
@@ -121,7 +126,8 @@ _MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "applicat
                 ".obo": "text/plain"}  # OBO has no registered media type: plain UTF-8 text, dcterms:conformsTo its spec
 
 
-CONFORMS_TO = {"iimgraph.obo": OBO_FORMAT_SPEC, "iimgraph.json": OBOGRAPHS_SPEC}
+CONFORMS_TO = {"iimgraph.obo": OBO_FORMAT_SPEC, "iimgraph.json": OBOGRAPHS_SPEC,
+               **dict.fromkeys(("iimgraph_nodes.tsv", "iimgraph_edges.tsv"), KGX_FORMAT_SPEC)}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -241,6 +247,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     files["iimgraph-base.ttl"] = serialize(base, RdfFormat.TURTLE, already_canonical=True)
     files["iimgraph-base.owl"] = serialize(base, RdfFormat.OWL, already_canonical=True)
     files[CONTEXT_FILE] = (json.dumps(jsonld_context(), indent=1, sort_keys=True) + "\n").encode("utf-8")
+    files[PREFIX_FILE] = (json.dumps(extended_prefix_map(), indent=1) + "\n").encode("utf-8")
     mapping_files = [p for p in source_files(sources or _default_sources()) if p.name.endswith(".sssom.tsv")]
     date = release_date(full, version)
     for path in mapping_files:
@@ -249,6 +256,7 @@ def write_release(out: Path, *, version: str | None = None, sources: Path | None
     for name, key in (("phenotype.hpoa", "hpo"), ("phenotype.mondo.hpoa", "mondo")):
         rows = hpoa_rows(full, release_date=date, key=key)
         files[name] = render_hpoa(rows, release_date=date, hpo_version=hpo_version, mondo=key == "mondo").encode("utf-8")
+    files["iimgraph_nodes.tsv"], files["iimgraph_edges.tsv"] = render_kgx(full)
 
     for shape in sorted(shapes_dir().glob("*.ttl")):
         files[f"shapes/{shape.name}"] = shape.read_bytes()
