@@ -40,10 +40,8 @@ from iimgraph.escape import escape
 from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.run import execute
-from iimgraph.release.publish import publish
 from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
 from iimgraph.version import __version__
-from iimgraph.web.serve import serve
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
 
@@ -473,6 +471,8 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
             signal.signal(name, signal.SIG_IGN)
         raise KeyboardInterrupt
 
+    from iimgraph.release.publish import publish  # not needed by the other verbs' cold start
+
     before = {name: signal.signal(name, stop) for name in (signal.SIGINT, signal.SIGTERM)}
     try:
         report = publish(endpoint, graph=graph, query_url=query_endpoint, update_url=update_endpoint,
@@ -505,6 +505,8 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
               sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
+    from iimgraph.web.serve import serve  # the HTTP server: about 70 ms other verbs' cold start need not pay
+
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow,
           source=graph_source(sources=sources))
 
