@@ -9,6 +9,8 @@ The test therefore loads our rows the way a pyhpo user adds annotations: appende
 from __future__ import annotations
 
 import csv
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -105,6 +107,46 @@ def test_pyhpo_loads_our_annotations(release_dir, tmp_path):
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == [True] * len(only_ours)
 
 
+def _readme_block(readme: str, marker: str, language: str) -> str:
+    """The first fenced ``language`` block after ``marker`` in a README, as a user copies it."""
+    rest = readme[readme.index(marker):]
+    start = rest.index(f"```{language}\n") + len(language) + 4
+    return rest[start:rest.index("```", start)]
+
+
+def test_readme_recipe_adds_our_rows_to_pyhpos_hpo_data(release_dir, tmp_path):
+    """The release README's pyhpo recipe, run as written beside the release's phenotype.hpoa: pyhpo then
+    knows an IIM disease only our file has, on the same term as HPO's own diseases."""
+    module("pyhpo")
+    readme = (release_dir / "README.md").read_text(encoding="utf-8")
+    shell = _readme_block(readme, "pyhpo:", "sh")
+    python = _readme_block(readme, "pyhpo:", "python")
+    shutil.copy(release_dir / "phenotype.hpoa", tmp_path / "phenotype.hpoa")
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ.get('PATH', '')}"}  # the README's python3
+    proc = subprocess.run(["bash", "-e", "-c", shell], capture_output=True, text=True, timeout=300, env=env, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    hpo_text = (_pyhpo_data() / "phenotype.hpoa").read_text(encoding="utf-8")
+    rows = list(csv.DictReader([ln for ln in hpo_text.splitlines() if not ln.startswith("#")], delimiter="\t"))
+    theirs = {(r["database_id"], r["hpo_id"]) for r in rows}
+    _, ours = read_hpoa(release_dir / "phenotype.hpoa")
+    only_ours = sorted({(r["database_id"], r["hpo_id"]) for r in ours if r["qualifier"] == ""} - theirs)
+    by_term: dict[str, set[str]] = {}  # HPO's own diseases with each term (NOT rows are pyhpo's excluded ones)
+    for r in rows:
+        if r["qualifier"] == "" and r["database_id"].startswith(("ORPHA:", "OMIM:")):
+            by_term.setdefault(r["hpo_id"], set()).add(r["database_id"])
+    disease, term = next((d, t) for d, t in only_ours if by_term.get(t))  # a term HPO annotates diseases with
+    their_diseases = by_term[term]
+    check = python + (
+        "import json, sys\n"
+        "t = Ontology.get_hpo_object(sys.argv[1])\n"
+        "print(json.dumps(sorted(f'ORPHA:{d.id}' for d in t.orpha_diseases) + sorted(f'OMIM:{d.id}' for d in t.omim_diseases)))\n")
+    proc = subprocess.run([sys.executable, "-c", check, term], capture_output=True, text=True, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    known = set(json.loads(proc.stdout.strip().splitlines()[-1]))
+    assert disease in known, (disease, term)
+    assert their_diseases <= known and len(known) > len(their_diseases)
+
+
 def test_oak_hpoa_parser_reads_every_row(release_dir):
     parser_module = module("oaklib.parsers.hpoa_association_parser", "oaklib")
     _, rows = read_hpoa(release_dir / "phenotype.hpoa")
@@ -140,3 +182,13 @@ def test_one_row_per_annotation_with_the_best_sourced_frequency(release_dir):
     assert dysphagia[0]["frequency"] == "HP:0040283" and "ORPHA:221" in dysphagia[0]["reference"].split(";")
     keys = [(r["database_id"], r["hpo_id"], r["qualifier"]) for r in rows]
     assert len(keys) == len(set(keys))
+
+
+def test_a_curators_mapping_stays_out_of_hpos_file_and_in_the_mondo_file(release_dir):
+    """HPO's evidence codes are IEA, PCS and TAS: a claim whose HPO term is the curator's mapping (CUR) has no
+    code there, so phenotype.hpoa leaves it out; phenotype.mondo.hpoa keeps it, with its CUR."""
+    _, hpo = read_hpoa(release_dir / "phenotype.hpoa")
+    _, mondo = read_hpoa(release_dir / "phenotype.mondo.hpoa")
+    assert not [r for r in hpo if r["evidence"] not in {"IEA", "PCS", "TAS"}]
+    chair = [r for r in mondo if r["database_id"] == "MONDO:0016367" and r["hpo_id"] == "HP:0003749"]
+    assert chair and {r["evidence"] for r in chair} == {"CUR"}

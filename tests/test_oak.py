@@ -120,3 +120,53 @@ def test_oak_reports_no_justification_the_sssom_file_carries_it(oak_rows, releas
     _, rows = _sssom_table(release_dir / "iimgraph.sssom.tsv")
     ours = {r["mapping_justification"] for r in rows if r["subject_id"] == DISEASE}
     assert ours and "semapv:UnspecifiedMatching" not in ours
+
+
+def _readme_oak_recipe(release_dir: Path) -> str:
+    """The release README's OAK lines (the prefix options, then each ``runoak``), as a user copies them."""
+    text = (release_dir / "README.md").read_text(encoding="utf-8")
+    lines = [ln for ln in text.splitlines() if ln.startswith(("PREFIXES=", "runoak $PREFIXES "))]
+    assert len(lines) >= 2 and lines[0].startswith("PREFIXES="), lines
+    return "\n".join(["set -e", *lines])
+
+
+def test_release_prefix_map_has_one_orphanet_spelling(release_dir):
+    """The release's prefix map (curies' extended form) spells the ORDO namespace as Bioregistry does,
+    ``Orphanet``, with HPO's ``ORPHA`` only as a declared synonym; it covers every CURIE the products write."""
+    curies = module("curies")
+    import json
+
+    records = json.loads((release_dir / "iimgraph.prefixes.json").read_text(encoding="utf-8"))
+    manifest = json.loads((release_dir / "manifest.json").read_text(encoding="utf-8"))
+    assert "iimgraph.prefixes.json" in manifest["files"]
+    converter = curies.load_extended_prefix_map(records)
+    orpha = "http://www.orpha.net/ORDO/Orphanet_221"
+    assert converter.compress(orpha) == "Orphanet:221" and converter.standardize_curie("ORPHA:221") == "Orphanet:221"
+    assert converter.expand("iimt:therapy-plasma-exchange") == "https://w3id.org/iimgraph/term/therapy-plasma-exchange"
+    assert [r["prefix"] for r in records if r["uri_prefix"] == "http://www.orpha.net/ORDO/Orphanet_"] == ["Orphanet"]
+    _, rows = _sssom_table(release_dir / "iimgraph.sssom.tsv")
+    used = {c.partition(":")[0] for r in rows for c in (r["subject_id"], r["object_id"])}
+    nodes = (release_dir / "iimgraph_nodes.tsv").read_text(encoding="utf-8").splitlines()[1:]
+    edges = list(csv.DictReader((release_dir / "iimgraph_edges.tsv").open(encoding="utf-8"), delimiter="\t"))
+    used |= {ln.partition(":")[0] for ln in nodes}
+    used |= {p.partition(":")[0] for e in edges for p in e["publications"].split("|") if p and not p.startswith("http")}
+    assert used <= {r["prefix"] for r in records}, used - {r["prefix"] for r in records}
+    assert not {"ORPHA", "ORPHANET", "ORDO"} & used  # one spelling in the files we write (phenotype.hpoa is HPO's format)
+
+
+def test_oak_resolves_our_curies_with_the_readme_recipe(release_dir):
+    """The release README's OAK recipe, run as written: OAK takes its prefixes from the release's map, prints
+    every skos:exactMatch object as a CURIE, and resolves a project CURIE (iimt:) to its label."""
+    if not Path(RUNOAK).exists():
+        missing("runoak (oaklib)", TEST_EXTRA)
+    # the README's python3 and runoak are those of the environment OAK is installed in
+    env = {**os.environ, "PATH": f"{Path(RUNOAK).parent}:{os.environ.get('PATH', '')}",
+           "http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+    proc = subprocess.run(["bash", "-c", _readme_oak_recipe(release_dir)], capture_output=True, text=True, timeout=300,
+                          env=env, cwd=release_dir)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    rows = [ln.split("\t") for ln in proc.stdout.splitlines() if ln.startswith("MONDO:0016367\t")]
+    skos = [r[3] for r in rows if len(r) > 3 and r[2].startswith("skos:")]
+    assert skos and not [c for c in skos if c.startswith(("http:", "https:"))], proc.stdout[-2000:]
+    assert "UMLS:C0011633" in skos and "MESH:D003882" in skos
+    assert "iimt:therapy-plasma-exchange ! plasma exchange" in proc.stdout, proc.stdout[-2000:]

@@ -68,3 +68,20 @@ def test_a_defining_antibody_classes_the_patient_in_its_syndrome(kb: Knowledge) 
     assert t.match == "defines-another" and ASS in t.explanation
     jdm = next(r for r in rank([ANTI_MDA5], kb=kb).rows if r.disease == "MONDO:0008054").terms[0]
     assert jdm.match != "defines-another"
+
+
+def test_a_class_defined_by_its_own_antibody_does_not_count_another_defining_antibody(kb: Knowledge) -> None:
+    """Anti-Mi2 and anti-TIF1 DM both take DM's phenotype profile, which lists the anti-TIF1 result;
+    MONDO defines each by its own antibody. A patient with anti-TIF1 is classed in anti-TIF1 DM, so
+    anti-Mi2 DM does not count it (before, the two tied on every DM patient with anti-TIF1), while a
+    class defined by no antibody in DM's lineage (juvenile DM) keeps it."""
+    mi2, tif1, jdm = "MONDO:1010065", "MONDO:1010087", "MONDO:0008054"
+    anti_tif1 = "HP:0034105"
+    res = rank(["HP:0025508", "HP:0040324", "HP:0003701", anti_tif1], kb=kb)
+    rows = {r.disease: r for r in res.rows}
+    assert rows[tif1].rank < rows[mi2].rank
+    assert rows[tif1].log10_lr > rows[mi2].log10_lr + 1.0
+    t = next(t for t in rows[mi2].terms if t.term == anti_tif1)
+    assert t.match == "defines-another" and tif1 in t.explanation
+    assert next(t for t in rows[jdm].terms if t.term == anti_tif1).match != "defines-another"
+    assert next(t for t in rows[tif1].terms if t.term == anti_tif1).match == "exact"

@@ -144,3 +144,16 @@ def test_list_candidates_says_why_not() -> None:
     lines = out.stdout.splitlines()
     assert any(line.startswith("scored\tMONDO:1010064\tanti-MDA5 dermatomyositis") for line in lines)
     assert any(line.startswith("not scored\tMONDO:1010089") and "HPO has no term" in line for line in lines)
+
+
+def test_without_its_defining_evidence_a_derived_class_ranks_below_its_parent() -> None:
+    """Adult and neonatal DM are DM's profile plus an onset: with no age given they score exactly as DM
+    does, and nothing observed places the patient in either, so DM comes first (not a three-way tie);
+    with an adult age, adult DM, whose defining onset is then met, comes before DM."""
+    res = rank(DM_FEATURES)
+    rows = {r.disease: r for r in res.rows}
+    adult, neonatal = "MONDO:0001907", "MONDO:0018359"
+    assert rows[adult].log10_lr == pytest.approx(rows[DM].log10_lr)
+    assert rows[DM].rank < rows[adult].rank and rows[DM].rank < rows[neonatal].rank
+    aged = rank(DM_FEATURES, age=50)
+    assert _position(aged, adult) < _position(aged, DM)

@@ -67,3 +67,23 @@ def read_tsv_commented(path) -> list[dict[str, str]]:  # type: ignore[no-untyped
     with open(path, encoding="utf-8") as fh:
         lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
     return [dict(zip(lines[0], r, strict=True)) for r in lines[1:]]
+
+
+def test_limb_girdle_weakness_is_read_as_proximal_weakness(kb: Knowledge, reference_dir) -> None:
+    """HPO defines limb-girdle muscle weakness as weakness of "the muscles around the shoulders and the
+    pelvis", proximal muscles, yet files it beside proximal muscle weakness, not under it; the curated
+    subsumption table puts it under. A shoulder-girdle weakness then counts for a profile annotated to
+    proximal weakness (IBM), and the explanation says through which row."""
+    rows = read_tsv_commented(rank_data_dir() / "subsumptions.tsv")
+    ref = {r["hpo_id"]: r["label"] for name in ("hpo2025_terms.tsv", "hpo2025_lookalike_terms.tsv")
+           for r in read_tsv(reference_dir / name)}
+    assert rows
+    for row in rows:
+        assert ref[row["term"]] == row["label"] and ref[row["under"]] == row["under_label"]
+        assert row["evidence"] == "CUR" and row["reason"]
+        assert row["under"] in kb.ancestors(row["term"])
+    ibm, shoulder_girdle, proximal = "MONDO:0007827", "HP:0003547", "HP:0003701"
+    assert proximal in kb.profiles[ibm].positive
+    t = next(r for r in rank([shoulder_girdle]).rows if r.disease == ibm).terms[0]
+    assert t.match == "annotated-more-general" and t.annotation == proximal
+    assert "subsumptions.tsv" in t.explanation

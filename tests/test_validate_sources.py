@@ -11,13 +11,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from rdflib.compare import isomorphic
 
 from iimgraph.build.graph import build_graph, source_files
 from iimgraph.build.oxgraph import load_sources
 from iimgraph.errors import IIMGraphError
 from iimgraph.resources import ontology_dir
 from iimgraph.validate.pipeline import validate, validate_graph
+from tests.graphs import same_graph
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures" / "validate"
 HEADER = FIXTURES / "_header" / "header.ttl"
@@ -50,7 +50,7 @@ def test_fixture_findings_are_those_of_the_rdflib_graph(folder: Path) -> None:
         return
     for fmt in ("text", "json", "md"):
         assert new.render(fmt, "INFO") == old.render(fmt, "INFO")  # type: ignore[attr-defined]
-    assert isomorphic(load_sources(files).rdflib_graph(), build_graph(files))
+    assert same_graph(load_sources(files).rdflib_graph(), build_graph(files))
 
 
 def test_shipped_findings_and_graph_are_those_of_the_rdflib_graph() -> None:
@@ -61,7 +61,7 @@ def test_shipped_findings_and_graph_are_those_of_the_rdflib_graph() -> None:
         assert new.render(fmt, "INFO") == old.render(fmt, "INFO")  # type: ignore[attr-defined]
     loaded, expected = load_sources(files), build_graph(files)
     assert len(loaded) == len(expected)
-    assert isomorphic(loaded.rdflib_graph(), expected)
+    assert same_graph(loaded.rdflib_graph(), expected)
 
 
 def test_an_edited_reference_table_is_read_afresh(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -60,11 +60,11 @@ def sources_digest(folder: Path) -> str:
     except (OSError, UnicodeDecodeError):
         pass
     digest = _content_digest(code, files)
-    _write_atomic(memo, f"{digest}\n{stats}".encode())
+    write_cache_file(memo, f"{digest}\n{stats}".encode())
     return digest
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_cache_file(path: Path, data: bytes) -> None:
     """Write a cache file whole or not at all; an unwritable cache folder is not an error."""
     import tempfile
 
@@ -86,16 +86,20 @@ def cache_dir() -> Path:
     return Path(base) / "iimgraph"
 
 
-@lru_cache(maxsize=4)
 def release_ntriples(sources: Path | None = None) -> bytes:
     """The release graph of ``sources`` (default: the packaged sources) as N-Triples: from the disk cache if
-    it matches the sources, else built. A curator's working copy gets its own cache entry (its hash)."""
+    it matches the sources, else built. A curator's working copy gets its own cache entry (its hash);
+    in a long-lived process an edit to the sources gives the new graph (the memo is keyed by the hash)."""
     from iimgraph.errors import SourceError
 
     folder = ontology_dir() if sources is None else Path(sources)
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such sources folder")
-    key = sources_digest(folder)
+    return _ntriples(folder, sources_digest(folder))
+
+
+@lru_cache(maxsize=4)
+def _ntriples(folder: Path, key: str) -> bytes:
     cached = cache_dir() / f"release-{__version__}-{key}.nt"
     try:
         return cached.read_bytes()
@@ -104,7 +108,7 @@ def release_ntriples(sources: Path | None = None) -> bytes:
     from iimgraph.build.graph import build_graph
 
     data = build_graph(folder).serialize(format="nt", encoding="utf-8")
-    _write_atomic(cached, data)  # the cache is an optimisation: an unwritable cache folder is not an error
+    write_cache_file(cached, data)  # the cache is an optimisation: an unwritable cache folder is not an error
     return data
 
 

@@ -22,16 +22,26 @@ from iimgraph.build.sources import source_files
 from iimgraph.errors import SourceError
 from iimgraph.io.rdf import turtle_terms
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.namespaces import (
+    BASE,
+    ONTOLOGY_IRI,
+    OWL_ONTOLOGY,
+    OWL_VERSION_INFO,
+    OWL_VERSION_IRI,
+    RDF_LANGSTRING,
+    RDF_TYPE,
+    XSD_DECIMAL,
+    XSD_STRING,
+)
 from iimgraph.resources import ontology_dir
 from iimgraph.version import __version__
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
-_VERSION_IRI = ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI")
-_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
-_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
-_STRINGS = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
+_OWL_ONTOLOGY = ox.NamedNode(OWL_ONTOLOGY)
+_VERSION_IRI = ox.NamedNode(OWL_VERSION_IRI)
+_VERSION_INFO = ox.NamedNode(OWL_VERSION_INFO)
+_DECIMAL = XSD_DECIMAL
+_STRINGS = (XSD_STRING, RDF_LANGSTRING)
 
 
 class _Collector:

@@ -15,12 +15,15 @@ import math
 import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
+from iimgraph.namespaces import PREFIX_MAP
 from iimgraph.rank.profiles import (
     HP_PREFIX,
     ONSET_ROOT,
+    PHENOTYPIC_ABNORMALITY,
     Annotation,
     Knowledge,
     NotScorable,
@@ -171,7 +174,7 @@ def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
             and " " not in given:
         raise TermError(f"{given!r} is not an HPO term (findings are HP:nnnnnnn, their IRIs, or labels)")
     elif given.lower().startswith(("http:", "https:")):
-        raise TermError(f"{given!r} is not an HPO term IRI (http://purl.obolibrary.org/obo/HP_nnnnnnn)")
+        raise TermError(f"{given!r} is not an HPO term IRI ({PREFIX_MAP['HP']}nnnnnnn)")
     else:
         term = _by_name(given, kb)
         note = f"{given!r} read as {term} ({kb.label(term)})"
@@ -323,7 +326,7 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
             more = f" (and {n - 1} more specific term(s))" if n > 1 else ""
             return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
-            f"annotated to the more specific {best.term}: {best.frequency_basis}"
+            f"annotated to the more specific {best.term}: {best.frequency_basis}{_bridged(best.term, term, kb)}"
     best_gen: Annotation | None = None
     p_gen = 0.0
     for t in kb.ancestors(term):
@@ -336,21 +339,42 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
     if best_gen is not None:
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
-             f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}")
+             f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}{_bridged(term, best_gen.term, kb)}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
+
+
+def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
+    """The curated subsumption (``subsumptions.tsv``) that puts ``lower`` under ``upper``, said, when
+    HPO's own hierarchy does not."""
+    for term, (under, why) in kb.bridges.items():
+        if term in kb.ancestors(lower) and upper in kb.ancestors(under):
+            plain: set[str] = set()
+            for parent in kb.parents.get(term, ()):
+                if parent != under:
+                    plain |= kb.ancestors(parent)
+            if upper not in plain | {term}:
+                return f" (through the curated subsumption {why})"
+    return ""
 
 
 def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
     """The IIM class an antibody finding defines (a "defining" link), when that class is neither this
-    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside): a patient
-    with a syndrome's defining antibody is classed in that syndrome (docs/rank.md)."""
+    IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside), or when this
+    candidate is itself defined by another antibody and is not an ancestor or descendant of that class
+    (anti-Mi2 DM for an anti-TIF1 result): a patient with a class's defining antibody is classed in
+    that class (docs/rank.md)."""
     if not prof.is_iim or not kb.defining:
         return None
+    owners = [owner for x in kb.ancestors(term) for owner in sorted(kb.defining.get(x, ()))]
+    if prof.disease in owners:
+        return None
     mine = kb.lineage.get(prof.disease, frozenset({prof.disease}))
-    for x in kb.ancestors(term):
-        for owner in sorted(kb.defining.get(x, ())):
-            if owner not in mine and not (kb.lineage.get(owner, frozenset()) & mine):
-                return owner
+    self_defined = prof.disease in kb.defined_classes
+    for owner in owners:
+        if owner in mine:
+            continue
+        if self_defined or not (kb.lineage.get(owner, frozenset()) & mine):
+            return owner
     return None
 
 
@@ -524,6 +548,15 @@ def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
     return frozenset(out)
 
 
+def prepare(kb: Knowledge) -> Knowledge:
+    """Build the match indices the first query would build (each profile's implied terms, the
+    candidates per term), so that a knowledge cached on disk holds them and a cold query skips them."""
+    for prof in kb.profiles.values():
+        _implied(prof, kb)
+    related_candidates(PHENOTYPIC_ABNORMALITY, kb)
+    return kb
+
+
 def default_priors(kb: Knowledge) -> dict[str, float]:
     """Pre-test probabilities: IIM_PRIOR shared evenly by the IIM candidates, the rest by the
     look-alikes (uniform over the candidates when there are none)."""
@@ -561,13 +594,42 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     top = max(s[0] for s in scored)
     norm = sum(10.0 ** (s[0] - top) for s in scored)
     scored.sort(key=lambda s: (-s[0], -s[2], s[3].label, s[3].disease))
+    depths = _parents_first(scored)
     rows: list[RankedSubtype] = []
     for i, (log_joint, post, total, prof, p0, terms) in enumerate(scored):
         rank = rows[-1].rank if rows and math.isclose(rows[-1].log10_lr, total, abs_tol=1e-9) \
-            and math.isclose(rows[-1].pretest_probability, p0) else i + 1
+            and math.isclose(rows[-1].pretest_probability, p0) and depths[i] == depths[i - 1] else i + 1
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+def _parents_first(scored: list[Any]) -> list[int]:
+    """Reorder, in place, each run of candidates with equal scores and priors so that a candidate
+    derived from another of the run (``derived_candidates.tsv``) comes after it, and return each
+    row's depth within its run (rows share a rank only at one depth). With the same evidence for
+    both, nothing observed places the patient in the subclass (an age for adult DM, an antibody for
+    anti-MDA5 DM), so the broader class is the answer (docs/rank.md, Candidates)."""
+    depths: list[int] = []
+    i = 0
+    while i < len(scored):
+        j = i + 1
+        while j < len(scored) and math.isclose(scored[j][2], scored[i][2], abs_tol=1e-9) \
+                and math.isclose(scored[j][4], scored[i][4]):
+            j += 1
+        run = {s[3].disease: s[3] for s in scored[i:j]}
+
+        def depth(prof: Profile, run: dict[str, Profile] = run) -> int:
+            n = 0
+            while prof.profile_of in run and n < len(run):
+                prof = run[prof.profile_of]
+                n += 1
+            return n
+
+        scored[i:j] = sorted(scored[i:j], key=lambda s: depth(s[3]))  # stable: the order above within a depth
+        depths.extend(depth(s[3]) for s in scored[i:j])
+        i = j
+    return depths
 
 
 # --suggest: the candidates whose posteriors a test should separate, and the most a suggestion list holds

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph import namespaces as ns
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
@@ -24,7 +25,7 @@ from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
 HP_PREFIX = OBO + "HP_"
-EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
+EVIDENCE = ns.EVIDENCE
 TEXT_MINED = EVIDENCE + "ITM"
 HPO_ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
@@ -186,10 +187,19 @@ class Knowledge:
     equivalents: dict[str, tuple[tuple[str, str], ...]] = field(default_factory=dict)  # term -> ((term, reason), ...)
     defining: dict[str, frozenset[str]] = field(default_factory=dict)  # antibody term -> classes it defines
     lineage: dict[str, frozenset[str]] = field(default_factory=dict)   # IIM class -> its ancestors and descendants
+    bridges: dict[str, tuple[str, str]] = field(default_factory=dict)  # subsumptions.tsv: term -> (added parent, why)
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
     p_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)  # model._p_present
+    _defined: frozenset[str] | None = field(default=None, repr=False)
+
+    @property
+    def defined_classes(self) -> frozenset[str]:
+        """The IIM classes some antibody defines (a "defining" link of their own)."""
+        if self._defined is None:
+            self._defined = frozenset().union(*self.defining.values()) if self.defining else frozenset()
+        return self._defined
 
     def known(self, term: str) -> bool:
         return term in self.labels or term in self.parents or term in self.counts
@@ -237,13 +247,7 @@ class Knowledge:
 
 # --- loading -----------------------------------------------------------------------------------------
 
-_PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
-PREFIX biolink: <https://w3id.org/biolink/vocab/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX iim: <https://w3id.org/iimgraph/vocab/>
-"""
+_PREFIXES = "".join(f"PREFIX {p}: <{ns.PREFIX_MAP[p]}>\n" for p in ("rdfs", "owl", "oboInOwl", "biolink", "dcterms", "iim"))
 
 _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
   ?d iim:inScope ?scope .
@@ -314,6 +318,13 @@ def equivalences() -> dict[str, tuple[tuple[str, str], ...]]:
     return {k: tuple(v) for k, v in out.items()}
 
 
+def subsumptions() -> dict[str, tuple[str, str]]:
+    """``rank/data/subsumptions.tsv``: term -> (the term HPO's definitions put it under, the row's reason)."""
+    return {row["term"]: (row["under"], f"{row['term']} {row['label']} under {row['under']} {row['under_label']} "
+                                        f"[{row['evidence']}, rank/data/subsumptions.tsv]")
+            for row in _data_rows("subsumptions.tsv")}
+
+
 def _data_rows(name: str) -> list[dict[str, str]]:
     """A TSV of ``rank/data`` (``#`` comment lines first) as dicts."""
     with open(rank_data_dir() / name, encoding="utf-8") as fh:
@@ -323,7 +334,7 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 #: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
 #: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
-DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
+DISMECH_CLAIMS = ns.CLAIM + "dismech-"
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
@@ -435,11 +446,15 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     d_labels = diseases.labels
     for d in diseases.scope:
         d_labels.setdefault(d, d)
-    return Knowledge(labels=hpo.labels, parents=hpo.parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
+    bridges = subsumptions()
+    parents = dict(hpo.parents)
+    for term, (under, _) in bridges.items():
+        parents[term] = (*parents.get(term, ()), under)
+    return Knowledge(labels=hpo.labels, parents=parents, synonyms=hpo.synonyms, replaced_by=hpo.replaced_by,
                      counts=hpo.counts, total_diseases=hpo.total_diseases, hpo_version=hpo.version,
                      profiles=profiles, not_scorable=not_scorable, disease_labels=d_labels,
                      other_synonyms=hpo.other_synonyms, equivalents=equivalences(),
-                     defining=_defining(own, iim), lineage=lineage)
+                     defining=_defining(own, iim), lineage=lineage, bridges=bridges)
 
 
 def _read_diseases(engine: Any) -> _Diseases:
@@ -808,10 +823,24 @@ def _inherit(ann: Annotation, ancestor: str) -> Annotation:
                       claim=ann.claim, sources=ann.sources, inherited_from=ancestor)
 
 
-@lru_cache(maxsize=4)
 def knowledge(include_text_mined: bool = False, source: GraphSource = RELEASE, lookalikes: bool = True) -> Knowledge:
     """The knowledge of the graph ``source`` names (default: the release graph), loaded once per
     process and source, through the engine the query path uses for that source; ``lookalikes``: with
-    the look-alike diseases as candidates."""
-    return build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
-                           lookalikes=lookalikes)
+    the look-alike diseases as candidates. A working copy or companion file edited since is read again."""
+    return _knowledge(include_text_mined, source, lookalikes, source.state())
+
+
+@lru_cache(maxsize=4)
+def _knowledge(include_text_mined: bool, source: GraphSource, lookalikes: bool, state: str) -> Knowledge:
+    from iimgraph.rank import cache
+
+    key = cache.knowledge_key(source, include_text_mined, lookalikes)
+    kb = cache.load(key) if key else None
+    if kb is None:
+        kb = build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
+                             lookalikes=lookalikes)
+        if key:
+            from iimgraph.rank.model import prepare
+
+            cache.store(key, prepare(kb))
+    return kb

