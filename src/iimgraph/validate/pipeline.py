@@ -36,7 +36,7 @@ from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
 from iimgraph.validate.reference import load_reference
-from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
+from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources, preferred
 
 if TYPE_CHECKING:
     from iimgraph.validate.reason import ReasonerResult
@@ -79,7 +79,7 @@ def _term(graph: Any, node: object) -> tuple[str, object]:
     if isinstance(node, BNode):
         from rdflib.namespace import OWL
 
-        source = graph.value(node, OWL.annotatedSource)
+        source = preferred(graph.objects(node, OWL.annotatedSource))
         if source is not None:
             return _term(graph, source)
         return BLANK, None
@@ -102,12 +102,12 @@ def _label(graph: Any, node: object) -> str | None:
     if not isinstance(node, (URIRef, BNode)):
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)
+        value = preferred(graph.objects(node, p))
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef("https://w3id.org/biolink/vocab/subject"))
+    subject = preferred(graph.objects(node, URIRef("https://w3id.org/biolink/vocab/subject")))
     if subject is not None:
-        about = graph.value(subject, RDFS.label)
+        about = preferred(graph.objects(subject, RDFS.label))
         return f"claim about {about}" if about is not None else None
     return None
 
@@ -284,6 +284,11 @@ def _stamped(path: Path, parsed: dict[Path, list[Any]]) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
+    from iimgraph.io.rdf import read_bytes
+
+    data = read_bytes(path)
+    if b"versionIRI" not in data and b"\\u" not in data and b"\\U" not in data:
+        return False  # owl:versionIRI is written with those letters unless escaped: not a release, no parse here
     import pyoxigraph as ox
 
     from iimgraph.io.rdf import turtle_terms

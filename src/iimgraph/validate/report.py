@@ -25,6 +25,19 @@ JSON_FORMAT_VERSION = 1
 BLANK = "_:blank"
 
 
+def preferred(values: Iterable[object]) -> object:
+    """The one value a finding shows of several (a term with two labels, an axiom's source): plain or
+    English literals first, then the smallest text; the same whatever order the sources wrote them in
+    (the sources path keeps no order: it is parsed by the store). None when there is none."""
+    return min(values, key=_preference, default=None)
+
+
+def _preference(value: object) -> tuple[int, str, str, str]:
+    lang = str(getattr(value, "language", None) or "").lower()
+    rank = 0 if not lang else 1 if lang == "en" or lang.startswith("en-") else 2
+    return rank, lang, str(value), str(getattr(value, "datatype", None) or type(value).__name__)
+
+
 def level_rank(level: str) -> int:
     return _RANK[level.upper()]
 
