@@ -160,11 +160,12 @@ def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]
             hit = in_reference[curie] = reference.knows(curie)
         return hit
 
+    in_store = isinstance(graph, SourceGraph)  # its candidates leave out the known and the labelled already
     uses = _candidates_in_store(graph, known) if isinstance(graph, SourceGraph) else _candidates(graph)
     for s, p, curie, value in uses:
-        if known(curie):
+        if not in_store and known(curie):
             continue
-        if isinstance(value, URIRef) and preferred(graph.objects(value, RDFS.label)) is not None:
+        if not in_store and isinstance(value, URIRef) and preferred(graph.objects(value, RDFS.label)) is not None:
             continue  # a use of a term the graph labels: its declaration is checked where it is written
         key = (_owner(graph, s), p, curie)
         before = found.get(key)

@@ -117,6 +117,7 @@ class _Maker:
 
     def __init__(self, graph: Any, index: SourceIndex) -> None:
         self.graph, self.index = graph, index
+        self.labels: dict[object, str | None] = {}  # owner -> label: many findings name the same term
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
                  value: object = None, *, written: object = None) -> Finding:
@@ -127,8 +128,14 @@ class _Maker:
         file, line = self.index.locate(str(owner) if owner is not None else None,
                                        str(located) if located is not None else None,
                                        is_iri=isinstance(located, URIRef))
+        if owner is None:
+            label = None
+        elif owner in self.labels:
+            label = self.labels[owner]
+        else:
+            label = self.labels[owner] = _label(self.graph, owner)
         return Finding(level=level, rule=rule, term=term, message=message, property=_text(prop), value=value_text,
-                       label=_label(self.graph, owner), file=file, line=line, focus=node)
+                       label=label, file=file, line=line, focus=node)
 
 
 def shacl_results(graph: Graph | None, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
