@@ -78,8 +78,9 @@ def replicate(graph: Graph, copies: int) -> Graph:
     return out
 
 
-def measured(argv: list[str]) -> tuple[float, float, int, str]:
-    """Wall time, peak resident MB (this child's own, from wait4), exit code and first output line of one process."""
+def measured(argv: list[str]) -> tuple[float, float, float, int, str]:
+    """Wall time, CPU time (user + system), peak resident MB (this child's own, from wait4), exit code and first
+    output line of one process."""
     import os
 
     start = time.perf_counter()
@@ -90,7 +91,7 @@ def measured(argv: list[str]) -> tuple[float, float, int, str]:
         proc.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         first = (out.read(4096).decode("utf-8", "replace").splitlines() or [""])[0]
-    return seconds, usage.ru_maxrss / 1024, proc.returncode, first
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, first
 
 
 def synthetic(size: int, profile: bool, no_reason_only: bool, anchors: list[str], repeat: int) -> None:
@@ -119,15 +120,16 @@ def synthetic(size: int, profile: bool, no_reason_only: bool, anchors: list[str]
         scripts = {"pyrudof": RUDOF_ANCHOR, "pyshacl-turbo-store": TURBO_STORE_ANCHOR}
         plans += [(f"{name} (same graph and shapes)", [sys.executable, "-c", scripts[name], str(joined),
                                                         str(shapes_dir())]) for name in anchors]
-        figures: dict[str, list[tuple[float, float, int, str]]] = {label: [] for label, _ in plans}
+        figures: dict[str, list[tuple[float, float, float, int, str]]] = {label: [] for label, _ in plans}
         for _ in range(repeat):
             for label, argv in plans:
                 figures[label].append(measured(argv))
         for label, runs in figures.items():
             seconds = statistics.median(r[0] for r in runs)
-            rss = statistics.median(r[1] for r in runs)
-            print(f"{size:.0e} generated, {label:<45} {seconds:8.1f} s  {rss:7,.0f} MB peak  exit "
-                  f"{','.join(sorted({str(r[2]) for r in runs}))}  | {runs[0][3][:100]}")
+            cpu = statistics.median(r[1] for r in runs)
+            rss = statistics.median(r[2] for r in runs)
+            print(f"{size:.0e} generated, {label:<45} {seconds:8.1f} s  CPU {cpu:8.1f} s  {rss:7,.0f} MB peak  exit "
+                  f"{','.join(sorted({str(r[3]) for r in runs}))}  | {runs[0][4][:100]}")
         if not no_reason_only:
             seconds, code, first = run([str(path)])
             print(f"{size:.0e} generated, {'with reasoning':<45} {seconds:8.1f} s  exit {code}  | {first[:120]}")
