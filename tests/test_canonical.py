@@ -80,3 +80,24 @@ def test_result_formats_have_one_media_type_each():
         assert ResultFormat.from_media_type(fmt.media_type) is fmt
         assert negotiate(fmt.media_type) == fmt.value == negotiate("", fmt.value)
     assert negotiate("application/json") == "json" and negotiate("text/html") == "json"
+
+
+def test_the_tests_isomorphism_check_agrees_with_rdflib():
+    """tests/graphs.same_graph (refinement labels, rdflib as fallback) answers as rdflib's isomorphic."""
+    from tests.graphs import same_graph
+
+    p, q = URIRef("http://example.org/p"), URIRef("http://example.org/q")
+    a, b, c = BNode(), BNode(), BNode()
+    chain = Graph()
+    for t in ((a, p, b), (b, q, c), (c, p, URIRef("http://example.org/x"))):
+        chain.add(t)
+    moved = Graph()  # the same triple count and shapes, one blank-node edge rewired
+    for t in ((a, p, b), (b, q, c), (b, p, URIRef("http://example.org/x"))):
+        moved.add(t)
+    cycles = Graph()  # two 2-cycles: refinement cannot tell the nodes apart, rdflib decides
+    d = BNode()
+    for s, o in ((a, b), (b, a), (c, d), (d, c)):
+        cycles.add((s, p, o))
+    for one, two in ((chain, renamed(chain, 5)), (chain, moved), (cycles, renamed(cycles, 6)), (chain, cycles)):
+        assert same_graph(one, two) is isomorphic(one, two)
+    assert same_graph(chain, renamed(chain, 7)) and not same_graph(chain, moved)

@@ -804,7 +804,9 @@ def test_no_visible_swelling_course_and_cause_are_quoted_concepts_with_their_see
     none = iri("iimc:cause-carenity-MONDO_0600023-no-specific-cause-identified")
     assert graph.value(none, BIOLINK.object) is None and str(graph.value(none, IIM.valueText)) == "no specific cause identified"
     ibm = list(graph.query(COURSE_AND_CAUSE, initBindings={"disease": iri("MONDO:0007827")}))
-    assert [str(r.label) for r in ibm] == ["very slow development, up to several years"]
+    # Carenity's pace; MedGen's stumbling and grasping (no HPO term names them: the page's words, hedged "may")
+    assert sorted(str(r.label) for r in ibm) == ["difficulty grasping items", "frequent stumbling while walking",
+                                                 "very slow development, up to several years"]
 
 
 # --- Orphanet 2025 synonyms and ORDO 2018 cross-references of the matched classes -----------------
@@ -978,3 +980,27 @@ def test_orphanet_antibody_rows_of_polymyositis_disagree_with_its_page_telling_i
     claims = {CONVERTER.compress(str(r["claim"])) for r in iimgraph.run_query("conflicts", {})}
     assert {"iimc:diagnosis-orphanet-polymyositis-MONDO_0019127-test-differential-assessment",
             "iimc:hpoa2025-MONDO_0019127-HP_0033713", "iimc:hpoa2025-MONDO_0019127-HP_0034147"} <= claims
+
+
+def test_medgen_synonym_idiopathic_myopathy_is_on_familial_iim_with_its_source(graph):
+    related = URIRef(OIO + "hasRelatedSynonym")
+    familial = iri("MONDO:0600024")
+    assert (familial, related, Literal("Idiopathic myopathy")) in graph
+    assert _axiom_sources(graph, familial, related, Literal("Idiopathic myopathy")) == {iri("iimsrc:seed-medgen-familial-iim")}
+
+
+def test_the_seed_pages_inheritance_positions_are_recorded_disagreements():
+    """Clinic Barcelona: acquired, not transmitted; MedGen: familial IIM caused by an inherited genomic
+    modification; Carenity: a genetic predisposition as a possible cause; Orphanet: polymyositis' inheritance
+    'Not applicable'. Each position is a claim with its source, and the conflicts query lists them."""
+    import iimgraph
+
+    rows = [r for r in iimgraph.run_query("conflicts", {}) if str(r["topic"]) == "inheritance"]
+    claims = {CONVERTER.compress(str(r["claim"])) for r in rows}
+    assert {"iimc:inheritance-clinic-barcelona-MONDO_0020122-acquired",
+            "iimc:inheritance-medgen-MONDO_0600024-inherited",
+            "iimc:inheritance-carenity-MONDO_0600023-genetic-predisposition",
+            "iimc:inheritance-orphanet-polymyositis-MONDO_0019127-not-applicable"} <= claims
+    # and a disease-level query answers it: the inheritance of familial IIM, with MedGen's words
+    familial = iimgraph.run_query("disease", {"disease": "MONDO:0600024"})
+    assert any(str(r["section"]) == "7 disagreement" for r in familial)

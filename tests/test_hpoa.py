@@ -140,3 +140,13 @@ def test_one_row_per_annotation_with_the_best_sourced_frequency(release_dir):
     assert dysphagia[0]["frequency"] == "HP:0040283" and "ORPHA:221" in dysphagia[0]["reference"].split(";")
     keys = [(r["database_id"], r["hpo_id"], r["qualifier"]) for r in rows]
     assert len(keys) == len(set(keys))
+
+
+def test_a_curators_mapping_stays_out_of_hpos_file_and_in_the_mondo_file(release_dir):
+    """HPO's evidence codes are IEA, PCS and TAS: a claim whose HPO term is the curator's mapping (CUR) has no
+    code there, so phenotype.hpoa leaves it out; phenotype.mondo.hpoa keeps it, with its CUR."""
+    _, hpo = read_hpoa(release_dir / "phenotype.hpoa")
+    _, mondo = read_hpoa(release_dir / "phenotype.mondo.hpoa")
+    assert not [r for r in hpo if r["evidence"] not in {"IEA", "PCS", "TAS"}]
+    chair = [r for r in mondo if r["database_id"] == "MONDO:0016367" and r["hpo_id"] == "HP:0003749"]
+    assert chair and {r["evidence"] for r in chair} == {"CUR"}

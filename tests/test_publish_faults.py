@@ -21,6 +21,7 @@ from iimgraph.query.engines import RemoteEngine
 from iimgraph.query.http import request
 from iimgraph.release.publish import publish, staging_graph
 from tests.adversarial.conftest import assert_clean_failure, run_cli
+from tests.graphs import same_graph
 from tests.needs import TEST_EXTRA, missing
 from tests.servers import free_port as _free_port
 from tests.servers import oxigraph_binary as _oxigraph_binary
@@ -127,8 +128,6 @@ def _graph(ntriples: bytes):  # type: ignore[no-untyped-def]
 
 
 def test_oxigraph_killed_during_the_upload_keeps_the_previous_release(tmp_path):
-    from rdflib.compare import isomorphic
-
     server = Oxigraph(tmp_path / "db")
     server.start()
     proxy = KillingProxy(server)
@@ -141,12 +140,12 @@ def test_oxigraph_killed_during_the_upload_keeps_the_previous_release(tmp_path):
         assert_clean_failure(run, 2, mentions="the previous release is still in place")
         assert "before replacing the default graph" in run.stderr
         server.start()  # the same data folder: what a restarted store serves
-        assert isomorphic(_graph(server.default_graph()), _graph(PREVIOUS))
+        assert same_graph(_graph(server.default_graph()), _graph(PREVIOUS))
         publish(server.url + "/store", timeout=30)  # and the next publish completes, replacing the staging leftovers
         rows = RemoteEngine(server.url + "/query").execute(
             f"ASK {{ GRAPH <{staging_graph(None)}> {{ ?s ?p ?o }} }}")
         assert rows.boolean is False
-        assert not isomorphic(_graph(server.default_graph()), _graph(PREVIOUS))
+        assert not same_graph(_graph(server.default_graph()), _graph(PREVIOUS))
     finally:
         proxy.close()
         server.kill()

@@ -393,7 +393,9 @@ def test_conflicts_show_ibm_placed_by_orphanet_and_by_mondo_and_differing_figure
     assert not {(r["low"].to_python(), r["high"].to_python()) for r in figures
                 if r["subject"] == OBO + "MONDO_0600023"} & {(5.0, 15.0), (40.0, 60.0)}
     inheritance = [r for r in rows if r["topic"] == "inheritance"]
-    assert {str(r["subject"]) for r in inheritance} == {OBO + "MONDO_0020122", OBO + "MONDO_0600024"}
+    # acquired IIM (Clinic Barcelona), familial IIM (OMIM via HPO, MedGen), IIM (Carenity), polymyositis (Orphanet)
+    assert {str(r["subject"]) for r in inheritance} == {OBO + "MONDO_0020122", OBO + "MONDO_0600024",
+                                                         OBO + "MONDO_0600023", OBO + "MONDO_0019127"}
     assert OBO + "HP_0000006" in values(inheritance, "object")
     # IBM's two "over 50" figures agree: not a conflict
     assert not [r for r in figures if r["subject"] == OBO + "MONDO_0007827"]
@@ -787,3 +789,9 @@ def test_the_labels_of_context_grandparents_are_not_in_the_base_product(graph):
     connective = URIRef(OBO + "MONDO_0003900")
     assert (connective, None, None) in graph
     assert (connective, None, None) not in base_graph(graph)
+
+
+def test_disease_query_gives_a_features_modifier():
+    rows = run("disease", disease="MONDO:0019127")
+    bilateral = [r for r in rows if r.get("modifier") is not None and str(r["modifier"]).endswith("HP_0012832")]
+    assert bilateral and all(str(r["item"]).endswith("HP_0003011") for r in bilateral)

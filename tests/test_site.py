@@ -139,6 +139,8 @@ def test_every_link_resolves_inside_the_site_or_to_a_known_resolver(files):
                 external += 1
                 continue
             target, _, fragment = link.partition("#")
+            target, _, query = target.partition("?")
+            assert not query or re.fullmatch(r"lang=[a-z]{2,3}", query), f"{name}: {link}: a query the static site cannot answer"
             resolved = os.path.normpath(os.path.join(os.path.dirname(name), target)) if target else name
             assert resolved in files, f"{name}: {link} -> {resolved} is not a file of the site"
             if fragment and resolved.endswith(".html"):
@@ -295,7 +297,8 @@ def test_data_is_escaped_never_markup(graph):
     doc = Site(g).term_documents(DM)["html"].decode("utf-8")
     assert "<script>alert" not in doc and "<img src=x" not in doc
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &quot;quotes&quot;" in doc
-    assert doc.count("</script>") == 1  # only the end of the embedded JSON-LD
+    # only the end of the embedded JSON-LD and the empty element loading assets/lang.js
+    assert doc.count("</script>") == 2 and doc.count('<script src="../assets/lang.js" defer></script>') == 1
     assert str(embedded_graph(doc.encode()).value(DM, RDFS.label)) == evil
 
 
@@ -417,3 +420,11 @@ def test_overlap_myositis_page_lists_what_it_occurs_together_with(files):
     for name in ("systemic lupus erythematosus", "systemic sclerosis", "vasculitis"):
         assert f"{name} (as the Clinic Barcelona page names it)" in section, name
     assert "including" in section
+
+
+def test_a_feature_shows_its_clinical_modifier(files):
+    """NINDS: polymyositis affects skeletal muscles on both sides of the body (modifier Bilateral)."""
+    html = files["term/MONDO_0019127.html"].decode("utf-8")
+    features = html.split('<section id="features">')[1].split("</section>")[0]
+    row = next(r for r in features.split("<tr>") if ">Abnormality of the musculature</a>" in r)
+    assert ">Bilateral</a>" in row and "HP:0012832" in row

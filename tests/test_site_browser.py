@@ -147,3 +147,30 @@ def test_query_page_opened_as_a_file_says_queries_need_serve(browser, graph, tmp
     note = _wait(browser, lambda d: d.find_element(By.ID, "offline"))
     assert note.is_displayed() and "iimgraph serve" in note.text
     browser.save_screenshot(str(SHOTS / "queries-offline.png"))
+
+
+def test_static_term_page_with_lang_shows_the_translation_beside_the_english_label(browser, graph, tmp_path):
+    """The static site answers ?lang= in the browser (assets/lang.js); a candidate reads as one."""
+    from selenium.webdriver.common.by import By
+
+    from iimgraph.web.site import write_site
+
+    write_site(tmp_path / "site", graph)
+    page = (tmp_path / "site" / "term" / "MONDO_0016367.html").as_uri()
+
+    def row_of(label: str):
+        return browser.find_element(By.XPATH, f"//section[@id='features']//table[not(ancestor::details)]"
+                                              f"//tr[td[1]/a[normalize-space(.)='{label}']]/td[1]")
+
+    browser.get(page)
+    _wait(browser, lambda d: d.find_elements(By.ID, "label"))
+    cell = row_of("Proximal muscle weakness")
+    assert "Debilidad" not in cell.text and "Proximale" not in cell.text  # English only by default
+    browser.get(page + "?lang=es")
+    _wait(browser, lambda d: "Debilidad muscular proximal" in row_of("Proximal muscle weakness").text)
+    browser.save_screenshot(str(SHOTS / "dermatomyositis-es.png"))
+    assert "Proximale" not in row_of("Proximal muscle weakness").text
+    browser.get(page + "?lang=de")
+    _wait(browser, lambda d: "Proximale Muskelschwäche" in row_of("Proximal muscle weakness").text)
+    shown = row_of("Proximal muscle weakness").find_element(By.CSS_SELECTOR, "span.translation.candidate[lang=de]")
+    assert shown.is_displayed() and "(candidate)" in shown.text

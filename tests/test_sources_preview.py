@@ -148,3 +148,40 @@ def test_serve_sources_ranks_with_the_working_copy(edited_profile):
     released = _cli("rank", *FINDINGS, "--format", "json")
     assert released.returncode == 0, released.stderr
     assert "iimc:working-copy-edit" not in _claims(json.loads(released.stdout), FASCIITIS)
+
+
+def _edit(path: Path, text: str) -> None:
+    """Rewrite ``path`` so that its size and modification time both change (what an editor's save does)."""
+    import os
+
+    before = path.stat()
+    path.write_text(text, encoding="utf-8")
+    os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns + 1_000_000_000))
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+def test_a_python_session_sees_an_edit_to_its_working_copy(tmp_path_factory, engine):
+    """A long-lived process (a notebook) asks again after the curator saves: the answer follows the edit."""
+    import iimgraph
+
+    wc = copy_with_edit(tmp_path_factory, "note.ttl", EDIT)
+    query = f'SELECT ?c WHERE {{ <{PM}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}'
+    first = iimgraph.run_sparql(query, sources=wc, engine=engine, timeout=None)
+    _edit(wc / "clinical" / "note.ttl", EDIT.replace("working-copy note", "second, longer working-copy note"))
+    second = iimgraph.run_sparql(query, sources=wc, engine=engine, timeout=None)
+    assert [r["c"] for r in first] == ["working-copy note"]
+    assert [r["c"] for r in second] == ["second, longer working-copy note"]
+
+
+def test_a_python_session_sees_an_edit_to_a_companion_file(tmp_path):
+    import iimgraph
+    from iimgraph.build.graph_source import Store
+
+    companion = tmp_path / "extra.ttl"
+    companion.write_text('<http://example.org/a> <http://example.org/says> "one" .\n', encoding="utf-8")
+    source = Store(tmp_path / "store", [companion])
+    query = "SELECT ?o WHERE { GRAPH ?g { <http://example.org/a> <http://example.org/says> ?o } }"
+    first = iimgraph.run_sparql(query, source=source, timeout=None)
+    _edit(companion, '<http://example.org/a> <http://example.org/says> "two, later" .\n')
+    second = iimgraph.run_sparql(query, source=source, timeout=None)
+    assert [r["o"] for r in first] == ["one"] and [r["o"] for r in second] == ["two, later"]

@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from iimgraph.build.graph import build_graph, source_files
-from iimgraph.errors import IIMGraphError
+from iimgraph.errors import IIMGraphError, ValidationTimeout
 from iimgraph.validate import qc
 from iimgraph.validate.pipeline import node_shapes, shapes_graph, validate, validate_graph
 from iimgraph.validate.reference import id_key, load_reference
@@ -40,7 +40,7 @@ def fixture_paths(folder: Path) -> list[Path]:
 
 def run_fixture(folder: Path, *, reason: bool = False):  # type: ignore[no-untyped-def]
     files = source_files(fixture_paths(folder))
-    return validate_graph(build_graph(files), files, reason=reason, timeout=120)
+    return validate_graph(build_graph(files), files, reason=reason, reason_timeout=120)
 
 
 @pytest.fixture(scope="module")
@@ -179,6 +179,19 @@ def test_shipped_graph_has_no_errors_and_reports_are_stable(shipped):
     assert terms == sorted(terms)
     md = shipped.to_markdown()
     assert md.startswith("### ✅ iimgraph validate")
+
+
+def test_a_timed_validation_returns_the_same_report_from_its_worker(shipped):
+    """With ``timeout`` the library runs in a worker process stopped at the deadline (the CLI's ``--timeout``)."""
+    timed = validate(reason=False, timeout=600)
+    assert timed.to_json() == shipped.to_json()
+    assert timed.to_markdown() == shipped.to_markdown()
+
+
+def test_a_validation_past_its_timeout_is_stopped_and_says_what_it_was_validating():
+    """Before: only the CLI verb could stop a validation; the library's ``timeout`` bounded the reasoner alone."""
+    with pytest.raises(ValidationTimeout, match=r"^validation timed out after 0.05 s \(\d+ source files, [\d.]+ MB\)"):
+        validate(reason=False, timeout=0.05)
 
 
 def test_ttl_report_is_a_shacl_report(tmp_path: Path):

@@ -21,7 +21,7 @@ def test_installed_wheel_works_outside_the_repository(tmp_path: Path):
     names = zipfile.ZipFile(wheel).namelist()
     for folder in ("ontology", "shapes", "queries", "reference"):
         assert any(n.startswith(f"iimgraph/data/{folder}/") for n in names), folder
-    for asset in ("site.css", "queries.js"):  # the generated site's assets (resources.site_assets_dir)
+    for asset in ("site.css", "queries.js", "lang.js"):  # the generated site's assets (resources.site_assets_dir)
         assert f"iimgraph/web/assets/{asset}" in names, asset
     assert "iimgraph/release/cc-by-4.0.txt" in names  # the legal code a release's LICENSE carries
     for table in ("hpo_terms.tsv.gz", "onset_ages.tsv", "equivalences.tsv", "derived_candidates.tsv"):

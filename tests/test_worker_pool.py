@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
+from iimgraph import worker
 from iimgraph.errors import QueryError, QueryMemoryError, QueryTimeout
-from iimgraph.query import worker
 
 pytestmark = pytest.mark.skipif(not worker.available(), reason="no os.fork on this platform")
 
@@ -44,7 +44,10 @@ def alive(pid: int) -> bool:
 
 
 @pytest.fixture
-def pool():
+def pool(monkeypatch):
+    # a child whose answer takes longer than _RENICE_AFTER (0.1 s) is retired by design; on a loaded
+    # machine a trivial call can take that long, and reuse is what these tests check
+    monkeypatch.setattr(worker, "_RENICE_AFTER", 5.0)
     p = worker.Pool(job, memory_mb=256, keep=2, start=1)
     try:
         yield p
@@ -123,7 +126,7 @@ def test_workers_die_with_their_parent(tmp_path):
     the pool's own forking thread, which lives as long as the process)."""
     script = textwrap.dedent("""
         import sys, threading, time
-        from iimgraph.query import worker
+        from iimgraph import worker
         import os
         def job(kind):
             if kind == "sleep":

@@ -16,13 +16,15 @@ from __future__ import annotations
 
 import re
 
+from iimgraph.namespaces import BASE
+
 #: C0 controls (but tab and newline), DEL, C1 controls, and the Unicode format characters that reorder
 #: or hide text (bidi marks, embeddings, overrides and isolates; line and paragraph separators)
 _UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_ONE_LINE = re.compile("[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 #: IRIs under these bases are the project's own: their links are kept in Markdown
-PROJECT_BASES = ("https://w3id.org/iimgraph/",)
+PROJECT_BASES = (BASE,)
 
 
 def _visible(match: re.Match[str]) -> str:

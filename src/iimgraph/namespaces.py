@@ -1,4 +1,7 @@
-"""Namespaces and the project's single prefix map.
+"""Namespaces and the project's single prefix map: the one home of IRIs and links in ``src/``.
+
+Every ``http(s)://`` string the code uses is written here (or in the generated :mod:`iimgraph.field_prefixes`
+and :mod:`iimgraph.iim_vocab`), and named: ``tests/test_vocabulary.py`` fails on one written elsewhere.
 
 Every CURIE the project reads or writes goes through :data:`CONVERTER`, so that one table decides
 what ``Orphanet:732`` or ``MESH:D017285`` means. The converter is a plain table lookup (the same
@@ -42,7 +45,43 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCTERMS = "http://purl.org/dc/terms/"
 PROV = "http://www.w3.org/ns/prov#"
 SHACL = "http://www.w3.org/ns/shacl#"
-TEXT_MINED_EVIDENCE = IIM + "evidence/ITM"  # HPO's 2015 text-mined annotations: off by default
+EVIDENCE = IIM + "evidence/"  # evidence codes (TAS, PCS, IEA, ITM, CUR)
+TEXT_MINED_EVIDENCE = EVIDENCE + "ITM"  # HPO's 2015 text-mined annotations: off by default
+QC = BASE + "qc/"  # QC rules, as the SHACL report names them
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+SPDX = "http://spdx.org/rdf/terms#"
+FOAF = "http://xmlns.com/foaf/0.1/"
+SD = "http://www.w3.org/ns/sparql-service-description#"
+FORMATS = "http://www.w3.org/ns/formats/"
+ENTAILMENT_SIMPLE = "http://www.w3.org/ns/entailment/Simple"
+SPARQL_RESULTS = "http://www.w3.org/2005/sparql-results#"  # the XML results namespace
+SVG = "http://www.w3.org/2000/svg"
+HGNC = "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/"
+ORCID = "https://orcid.org/"
+
+# single terms the code names without rdflib (the query path, pyoxigraph code)
+RDF_TYPE = RDF + "type"
+RDF_REST = RDF + "rest"
+RDF_LANGSTRING = RDF + "langString"
+RDFS_LABEL = RDFS + "label"
+RDFS_DATATYPE = RDFS + "Datatype"
+XSD_STRING = XSD + "string"
+XSD_DECIMAL = XSD + "decimal"
+OWL_ONTOLOGY = OWL + "Ontology"
+OWL_VERSION_IRI = OWL + "versionIRI"
+OWL_VERSION_INFO = OWL + "versionInfo"
+OWL_NOTHING = OWL + "Nothing"
+IIM_CLAIM = IIM + "Claim"
+BIOLINK_SUBJECT = BIOLINK + "subject"
+SSSOM_MAPPING_JUSTIFICATION = SSSOM + "mapping_justification"
+
+# licences and specifications the release cites (links, never fetched)
+CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+BSD_3_CLAUSE = "https://opensource.org/licenses/BSD-3-Clause"
+OBO_FORMAT_SPEC = "http://owlcollab.github.io/oboformat/doc/obo-syntax.html"
+OBOGRAPHS_SPEC = "https://github.com/geneontology/obographs"
+IANA_MEDIA_TYPES = "https://www.iana.org/assignments/media-types/"
 
 #: prefix -> IRI prefix. Order matters only for readability of serialisations.
 PREFIX_MAP: dict[str, str] = {
@@ -60,7 +99,7 @@ PREFIX_MAP: dict[str, str] = {
     "EFO": "http://www.ebi.ac.uk/efo/EFO_",
     "CHEBI": "http://purl.obolibrary.org/obo/CHEBI_",
     "MAXO": "http://purl.obolibrary.org/obo/MAXO_",
-    "hgnc": "https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/",
+    "hgnc": HGNC,
     "obo": OBO,
     # disease vocabularies and registries: MONDO's spellings; where Bioregistry's OBO context spells a
     # prefix as we do, its URI prefix (the generated table ``field_prefixes.py``; a test pins both)
@@ -93,11 +132,39 @@ PREFIX_MAP: dict[str, str] = {
     "biolink": BIOLINK,
     "sssom": SSSOM,
     "semapv": SEMAPV,
-    "void": "http://rdfs.org/ns/void#",
-    "dcat": "http://www.w3.org/ns/dcat#",
-    "spdx": "http://spdx.org/rdf/terms#",
-    "foaf": "http://xmlns.com/foaf/0.1/",
+    "void": VOID,
+    "dcat": DCAT,
+    "spdx": SPDX,
+    "foaf": FOAF,
     "sh": SHACL,
+}
+
+#: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
+#: entry (bioregistry's providers, or the IRI itself where it is a page); nothing here is fetched.
+RESOLVERS: dict[str, tuple[str, str]] = {
+    "MONDO": ("MONDO", "http://purl.obolibrary.org/obo/MONDO_{id}"),
+    "HP": ("Human Phenotype Ontology", "http://purl.obolibrary.org/obo/HP_{id}"),
+    "DOID": ("Disease Ontology", "http://purl.obolibrary.org/obo/DOID_{id}"),
+    "NCIT": ("NCI Thesaurus", "http://purl.obolibrary.org/obo/NCIT_{id}"),
+    "EFO": ("Experimental Factor Ontology", "http://www.ebi.ac.uk/efo/EFO_{id}"),
+    "Orphanet": ("Orphanet", "https://www.orpha.net/en/disease/detail/{id}"),
+    "OMIM": ("OMIM", "https://omim.org/entry/{id}"),
+    "UMLS": ("UMLS", "https://uts.nlm.nih.gov/uts/umls/concept/{id}"),
+    "MEDGEN": ("MedGen", "https://www.ncbi.nlm.nih.gov/medgen/{id}"),
+    "MESH": ("MeSH", "https://meshb.nlm.nih.gov/record/ui?ui={id}"),
+    "GARD": ("GARD", "https://rarediseases.info.nih.gov/diseases/{id}/index"),
+    "ICD10": ("ICD-10 (WHO)", "https://icd.who.int/browse10/2019/en#/{id}"),
+    "ICD10CM": ("ICD-10-CM", "http://purl.bioontology.org/ontology/ICD10CM/{id}"),
+    "ICD9": ("ICD-9-CM", "http://purl.bioontology.org/ontology/ICD9CM/{id}"),
+    "icd11.foundation": ("ICD-11 foundation", "http://id.who.int/icd/entity/{id}"),
+    "icd11.mms": ("ICD-11 MMS", "https://icd.who.int/browse/2025-01/mms/en#{id}"),
+    "MedDRA": ("MedDRA", "https://identifiers.org/meddra:{id}"),
+    "SCTID": ("SNOMED CT", "http://snomed.info/id/{id}"),
+    "NANDO": ("NANDO", "http://nanbyodata.jp/ontology/NANDO_{id}"),
+    "NORD": ("NORD", "https://rarediseases.org/rare-diseases/{id}/"),
+    "Wikipedia": ("Wikipedia", "https://en.wikipedia.org/wiki/{id}"),
+    "PMID": ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/{id}/"),
+    "github": ("GitHub", "https://github.com/{id}"),  # snapshots: owner/name/tree/commit
 }
 
 #: the prefixes every query engine predeclares (the same set on oxigraph, rdflib and the endpoint):

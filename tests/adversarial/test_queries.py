@@ -15,11 +15,13 @@ import re
 import shlex
 import signal
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import pytest
 
+from iimgraph.cli.watchdog import IN_PROCESS_MAX_CHARS
 from iimgraph.errors import QueryError
 from iimgraph.query.binding import bind, sparql_term, to_term
 from iimgraph.query.catalogue import Param
@@ -129,13 +131,15 @@ def _children(pid: int) -> list[int]:
 
 
 RUNAWAY = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?p ?b . ?c ?q ?d . ?e ?r ?f }"
+#: the same, past the length the CLI runs in its own process: ad-hoc text this long goes to a forked worker
+LONG_RUNAWAY = f"# {'x' * IN_PROCESS_MAX_CHARS}\n{RUNAWAY}"
 
 
 def _cli_with_worker(*extra: str) -> tuple[subprocess.Popen[bytes], list[int]]:
-    """``iimgraph sparql RUNAWAY`` started, once its query worker exists: the process and the worker pids.
+    """``iimgraph sparql LONG_RUNAWAY`` started, once its query worker exists: the process and the worker pids.
 
     Fails at once, with the CLI's exit status and error, if the CLI ends before forking its worker."""
-    proc = subprocess.Popen([*CLI, "sparql", RUNAWAY, *extra],
+    proc = subprocess.Popen([*CLI, "sparql", LONG_RUNAWAY, *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     deadline = time.monotonic() + 60
     while not (workers := _children(proc.pid)) and proc.poll() is None and time.monotonic() < deadline:
@@ -174,6 +178,45 @@ def test_ctrl_c_stops_the_worker_too():
     assert proc.returncode == 2 and err.decode().strip() == "iimgraph: error: interrupted"
     for pid in workers:
         assert not Path(f"/proc/{pid}").exists() or "zombie" in Path(f"/proc/{pid}/status").read_text().lower()
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@pytest.mark.parametrize("how", ["timeout", "ctrl-c"])
+def test_a_query_in_the_cli_process_is_stopped_with_one_line(how: str):
+    """A short query runs in the CLI's own process (no worker to fork): its deadline and Ctrl-C still stop
+    the engine, which cannot be interrupted from Python, with one line and exit 2, and nothing left running."""
+    args = ["--timeout", "2"] if how == "timeout" else []
+    proc = subprocess.Popen([*CLI, "sparql", RUNAWAY, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    try:
+        if how == "ctrl-c":  # inside the engine: the process has run well past its start-up
+            deadline = time.monotonic() + 60
+            while proc.poll() is None and _cpu_seconds(proc.pid) < 2.0 and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert not _children(proc.pid), "a short query forked a worker"
+            proc.send_signal(signal.SIGINT)
+        start = time.monotonic()
+        out, err = proc.communicate(timeout=30)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    expected = "interrupted" if how == "ctrl-c" else "query timed out after 2 s and was stopped"
+    assert proc.returncode == 2 and err.decode().strip() == f"iimgraph: error: {expected}" and out == b""
+    assert time.monotonic() - start < 10
+
+
+def test_a_query_in_the_cli_process_is_stopped_past_its_memory_allowance():
+    """The watchdog's other limit: the process grew by more than the allowance while the query ran."""
+    code = ("import time\nfrom iimgraph.cli.watchdog import within\n"
+            "def grow():\n    kept = b'x' * (400 << 20)\n    time.sleep(20)\n    return kept\n"
+            "within(grow, timeout=30, memory_mb=100)\nprint('not stopped')")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == "iimgraph: error: query needed more than 100 MB and was stopped"
 
 
 def test_a_killed_cli_leaves_no_worker_behind():

@@ -219,8 +219,8 @@ def _exhausts_memory() -> None:
 
 def test_a_worker_without_a_memory_cap_never_reports_none_mb():
     """Before: validate's worker (no cap) reported 'validation needed more than None MB'."""
+    from iimgraph import worker
     from iimgraph.errors import QueryMemoryError
-    from iimgraph.query import worker
 
     with pytest.raises(QueryMemoryError) as caught:
         worker.call(_exhausts_memory, timeout=30, memory_mb=None, what="validation", renice=False)

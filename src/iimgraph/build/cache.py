@@ -86,16 +86,20 @@ def cache_dir() -> Path:
     return Path(base) / "iimgraph"
 
 
-@lru_cache(maxsize=4)
 def release_ntriples(sources: Path | None = None) -> bytes:
     """The release graph of ``sources`` (default: the packaged sources) as N-Triples: from the disk cache if
-    it matches the sources, else built. A curator's working copy gets its own cache entry (its hash)."""
+    it matches the sources, else built. A curator's working copy gets its own cache entry (its hash);
+    in a long-lived process an edit to the sources gives the new graph (the memo is keyed by the hash)."""
     from iimgraph.errors import SourceError
 
     folder = ontology_dir() if sources is None else Path(sources)
     if not folder.is_dir():
         raise SourceError(f"{folder}: no such sources folder")
-    key = sources_digest(folder)
+    return _ntriples(folder, sources_digest(folder))
+
+
+@lru_cache(maxsize=4)
+def _ntriples(folder: Path, key: str) -> bytes:
     cached = cache_dir() / f"release-{__version__}-{key}.nt"
     try:
         return cached.read_bytes()

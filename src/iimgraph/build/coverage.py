@@ -2,8 +2,10 @@
 
 ``coverage_rows(graph)`` returns one row per class of the project's scope (IIM root, subtree, IBM):
 phenotypes (curated, of which with an HPO frequency; text-mined apart), autoantibodies, treatments,
-epidemiology observations, definitions, and the sources the class's claims cite. ``render`` prints
-them as a fixed-width table (``iimgraph info --coverage``).
+epidemiology observations, definitions, and the sources the class's claims cite. ``source_rows(graph)``
+turns it round: one row per source, how many claims of each kind (every kind of ``claim_kinds``, about any
+subject) it supports; row references (PMIDs, ORPHA:n, OMIM:n, trial ids) are summed per database.
+``render`` and ``render_sources`` print them as fixed-width tables (``iimgraph info --coverage``).
 """
 
 from __future__ import annotations
@@ -73,3 +75,34 @@ def render(rows: list[dict[str, object]]) -> str:
         cells = [row[i].ljust(widths[i]) if i < 2 else row[i].rjust(widths[i]) for i in range(len(head) - 1)]
         lines.append("  ".join(cells) + "  " + row[-1])
     return escape("\n".join(lines)) + "\n"
+
+
+def source_rows(graph: Graph) -> list[dict[str, object]]:
+    """One row per source the claims cite (a row reference: per database): claims of each kind, total."""
+    kind_of = {k.iri: k.short for k in KINDS}
+    claims: dict[str, dict[str, set[Node]]] = {}
+    members: dict[str, set[Node]] = {}
+    for claim in graph.subjects(RDF.type, IIM.Claim):
+        shorts = {kind_of[str(t)] for t in graph.objects(claim, RDF.type) if str(t) in kind_of}
+        for source in graph.objects(claim, DCTERMS.source):
+            ident = graph.value(source, DCTERMS.identifier)
+            name = str(ident).split(":", 1)[0] if ident is not None else _source_name(graph, source)
+            members.setdefault(name, set()).add(source)
+            per_kind = claims.setdefault(name, {})
+            for short in shorts | {"total"}:
+                per_kind.setdefault(short, set()).add(claim)
+    rows = []
+    for name in sorted(claims, key=lambda n: (len(members[n]) > 1, n.lower())):
+        counts = {k.short: len(claims[name].get(k.short, ())) for k in KINDS}
+        rows.append({"source": name, "sources": len(members[name]), **counts,
+                     "total": len(claims[name]["total"])})
+    return rows
+
+
+def render_sources(rows: list[dict[str, object]]) -> str:
+    head = ("source", "sources", *(k.short for k in KINDS), "total")
+    table = [head] + [tuple(str(r[c]) for c in head) for r in rows]
+    widths = [max(len(row[i]) for row in table) for i in range(len(head))]
+    lines = ["  ".join(row[i].ljust(widths[i]) if i == 0 else row[i].rjust(widths[i]) for i in range(len(head)))
+             for row in table]
+    return escape("claims per source and kind\n" + "\n".join(lines)) + "\n"

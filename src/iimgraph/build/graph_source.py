@@ -35,6 +35,13 @@ class Release(Value):
 
         return release_ntriples()
 
+    def state(self) -> str:
+        """A key that changes when the graph would: the hash of the sources and the build code."""
+        from iimgraph.build.cache import sources_digest
+        from iimgraph.resources import ontology_dir
+
+        return sources_digest(ontology_dir())
+
 
 class Sources(Value):
     """The graph built from a folder of sources (a curator's working copy)."""
@@ -54,6 +61,12 @@ class Sources(Value):
 
         return release_ntriples(self.folder)
 
+    def state(self) -> str:
+        """A key that changes when the working copy is edited (a saved file, an added or removed one)."""
+        from iimgraph.build.cache import sources_digest
+
+        return sources_digest(self.folder)
+
 
 class Store(Value):
     """An on-disk store (``folder``; None: one in the user cache) with the IIM graph and ``companions``."""
@@ -68,6 +81,18 @@ class Store(Value):
 
     def describe(self) -> str:
         return f"the store in {self.folder}" if self.folder is not None else "the store with its companion graphs"
+
+    def state(self) -> str:
+        """A key that changes when a companion file or the packaged sources do (the store then reloads them)."""
+        return "\n".join([RELEASE.state(), *(_stat_line(path) for path in self.companions)])
+
+
+def _stat_line(path: Path) -> str:
+    try:
+        st = path.stat()
+    except OSError:
+        return f"{path}\0missing"
+    return f"{path}\0{st.st_size}\0{st.st_mtime_ns}"
 
 
 class Remote(Value):

@@ -34,22 +34,32 @@ from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, read_rdf, turtle_terms
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import BASE, ONTOLOGY_IRI
+from iimgraph.namespaces import (
+    BASE,
+    ONTOLOGY_IRI,
+    OWL_ONTOLOGY,
+    OWL_VERSION_INFO,
+    OWL_VERSION_IRI,
+    RDF_LANGSTRING,
+    RDF_REST,
+    RDF_TYPE,
+    XSD_DECIMAL,
+    XSD_STRING,
+)
 from iimgraph.resources import ontology_dir
 from iimgraph.version import __version__
 
-_RDF_TYPE = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
-_OWL_ONTOLOGY = ox.NamedNode("http://www.w3.org/2002/07/owl#Ontology")
-_VERSION_IRI = ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI")
-_VERSION_INFO = ox.NamedNode("http://www.w3.org/2002/07/owl#versionInfo")
-_DECIMAL = "http://www.w3.org/2001/XMLSchema#decimal"
-_STRINGS = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+_RDF_TYPE = ox.NamedNode(RDF_TYPE)
+_OWL_ONTOLOGY = ox.NamedNode(OWL_ONTOLOGY)
+_VERSION_IRI = ox.NamedNode(OWL_VERSION_IRI)
+_VERSION_INFO = ox.NamedNode(OWL_VERSION_INFO)
+_DECIMAL = XSD_DECIMAL
+_STRINGS = (XSD_STRING, RDF_LANGSTRING)
 #: every literal whose lexical form rdflib may write otherwise (typed, not a string)
 _TYPED_LITERALS = ("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = '' && datatype(?o) != "
-                   f"<{_STRINGS[0]}>) }}")
+                   f"<{XSD_STRING}>) }}")
 #: the blank-node links whose chains the nesting limit bounds (a list's rdf:rest chain excepted)
-_BLANK_LINKS = ("SELECT ?s ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o) && "
-                "?p != <http://www.w3.org/1999/02/22-rdf-syntax-ns#rest>) }")
+_BLANK_LINKS = f"SELECT ?s ?o WHERE {{ ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o) && ?p != <{RDF_REST}>) }}"
 
 
 class _Collector:

@@ -9,6 +9,7 @@ query verbs' options are made from the one table :data:`iimgraph.cli.options.QUE
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import sys
 from collections.abc import Callable
@@ -133,7 +134,8 @@ def build(sources: Path | None, out: Path | None, fmt: str, version: str | None)
 @cli.command()
 @click.option("--sources", type=click.Path(path_type=Path), default=None,
               help="Folder of curated sources (default: the packaged ontology/).")
-@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...).")
+@click.option("--coverage", is_flag=True, help="A completeness table per IIM subtype (phenotypes, antibodies, ...), "
+              "then per source: how many claims of each kind it supports.")
 def info(sources: Path | None, coverage: bool) -> None:
     """Version and counts of classes, mappings, sources and claims."""
     from iimgraph.build.graph import build_graph
@@ -141,9 +143,11 @@ def info(sources: Path | None, coverage: bool) -> None:
 
     graph = build_graph(sources)
     if coverage:
-        from iimgraph.build.coverage import coverage_rows, render
+        from iimgraph.build.coverage import coverage_rows, render, render_sources, source_rows
 
         click.echo(render(coverage_rows(graph)), nl=False)
+        click.echo()
+        click.echo(render_sources(source_rows(graph)), nl=False)
         return
     stats = graph_stats(graph)
     click.echo(f"iimgraph {__version__}")
@@ -165,35 +169,16 @@ def info(sources: Path | None, coverage: bool) -> None:
 def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, timeout: float,
              reason_timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
-    import time
-
-    from iimgraph.build.sources import SOURCE_SUFFIXES
-    from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
-    from iimgraph.query import worker
-    from iimgraph.resources import ontology_dir
+    from iimgraph.errors import SourceError
     from iimgraph.validate.pipeline import validate as run
 
     for path in paths:  # a missing file: one line, before any work
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
     level = fail_on.upper()
-    deadline = time.monotonic() + timeout
-
-    def job() -> tuple[str, int]:
-        report = run(list(paths) or None, reason=not no_reason, timeout=reason_timeout, deadline=deadline)
-        return report.render(fmt, level), report.exit_code(level)
-
-    try:  # in a forked worker, stopped at the deadline (rdflib and pyshacl cannot be interrupted)
-        text, code = worker.call(job, timeout=timeout, memory_mb=None, what="validation", renice=False)
-    except QueryTimeout:
-        files = [f for p in (paths or (ontology_dir(),)) for f in (p.rglob("*") if p.is_dir() else (p,))
-                 if f.is_file() and (f.name.endswith(SOURCE_SUFFIXES) or not p.is_dir())]
-        size = sum(f.stat().st_size for f in files)
-        what = "source files" if all(f.name.endswith(SOURCE_SUFFIXES) for f in files) else "files"
-        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({len(files)} {what}, "
-                                f"{size / 1e6:.1f} MB); give it more time with --timeout") from None
-    click.echo(text, nl=False)
-    sys.exit(code)
+    report = run(list(paths) or None, reason=not no_reason, reason_timeout=reason_timeout, timeout=timeout)
+    click.echo(report.render(fmt, level), nl=False)
+    sys.exit(report.exit_code(level))
 
 
 @cli.command()
@@ -376,12 +361,22 @@ def query_cmd(name: str, **opts: Any) -> None:
     run_query_verb(name, opts)
 
 
+def _language_tag(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    if value is not None and not re.fullmatch(r"[a-z]{2,3}", value.strip().lower()):
+        raise click.BadParameter(f"{value!r} is not a language tag (es, fr, ja, zh, pt, de, it, nl)")
+    return None if value is None else value.strip().lower()
+
+
 @cli.command("describe")
 @click.argument("disease")
+@click.option("--lang", default=None, callback=_language_tag, metavar="TAG",
+              help="Also each item's HPO label in this language (official, or marked as a machine-made candidate).")
 @_query_options("sources")
-def describe_cmd(disease: str, **opts: Any) -> None:
+def describe_cmd(disease: str, lang: str | None, **opts: Any) -> None:
     """Everything the graph holds about one DISEASE class (a CURIE): the `disease` query."""
-    run_query_verb("disease", {**opts, "params": [f"disease={disease}"], "all_columns": False})
+    params = [f"disease={disease}"] + ([f"lang={lang}"] if lang else [])
+    run_query_verb("disease", {**opts, "params": params, "all_columns": False},
+                   hidden=() if lang else ("translation",))
 
 
 @cli.command("sources")

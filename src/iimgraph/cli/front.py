@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from iimgraph.cli.options import HOUSEKEEPING, options_of
+from iimgraph.cli.watchdog import IN_PROCESS_MAX_CHARS, within
 from iimgraph.errors import SettingError
 from iimgraph.escape import escape
 from iimgraph.query.results import Result, display, render, table_cells
@@ -198,8 +199,9 @@ def query_source(opts: Mapping[str, Any]) -> GraphSource:
                         same_origin_redirects=opts["same_origin"])
 
 
-def run_query_verb(name: str, opts: Mapping[str, Any]) -> None:
-    """``iimgraph query NAME`` with the options of the table (either reader gives them)."""
+def run_query_verb(name: str, opts: Mapping[str, Any], hidden: tuple[str, ...] = ()) -> None:
+    """``iimgraph query NAME`` with the options of the table (either reader gives them); ``hidden``:
+    columns a verb leaves out besides the housekeeping ones."""
     from iimgraph.errors import QueryError
     from iimgraph.query.run import execute, explain
 
@@ -209,12 +211,26 @@ def run_query_verb(name: str, opts: Mapping[str, Any]) -> None:
         if not sep or not key.strip():
             raise QueryError(f"parameter {item!r} is not KEY=VALUE")
         values[key.strip()] = value
-    run: dict[str, Any] = {"engine": _engine(query_source(opts), opts["engine"], opts["timeout"]),
-                           "timeout": opts["timeout"], "allow_remote": opts["allow"]}
-    result = execute(name, values, **run)
-    emit(result, opts["fmt"], hidden=() if opts["all_columns"] else HOUSEKEEPING)
-    for note in explain(name, values, result, **run):
+    engine = _engine(query_source(opts), opts["engine"], opts["timeout"])
+    run: dict[str, Any] = {"engine": engine, "timeout": None, "allow_remote": opts["allow"]}
+    # a packaged query's text is ours (its parameters are flat VALUES): it runs in this process
+    result = _local(engine, opts, lambda: execute(name, values, **run))
+    emit(result, opts["fmt"], hidden=hidden + (() if opts["all_columns"] else HOUSEKEEPING))
+    for note in _local(engine, opts, lambda: explain(name, values, result, **run)):
         say(f"warning: {note}")
+
+
+def _local(engine: Engine, opts: Mapping[str, Any], job: Callable[[], Any]) -> Any:
+    """``job()``, which queries ``engine`` with no time limit of its own: in this process under the
+    watchdog's deadline (:mod:`iimgraph.cli.watchdog`), or as it is on an endpoint, where ``timeout``
+    is the limit per HTTP request (the engine holds it)."""
+    from iimgraph.query.engines import RemoteEngine
+
+    if isinstance(engine, RemoteEngine):
+        return job()
+    from iimgraph.worker import DEFAULT_MEMORY_MB
+
+    return within(job, timeout=opts["timeout"], memory_mb=DEFAULT_MEMORY_MB)
 
 
 def run_sparql_verb(query: str, opts: Mapping[str, Any]) -> None:
@@ -233,7 +249,12 @@ def run_sparql_verb(query: str, opts: Mapping[str, Any]) -> None:
     else:
         text = query
     engine = _engine(query_source(opts), opts["engine"], opts["timeout"])
-    emit(execute_sparql(text, engine=engine, timeout=opts["timeout"], allow_remote=opts["allow"]), opts["fmt"])
+    if len(text) > IN_PROCESS_MAX_CHARS:  # long ad-hoc text may crash the engine: a forked worker reports it
+        result = execute_sparql(text, engine=engine, timeout=opts["timeout"], allow_remote=opts["allow"])
+    else:
+        result = _local(engine, opts, lambda: execute_sparql(text, engine=engine, timeout=None,
+                                                              allow_remote=opts["allow"]))
+    emit(result, opts["fmt"])
 
 
 # --- the fast reader ---------------------------------------------------------------------------------

@@ -65,8 +65,8 @@ QUERY_OPTIONS = (
         "(repeatable).", multiple=True, metavar="FILE"),
     Opt(("--store",), "store", "folder", "On-disk store to query (created if needed): the IIM graph and every "
         "companion loaded into it.", metavar="DIR"),
-    Opt(("--timeout",), "timeout", "seconds", "Seconds allowed: a local query runs in a worker process stopped "
-        "at this limit; with --endpoint, the limit per HTTP request, from connecting to the last byte of the "
+    Opt(("--timeout",), "timeout", "seconds", "Seconds allowed: a local query is stopped at this limit; "
+        "with --endpoint, the limit per HTTP request, from connecting to the last byte of the "
         "answer.", default=60.0),
     Opt(("--allow-service",), "allow", "text", "Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / "
         "admits everything under it; env IIMGRAPH_ALLOW_SERVICE, space-separated). Default: refused.",

@@ -28,6 +28,9 @@ JSONLD_TERMS: dict[str, dict[str, str] | str] = {
     "subject": {"@id": "biolink:subject", "@type": "@id"},
     "object": {"@id": "biolink:object", "@type": "@id"},
     "predicate": {"@id": "biolink:predicate", "@type": "@id"},
+    # HPO label translations as language maps ({"es": "...", "fr": "..."}); a candidate (machine) one apart
+    "translation": {"@id": "iim:translation", "@container": "@language"},
+    "candidateTranslation": {"@id": "iim:candidateTranslation", "@container": "@language"},
 }
 
 

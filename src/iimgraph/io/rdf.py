@@ -40,6 +40,7 @@ from typing import IO, TYPE_CHECKING, Any
 from iimgraph.errors import SourceError
 from iimgraph.formats import READ_SUFFIXES, RdfFormat, bare_suffix, detect, sniff
 from iimgraph.io.jsonld import CONTEXT_FILE, shipped_context
+from iimgraph.namespaces import RDF_LANGSTRING, RDF_REST, XSD_STRING
 from iimgraph.settings import DEPTH, MEGABYTES, RATIO, env_number
 
 if TYPE_CHECKING:  # rdflib stays out of the import path of the query verbs
@@ -737,7 +738,7 @@ def _parse_with_oxigraph(path: Path, data: bytes, fmt: RdfFormat, graph: Graph, 
 OX_TOKEN_LIMIT = 16 * MB
 
 
-_RDF_REST = "http://www.w3.org/1999/02/22-rdf-syntax-ns#rest"
+_RDF_REST = RDF_REST
 
 
 def _ox_parse(path: Path, data: bytes, fmt: RdfFormat, base: str | None, max_depth: int) -> Iterator[Any]:
@@ -827,7 +828,7 @@ def turtle_terms(path: Path | str, *, limits: Limits | None = None) -> list[tupl
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     quads = list(_ox_parse(path, data, fmt, base, limits.max_depth))
     made: dict[Any, Any] = {}
-    string = ("http://www.w3.org/2001/XMLSchema#string", "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString")
+    string = (XSD_STRING, RDF_LANGSTRING)
 
     def term(node: Any) -> Any:
         found = made.get(node)

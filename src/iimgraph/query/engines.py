@@ -6,7 +6,7 @@ process and on disk (keyed by package version and a hash of the source files), s
 CLI does not rebuild the graph with rdflib each time. Local engines refuse ``SERVICE`` and
 ``FROM``/``FROM NAMED`` unless their IRI is on the caller's allow-list: nothing reaches the network
 unless the user named that endpoint. Time limits are enforced around ``execute`` by
-:mod:`iimgraph.query.worker`, not here.
+:mod:`iimgraph.worker`, not here.
 """
 
 from __future__ import annotations
@@ -107,7 +107,7 @@ class OxigraphEngine:
                 allow_remote: Sequence[str] = ()) -> Result:
         check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         if self.handle is not None and os.getpid() != self._pid:
-            # a forked worker (iimgraph.query.worker): RocksDB's files and threads did not survive the fork,
+            # a forked worker (iimgraph.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
             from iimgraph.query.store import reopen_read_only
 
@@ -273,7 +273,8 @@ def short_syntax_error(message: str) -> str:
 
 # --- choosing an engine ----------------------------------------------------------------------------
 
-_LOCAL: dict[tuple[str, GraphSource, bool], Engine] = {}
+#: (engine name, source, one_shot) -> (the source's state when opened, the engine)
+_LOCAL: dict[tuple[str, GraphSource, bool], tuple[str | None, Engine]] = {}
 
 
 def engine_for(source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENGINE, *,
@@ -286,7 +287,8 @@ def engine_for(source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENG
     it is); ignored for an endpoint, which is asked with ``timeout`` per HTTP request. ``one_shot``:
     the caller runs one query and exits (the CLI), so the release graph is opened from its prebuilt
     on-disk store instead of being loaded into memory (a long-lived process, such as ``serve`` or a
-    Python session, keeps the in-memory store: its queries are faster). ``progress``/``say``: how
+    Python session, keeps the in-memory store: its queries are faster). In a long-lived process the
+    engine is made again when the source's files changed since (an edited working copy or companion). ``progress``/``say``: how
     opening a store reports (callbacks the CLI renders).
     """
     if not isinstance(engine, str):
@@ -298,9 +300,24 @@ def engine_for(source: GraphSource = RELEASE, engine: str | Engine = DEFAULT_ENG
         raise QueryError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)}, or give an endpoint)")
     one_shot = one_shot and isinstance(source, Release) and engine == DEFAULT_ENGINE
     key = (engine, source, one_shot)
-    if key not in _LOCAL:
-        _LOCAL[key] = _open(source, engine, one_shot, progress, say)
-    return _LOCAL[key]
+    state = None if one_shot else source.state()  # one query, then the process exits: nothing goes stale
+    held = _LOCAL.get(key)
+    if held is not None and held[0] == state:
+        return held[1]
+    if held is not None:  # the files changed since the engine was made (a long-lived process): open afresh
+        del _LOCAL[key]
+        _close(held[1])
+    opened = _open(source, engine, one_shot, progress, say)
+    _LOCAL[key] = (state, opened)
+    return opened
+
+
+def _close(engine: Engine) -> None:
+    """Let go of a stale engine's store and its lock (a store's lock must be free before it reloads)."""
+    handle = getattr(engine, "handle", None)
+    if handle is not None:
+        engine.store = None  # type: ignore[attr-defined]
+        handle.close()
 
 
 def _open(source: Release | Sources | Store, engine: str, one_shot: bool, progress: Progress | None,

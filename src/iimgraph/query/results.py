@@ -14,7 +14,7 @@ import re
 from iimgraph.errors import QueryError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat
-from iimgraph.namespaces import PREFIX_MAP, XSD, display_curie
+from iimgraph.namespaces import PREFIX_MAP, RDF_LANGSTRING, SPARQL_RESULTS, XSD, display_curie
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -22,7 +22,6 @@ if TYPE_CHECKING:
     from typing import Any
 
 XSD_STRING = XSD + "string"
-RDF_LANGSTRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 class IRI(str):
@@ -257,7 +256,7 @@ def quoteattr(text: str) -> str:
 
 def to_xml(result: Result) -> str:
     """SPARQL Query Results XML."""
-    out = ['<?xml version="1.0"?>', '<sparql xmlns="http://www.w3.org/2005/sparql-results#">', "<head>"]
+    out = ['<?xml version="1.0"?>', f'<sparql xmlns="{SPARQL_RESULTS}">', "<head>"]
     if result.is_ask:
         out += ["</head>", f"<boolean>{'true' if result.boolean else 'false'}</boolean>", "</sparql>"]
         return "\n".join(out) + "\n"

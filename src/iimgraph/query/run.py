@@ -7,10 +7,10 @@ from __future__ import annotations
 import difflib
 from collections.abc import Mapping, Sequence
 
+from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import QueryError
-from iimgraph.namespaces import XSD, display_curie
-from iimgraph.query import worker
+from iimgraph.namespaces import RDFS_LABEL, XSD, display_curie
 from iimgraph.query.binding import TRUE_WORDS, bind, check_text, resolve_params, sparql_term
 from iimgraph.query.catalogue import get_query, split_lists
 from iimgraph.query.engines import DEFAULT_ENGINE, DEFAULT_TIMEOUT, Engine, RemoteEngine, engine_for
@@ -29,7 +29,7 @@ if TYPE_CHECKING:  # the store module (and the RDF reader it uses) is imported o
 def _run(text: str, source: GraphSource, engine: str | Engine, timeout: float | None,
          allow_remote: Sequence[str]) -> Result:
     """One query on the engine over ``source``. A local query with a ``timeout`` runs in a worker
-    process killed at the deadline (:mod:`iimgraph.query.worker`); without one it runs here, in this process."""
+    process killed at the deadline (:mod:`iimgraph.worker`); without one it runs here, in this process."""
     if timeout is not None:  # the one check every number a user gives goes through (nan would never expire)
         timeout = check_number(timeout, "timeout", SECONDS)
     chosen = engine_for(source, engine, timeout=timeout if timeout is not None else DEFAULT_TIMEOUT)
@@ -49,7 +49,7 @@ def execute(name: str, params: Mapping[str, Any] | None = None, *, source: Graph
     engine name for a local graph, or an engine already made (:func:`iimgraph.query.engines.engine_for`).
     ``timeout`` (seconds): on an endpoint, the limit per HTTP request (default 60); on a local
     engine, a hard wall-clock limit enforced by running the query in a worker process that is
-    killed at the deadline (:class:`iimgraph.query.worker.QueryTimeout`). ``None``, the default for
+    killed at the deadline (:class:`iimgraph.worker.QueryTimeout`). ``None``, the default for
     local engines, runs the query in this process with no limit: fastest, for trusted queries.
     ``allow_remote``: IRIs that ``SERVICE``/``FROM`` may name in a local query (default: none).
     """
@@ -105,7 +105,7 @@ def explain(name: str, params: Mapping[str, Any] | None, result: Result, **run: 
         if holders:
             values = " ".join(sparql_term(IRI(h)) for h in holders)
             labels = {str(r["a"]): str(r["l"]) for r in execute_sparql(
-                f"SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <http://www.w3.org/2000/01/rdf-schema#label> ?l }}",
+                f"SELECT ?a ?l WHERE {{ VALUES ?a {{ {values} }} ?a <{RDFS_LABEL}> ?l }}",
                 **run).rows}
             named = ", ".join(f"{display_curie(h)} ({labels[h]})" if h in labels else display_curie(h) for h in holders)
             what = display_curie(bound["disease"]) if "disease" in bound else "it"

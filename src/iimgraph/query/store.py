@@ -239,7 +239,7 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
         store = _open(ox, database, read_only=False)
         loaded = _apply(ox, store, folder, manifest, plan, iim_key, progress, say)
         # queries read through a read-only handle: a writer's background compaction would pull
-        # files from under the read-only handles of forked workers (iimgraph.query.worker)
+        # files from under the read-only handles of forked workers (iimgraph.worker)
         store = None
         gc.collect()
         store = _open(ox, database, read_only=True)

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
+from iimgraph.namespaces import PREFIX_MAP
 from iimgraph.rank.profiles import (
     HP_PREFIX,
     ONSET_ROOT,
@@ -171,7 +172,7 @@ def resolve(text: str, kb: Knowledge) -> tuple[str, str | None]:
             and " " not in given:
         raise TermError(f"{given!r} is not an HPO term (findings are HP:nnnnnnn, their IRIs, or labels)")
     elif given.lower().startswith(("http:", "https:")):
-        raise TermError(f"{given!r} is not an HPO term IRI (http://purl.obolibrary.org/obo/HP_nnnnnnn)")
+        raise TermError(f"{given!r} is not an HPO term IRI ({PREFIX_MAP['HP']}nnnnnnn)")
     else:
         term = _by_name(given, kb)
         note = f"{given!r} read as {term} ({kb.label(term)})"

@@ -16,6 +16,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from iimgraph import namespaces as ns
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
@@ -24,7 +25,7 @@ from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
 HP_PREFIX = OBO + "HP_"
-EVIDENCE = "https://w3id.org/iimgraph/vocab/evidence/"
+EVIDENCE = ns.EVIDENCE
 TEXT_MINED = EVIDENCE + "ITM"
 HPO_ROOT = "HP:0000001"
 PHENOTYPIC_ABNORMALITY = "HP:0000118"
@@ -237,13 +238,7 @@ class Knowledge:
 
 # --- loading -----------------------------------------------------------------------------------------
 
-_PREFIXES = """PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX oboInOwl: <http://www.geneontology.org/formats/oboInOwl#>
-PREFIX biolink: <https://w3id.org/biolink/vocab/>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX iim: <https://w3id.org/iimgraph/vocab/>
-"""
+_PREFIXES = "".join(f"PREFIX {p}: <{ns.PREFIX_MAP[p]}>\n" for p in ("rdfs", "owl", "oboInOwl", "biolink", "dcterms", "iim"))
 
 _DISEASES = _PREFIXES + """SELECT ?d ?label ?scope ?parent WHERE {
   ?d iim:inScope ?scope .
@@ -323,7 +318,7 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 #: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
 #: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
-DISMECH_CLAIMS = "https://w3id.org/iimgraph/claim/dismech-"
+DISMECH_CLAIMS = ns.CLAIM + "dismech-"
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 

@@ -19,7 +19,8 @@ from rdflib.term import Node
 from iimgraph.errors import OutputError, SourceError
 from iimgraph.formats import WRITABLE, RdfFormat
 from iimgraph.io.jsonld import jsonld_context
-from iimgraph.namespaces import ONTOLOGY_IRI, bind_prefixes
+from iimgraph.namespaces import ONTOLOGY_IRI, RDFS_DATATYPE, bind_prefixes
+from iimgraph.namespaces import OWL as OWL_NS
 
 
 def canonical(graph: Graph) -> Graph:
@@ -179,14 +180,14 @@ def serialize(graph: Graph, fmt: RdfFormat | str, *, context_ref: str | None = N
 
 #: rdf:type values written as the element name of a node in the OWL product, first match wins
 _TYPED_ELEMENTS = [
-    ("http://www.w3.org/2002/07/owl#Ontology", "owl:Ontology"),
-    ("http://www.w3.org/2002/07/owl#Class", "owl:Class"),
-    ("http://www.w3.org/2002/07/owl#ObjectProperty", "owl:ObjectProperty"),
-    ("http://www.w3.org/2002/07/owl#DatatypeProperty", "owl:DatatypeProperty"),
-    ("http://www.w3.org/2002/07/owl#AnnotationProperty", "owl:AnnotationProperty"),
-    ("http://www.w3.org/2000/01/rdf-schema#Datatype", "rdfs:Datatype"),
-    ("http://www.w3.org/2002/07/owl#Axiom", "owl:Axiom"),
-    ("http://www.w3.org/2002/07/owl#NamedIndividual", "owl:NamedIndividual"),
+    (OWL_NS + "Ontology", "owl:Ontology"),
+    (OWL_NS + "Class", "owl:Class"),
+    (OWL_NS + "ObjectProperty", "owl:ObjectProperty"),
+    (OWL_NS + "DatatypeProperty", "owl:DatatypeProperty"),
+    (OWL_NS + "AnnotationProperty", "owl:AnnotationProperty"),
+    (RDFS_DATATYPE, "rdfs:Datatype"),
+    (OWL_NS + "Axiom", "owl:Axiom"),
+    (OWL_NS + "NamedIndividual", "owl:NamedIndividual"),
 ]
 
 

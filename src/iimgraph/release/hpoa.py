@@ -12,7 +12,9 @@ HPO's file is keyed by the disease resources HPO annotates (OMIM, ORPHA, DECIPHE
 References are PMID, ORPHA, OMIM or DECIPHER CURIEs, or the source's IRI where it has no such id
 (a seed page); the reference snapshot a row was read from is provenance, not a reference.
 Biocuration is ``CURATOR[YYYY-MM-DD]``: HPO's own string for imported rows, ``IIMGRAPH:curation``
-with the release date for the project's.
+with the release date for the project's. HPO's evidence codes are IEA, PCS and TAS: a claim with
+another (CUR, a curator's mapping of a source's words to an HPO term) is left out of ``phenotype.hpoa``
+and kept, with its code, in ``phenotype.mondo.hpoa``.
 """
 
 from __future__ import annotations
@@ -23,15 +25,18 @@ import re
 
 from rdflib import Graph, URIRef
 
+from iimgraph.namespaces import BASE, OBO, PREFIX_MAP
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.terms import BIOLINK, DCTERMS, IIM, OWL, RDF, RDFS, SKOS, SSSOM, TEXT_MINED
 
+#: the evidence codes of HPO's phenotype.hpoa
+HPO_EVIDENCE = frozenset({"IEA", "PCS", "TAS"})
 HPOA_COLUMNS = ["database_id", "disease_name", "qualifier", "hpo_id", "reference", "evidence", "onset",
                 "frequency", "sex", "modifier", "aspect", "biocuration"]
 HPO_DISEASE_PREFIXES = ("OMIM", "ORPHA", "DECIPHER")
 _REFERENCE = re.compile(r"^(PMID|ORPHA|OMIM|DECIPHER|ISBN|ISBN-13|ISBN-10):\S+$|^https?://\S+$")
-_EXACT_PREFIX = {"http://www.orpha.net/ORDO/Orphanet_": "ORPHA", "https://omim.org/entry/": "OMIM"}
-_HPO_IRI = "http://purl.obolibrary.org/obo/HP_"
+_EXACT_PREFIX = {PREFIX_MAP["Orphanet"]: "ORPHA", PREFIX_MAP["OMIM"]: "OMIM"}
+_HPO_IRI = PREFIX_MAP["HP"]
 
 
 def hpo_disease_id(graph: Graph, disease: URIRef) -> tuple[str, str] | None:
@@ -97,6 +102,8 @@ def hpoa_rows(graph: Graph, *, include_text_mined: bool = False, release_date: s
         evidence = graph.value(node, BIOLINK.has_evidence)
         if evidence == TEXT_MINED and not include_text_mined:
             continue
+        if key == "hpo" and str(evidence).rsplit("/", 1)[-1] not in HPO_EVIDENCE | {"ITM"}:
+            continue  # no HPO evidence code says "a curator's mapping"
         disease, phenotype = graph.value(node, BIOLINK.subject), graph.value(node, BIOLINK.object)
         if not isinstance(disease, URIRef) or not isinstance(phenotype, URIRef):
             continue
@@ -159,7 +166,7 @@ def hpo_version_iri(graph: Graph) -> str:
     """The IRI of the newest HPO release among the reference snapshots (``hp/releases/DATE``), or ''."""
     versions = sorted(str(v) for s in graph.subjects(RDF.type, IIM.ReferenceSnapshot)
                       for v in graph.objects(s, OWL.versionInfo) if str(v).startswith("hp/releases/"))
-    return f"http://purl.obolibrary.org/obo/{versions[-1]}/hp.json" if versions else ""
+    return f"{OBO}{versions[-1]}/hp.json" if versions else ""
 
 
 def render_hpoa(rows: list[dict[str, str]], *, release_date: str, hpo_version: str, mondo: bool = False) -> str:
@@ -169,7 +176,7 @@ def render_hpoa(rows: list[dict[str, str]], *, release_date: str, hpo_version: s
     what = "; ".join(f"{n}: {'ORPHANET' if p == 'ORPHA' else p}" for p, n in counts.items() if n)
     out = io.StringIO()
     out.write(f'#description: "iimgraph: HPO annotations of the idiopathic inflammatory myopathies [{what}]"\n')
-    out.write(f"#version: {release_date}\n#date: {release_date}\n#tracker: https://w3id.org/iimgraph/\n")
+    out.write(f"#version: {release_date}\n#date: {release_date}\n#tracker: {BASE}\n")
     if hpo_version:
         out.write(f"#hpo-version: {hpo_version}\n")
     writer = csv.DictWriter(out, fieldnames=HPOA_COLUMNS, delimiter="\t", lineterminator="\n")

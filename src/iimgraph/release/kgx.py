@@ -26,6 +26,7 @@ import uuid
 from rdflib import Graph, Literal, URIRef
 
 from iimgraph.claim_kinds import KINDS
+from iimgraph.namespaces import PREFIX_MAP
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.hpoa import references
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, RDF, RDFS, SKOS, TEXT_MINED
@@ -39,8 +40,8 @@ OWN_INFORES = "infores:iimgraph"
 SNAPSHOT_INFORES = {"hpo-annotations": "infores:hpo-annotations", "mondo": "infores:mondo", "hpo": "infores:hp",
                     "orphanet": "infores:orphanet", "ordo": "infores:orphanet", "do": "infores:disease-ontology"}
 _CATEGORY = {URIRef(k.iri): k.kgx_category for k in KINDS if k.kgx_category}  # claim class -> edge category
-_MONDO = "http://purl.obolibrary.org/obo/MONDO_"
-_HP = "http://purl.obolibrary.org/obo/HP_"
+_MONDO = PREFIX_MAP["MONDO"]
+_HP = PREFIX_MAP["HP"]
 _NAMESPACE = uuid.UUID("6f1d8a8e-4b1b-5b6e-9c55-6b1c1f0e1a16")  # fixed: edge ids are stable across runs
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-CC_BY_4 = "https://creativecommons.org/licenses/by/4.0/"
+from iimgraph.namespaces import BASE, CC_BY_4, ONTOLOGY_IRI
+
 LEGAL_CODE = Path(__file__).with_name("cc-by-4.0.txt")
 
 #: what each release file is; ``*`` rows describe a family of files
@@ -63,8 +64,8 @@ def release_readme(version: str, names: list[str], triples: dict[str, int]) -> s
     return f"""# iimgraph {version}
 
 The idiopathic inflammatory myopathies knowledge graph, release {version}: {triples.get('full', 0)} triples in
-the full product, {triples.get('base', 0)} in the base. Ontology IRI `https://w3id.org/iimgraph/iimgraph.owl`,
-version IRI `https://w3id.org/iimgraph/releases/{version}/iimgraph.owl`. Data licence: CC BY 4.0 (`LICENSE`).
+the full product, {triples.get('base', 0)} in the base. Ontology IRI `{ONTOLOGY_IRI}`,
+version IRI `{BASE}releases/{version}/iimgraph.owl`. Data licence: CC BY 4.0 (`LICENSE`).
 
 ## Files
 
@@ -104,7 +105,7 @@ OBO tools (classes, labels, definitions, synonyms, cross-references, is_a; no cl
 
 JSON-LD: `iimgraph.jsonld` carries its context inline, so any JSON-LD 1.1 processor (PyLD, jsonld.js,
 Titanium, Oxigraph) reads it offline. `iimgraph.context.jsonld` is the same context as a file, published
-at `https://w3id.org/iimgraph/releases/{version}/iimgraph.context.jsonld` for documents that refer to it.
+at `{BASE}releases/{version}/iimgraph.context.jsonld` for documents that refer to it.
 
 Mappings: `iimgraph.sssom.tsv` reads with sssom-py (`sssom parse`) or as plain TSV after its `#` lines.
 
@@ -114,7 +115,7 @@ its own copy: `iimgraph query find-by-xref -p xref=OMIM:160750`, and serves it w
 ## Licence and attribution
 
 The data are licensed under the Creative Commons Attribution 4.0 International licence ({CC_BY_4}).
-Attribute as "iimgraph {version}, https://w3id.org/iimgraph/". Classes, labels, definitions and
+Attribute as "iimgraph {version}, {BASE}". Classes, labels, definitions and
 mappings taken from MONDO and Orphanet are CC BY 4.0 content of those projects; HPO terms and
 annotations are under the Human Phenotype Ontology's terms of use; Disease Ontology content is CC0.
 The upstream snapshots are named, with their commits, in `manifest.json` (`upstream_sources`).
@@ -129,7 +130,7 @@ def release_license(version: str) -> str:
 The data in this folder (every RDF, JSON-LD, SSSOM, HPOA, VoID and SHACL file) are licensed under
 the Creative Commons Attribution 4.0 International licence (CC BY 4.0), {CC_BY_4},
 as the ontology header states (dcterms:license). Attribute as "iimgraph {version},
-https://w3id.org/iimgraph/" and indicate any changes you make.
+{BASE}" and indicate any changes you make.
 
 Third-party content: MONDO and Orphanet content is CC BY 4.0; HPO content is under the Human
 Phenotype Ontology's terms of use; Disease Ontology content is CC0. manifest.json names the

@@ -19,9 +19,11 @@ import re
 import warnings
 from typing import Any
 
+from iimgraph.namespaces import OBO
+
 OBO_FILE = "iimgraph.obo"
 OBOGRAPHS_FILE = "iimgraph.json"
-_OBO_PURL = re.compile(r"^http://purl\.obolibrary\.org/obo/([A-Za-z][A-Za-z0-9.-]*)_(.+)$")
+_OBO_PURL = re.compile("^" + re.escape(OBO) + r"([A-Za-z][A-Za-z0-9.-]*)_(.+)$")
 
 
 def obo_products(owl: bytes) -> dict[str, bytes]:

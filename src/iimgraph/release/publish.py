@@ -34,6 +34,7 @@ from dataclasses import dataclass
 
 from iimgraph.build.graph_source import RELEASE, Release, Sources
 from iimgraph.errors import EndpointError, HTTPStatusError, PublishError, QueryError
+from iimgraph.namespaces import OWL_ONTOLOGY, RDF_TYPE
 from iimgraph.query.binding import to_iri
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.query.http import RETRIES, request
@@ -122,7 +123,7 @@ def replace_update(graph: str | None, staging: str, marker: str | None = None) -
 def ground_triple(engine: OxigraphEngine) -> str | None:
     """One triple of ``engine``'s default graph without blank nodes, as a SPARQL triple pattern; None if every
     triple has one. An ontology header (IRI, rdf:type, owl:Ontology) is preferred: it is in every release."""
-    ontology = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/2002/07/owl#Ontology>"
+    ontology = f"<{RDF_TYPE}> <{OWL_ONTOLOGY}>"
     for row in engine.store.query(f"SELECT ?s WHERE {{ ?s {ontology} FILTER(isIRI(?s)) }} LIMIT 1"):
         return f"{row['s']} {ontology}"
     for row in engine.store.query("SELECT * WHERE { ?s ?p ?o FILTER(!isBlank(?s) && !isBlank(?o)) } LIMIT 1"):

@@ -23,7 +23,26 @@ from iimgraph.errors import OutputError, ValidationFailed
 from iimgraph.formats import WRITABLE, RdfFormat, ResultFormat
 from iimgraph.io.jsonld import CONTEXT_FILE, jsonld_context
 from iimgraph.io.sssom import MappingSet, read_sssom, render_sssom
-from iimgraph.namespaces import BASE, OBO, ONTOLOGY_IRI, TERM
+from iimgraph.namespaces import (
+    BASE,
+    DCAT,
+    FOAF,
+    IANA_MEDIA_TYPES,
+    OBO,
+    OBO_FORMAT_SPEC,
+    OBOGRAPHS_SPEC,
+    ONTOLOGY_IRI,
+    PREFIX_MAP,
+    SPDX,
+    TERM,
+    VOID,
+)
+from iimgraph.namespaces import BIOLINK as BIOLINK_NS
+from iimgraph.namespaces import DCTERMS as DCTERMS_NS
+from iimgraph.namespaces import OBOINOWL as OBOINOWL_NS
+from iimgraph.namespaces import OWL as OWL_NS
+from iimgraph.namespaces import SKOS as SKOS_NS
+from iimgraph.namespaces import SSSOM as SSSOM_NS
 from iimgraph.namespaces import display_curie as curie
 from iimgraph.release.export import canonical, serialize
 from iimgraph.release.hpoa import hpo_version_iri, hpoa_rows, render_hpoa
@@ -40,13 +59,13 @@ def external_terms(graph: Graph) -> set[URIRef]:
     """Terms described only so the graph reads alone: HPO terms, MONDO context parents and placement
     targets, and the MONDO parents ``ontology/declarations.ttl`` declares (MONDO classes with no scope)."""
     terms = {s for s, o in graph.subject_objects(IIM.inScope) if isinstance(s, URIRef) and str(o) in EXTERNAL_SCOPES}
-    terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith("http://purl.obolibrary.org/obo/HP_")}
+    terms |= {s for s in graph.subjects() if isinstance(s, URIRef) and str(s).startswith(PREFIX_MAP["HP"])}
     # the parents of context parents: an OBO IRI with a label and nothing else
     terms |= {s for s in graph.subjects(RDFS.label) if isinstance(s, URIRef) and str(s).startswith(OBO)
               and set(graph.predicates(s)) == {RDFS.label}}
     scoped = set(graph.subjects(IIM.inScope))
     terms |= {s for s in graph.subjects(RDF.type, OWL.Class) if isinstance(s, URIRef) and s not in scoped
-              and str(s).startswith("http://purl.obolibrary.org/obo/MONDO_")}
+              and str(s).startswith(PREFIX_MAP["MONDO"])}
     return terms
 
 
@@ -102,8 +121,7 @@ _MEDIA_TYPES = {**{f.suffix: f.media_type for f in WRITABLE}, ".json": "applicat
                 ".obo": "text/plain"}  # OBO has no registered media type: plain UTF-8 text, dcterms:conformsTo its spec
 
 
-CONFORMS_TO = {"iimgraph.obo": "http://owlcollab.github.io/oboformat/doc/obo-syntax.html",
-               "iimgraph.json": "https://github.com/geneontology/obographs"}
+CONFORMS_TO = {"iimgraph.obo": OBO_FORMAT_SPEC, "iimgraph.json": OBOGRAPHS_SPEC}
 
 
 def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], *, issued: str,
@@ -111,10 +129,10 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
     """VoID and DCAT description of a release: the dataset (the full product) and the base, their
     RDF dumps, class partitions, vocabularies, and every other file as a ``dcat:Distribution`` with
     download URL, media type, size and SHA-256 (the manifest's)."""
-    void = Namespace("http://rdfs.org/ns/void#")
-    dcat = Namespace("http://www.w3.org/ns/dcat#")
-    spdx = Namespace("http://spdx.org/rdf/terms#")
-    foaf = Namespace("http://xmlns.com/foaf/0.1/")
+    void = Namespace(VOID)
+    dcat = Namespace(DCAT)
+    spdx = Namespace(SPDX)
+    foaf = Namespace(FOAF)
     g = Graph()
     for prefix, ns in (("void", void), ("dcat", dcat), ("spdx", spdx), ("foaf", foaf), ("dcterms", DCTERMS),
                        ("owl", OWL), ("xsd", XSD), ("iimt", Namespace(TERM))):
@@ -141,10 +159,7 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
         g.add((ds, void.uriSpace, Literal(BASE)))
         if sparql_endpoint:
             g.add((ds, void.sparqlEndpoint, URIRef(sparql_endpoint)))
-        for vocab in ("http://purl.obolibrary.org/obo/", "https://w3id.org/biolink/vocab/", str(IIM),
-                      "http://www.w3.org/2004/02/skos/core#", "http://purl.org/dc/terms/",
-                      "http://www.w3.org/2002/07/owl#", "http://www.geneontology.org/formats/oboInOwl#",
-                      "https://w3id.org/sssom/"):
+        for vocab in (OBO, BIOLINK_NS, str(IIM), SKOS_NS, DCTERMS_NS, OWL_NS, OBOINOWL_NS, SSSOM_NS):
             g.add((ds, void.vocabulary, URIRef(vocab)))
         for name in dumps:
             g.add((ds, void.dataDump, URIRef(release + name)))
@@ -172,7 +187,7 @@ def void_graph(full: Graph, base: Graph, version: str, files: dict[str, bytes], 
         if name == "LICENSE":
             media = "text/plain"
         if media:
-            g.add((dist, dcat.mediaType, URIRef("https://www.iana.org/assignments/media-types/" + media)))
+            g.add((dist, dcat.mediaType, URIRef(IANA_MEDIA_TYPES + media)))
         if name in CONFORMS_TO:  # OBO has no registered media type; what both files follow is their specification
             g.add((dist, DCTERMS.conformsTo, URIRef(CONFORMS_TO[name])))
         g.add((dist, dcat.byteSize, Literal(len(data), datatype=XSD.nonNegativeInteger)))

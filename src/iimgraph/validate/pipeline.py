@@ -24,13 +24,15 @@ from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from iimgraph import worker
 from iimgraph.build.graph import parse_turtle, source_files
 from iimgraph.build.oxgraph import load_sources
 from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
-from iimgraph.errors import SourceError
-from iimgraph.namespaces import ONTOLOGY_IRI, display_curie
+from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
+from iimgraph.namespaces import BIOLINK_SUBJECT, ONTOLOGY_IRI, display_curie
 from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
+from iimgraph.settings import SECONDS, check_number
 from iimgraph.terms import OWL
 from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
@@ -42,6 +44,7 @@ if TYPE_CHECKING:
     from iimgraph.validate.reason import ReasonerResult
 
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
+DEFAULT_REASON_TIMEOUT = 120.0  # seconds OWL reasoning may take (the CLI's --reason-timeout)
 REASONER_MARGIN = 1.0  # seconds the reasoner leaves before a deadline: time to report and return
 REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped": "WARN"}
 
@@ -105,7 +108,7 @@ def _label(graph: Any, node: object) -> str | None:
         value = preferred(graph.objects(node, p))
         if value is not None:
             return str(value)
-    subject = preferred(graph.objects(node, URIRef("https://w3id.org/biolink/vocab/subject")))
+    subject = preferred(graph.objects(node, URIRef(BIOLINK_SUBJECT)))
     if subject is not None:
         about = preferred(graph.objects(subject, RDFS.label))
         return f"claim about {about}" if about is not None else None
@@ -180,11 +183,11 @@ def run_shapes(graph: Graph | None, shapes: Graph, make: _Maker, *, engine: str 
 
 
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
-                   timeout: float = 120.0, profile: Path | None = None,
+                   reason_timeout: float = DEFAULT_REASON_TIMEOUT, profile: Path | None = None,
                    deadline: float | None = None, shacl: str = "oxigraph") -> ValidationReport:
     """Validate an already built graph; ``files`` are its sources, for locating findings.
 
-    ``timeout`` bounds OWL reasoning; ``deadline`` (a ``time.monotonic()`` instant) shortens it so
+    ``reason_timeout`` bounds OWL reasoning; ``deadline`` (a ``time.monotonic()`` instant) shortens it so
     that the reasoner, a process of its own, ends before whoever set the deadline stops this one.
     ``shacl``: ``oxigraph`` runs the shapes compiled to SPARQL, ``pyshacl`` the reference engine.
     """
@@ -192,7 +195,8 @@ def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = T
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # a broken profile stops here, before any work
     store = qc.OxigraphCopy(graph)  # the shapes and the QC rules run on one Oxigraph copy
-    return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl=shacl)
+    return _validate(store, files, rules, levels, reason=reason, timeout=reason_timeout, deadline=deadline,
+                     shacl=shacl)
 
 
 def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dict[str, str], *, reason: bool,
@@ -237,9 +241,14 @@ def _reasoner_findings(result: ReasonerResult, make: _Maker) -> list[Finding]:
 
 
 def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason: bool = True,
-             timeout: float = 120.0, profile: Path | None = None,
-             deadline: float | None = None) -> ValidationReport:
+             reason_timeout: float = DEFAULT_REASON_TIMEOUT, timeout: float | None = None,
+             profile: Path | None = None) -> ValidationReport:
     """Validate sources (default: the packaged ``ontology/``) as the release graph they build, or release files.
+
+    ``timeout`` (seconds, the CLI's ``--timeout``): the whole validation runs in a worker process stopped at
+    that deadline, :class:`~iimgraph.errors.ValidationTimeout` (rdflib, pyshacl and Oxigraph cannot be
+    interrupted); None runs it in this process, unbounded. ``reason_timeout`` bounds OWL reasoning alone,
+    within ``timeout`` (past it, reasoning is reported as skipped).
 
     - folders: the sources they hold, as given;
     - source files only (``.ttl``, ``.sssom.tsv``): each in its context, the sources folder it sits in
@@ -250,6 +259,30 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
       never re-stamped.
     """
     paths = [Path(p) for p in ([] if sources is None else [sources] if isinstance(sources, (str, Path)) else sources)]
+    if timeout is None:
+        return _validate_paths(paths, reason=reason, reason_timeout=reason_timeout, profile=profile, deadline=None)
+    timeout = check_number(timeout, "timeout", SECONDS)
+    try:  # the reasoner, a process of its own, is told the deadline so that it ends first
+        report: ValidationReport = worker.call(
+            _validate_paths, paths, reason=reason, reason_timeout=reason_timeout, profile=profile,
+            deadline=time.monotonic() + timeout, timeout=timeout, memory_mb=None, what="validation", renice=False)
+    except QueryTimeout:
+        raise ValidationTimeout(f"validation timed out after {timeout:g} s ({_size_of(paths)}); "
+                                "give it more time with --timeout") from None
+    return report
+
+
+def _size_of(paths: list[Path]) -> str:
+    """What a validation of ``paths`` reads, for the message that says it ran out of time: "12 source files, 3.4 MB"."""
+    files = [f for p in (paths or [ontology_dir()]) for f in (p.rglob("*") if p.is_dir() else (p,))
+             if f.is_file() and (f.name.endswith(SOURCE_SUFFIXES) or not p.is_dir())]
+    size = sum(f.stat().st_size for f in files)
+    what = "source files" if all(f.name.endswith(SOURCE_SUFFIXES) for f in files) else "files"
+    return f"{len(files)} {what}, {size / 1e6:.1f} MB"
+
+
+def _validate_paths(paths: list[Path], *, reason: bool, reason_timeout: float, profile: Path | None,
+                    deadline: float | None) -> ValidationReport:
     parsed: dict[Path, list[Any]] = {}  # a lone Turtle file read to tell a release from a source: read once
     published = _published(paths, parsed)
     if published:
@@ -258,12 +291,14 @@ def validate(sources: Path | str | Iterable[Path | str] | None = None, *, reason
         graph = Graph()
         for path in published:
             parse_rdf(path, graph)
-        return validate_graph(graph, published, reason=reason, timeout=timeout, profile=profile, deadline=deadline)
+        return validate_graph(graph, published, reason=reason, reason_timeout=reason_timeout, profile=profile,
+                              deadline=deadline)
     files = _with_context(paths)
     store = load_sources(files, parsed=parsed)  # straight into Oxigraph: no rdflib graph unless a check needs one
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # as before: a source that does not parse is reported first
-    return _validate(store, files, rules, levels, reason=reason, timeout=timeout, deadline=deadline, shacl="oxigraph")
+    return _validate(store, files, rules, levels, reason=reason, timeout=reason_timeout, deadline=deadline,
+                     shacl="oxigraph")
 
 
 #: what a release folder publishes its graph as (read in this order)

@@ -24,6 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from iimgraph.namespaces import IIM_CLAIM, OWL_NOTHING
+
 if TYPE_CHECKING:
     from rdflib import BNode, Graph, URIRef
 
@@ -107,7 +109,7 @@ def _named_individuals(graph: Graph, out: Graph, classes: set[URIRef]) -> None:
     from rdflib import URIRef
     from rdflib.namespace import OWL, RDF
 
-    claim = URIRef("https://w3id.org/iimgraph/vocab/Claim")
+    claim = URIRef(IIM_CLAIM)
     for ind in graph.subjects(RDF.type, OWL.NamedIndividual):
         if isinstance(ind, URIRef) and (ind, RDF.type, claim) not in graph:
             out.add((ind, RDF.type, OWL.NamedIndividual))
@@ -183,7 +185,7 @@ def _child(path: str) -> dict[str, object]:
     except Exception as exc:
         return {"status": "error", "message": " ".join(f"{type(exc).__name__}: {exc}".split())[:300]}
     unsat = sorted(c.iri for c in world.inconsistent_classes() if getattr(c, "iri", None))
-    unsat = [i for i in unsat if i != "http://www.w3.org/2002/07/owl#Nothing"]
+    unsat = [i for i in unsat if i != OWL_NOTHING]
     return {"status": "unsatisfiable" if unsat else "ok", "unsatisfiable": unsat}
 
 

@@ -17,7 +17,7 @@ from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.escape import code_span, escape, markdown
 from iimgraph.io.rdf import read_text
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import CONVERTER, SHACL
+from iimgraph.namespaces import CONVERTER, QC, SHACL
 
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
@@ -148,7 +148,7 @@ class ValidationReport:
         from rdflib.namespace import RDF, XSD
 
         sh = Namespace(SHACL)
-        qc = Namespace("https://w3id.org/iimgraph/qc/")
+        qc = Namespace(QC)
         graph = Graph()
         graph.bind("sh", sh)
         graph.bind("iimqc", qc)

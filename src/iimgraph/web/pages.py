@@ -16,43 +16,19 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from iimgraph.claim_kinds import KINDS
-from iimgraph.namespaces import CONVERTER, OBO, display_curie, split_curie
+from iimgraph.namespaces import CONVERTER, OBO, RESOLVERS, SSSOM_MAPPING_JUSTIFICATION, display_curie, split_curie
 from iimgraph.query.catalogue import catalogue
 from iimgraph.rank.model import NOTICE
 from iimgraph.terms import BIOLINK, DCTERMS, IAO_DEFINITION, IIM, OBOINOWL, OWL, RDF, RDFS, SKOS, TEXT_MINED
-
-#: CURIE prefix -> (database, URL template with ``{id}``). The resolvers people use to read an
-#: entry (bioregistry's providers, or the IRI itself where it is a page); nothing here is fetched.
-RESOLVERS: dict[str, tuple[str, str]] = {
-    "MONDO": ("MONDO", "http://purl.obolibrary.org/obo/MONDO_{id}"),
-    "HP": ("Human Phenotype Ontology", "http://purl.obolibrary.org/obo/HP_{id}"),
-    "DOID": ("Disease Ontology", "http://purl.obolibrary.org/obo/DOID_{id}"),
-    "NCIT": ("NCI Thesaurus", "http://purl.obolibrary.org/obo/NCIT_{id}"),
-    "EFO": ("Experimental Factor Ontology", "http://www.ebi.ac.uk/efo/EFO_{id}"),
-    "Orphanet": ("Orphanet", "https://www.orpha.net/en/disease/detail/{id}"),
-    "OMIM": ("OMIM", "https://omim.org/entry/{id}"),
-    "UMLS": ("UMLS", "https://uts.nlm.nih.gov/uts/umls/concept/{id}"),
-    "MEDGEN": ("MedGen", "https://www.ncbi.nlm.nih.gov/medgen/{id}"),
-    "MESH": ("MeSH", "https://meshb.nlm.nih.gov/record/ui?ui={id}"),
-    "GARD": ("GARD", "https://rarediseases.info.nih.gov/diseases/{id}/index"),
-    "ICD10": ("ICD-10 (WHO)", "https://icd.who.int/browse10/2019/en#/{id}"),
-    "ICD10CM": ("ICD-10-CM", "http://purl.bioontology.org/ontology/ICD10CM/{id}"),
-    "ICD9": ("ICD-9-CM", "http://purl.bioontology.org/ontology/ICD9CM/{id}"),
-    "icd11.foundation": ("ICD-11 foundation", "http://id.who.int/icd/entity/{id}"),
-    "icd11.mms": ("ICD-11 MMS", "https://icd.who.int/browse/2025-01/mms/en#{id}"),
-    "MedDRA": ("MedDRA", "https://identifiers.org/meddra:{id}"),
-    "SCTID": ("SNOMED CT", "http://snomed.info/id/{id}"),
-    "NANDO": ("NANDO", "http://nanbyodata.jp/ontology/NANDO_{id}"),
-    "NORD": ("NORD", "https://rarediseases.org/rare-diseases/{id}/"),
-    "Wikipedia": ("Wikipedia", "https://en.wikipedia.org/wiki/{id}"),
-    "PMID": ("PubMed", "https://pubmed.ncbi.nlm.nih.gov/{id}/"),
-    "github": ("GitHub", "https://github.com/{id}"),  # snapshots: owner/name/tree/commit
-}
 
 MATCH_LABEL = {str(SKOS.exactMatch): "exact", str(SKOS.closeMatch): "close", str(SKOS.broadMatch): "broad",
                str(SKOS.narrowMatch): "narrow", str(SKOS.relatedMatch): "related"}
 SYNONYM_SCOPES = {OBOINOWL.hasExactSynonym: "exact", OBOINOWL.hasRelatedSynonym: "related",
                   OBOINOWL.hasBroadSynonym: "broad", OBOINOWL.hasNarrowSynonym: "narrow"}
+#: the languages of HPO's translations, by their own names (a tag not listed shows as the tag)
+LANGUAGE_NAMES = {"de": "Deutsch", "es": "español", "fr": "français", "it": "italiano", "ja": "日本語",
+                  "nl": "Nederlands", "pt": "português", "zh": "中文"}
+CANDIDATE_NOTE = "candidate (machine translation, not official)"
 
 
 def e(value: object) -> str:
@@ -87,9 +63,27 @@ def _doc(title: str, body: str, *, root: str, version: str, head: str = "") -> s
 class _Page:
     """Rendering state of one term page: the description, link targets and the numbered sources."""
 
-    def __init__(self, g: Graph, iri: URIRef, pages: frozenset[str], root: str) -> None:
-        self.g, self.iri, self.pages, self.root = g, iri, pages, root
+    def __init__(self, g: Graph, iri: URIRef, pages: frozenset[str], root: str, lang: str | None = None) -> None:
+        self.g, self.iri, self.pages, self.root, self.lang = g, iri, pages, root, lang
         self.sources: list[URIRef] = []
+
+    def translations(self, node: Node) -> str:
+        """The node's translated labels, to stand beside its English label: with ``lang``, those in that
+        language, shown; without, every one, hidden (``assets/lang.js`` shows those ``?lang=`` asks for).
+        A candidate says it is one; neither replaces the English label."""
+        out = []
+        for prop, extra in ((IIM.translation, ""), (IIM.candidateTranslation, " candidate")):
+            for value in sorted(self.g.objects(node, prop), key=lambda v: (getattr(v, "language", "") or "", str(v))):
+                tag = getattr(value, "language", None)
+                if not tag or (self.lang is not None and tag != self.lang):
+                    continue
+                hidden = "" if self.lang is not None else " hidden"
+                if extra:
+                    out.append(f'<span class="translation candidate" lang="{e(tag)}"{hidden} '
+                               f'title="{e(CANDIDATE_NOTE)}">{e(value)} <small lang="en">(candidate)</small></span>')
+                else:
+                    out.append(f'<span class="translation" lang="{e(tag)}"{hidden}>{e(value)}</span>')
+        return " ".join(out)
 
     def label(self, node: Node) -> str:
         value = self.g.value(node, RDFS.label) or self.g.value(node, DCTERMS.title)
@@ -107,7 +101,9 @@ class _Page:
         text = self.label(node) if text is None else text
         href = self.href(node)
         inner = e(text)
-        return f'<a href="{e(href)}">{inner}</a>' if href else inner
+        shown = f'<a href="{e(href)}">{inner}</a>' if href else inner
+        translated = self.translations(node)
+        return f"{shown} {translated}" if translated else shown
 
     def term(self, node: Node) -> str:
         """A term with its CURIE, linked."""
@@ -201,6 +197,12 @@ def _quote(p: _Page, c: Node) -> str:
     return "<br>".join(quotes + notes)
 
 
+def _modifier(p: _Page, c: Node) -> str:
+    """The HPO clinical modifiers of a feature (Bilateral, Slowly progressive ...), after it."""
+    linked = _linked(p, c, IIM.modifier)
+    return f'<br><span class="modifier">modifier: {linked}</span>' if linked else ""
+
+
 def _negated(p: _Page, c: Node) -> str:
     return "<strong>NOT</strong> " if any(str(v).lower() == "true" for v in p.g.objects(c, BIOLINK.negated)) else ""
 
@@ -213,7 +215,7 @@ HEDGE: Column = ("hedge", lambda p, c: _value(p, c, IIM.qualifierText))
 #: section id (claim_kinds.KINDS) -> the columns of its table
 CLAIM_COLUMNS: dict[str, list[Column]] = {
     "features": [
-        ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object)),
+        ("feature", lambda p, c: _negated(p, c) + _linked(p, c, BIOLINK.object) + _modifier(p, c)),
         ("frequency", lambda p, c: _linked(p, c, BIOLINK.frequency_qualifier)),
         ("onset", lambda p, c: _linked(p, c, BIOLINK.onset_qualifier)),
         HEDGE, EVIDENCE, SRC, NOTE],
@@ -366,7 +368,7 @@ def _xrefs(p: _Page) -> str:
         axioms = [a for a in (p.axiom(OBOINOWL.hasDbXref, Literal(xref)),
                               p.axiom(SKOS[{"exact": "exactMatch", "close": "closeMatch"}.get(match, "exactMatch")],
                                       target) if target is not None else None) if a is not None]
-        justification = sorted({display_curie(j) for a in axioms for j in g.objects(a, URIRef("https://w3id.org/sssom/mapping_justification"))})
+        justification = sorted({display_curie(j) for a in axioms for j in g.objects(a, URIRef(SSSOM_MAPPING_JUSTIFICATION))})
         sources = p.cite(s for a in axioms for s in g.objects(a, DCTERMS.source))
         rows.append([f'<span class="curie">{shown}</span>', e(database), e(match),
                      e(", ".join(j.split(":", 1)[-1] for j in justification)), sources])
@@ -393,10 +395,42 @@ def _header(p: _Page, has_page: bool) -> str:
         alt = (f' \u00b7 <a href="{local}.ttl" type="text/turtle">Turtle</a> \u00b7 '
                f'<a href="{local}.jsonld" type="application/ld+json">JSON-LD</a>')
     types = ", ".join(display_curie(t) for t in sorted(g.objects(iri, RDF.type), key=str))
+    own_translations = p.translations(iri)
     return (f'<header class="term"><h1 id="label">{e(p.label(iri))}</h1>\n'
-            f'<p class="ids"><span class="curie" id="curie">{e(curie)}</span> \u00b7 IRI {iri_html}{alt}</p>\n'
+            + (f'<p class="translations">{own_translations}</p>\n' if own_translations else "")
+            + f'<p class="ids"><span class="curie" id="curie">{e(curie)}</span> \u00b7 IRI {iri_html}{alt}</p>\n'
+            + _languages(p, has_page)
             + (f'<p class="scope">{e(scope_text)}</p>' if scope_text else "")
             + (f'<p class="types">{e(types)}</p>' if types and not scope_text else "") + "</header>")
+
+
+def _languages(p: _Page, has_page: bool) -> str:
+    """Links to this page with ``?lang=`` for each language the page has translated labels in."""
+    tags = sorted({v.language for prop in (IIM.translation, IIM.candidateTranslation)
+                   for v in p.g.objects(None, prop) if isinstance(v, Literal) and v.language})
+    if not tags:
+        return ""
+    here = f"{str(p.iri)[len(OBO):]}.html" if has_page else str(p.iri).rsplit("/", 1)[-1]
+    links = [f'<a href="{e(here)}">English only</a>'] + [
+        f'<a href="{e(here)}?lang={e(t)}" hreflang="{e(t)}" lang="{e(t)}">{e(LANGUAGE_NAMES.get(t, t))}</a>'
+        for t in tags]
+    return ('<p class="languages">HPO labels also in: ' + " \u00b7 ".join(links)
+            + ' <span class="note">(official translations; a machine-made candidate is marked)</span></p>\n')
+
+
+def _translation_table(p: _Page) -> str:
+    """The term's own translated labels with their status (HPO terms)."""
+    rows = []
+    for prop, status in ((IIM.translation, "official"), (IIM.candidateTranslation, CANDIDATE_NOTE)):
+        for value in p.g.objects(p.iri, prop):
+            tag = getattr(value, "language", None) or ""
+            rows.append(((tag, str(value)), f'<tr><td lang="{e(tag)}">{e(value)}</td>'
+                                            f"<td>{e(LANGUAGE_NAMES.get(tag, tag))}</td><td>{e(status)}</td></tr>"))
+    if not rows:
+        return ""
+    table = ('<table class="translations"><thead><tr><th>label</th><th>language</th><th>status</th></tr></thead>\n'
+             "<tbody>\n" + "\n".join(r for _, r in sorted(rows)) + "\n</tbody></table>")
+    return _section("translations", "Translations (HPO)", table)
 
 
 def _definition(p: _Page) -> str:
@@ -429,7 +463,7 @@ def _synonyms(p: _Page) -> str:
 def _generic(p: _Page) -> str:
     """Every other statement about the term (for terms that are not classes: therapies, sources, claims)."""
     shown = {RDFS.label, IAO_DEFINITION, RDFS.comment, RDFS.subClassOf, IIM.inScope, RDF.type, OBOINOWL.hasDbXref,
-             *SYNONYM_SCOPES, SKOS.exactMatch, SKOS.closeMatch}
+             *SYNONYM_SCOPES, SKOS.exactMatch, SKOS.closeMatch, IIM.translation, IIM.candidateTranslation}
     rows = []
     for prop, value in sorted(p.g.predicate_objects(p.iri), key=lambda t: (display_curie(t[0]), str(t[1]))):
         if prop in shown:
@@ -489,11 +523,12 @@ def _sources(p: _Page) -> str:
 
 
 def term_page(description: Graph, iri: URIRef, *, pages: frozenset[str], version: str, root: str,
-              jsonld: str, has_page: bool) -> str:
-    """The HTML page of one term, from its description (see :func:`iimgraph.web.site.describe`)."""
-    p = _Page(description, iri, pages, root)
+              jsonld: str, has_page: bool, lang: str | None = None) -> str:
+    """The HTML page of one term, from its description (see :func:`iimgraph.web.site.describe`);
+    ``lang``: show the translated labels in that language (else all are carried, hidden)."""
+    p = _Page(description, iri, pages, root, lang)
     is_class = (iri, RDF.type, OWL.Class) in description
-    parts = [_header(p, has_page), _definition(p)]
+    parts = [_header(p, has_page), _definition(p), _translation_table(p)]
     if is_class:
         parts += [_synonyms(p), _classification(p), _xrefs(p)]
     parts += _claims_html(p)
@@ -503,7 +538,8 @@ def term_page(description: Graph, iri: URIRef, *, pages: frozenset[str], version
     parts.append(_sources(p))
     # the same triples, machine-readable; "<" is escaped so no data can close the script element
     script = jsonld.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
-    head = f'<script type="application/ld+json" id="description">\n{script}</script>\n'
+    head = (f'<script type="application/ld+json" id="description">\n{script}</script>\n'
+            f'<script src="{root}assets/lang.js" defer></script>\n')
     return _doc(f"{p.label(iri)} ({display_curie(iri)})", "\n".join(x for x in parts if x), root=root,
                 version=version, head=head)
 

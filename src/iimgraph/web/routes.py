@@ -18,7 +18,9 @@ Both answer ``200`` with ``Vary: Accept`` in the best of HTML (``text/html``, th
 types; an IRI the graph does not describe gives ``404``. Terms with a static page also carry
 ``Content-Location: /term/<ID>.<ext>``, the same bytes as the static site. The site's own files
 (``/``, ``/queries.html``, ``/term/<ID>.html``, ``/assets/...``) are served as generated.
-``/run/NAME?param=value`` binds the parameters on the server (``binding.resolve_params`` and
+``?lang=es`` (a language tag) renders a term's HTML page with the translated HPO labels in that
+language beside the English ones (official, or marked as a candidate); without it the page is the
+static file. ``/run/NAME?param=value`` binds the parameters on the server (``binding.resolve_params`` and
 ``bind``: typed RDF terms in a ``VALUES`` block) and runs the catalogue query like any other
 query of the endpoint. ``/rank?hpo=...&absent=...&onset=...&top=N`` answers the subtype ranking
 (:mod:`iimgraph.rank`) as JSON, for the site's ``rank.html`` form.
@@ -27,6 +29,7 @@ query of the endpoint. ``/rank?hpo=...&absent=...&onset=...&top=N`` answers the 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import urllib.parse
 from dataclasses import dataclass, field
@@ -46,6 +49,8 @@ TERM_TYPES = {
     "text/turtle": "ttl", "application/x-turtle": "ttl",
     "application/ld+json": "jsonld", "application/json": "jsonld",
 }
+#: what ``?lang=`` accepts: a primary language subtag
+LANG_RE = re.compile(r"[a-z]{2,3}")
 WILDCARDS = {"*/*": "html", "text/*": "html", "application/*": "jsonld"}
 FORMAT_NAMES = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
                 "json": "jsonld"}
@@ -152,6 +157,8 @@ class SiteRoutes:
         if path in ("/", ""):
             path = "/index.html"
         name = path.lstrip("/")
+        if name.startswith("term/") and name.endswith(".html") and "lang" in params:
+            return self._term(path[: -len(".html")], {**params, "format": ["html"]}, accept)
         if name in ("index.html", "queries.html", "rank.html", "classification.svg") or name.startswith(("assets/", "term/")):
             files = self.files()
             if name in files:
@@ -178,10 +185,17 @@ class SiteRoutes:
             if fmt is None:
                 return _text(406, "not acceptable: this term is available as text/html, text/turtle and "
                                   "application/ld+json")
+        lang = params["lang"][-1].strip().lower() if "lang" in params else None
+        if lang is not None and not LANG_RE.fullmatch(lang):
+            return _text(400, f"lang {params['lang'][-1]!r} is not a language tag (es, fr, ja, ...)")
         site = self.site()
         headers = {"Vary": "Accept"}
         name = page_name(str(iri))
-        if name and str(iri) in site.pages:
+        if lang and fmt == "html":
+            if not site.knows(URIRef(iri)):
+                return _text(404, f"not found: the graph says nothing about <{iri}>")
+            body = site.term_documents(URIRef(iri), lang)["html"]
+        elif name and str(iri) in site.pages:
             body = self.files()[f"{name}.{fmt}"]
             headers["Content-Location"] = f"/{name}.{fmt}"
         elif site.knows(URIRef(iri)):

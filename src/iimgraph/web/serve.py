@@ -36,11 +36,12 @@ from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
-from iimgraph.query import worker
+from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
@@ -138,7 +139,7 @@ def wants_html(accept: str) -> bool:
     return html_q > 0 and html_q >= rdf_q
 
 
-_FORMATS_NS = "http://www.w3.org/ns/formats/"
+_FORMATS_NS = FORMATS
 _RESULT_FORMATS = ("SPARQL_Results_JSON", "SPARQL_Results_XML", "SPARQL_Results_CSV", "SPARQL_Results_TSV",
                    "Turtle", "N-Triples", "JSON-LD", "RDF_XML")
 
@@ -152,15 +153,15 @@ def service_description(endpoint_url: str, triples: int) -> bytes:
     """The SPARQL 1.1 Service Description of this endpoint, as Turtle."""
     url = endpoint_url
     formats = ", ".join(f"<{_FORMATS_NS}{name}>" for name in _RESULT_FORMATS)
-    text = f"""@prefix sd: <http://www.w3.org/ns/sparql-service-description#> .
-@prefix void: <http://rdfs.org/ns/void#> .
-@prefix dcterms: <http://purl.org/dc/terms/> .
+    text = f"""@prefix sd: <{SD}> .
+@prefix void: <{VOID}> .
+@prefix dcterms: <{DCTERMS}> .
 
 <{url}> a sd:Service ;
     sd:endpoint <{url}> ;
     sd:supportedLanguage sd:SPARQL11Query ;
     sd:resultFormat {formats} ;
-    sd:defaultEntailmentRegime <http://www.w3.org/ns/entailment/Simple> ;
+    sd:defaultEntailmentRegime <{ENTAILMENT_SIMPLE}> ;
     dcterms:description "{_DESCRIPTION}" ;
     sd:defaultDataset [
         a sd:Dataset ;

@@ -39,9 +39,9 @@ ROOT = URIRef(OBO + "MONDO_0600023")  # idiopathic inflammatory myopathy
 IN_TREE = ("iim_root", "iim_subtree")
 
 #: properties of a neighbouring term copied into a description, so the description reads alone
-#: (the name of a parent, of a phenotype, the title and date of a source).
-NEIGHBOUR_PROPERTIES = (RDFS.label, IIM.inScope, DCTERMS.title, DCTERMS.publisher, DCTERMS.issued,
-                        DCTERMS.identifier, IIM.repository, IIM.commit)
+#: (the name of a parent, of a phenotype and its translations, the title and date of a source).
+NEIGHBOUR_PROPERTIES = (RDFS.label, IIM.translation, IIM.candidateTranslation, IIM.inScope, DCTERMS.title,
+                        DCTERMS.publisher, DCTERMS.issued, DCTERMS.identifier, IIM.repository, IIM.commit)
 
 
 #: blank nodes followed at most this deep from a term in its description: a chain deeper than any
@@ -72,7 +72,7 @@ def describe(graph: Graph, iri: URIRef) -> Graph:
     2. the ``owl:Axiom`` annotations on its triples (the source of a definition, synonym, xref);
     3. its asserted subclasses (``?child rdfs:subClassOf <term>``);
     4. every claim whose ``biolink:subject`` or ``biolink:object`` is the term, with its CBD;
-    5. for every other IRI named in 1-4, its label, scope and, for sources, title, publisher,
+    5. for every other IRI named in 1-4, its label, its translations, scope and, for sources, title, publisher,
        date, identifier, repository and commit (:data:`NEIGHBOUR_PROPERTIES`).
     """
     out = Graph()
@@ -134,15 +134,16 @@ class Site:
     def knows(self, iri: URIRef) -> bool:
         return (iri, None, None) in self.graph
 
-    def term_documents(self, iri: URIRef) -> dict[str, bytes]:
-        """``{"html": ..., "ttl": ..., "jsonld": ...}`` for one term, all from :func:`describe`."""
+    def term_documents(self, iri: URIRef, lang: str | None = None) -> dict[str, bytes]:
+        """``{"html": ..., "ttl": ..., "jsonld": ...}`` for one term, all from :func:`describe`; ``lang``
+        shows the HTML page's translated labels in that language (Turtle and JSON-LD carry them all)."""
         description = describe(self.graph, iri)
         jsonld = to_jsonld(description)
         depth = 1  # term/X.html; on the server also /term/X and /iimgraph/<w3id path>
         if not page_name(str(iri)) and str(iri).startswith(BASE):
             depth += str(iri)[len(BASE):].count("/")
         html = term_page(description, iri, pages=self.pages, version=self.version, root="../" * depth,
-                         jsonld=jsonld.decode("utf-8"), has_page=str(iri) in self.pages)
+                         jsonld=jsonld.decode("utf-8"), has_page=str(iri) in self.pages, lang=lang)
         return {"html": html.encode("utf-8"), "ttl": to_turtle(description), "jsonld": jsonld}
 
     def files(self) -> dict[str, bytes]:

@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from html import escape
 
+from iimgraph.namespaces import SVG
+
 ROW = 24  # px per row
 INDENT = 26  # px per level
 CHAR = 7.0  # px per character at the font size used (an estimate for the width of the picture)
@@ -86,7 +88,7 @@ def render_tree(root: str, children: Mapping[str, Sequence[str]], label: Callabl
         width = max(width, int(20 + r.depth * INDENT + len(text) * CHAR + 40))
     height = TOP + ROW * len(rows) + 16
     out = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="tree" role="img" width="{width}" height="{height}" '
+        f'<svg xmlns="{SVG}" class="tree" role="img" width="{width}" height="{height}" '
         f'viewBox="0 0 {width} {height}" font-family="sans-serif" font-size="13">',
         f"<title>{escape(title)}</title>",
         '<g class="legend" font-size="12">',

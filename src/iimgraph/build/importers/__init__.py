@@ -29,11 +29,12 @@ def generate(reference: Path | None = None, ontology: Path | None = None) -> tup
     counts.update({f"orphadata_{k}": v for k, v in orphadata_counts.items()})
     maxo_ttl, maxo_counts = maxo.build(reference)
     counts.update({f"maxo_{k}": v for k, v in maxo_counts.items()})
-    translations_ttl, translation_counts = translations.build(reference)
-    counts.update({f"translations_{k}": v for k, v in translation_counts.items()})
     curated = [p.read_text(encoding="utf-8") for p in sorted(ontology.rglob("*.ttl"), key=lambda p: p.as_posix())
                if GENERATED_DIR not in p.relative_to(ontology).parts[:1]]
-    terms, term_counts = hpo_terms.build(reference, [*curated, annotations, dismech_ttl, orphadata_ttl])
+    texts = [*curated, annotations, dismech_ttl, orphadata_ttl]  # what names the HPO terms the graph uses
+    translations_ttl, translation_counts = translations.build(reference, hpo_terms.used_terms(texts))
+    counts.update({f"translations_{k}": v for k, v in translation_counts.items()})
+    terms, term_counts = hpo_terms.build(reference, texts)
     counts.update({f"terms_{k}": v for k, v in term_counts.items()})
     return {"hpo_annotations.ttl": annotations, "annotation_sources.ttl": sources, "hpo_terms.ttl": terms,
             "dismech.ttl": dismech_ttl, "orphadata.ttl": orphadata_ttl,

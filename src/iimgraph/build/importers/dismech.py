@@ -43,10 +43,11 @@ from decimal import Decimal
 from pathlib import Path
 
 from iimgraph.build.importers.common import HEADER, HP_CURIE, PREFIXES, ReferenceGapError, iim_scope, lit, obo, read_tsv
+from iimgraph.namespaces import BSD_3_CLAUSE, EVIDENCE, HGNC
 
 TABLE = "dismech_iim.tsv"
 REPOSITORY = "monarch-initiative/dismech"
-EV = "<https://w3id.org/iimgraph/vocab/evidence/{}>"
+EV = f"<{EVIDENCE}{{}}>"
 FREQUENCY = {"OBLIGATE": "HP:0040280", "VERY_FREQUENT": "HP:0040281", "FREQUENT": "HP:0040282",
              "OCCASIONAL": "HP:0040283", "VERY_RARE": "HP:0040284", "EXCLUDED": "HP:0040285"}
 DIRECTION = {"SUPPORT": "supports", "PARTIAL": "partially supports", "REFUTE": "refutes"}
@@ -103,7 +104,7 @@ def _term(curie: str, where: str) -> str:
     if prefix == "NCIT" and re.fullmatch(r"C\d+", local):
         return f"obo:NCIT_{local}"
     if prefix.lower() == "hgnc" and local.isdigit():
-        return f"<https://www.genenames.org/data/gene-symbol-report/#!/hgnc_id/{local}>"
+        return f"<{HGNC}{local}>"
     raise ReferenceGapError(f"{where}: unexpected term {curie!r}")
 
 
@@ -264,7 +265,7 @@ def build(reference: Path) -> tuple[str, dict[str, int]]:
             f"    iim:repository {lit(REPOSITORY)} ;",
             f"    iim:commit {lit(commit)} ;",
             f"    iim:path {lit(path)} ;",
-            "    dcterms:license <https://opensource.org/licenses/BSD-3-Clause> ;",
+            f"    dcterms:license <{BSD_3_CLAUSE}> ;",
             "    iim:curationMethod \"AI-assisted\" ;",
             "    rdfs:comment \"Disorder Mechanisms Knowledge Base entry. AI-assisted curation: dismech's README says the"
             " knowledge base 'is curated with Claude Code'; its quotes are checked against PubMed abstracts by dismech's"

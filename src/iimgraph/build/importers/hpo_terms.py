@@ -67,9 +67,9 @@ def _definition_xref(xref: str) -> str:
     """A definition xref as an axiom annotation: a CURIE of a known prefix is an ``oboInOwl:hasDbXref``;
     a contributor (an ORCID IRI, ``HPO_CONTRIBUTOR:``) is ``dcterms:contributor``; anything else (ISBN, ...) is a
     ``dcterms:bibliographicCitation`` string, so that every hasDbXref goes through the one prefix map."""
-    from iimgraph.namespaces import CONVERTER
+    from iimgraph.namespaces import CONVERTER, ORCID
 
-    if re.fullmatch(r"https://orcid\.org/\d{4}-\d{4}-\d{4}-\d{3}[\dX]", xref):
+    if re.fullmatch(re.escape(ORCID) + r"\d{4}-\d{4}-\d{4}-\d{3}[\dX]", xref):
         return f"dcterms:contributor <{xref}>"
     prefix = xref.split(":", 1)[0]
     if prefix == "HPO_CONTRIBUTOR":

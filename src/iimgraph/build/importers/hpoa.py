@@ -37,12 +37,13 @@ from iimgraph.build.importers.common import (
     read_tsv,
     split,
 )
+from iimgraph.namespaces import EVIDENCE as EVIDENCE_IRI
 
 ANNOTATIONS_2025 = "hpo2025_iim_annotations.tsv"
 ANNOTATIONS_2015 = "hpo_iim_annotations.tsv"
 SOURCE_2025 = "iimsrc:hpo-annotations-2025-01-16"
 SOURCE_2015 = "iimsrc:hpo-annotations-2015"
-EVIDENCE = {code: f"<https://w3id.org/iimgraph/vocab/evidence/{code}>" for code in ("TAS", "PCS", "IEA", "ITM")}
+EVIDENCE = {code: f"<{EVIDENCE_IRI}{code}>" for code in ("TAS", "PCS", "IEA", "ITM")}
 
 #: PMIDs already defined in ontology/sources.ttl (the MedGen seed's list); never redefined here.
 PMIDS_DEFINED_ELSEWHERE = {"37026610", "33902423", "23858627", "9550481"}

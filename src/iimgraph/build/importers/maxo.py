@@ -14,6 +14,7 @@ import re
 from pathlib import Path
 
 from iimgraph.build.importers.common import HEADER, HP_CURIE, PREFIXES, ReferenceGapError, lit, obo, read_tsv
+from iimgraph.namespaces import CC_BY_4
 
 TABLE = "maxo_diagnostic_iim.tsv"
 SOURCE = "iimsrc:maxo-annotations-2025-05"
@@ -46,7 +47,7 @@ def build(reference: Path) -> tuple[str, dict[str, int]]:
         '    iim:repository "monarch-initiative/maxo-annotations" ;',
         '    iim:commit "42edd966faac5229ce7c35fc3848f2e6b3d45bda" ;',
         '    iim:path "data/poet/maxo_diagnostic_annotations.tsv" ;',
-        "    dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;",
+        f"    dcterms:license <{CC_BY_4}> ;",
         f"    iim:extract {lit(TABLE)} ."])
     out = [source] + [f"{iri} rdfs:label {lit(label)} ." for iri, label in sorted(labels.items())]
     out += [nodes[k] for k in sorted(nodes)]

@@ -23,12 +23,13 @@ import re
 from pathlib import Path
 
 from iimgraph.build.importers.common import HEADER, HP_CURIE, PREFIXES, ReferenceGapError, lit, obo, read_tsv
+from iimgraph.namespaces import CC_BY_4, EVIDENCE
 
 PHENOTYPES = "orphadata_2025-12_iim.tsv"
 EPIDEMIOLOGY = "orphadata_2025-12_iim_epidemiology.tsv"
 MAPPINGS = "orphadata_2025-12_iim_mappings.tsv"
 SNAPSHOT = "iimsrc:orphadata-2025-12"
-TAS = "<https://w3id.org/iimgraph/vocab/evidence/TAS>"
+TAS = f"<{EVIDENCE}TAS>"
 MEASURES = {"Annual incidence": ("iim:Incidence", "iim:hasIncidence"),
             "Point prevalence": ("iim:Prevalence", "iim:hasPrevalence"),
             "Age of onset": ("iim:AgeOfOnset", "iim:hasAgeOfOnset")}
@@ -138,7 +139,7 @@ def build(reference: Path) -> tuple[str, dict[str, int]]:
         '    dcterms:issued "2025-12-09"^^xsd:date ;',
         '    iim:repository "monarch-initiative/dismech" ;',
         f"    iim:path {lit(paths)} ;",
-        "    dcterms:license <https://creativecommons.org/licenses/by/4.0/> ;",
+        f"    dcterms:license <{CC_BY_4}> ;",
         f"    iim:extract {lit(PHENOTYPES)}, {lit(EPIDEMIOLOGY)}, {lit(MAPPINGS)} ."])
     out = [snapshot]
     out += [f'iimsrc:pmid-{p} a dcterms:BibliographicResource ;\n    dcterms:identifier "PMID:{p}" .' for p in sorted(pmids)]

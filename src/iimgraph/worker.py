@@ -9,6 +9,9 @@ SIGKILL, which frees its core at once. The child's address space is also capped 
 so a query that materialises an explosion fails cleanly instead of swapping the machine.
 
 Without ``os.fork`` (Windows) the call runs in-process, with no time limit.
+
+A leaf (it imports only ``errors`` and ``settings``): a timed query (``query/run.py``, ``web/serve.py``) and
+a timed validation (``validate/pipeline.py``) both use it, and those two stages never import each other.
 """
 
 from __future__ import annotations
