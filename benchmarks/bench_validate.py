@@ -9,8 +9,11 @@ shape. Its identifiers are not in the reference, so it reports many ``unknown_id
 the point is the time, not the verdict.
 
 ``--synthetic N`` validates a generated graph of about N triples instead (benchmarks/generate.py,
-written as N-Triples in a ``.ttl`` file, which is valid Turtle); ``--profile`` then runs the
-validation once more in process under cProfile and prints where the time goes.
+written as N-Triples in a ``.ttl`` file, which is valid Turtle), printing wall time and peak resident
+memory; ``--anchors pyrudof,pyshacl-turbo-store`` runs those engines on the same graph (the release
+N-Triples with the generated triples appended) and the project's shapes, alternated with it
+(``--repeat N``, medians); ``--profile`` then runs the validation once more in process under
+cProfile and prints where the time goes.
 """
 
 from __future__ import annotations
@@ -75,17 +78,61 @@ def replicate(graph: Graph, copies: int) -> Graph:
     return out
 
 
-def synthetic(size: int, profile: bool, no_reason_only: bool) -> None:
+def measured(argv: list[str]) -> tuple[float, float, float, int, str]:
+    """Wall time, CPU time (user + system), peak resident MB (this child's own, from wait4), exit code and first
+    output line of one process."""
+    import os
+
+    start = time.perf_counter()
+    with tempfile.TemporaryFile() as out:
+        proc = subprocess.Popen(argv, stdout=out, stderr=subprocess.STDOUT)
+        _pid, status, usage = os.wait4(proc.pid, 0)
+        seconds = time.perf_counter() - start
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        first = (out.read(4096).decode("utf-8", "replace").splitlines() or [""])[0]
+    return seconds, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024, proc.returncode, first
+
+
+def synthetic(size: int, profile: bool, no_reason_only: bool, anchors: list[str], repeat: int) -> None:
+    """``validate --no-reason`` on sources + a generated file, and (``anchors``) the Rust SHACL engines on the same
+    graph (the release N-Triples with the generated triples appended) and shapes, alternated, medians."""
+    import statistics
+
     import generate
+    from bench_anchors import RUDOF_ANCHOR, TURBO_STORE_ANCHOR
+
+    from iimgraph import __version__
+    from iimgraph.build.cache import cache_dir, release_ntriples, sources_digest
+    from iimgraph.resources import ontology_dir, shapes_dir
 
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"synthetic-{size}.ttl"
         written = generate.write(size, path, header=True)
         print(f"generated {written:,} triples")
-        runs = [("--no-reason", ["--no-reason"])] + ([] if no_reason_only else [("with reasoning", [])])
-        for label, args in runs:
-            seconds, code, first = run([str(path), *args])
-            print(f"{size:.0e} generated, {label:<30} {seconds:8.1f} s  exit {code}  | {first[:120]}")
+        release_ntriples()
+        joined = Path(tmp) / "joined.nt"
+        with joined.open("wb") as out:
+            out.write((cache_dir() / f"release-{__version__}-{sources_digest(ontology_dir())}.nt").read_bytes())
+            out.write(path.read_bytes())
+        cli = [sys.executable, "-c", "from iimgraph.cli import main; main()", "validate"]
+        plans = [("iimgraph validate --no-reason", [*cli, str(path), "--no-reason"])]
+        scripts = {"pyrudof": RUDOF_ANCHOR, "pyshacl-turbo-store": TURBO_STORE_ANCHOR}
+        plans += [(f"{name} (same graph and shapes)", [sys.executable, "-c", scripts[name], str(joined),
+                                                        str(shapes_dir())]) for name in anchors]
+        figures: dict[str, list[tuple[float, float, float, int, str]]] = {label: [] for label, _ in plans}
+        for _ in range(repeat):
+            for label, argv in plans:
+                figures[label].append(measured(argv))
+        for label, runs in figures.items():
+            seconds = statistics.median(r[0] for r in runs)
+            cpu = statistics.median(r[1] for r in runs)
+            rss = statistics.median(r[2] for r in runs)
+            print(f"{size:.0e} generated, {label:<45} {seconds:8.1f} s  CPU {cpu:8.1f} s  {rss:7,.0f} MB peak  exit "
+                  f"{','.join(sorted({str(r[3]) for r in runs}))}  | {runs[0][4][:100]}")
+        if not no_reason_only:
+            seconds, code, first = run([str(path)])
+            print(f"{size:.0e} generated, {'with reasoning':<45} {seconds:8.1f} s  exit {code}  | {first[:120]}")
         if profile:
             import cProfile
             import pstats
@@ -106,10 +153,13 @@ def main() -> None:
     parser.add_argument("--synthetic", type=float, default=None, help="validate a generated graph of ~N triples")
     parser.add_argument("--profile", action="store_true", help="with --synthetic: cProfile one in-process run")
     parser.add_argument("--no-reason-only", action="store_true", help="with --synthetic: skip the run with reasoning")
+    parser.add_argument("--anchors", default="", help="with --synthetic: pyrudof,pyshacl-turbo-store on the same graph "
+                        "(pyrudof took 10 GB at 10^6)")
+    parser.add_argument("--repeat", type=int, default=1, help="with --synthetic: runs of each, alternated (medians)")
     ns = parser.parse_args()
     header("Validation time (CLI wall clock, process start included)")
     if ns.synthetic:
-        synthetic(int(ns.synthetic), ns.profile, ns.no_reason_only)
+        synthetic(int(ns.synthetic), ns.profile, ns.no_reason_only, [a for a in ns.anchors.split(",") if a], ns.repeat)
         return
     for label, args in (("shipped graph, with reasoning", []), ("shipped graph, --no-reason", ["--no-reason"])):
         seconds, code, first = run(args)

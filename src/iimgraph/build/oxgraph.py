@@ -3,15 +3,26 @@
 ``validate`` runs its SPARQL checks (compiled shapes, QC rules) on Oxigraph; building an rdflib
 graph first and copying it there was two thirds of its time. :func:`load_sources` reads the same
 sources as :func:`iimgraph.build.graph.build_graph` (the same reader and checks, the same SSSOM
-triples, decimals and version stamp) straight into a store. It also keeps the triples in the order
-rdflib's memory store would hold them, so that the few lookups that take "the first value"
-(``Graph.value``) or depend on iteration order give what they give on the rdflib graph; an rdflib
-graph in that order is built only when something asks for it (:meth:`SourceGraph.rdflib_graph`:
-pyshacl, the reasoner).
+triples, decimals and version stamp) straight into a store.
+
+Each Turtle file is parsed by the store itself (no Python object per triple: at 10^6 triples that
+was half of ``validate``'s time and most of its memory) when the checks
+:func:`iimgraph.io.rdf.turtle_terms` makes per term can be made another way: an IRI rdflib refuses
+can only be written with a ``\\u`` escape (Turtle's grammar excludes those characters), typed
+literals are read back from the store once and given rdflib's lexical form, and a blank node label
+is per document (Oxigraph keeps labels, so only one file with ``_:`` labels is loaded this way; the
+others go through ``turtle_terms``, whose blank nodes are fresh). Whatever fails or looks odd on
+that path (a syntax error, a literal rdflib cannot read, blank nodes chained too deep) makes the
+whole load start again through ``turtle_terms``, which raises the one-line error the rdflib path
+raises, for the same file.
+
+The store keeps no order: lookups that take one of several values choose it by a rule of their own
+(``validate/report.py: preferred``), the same on the rdflib path, not by the order of the sources.
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -19,8 +30,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from iimgraph.build.sources import source_files
-from iimgraph.errors import SourceError
-from iimgraph.io.rdf import turtle_terms
+from iimgraph.errors import IIMGraphError, SourceError
+from iimgraph.formats import RdfFormat
+from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, read_rdf, turtle_terms
 from iimgraph.io.sssom import read_sssom
 from iimgraph.namespaces import (
     BASE,
@@ -29,6 +41,7 @@ from iimgraph.namespaces import (
     OWL_VERSION_INFO,
     OWL_VERSION_IRI,
     RDF_LANGSTRING,
+    RDF_REST,
     RDF_TYPE,
     XSD_DECIMAL,
     XSD_STRING,
@@ -42,6 +55,11 @@ _VERSION_IRI = ox.NamedNode(OWL_VERSION_IRI)
 _VERSION_INFO = ox.NamedNode(OWL_VERSION_INFO)
 _DECIMAL = XSD_DECIMAL
 _STRINGS = (XSD_STRING, RDF_LANGSTRING)
+#: every literal whose lexical form rdflib may write otherwise (typed, not a string)
+_TYPED_LITERALS = ("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = '' && datatype(?o) != "
+                   f"<{XSD_STRING}>) }}")
+#: the blank-node links whose chains the nesting limit bounds (a list's rdf:rest chain excepted)
+_BLANK_LINKS = f"SELECT ?s ?o WHERE {{ ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o) && ?p != <{RDF_REST}>) }}"
 
 
 class _Collector:
@@ -54,15 +72,15 @@ class _Collector:
         self.triples.append(triple)
 
 
+class _Exact(Exception):
+    """The store-parsed load met something only the per-term path reports exactly: start again on it."""
+
+
 class SourceGraph:
-    """The release graph as an Oxigraph store, with its triples in rdflib's order and rdflib terms on demand."""
+    """The release graph as an Oxigraph store, with rdflib terms on demand."""
 
     def __init__(self) -> None:
         self.store = ox.Store()
-        #: subject -> predicate -> object (dicts as ordered sets), as rdflib's memory store nests them
-        self.spo: dict[Any, dict[Any, dict[Any, None]]] = {}
-        #: predicate -> object -> subject, the same for lookups by predicate
-        self.pos: dict[Any, dict[Any, dict[Any, None]]] = {}
         self._rdflib: dict[Any, Any] = {}  # Oxigraph term -> rdflib term (blank nodes made once)
         self._oxigraph: dict[Any, Any] = {}  # and back
         self._graph: Any = None
@@ -70,19 +88,10 @@ class SourceGraph:
     # --- building --------------------------------------------------------------------------------
 
     def add(self, s: Any, p: Any, o: Any) -> None:
-        self.spo.setdefault(s, {}).setdefault(p, {})[o] = None
-        self.pos.setdefault(p, {}).setdefault(o, {})[s] = None
+        self.store.add(ox.Quad(s, p, o))
 
     def remove(self, s: Any, p: Any, o: Any) -> None:
-        """As rdflib's memory store removes: the emptied dicts keep their place."""
-        del self.spo[s][p][o]
-        del self.pos[p][o][s]
-
-    def finish(self) -> None:
-        """Load the triples into the store (once: the QC rule that answered ~5x faster on a store loaded
-        in its own index order, ``synonym_without_source``, no longer depends on the order)."""
-        self.store = ox.Store()
-        self.store.bulk_extend(ox.Quad(s, p, o) for s, po in self.spo.items() for p, os in po.items() for o in os)
+        self.store.remove(ox.Quad(s, p, o))
 
     # --- reading, in rdflib terms ----------------------------------------------------------------
 
@@ -113,38 +122,40 @@ class SourceGraph:
             return found
         from rdflib import Literal, URIRef
 
+        out: Any
         if isinstance(term, URIRef):
-            return ox.NamedNode(str(term))
-        if isinstance(term, Literal):
+            out = ox.NamedNode(str(term))
+        elif isinstance(term, Literal):
             if term.language:
-                return ox.Literal(str(term), language=term.language)
-            if term.datatype is not None:
-                return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            return ox.Literal(str(term))
-        return None  # a blank node this graph never gave out
+                out = ox.Literal(str(term), language=term.language)
+            elif term.datatype is not None:
+                out = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+            else:
+                out = ox.Literal(str(term))
+        else:
+            return None  # a blank node this graph never gave out
+        self._oxigraph[term] = out  # the report asks for the same few predicates again and again
+        return out
 
-    def value(self, subject: Any, predicate: Any) -> Any:
-        """``rdflib.Graph.value(subject, predicate)``: the first object, in rdflib's order."""
+    def objects(self, subject: Any, predicate: Any) -> Iterator[Any]:
+        """``rdflib.Graph.objects(subject, predicate)`` (in the store's order)."""
         s, p = self.to_oxigraph(subject), self.to_oxigraph(predicate)
-        objects = self.spo.get(s, {}).get(p) if s is not None and p is not None else None
-        if not objects:
-            return None
-        return self.to_rdflib(next(iter(objects)))
+        if s is None or p is None or isinstance(s, ox.Literal):
+            return iter(())
+        return (self.to_rdflib(quad.object) for quad in self.store.quads_for_pattern(s, p, None))
 
     def subject_objects(self, predicate: Any) -> Iterator[tuple[Any, Any]]:
-        for o, subjects in self.pos.get(self.to_oxigraph(predicate), {}).items():
-            for s in subjects:
-                yield self.to_rdflib(s), self.to_rdflib(o)
+        p = self.to_oxigraph(predicate)
+        for quad in self.store.quads_for_pattern(None, p, None):
+            yield self.to_rdflib(quad.subject), self.to_rdflib(quad.object)
 
     def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
         rd = self.to_rdflib
-        for s, po in self.spo.items():
-            for p, os in po.items():
-                for o in os:
-                    yield rd(s), rd(p), rd(o)
+        for quad in self.store:
+            yield rd(quad.subject), rd(quad.predicate), rd(quad.object)
 
     def __len__(self) -> int:
-        return sum(len(os) for po in self.spo.values() for os in po.values())
+        return len(self.store)
 
     def select(self, query: str) -> list[tuple[object, ...]]:
         """Rows of a SELECT on the store, each value an rdflib term (the graph's own blank nodes included)."""
@@ -152,15 +163,24 @@ class SourceGraph:
         return [tuple(None if v is None else rd(v) for v in solution) for solution in self.store.query(query)]  # type: ignore[union-attr]
 
     def rdflib_graph(self) -> Any:
-        """The same graph as an ``rdflib.Graph``, its triples added in the same order (built once)."""
+        """The same graph as an ``rdflib.Graph`` (built once), as ``build_graph`` writes it.
+
+        The store keeps a number as its value (``"50"^^xsd:decimal`` for ``"50.0"``): each typed literal is
+        written in rdflib's form of that value, decimals as ``build_graph`` writes them (``"50.0"``); a
+        lexical form that says more than its value (``"0.10"``) comes back as the value (``"0.1"``)."""
         if self._graph is None:
             from rdflib import Graph
 
             from iimgraph.namespaces import bind_prefixes
 
             graph = Graph()
-            for triple in self:
-                graph.add(triple)
+            rd = self.to_rdflib
+            forms: dict[Any, Any] = {}
+            for quad in self.store:
+                o = quad.object
+                if isinstance(o, ox.Literal) and not o.language and o.datatype.value not in _STRINGS:
+                    o = forms.get(o) or forms.setdefault(o, _rdflib_form(o))
+                graph.add((rd(quad.subject), rd(quad.predicate), rd(o)))
             bind_prefixes(graph)
             self._graph = graph
         return self._graph
@@ -170,23 +190,101 @@ def load_sources(sources: Path | str | Iterable[Path | str] | None = None, *,
                  version: str | None = None, parsed: dict[Path, list[Any]] | None = None) -> SourceGraph:
     """What ``build_graph`` builds, as a :class:`SourceGraph`; ``parsed``: Turtle files already read
     by :func:`iimgraph.io.rdf.turtle_terms` (resolved path -> its triples), taken instead of reading again."""
+    files = source_files(ontology_dir() if sources is None else sources)
+    try:
+        graph = _load(files, parsed, store_parses=True)
+    except (_Exact, IIMGraphError):  # the exact path raises the first error in the order of the files
+        graph = _load(files, parsed, store_parses=False)
+        _literal_forms(graph)
+    _stamp_version(graph, version or __version__)
+    return graph
+
+
+def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_parses: bool) -> SourceGraph:
+    """Every source into one store: Turtle parsed by the store where it may be (``store_parses``), else
+    term by term through ``turtle_terms``; SSSOM tables as ``build_graph`` turns them into triples."""
     from iimgraph.build.graph import add_mappings
 
     graph = SourceGraph()
-    for path in source_files(ontology_dir() if sources is None else sources):
+    limits = Limits.from_env()
+    labelled = False  # a file with blank node labels was parsed by the store
+    for path in files:
         if path.name.endswith(".sssom.tsv"):
             collected = _Collector()
             add_mappings(collected, read_sssom(path), path)  # type: ignore[arg-type]
-            for triple in collected.triples:
-                graph.add(*(_from_rdflib(graph, t) for t in triple))
-        else:
-            triples = (parsed or {}).pop(path.resolve(), None)
-            for s, p, o in turtle_terms(path) if triples is None else triples:
-                graph.add(s, p, o)
-    _canonical_decimals(graph)
-    _stamp_version(graph, version or __version__)
-    graph.finish()
+            graph.store.extend([ox.Quad(*(_from_rdflib(graph, t) for t in triple)) for triple in collected.triples])
+            continue
+        triples = (parsed or {}).get(path.resolve())
+        if triples is None and store_parses:
+            data, _ = read_rdf(path, fmt=RdfFormat.TURTLE, limits=limits)
+            if b"\\u" not in data and b"\\U" not in data and not (labelled and b"_:" in data):
+                _store_parse(graph, path, data, limits)
+                labelled = labelled or b"_:" in data
+                continue
+        if triples is None:
+            triples = turtle_terms(path, limits=limits)
+        graph.store.extend([ox.Quad(s, p, o) for s, p, o in triples])
+    if store_parses:
+        _literal_forms(graph)
+        if labelled and _chained_too_deep(graph, limits.max_depth):
+            raise _Exact
     return graph
+
+
+def _store_parse(graph: SourceGraph, path: Path, data: bytes, limits: Limits) -> None:
+    """One Turtle file parsed by the store, after the nesting check ``turtle_terms`` makes first."""
+    if bracket_depth(data.decode("utf-8"), limits.max_depth) is not None:
+        raise _Exact
+    base = path.resolve().as_uri() if not path.name.startswith("<") else None
+    try:
+        graph.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=base)
+    except (SyntaxError, MemoryError, ValueError, OSError):
+        raise _Exact from None
+
+
+def _chained_too_deep(graph: SourceGraph, limit: int) -> bool:
+    """Blank nodes chained deeper than ``limit`` (``turtle_terms`` checks each file; a chain never
+    crosses files, whose blank nodes are their own)."""
+    below: dict[Any, list[Any]] = {}
+    for s, o in graph.store.query(_BLANK_LINKS):  # type: ignore[union-attr]
+        below.setdefault(s, []).append(o)
+    return bool(below) and blank_depth(below, limit) > limit
+
+
+class _Refused(logging.Handler):
+    """Counts what rdflib logs about a literal it cannot read (``turtle_terms`` turns that into an error)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.count = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.count += 1
+
+
+def _literal_forms(graph: SourceGraph) -> None:
+    """Every typed literal in rdflib's lexical form (``"01"^^xsd:integer`` is ``"1"``), as ``turtle_terms``
+    gives them, then as ``build.graph._canonical_decimals`` writes decimals (``"50"`` is ``"50.0"``).
+    A literal rdflib cannot read as its datatype sends the load to the exact path, which names it."""
+    log = logging.getLogger("rdflib.term")
+    refused = _Refused()
+    log.addHandler(refused)
+    propagate, log.propagate = log.propagate, False
+    changes = []
+    try:
+        for (literal,) in graph.store.query(_TYPED_LITERALS):  # type: ignore[union-attr]
+            form = _rdflib_form(literal)
+            if refused.count:
+                raise _Exact
+            if form is not literal:
+                changes.append((literal, form))
+    finally:
+        log.removeHandler(refused)
+        log.propagate = propagate
+    for old, new in changes:
+        for quad in list(graph.store.quads_for_pattern(None, None, old)):
+            graph.store.remove(quad)
+            graph.store.add(ox.Quad(quad.subject, quad.predicate, new))
 
 
 def _from_rdflib(graph: SourceGraph, term: Any) -> Any:
@@ -202,19 +300,15 @@ def _from_rdflib(graph: SourceGraph, term: Any) -> Any:
     return out
 
 
-def _canonical_decimals(graph: SourceGraph) -> None:
-    """As ``build.graph._canonical_decimals``: ``"50"^^xsd:decimal`` becomes ``"50.0"`` (removed, then added)."""
-    changes = []
-    for s, po in graph.spo.items():
-        for p, os in po.items():
-            for o in os:
-                if isinstance(o, ox.Literal) and o.datatype.value == _DECIMAL:
-                    text = o.value
-                    if "." not in text and "e" not in text.lower() and _valid_decimal(text):
-                        changes.append((s, p, o, ox.Literal(text + ".0", datatype=o.datatype)))
-    for s, p, o, new in changes:
-        graph.remove(s, p, o)
-        graph.add(s, p, new)
+def _rdflib_form(literal: Any) -> Any:
+    """A typed literal as ``turtle_terms`` and ``_literal_forms`` leave it: rdflib's lexical form, decimals with a point."""
+    from rdflib import Literal, URIRef
+
+    datatype = literal.datatype.value
+    text = str(Literal(literal.value, datatype=URIRef(datatype)))
+    if datatype == _DECIMAL and "." not in text and "e" not in text.lower() and _valid_decimal(text):
+        text += ".0"
+    return literal if text == literal.value else ox.Literal(text, datatype=literal.datatype)
 
 
 def _valid_decimal(text: str) -> bool:
@@ -225,10 +319,11 @@ def _valid_decimal(text: str) -> bool:
 
 def _stamp_version(graph: SourceGraph, version: str) -> None:
     ontology = ox.NamedNode(ONTOLOGY_IRI)
-    if _OWL_ONTOLOGY not in graph.spo.get(ontology, {}).get(_RDF_TYPE, {}):
+    store = graph.store
+    if ox.Quad(ontology, _RDF_TYPE, _OWL_ONTOLOGY) not in store:
         raise SourceError(f"no ontology header: <{ONTOLOGY_IRI}> a owl:Ontology is missing from the sources")
     for p, o in ((_VERSION_IRI, ox.NamedNode(f"{BASE}releases/{version}/iimgraph.owl")),
                  (_VERSION_INFO, ox.Literal(version))):
-        for old in list(graph.spo.get(ontology, {}).get(p, {})):
-            graph.remove(ontology, p, old)
-        graph.add(ontology, p, o)
+        for old in list(store.quads_for_pattern(ontology, p, None)):
+            store.remove(old)
+        store.add(ox.Quad(ontology, p, o))

@@ -584,7 +584,7 @@ def _syntax_detail(message: str) -> str:
     return message[:200]
 
 
-def _bracket_depth(text: str, limit: int) -> int | None:
+def bracket_depth(text: str, limit: int) -> int | None:
     """Line where Turtle brackets first nest deeper than ``limit`` (strings, IRIs and comments skipped), or None."""
     if "[" not in text and "(" not in text:  # N-Triples written as Turtle: no scan (0.5 s at 3x10^5 triples)
         return None
@@ -632,7 +632,7 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None =
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     if fmt is RdfFormat.TURTLE:  # Oxigraph's parser is 5-10x faster than rdflib's; the terms are rdflib's
         # Oxigraph does not recurse, so the nesting limit (rdflib's RecursionError before) is checked here
-        line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
+        line = bracket_depth(data.decode("utf-8"), limits.max_depth)
         if line:
             raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
         with _term_warnings_as_errors(path, data):
@@ -649,7 +649,7 @@ def parse_checked(path: Path, data: bytes, fmt: RdfFormat, graph: Graph | None =
                 graph.parse(data=data, format=fmt.rdflib_name, publicID=base)
     except Exception as exc:  # rdflib raises many types for syntax errors
         if isinstance(exc, RecursionError) and fmt is RdfFormat.TURTLE:
-            line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
+            line = bracket_depth(data.decode("utf-8"), limits.max_depth)
             where = f":{line}" if line else ""
             raise SourceError(f"{path}{where}: Turtle nested deeper than the {limits.max_depth} levels allowed") from None
         raise syntax_error(path, fmt, exc) from None
@@ -759,12 +759,12 @@ def _ox_parse(path: Path, data: bytes, fmt: RdfFormat, base: str | None, max_dep
         raise syntax_error(path, fmt, exc) from None
     except MemoryError:
         raise token_too_long(path, data) from None
-    if below and _blank_depth(below, max_depth) > max_depth:
+    if below and blank_depth(below, max_depth) > max_depth:
         raise SourceError(f"{path}: blank nodes chained deeper than the {max_depth} levels allowed "
                           "(raise it with IIMGRAPH_MAX_DEPTH if genuine)")
 
 
-def _blank_depth(below: dict[Any, list[Any]], limit: int) -> int:
+def blank_depth(below: dict[Any, list[Any]], limit: int) -> int:
     """The longest chain of blank nodes (``below``: each node's blank-node objects), counted without
     recursion; cycles end a chain; stops counting once past ``limit``."""
     depth: dict[Any, int] = {}
@@ -822,7 +822,7 @@ def turtle_terms(path: Path | str, *, limits: Limits | None = None) -> list[tupl
     path = Path(path)
     limits = limits or Limits.from_env()
     data, fmt = read_rdf(path, fmt=RdfFormat.TURTLE, limits=limits)
-    line = _bracket_depth(data.decode("utf-8"), limits.max_depth)
+    line = bracket_depth(data.decode("utf-8"), limits.max_depth)
     if line:
         raise SourceError(f"{path}:{line}: Turtle nested deeper than the {limits.max_depth} levels allowed")
     base = path.resolve().as_uri() if not path.name.startswith("<") else None

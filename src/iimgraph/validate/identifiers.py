@@ -27,6 +27,7 @@ from iimgraph.build.oxgraph import SourceGraph
 from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
 from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
 from iimgraph.validate.reference import Reference
+from iimgraph.validate.report import preferred
 
 _MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
 #: an axiom annotation's links to its triple: the annotated triple itself is checked where it is asserted
@@ -36,7 +37,7 @@ _AXIOM_LINKS = (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
 class Triples(Protocol):
     """What the check reads: an ``rdflib.Graph``, or anything answering these the way it does."""
 
-    def value(self, subject: Any, predicate: Any) -> Any: ...
+    def objects(self, subject: Any, predicate: Any) -> Any: ...
     def subject_objects(self, predicate: Any) -> Any: ...
     def __iter__(self) -> Any: ...
 
@@ -73,7 +74,7 @@ def _checked(curie: str | None) -> TypeGuard[str]:
 def _owner(graph: Triples, node: object) -> object:
     """An axiom annotation's finding belongs to the annotated class."""
     if isinstance(node, BNode):
-        source = graph.value(node, OWL.annotatedSource)
+        source = preferred(graph.objects(node, OWL.annotatedSource))
         if source is not None:
             return source
     return node
@@ -118,56 +119,56 @@ def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node |
 
 def _candidates_in_store(graph: SourceGraph,
                          known: Callable[[str], bool]) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
-    """:func:`_candidates` read from a :class:`SourceGraph`'s own indexes, in the same order, but for the
-    identifiers ``known`` vouches for; terms made only for what is yielded; a subject is yielded once, not
-    once per triple (the rest are duplicates :func:`unknown_identifiers` drops)."""
+    """:func:`_candidates` read from a :class:`SourceGraph`'s store, but for the identifiers ``known``
+    vouches for and the uses of terms the graph labels (neither is reported); each distinct subject and
+    object looked at once (the store answers which they are), rdflib terms made only for what is yielded."""
     import pyoxigraph as ox
 
-    rd = graph.to_rdflib
+    rd, store = graph.to_rdflib, graph.store
     for prop in (OBOINOWL.hasDbXref, DCTERMS.identifier):
-        for o, subjects in graph.pos.get(ox.NamedNode(str(prop)), {}).items():
-            if isinstance(o, ox.Literal) and subjects:
+        for quad in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None):
+            o = quad.object
+            if isinstance(o, ox.Literal):
                 curie = standardize(o.value)
                 if _checked(curie) and not known(curie):
-                    for s in subjects:
-                        yield rd(s), prop, curie, rd(o)
-    links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
+                    yield rd(quad.subject), prop, curie, rd(o)
     compress = _Curies()
-    for s, po in graph.spo.items():
-        if isinstance(s, ox.NamedNode) and any(po.values()):
-            curie = compress(s.value)
-            if curie is not None and not known(curie):
-                yield rd(s), None, curie, None
-        for p, objects in po.items():
-            if p in links:
-                continue
-            for o in objects:
-                if isinstance(o, ox.NamedNode):
-                    curie = compress(o.value)
-                    if curie is not None and not known(curie):
-                        yield rd(s), rd(p), curie, rd(o)
+    for (s,) in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"):  # type: ignore[union-attr]
+        curie = compress(s.value)
+        if curie is not None and not known(curie):
+            yield rd(s), None, curie, None
+    links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
+    label = ox.NamedNode(str(RDFS.label))
+    for (o,) in store.query("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) }"):  # type: ignore[union-attr]
+        curie = compress(o.value)
+        if curie is None or known(curie) or next(store.quads_for_pattern(o, label, None), None) is not None:
+            continue
+        for quad in store.quads_for_pattern(None, None, o):
+            if quad.predicate not in links:
+                yield rd(quad.subject), rd(quad.predicate), curie, rd(o)
 
 
 def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]:
-    """The uses of identifiers nothing vouches for, one per (owner, property, identifier)."""
-    seen: set[tuple[object, Node | None, str]] = set()
+    """The uses of identifiers nothing vouches for, one per (owner, property, identifier); of several uses,
+    the one whose value :func:`~iimgraph.validate.report.preferred` picks (the order of the graph is no rule)."""
+    found: dict[tuple[object, Node | None, str], UnknownId] = {}
     in_reference: dict[str, bool] = {}
 
     def known(curie: str) -> bool:
-        found = in_reference.get(curie)
-        if found is None:
-            found = in_reference[curie] = reference.knows(curie)
-        return found
+        hit = in_reference.get(curie)
+        if hit is None:
+            hit = in_reference[curie] = reference.knows(curie)
+        return hit
 
-    out: list[UnknownId] = []
+    in_store = isinstance(graph, SourceGraph)  # its candidates leave out the known and the labelled already
     uses = _candidates_in_store(graph, known) if isinstance(graph, SourceGraph) else _candidates(graph)
     for s, p, curie, value in uses:
-        if known(curie):
+        if not in_store and known(curie):
             continue
-        if isinstance(value, URIRef) and graph.value(value, RDFS.label) is not None:
+        if not in_store and isinstance(value, URIRef) and preferred(graph.objects(value, RDFS.label)) is not None:
             continue  # a use of a term the graph labels: its declaration is checked where it is written
         key = (_owner(graph, s), p, curie)
-        if key not in seen:
-            seen.add(key)
-            out.append(UnknownId(*key, value=value))
-    return out
+        before = found.get(key)
+        if before is None or preferred((before.value, value)) is not value:
+            found[key] = UnknownId(*key, value=value)
+    return list(found.values())

@@ -38,7 +38,7 @@ from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
 from iimgraph.validate.reference import load_reference
-from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources
+from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources, preferred
 
 if TYPE_CHECKING:
     from iimgraph.validate.reason import ReasonerResult
@@ -82,7 +82,7 @@ def _term(graph: Any, node: object) -> tuple[str, object]:
     if isinstance(node, BNode):
         from rdflib.namespace import OWL
 
-        source = graph.value(node, OWL.annotatedSource)
+        source = preferred(graph.objects(node, OWL.annotatedSource))
         if source is not None:
             return _term(graph, source)
         return BLANK, None
@@ -105,12 +105,12 @@ def _label(graph: Any, node: object) -> str | None:
     if not isinstance(node, (URIRef, BNode)):
         return None
     for p in (RDFS.label, DCTERMS.title):
-        value = graph.value(node, p)
+        value = preferred(graph.objects(node, p))
         if value is not None:
             return str(value)
-    subject = graph.value(node, URIRef(BIOLINK_SUBJECT))
+    subject = preferred(graph.objects(node, URIRef(BIOLINK_SUBJECT)))
     if subject is not None:
-        about = graph.value(subject, RDFS.label)
+        about = preferred(graph.objects(subject, RDFS.label))
         return f"claim about {about}" if about is not None else None
     return None
 
@@ -120,6 +120,7 @@ class _Maker:
 
     def __init__(self, graph: Any, index: SourceIndex) -> None:
         self.graph, self.index = graph, index
+        self.labels: dict[object, str | None] = {}  # owner -> label: many findings name the same term
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
                  value: object = None, *, written: object = None) -> Finding:
@@ -130,8 +131,14 @@ class _Maker:
         file, line = self.index.locate(str(owner) if owner is not None else None,
                                        str(located) if located is not None else None,
                                        is_iri=isinstance(located, URIRef))
+        if owner is None:
+            label = None
+        elif owner in self.labels:
+            label = self.labels[owner]
+        else:
+            label = self.labels[owner] = _label(self.graph, owner)
         return Finding(level=level, rule=rule, term=term, message=message, property=_text(prop), value=value_text,
-                       label=_label(self.graph, owner), file=file, line=line, focus=node)
+                       label=label, file=file, line=line, focus=node)
 
 
 def shacl_results(graph: Graph | None, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
@@ -319,6 +326,11 @@ def _stamped(path: Path, parsed: dict[Path, list[Any]]) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
+    from iimgraph.io.rdf import read_bytes
+
+    data = read_bytes(path)
+    if b"versionIRI" not in data and b"\\u" not in data and b"\\U" not in data:
+        return False  # owl:versionIRI is written with those letters unless escaped: not a release, no parse here
     import pyoxigraph as ox
 
     from iimgraph.io.rdf import turtle_terms

@@ -153,8 +153,8 @@ class OxigraphCopy:
         self.graph = graph
 
     # the lookups the report and the identifier check make, answered by the rdflib graph itself
-    def value(self, subject: object, predicate: object) -> object:
-        return self.graph.value(subject, predicate)  # type: ignore[attr-defined]
+    def objects(self, subject: object, predicate: object) -> object:
+        return self.graph.objects(subject, predicate)  # type: ignore[attr-defined]
 
     def subject_objects(self, predicate: object) -> object:
         return self.graph.subject_objects(predicate)  # type: ignore[attr-defined]

@@ -25,6 +25,19 @@ JSON_FORMAT_VERSION = 1
 BLANK = "_:blank"
 
 
+def preferred(values: Iterable[object]) -> object:
+    """The one value a finding shows of several (a term with two labels, an axiom's source): plain or
+    English literals first, then the smallest text; the same whatever order the sources wrote them in
+    (the sources path keeps no order: it is parsed by the store). None when there is none."""
+    return min(values, key=_preference, default=None)
+
+
+def _preference(value: object) -> tuple[int, str, str, str]:
+    lang = str(getattr(value, "language", None) or "").lower()
+    rank = 0 if not lang else 1 if lang == "en" or lang.startswith("en-") else 2
+    return rank, lang, str(value), str(getattr(value, "datatype", None) or type(value).__name__)
+
+
 def level_rank(level: str) -> int:
     return _RANK[level.upper()]
 
@@ -317,26 +330,38 @@ def _index_turtle(lines: list[str], shown: str, index: SourceIndex) -> None:
             index.blocks.setdefault(subject, []).append((shown, first, last))
 
     for lineno, line in enumerate(lines, 1):
-        m = _PREFIX_RE.match(line)
-        if m:
+        start = line[:1]
+        if start == "<":  # N-Triples style, most lines of a large file: no regular expression
+            end = line.find(">")
+            iri = line[1:end] if end > 1 and (end + 1 == len(line) or line[end + 1] in " \t") else None
+            if iri is None or " " in iri or "\t" in iri or not iri.isascii():  # (a line holds no other ASCII space)
+                iri = _subject(line, prefixes)
+        elif start in " \t@Pp" and (m := _PREFIX_RE.match(line)):
             close(lineno - 1)
             block = None
             prefixes[m.group(1)] = m.group(2)
             continue
-        if not line or line[0] in " \t#@(" or line.upper().startswith(("PREFIX", "BASE")):
+        elif not start or start in " \t#@(" or line[:6].upper().startswith(("PREFIX", "BASE")):
             continue
-        if line[0] == "[":
+        elif start == "[":
             close(lineno - 1)
             block = (None, lineno)
             continue
-        m = _SUBJECT_RE.match(line)
-        iri = _expand_token(m.group(1), prefixes) if m else None
+        else:
+            iri = _subject(line, prefixes)
         if iri is None:
             continue  # a continuation line (e.g. of a long string) in column 0
+        if block is not None and block[0] == iri:
+            continue  # the same subject again (N-Triples): one block, as if written with ';'
         close(lineno - 1)
         block = (iri, lineno)
         index.subjects.setdefault(iri, (shown, lineno))
     close(len(lines))
+
+
+def _subject(line: str, prefixes: dict[str, str]) -> str | None:
+    m = _SUBJECT_RE.match(line)
+    return _expand_token(m.group(1), prefixes) if m else None
 
 
 def _expand_token(token: str, prefixes: dict[str, str]) -> str | None:
