@@ -197,6 +197,7 @@ class _Publish:
         self.held: str | None = graph  # the graph that holds the target's content (a stand-in on a union store)
         self.stand_in: str | None = None
         self.before: int | None = None  # the target's count before the replacement
+        self.uploading = False  # the PUT to staging is under way, not answered yet
 
     # --- requests -------------------------------------------------------------------------------------
 
@@ -232,9 +233,11 @@ class _Publish:
             raise PublishError(f"publish {_why(exc)} before staging: {_text(exc)}; {self.target} was not touched",
                                interrupted=isinstance(exc, KeyboardInterrupt)) from None
         try:  # 1. stage: nothing the target holds is touched yet
+            self.uploading = True
             request("PUT", graph_store_url(self.store_url, self.staging), data=self.data, timeout=self.timeout,
                     what="PUT", headers={"Content-Type": "application/n-triples"}, max_bytes=ANSWER_KEPT,
                     truncate=True, same_origin_redirects=self.same_origin)
+            self.uploading = False
             staged = self.count(self.inside(self.staging))
             if staged != self.sent:
                 raise EndpointError(f"the staging graph holds {staged} triples, not the {self.sent} sent")
@@ -299,7 +302,14 @@ class _Publish:
         held = self.probe(self.inside(self.graph), deadline)
         state = ("the previous release is still in place" +
                  (f" ({held} triples in {self.target})" if held is not None else " (the target was not touched)"))
-        return self.error(f"publish {_why(exc)} before replacing {self.target}: {_text(exc)}; {state}", gone, exc)
+        error = self.error(f"publish {_why(exc)} before replacing {self.target}: {_text(exc)}; {state}", gone, exc)
+        if gone and self.uploading and not isinstance(exc, HTTPStatusError):
+            # the store never answered the PUT: all of it may still sit in its buffers (or a proxy's) and
+            # load after the watch (seen on a loaded machine): say so, naming the graph, rather than promise
+            error = PublishError(f"{error}, but an upload the store was still reading may load <{self.staging}> "
+                                 "again later: run publish again, which removes it first",
+                                 interrupted=error.interrupted)
+        return error
 
     def failed_replacing(self, exc: BaseException) -> PublishError:
         """The replacement may have run, in part, in full, or not at all, and may still be running.
