@@ -43,8 +43,7 @@ def test_missing_esr_costs_less_than_missing_rimmed_vacuoles(kb: Knowledge) -> N
 
 def test_split_concepts_match_through_the_equivalence_table(kb: Knowledge, reference_dir) -> None:
     rows = read_tsv_commented(rank_data_dir() / "equivalences.tsv")
-    ref = {r["hpo_id"]: r["label"] for name in ("hpo2025_terms.tsv", "hpo2025_lookalike_terms.tsv")
-           for r in read_tsv(reference_dir / name)}
+    ref = hpo_labels(reference_dir)
     assert rows
     for row in rows:
         assert ref[row["term_a"]] == row["label_a"] and ref[row["term_b"]] == row["label_b"]
@@ -63,6 +62,12 @@ def test_split_concepts_match_through_the_equivalence_table(kb: Knowledge, refer
     assert checked >= 2
 
 
+def hpo_labels(reference_dir) -> dict[str, str]:  # type: ignore[no-untyped-def]
+    """HPO 2025 id -> label, from the reference tables of the IIM and the look-alike terms."""
+    return {r["hpo_id"]: r["label"] for name in ("hpo2025_terms.tsv", "hpo2025_lookalike_terms.tsv")
+            for r in read_tsv(reference_dir / name)}
+
+
 def read_tsv_commented(path) -> list[dict[str, str]]:  # type: ignore[no-untyped-def]
     with open(path, encoding="utf-8") as fh:
         lines = [line.rstrip("\n").split("\t") for line in fh if not line.startswith("#")]
@@ -75,8 +80,7 @@ def test_limb_girdle_weakness_is_read_as_proximal_weakness(kb: Knowledge, refere
     subsumption table puts it under. A shoulder-girdle weakness then counts for a profile annotated to
     proximal weakness (IBM), and the explanation says through which row."""
     rows = read_tsv_commented(rank_data_dir() / "subsumptions.tsv")
-    ref = {r["hpo_id"]: r["label"] for name in ("hpo2025_terms.tsv", "hpo2025_lookalike_terms.tsv")
-           for r in read_tsv(reference_dir / name)}
+    ref = hpo_labels(reference_dir)
     assert rows
     for row in rows:
         assert ref[row["term"]] == row["label"] and ref[row["under"]] == row["under_label"]

@@ -10,7 +10,6 @@ is downloaded.
 from __future__ import annotations
 
 import os
-import threading
 from pathlib import Path
 
 import pytest
@@ -23,6 +22,7 @@ from iimgraph.web.routes import SiteRoutes
 from iimgraph.web.serve import Endpoint, make_server
 from iimgraph.web.site import ROOT as IIM_ROOT
 from tests.needs import CHROMIUM_INSTALL, REQUIRE_ALL
+from tests.servers import serving_in_thread
 
 from .conftest import ROOT
 
@@ -63,13 +63,8 @@ def browser(tmp_path_factory):
 @pytest.fixture(scope="module")
 def server(graph):
     endpoint = Endpoint(OxigraphEngine(graph.serialize(format="nt", encoding="utf-8")), timeout=20)
-    srv = make_server("127.0.0.1", 0, endpoint=endpoint, quiet=True, site=SiteRoutes(graph))
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        yield f"http://127.0.0.1:{srv.server_port}"
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    with serving_in_thread(make_server("127.0.0.1", 0, endpoint=endpoint, quiet=True, site=SiteRoutes(graph))) as url:
+        yield url
 
 
 def _wait(driver, condition, timeout: float = 30):

@@ -76,6 +76,22 @@ class _Exact(Exception):
     """The store-parsed load met something only the per-term path reports exactly: start again on it."""
 
 
+
+def ground_term(term: Any) -> Any:
+    """Oxigraph's term for an rdflib IRI or literal (language and datatype kept); None for anything else."""
+    from rdflib import Literal, URIRef
+
+    if isinstance(term, URIRef):
+        return ox.NamedNode(str(term))
+    if not isinstance(term, Literal):
+        return None
+    if term.language:
+        return ox.Literal(str(term), language=term.language)
+    if term.datatype is not None:
+        return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
+    return ox.Literal(str(term))
+
+
 class SourceGraph:
     """The release graph as an Oxigraph store, with rdflib terms on demand."""
 
@@ -120,19 +136,8 @@ class SourceGraph:
         found = self._oxigraph.get(term)
         if found is not None:
             return found
-        from rdflib import Literal, URIRef
-
-        out: Any
-        if isinstance(term, URIRef):
-            out = ox.NamedNode(str(term))
-        elif isinstance(term, Literal):
-            if term.language:
-                out = ox.Literal(str(term), language=term.language)
-            elif term.datatype is not None:
-                out = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-            else:
-                out = ox.Literal(str(term))
-        else:
+        out = ground_term(term)
+        if out is None:
             return None  # a blank node this graph never gave out
         self._oxigraph[term] = out  # the report asks for the same few predicates again and again
         return out

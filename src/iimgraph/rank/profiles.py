@@ -433,12 +433,13 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     def source_name(iri: str) -> str:
         return source_ids.get(iri) or display_curie(iri)
 
+    hpo_ancestors = hpo_ancestors_of(hpo)  # one memo for the figures and the profiles
     own = _own_annotations(_read_claims(engine, source_name, include_text_mined))
-    _apply_figures(engine, own, source_name, hpo_ancestors_of(hpo))
+    _apply_figures(engine, own, source_name, hpo_ancestors)
     ages = onset_ages()
     onsets = _onset_records(_read_onsets(engine, source_name, include_text_mined), ages)
     _add_class_onsets(onsets, ages)
-    profiles, not_scorable = _profiles(diseases, iim, own, onsets, hpo_ancestors_of(hpo))
+    profiles, not_scorable = _profiles(diseases, iim, own, onsets, hpo_ancestors)
     ancestors_of = {d: set(diseases.iim_ancestors(d, iim)) - GROUPING_CLASSES for d in iim}
     lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
     if lookalikes:

@@ -120,7 +120,9 @@ class OxigraphCopy:
 
     def __init__(self, graph: object) -> None:
         import pyoxigraph as ox
-        from rdflib import BNode, Literal, URIRef
+        from rdflib import BNode
+
+        from iimgraph.build.oxgraph import ground_term
 
         self.store = ox.Store()
         back: dict[object, object] = {}
@@ -130,18 +132,8 @@ class OxigraphCopy:
             found = made.get(term)
             if found is not None:
                 return found
-            if isinstance(term, URIRef):
-                out: object = ox.NamedNode(str(term))
-            elif isinstance(term, BNode):
-                out = ox.BlankNode()
-            elif isinstance(term, Literal):
-                if term.language:
-                    out = ox.Literal(str(term), language=term.language)
-                elif term.datatype is not None:
-                    out = ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-                else:
-                    out = ox.Literal(str(term))
-            else:
+            out = ox.BlankNode() if isinstance(term, BNode) else ground_term(term)
+            if out is None:
                 raise TypeError(f"not an RDF term: {term!r}")
             made[term] = out
             back.setdefault(out, term)
