@@ -3,8 +3,8 @@
 usage: python benchmarks/bench_load.py [--size 1e6] [--repeat 2] [--workdir /tmp/iimgraph-bench]
 
 Each load runs in a fresh process into a fresh on-disk store, alternated with its anchors:
-bare ``Store(path).bulk_load(path=...)`` into a named graph (the floor of one graph per companion)
-and into the default graph (the engine's fastest on-disk load). The generated N-Triples file is
+bare ``Store(path).bulk_load(path=...)`` into the default graph (the engine's own on-disk load, where
+companions go) and into a named graph (where they went before, for reference). The generated N-Triples file is
 ``benchmarks/generate.py``'s, kept under ``--workdir`` between runs. Target (issue 17): 300,000 triples/s.
 """
 
@@ -23,24 +23,27 @@ KINDS = ("open_store", "bare, named graph", "bare, default graph")
 
 
 def child(kind: str, path: Path, folder: Path) -> dict:
+    import pyoxigraph as ox
+
     shutil.rmtree(folder, ignore_errors=True)
     start = time.perf_counter()
     if kind == "open_store":
         from iimgraph.query.store import open_store
 
         handle = open_store(folder, [path])
-        triples = handle.manifest["companions"][str(path.resolve())]["triples"]
-        handle.close()
+        seconds = time.perf_counter() - start
+        store = handle.store
     else:
-        import pyoxigraph as ox
-
         store = ox.Store(str(folder))
         graph = ox.NamedNode(path.as_uri()) if kind == "bare, named graph" else ox.DefaultGraph()
         store.bulk_load(path=str(path), format=ox.RdfFormat.N_TRIPLES, to_graph=graph)
         store.flush()
-        triples = len(store)
-        del store
-    seconds = time.perf_counter() - start
+        seconds = time.perf_counter() - start
+    # the file's triples (the IIM graph left out), counted after the clock stopped
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }" if kind == "open_store" else \
+        "SELECT (COUNT(*) AS ?n) WHERE { { ?s ?p ?o } UNION { GRAPH ?g { ?s ?p ?o } } }"
+    triples = int(next(iter(store.query(query)))[0].value)
+    del store
     shutil.rmtree(folder, ignore_errors=True)
     return {"seconds": seconds, "triples": triples}
 
@@ -67,8 +70,8 @@ def main() -> None:
         for kind in KINDS:
             runs[kind].append(run_child(__file__, kind, str(path), str(args.workdir / "load-store")))
     seconds = {kind: median([r["seconds"] for r in rs]) for kind, rs in runs.items()}
-    floor = seconds["bare, named graph"]
-    table(("load", "median s", "triples/s", "speed vs bare named graph"),
+    floor = seconds["bare, default graph"]
+    table(("load", "median s", "triples/s", "speed vs bare default graph"),
           [(kind, f"{seconds[kind]:.2f}", fmt_int(rs[0]["triples"] / seconds[kind]), f"{floor / seconds[kind]:.2f}x")
            for kind, rs in runs.items()])
 

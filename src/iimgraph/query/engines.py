@@ -52,8 +52,8 @@ DEFAULT_TIMEOUT = 60.0
 class OxigraphEngine:
     """Embedded pyoxigraph store holding the release graph (or any N-Triples given), or an open on-disk store.
 
-    With ``store`` (a :class:`iimgraph.query.store.StoreHandle`) queries read the union of its named
-    graphs: the IIM graph and every companion loaded next to it. With ``path`` (a prebuilt store
+    With ``store`` (a :class:`iimgraph.query.store.StoreHandle`) queries read the union of its graphs:
+    the IIM graph (a named graph) and the companions loaded next to it (the default graph). With ``path`` (a prebuilt store
     folder, :func:`iimgraph.build.cache.release_store`) the store is opened read-only by the process
     that runs the query, on its first query: a forked worker opens it itself, so the command that
     forks it never pays for opening it.

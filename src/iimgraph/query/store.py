@@ -2,16 +2,23 @@
 
 Why: parsing a multi-million-triple release takes tens of seconds, and the IIM graph alone cannot
 answer questions that need the rest of MONDO or HPO. So companions are loaded once into a store on
-disk, each into its own named graph (named by the file's ``file://`` IRI), and the release graph
-into the graph named by the ontology IRI; queries read the union of all graphs. Later calls open the
-store without re-parsing anything.
+disk, all of them into its default graph, and the release graph into the graph named by the ontology
+IRI; queries read the union of all graphs. Later calls open the store without re-parsing anything.
+
+Why the default graph: Oxigraph writes three indexes for a triple there and six for a quad in a named
+graph, so the engine's own bulk load (``Store.bulk_load``, ``oxigraph load``), which fills the default
+graph, is 1.5x faster than loading into a named graph per file (docs/performance.md). What that costs:
+one companion's triples cannot be removed alone. So a companion that changed (or a store from an
+older iimgraph, or a load that was cut off) makes the store be rebuilt: the IIM graph and every
+companion still on disk loaded again into a new database. Adding a companion only loads it; the IIM
+graph, in its own named graph, is replaced alone when the packaged sources change.
 
 The store folder holds ``oxigraph/`` (the database), ``manifest.json`` (what is loaded: for each
-companion its path, size, mtime, SHA-256, format, triple count; the hash of the IIM sources it was
-built from) and ``.lock``. A companion is re-read when its size or mtime changed *and* its SHA-256
-differs; the IIM graph alone is replaced when the packaged sources change. Every change drops the
-manifest entry before touching the graph, so an interrupted load is cleaned up on the next call
-instead of being trusted. Readers share a lock and open the store read-only; a loader takes it
+companion its path, size, mtime, SHA-256, format; the hash of the IIM sources it was built from;
+``pending``, the file being loaded) and ``.lock``. A companion is re-read when its size or mtime
+changed *and* its SHA-256 differs. ``Store.bulk_load`` is atomic (a file that fails to parse leaves
+nothing behind); a load killed midway leaves ``pending`` in the manifest, and the next call rebuilds
+instead of trusting the store. Readers share a lock and open the store read-only; a loader takes it
 exclusively.
 
 User files are opened through :func:`iimgraph.io.rdf.open_rdf` (decompressed, bounded, format decided);
@@ -25,6 +32,7 @@ import gc
 import hashlib
 import json
 import os
+import shutil
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -45,7 +53,9 @@ from iimgraph.version import __version__
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"
 LOCK = ".lock"
-MANIFEST_FORMAT = 1
+MANIFEST_FORMAT = 2
+#: an older store (one named graph per companion): rebuilt in the current layout when opened
+OLD_FORMATS = (1,)
 IIM_GRAPH = ONTOLOGY_IRI
 
 #: ``progress(file_name, total_bytes)`` gives a context whose value is called with the bytes read so far
@@ -66,7 +76,7 @@ def _read_manifest(folder: Path) -> dict[str, Any]:
         return {"format": MANIFEST_FORMAT, "iim": None, "companions": {}}
     except (OSError, ValueError) as exc:
         raise StoreError(f"{path}: unreadable store manifest ({exc}); remove the folder to start again") from None
-    if not isinstance(data, dict) or data.get("format") != MANIFEST_FORMAT:
+    if not isinstance(data, dict) or data.get("format") not in (MANIFEST_FORMAT, *OLD_FORMATS):
         raise StoreError(f"{path}: not a store manifest this iimgraph understands; remove the folder to start again")
     data.setdefault("companions", {})
     return data
@@ -127,10 +137,12 @@ class Plan:
     load: list[Path] = field(default_factory=list)
     restat: dict[str, dict[str, Any]] = field(default_factory=dict)
     missing: list[str] = field(default_factory=list)
+    #: why the database must be made again (a changed companion, an older store, a cut-off load), or ""
+    rebuild: str = ""
 
     @property
     def writes(self) -> bool:
-        return self.iim or bool(self.load) or bool(self.restat)
+        return self.iim or bool(self.load) or bool(self.restat) or bool(self.rebuild)
 
 
 @dataclass
@@ -140,12 +152,8 @@ class StoreHandle:
     folder: Path
     store: Any  # pyoxigraph.Store
     manifest: dict[str, Any]
-    loaded: list[str]
+    loaded: list[str]  #: what this call loaded: the IIM graph's IRI, companions' paths
     _lock: _Lock = field(repr=False)
-
-    def graphs(self) -> list[str]:
-        """The named graphs queries see: the IIM graph first, then the companions."""
-        return [IIM_GRAPH, *sorted(v["graph"] for v in self.manifest["companions"].values())]
 
     def close(self) -> None:
         self.store = None
@@ -165,23 +173,32 @@ def _stat(path: Path) -> dict[str, Any]:
 
 def _plan(manifest: dict[str, Any], iim_key: str, wanted: Sequence[Path]) -> Plan:
     plan = Plan(iim=(manifest.get("iim") or {}).get("key") != iim_key)
+    if manifest.get("format") != MANIFEST_FORMAT:
+        plan.rebuild = "it was made by an older iimgraph"
+    elif "pending" in manifest:
+        plan.rebuild = "a load did not finish"
     entries = manifest["companions"]
-    for path in wanted:
-        if str(path) not in entries:
-            plan.load.append(path)
-    for key, entry in entries.items():
+    kept: list[Path] = []
+    for key in [*entries, *(k for k in manifest.get("pending", ()) if k not in entries)]:
         path = Path(key)
         try:
             now = _stat(path)
         except OSError:
             plan.missing.append(key)
             continue
-        if now["size"] == entry["size"] and now["mtime_ns"] == entry["mtime_ns"]:
+        kept.append(path)
+        entry = entries.get(key)
+        if entry is None or (now["size"] == entry["size"] and now["mtime_ns"] == entry["mtime_ns"]):
             continue
         if now["size"] == entry["size"] and _file_sha256(path) == entry["sha256"]:
             plan.restat[key] = now  # touched, not changed
         else:
-            plan.load.append(path)
+            plan.rebuild = plan.rebuild or f"{key} changed"
+    new = [path for path in wanted if str(path) not in entries]
+    if plan.rebuild:  # everything still on disk is loaded again into a new database
+        plan.iim, plan.load, plan.restat = True, [*kept, *new], {}
+    else:
+        plan.load = new
     return plan
 
 
@@ -228,14 +245,20 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
         database = folder / DATABASE
         if not plan.writes and database.is_dir():
             store = _open(ox, database, read_only=True)
-            known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
-            if all(g.value in known for g in store.named_graphs()):
+            if all(g.value == IIM_GRAPH for g in store.named_graphs()):
                 _report_missing(plan, say)
                 return StoreHandle(folder, store, manifest, [], lock)
-            store = None  # an interrupted load left a graph behind: clean it up below
+            store = None  # a graph that is not ours (written by another program): cleaned up below
+            gc.collect()
         lock.exclusive(say, folder)
         manifest = _read_manifest(folder)  # another process may have done the work meanwhile
         plan = _plan(manifest, iim_key, wanted)
+        if plan.rebuild:
+            say(f"rebuilding the store in {folder} ({plan.rebuild}): every companion is loaded again")
+            manifest = {"format": MANIFEST_FORMAT, "iim": None, "companions": {},
+                        "pending": [str(p) for p in plan.load]}
+            _write_manifest(folder, manifest)  # from here an interruption is rebuilt again, with the same files
+            shutil.rmtree(database, ignore_errors=True)
         store = _open(ox, database, read_only=False)
         loaded = _apply(ox, store, folder, manifest, plan, iim_key, progress, say)
         # queries read through a read-only handle: a writer's background compaction would pull
@@ -271,18 +294,12 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
     loaded: list[str] = []
     for key, stat in plan.restat.items():
         manifest["companions"][key].update(stat)
-    reloading = {str(p) for p in plan.load}
-    for key in reloading & set(manifest["companions"]):
-        del manifest["companions"][key]
     if plan.iim:
         manifest["iim"] = None
-    _write_manifest(folder, manifest)  # from here an interruption leaves unlisted graphs, removed next time
-    known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
+    _write_manifest(folder, manifest)
     for graph in list(store.named_graphs()):
-        if graph.value not in known or (plan.iim and graph.value == IIM_GRAPH) \
-                or graph.value in {p.as_uri() for p in plan.load}:
+        if graph.value != IIM_GRAPH or plan.iim:
             store.remove_graph(graph)
-    store.clear_graph(ox.DefaultGraph())  # nothing belongs there
     if plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}:
         data = cache.release_ntriples()
         store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(IIM_GRAPH))
@@ -290,32 +307,52 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
                            "triples": _count(store, IIM_GRAPH), "loaded_at": _now()}
         _write_manifest(folder, manifest)
         loaded.append(IIM_GRAPH)
+    # ``pending``: the companions the store holds once this call is done; still in the manifest when
+    # the process was killed midway, and then the next call rebuilds with them
+    pending = manifest.setdefault("pending", [*manifest["companions"], *(str(p) for p in plan.load)])
     for path in plan.load:
-        known = {IIM_GRAPH, *(v["graph"] for v in manifest["companions"].values())}
-        entry = _load_companion(ox, store, path, known, progress, say)
-        manifest["companions"][str(path)] = entry
         _write_manifest(folder, manifest)
-        loaded.append(entry["graph"])
+        try:
+            entry = _load_companion(ox, store, path, progress, say)
+        except SourceError:  # the bulk load is atomic: nothing of the file was written
+            pending.remove(str(path))
+            _settle(folder, manifest)
+            raise
+        strays = [g for g in store.named_graphs() if g.value != IIM_GRAPH]
+        if strays:  # its triples are in with the others': the next call rebuilds without it
+            for graph in strays:
+                store.remove_graph(graph)
+            pending.remove(str(path))
+            _write_manifest(folder, manifest)
+            raise SourceError(f"{path}: holds named graphs ({', '.join(g.value for g in strays[:3])}); "
+                              f"give a graph file, not a dataset")
+        manifest["companions"][str(path)] = entry
+        loaded.append(str(path))
+    _settle(folder, manifest)
     store.flush()
     return loaded
 
 
-def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: Progress,
+def _settle(folder: Path, manifest: dict[str, Any]) -> None:
+    """Write the manifest, without ``pending`` once every file it lists is loaded (else a rebuild is due)."""
+    if set(manifest.get("pending", ())) <= set(manifest["companions"]):
+        manifest.pop("pending", None)
+    _write_manifest(folder, manifest)
+
+
+def _load_companion(ox: Any, store: Any, path: Path, progress: Progress,
                     say: Callable[[str], None]) -> dict[str, Any]:
-    graph = ox.NamedNode(path.as_uri())
+    """Bulk-load one companion into the default graph (atomic: on a :class:`SourceError` nothing was written)."""
     stat = _stat(path)
     start = time.perf_counter()
     with progress(path.name, stat["size"]) as on_read, rdf.open_rdf(path, on_read) as source:
         try:
             if source.format is RdfFormat.N3:  # formulas are graphs inside the graph: refused, not loaded
-                store.bulk_extend(_n3_triples(ox, source.stream, path, graph))
+                store.bulk_extend(_n3_triples(ox, source.stream, path))
             else:
-                store.bulk_load(source.stream, format=source.format.oxigraph(), to_graph=graph,
-                                base_iri=path.as_uri())
+                store.bulk_load(source.stream, format=source.format.oxigraph(), base_iri=path.as_uri())
             source.drain()
         except BaseException as exc:
-            with contextlib.suppress(OSError):
-                store.remove_graph(graph)
             if isinstance(exc, MemoryError):  # a token past the parser's buffer
                 raise rdf.token_too_long(path) from None
             if isinstance(exc, SyntaxError):
@@ -325,27 +362,20 @@ def _load_companion(ox: Any, store: Any, path: Path, known: set[str], progress: 
             raise
         sha = source.sha256()
         fmt = source.format_name
-    strays = [g.value for g in store.named_graphs() if g.value != graph.value and g.value not in known]
-    if strays:
-        for g in strays:
-            store.remove_graph(ox.NamedNode(g))
-        store.remove_graph(graph)
-        raise SourceError(f"{path}: holds named graphs ({', '.join(strays[:3])}); give a graph file, not a dataset")
-    triples = _count(store, graph.value)
+    # no COUNT of what was loaded: a scan of the whole default graph (0.3 s a million triples)
     seconds = time.perf_counter() - start
-    say(f"loaded {path} ({fmt}): {triples:,} triples in {seconds:.1f} s "
-        f"({triples / max(seconds, 1e-9):,.0f} triples/s)")
-    return {"path": str(path), "graph": graph.value, "format": fmt, "sha256": sha, "triples": triples,
-            "loaded_at": _now(), **stat}
+    megabytes = stat["size"] / 2**20
+    say(f"loaded {path} ({fmt}): {megabytes:,.1f} MB in {seconds:.1f} s ({megabytes / max(seconds, 1e-9):,.1f} MB/s)")
+    return {"path": str(path), "format": fmt, "sha256": sha, "loaded_at": _now(), **stat}
 
 
-def _n3_triples(ox: Any, stream: Any, path: Path, graph: Any) -> Iterator[Any]:
-    """The triples of an N3 file, into ``graph``; :class:`SourceError` at the first formula (``{ ... }``)."""
+def _n3_triples(ox: Any, stream: Any, path: Path) -> Iterator[Any]:
+    """The triples of an N3 file; :class:`SourceError` at the first formula (``{ ... }``)."""
     for quad in ox.parse(stream, format=ox.RdfFormat.N3, base_iri=path.as_uri()):
         if not isinstance(quad.graph_name, ox.DefaultGraph):
             raise SourceError(f"{path}: holds N3 formulas ({{ ... }}, e.g. rules with =>), which are not RDF "
                               f"triples; give a companion without formulas (or as Turtle / N-Triples)")
-        yield ox.Quad(quad.subject, quad.predicate, quad.object, graph)
+        yield quad
 
 
 @contextlib.contextmanager
@@ -360,7 +390,8 @@ def _count(store: Any, graph: str) -> int:
 
 def _report_missing(plan: Plan, say: Callable[[str], None]) -> None:
     for key in plan.missing:
-        say(f"note: {key} is gone; its graph stays loaded as it was")
+        say(f"note: {key} is gone; " + ("the rebuilt store no longer holds it" if plan.rebuild
+                                         else "its triples stay loaded as they were"))
 
 
 def _now() -> str:
