@@ -564,6 +564,9 @@ MARKED = [
     ("treatments", {"inherited": "true"}),
     ("treatments", {"disease": "MONDO:0016367", "inherited": "true"}),
     ("treatments", {"disease": "MONDO:0007827"}),
+    ("disease", EXAMPLES["disease"]),
+    ("disease", {"disease": "MONDO:0016367", "lang": "es"}),
+    ("disease", {"disease": "MONDO:0019127"}),
 ]
 
 
