@@ -110,29 +110,6 @@ def test_companions_share_the_default_graph_and_the_iim_graph_is_its_own(tmp_pat
         handle.close()
 
 
-def test_companions_load_at_the_same_time_as_oxigraph_load_does(tmp_path, companions, monkeypatch):
-    # each file's bulk load in a thread of its own: both must be under way together to pass the barrier
-    import threading
-
-    import iimgraph.query.store as store_module
-
-    ttl, ntgz = companions
-    barrier = threading.Barrier(2, timeout=20)
-    real = store_module._load_companion
-
-    def meeting(*args, **kwargs):
-        barrier.wait()
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(store_module, "_load_companion", meeting)
-    handle = open_store(tmp_path / "s", [ttl, ntgz], say=lambda m: None)
-    try:
-        assert default_graph_size(handle) == 3 + 4
-        assert "pending" not in handle.manifest
-    finally:
-        handle.close()
-
-
 def test_a_changed_companion_rebuilds_the_store_with_the_others_still_in(tmp_path, companions):
     ttl, ntgz = companions
     folder = tmp_path / "s"

@@ -33,11 +33,9 @@ import hashlib
 import json
 import os
 import shutil
-import threading
 import time
 import zlib
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import Future, ThreadPoolExecutor, wait
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -179,8 +177,6 @@ def _plan(manifest: dict[str, Any], iim_key: str, wanted: Sequence[Path]) -> Pla
         plan.rebuild = "it was made by an older iimgraph"
     elif "pending" in manifest:
         plan.rebuild = "a load did not finish"
-    elif manifest.get("rebuild"):
-        plan.rebuild = manifest["rebuild"]
     entries = manifest["companions"]
     kept: list[Path] = []
     for key in [*entries, *(k for k in manifest.get("pending", ()) if k not in entries)]:
@@ -304,79 +300,37 @@ def _apply(ox: Any, store: Any, folder: Path, manifest: dict[str, Any], plan: Pl
     for graph in list(store.named_graphs()):
         if graph.value != IIM_GRAPH or plan.iim:
             store.remove_graph(graph)
+    if plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}:
+        data = cache.release_ntriples()
+        store.bulk_load(data, format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode(IIM_GRAPH))
+        manifest["iim"] = {"key": iim_key, "package_version": __version__, "graph": IIM_GRAPH,
+                           "triples": _count(store, IIM_GRAPH), "loaded_at": _now()}
+        _write_manifest(folder, manifest)
+        loaded.append(IIM_GRAPH)
     # ``pending``: the companions the store holds once this call is done; still in the manifest when
     # the process was killed midway, and then the next call rebuilds with them
     pending = manifest.setdefault("pending", [*manifest["companions"], *(str(p) for p in plan.load)])
-    _write_manifest(folder, manifest)
-    iim = plan.iim or IIM_GRAPH not in {g.value for g in store.named_graphs()}
-    # every file in a thread of its own, as ``oxigraph load`` does: the bulk loader releases the GIL, and
-    # one file's parse keeps one core busy; each load is atomic, so one file's failure leaves the others
-    outcomes = _load_all(ox, store, plan.load, iim, progress, say)
-    if iim:
-        manifest["iim"] = {"key": iim_key, "package_version": __version__, "graph": IIM_GRAPH,
-                           "triples": _count(store, IIM_GRAPH), "loaded_at": _now()}
-        loaded.append(IIM_GRAPH)
-    failed: list[BaseException] = []
-    for path, outcome in outcomes.items():
-        if isinstance(outcome, SourceError):  # nothing of the file was written
+    for path in plan.load:
+        _write_manifest(folder, manifest)
+        try:
+            entry = _load_companion(ox, store, path, progress, say)
+        except SourceError:  # the bulk load is atomic: nothing of the file was written
             pending.remove(str(path))
-            failed.append(outcome)
-        elif isinstance(outcome, BaseException):  # unknown state: ``pending`` stays and the next call rebuilds
-            failed.append(outcome)
-        else:
-            manifest["companions"][str(path)] = outcome
-            loaded.append(str(path))
-    strays = [g for g in store.named_graphs() if g.value != IIM_GRAPH]
-    if strays:  # a dataset's triples are in with the others': the next call rebuilds without it
-        for graph in strays:
-            store.remove_graph(graph)
-        loaded_now = [p for p in plan.load if str(p) in manifest["companions"]]
-        suspects = [p for p in loaded_now if manifest["companions"][str(p)]["format"].startswith("JSON-LD")] \
-            or loaded_now
-        for path in suspects:
+            _settle(folder, manifest)
+            raise
+        strays = [g for g in store.named_graphs() if g.value != IIM_GRAPH]
+        if strays:  # its triples are in with the others': the next call rebuilds without it
+            for graph in strays:
+                store.remove_graph(graph)
             pending.remove(str(path))
-            del manifest["companions"][str(path)]
-        manifest["rebuild"] = f"{suspects[0]} was a dataset"
-        failed.insert(0, SourceError(f"{suspects[0]}: holds named graphs ({', '.join(g.value for g in strays[:3])}); "
-                                     f"give a graph file, not a dataset"))
+            _write_manifest(folder, manifest)
+            raise SourceError(f"{path}: holds named graphs ({', '.join(g.value for g in strays[:3])}); "
+                              f"give a graph file, not a dataset")
+        manifest["companions"][str(path)] = entry
+        loaded.append(str(path))
     _settle(folder, manifest)
     store.flush()
-    if failed:
-        raise failed[0]
     return loaded
-
-
-def _load_all(ox: Any, store: Any, paths: list[Path], iim: bool, progress: Progress,
-              say: Callable[[str], None]) -> dict[Path, Any]:
-    """Load the IIM graph (when ``iim``) and every companion, each in a thread; each companion's entry
-    or the exception its load raised. Interrupted (Ctrl-C), the loads still running stop at their next read."""
-    cancel = threading.Event()
-    total = sum(_stat(p)["size"] for p in paths)
-    read = dict.fromkeys(paths, 0)
-    name = paths[0].name if len(paths) == 1 else f"{len(paths)} files"
-    with progress(name, total) as on_read, ThreadPoolExecutor(max(1, min(len(paths) + iim, 4))) as pool:
-        def counter(path: Path) -> Callable[[int], None]:
-            def count(done: int) -> None:
-                if cancel.is_set():
-                    raise OSError("interrupted")
-                read[path] = done
-                if on_read is not None:
-                    on_read(sum(read.values()))
-            return count
-
-        jobs: list[Future[Any]] = []
-        if iim:
-            jobs.append(pool.submit(store.bulk_load, cache.release_ntriples(), format=ox.RdfFormat.N_TRIPLES,
-                                    to_graph=ox.NamedNode(IIM_GRAPH)))
-        futures = {path: pool.submit(_load_companion, ox, store, path, counter(path), say) for path in paths}
-        try:
-            wait([*jobs, *futures.values()])
-        except BaseException:
-            cancel.set()
-            raise
-    for job in jobs:
-        job.result()  # the packaged graph: its failure is a bug, raised as it is
-    return {path: future.exception() or future.result() for path, future in futures.items()}
 
 
 def _settle(folder: Path, manifest: dict[str, Any]) -> None:
@@ -386,12 +340,12 @@ def _settle(folder: Path, manifest: dict[str, Any]) -> None:
     _write_manifest(folder, manifest)
 
 
-def _load_companion(ox: Any, store: Any, path: Path, on_read: Callable[[int], None],
+def _load_companion(ox: Any, store: Any, path: Path, progress: Progress,
                     say: Callable[[str], None]) -> dict[str, Any]:
     """Bulk-load one companion into the default graph (atomic: on a :class:`SourceError` nothing was written)."""
     stat = _stat(path)
     start = time.perf_counter()
-    with rdf.open_rdf(path, on_read) as source:
+    with progress(path.name, stat["size"]) as on_read, rdf.open_rdf(path, on_read) as source:
         try:
             if source.format is RdfFormat.N3:  # formulas are graphs inside the graph: refused, not loaded
                 store.bulk_extend(_n3_triples(ox, source.stream, path))
