@@ -25,12 +25,13 @@ def main() -> None:
         steps = [["bench_anchors.py", "--repeat", "6"], ["bench_cold.py", "--quick"], ["bench_queries.py", "--repeat", "5"],
                  ["bench_pipeline.py", "--repeat", "1"], ["bench_scale.py", "--sizes", "1e4,1e5"],
                  ["bench_validate.py", "--synthetic", "1e5", "--no-reason-only"],
-                 ["bench_load.py", "--size", "1e5", "--repeat", "1"]]
+                 ["bench_load.py", "--size", "1e5", "--repeat", "1"],
+                 ["bench_companions.py", "--sizes", "1e5", "--repeat", "1"]]
     else:
         steps = [["bench_anchors.py"], ["bench_cold.py"], ["bench_queries.py", "--repeat", "9"], ["bench_pipeline.py"],
                  ["bench_scale.py", "--sizes", "1e4,1e5,1e6,5e6"], ["bench_validate.py", "--synthetic", "1e5"],
                  ["bench_validate.py", "--skip-large"], ["bench_load.py"], ["bench_serve.py"], ["bench_rank_speed.py"],
-                 ["bench_cold_phases.py"]]
+                 ["bench_cold_phases.py"], ["bench_companions.py"]]
     failed = 0
     for step in steps:
         sys.stdout.flush()
