@@ -45,7 +45,7 @@ from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
-from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
+from iimgraph.query.results import Serialized, convert_rdf
 from iimgraph.version import __version__
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
@@ -53,7 +53,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_WORKERS = 32
 DEFAULT_MEMORY_MB = 512
-POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked while more queries run)
+POOL_KEEP = 16  # idle query workers kept for the next requests (more are forked while more queries run)
 POOL_SPARE = 4  # idle workers forked ahead of demand (runaway queries retire theirs)
 MAX_BODY = 1_000_000  # bytes of query text accepted
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer's terms, measured in its worker (beside the row cap)
@@ -202,34 +202,11 @@ service description.</p>
     return page.encode("utf-8")
 
 
-def render(result: Result, fmt: str) -> bytes:
-    if fmt == "xml":
-        return to_xml(result).encode()
-    if fmt == "csv":
-        return to_delimited(result, ",", curies=False).encode()
-    if fmt == "tsv":
-        return to_delimited(result, "\t", curies=False, sparql_tsv=True).encode()
-    return to_json(result, indent=None).encode()
-
-
 def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
     """The process's in-memory Oxigraph engine over ``source`` (the workers fork from it and share it)."""
     engine = engine_for(source)
     assert isinstance(engine, OxigraphEngine)
     return engine
-
-
-def _bounded(execute: Any, text: str, *, max_bytes: int, **options: Any) -> Result:
-    """``execute(text, **options)`` in a worker, refused when its terms come to more than ``max_bytes``:
-    rows are capped by count, and one 64 MB literal per row would still fill the server."""
-    result = execute(text, **options)
-    size = 0
-    for row in result.rows:
-        size += sum(len(str(term)) + 8 for term in row.values() if term is not None)
-        if size > max_bytes:
-            raise Refused(f"the answer is larger than {max_bytes // (1024 * 1024)} MB: ask for fewer rows or "
-                          "leave out long values")
-    return result
 
 
 class Endpoint:
@@ -253,7 +230,8 @@ class Endpoint:
         """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = worker.Pool(functools.partial(_bounded, self.engine.execute, max_rows=self.max_rows,
+                # the worker writes the answer (Oxigraph's serialisers): only bytes come back through the pipe
+                self._pool = worker.Pool(functools.partial(self.engine.serialized, max_rows=self.max_rows,
                                                            allow_remote=self.allow_remote,
                                                            max_bytes=self.max_answer_bytes),
                                          memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
@@ -270,14 +248,17 @@ class Endpoint:
                 self._pool.close()
                 self._pool = None
 
-    def run(self, text: str) -> Result:
+    def answer(self, text: str, result_format: ResultFormat = ResultFormat.JSON,
+               rdf_format: RdfFormat = RdfFormat.TURTLE) -> Serialized:
+        """The answer to ``text``, written in ``result_format`` (SELECT, ASK) or ``rdf_format`` (CONSTRUCT,
+        DESCRIBE) by a worker, within the timeout and the caps."""
         check_query(text, self.allow_remote)
         start = time.monotonic()
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
             left = self.timeout - (time.monotonic() - start)
-            return self.pool().call(text, timeout=max(left, 0.001))
+            return self.pool().call(text, result_format, rdf_format, timeout=max(left, 0.001))
         finally:
             self.slots.release()
 
@@ -435,7 +416,8 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, text: str, fmt_param: str | None) -> None:
         accept = self.headers.get("Accept", "")
         try:
-            result = self.endpoint.run(text)
+            answer = self.endpoint.answer(text, ResultFormat(negotiate(accept, fmt_param)),
+                                          negotiate_graph(accept, fmt_param))
         except Refused as exc:
             self._error(exc.status, f"refused: {exc}")
             return
@@ -448,13 +430,11 @@ class Handler(BaseHTTPRequestHandler):
         except QueryError as exc:
             self._error(400, str(exc))
             return
-        extra = {"X-IIMGraph-Truncated": "true"} if result.truncated else {}
-        if result.graph:  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
-            graph_fmt = negotiate_graph(accept, fmt_param)
-            self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
+        extra = {"X-IIMGraph-Truncated": "true"} if answer.truncated else {}
+        if isinstance(answer.fmt, RdfFormat):  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
+            self._send(200, answer.body, graph_content_type(answer.fmt), extra)
             return
-        fmt = negotiate(accept, fmt_param)
-        self._send(200, render(result, fmt), ResultFormat(fmt).media_type + "; charset=utf-8", extra)
+        self._send(200, answer.body, answer.fmt.media_type + "; charset=utf-8", extra)
 
     do_HEAD = do_GET
 
