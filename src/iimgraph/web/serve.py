@@ -45,8 +45,10 @@ from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
-from iimgraph.query.results import Serialized, convert_rdf
+from iimgraph.query.results import convert_rdf
+from iimgraph.settings import DEFAULT_ANSWER_CACHE_MB
 from iimgraph.version import __version__
+from iimgraph.web.answers import AnswerCache, Tagged, matches
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
@@ -210,13 +212,22 @@ def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
 
 
 class Endpoint:
-    """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
+    """The query side: engine, guards, worker processes, timeout, row cap and answer cache, independent of HTTP.
 
-    def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+    Over a ``source`` (when no ``engine`` is given) it follows that source: when its state changes (a
+    working copy edited), the graph is loaded again, the workers are forked again from it and the
+    answer cache is emptied, so no answer of the earlier state is given. ``cache_bytes``: answers kept
+    (:mod:`iimgraph.web.answers`; 0 turns the cache off).
+    """
+
+    def __init__(self, engine: OxigraphEngine | None = None, *, source: Release | Sources = RELEASE,
+                 timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
-                 max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
-        self.engine = engine if engine is not None else release_engine()
+                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024) -> None:
+        self.source = source if engine is None else None  # an engine given is a graph that does not change
+        self._state = self.source.state() if self.source is not None else ""
+        self.engine = engine if engine is not None else release_engine(source)
+        self.cache = AnswerCache(cache_bytes)
         self.max_answer_bytes = max_answer_bytes
         self.timeout = timeout
         self.max_rows = max_rows
@@ -248,19 +259,43 @@ class Endpoint:
                 self._pool.close()
                 self._pool = None
 
+    def _current(self) -> tuple[str, worker.Pool]:
+        """The source's state now and the workers over the graph in that state (loaded again if it changed)."""
+        state = self.source.state() if self.source is not None else ""
+        if state != self._state:
+            assert self.source is not None
+            stale = None
+            with self._pool_lock:
+                if state != self._state:
+                    stale, self._pool = self._pool, None
+                    self.engine = release_engine(self.source)  # engine_for loads the changed source again
+                    self.cache.clear()
+                    self._state = state
+            if stale is not None:
+                stale.close()  # its busy workers finish the requests they have, on the graph they had
+        return state, self.pool()
+
     def answer(self, text: str, result_format: ResultFormat = ResultFormat.JSON,
-               rdf_format: RdfFormat = RdfFormat.TURTLE) -> Serialized:
+               rdf_format: RdfFormat = RdfFormat.TURTLE) -> tuple[Tagged, bool]:
         """The answer to ``text``, written in ``result_format`` (SELECT, ASK) or ``rdf_format`` (CONSTRUCT,
-        DESCRIBE) by a worker, within the timeout and the caps."""
+        DESCRIBE) by a worker within the timeout and the caps, or kept from an earlier identical request
+        on the same state of the graph (then the second value is True)."""
+        state, pool = self._current()
+        key = (state, text, result_format, rdf_format, self.max_rows)
+        kept = self.cache.get(key)
+        if kept is not None:  # only an answer to a query that passed check_query is ever kept
+            return kept, True
         check_query(text, self.allow_remote)
         start = time.monotonic()
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
             left = self.timeout - (time.monotonic() - start)
-            return self.pool().call(text, result_format, rdf_format, timeout=max(left, 0.001))
+            tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
         finally:
             self.slots.release()
+        self.cache.put(key, tagged)
+        return tagged, False
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -416,7 +451,7 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, text: str, fmt_param: str | None) -> None:
         accept = self.headers.get("Accept", "")
         try:
-            answer = self.endpoint.answer(text, ResultFormat(negotiate(accept, fmt_param)),
+            tagged, kept = self.endpoint.answer(text, ResultFormat(negotiate(accept, fmt_param)),
                                           negotiate_graph(accept, fmt_param))
         except Refused as exc:
             self._error(exc.status, f"refused: {exc}")
@@ -430,11 +465,28 @@ class Handler(BaseHTTPRequestHandler):
         except QueryError as exc:
             self._error(400, str(exc))
             return
-        extra = {"X-IIMGraph-Truncated": "true"} if answer.truncated else {}
+        answer = tagged.answer
+        extra = {"ETag": tagged.etag, "Vary": "Accept"}
+        if self.endpoint.cache.on:  # said, so that a figure measured through the cache is never taken for a query's
+            extra["X-IIMGraph-Cache"] = "hit" if kept else "miss"
+        if answer.truncated:
+            extra["X-IIMGraph-Truncated"] = "true"
+        if matches(self.headers.get("If-None-Match"), tagged.etag):
+            self._not_modified(extra)
+            return
         if isinstance(answer.fmt, RdfFormat):  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
             self._send(200, answer.body, graph_content_type(answer.fmt), extra)
             return
         self._send(200, answer.body, answer.fmt.media_type + "; charset=utf-8", extra)
+
+    def _not_modified(self, headers: dict[str, str]) -> None:
+        """304: the client holds these bytes already (its ``If-None-Match`` names their ``ETag``)."""
+        self.connection.settimeout(WRITE_TIMEOUT)
+        self.send_response(304)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
 
     do_HEAD = do_GET
 
@@ -551,11 +603,14 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE) -> None:
+          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE,
+          cache_mb: float = DEFAULT_ANSWER_CACHE_MB) -> None:
     """Serve until interrupted: the graph ``source`` names (the release graph or a working copy), to
-    the endpoint, the site and ``/rank`` alike; :class:`ServeError` when the address cannot be listened on."""
+    the endpoint, the site and ``/rank`` alike, with ``cache_mb`` of answers kept (0: none);
+    :class:`ServeError` when the address cannot be listened on."""
     source = local_source(source, "serve")
-    endpoint = Endpoint(release_engine(source), timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    endpoint = Endpoint(source=source, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote,
+                        cache_bytes=int(cache_mb * 1024 * 1024))
     server = make_server(host, port, endpoint=endpoint, site=SiteRoutes(source=source))
     sys.stderr.write(f"iimgraph: serving {source.describe()} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "

@@ -1,0 +1,98 @@
+"""``serve``'s answer cache and its HTTP validators (``ETag``, ``If-None-Match``).
+
+A graph that does not change answers the same query the same way: the release graph never changes
+under a running server, and a working copy is keyed by its state (:meth:`GraphSource.state`, which
+changes with any saved file). So an answer, once written within the guards (timeout, row cap, byte
+cap), is kept by its key (the source's state, the query text, the formats negotiated, the row cap)
+in a least-recently-used table bounded in bytes, and served again without a worker. A key holds the
+state, so an edited working copy can never be given an answer of its earlier state; the endpoint
+also empties the table when the state changes.
+
+Every answer carries a strong ``ETag`` (a digest of its bytes), so a client that already holds it
+gets ``304 Not Modified`` for ``If-None-Match``; that holds with the cache off too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from collections.abc import Hashable
+
+from iimgraph.query.results import Serialized
+
+
+def etag(body: bytes) -> str:
+    """A strong entity tag for ``body``: the same bytes, the same tag, whichever process wrote them."""
+    return '"' + hashlib.blake2b(body, digest_size=16).hexdigest() + '"'
+
+
+def matches(if_none_match: str | None, tag: str) -> bool:
+    """Whether an ``If-None-Match`` header names ``tag`` (weak comparison, as RFC 9110 says for this header)."""
+    if not if_none_match:
+        return False
+    wanted = tag.removeprefix("W/")
+    for candidate in if_none_match.split(","):
+        candidate = candidate.strip()
+        if candidate == "*" or candidate.removeprefix("W/") == wanted:
+            return True
+    return False
+
+
+class Tagged:
+    """An answer and its entity tag."""
+
+    __slots__ = ("answer", "etag")
+
+    def __init__(self, answer: Serialized) -> None:
+        self.answer, self.etag = answer, etag(answer.body)
+
+
+class AnswerCache:
+    """Answers by key, least recently used first out, at most ``max_bytes`` of bodies (0: keeps nothing)."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._table: OrderedDict[Hashable, Tagged] = OrderedDict()
+        self._size = 0
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    @property
+    def on(self) -> bool:
+        return self.max_bytes > 0
+
+    def get(self, key: Hashable) -> Tagged | None:
+        if not self.on:
+            return None
+        with self._lock:
+            found = self._table.get(key)
+            if found is None:
+                self.misses += 1
+                return None
+            self._table.move_to_end(key)
+            self.hits += 1
+            return found
+
+    def put(self, key: Hashable, tagged: Tagged) -> None:
+        """Keep ``tagged`` unless it alone is over a quarter of the table (one answer must not empty it)."""
+        size = len(tagged.answer.body)
+        if not self.on or size > self.max_bytes // 4:
+            return
+        with self._lock:
+            old = self._table.pop(key, None)
+            if old is not None:
+                self._size -= len(old.answer.body)
+            self._table[key] = tagged
+            self._size += size
+            while self._size > self.max_bytes:
+                _, dropped = self._table.popitem(last=False)
+                self._size -= len(dropped.answer.body)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._table.clear()
+            self._size = 0
+
+    def __len__(self) -> int:
+        return len(self._table)
