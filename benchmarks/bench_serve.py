@@ -8,7 +8,10 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
   and answers the same query (the floor of any process that answers it). Target: within 1 s.
 - under load: ``--clients`` threads, each looping over the packaged queries with their tested
   examples through ``GET /run/NAME`` for ``--seconds``; requests per second, p50 and p99 of the
-  answers, with serve's guards (timeouts, row caps) as shipped. Anchors, with the same clients:
+  answers, with serve's guards (timeouts, row caps) as shipped; twice: with the answer cache as
+  shipped (after the warm-up pass every answer is a hit: the figure of HTTP and the cache) and with
+  it off (``--answer-cache-mb 0``: every answer written by a query worker, the figure of the query
+  path). Anchors, with the same clients:
   **Oxigraph's own server** (the ``oxigraph`` PyPI package) with the same release (the cached
   N-Triples), answering the same queries bound with the same examples through ``GET /query``, in
   both of its set-ups: ``serve-read-only`` on an on-disk store (``oxigraph load``) and ``serve`` on
@@ -18,8 +21,8 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
   clients on this machine; target p50 under 20 ms). The three servers run one after the other,
   ``--rounds`` times, alternated; medians over the rounds.
 - ``--per-query N``: then each packaged query alone, one client, N times alternated between
-  ``iimgraph serve`` and the Oxigraph server (both up at once); the median per query, to name the
-  queries that make the latency under load.
+  ``iimgraph serve`` (answer cache off) and the Oxigraph server (both up at once); the median per
+  query, to name the queries that make the latency under load.
 
 Both sides run in the same minutes; the machine's load is printed in the header.
 """
@@ -79,8 +82,9 @@ def _get(url: str, timeout: float = 30) -> int:
         return exc.code
 
 
-def _start_serve(port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "iimgraph", "serve", "--port", str(port)],
+def _start_serve(port: int, *, cache: bool = True) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "iimgraph", "serve", "--port", str(port),
+                             *(() if cache else ("--answer-cache-mb", "0"))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -118,10 +122,15 @@ def _wait(port: int, proc: subprocess.Popen, path: str) -> None:
     raise SystemExit("the server did not come up")
 
 
-def load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
+#: why requests failed, per server run (an HTTP status or an exception's type), printed under the table
+WHY: dict[str, dict[str, int]] = {}
+
+
+def load(base: str, paths: list[str], clients: int, seconds: float, name: str = "") -> tuple[list[float], int]:
     """Latencies (s) of the 200 answers of ``clients`` threads looping over ``paths``; and the failures."""
     latencies: list[float] = []
     failures = [0]
+    why = WHY.setdefault(name, {})
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -133,14 +142,16 @@ def load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[lis
             i += 1
             t = time.perf_counter()
             try:
-                ok = _get(base + path) == 200
-            except (urllib.error.URLError, ConnectionError):
-                ok = False
-            if ok:
+                status = _get(base + path)
+                reason = f"HTTP {status}"
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                status, reason = 0, type(getattr(exc, "reason", exc)).__name__
+            if status == 200:
                 mine.append(time.perf_counter() - t)
             else:
                 with lock:
                     failures[0] += 1
+                    why[reason] = why.get(reason, 0) + 1
         with lock:
             latencies.extend(mine)
 
@@ -188,7 +199,7 @@ def per_query_rows(paths: list[str], sparql: list[str], oxigraph: str, store_dir
                    n: int) -> list[tuple[object, ...]]:
     """Each query alone through iimgraph serve and both Oxigraph set-ups, alternated, ``n`` times; medians in ms."""
     ports = [free_port() for _ in range(3)]
-    procs = [_start_serve(ports[0])]
+    procs = [_start_serve(ports[0], cache=False)]
     rows: list[tuple[object, ...]] = []
     try:
         _wait(ports[0], procs[0], PROBE)
@@ -223,7 +234,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="load runs of each server, alternated")
-    parser.add_argument("--per-query", type=int, default=0, metavar="N", help="time each query alone N times a side")
+    parser.add_argument("--per-query", type=int, default=0, metavar="N",
+                        help="time each query alone N times a side (iimgraph serve with its answer cache off)")
     args = parser.parse_args()
 
     from iimgraph import __version__
@@ -259,24 +271,27 @@ def main() -> None:
                        capture_output=True)
     else:
         print("Oxigraph server: no `oxigraph` beside this Python or on the PATH (pip install oxigraph); not measured")
-    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "oxigraph-memory": [], "oxigraph-disk": [], "static": []}
+    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "ours-no-cache": [], "oxigraph-memory": [],
+                                                      "oxigraph-disk": [], "static": []}
     for _ in range(args.rounds):
-        port = free_port()
-        proc = _start_serve(port)
-        try:
-            _wait(port, proc, PROBE)
-            for path in paths:  # every query answers before the clock starts
-                _get(f"http://127.0.0.1:{port}{path}")
-            runs["ours"].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
-        finally:
-            stop(proc)
+        for key, cache in (("ours", True), ("ours-no-cache", False)):
+            port = free_port()
+            proc = _start_serve(port, cache=cache)
+            try:
+                _wait(port, proc, PROBE)
+                for path in paths:  # every query answers before the clock starts
+                    _get(f"http://127.0.0.1:{port}{path}")
+                runs[key].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds, key))
+            finally:
+                stop(proc)
         for kind in ("memory", "disk") if oxigraph is not None else ():
             port = free_port()
             proc = _start_oxigraph(oxigraph or "", kind, store_dir, nt, port, sparql[0])
             try:
                 for path in sparql:
                     _get(f"http://127.0.0.1:{port}{path}")
-                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds))
+                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds,
+                                                     f"oxigraph-{kind}"))
             finally:
                 stop(proc)
         port = free_port()
@@ -297,27 +312,37 @@ def main() -> None:
         return (median([len(lat) / args.seconds for lat, _ in per]), median([pct(lat, 50) for lat, _ in per]),
                 median([pct(lat, 99) for lat, _ in per]), sum(len(lat) for lat, _ in per), sum(f for _, f in per))
 
-    o_rps, o_p50, o_p99, o_n, o_fail = figures("ours")
-    ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients "
+    for key, cache in (("ours", "answer cache on: after the warm-up every answer is a hit"),
+                       ("ours-no-cache", "answer cache off: every answer from a query worker")):
+        o_rps, o_p50, o_p99, o_n, o_fail = figures(key)
+        label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients, {cache} "
+                 f"({o_n} answers, {o_fail} failed)")
+        for kind, setup in (("memory", "oxigraph serve (in-memory store)"),
+                            ("disk", "oxigraph serve-read-only (on-disk store)")):
+            if not runs[f"oxigraph-{kind}"]:
+                continue
+            x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
+            anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
+                      f"({x_n} answers, {x_fail} failed)")
+            rows.append((label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
+                         ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
+            rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
+                         f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
+    o_rps, o_p50, o_p99, o_n, o_fail = figures("ours-no-cache")
+    ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients, answer cache off "
                   f"({o_n} answers, {o_fail} failed)")
-    for kind, setup in (("memory", "oxigraph serve (in-memory store)"), ("disk", "oxigraph serve-read-only (on-disk store)")):
-        if not runs[f"oxigraph-{kind}"]:
-            continue
-        x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
-        anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
-                  f"({x_n} answers, {x_fail} failed)")
-        rows.append((ours_label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
-                     ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
-        rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
-                     f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
     s_rps, s_p50, s_p99, s_n, s_fail = figures("static")
     rows.append((f"{ours_label}: p50 (p99 {o_p99:.1f} ms, {o_rps:.0f}/s)", f"{o_p50:.1f} ms",
                  f"bare http.server, fixed body ({s_n} answers, {s_fail} failed; p99 {s_p99:.1f} ms, {s_rps:.0f}/s)",
                  f"{s_p50:.1f} ms", f"{o_p50 / s_p50:.2f}x", "p50 < 20 ms", f"{args.rounds} x {args.seconds:.0f} s"))
     table(("iimgraph", "figure", "anchor", "anchor figure", "ratio", "target", "runs"), rows)
+    failed = {name: why for name, why in WHY.items() if why}
+    if failed:
+        print("\nfailed requests, by server and reason: " + "; ".join(
+            f"{name}: " + ", ".join(f"{reason} x{n}" for reason, n in sorted(why.items())) for name, why in failed.items()))
     if per_query:
         print(f"\n### Each query alone, one client, median of {args.per_query} (ms)\n")
-        table(("query", "iimgraph serve", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
+        table(("query", "iimgraph serve (answer cache off)", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
                "ratio to the faster"), per_query)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
 import time
 import urllib.error
 import urllib.parse
@@ -17,7 +18,8 @@ import pytest
 from iimgraph.build.graph_source import Sources
 from iimgraph.query.engines import OxigraphEngine
 from iimgraph.web.serve import Endpoint, make_server
-from tests.servers import serving_in_thread
+from tests.cli import CLI
+from tests.servers import free_port, serving_in_thread, stop, wait_until_up
 from tests.test_sources_preview import EDIT, PM, copy_with_edit
 
 NT = ('<http://e/a> <http://e/p> "one" .\n<http://e/b> <http://e/p> "two" .\n'
@@ -110,3 +112,18 @@ def test_an_edited_working_copy_never_gets_a_stale_answer(tmp_path_factory):
         assert comments(after) == {"the note, edited"}
         assert after[1]["X-IIMGraph-Cache"] == "miss" and after[1]["ETag"] != first[1]["ETag"]
         assert _get(url, query, {"If-None-Match": first[1]["ETag"]})[0] == 200  # the old tag no longer matches
+
+
+@pytest.mark.parametrize(("how", "cached"), [((), True), (("--answer-cache-mb", "0"), False)])
+def test_serve_turns_the_cache_off_by_option_or_variable(how, cached):
+    """``--answer-cache-mb 0`` (or IIMGRAPH_ANSWER_CACHE_MB=0) starts a server that answers every query itself."""
+    for args, env in ((how, {}), ((), {"IIMGRAPH_ANSWER_CACHE_MB": "0"} if how else {})):
+        port = free_port()
+        proc = subprocess.Popen([*CLI, "serve", "--port", str(port), *args], stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env={**os.environ, **env})
+        try:
+            url = f"http://127.0.0.1:{port}"
+            wait_until_up(proc, url + "/sparql?query=ASK%7B%7D", seconds=30, what="serve")
+            assert ("X-IIMGraph-Cache" in _get(url, "ASK {}")[1]) is cached
+        finally:
+            stop(proc)
