@@ -17,6 +17,7 @@ import pytest
 from SPARQLWrapper import JSON, POST, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import SPARQLWrapperException
 
+from iimgraph.errors import QueryError, Refused
 from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query.binding import bind, resolve_params
 from iimgraph.query.catalogue import get_query
@@ -129,6 +130,31 @@ def test_service_and_from_are_refused_and_never_called(url, trap):
 
 def test_service_as_a_name_or_in_a_string_is_not_refused():
     check_query('SELECT ?service WHERE { ?service <http://e/p> "SERVICE <http://x> FROM" }')
+
+
+def test_nesting_is_measured_and_many_shallow_groups_pass():
+    """The depth is walked only when more than 200 brackets are opened at all; then it is measured."""
+    deep = "SELECT * WHERE " + "{ " * 201 + "?s ?p ?o " + "} " * 201
+    with pytest.raises(QueryError, match="201 deep"):
+        check_query(deep)
+    check_query("SELECT * WHERE " + "{ " * 200 + "?s ?p ?o " + "} " * 200)
+    check_query("SELECT * WHERE { " + " ".join(["{ ?s ?p ?o }"] * 300) + " }")  # 301 groups, 2 deep
+
+
+@pytest.mark.parametrize("word", ["SERVICE", "service", "\u017fERVICE", "ſERVICE", "FRO\u004d", "ſervice", "Service"])
+def test_remote_access_is_refused_however_the_keyword_is_spelt(word):
+    """A quick lower-case test skips the keyword patterns for ASCII text only: Python's case-insensitive
+    patterns also fold characters such as the long s, so other text always goes through them."""
+    query = f"SELECT * WHERE {{ {word} <http://127.0.0.1:9/sparql> {{ ?s ?p ?o }} }}"
+    with pytest.raises(Refused):
+        check_query(query)
+
+
+def test_updates_are_refused_however_spelt():
+    for update in ("INSERT DATA { <http://e/a> <http://e/p> 1 }", "insert data { <http://e/a> <http://e/p> 1 }",
+                   "ınsert DATA { <http://e/a> <http://e/p> 1 }", "DROP ALL"):
+        with pytest.raises(Refused, match="read-only"):
+            check_query(update)
 
 
 def test_syntax_errors_are_400(url):
