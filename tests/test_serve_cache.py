@@ -127,3 +127,21 @@ def test_serve_turns_the_cache_off_by_option_or_variable(how, cached):
             assert ("X-IIMGraph-Cache" in _get(url, "ASK {}")[1]) is cached
         finally:
             stop(proc)
+
+
+def test_the_cache_counts_the_query_text_and_stays_within_its_bytes():
+    """Many distinct long queries with tiny answers must not grow the server past its cap (the texts are
+    counted, not only the answers)."""
+    endpoint = Endpoint(OxigraphEngine(NT.encode()), timeout=20, cache_bytes=64 * 1024)
+    padding = "#" + "x" * 4000 + "\n"
+    try:
+        for n in range(40):
+            answer, kept = endpoint.answer(f"{padding}ASK {{ <http://e/a> <http://e/p> \"{n}\" }}")
+            assert not kept and answer.answer.body.startswith(b'{"head"')
+        assert 0 < endpoint.cache.size <= 64 * 1024
+        assert len(endpoint.cache) < 16  # about 4.5 kB each
+        last = f"{padding}ASK {{ <http://e/a> <http://e/p> \"39\" }}"
+        assert endpoint.answer(last)[1]  # the most recent are kept
+        assert not endpoint.answer(f"{padding}ASK {{ <http://e/a> <http://e/p> \"0\" }}")[1]  # the oldest went
+    finally:
+        endpoint.close()

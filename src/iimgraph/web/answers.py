@@ -48,12 +48,25 @@ class Tagged:
         self.answer, self.etag = answer, etag(answer.body)
 
 
+#: bytes counted for an entry beside its body and the text in its key (the objects that hold them)
+ENTRY_OVERHEAD = 512
+
+
+def entry_size(key: Hashable, tagged: Tagged) -> int:
+    """What an entry holds: its body, the text of its key (a query can be 1 MB with a 20-byte answer) and
+    :data:`ENTRY_OVERHEAD`."""
+    parts = key if isinstance(key, tuple) else (key,)
+    text = sum(len(p) for p in parts if isinstance(p, (str, bytes)))
+    return len(tagged.answer.body) + text + ENTRY_OVERHEAD
+
+
 class AnswerCache:
-    """Answers by key, least recently used first out, at most ``max_bytes`` of bodies (0: keeps nothing)."""
+    """Answers by key, least recently used first out, entries of at most ``max_bytes`` in all
+    (:func:`entry_size`; 0: keeps nothing)."""
 
     def __init__(self, max_bytes: int) -> None:
         self.max_bytes = max_bytes
-        self._table: OrderedDict[Hashable, Tagged] = OrderedDict()
+        self._table: OrderedDict[Hashable, tuple[Tagged, int]] = OrderedDict()
         self._size = 0
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -72,22 +85,22 @@ class AnswerCache:
                 return None
             self._table.move_to_end(key)
             self.hits += 1
-            return found
+            return found[0]
 
     def put(self, key: Hashable, tagged: Tagged) -> None:
         """Keep ``tagged`` unless it alone is over a quarter of the table (one answer must not empty it)."""
-        size = len(tagged.answer.body)
+        size = entry_size(key, tagged)
         if not self.on or size > self.max_bytes // 4:
             return
         with self._lock:
             old = self._table.pop(key, None)
             if old is not None:
-                self._size -= len(old.answer.body)
-            self._table[key] = tagged
+                self._size -= old[1]
+            self._table[key] = (tagged, size)
             self._size += size
             while self._size > self.max_bytes:
-                _, dropped = self._table.popitem(last=False)
-                self._size -= len(dropped.answer.body)
+                _, (_, dropped) = self._table.popitem(last=False)
+                self._size -= dropped
 
     def clear(self) -> None:
         with self._lock:
@@ -96,3 +109,8 @@ class AnswerCache:
 
     def __len__(self) -> int:
         return len(self._table)
+
+    @property
+    def size(self) -> int:
+        """Bytes counted for the entries kept (:func:`entry_size`)."""
+        return self._size

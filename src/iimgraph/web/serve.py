@@ -15,7 +15,11 @@ and answers being sent at once are held under :data:`TOTAL_ANSWER_BYTES` (503 pa
 
 Answers follow the SPARQL 1.1 Protocol: SELECT and ASK as results JSON (default), XML, CSV or TSV;
 CONSTRUCT and DESCRIBE as RDF: Turtle (default), N-Triples, JSON-LD or RDF/XML, by the Accept
-header or a ``format=`` parameter. ``GET /sparql`` without a query answers the SPARQL 1.1 Service
+header or a ``format=`` parameter. The worker writes the answer with Oxigraph's own serialisers
+(:meth:`OxigraphEngine.serialized`), so only bytes cross the pipe; each answer carries a strong
+``ETag`` (``If-None-Match`` gives 304), and answers are kept for the same query on the same state of
+the graph (:mod:`iimgraph.web.answers`; ``X-IIMGraph-Cache: hit`` or ``miss``, off with ``cache_bytes=0``).
+``GET /sparql`` without a query answers the SPARQL 1.1 Service
 Description (Turtle, or another RDF format by Accept), or a small query form for a browser.
 """
 
