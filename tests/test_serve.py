@@ -157,6 +157,15 @@ def test_updates_are_refused_however_spelt():
             check_query(update)
 
 
+def test_an_undefined_prefix_is_refused_before_a_worker_is_taken(url):
+    """check_query runs every check of the engines (the worker then skips them): an unknown prefix too."""
+    with pytest.raises(QueryError, match="undefined prefix nope:"):
+        check_query("SELECT ?x WHERE { ?x nope:p ?y }")
+    status, _, body = _get(url, "SELECT ?x WHERE { ?x nope:p ?y }")
+    assert status == 400 and "undefined prefix nope:" in body
+    check_query("PREFIX nope: <http://e/> SELECT ?x WHERE { ?x nope:p rdfs:label }")  # declared, predeclared
+
+
 def test_syntax_errors_are_400(url):
     status, _, body = _get(url, "SELECT * WHERE { ?s ?p }")
     assert status == 400 and "syntax" in body.lower()

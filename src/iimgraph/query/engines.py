@@ -104,8 +104,9 @@ class OxigraphEngine:
             return None
         raise QueryError(f"unsupported term in results: {term!r}")
 
-    def _query(self, query: str, allow_remote: Sequence[str]) -> Any:
-        check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
+    def _query(self, query: str, allow_remote: Sequence[str], checked: bool = False) -> Any:
+        if not checked:
+            check_query_text(query, allow_remote, prefixes=SPARQL_PREFIXES)
         if self.handle is not None and os.getpid() != self._pid:
             # a forked worker (iimgraph.worker): RocksDB's files and threads did not survive the fork,
             # so the child reads the store through its own read-only handle
@@ -121,7 +122,7 @@ class OxigraphEngine:
 
     def serialized(self, query: str, result_format: ResultFormat = ResultFormat.JSON,
                    rdf_format: RdfFormat = RdfFormat.TURTLE, *, max_rows: int | None = None,
-                   max_bytes: int | None = None, allow_remote: Sequence[str] = ()) -> Serialized:
+                   max_bytes: int | None = None, allow_remote: Sequence[str] = (), checked: bool = False) -> Serialized:
         """The answer to ``query`` written by Oxigraph itself: SELECT and ASK in ``result_format``,
         CONSTRUCT and DESCRIBE in ``rdf_format``; no term becomes a Python object (half of what
         ``serve`` spent on a 850-row answer). At most ``max_rows`` rows (triples); :class:`Refused` (400)
@@ -130,8 +131,10 @@ class OxigraphEngine:
         The cap is counted on one line per row: Oxigraph writes the rows as SPARQL TSV (the triples as
         N-Triples), which escape every line break in a term, and stops evaluating when the writer has
         enough; the lines kept are read back and written in the asked format (TSV and N-Triples: as they are).
+        ``checked``: the caller has run :func:`check_query_text` on ``query`` with ``allow_remote`` and the
+        project prefixes (``serve``, before it hands the text to a worker), so it is not run again.
         """
-        answer = self._query(query, allow_remote)
+        answer = self._query(query, allow_remote, checked)
         ox = self._ox
         try:
             if isinstance(answer, ox.QueryBoolean):

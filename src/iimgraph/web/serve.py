@@ -45,7 +45,7 @@ from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, 
 from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
-from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, VOID
+from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, SPARQL_PREFIXES, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
 from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask, may_hold
@@ -93,15 +93,16 @@ _UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|
 def check_query(text: str, allow: Sequence[str] = ()) -> None:
     """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
 
-    The SERVICE/FROM and nesting checks are the ones the local engines run
-    (:func:`iimgraph.query.engines.check_query_text`); syntax errors are left to the engine.
+    The SERVICE/FROM, nesting and prefix checks are the ones the local engines run
+    (:func:`iimgraph.query.guard.check_query_text`), here before a worker is taken, so the worker does
+    not run them again; syntax errors are left to the engine.
     """
     check_text(text, "query")
     masked = mask(text)
     if may_hold(masked, _UPDATE_WORDS) and _UPDATE.search(masked):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        check_query_text(text, allow, ENDPOINT_REASON)
+        check_query_text(text, allow, ENDPOINT_REASON, prefixes=SPARQL_PREFIXES)
     except RemoteAccessRefused as exc:
         raise Refused(str(exc)) from None
 
@@ -247,9 +248,10 @@ class Endpoint:
         """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
         with self._pool_lock:
             if self._pool is None:
-                # the worker writes the answer (Oxigraph's serialisers): only bytes come back through the pipe
+                # the worker writes the answer (Oxigraph's serialisers): only bytes come back through the pipe;
+                # answer() ran check_query on the text before handing it over
                 self._pool = worker.Pool(functools.partial(self.engine.serialized, max_rows=self.max_rows,
-                                                           allow_remote=self.allow_remote,
+                                                           allow_remote=self.allow_remote, checked=True,
                                                            max_bytes=self.max_answer_bytes),
                                          memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
             return self._pool
