@@ -152,7 +152,8 @@ def test_remote_access_is_refused_however_the_keyword_is_spelt(word):
 
 def test_updates_are_refused_however_spelt():
     for update in ("INSERT DATA { <http://e/a> <http://e/p> 1 }", "insert data { <http://e/a> <http://e/p> 1 }",
-                   "ınsert DATA { <http://e/a> <http://e/p> 1 }", "DROP ALL"):
+                   "ınsert DATA { <http://e/a> <http://e/p> 1 }", "DROP ALL",
+                   "\\u0049NSERT DATA { <http://e/a> <http://e/p> 1 }"):  # an escape is decoded before parsing
         with pytest.raises(Refused, match="read-only"):
             check_query(update)
 

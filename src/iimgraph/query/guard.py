@@ -28,10 +28,10 @@ def _unescape(query: str) -> str:
     return _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), query)
 
 
-def _lex(query: str) -> tuple[str, str]:
-    """``query`` with its codepoint escapes decoded, and that text masked: what every check reads, made
-    once per check (``serve`` checks each request's text; made once per helper, it took a tenth of a
-    packaged query's time)."""
+def lex(query: str) -> tuple[str, str]:
+    """``query`` with its codepoint escapes decoded, and that text masked: what every check reads (the
+    ``lexed`` argument of the checks), made once per check (``serve`` checks each request's text; made
+    once per helper, it took a tenth of a packaged query's time)."""
     decoded = _unescape(query)
     return decoded, mask(decoded)
 
@@ -102,14 +102,14 @@ _PNAME_NS = re.compile(r"(?<![\w.\-?$:])((?:[^\W\d_][\w.\-]*)?):")
 
 def declared_prefixes(query: str, lexed: tuple[str, str] | None = None) -> set[str]:
     """The prefix names the query declares itself (``PREFIX x: <...>``; ``""`` for ``PREFIX : <...>``)."""
-    decoded, masked = lexed or _lex(query)
+    decoded, masked = lexed or lex(query)
     return {m.group(1) or "" for m in _PREFIX_DECL.finditer(decoded)
             if masked[m.start():m.start() + 6].upper() == "PREFIX"}
 
 
 def used_prefixes(query: str, lexed: tuple[str, str] | None = None) -> list[tuple[str, int]]:
     """Every prefix name used in a prefixed name (outside strings, IRIs and comments) with its offset."""
-    masked = (lexed or _lex(query))[1]
+    masked = (lexed or lex(query))[1]
     return [(m.group(1), m.start()) for m in _PNAME_NS.finditer(masked) if not m.group(1).endswith(".")]
 
 
@@ -118,7 +118,7 @@ def check_prefixes(query: str, predeclared: Mapping[str, str], lexed: tuple[str,
 
     Every engine then sees the same set: what the query declares plus the project's prefix map.
     """
-    lexed = lexed or _lex(query)
+    lexed = lexed or lex(query)
     known = declared_prefixes(query, lexed) | set(predeclared)
     for name, offset in used_prefixes(query, lexed):
         if name in known:
@@ -134,10 +134,10 @@ def check_prefixes(query: str, predeclared: Mapping[str, str], lexed: tuple[str,
 
 
 def check_query_text(query: str, allow: Sequence[str] = (), reason: tuple[str, str] = LOCAL_REASON,
-                     prefixes: Mapping[str, str] | None = None) -> None:
+                     prefixes: Mapping[str, str] | None = None, lexed: tuple[str, str] | None = None) -> None:
     """What every local engine and ``serve`` check before parsing: nesting depth, remote access, and
     (given the predeclared ``prefixes``) that every prefix used is defined."""
-    lexed = _lex(query)
+    lexed = lexed or lex(query)
     masked = lexed[1]
     depth = deepest = 0
     if sum(map(masked.count, "{([")) > MAX_NESTING:  # else no deeper than that: no need to walk the text
@@ -164,7 +164,7 @@ def refuse_remote_access(query: str, allow: Sequence[str] = (), reason: tuple[st
     every local engine and by ``serve``, and errs on the side of refusing. Codepoint escapes are
     decoded first, since SPARQL allows them anywhere.
     """
-    decoded, masked = lexed or _lex(query)
+    decoded, masked = lexed or lex(query)
     found = list(_FORBIDDEN.finditer(masked)) if may_hold(masked, ("service", "from")) else []
     if not found:
         return

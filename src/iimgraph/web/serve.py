@@ -48,7 +48,7 @@ from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, SPARQL_PREFIXES, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
-from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask, may_hold
+from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, lex, may_hold
 from iimgraph.query.results import convert_rdf
 from iimgraph.settings import DEFAULT_ANSWER_CACHE_MB
 from iimgraph.version import __version__
@@ -98,11 +98,11 @@ def check_query(text: str, allow: Sequence[str] = ()) -> None:
     not run them again; syntax errors are left to the engine.
     """
     check_text(text, "query")
-    masked = mask(text)
-    if may_hold(masked, _UPDATE_WORDS) and _UPDATE.search(masked):
+    lexed = lex(text)  # escapes decoded (\u0049NSERT is INSERT too), then masked: once for every check
+    if may_hold(lexed[1], _UPDATE_WORDS) and _UPDATE.search(lexed[1]):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        check_query_text(text, allow, ENDPOINT_REASON, prefixes=SPARQL_PREFIXES)
+        check_query_text(text, allow, ENDPOINT_REASON, prefixes=SPARQL_PREFIXES, lexed=lexed)
     except RemoteAccessRefused as exc:
         raise Refused(str(exc)) from None
 
