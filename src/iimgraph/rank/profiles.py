@@ -263,6 +263,7 @@ _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
   OPTIONAL { ?a biolink:negated ?neg }
   OPTIONAL { ?a iim:role ?role }
   OPTIONAL { ?a dcterms:source ?src }
+  OPTIONAL { ?a iim:evidenceDirection ?dir }
 }"""
 
 _ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?lo ?hi ?unit ?kind ?text ?ev ?src WHERE {
@@ -333,8 +334,11 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 
 #: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
-#: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
+#: (_FIGURES); their phenotype statements enter the profiles (each cites a PMID with a verbatim quote;
+#: evidence PCS) unless the publication refutes the statement; their antibody links stay out (the
+#: figures and MONDO's defining links say more about an antibody than dismech's "presence" does)
 DISMECH_CLAIMS = ns.CLAIM + "dismech-"
+PHENOTYPE_KIND = next(k.iri for k in KINDS if k.ranked and k.iri.endswith("DiseaseToPhenotypicFeatureAssociation"))
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
@@ -483,8 +487,9 @@ def _read_claims(engine: Any, source_name: Callable[[str], str], include_text_mi
         if _skip_text_mined(row, include_text_mined) or not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
-        if key.startswith(DISMECH_CLAIMS):
-            continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
+        if key.startswith(DISMECH_CLAIMS) and (str(row["type"]) != PHENOTYPE_KIND
+                                               or str(row.get("dir") or "supports") == "refutes"):
+            continue
         ev = row.get("ev")
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
