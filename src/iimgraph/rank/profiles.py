@@ -440,6 +440,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     hpo_ancestors = hpo_ancestors_of(hpo)  # one memo for the figures and the profiles
     own = _own_annotations(_read_claims(engine, source_name, include_text_mined))
     _apply_figures(engine, own, source_name, hpo_ancestors)
+    _add_definition_features(own)
     ages = onset_ages()
     onsets = _onset_records(_read_onsets(engine, source_name, include_text_mined), ages)
     _add_class_onsets(onsets, ages)
@@ -620,6 +621,23 @@ def _profile(d: str, label: str, spec: dict[str, str] | None, inherit: list[str]
     for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
         prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
     return prof
+
+
+def _add_definition_features(own: dict[str, list[Annotation]]) -> None:
+    """The findings a class's own definition names (``rank/data/definition_features.tsv``), where the
+    graph annotates the class with none for that term: the definition names the finding a class is
+    recognised by where its annotations do not (focal myositis' swollen muscle, juvenile polymyositis'
+    distal weakness and atrophy)."""
+    for row in _data_rows("definition_features.tsv"):
+        d, term = row["mondo_id"], row["hpo_id"]
+        if any(a.term == term and a.kind == "phenotype" for a in own.get(d, [])):
+            continue
+        name, value = FREQUENCY_TERMS[row["frequency"]]
+        own.setdefault(d, []).append(Annotation(
+            term=term, kind="phenotype", frequency=value, frequency_term=row["frequency"],
+            frequency_basis=f"{row['frequency']} {name}: {value:g} (the definition: \"{row['quote']}\"; {row['mapping']})",
+            negated=False, evidence=row["evidence"], claim=f"rank/data/definition_features.tsv:{d}:{term}",
+            sources=(row["source"],)))
 
 
 def _defining(own: dict[str, list[Annotation]], iim: set[str]) -> dict[str, frozenset[str]]:
