@@ -443,7 +443,7 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     _add_definition_features(own)
     ages = onset_ages()
     onsets = _onset_records(_read_onsets(engine, source_name, include_text_mined), ages)
-    _add_class_onsets(onsets, ages)
+    _add_class_onsets(onsets)
     profiles, not_scorable = _profiles(diseases, iim, own, onsets, hpo_ancestors)
     ancestors_of = {d: set(diseases.iim_ancestors(d, iim)) - GROUPING_CLASSES for d in iim}
     lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
@@ -565,14 +565,16 @@ def _onset_records(onset_rows: dict[str, dict[str, dict[str, Any]]],
     return onsets
 
 
-def _add_class_onsets(onsets: dict[str, list[OnsetRecord]], ages: dict[str, tuple[float | None, float | None]]) -> None:
-    """The onset a class's definition implies (``rank/data/class_onsets.tsv``), where the graph binds none."""
+def _add_class_onsets(onsets: dict[str, list[OnsetRecord]]) -> None:
+    """The onset an age-named class's label implies (``rank/data/class_onsets.tsv``, its bounds quoted
+    from their source), where the graph binds none."""
     for row in _data_rows("class_onsets.tsv"):
-        term = row["hpo_onset"]
-        if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
-            onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
-                *ages[term], "defining", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
-                row["basis"]))
+        if any(r.binding for r in onsets.get(row["mondo_id"], [])):
+            continue
+        low, high = (float(row[k]) if row[k] else None for k in ("min_years", "max_years"))
+        onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
+            low, high, "defining", row["hpo_onset"] or None, f"rank/data/class_onsets.tsv:{row['mondo_id']}",
+            (row["source"],) if row["source"] else (), row["evidence"], row["basis"]))
 
 
 def _profiles(diseases: _Diseases, iim: set[str], own: dict[str, list[Annotation]],
