@@ -30,6 +30,7 @@ Both sides run in the same minutes; the machine's load is printed in the header.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -171,6 +172,46 @@ def load(base: str, paths: list[str], clients: int, seconds: float, name: str = 
     return latencies, failures[0]
 
 
+#: CPU seconds per answer of each server run (its process and every process under it), by run name
+CPU: dict[str, list[float]] = {}
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants (Linux /proc; else 0):
+    steadier than requests per second on a machine that others load too."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").glob("*"):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def measured(proc: subprocess.Popen, name: str, base: str, paths: list[str], clients: int,
+             seconds: float) -> tuple[list[float], int]:
+    """:func:`load`, and the server's CPU per answer over it in :data:`CPU`."""
+    before = tree_cpu(proc.pid)
+    latencies, failures = load(base, paths, clients, seconds, name)
+    CPU.setdefault(name, []).append((tree_cpu(proc.pid) - before) / max(len(latencies), 1))
+    return latencies, failures
+
+
+def cpu_rows(runs: str) -> list[tuple[object, ...]]:
+    """Rows of CPU per answer, iimgraph serve with its cache off and on beside the in-memory Oxigraph server."""
+    if not CPU.get("oxigraph-memory") or not CPU["oxigraph-memory"][0]:
+        return []  # not measured (no Oxigraph server, or no /proc)
+    anchor = median(CPU["oxigraph-memory"])
+    return [(f"CPU per answer (server process and its workers), answer cache {cache}", f"{1000 * median(CPU[key]):.2f} ms",
+             "oxigraph serve (in-memory store), same run", f"{1000 * anchor:.2f} ms",
+             f"{median(CPU[key]) / anchor:.2f}x", "(reported)", runs)
+            for key, cache in (("ours-no-cache", "off"), ("ours", "on"))]
+
+
 def pct(values: list[float], q: int) -> float:
     return statistics.quantiles(values, n=100)[q - 1] * 1000 if len(values) > 1 else float("nan")
 
@@ -300,7 +341,7 @@ def main() -> None:
                 _wait(port, proc, PROBE)
                 for path in paths:  # every query answers before the clock starts
                     _get(f"http://127.0.0.1:{port}{path}")
-                runs[key].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds, key))
+                runs[key].append(measured(proc, key, f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
             finally:
                 stop(proc)
         for kind in ("memory", "disk") if oxigraph is not None else ():
@@ -309,8 +350,8 @@ def main() -> None:
             try:
                 for path in sparql:
                     _get(f"http://127.0.0.1:{port}{path}")
-                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds,
-                                                     f"oxigraph-{kind}"))
+                runs[f"oxigraph-{kind}"].append(measured(proc, f"oxigraph-{kind}", f"http://127.0.0.1:{port}", sparql,
+                                                         args.clients, args.seconds))
             finally:
                 stop(proc)
         port = free_port()
@@ -347,6 +388,7 @@ def main() -> None:
                          ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
             rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
                          f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
+    rows += cpu_rows(f"{args.rounds} x {args.seconds:.0f} s")
     o_rps, o_p50, o_p99, o_n, o_fail = figures("ours-no-cache")
     ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients, answer cache off "
                   f"({o_n} answers, {o_fail} failed)")
