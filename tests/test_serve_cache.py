@@ -145,3 +145,19 @@ def test_the_cache_counts_the_query_text_and_stays_within_its_bytes():
         assert not endpoint.answer(f"{padding}ASK {{ <http://e/a> <http://e/p> \"0\" }}")[1]  # the oldest went
     finally:
         endpoint.close()
+
+
+def test_a_working_copy_that_stops_building_is_503_until_it_builds_again(tmp_path_factory):
+    root = copy_with_edit(tmp_path_factory, "edit.ttl", EDIT)
+    query = f"SELECT ?c WHERE {{ <{PM}> <http://www.w3.org/2000/01/rdf-schema#comment> ?c }}"
+    edited = root / "clinical" / "edit.ttl"
+    with _serving(Endpoint(source=Sources(root), timeout=30)) as url:
+        assert _get(url, query)[0] == 200
+        edited.write_text(EDIT + "\nthis is not Turtle .\n", encoding="utf-8")
+        status, _, body = _get(url, query)
+        assert status == 503 and b"edit.ttl" in body and b"Traceback" not in body
+        edited.write_text(EDIT.replace("working-copy note", "fixed"), encoding="utf-8")
+        later = time.time() + 4
+        os.utime(edited, (later, later))
+        status, _, body = _get(url, query)
+        assert status == 200 and {b["c"]["value"] for b in json.loads(body)["results"]["bindings"]} == {"fixed"}

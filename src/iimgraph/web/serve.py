@@ -42,7 +42,7 @@ from typing import Any
 
 from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
+from iimgraph.errors import Busy, IIMGraphError, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, SPARQL_PREFIXES, VOID
@@ -275,8 +275,10 @@ class Endpoint:
             stale = None
             with self._pool_lock:
                 if state != self._state:
+                    # engine_for loads the changed source again; if it does not build, nothing changes here
+                    engine = release_engine(self.source)
                     stale, self._pool = self._pool, None
-                    self.engine = release_engine(self.source)  # engine_for loads the changed source again
+                    self.engine = engine
                     self.cache.clear()
                     self._state = state
             if stale is not None:
@@ -472,6 +474,9 @@ class Handler(BaseHTTPRequestHandler):
             return
         except QueryError as exc:
             self._error(400, str(exc))
+            return
+        except IIMGraphError as exc:  # the graph itself: an edited working copy that does not build
+            self._error(503, f"the graph cannot be loaded: {exc}")
             return
         answer = tagged.answer
         extra = {"ETag": tagged.etag, "Vary": "Accept"}
