@@ -207,3 +207,21 @@ def test_the_store_does_not_eat_the_workers_address_space_cap():
     used), and a small query now and then failed as needing more than the cap."""
     grown = worker.call(_address_space_growth_opening_the_store, timeout=60)
     assert grown < 256, f"opening the store took {grown:.0f} MB of the worker's address space"
+
+
+def test_a_call_on_a_closed_pool_says_so_instead_of_waiting_forever():
+    """serve replaces its pool when a working copy changes; a request that took the old one must not hang."""
+    closed = worker.Pool(job, memory_mb=256, keep=1, start=0)
+    closed.close()
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(closed.call("pid", timeout=5))
+        except Exception as exc:  # the outcome is what the test looks at
+            outcome.append(exc)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome and isinstance(outcome[0], worker.PoolClosed)

@@ -251,6 +251,10 @@ def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_
     raise RuntimeError(value)
 
 
+class PoolClosed(RuntimeError):
+    """The pool was closed while a call waited for a worker (a server that replaced its pool: ask the new one)."""
+
+
 class Pool:
     """Pre-forked workers for a server: each runs ``fn(*args)`` for one request at a time, and is reused.
 
@@ -329,8 +333,12 @@ class Pool:
 
         box: list[Any] = []
         done = threading.Event()
+        if self._closed:
+            raise PoolClosed("the pool was closed")
         self._orders.put((_FOR_REQUEST, next(self._sequence), (box, done)))
-        done.wait()
+        while not done.wait(0.5):
+            if not self._spawner.is_alive():  # closed after the order went in: no one will fork it
+                raise PoolClosed("the pool was closed")
         if isinstance(box[0], BaseException):
             raise box[0]
         return box[0]

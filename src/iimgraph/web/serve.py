@@ -300,8 +300,14 @@ class Endpoint:
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
-            left = self.timeout - (time.monotonic() - start)
-            tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
+            try:
+                left = self.timeout - (time.monotonic() - start)
+                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
+            except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
+                state, pool = self._current()
+                key = (state, *key[1:])
+                left = self.timeout - (time.monotonic() - start)
+                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
         finally:
             self.slots.release()
         self.cache.put(key, tagged)
