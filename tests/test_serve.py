@@ -6,6 +6,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import random
+import re
 import threading
 import urllib.error
 import urllib.parse
@@ -22,6 +24,7 @@ from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.query.binding import bind, resolve_params
 from iimgraph.query.catalogue import get_query
 from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.guard import declared_prefixes, lex, used_prefixes
 from iimgraph.query.results import to_delimited, to_json, to_xml
 from iimgraph.web.serve import Endpoint, check_query, make_server, negotiate
 from tests.test_queries import EXAMPLES
@@ -165,6 +168,30 @@ def test_an_undefined_prefix_is_refused_before_a_worker_is_taken(url):
     status, _, body = _get(url, "SELECT ?x WHERE { ?x nope:p ?y }")
     assert status == 400 and "undefined prefix nope:" in body
     check_query("PREFIX nope: <http://e/> SELECT ?x WHERE { ?x nope:p rdfs:label }")  # declared, predeclared
+
+
+#: the patterns the guard used before (a lookbehind first: tried at every position), as the reference
+OLD_PNAME = re.compile(r"(?<![\w.\-?$:])((?:[^\W\d_][\w.\-]*)?):")
+OLD_PREFIX_DECL = re.compile(r"(?<![\w:?$.-])PREFIX\s+([A-Za-z][\w.-]*)?:\s*<([^<>\"{}|^`\\\s]*)>", re.I)
+TOKENS = ["PREFIX", "prefix", "PrEfIx", " ", "\n", "ab", "a1", "_x", "1a", ":", "ab:", "é:", "٣:", "ſ", ".", "-",
+          "?", "$", "<http://x/>", "<>", "x.", "PREFIX :", "PREFIX a: <http://a/>", "aPREFIX", ":PREFIX", "?PREFIX"]
+
+
+def test_the_prefix_patterns_find_what_the_earlier_ones_found():
+    """used_prefixes and declared_prefixes search for a character first now; on the packaged queries and
+    on 20,000 random texts they find the same names at the same offsets."""
+    rnd = random.Random(30)
+    texts = [bind(get_query(n).text, resolve_params(get_query(n), p)) for n, p in sorted(EXAMPLES.items())]
+    texts += ["".join(rnd.choice(TOKENS) for _ in range(rnd.randint(0, 12))) for _ in range(10_000)]
+    texts += ["".join(rnd.choice("ab1_:.-?$ <>PREFIXprefixé٣ſ\n") for _ in range(rnd.randint(0, 30)))
+              for _ in range(10_000)]
+    for text in texts:
+        decoded, masked = lex(text)
+        old_used = [(m.group(1), m.start()) for m in OLD_PNAME.finditer(masked) if not m.group(1).endswith(".")]
+        assert used_prefixes(text) == old_used, text
+        old_declared = {m.group(1) or "" for m in OLD_PREFIX_DECL.finditer(decoded)
+                        if masked[m.start():m.start() + 6].upper() == "PREFIX"}
+        assert declared_prefixes(text) == old_declared, text
 
 
 def test_syntax_errors_are_400(url):
