@@ -339,6 +339,8 @@ class Handler(BaseHTTPRequestHandler):
     site: SiteRoutes  # likewise
     quiet = False
     timeout = READ_TIMEOUT  # per connection: the socket's timeout until the request is read
+    # the head and a small body leave in one send, not two (each woke the client: a tenth of an answer's wall time)
+    wbufsize = 64 * 1024
 
     def setup(self) -> None:
         super().setup()
