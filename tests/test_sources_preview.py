@@ -180,7 +180,7 @@ def test_a_python_session_sees_an_edit_to_a_companion_file(tmp_path):
     companion = tmp_path / "extra.ttl"
     companion.write_text('<http://example.org/a> <http://example.org/says> "one" .\n', encoding="utf-8")
     source = Store(tmp_path / "store", [companion])
-    query = "SELECT ?o WHERE { GRAPH ?g { <http://example.org/a> <http://example.org/says> ?o } }"
+    query = "SELECT ?o WHERE { <http://example.org/a> <http://example.org/says> ?o }"
     first = iimgraph.run_sparql(query, source=source, timeout=None)
     _edit(companion, '<http://example.org/a> <http://example.org/says> "two, later" .\n')
     second = iimgraph.run_sparql(query, source=source, timeout=None)
