@@ -581,12 +581,21 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     # likelihood ratio for all of them: computed once, against an empty profile.
     shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
                None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
+    # A candidate no finding touches (no onset given, related to none) has the shared rows only:
+    # one tuple and one sum for all of them.
+    touched: set[str] | None = set().union(*(rel for _, rel, _ in shared if rel is not None)) \
+        if all(rel is not None for _, rel, _ in shared) else None
+    plain = tuple(un for _, _, un in shared if un is not None)
+    plain_total = sum(t.log10_lr for t in plain)
     scored = []
     for d, prof in profiles.items():
-        listing = listing_factor(n_observed, prof) if listed else 1.0
-        terms = tuple(un if un is not None and rel is not None and d not in rel else term_lr(f, prof, kb, listing)
-                      for f, rel, un in shared)
-        total = sum(t.log10_lr for t in terms)
+        if touched is not None and d not in touched:
+            terms, total = plain, plain_total
+        else:
+            listing = listing_factor(n_observed, prof) if listed else 1.0
+            terms = tuple(un if un is not None and rel is not None and d not in rel
+                          else _memo_term_lr(f, prof, kb, listing) for f, rel, un in shared)
+            total = sum(t.log10_lr for t in terms)
         p0 = priors[d]
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
         post = 1.0 / (1.0 + 10.0 ** (-min(max(log_odds, -300.0), 300.0)))
@@ -602,6 +611,24 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+# most entries the per-candidate likelihood-ratio memo keeps (about 1 KB each) before it starts again
+TERM_LR_MEMO = 200_000
+
+
+def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
+    """:func:`term_lr`, memoised per finding, candidate and listing factor (a pure function of the
+    knowledge): a finding asked about again for the same candidates is not scored again."""
+    if finding.status == "onset":
+        return term_lr(finding, prof, kb, listing)  # memoised there
+    key = ("@lr", finding.term, finding.status, prof.disease, listing)
+    hit = kb.p_cache.get(key)
+    if hit is None:
+        if len(kb.p_cache) > TERM_LR_MEMO:
+            kb.p_cache.clear()
+        hit = kb.p_cache[key] = term_lr(finding, prof, kb, listing)
+    return hit
 
 
 def _parents_first(scored: list[Any]) -> list[int]:
