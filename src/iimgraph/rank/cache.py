@@ -17,10 +17,11 @@ import dataclasses
 import hashlib
 import marshal
 import sys
+from collections.abc import Callable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
-from iimgraph.build.cache import cache_dir, sources_digest, write_cache_file
+from iimgraph.build.cache import cache_dir, remembered_digest, sources_digest, write_cache_file
 from iimgraph.build.graph_source import GraphSource, Release, Sources
 from iimgraph.rank.profiles import Annotation, Knowledge, NotScorable, OnsetRecord, Profile
 from iimgraph.resources import ontology_dir, rank_data_dir, reference_dir
@@ -42,14 +43,29 @@ def knowledge_key(source: GraphSource, include_text_mined: bool, lookalikes: boo
         return None  # the build says what is wrong with the folder
     digest = hashlib.sha256(f"{__version__}\0{sys.version}\0{include_text_mined}\0{lookalikes}\0".encode())
     digest.update(sources_digest(folder).encode())
-    package = Path(__file__).resolve().parent
-    for path in sorted([*package.glob("*.py"), *rank_data_dir().iterdir()]):
-        if path.is_file():
-            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
-    for name in REFERENCE_FILES:
-        path = reference_dir() / name
-        digest.update(name.encode() + b"\0" + (hashlib.sha256(path.read_bytes()).digest() if path.is_file() else b""))
+    digest.update(_inputs_digest().encode())
     return digest.hexdigest()[:24]
+
+
+def _inputs_digest() -> str:
+    """A hash of the ranking's code, its data and the reference files it reads, remembered under their
+    sizes and modification times (hashing 2.7 MB took ~5 ms of each cold run)."""
+    package = Path(__file__).resolve().parent
+    paths = [p for p in sorted([*package.glob("*.py"), *rank_data_dir().iterdir()]) if p.is_file()]
+    references = [reference_dir() / name for name in REFERENCE_FILES]
+    stats = "".join(f"{p}\0{st.st_size}\0{st.st_mtime_ns}\n"
+                    for p, st in ((p, p.stat()) for p in [*paths, *(r for r in references if r.is_file())]))
+
+    def content() -> str:
+        digest = hashlib.sha256()
+        for path in paths:
+            digest.update(path.name.encode() + b"\0" + hashlib.sha256(path.read_bytes()).digest())
+        for path in references:
+            digest.update(path.name.encode() + b"\0" + (hashlib.sha256(path.read_bytes()).digest()
+                                                        if path.is_file() else b""))
+        return digest.hexdigest()
+
+    return remembered_digest(f"rank\0{__version__}\n{stats}", content)
 
 
 def cache_path(key: str) -> Path:
@@ -111,22 +127,28 @@ def _row(obj: Any, names: tuple[str, ...]) -> tuple[Any, ...]:
     return tuple(obj.__dict__[n] for n in names)
 
 
+def _state(obj: Any, names: tuple[str, ...]) -> dict[str, Any]:
+    """An instance's fields as the dict its ``__dict__`` becomes again (marshal makes it directly)."""
+    return {n: obj.__dict__[n] for n in names}
+
+
 def pack(kb: Knowledge) -> bytes:
     """The knowledge as marshal bytes (ValueError when a value is not a plain one)."""
     ann_names, onset_names, prof_names = _fields(Annotation), _fields(OnsetRecord), _fields(Profile)
-    anns: list[tuple[Any, ...]] = []
-    onsets: list[tuple[Any, ...]] = []
+    anns: list[dict[str, Any]] = []
+    onsets: list[dict[str, Any]] = []
     number: dict[int, int] = {}
+    implied: dict[str, dict[str, tuple[int, bool, int]]] = {}  # term -> candidate -> its implied entry
 
     def ann(a: Any) -> int:
         n = number.get(id(a))
         if n is None:
             n = number[id(a)] = len(anns)
-            anns.append(_row(a, ann_names))
+            anns.append(_state(a, ann_names))
         return n
 
     def onset(r: Any) -> int:
-        onsets.append(_row(r, onset_names))
+        onsets.append(_state(r, onset_names))
         return len(onsets) - 1
 
     profiles = []
@@ -142,17 +164,26 @@ def pack(kb: Knowledge) -> bytes:
             elif name == "onsets":
                 value = [onset(r) for r in value]
             elif name == "implied_index" and value is not None:
-                value = {t: (ann(a), exact, n) for t, (a, exact, n) in value.items()}
+                for t, (a, exact, n) in value.items():
+                    implied.setdefault(t, {})[prof.disease] = (ann(a), exact, n)
+                value = True
             values.append(value)
         profiles.append(tuple(values))
     kb_names = tuple(n for n in _fields(Knowledge) if n not in ("profiles", "not_scorable", "p_cache", *LAZY))
+    kb_values = [getattr(kb, n) for n in kb_names]
     pool: dict[Any, Any] = {}
+    if "match_index" in kb_names:
+        index = kb_values[kb_names.index("match_index")]
+        kb_values[kb_names.index("match_index")] = {
+            k: {t: marshal.dumps(_shared(v, pool)) for t, v in table.items()} if isinstance(table, Mapping) else table
+            for k, table in index.items()}
     return marshal.dumps(_shared({
         "lazy": {n: marshal.dumps(_shared(getattr(kb, n), pool)) for n in LAZY},
-        "format": FORMAT, "annotation": (ann_names, anns), "onset": (onset_names, onsets),
+        "format": FORMAT, "annotation": anns, "onset": onsets,
+        "implied": {t: marshal.dumps(_shared(by, pool)) for t, by in implied.items()},
         "profile": (prof_names, profiles), "not_scorable": (_fields(NotScorable), [_row(x, _fields(NotScorable))
                                                                                    for x in kb.not_scorable]),
-        "knowledge": (kb_names, tuple(getattr(kb, n) for n in kb_names)),
+        "knowledge": (kb_names, tuple(kb_values)),
     }, pool))
 
 
@@ -202,12 +233,55 @@ class LoadedKnowledge(_Loaded, Knowledge):
     """A :class:`Knowledge` read from the cache file."""
 
 
+class _LazyTable(Mapping[str, Any]):
+    """A term-keyed table whose values stay marshal bytes until a query asks for their term (a query
+    reads a few dozen of its thousands of terms)."""
+
+    def __init__(self, raw: dict[str, bytes], make: Callable[[Any], Any]) -> None:
+        self._raw = raw
+        self._make = make
+        self._done: dict[str, Any] = {}
+
+    def __getitem__(self, term: str) -> Any:
+        hit = self._done.get(term)
+        if hit is None:
+            hit = self._done[term] = self._make(marshal.loads(self._raw[term]))
+        return hit
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._raw
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._raw)
+
+    def __len__(self) -> int:
+        return len(self._raw)
+
+
+class _Implied(Mapping[str, Any]):
+    """One candidate's implied terms (``model._implied``), read from the table of all candidates' by term."""
+
+    def __init__(self, table: _LazyTable, disease: str) -> None:
+        self._table, self._disease = table, disease
+
+    def __getitem__(self, term: str) -> Any:
+        return self._table[term][self._disease]
+
+    def __contains__(self, term: object) -> bool:
+        return term in self._table and self._disease in self._table[term]  # type: ignore[index]
+
+    def __iter__(self) -> Iterator[str]:
+        return (t for t in self._table if self._disease in self._table[t])
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+
 def _unpack(data: bytes) -> Knowledge:
     blob = marshal.loads(data)
     if not isinstance(blob, dict) or blob.get("format") != FORMAT:
         raise ValueError("not a knowledge file of this layout")
-    for cls, part in ((Annotation, "annotation"), (OnsetRecord, "onset"), (Profile, "profile"),
-                      (NotScorable, "not_scorable"), (Knowledge, "knowledge")):
+    for cls, part in ((Profile, "profile"), (NotScorable, "not_scorable"), (Knowledge, "knowledge")):
         if not set(blob[part][0]) <= set(_fields(cls)):  # the key hashes the code: only a foreign file gets here
             raise ValueError(f"the {part} fields differ from the code's")
     new = object.__new__
@@ -221,8 +295,17 @@ def _unpack(data: bytes) -> Knowledge:
             out.append(obj)
         return out
 
-    anns = build(Annotation, *blob["annotation"])
-    onsets = build(OnsetRecord, *blob["onset"])
+    def revive(cls: type, states: list[dict[str, Any]]) -> list[Any]:
+        out = []
+        for state in states:
+            obj: Any = new(cls)
+            setattr_(obj, "__dict__", state)
+            out.append(obj)
+        return out
+
+    anns = revive(Annotation, blob["annotation"])
+    onsets = revive(OnsetRecord, blob["onset"])
+    implied = _LazyTable(blob["implied"], lambda by: {d: (anns[i], exact, n) for d, (i, exact, n) in by.items()})
     prof_names, prof_rows = blob["profile"]
     profiles: dict[str, Any] = {}
     for prof in build(Profile, prof_names, prof_rows):
@@ -232,13 +315,17 @@ def _unpack(data: bytes) -> Knowledge:
         d["negated"] = {t: anns[i] for t, i in d["negated"].items()}
         d["onsets"] = [onsets[i] for i in d["onsets"]]
         if d["implied_index"] is not None:
-            d["implied_index"] = {t: (anns[i], exact, n) for t, (i, exact, n) in d["implied_index"].items()}
+            d["implied_index"] = _Implied(implied, prof.disease)
         profiles[prof.disease] = prof
     kb_names, kb_values = blob["knowledge"]
     kb = new(LoadedKnowledge)
     kb.__dict__.update({f.name: f.default_factory() for f in dataclasses.fields(Knowledge)
                         if f.default_factory is not dataclasses.MISSING and f.name not in LAZY})
     kb.__dict__.update(zip(kb_names, kb_values, strict=True))
+    index = kb.__dict__.get("match_index")
+    if index:
+        kb.__dict__["match_index"] = {k: _LazyTable(table, set) if isinstance(table, dict) else table
+                                      for k, table in index.items()}
     kb.__dict__["_lazy_fields"] = dict(blob["lazy"])
     kb.profiles = profiles
     kb.not_scorable = build(NotScorable, *blob["not_scorable"])
