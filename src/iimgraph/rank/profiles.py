@@ -21,7 +21,6 @@ from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
 from iimgraph.namespaces import OBO, display_curie
-from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
 HP_PREFIX = OBO + "HP_"
@@ -863,6 +862,8 @@ def _knowledge(include_text_mined: bool, source: GraphSource, lookalikes: bool, 
     key = cache.knowledge_key(source, include_text_mined, lookalikes)
     kb = cache.load(key) if key else None
     if kb is None:
+        from iimgraph.query.engines import engine_for  # only to build: a cached knowledge needs no engine
+
         kb = build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
                              lookalikes=lookalikes)
         if key:
