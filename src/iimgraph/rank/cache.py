@@ -247,6 +247,9 @@ class _LazyTable(Mapping[str, Any]):
             hit = self._done[term] = self._make(marshal.loads(self._raw[term]))
         return hit
 
+    def get(self, term: str, default: Any = None) -> Any:  # Mapping's own goes through a KeyError
+        return self[term] if term in self._raw else default
+
     def __contains__(self, term: object) -> bool:
         return term in self._raw
 
@@ -265,6 +268,10 @@ class _Implied(Mapping[str, Any]):
 
     def __getitem__(self, term: str) -> Any:
         return self._table[term][self._disease]
+
+    def get(self, term: str, default: Any = None) -> Any:
+        by = self._table.get(term)
+        return default if by is None else by.get(self._disease, default)
 
     def __contains__(self, term: object) -> bool:
         return term in self._table and self._disease in self._table[term]  # type: ignore[index]

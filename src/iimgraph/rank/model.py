@@ -11,9 +11,10 @@ Every constant is here and in ``docs/rank.md`` with the reason for its value.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +261,23 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
 # --- the likelihood ratios ---------------------------------------------------------------------------
 
 
+def _per_term(func: Callable[[str, Knowledge], float]) -> Callable[[str, Knowledge], float]:
+    """``func(term, kb)`` memoised in the knowledge's memo: a pure function of the term and the
+    knowledge, asked again for every candidate a finding touches."""
+    tag = "@" + func.__name__
+
+    @functools.wraps(func)
+    def memo(term: str, kb: Knowledge) -> float:
+        key = (tag, term)
+        hit = kb.p_cache.get(key)
+        if hit is None:
+            hit = kb.p_cache[key] = func(term, kb)
+        return hit
+
+    return memo
+
+
+@_per_term
 def background(term: str, kb: Knowledge) -> float:
     """P(term | not D): the share of HPO's annotated diseases that have the term or a descendant."""
     n = kb.counts.get(term, 0)
@@ -268,6 +286,7 @@ def background(term: str, kb: Knowledge) -> float:
     return min(max(n, PSEUDO_COUNT) / kb.total_diseases, 0.999)
 
 
+@_per_term
 def missing_lr(term: str, kb: Knowledge) -> float:
     """The likelihood ratio of a finding no annotation of the candidate explains: the more common the
     finding across diseases (the less information it carries), the less its absence from a curated
@@ -613,8 +632,9 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     return rows
 
 
-# most entries the per-candidate likelihood-ratio memo keeps (about 1 KB each) before it starts again
-TERM_LR_MEMO = 200_000
+# most entries the knowledge's memo keeps (rows, P(finding | D), per-term values: about 0.5 KB each,
+# so ~50 MB at most) before it starts again
+TERM_LR_MEMO = 100_000
 
 
 def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
