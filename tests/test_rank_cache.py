@@ -59,6 +59,7 @@ def test_the_knowledge_read_back_is_the_knowledge_built_and_ranks_alike() -> Non
     """Two code paths: the knowledge as built, and as read from the compact file (marshal, shared
     annotations, lazily decoded synonyms); every field, memo indices included, and every result agree."""
     import dataclasses
+    import pickle
 
     from iimgraph.query.engines import engine_for
     from iimgraph.rank import Knowledge, rank
@@ -76,7 +77,8 @@ def test_the_knowledge_read_back_is_the_knowledge_built_and_ranks_alike() -> Non
         again = read.profiles[d]
         assert (again, again.implied_index, again.expected_features()) == \
             (prof, prof.implied_index, prof.expected_features())
+    again = pickle.loads(pickle.dumps(read))  # a knowledge read from the file still pickles (a user's worker)
     for observed, age in ((["HP:0003701", "HP:0033033", "Gottron's papules"], 50.0),
                           (["HP:0001324", "HP:0003236", "HP:0002090"], None)):
-        results = [rank(observed, age=age, suggestions=3, kb=kb) for kb in (built, read)]
-        assert dataclasses.asdict(results[0]) == dataclasses.asdict(results[1])
+        results = [rank(observed, age=age, suggestions=3, kb=kb) for kb in (built, read, again)]
+        assert dataclasses.asdict(results[0]) == dataclasses.asdict(results[1]) == dataclasses.asdict(results[2])

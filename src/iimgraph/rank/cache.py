@@ -260,6 +260,17 @@ class _LazyTable(Mapping[str, Any]):
         return len(self._raw)
 
 
+class _Entries:
+    """One term's implied entries as stored (candidate -> annotation number, exact, n) -> as the model
+    reads them (candidate -> annotation, exact, n); a class, not a closure, so a knowledge pickles."""
+
+    def __init__(self, annotations: list[Any]) -> None:
+        self.annotations = annotations
+
+    def __call__(self, by: dict[str, tuple[int, bool, int]]) -> dict[str, tuple[Any, bool, int]]:
+        return {d: (self.annotations[i], exact, n) for d, (i, exact, n) in by.items()}
+
+
 class _Implied(Mapping[str, Any]):
     """One candidate's implied terms (``model._implied``), read from the table of all candidates' by term."""
 
@@ -311,7 +322,7 @@ def _unpack(data: bytes) -> Knowledge:
 
     anns = revive(Annotation, blob["annotation"])
     onsets = revive(OnsetRecord, blob["onset"])
-    implied = _LazyTable(blob["implied"], lambda by: {d: (anns[i], exact, n) for d, (i, exact, n) in by.items()})
+    implied = _LazyTable(blob["implied"], _Entries(anns))
     prof_names, prof_rows = blob["profile"]
     profiles: dict[str, Any] = {}
     for prof in build(Profile, prof_names, prof_rows):
