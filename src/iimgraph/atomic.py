@@ -17,7 +17,6 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
-import secrets
 import shutil
 import stat
 from collections.abc import Callable, Iterable, Mapping
@@ -62,7 +61,7 @@ def check_target(path: Path) -> None:
 def _atomic_in(folder: int, name: str, data: bytes, shown: Path) -> None:
     """``name`` in the open folder ``folder``, written to a temporary file there and renamed over."""
     while True:
-        tmp = f".{name[:100]}.{secrets.token_hex(6)}.tmp"
+        tmp = f".{name[:100]}.{os.urandom(6).hex()}.tmp"
         try:
             fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | _NOFOLLOW, 0o666, dir_fd=folder)
             break
@@ -214,7 +213,7 @@ def replace_folder(out: Path, files: Mapping[str, bytes], *, replaceable: Callab
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
         while True:
-            stage = out.parent / f".{out.name}.new-{secrets.token_hex(6)}"
+            stage = out.parent / f".{out.name}.new-{os.urandom(6).hex()}"
             try:
                 os.mkdir(stage, 0o777)
                 break
@@ -226,7 +225,7 @@ def replace_folder(out: Path, files: Mapping[str, bytes], *, replaceable: Callab
         write_tree(stage, files)
         if entries:
             if not _exchange(stage, out):  # no atomic swap here: move the old one aside for a moment
-                aside = out.parent / f".{out.name}.old-{secrets.token_hex(6)}"
+                aside = out.parent / f".{out.name}.old-{os.urandom(6).hex()}"
                 os.rename(out, aside)
                 try:
                     os.rename(stage, out)

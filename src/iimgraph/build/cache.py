@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import zlib
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,18 +51,23 @@ def sources_digest(folder: Path) -> str:
                         for name, st in ((name, path.stat()) for name, path in code + files))
     except OSError:
         return _content_digest(code, files)
-    stats = f"{__version__}\0{folder.resolve()}\n{stats}"
+    return remembered_digest(f"{__version__}\0{folder.resolve()}\n{stats}", lambda: _content_digest(code, files))
+
+
+def remembered_digest(stats: str, digest: Callable[[], str]) -> str:
+    """``digest()`` (20 characters or more), remembered in the cache folder under ``stats`` (the
+    inputs' paths, sizes and modification times): the content is hashed again only when they change."""
     # the file name is a checksum of the stats; the file holds the stats themselves, compared whole
     memo = cache_dir() / "digests" / f"{zlib.crc32(stats.encode()):08x}{zlib.adler32(stats.encode()):08x}"
     try:
         known, _, recorded = memo.read_text(encoding="utf-8").partition("\n")
-        if recorded == stats and len(known) == 20:
+        if recorded == stats and len(known) >= 20:
             return known
     except (OSError, UnicodeDecodeError):
         pass
-    digest = _content_digest(code, files)
-    write_cache_file(memo, f"{digest}\n{stats}".encode())
-    return digest
+    value = digest()
+    write_cache_file(memo, f"{value}\n{stats}".encode())
+    return value
 
 
 def write_cache_file(path: Path, data: bytes) -> None:

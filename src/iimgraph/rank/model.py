@@ -11,9 +11,10 @@ Every constant is here and in ``docs/rank.md`` with the reason for its value.
 
 from __future__ import annotations
 
+import functools
 import math
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -260,6 +261,23 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
 # --- the likelihood ratios ---------------------------------------------------------------------------
 
 
+def _per_term(func: Callable[[str, Knowledge], float]) -> Callable[[str, Knowledge], float]:
+    """``func(term, kb)`` memoised in the knowledge's memo: a pure function of the term and the
+    knowledge, asked again for every candidate a finding touches."""
+    tag = "@" + func.__name__
+
+    @functools.wraps(func)
+    def memo(term: str, kb: Knowledge) -> float:
+        key = (tag, term)
+        hit = kb.p_cache.get(key)
+        if hit is None:
+            hit = kb.p_cache[key] = func(term, kb)
+        return hit
+
+    return memo
+
+
+@_per_term
 def background(term: str, kb: Knowledge) -> float:
     """P(term | not D): the share of HPO's annotated diseases that have the term or a descendant."""
     n = kb.counts.get(term, 0)
@@ -268,6 +286,7 @@ def background(term: str, kb: Knowledge) -> float:
     return min(max(n, PSEUDO_COUNT) / kb.total_diseases, 0.999)
 
 
+@_per_term
 def missing_lr(term: str, kb: Knowledge) -> float:
     """The likelihood ratio of a finding no annotation of the candidate explains: the more common the
     finding across diseases (the less information it carries), the less its absence from a curated
@@ -581,12 +600,21 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     # likelihood ratio for all of them: computed once, against an empty profile.
     shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
                None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
+    # A candidate no finding touches (no onset given, related to none) has the shared rows only:
+    # one tuple and one sum for all of them.
+    touched: set[str] | None = set().union(*(rel for _, rel, _ in shared if rel is not None)) \
+        if all(rel is not None for _, rel, _ in shared) else None
+    plain = tuple(un for _, _, un in shared if un is not None)
+    plain_total = sum(t.log10_lr for t in plain)
     scored = []
     for d, prof in profiles.items():
-        listing = listing_factor(n_observed, prof) if listed else 1.0
-        terms = tuple(un if un is not None and rel is not None and d not in rel else term_lr(f, prof, kb, listing)
-                      for f, rel, un in shared)
-        total = sum(t.log10_lr for t in terms)
+        if touched is not None and d not in touched:
+            terms, total = plain, plain_total
+        else:
+            listing = listing_factor(n_observed, prof) if listed else 1.0
+            terms = tuple(un if un is not None and rel is not None and d not in rel
+                          else _memo_term_lr(f, prof, kb, listing) for f, rel, un in shared)
+            total = sum(t.log10_lr for t in terms)
         p0 = priors[d]
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
         post = 1.0 / (1.0 + 10.0 ** (-min(max(log_odds, -300.0), 300.0)))
@@ -602,6 +630,25 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+# most entries the knowledge's memo keeps (rows, P(finding | D), per-term values: about 0.5 KB each,
+# so ~50 MB at most) before it starts again
+TERM_LR_MEMO = 100_000
+
+
+def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
+    """:func:`term_lr`, memoised per finding, candidate and listing factor (a pure function of the
+    knowledge): a finding asked about again for the same candidates is not scored again."""
+    if finding.status == "onset":
+        return term_lr(finding, prof, kb, listing)  # memoised there
+    key = ("@lr", finding.term, finding.status, prof.disease, listing)
+    hit = kb.p_cache.get(key)
+    if hit is None:
+        if len(kb.p_cache) > TERM_LR_MEMO:
+            kb.p_cache.clear()
+        hit = kb.p_cache[key] = term_lr(finding, prof, kb, listing)
+    return hit
 
 
 def _parents_first(scored: list[Any]) -> list[int]:

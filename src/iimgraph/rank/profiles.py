@@ -21,7 +21,6 @@ from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.claim_kinds import KINDS
 from iimgraph.errors import DataError
 from iimgraph.namespaces import OBO, display_curie
-from iimgraph.query.engines import engine_for
 from iimgraph.resources import rank_data_dir, reference_dir
 
 HP_PREFIX = OBO + "HP_"
@@ -191,7 +190,7 @@ class Knowledge:
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
-    p_cache: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)  # model._p_present
+    p_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # model._p_present, _memo_term_lr
     _defined: frozenset[str] | None = field(default=None, repr=False)
 
     @property
@@ -863,6 +862,8 @@ def _knowledge(include_text_mined: bool, source: GraphSource, lookalikes: bool, 
     key = cache.knowledge_key(source, include_text_mined, lookalikes)
     kb = cache.load(key) if key else None
     if kb is None:
+        from iimgraph.query.engines import engine_for  # only to build: a cached knowledge needs no engine
+
         kb = build_knowledge(engine_for(source), reference_dir(), include_text_mined=include_text_mined,
                              lookalikes=lookalikes)
         if key:
