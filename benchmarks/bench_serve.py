@@ -18,8 +18,10 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
   its in-memory store (the release POSTed to ``/store?default`` first; what iimgraph serve holds)
   (target: at least its throughput); and a bare
   ``http.server.ThreadingHTTPServer`` that returns a fixed JSON body (the floor of HTTP from Python
-  clients on this machine; target p50 under 20 ms). The three servers run one after the other,
-  ``--rounds`` times, alternated; medians over the rounds.
+  clients on this machine; target p50 under 20 ms). The servers run one after the other,
+  ``--rounds`` times, every other round in the reverse order (a load that drifts favours none);
+  medians over the rounds. Under the table: the CPU per answer of each server (its process and
+  its workers, from ``/proc``), steadier than requests per second on a machine others load too.
 - ``--per-query N``: then each packaged query alone, one client, N times alternated between
   ``iimgraph serve`` (answer cache off) and the Oxigraph server (both up at once); the median per
   query, to name the queries that make the latency under load.
@@ -283,6 +285,29 @@ def _median_ms(times: list[float]) -> str:
     return text if len(good) == len(times) else f"{text} ({len(times) - len(good)} of {len(times)} failed)"
 
 
+def one_run(key: str, oxigraph: str | None, store_dir: str, nt: Path, paths: list[str], sparql: list[str],
+            clients: int, seconds: float) -> tuple[list[float], int]:
+    """Start the server ``key`` names, answer every query once, then the load run; the server is stopped after."""
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    if key.startswith("oxigraph-"):  # up and loaded when this returns
+        proc, warm = _start_oxigraph(oxigraph or "", key.removeprefix("oxigraph-"), store_dir, nt, port, sparql[0]), sparql
+    elif key.startswith("ours"):
+        proc, warm = _start_serve(port, cache=key == "ours"), paths
+    else:
+        proc, warm = subprocess.Popen([sys.executable, "-c", STATIC, str(port)]), []
+    try:
+        if not key.startswith("oxigraph-"):
+            _wait(port, proc, PROBE if warm else "/")
+        for path in warm:  # every query answers before the clock starts
+            _get(base + path)
+        if key == "static":
+            return load(base, ["/"], clients, seconds)
+        return measured(proc, key, base, warm, clients, seconds)
+    finally:
+        stop(proc)
+
+
 def _oxigraph_version(binary: str) -> str:
     out = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.split()
     return out[-1] if out else "?"
@@ -333,34 +358,11 @@ def main() -> None:
         print("Oxigraph server: no `oxigraph` beside this Python or on the PATH (pip install oxigraph); not measured")
     runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "ours-no-cache": [], "oxigraph-memory": [],
                                                       "oxigraph-disk": [], "static": []}
-    for _ in range(args.rounds):
-        for key, cache in (("ours", True), ("ours-no-cache", False)):
-            port = free_port()
-            proc = _start_serve(port, cache=cache)
-            try:
-                _wait(port, proc, PROBE)
-                for path in paths:  # every query answers before the clock starts
-                    _get(f"http://127.0.0.1:{port}{path}")
-                runs[key].append(measured(proc, key, f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
-            finally:
-                stop(proc)
-        for kind in ("memory", "disk") if oxigraph is not None else ():
-            port = free_port()
-            proc = _start_oxigraph(oxigraph or "", kind, store_dir, nt, port, sparql[0])
-            try:
-                for path in sparql:
-                    _get(f"http://127.0.0.1:{port}{path}")
-                runs[f"oxigraph-{kind}"].append(measured(proc, f"oxigraph-{kind}", f"http://127.0.0.1:{port}", sparql,
-                                                         args.clients, args.seconds))
-            finally:
-                stop(proc)
-        port = free_port()
-        proc = subprocess.Popen([sys.executable, "-c", STATIC, str(port)])
-        try:
-            _wait(port, proc, "/")
-            runs["static"].append(load(f"http://127.0.0.1:{port}", ["/"], args.clients, args.seconds))
-        finally:
-            stop(proc)
+    servers = ["ours", "ours-no-cache", *(("oxigraph-memory", "oxigraph-disk") if oxigraph is not None else ()), "static"]
+    for round_ in range(args.rounds):
+        # every other round in the reverse order: a machine whose load drifts favours no server
+        for key in servers if round_ % 2 == 0 else servers[::-1]:
+            runs[key].append(one_run(key, oxigraph, store_dir, nt, paths, sparql, args.clients, args.seconds))
 
     per_query = per_query_rows(paths, sparql, oxigraph, store_dir, nt, args.per_query) \
         if args.per_query and oxigraph is not None else []

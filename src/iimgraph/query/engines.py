@@ -206,15 +206,16 @@ class _Lines:
         self.max_bytes = max_bytes
 
     def write(self, data: bytes) -> int:
-        self.parts.append(bytes(data))
-        self.lines += data.count(b"\n")
-        self.size += len(data)
+        chunk = bytes(data)  # whatever buffer type the writer hands over
+        self.parts.append(chunk)
+        self.lines += chunk.count(b"\n")
+        self.size += len(chunk)
         if self.max_bytes is not None and self.size > self.max_bytes:
             raise Refused(f"the answer is larger than {self.max_bytes // (1024 * 1024)} MB: ask for fewer "
                                  "rows or leave out long values")
         if self.limit is not None and self.lines > self.limit:
             raise _Lines.Enough
-        return len(data)
+        return len(chunk)
 
     def flush(self) -> None:
         pass
