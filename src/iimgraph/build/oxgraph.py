@@ -23,6 +23,7 @@ The store keeps no order: lookups that take one of several values choose it by a
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +33,7 @@ import pyoxigraph as ox
 from iimgraph.build.sources import source_files
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.formats import RdfFormat
-from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, read_rdf, turtle_terms
+from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, check_text, read_bytes, turtle_terms
 from iimgraph.io.sssom import read_sssom
 from iimgraph.namespaces import (
     BASE,
@@ -100,6 +101,8 @@ class SourceGraph:
         self._rdflib: dict[Any, Any] = {}  # Oxigraph term -> rdflib term (blank nodes made once)
         self._oxigraph: dict[Any, Any] = {}  # and back
         self._graph: Any = None
+        #: the decoded text of each Turtle file the store parsed, by resolved path (for the report's source index)
+        self.texts: dict[Path, str] = {}
 
     # --- building --------------------------------------------------------------------------------
 
@@ -120,7 +123,7 @@ class SourceGraph:
         if isinstance(node, ox.NamedNode):
             out: Any = URIRef(node.value)
         elif isinstance(node, ox.BlankNode):
-            out = BNode()
+            out = BNode(f"ox{node.value}")  # the store's labels are unique in it (BNode() draws a uuid4: 30 us)
         elif node.language:
             out = Literal(node.value, lang=node.language)
         elif node.datatype.value in _STRINGS:
@@ -167,6 +170,14 @@ class SourceGraph:
         rd = self.to_rdflib
         return [tuple(None if v is None else rd(v) for v in solution) for solution in self.store.query(query)]  # type: ignore[union-attr]
 
+    def select_raw(self, query: str) -> list[tuple[Any, ...]]:
+        """Rows of a SELECT as Oxigraph terms (``term`` makes the rdflib term of one): a caller that keeps
+        few of many rows makes rdflib terms only for those."""
+        return [tuple(solution) for solution in self.store.query(query)]  # type: ignore[union-attr]
+
+    def term(self, value: Any) -> Any:
+        return None if value is None else self.to_rdflib(value)
+
     def rdflib_graph(self) -> Any:
         """The same graph as an ``rdflib.Graph`` (built once), as ``build_graph`` writes it.
 
@@ -191,21 +202,34 @@ class SourceGraph:
         return self._graph
 
 
+_ESCAPE = re.compile(rb"\\[uU]")
+
+
+def has_unicode_escape(data: bytes) -> bool:
+    """Turtle bytes with a ``\\u`` or ``\\U`` escape (one scan): the only way to write an IRI rdflib refuses."""
+    return _ESCAPE.search(data) is not None
+
+
 def load_sources(sources: Path | str | Iterable[Path | str] | None = None, *,
-                 version: str | None = None, parsed: dict[Path, list[Any]] | None = None) -> SourceGraph:
+                 version: str | None = None, parsed: dict[Path, list[Any]] | None = None,
+                 read: dict[Path, bytes] | None = None) -> SourceGraph:
     """What ``build_graph`` builds, as a :class:`SourceGraph`; ``parsed``: Turtle files already read
-    by :func:`iimgraph.io.rdf.turtle_terms` (resolved path -> its triples), taken instead of reading again."""
+    by :func:`iimgraph.io.rdf.turtle_terms` (resolved path -> its triples), taken instead of reading again;
+    ``read``: Turtle files whose bytes were read already, without a ``\\u`` escape (resolved path -> bytes;
+    taken out of it as they are used, so that they are freed)."""
     files = source_files(ontology_dir() if sources is None else sources)
+    read = read if read is not None else {}
     try:
-        graph = _load(files, parsed, store_parses=True)
+        graph = _load(files, parsed, read, store_parses=True)
     except (_Exact, IIMGraphError):  # the exact path raises the first error in the order of the files
-        graph = _load(files, parsed, store_parses=False)
+        graph = _load(files, parsed, read, store_parses=False)
         _literal_forms(graph)
     _stamp_version(graph, version or __version__)
     return graph
 
 
-def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_parses: bool) -> SourceGraph:
+def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, read: dict[Path, bytes], *,
+          store_parses: bool) -> SourceGraph:
     """Every source into one store: Turtle parsed by the store where it may be (``store_parses``), else
     term by term through ``turtle_terms``; SSSOM tables as ``build_graph`` turns them into triples."""
     from iimgraph.build.graph import add_mappings
@@ -221,10 +245,12 @@ def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_pars
             continue
         triples = (parsed or {}).get(path.resolve())
         if triples is None and store_parses:
-            data, _ = read_rdf(path, fmt=RdfFormat.TURTLE, limits=limits)
-            if b"\\u" not in data and b"\\U" not in data and not (labelled and b"_:" in data):
+            known = read.pop(path.resolve(), None)  # bytes read before and known to hold no \\u escape
+            data = known if known is not None else read_bytes(path, limits=limits)
+            labels = b"_:" in data
+            if (known is not None or not has_unicode_escape(data)) and not (labelled and labels):
                 _store_parse(graph, path, data, limits)
-                labelled = labelled or b"_:" in data
+                labelled = labelled or labels
                 continue
         if triples is None:
             triples = turtle_terms(path, limits=limits)
@@ -237,9 +263,17 @@ def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_pars
 
 
 def _store_parse(graph: SourceGraph, path: Path, data: bytes, limits: Limits) -> None:
-    """One Turtle file parsed by the store, after the nesting check ``turtle_terms`` makes first."""
-    if bracket_depth(data.decode("utf-8"), limits.max_depth) is not None:
+    """One Turtle file parsed by the store, after the checks ``read_rdf`` and ``turtle_terms`` make first
+    (an error among them goes to the exact path, which raises it); its text is kept for the report's
+    source index (``graph.texts``), which would read and decode the file again."""
+    if not data or data.isspace():  # what read_rdf refuses as an empty file, without strip()'s copy
         raise _Exact
+    text = check_text(path, data, limits=limits, line_based=RdfFormat.TURTLE.line_based)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if bracket_depth(text, limits.max_depth) is not None:
+        raise _Exact
+    graph.texts[path.resolve()] = text
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     try:
         graph.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=base)

@@ -80,8 +80,16 @@ def _owner(graph: Triples, node: object) -> object:
     return node
 
 
+#: the IRI prefixes of the checked prefixes: an IRI that starts with none of them has no checked CURIE
+_CHECKED_IRIS = tuple(sorted(CONVERTER.prefix_map[p] for p in CHECKED_PREFIXES if p in CONVERTER.prefix_map))
+
+
 class _Curies:
-    """IRI -> checked CURIE (or None), compressed once per IRI: a graph repeats its IRIs a lot."""
+    """IRI -> checked CURIE (or None), compressed once per IRI: a graph repeats its IRIs a lot.
+
+    Most IRIs of a graph (claims, sources, vocabulary) start with no checked prefix's IRI: they are
+    answered by one ``startswith`` instead of the converter's walk through every prefix (the walk still
+    decides the others, so a longer unchecked prefix keeps winning over a checked one)."""
 
     def __init__(self) -> None:
         self.seen: dict[str, str | None] = {}
@@ -89,7 +97,7 @@ class _Curies:
     def __call__(self, iri: URIRef | str) -> str | None:
         key = str(iri)  # rdflib's URIRef.startswith/compare stringify their argument: work on plain str
         if key not in self.seen:
-            curie = CONVERTER.compress(key)
+            curie = CONVERTER.compress(key) if key.startswith(_CHECKED_IRIS) else None
             self.seen[key] = curie if _checked(curie) else None
         return self.seen[key]
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -252,6 +252,12 @@ class SourceIndex:
             forms = _value_forms(value, is_iri, prefixes)
             if not forms:
                 continue
+            if len(forms) == 1 and forms[0][1] is None:  # one plain form (N-Triples, a literal): the common case
+                form = forms[0][0]
+                for lineno in range(first, last + 1):
+                    if form in lines[lineno - 1]:
+                        return shown, lineno
+                continue
             for lineno in range(first, last + 1):
                 line = lines[lineno - 1]
                 if any(form in line and (boundary is None or boundary.search(line)) for form, boundary in forms):
@@ -297,19 +303,23 @@ def display_path(path: Path) -> str:
         return resolved.as_posix()
 
 
-def index_sources(files: Iterable[Path]) -> SourceIndex:
-    """Scan the source files once for subject blocks and SSSOM rows (never fails: it only helps the report)."""
+def index_sources(files: Iterable[Path], texts: Mapping[Path, str] | None = None) -> SourceIndex:
+    """Scan the source files once for subject blocks and SSSOM rows (never fails: it only helps the report);
+    ``texts``: Turtle files already read and decoded, by resolved path (the loader's, not read again)."""
     index = SourceIndex()
+    texts = texts or {}
     # Turtle first, so a class written in Turtle is located there rather than at its first SSSOM row
     for path in sorted(files, key=lambda p: (p.name.endswith(".sssom.tsv"), p.as_posix())):
         shown = display_path(path)
         if path.name.endswith(".sssom.tsv"):
             _index_sssom(path, shown, index)
             continue
-        try:
-            text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
-        except SourceError:
-            continue
+        text = texts.get(path.resolve())
+        if text is None:
+            try:
+                text = read_text(path)  # the bounded reader: a source too big or not UTF-8 is skipped here
+            except SourceError:
+                continue
         _index_turtle(text.splitlines(), shown, index)
     return index
 
@@ -343,6 +353,8 @@ def _index_turtle(lines: list[str], shown: str, index: SourceIndex) -> None:
             continue
         elif not start or start in " \t#@(" or line[:6].upper().startswith(("PREFIX", "BASE")):
             continue
+        elif start == "_" and line[1:2] == ":" and "_" not in prefixes:
+            continue  # a blank node's line (N-Triples): _subject would find no IRI for it
         elif start == "[":
             close(lineno - 1)
             block = (None, lineno)
