@@ -17,12 +17,13 @@ alone (no ``ont_graph`` mixing): every shape targets its own kind of node (``sh:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from iimgraph import worker
 from iimgraph.build.graph import parse_turtle, source_files
@@ -33,7 +34,7 @@ from iimgraph.namespaces import BIOLINK_SUBJECT, ONTOLOGY_IRI, display_curie
 from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.settings import SECONDS, check_number
-from iimgraph.terms import OWL
+from iimgraph.terms import DCTERMS, OWL, RDFS
 from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
@@ -77,17 +78,22 @@ def _owning_shape(shapes: Graph, shape: object) -> object:
     return shape
 
 
+_ANNOTATED_SOURCE = URIRef(OWL.annotatedSource)
+#: a finding's CURIEs: the properties, the values and many terms come again and again
+_curie = functools.lru_cache(maxsize=1 << 16)(display_curie)
+_LABELS = (URIRef(RDFS.label), URIRef(DCTERMS.title))
+_BIOLINK_SUBJECT = URIRef(BIOLINK_SUBJECT)
+
+
 def _term(graph: Any, node: object) -> tuple[str, object]:
     """How a finding names its node (CURIE, IRI, or a stable blank marker) and the node located in sources."""
     if isinstance(node, BNode):
-        from rdflib.namespace import OWL
-
-        source = preferred(graph.objects(node, OWL.annotatedSource))
+        source = preferred(graph.objects(node, _ANNOTATED_SOURCE))
         if source is not None:
             return _term(graph, source)
         return BLANK, None
     if isinstance(node, URIRef):
-        return display_curie(node), node
+        return _curie(node), node
     return str(node), None
 
 
@@ -95,22 +101,20 @@ def _text(node: object) -> str | None:
     if node is None:
         return None
     if isinstance(node, URIRef):
-        return display_curie(node)
+        return _curie(node)
     return str(node)
 
 
 def _label(graph: Any, node: object) -> str | None:
-    from rdflib.namespace import DCTERMS, RDFS
-
     if not isinstance(node, (URIRef, BNode)):
         return None
-    for p in (RDFS.label, DCTERMS.title):
+    for p in _LABELS:
         value = preferred(graph.objects(node, p))
         if value is not None:
             return str(value)
-    subject = preferred(graph.objects(node, URIRef(BIOLINK_SUBJECT)))
+    subject = preferred(graph.objects(node, _BIOLINK_SUBJECT))
     if subject is not None:
-        about = preferred(graph.objects(subject, RDFS.label))
+        about = preferred(graph.objects(subject, _LABELS[0]))
         return f"claim about {about}" if about is not None else None
     return None
 
@@ -204,7 +208,10 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
     """The checks on ``store``: an Oxigraph copy of an rdflib graph, or the sources loaded into Oxigraph
     (:class:`~iimgraph.build.oxgraph.SourceGraph`); either answers SPARQL, the few rdflib-style
     lookups the report and the identifier check make, and gives an rdflib graph when asked."""
-    make = _Maker(store, index_sources(files, getattr(store, "texts", None)))
+    texts = getattr(store, "texts", None)  # the sources' text, as the store's load decoded it
+    make = _Maker(store, index_sources(files, texts))
+    if texts:
+        texts.clear()  # the index keeps the lines it needs
     reference = load_reference()
     findings, shacl_graph = run_shapes(None, shapes_graph(), make, engine=shacl, store=store)
     for row in qc.run_rules(None, rules, reference, store=store):
@@ -213,7 +220,7 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
         findings.append(make(levels["unknown_identifier"], "unknown_identifier", u.subject,
                              f"{u.curie} is not in the packaged reference snapshot (reference/*.tsv){where}",
-                             u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
+                             u.predicate, u.curie if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
         if deadline is not None:
