@@ -190,3 +190,20 @@ def test_a_large_lone_file_keeps_its_findings_and_their_lines(tmp_path: Path) ->
     assert ("xref_prefix_unknown", at["xref_prefix_unknown"]) in shown
     assert ("unknown_identifier", at["unknown_identifier"]) in shown
     assert any(f.rule == "unknown_identifier" and f.value == "MONDO:9999999" for f in new.findings)
+
+
+def test_a_file_in_n_triples_then_turtle_is_loaded_once_and_whole(tmp_path: Path) -> None:
+    """The store tries a source as N-Triples first (its faster parser; N-Triples is Turtle): a file written as
+    N-Triples for thousands of lines and then in Turtle's own syntax is read as Turtle, whole, nothing twice
+    and nothing left from the first try; the graph is build_graph's."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "header.ttl").write_text(HEADER.read_text(encoding="utf-8"), encoding="utf-8")
+    p = "https://w3id.org/iimgraph/vocab/p"
+    lines = [f'<https://w3id.org/iimgraph/term/t{i}> <{p}> "v{i}" .' for i in range(5000)]
+    lines += ["@prefix iim: <https://w3id.org/iimgraph/vocab/> .", 'iim:last iim:p "w1", "w2" ; iim:p [ iim:p "x" ] .']
+    (folder / "mixed.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded, expected = load_sources([folder]), build_graph(source_files([folder]))
+    assert len(loaded) == len(expected)
+    assert same_graph(loaded.rdflib_graph(), expected)
+    assert len(list(loaded.store.quads_for_pattern(None, None, None))) == len(expected)

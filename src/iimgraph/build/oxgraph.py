@@ -285,6 +285,11 @@ def _store_parse(graph: SourceGraph, path: Path, data: bytes, limits: Limits) ->
     if bracket_depth(text, limits.max_depth) is not None:
         raise _Exact
     graph.texts[path.resolve()] = text
+    try:  # N-Triples is Turtle, with the same meaning: its own parser is ~20% faster (a large file is often it)
+        graph.store.load(data, format=ox.RdfFormat.N_TRIPLES)
+        return
+    except (SyntaxError, ValueError):
+        pass  # not N-Triples (a prefix, a relative IRI, a ';' ...): the load is undone; read it as Turtle
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     try:
         graph.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=base)
