@@ -8,7 +8,10 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
   and answers the same query (the floor of any process that answers it). Target: within 1 s.
 - under load: ``--clients`` threads, each looping over the packaged queries with their tested
   examples through ``GET /run/NAME`` for ``--seconds``; requests per second, p50 and p99 of the
-  answers, with serve's guards (timeouts, row caps) as shipped. Anchors, with the same clients:
+  answers, with serve's guards (timeouts, row caps) as shipped; twice: with the answer cache as
+  shipped (after the warm-up pass every answer is a hit: the figure of HTTP and the cache) and with
+  it off (``--answer-cache-mb 0``: every answer written by a query worker, the figure of the query
+  path). Anchors, with the same clients:
   **Oxigraph's own server** (the ``oxigraph`` PyPI package) with the same release (the cached
   N-Triples), answering the same queries bound with the same examples through ``GET /query``, in
   both of its set-ups: ``serve-read-only`` on an on-disk store (``oxigraph load``) and ``serve`` on
@@ -18,8 +21,8 @@ usage: python benchmarks/bench_serve.py [--starts 5] [--seconds 20] [--clients 1
   clients on this machine; target p50 under 20 ms). The three servers run one after the other,
   ``--rounds`` times, alternated; medians over the rounds.
 - ``--per-query N``: then each packaged query alone, one client, N times alternated between
-  ``iimgraph serve`` and the Oxigraph server (both up at once); the median per query, to name the
-  queries that make the latency under load.
+  ``iimgraph serve`` (answer cache off) and the Oxigraph server (both up at once); the median per
+  query, to name the queries that make the latency under load.
 
 Both sides run in the same minutes; the machine's load is printed in the header.
 """
@@ -27,6 +30,7 @@ Both sides run in the same minutes; the machine's load is printed in the header.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import statistics
 import subprocess
@@ -69,7 +73,15 @@ PROBE = "/run/find-by-xref?xref=OMIM%3A160750"
 
 
 def _get(url: str, timeout: float = 30) -> int:
-    req = urllib.request.Request(url, headers={"Accept": "application/sparql-results+json"})
+    """The status of GET ``url``; a URL over 4 kB goes as a POST of the same form instead (the SPARQL protocol
+    allows either; Oxigraph's server answers 400 to a request head over 8 kB, as the ``conflicts`` query makes)."""
+    headers = {"Accept": "application/sparql-results+json"}
+    if len(url) > 4096 and "?" in url:
+        address, form = url.split("?", 1)
+        req = urllib.request.Request(address, data=form.encode("ascii"), method="POST",
+                                     headers={**headers, "Content-Type": "application/x-www-form-urlencoded"})
+    else:
+        req = urllib.request.Request(url, headers=headers)
     try:
         with urllib.request.urlopen(req, timeout=timeout) as answer:
             answer.read()
@@ -79,8 +91,9 @@ def _get(url: str, timeout: float = 30) -> int:
         return exc.code
 
 
-def _start_serve(port: int) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "iimgraph", "serve", "--port", str(port)],
+def _start_serve(port: int, *, cache: bool = True) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "iimgraph", "serve", "--port", str(port),
+                             *(() if cache else ("--answer-cache-mb", "0"))],
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 
 
@@ -118,10 +131,15 @@ def _wait(port: int, proc: subprocess.Popen, path: str) -> None:
     raise SystemExit("the server did not come up")
 
 
-def load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[list[float], int]:
+#: why requests failed, per server run (an HTTP status or an exception's type), printed under the table
+WHY: dict[str, dict[str, int]] = {}
+
+
+def load(base: str, paths: list[str], clients: int, seconds: float, name: str = "") -> tuple[list[float], int]:
     """Latencies (s) of the 200 answers of ``clients`` threads looping over ``paths``; and the failures."""
     latencies: list[float] = []
     failures = [0]
+    why = WHY.setdefault(name, {})
     lock = threading.Lock()
     stop_at = time.monotonic() + seconds
 
@@ -133,14 +151,16 @@ def load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[lis
             i += 1
             t = time.perf_counter()
             try:
-                ok = _get(base + path) == 200
-            except (urllib.error.URLError, ConnectionError):
-                ok = False
-            if ok:
+                status = _get(base + path)
+                reason = f"HTTP {status}"
+            except (urllib.error.URLError, ConnectionError, TimeoutError) as exc:
+                status, reason = 0, type(getattr(exc, "reason", exc)).__name__
+            if status == 200:
                 mine.append(time.perf_counter() - t)
             else:
                 with lock:
                     failures[0] += 1
+                    why[reason] = why.get(reason, 0) + 1
         with lock:
             latencies.extend(mine)
 
@@ -150,6 +170,46 @@ def load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[lis
     for t in threads:
         t.join()
     return latencies, failures[0]
+
+
+#: CPU seconds per answer of each server run (its process and every process under it), by run name
+CPU: dict[str, list[float]] = {}
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants (Linux /proc; else 0):
+    steadier than requests per second on a machine that others load too."""
+    total, todo = 0.0, [pid]
+    while todo:
+        current = todo.pop()
+        try:
+            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+            for task in Path(f"/proc/{current}/task").glob("*"):
+                todo += [int(c) for c in (task / "children").read_text().split()]
+        except (OSError, ValueError, IndexError):
+            continue
+    return total
+
+
+def measured(proc: subprocess.Popen, name: str, base: str, paths: list[str], clients: int,
+             seconds: float) -> tuple[list[float], int]:
+    """:func:`load`, and the server's CPU per answer over it in :data:`CPU`."""
+    before = tree_cpu(proc.pid)
+    latencies, failures = load(base, paths, clients, seconds, name)
+    CPU.setdefault(name, []).append((tree_cpu(proc.pid) - before) / max(len(latencies), 1))
+    return latencies, failures
+
+
+def cpu_rows(runs: str) -> list[tuple[object, ...]]:
+    """Rows of CPU per answer, iimgraph serve with its cache off and on beside the in-memory Oxigraph server."""
+    if not CPU.get("oxigraph-memory") or not CPU["oxigraph-memory"][0]:
+        return []  # not measured (no Oxigraph server, or no /proc)
+    anchor = median(CPU["oxigraph-memory"])
+    return [(f"CPU per answer (server process and its workers), answer cache {cache}", f"{1000 * median(CPU[key]):.2f} ms",
+             "oxigraph serve (in-memory store), same run", f"{1000 * anchor:.2f} ms",
+             f"{median(CPU[key]) / anchor:.2f}x", "(reported)", runs)
+            for key, cache in (("ours-no-cache", "off"), ("ours", "on"))]
 
 
 def pct(values: list[float], q: int) -> float:
@@ -178,17 +238,20 @@ def _start_oxigraph(binary: str, kind: str, store_dir: str, nt: Path, port: int,
 
 
 def _timed_get(url: str) -> float:
+    """Seconds to a 200 answer; NaN for any other (counted as a failure where the figures are printed)."""
     start = time.perf_counter()
-    if _get(url) != 200:
-        raise SystemExit(f"not 200: {url}")
-    return time.perf_counter() - start
+    try:
+        status = _get(url)
+    except (urllib.error.URLError, ConnectionError, TimeoutError):
+        status = 0
+    return time.perf_counter() - start if status == 200 else float("nan")
 
 
 def per_query_rows(paths: list[str], sparql: list[str], oxigraph: str, store_dir: str, nt: Path,
                    n: int) -> list[tuple[object, ...]]:
     """Each query alone through iimgraph serve and both Oxigraph set-ups, alternated, ``n`` times; medians in ms."""
     ports = [free_port() for _ in range(3)]
-    procs = [_start_serve(ports[0])]
+    procs = [_start_serve(ports[0], cache=False)]
     rows: list[tuple[object, ...]] = []
     try:
         _wait(ports[0], procs[0], PROBE)
@@ -203,13 +266,21 @@ def per_query_rows(paths: list[str], sparql: list[str], oxigraph: str, store_dir
             for _ in range(n):
                 for i, url in enumerate(urls):
                     times[i].append(_timed_get(url))
-            mine, memory, disk = (median(t) for t in times)
-            rows.append((path.split("?")[0].removeprefix("/run/"), f"{1000 * mine:.1f}", f"{1000 * memory:.1f}",
-                         f"{1000 * disk:.1f}", f"{mine / min(memory, disk):.2f}x"))
+            good = [[t for t in ts if t == t] for ts in times]  # NaN: a failed request
+            anchors = [median(ts) for ts in good[1:] if ts]
+            ratio = f"{median(good[0]) / min(anchors):.2f}x" if good[0] and anchors else "n/a"
+            rows.append((path.split("?")[0].removeprefix("/run/"), *(_median_ms(t) for t in times), ratio))
     finally:
         for proc in procs:
             stop(proc)
     return rows
+
+
+def _median_ms(times: list[float]) -> str:
+    """The median of the answers in ms, and how many of the requests failed (NaN) if any did."""
+    good = [t for t in times if t == t]
+    text = f"{1000 * median(good):.1f}" if good else "-"
+    return text if len(good) == len(times) else f"{text} ({len(times) - len(good)} of {len(times)} failed)"
 
 
 def _oxigraph_version(binary: str) -> str:
@@ -223,7 +294,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="length of each load run")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--rounds", type=int, default=1, help="load runs of each server, alternated")
-    parser.add_argument("--per-query", type=int, default=0, metavar="N", help="time each query alone N times a side")
+    parser.add_argument("--per-query", type=int, default=0, metavar="N",
+                        help="time each query alone N times a side (iimgraph serve with its answer cache off)")
     args = parser.parse_args()
 
     from iimgraph import __version__
@@ -259,24 +331,27 @@ def main() -> None:
                        capture_output=True)
     else:
         print("Oxigraph server: no `oxigraph` beside this Python or on the PATH (pip install oxigraph); not measured")
-    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "oxigraph-memory": [], "oxigraph-disk": [], "static": []}
+    runs: dict[str, list[tuple[list[float], int]]] = {"ours": [], "ours-no-cache": [], "oxigraph-memory": [],
+                                                      "oxigraph-disk": [], "static": []}
     for _ in range(args.rounds):
-        port = free_port()
-        proc = _start_serve(port)
-        try:
-            _wait(port, proc, PROBE)
-            for path in paths:  # every query answers before the clock starts
-                _get(f"http://127.0.0.1:{port}{path}")
-            runs["ours"].append(load(f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
-        finally:
-            stop(proc)
+        for key, cache in (("ours", True), ("ours-no-cache", False)):
+            port = free_port()
+            proc = _start_serve(port, cache=cache)
+            try:
+                _wait(port, proc, PROBE)
+                for path in paths:  # every query answers before the clock starts
+                    _get(f"http://127.0.0.1:{port}{path}")
+                runs[key].append(measured(proc, key, f"http://127.0.0.1:{port}", paths, args.clients, args.seconds))
+            finally:
+                stop(proc)
         for kind in ("memory", "disk") if oxigraph is not None else ():
             port = free_port()
             proc = _start_oxigraph(oxigraph or "", kind, store_dir, nt, port, sparql[0])
             try:
                 for path in sparql:
                     _get(f"http://127.0.0.1:{port}{path}")
-                runs[f"oxigraph-{kind}"].append(load(f"http://127.0.0.1:{port}", sparql, args.clients, args.seconds))
+                runs[f"oxigraph-{kind}"].append(measured(proc, f"oxigraph-{kind}", f"http://127.0.0.1:{port}", sparql,
+                                                         args.clients, args.seconds))
             finally:
                 stop(proc)
         port = free_port()
@@ -297,27 +372,38 @@ def main() -> None:
         return (median([len(lat) / args.seconds for lat, _ in per]), median([pct(lat, 50) for lat, _ in per]),
                 median([pct(lat, 99) for lat, _ in per]), sum(len(lat) for lat, _ in per), sum(f for _, f in per))
 
-    o_rps, o_p50, o_p99, o_n, o_fail = figures("ours")
-    ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients "
+    for key, cache in (("ours", "answer cache on: after the warm-up every answer is a hit"),
+                       ("ours-no-cache", "answer cache off: every answer from a query worker")):
+        o_rps, o_p50, o_p99, o_n, o_fail = figures(key)
+        label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients, {cache} "
+                 f"({o_n} answers, {o_fail} failed)")
+        for kind, setup in (("memory", "oxigraph serve (in-memory store)"),
+                            ("disk", "oxigraph serve-read-only (on-disk store)")):
+            if not runs[f"oxigraph-{kind}"]:
+                continue
+            x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
+            anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
+                      f"({x_n} answers, {x_fail} failed)")
+            rows.append((label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
+                         ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
+            rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
+                         f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
+    rows += cpu_rows(f"{args.rounds} x {args.seconds:.0f} s")
+    o_rps, o_p50, o_p99, o_n, o_fail = figures("ours-no-cache")
+    ours_label = (f"/run/NAME, {len(paths)} packaged queries, {args.clients} clients, answer cache off "
                   f"({o_n} answers, {o_fail} failed)")
-    for kind, setup in (("memory", "oxigraph serve (in-memory store)"), ("disk", "oxigraph serve-read-only (on-disk store)")):
-        if not runs[f"oxigraph-{kind}"]:
-            continue
-        x_rps, x_p50, x_p99, x_n, x_fail = figures(f"oxigraph-{kind}")
-        anchor = (f"{setup} {_oxigraph_version(oxigraph or '')}, same release and queries "
-                  f"({x_n} answers, {x_fail} failed)")
-        rows.append((ours_label + ": requests/s", f"{o_rps:.0f}", anchor, f"{x_rps:.0f}", f"{o_rps / x_rps:.2f}x",
-                     ">= 1.0x", f"{args.rounds} x {args.seconds:.0f} s"))
-        rows.append(("  p50 / p99 latency", f"{o_p50:.1f} / {o_p99:.1f} ms", "", f"{x_p50:.1f} / {x_p99:.1f} ms",
-                     f"{o_p50 / x_p50:.2f}x / {o_p99 / x_p99:.2f}x", "", ""))
     s_rps, s_p50, s_p99, s_n, s_fail = figures("static")
     rows.append((f"{ours_label}: p50 (p99 {o_p99:.1f} ms, {o_rps:.0f}/s)", f"{o_p50:.1f} ms",
                  f"bare http.server, fixed body ({s_n} answers, {s_fail} failed; p99 {s_p99:.1f} ms, {s_rps:.0f}/s)",
                  f"{s_p50:.1f} ms", f"{o_p50 / s_p50:.2f}x", "p50 < 20 ms", f"{args.rounds} x {args.seconds:.0f} s"))
     table(("iimgraph", "figure", "anchor", "anchor figure", "ratio", "target", "runs"), rows)
+    failed = {name: why for name, why in WHY.items() if why}
+    if failed:
+        print("\nfailed requests, by server and reason: " + "; ".join(
+            f"{name}: " + ", ".join(f"{reason} x{n}" for reason, n in sorted(why.items())) for name, why in failed.items()))
     if per_query:
         print(f"\n### Each query alone, one client, median of {args.per_query} (ms)\n")
-        table(("query", "iimgraph serve", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
+        table(("query", "iimgraph serve (answer cache off)", "oxigraph serve (in memory)", "oxigraph serve-read-only (on disk)",
                "ratio to the faster"), per_query)
 
 

@@ -144,6 +144,16 @@ def test_every_seed_quote_is_verbatim_in_its_seed_page(clinical, graph):
     assert checked >= 80
 
 
+def test_a_curators_mapping_carries_evidence_cur(clinical):
+    """A claim whose HPO term is the curator's mapping of the page's words (its comment says so) is a
+    curator's inference: CUR, not TAS (four seed claims carried TAS)."""
+    cur = URIRef("https://w3id.org/iimgraph/vocab/evidence/CUR")
+    mapped = [c for c, text in clinical.subject_objects(RDFS.comment) if str(text).startswith("Curator's mapping")]
+    assert len(mapped) >= 8
+    wrong = [c for c in mapped if set(clinical.objects(c, BIOLINK.has_evidence)) != {cur}]
+    assert not wrong, wrong
+
+
 # --- the seed facts table ---------------------------------------------------------------------------
 
 
@@ -735,21 +745,23 @@ def test_supportive_care_is_not_treated_by_and_the_treatments_query_shows_the_di
 # --- seed statements that had no claim although the reference has the HPO term ------------------
 
 
-@pytest.mark.parametrize(("disease", "phenotype", "source", "kinds"), [
-    ("MONDO:0019344", "HP:6001013", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'mechanic's hands'
-    ("MONDO:0016367", "HP:0003551", "seed-clinic-barcelona", {"PartOfGroup"}),  # 'often ... climbing stairs'
-    ("MONDO:0016367", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),  # 'may find it difficult to climb stairs'
-    ("MONDO:0019127", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}),
-    ("MONDO:0007827", "HP:0002460", "seed-medgen-familial-iim", set()),  # 'muscles of the wrists and fingers'
+@pytest.mark.parametrize(("disease", "phenotype", "source", "kinds", "evidence"), [
+    ("MONDO:0019344", "HP:6001013", "seed-clinic-barcelona", {"PartOfGroup"}, "TAS"),  # 'mechanic's hands'
+    ("MONDO:0016367", "HP:0003551", "seed-clinic-barcelona", {"PartOfGroup"}, "TAS"),  # 'often ... climbing stairs'
+    ("MONDO:0016367", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}, "TAS"),  # 'may find it difficult to climb stairs'
+    ("MONDO:0019127", "HP:0003551", "seed-medgen-familial-iim", {"PartOfGroup"}, "TAS"),
+    # 'muscles of the wrists and fingers': distal weakness is the curator's reading of the page's words
+    ("MONDO:0007827", "HP:0002460", "seed-medgen-familial-iim", set(), "CUR"),
 ])
-def test_seed_statement_with_a_reference_term_is_a_claim(graph, disease, phenotype, source, kinds):
+def test_seed_statement_with_a_reference_term_is_a_claim(graph, disease, phenotype, source, kinds, evidence):
     got = {k: v for k, v in _kinds(graph, disease).items() if k[1] == phenotype and k[2] == source}
     assert len(got) == 1, got
     (claim, _, _), found = next(iter(got.items()))
     assert found == kinds
     c = iri("iimc:" + claim)
     assert (c, RDF.type, BIOLINK.DiseaseToPhenotypicFeatureAssociation) in graph
-    assert graph.value(c, BIOLINK.has_evidence) == TAS and graph.value(iri(phenotype), RDFS.label) is not None
+    assert graph.value(c, BIOLINK.has_evidence) == {"TAS": TAS, "CUR": CUR}[evidence]
+    assert graph.value(iri(phenotype), RDFS.label) is not None
 
 
 def test_slow_progressive_weakness_of_ibm_carries_the_hpo_pace_modifier(graph):

@@ -157,3 +157,17 @@ def test_without_its_defining_evidence_a_derived_class_ranks_below_its_parent() 
     assert rows[DM].rank < rows[adult].rank and rows[DM].rank < rows[neonatal].rank
     aged = rank(DM_FEATURES, age=50)
     assert _position(aged, adult) < _position(aged, DM)
+
+
+def test_juvenile_means_onset_before_18_as_the_field_defines_it(reference_dir) -> None:  # type: ignore[no-untyped-def]
+    """HPO's Pediatric onset ends at 16; Orphanet defines juvenile IIM by "an onset before 18 years of age".
+    A 17-year-old with DM's features is inside juvenile DM's defining onset and outside adult DM's."""
+    from .conftest import read_tsv
+
+    orphanet = {r["orpha_id"]: r["definition"] for r in read_tsv(reference_dir / "orphanet_iim_classes_ordo2018.tsv")}
+    assert "an onset before 18 years of age" in orphanet["Orphanet:93568"]
+    res = rank(DM_FEATURES, age=17)
+    adult_dm = "MONDO:0001907"
+    assert _onset(res, JDM).match == "onset-compatible" and _onset(res, adult_dm).match == "onset-incompatible"
+    assert _position(res, JDM) < _position(res, adult_dm)
+    assert _onset(rank(DM_FEATURES, age=18), JDM).match == "onset-incompatible"

@@ -31,6 +31,14 @@ def job(kind: str) -> object:
         return bytearray(2_000 * 1024 * 1024)
     if kind == "exit":
         os._exit(7)
+    if kind == "nap":  # waits without using the CPU, as a query does on a machine whose cores are busy
+        time.sleep(0.4)
+        return os.getpid()
+    if kind == "spin":  # uses the CPU
+        end = time.process_time() + 0.4
+        while time.process_time() < end:
+            pass
+        return os.getpid()
     return kind
 
 
@@ -77,6 +85,25 @@ def test_a_worker_past_its_deadline_is_killed_and_the_next_request_gets_a_new_on
     assert time.monotonic() - start < 5
     assert not alive(pid)
     assert pool.call("pid", timeout=10) not in (pid, os.getpid())
+
+
+def test_a_worker_is_reniced_for_the_cpu_it_used_not_the_time_it_waited():
+    """Under 16 clients on 2 cores a 10 ms query takes over 0.1 s of wall time: renicing (and so retiring)
+    its worker for that made serve fork a worker for a quarter of its requests. Only CPU time counts."""
+    pool = worker.Pool(job, memory_mb=256, keep=2, start=1)
+    try:
+        napper = pool.call("nap", timeout=10)
+        assert pool.call("pid", timeout=10) == napper  # kept: it used no CPU while it waited
+        spinner = pool.call("spin", timeout=10)
+        assert pool.call("pid", timeout=10) != spinner  # reniced for its 0.4 s of CPU, then retired
+        assert not alive(spinner) or _nice(spinner) == 19
+    finally:
+        pool.close()
+
+
+def _nice(pid: int) -> int:
+    with open(f"/proc/{pid}/stat") as fh:
+        return int(fh.read().rsplit(")", 1)[1].split()[16])
 
 
 def test_a_retired_worker_is_replaced_in_the_background_before_the_next_request(pool):
@@ -180,3 +207,21 @@ def test_the_store_does_not_eat_the_workers_address_space_cap():
     used), and a small query now and then failed as needing more than the cap."""
     grown = worker.call(_address_space_growth_opening_the_store, timeout=60)
     assert grown < 256, f"opening the store took {grown:.0f} MB of the worker's address space"
+
+
+def test_a_call_on_a_closed_pool_says_so_instead_of_waiting_forever():
+    """serve replaces its pool when a working copy changes; a request that took the old one must not hang."""
+    closed = worker.Pool(job, memory_mb=256, keep=1, start=0)
+    closed.close()
+    outcome: list[object] = []
+
+    def call() -> None:
+        try:
+            outcome.append(closed.call("pid", timeout=5))
+        except Exception as exc:  # the outcome is what the test looks at
+            outcome.append(exc)
+
+    thread = threading.Thread(target=call, daemon=True)
+    thread.start()
+    thread.join(10)
+    assert outcome and isinstance(outcome[0], worker.PoolClosed)

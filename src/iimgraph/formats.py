@@ -95,6 +95,12 @@ class ResultFormat(str, Enum):
     def media_type(self) -> str:
         return _RESULT_MEDIA[self]
 
+    def oxigraph(self) -> Any:
+        """The ``pyoxigraph.QueryResultsFormat`` of this format (for serialising an answer in Oxigraph)."""
+        import pyoxigraph
+
+        return getattr(pyoxigraph.QueryResultsFormat, self.name)
+
     @classmethod
     def from_media_type(cls, media: str) -> ResultFormat | None:
         """The format a media type names (``application/json`` is SPARQL JSON), or None."""

@@ -40,8 +40,10 @@ WEEK = 7 * 24 * 3600.0
 
 #: the kinds of number a user gives, each with its one range
 SECONDS = Range(0, WEEK, "seconds")
+DEFAULT_ANSWER_CACHE_MB = 64  # serve's answers kept in memory (serve --answer-cache-mb, IIMGRAPH_ANSWER_CACHE_MB; 0: off)
 DEFAULT_MAX_ANSWER_MB = 64  # a 64 MB SPARQL JSON answer peaks near 400 MB as rows; IIMGRAPH_MAX_ANSWER_MB overrides
 MEGABYTES = Range(0, 1024 * 1024, "MB")           # up to 1 TB: beyond it the C sizes underneath overflow
+CACHE_MB = Range(0, 1024 * 1024, "MB", low_closed=True)  # as MEGABYTES, and 0: no cache
 RATIO = Range(0, 1_000_000)                        # gzip inflation, decompressed : compressed
 DEPTH = Range(0, 200, integer=True)                # nesting levels: rdflib's serialisers nest blank nodes by recursion
 ROWS = Range(0, 1_000_000_000, integer=True)       # rows of an answer

@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 
 DEFAULT_MEMORY_MB = 1024
 _FOR_REQUEST, _SPARE, _LAST = range(3)  # kinds of the pool's fork orders, first served first
-_RENICE_AFTER = 0.1  # seconds: a query still running by then yields the CPU to newer, short ones
+_RENICE_AFTER = 0.1  # CPU seconds: a query that has used that much yields the CPU to newer, short ones
 
 
 def available() -> bool:
@@ -48,7 +48,7 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None
          what: str = "query", renice: bool = True, **kwargs: Any) -> T:
     """``fn(*args, **kwargs)`` in a forked child; :class:`QueryTimeout` after ``timeout`` seconds.
 
-    ``renice``: lower the child's priority once it has run ``_RENICE_AFTER`` seconds (a long query
+    ``renice``: lower the child's priority once it has used ``_RENICE_AFTER`` seconds of CPU (a long query
     yields to newer, short ones); False for a call that is the whole of the command (``validate``),
     which has nothing of ours to yield to.
 
@@ -78,7 +78,7 @@ def call(fn: Callable[..., T], *args: Any, timeout: float, memory_mb: int | None
             left = deadline - time.monotonic()
             if left <= 0:
                 raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
-            if not reniced and timeout - left > _RENICE_AFTER:
+            if not reniced and _used_cpu(pid, 0.0, timeout - left) > _RENICE_AFTER:
                 reniced = _renice(pid)
             wait = min(left, _RENICE_AFTER) if not reniced else left
             ready, _, _ = select.select([read_fd], [], [], wait)
@@ -112,6 +112,28 @@ def _die_with(parent: int) -> None:
         return
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(3)
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    """CPU seconds (user + system) that process ``pid`` has used; None where /proc cannot tell (not Linux)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as fh:
+            fields = fh.read().rsplit(b")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError):
+        return None
+
+
+def _used_cpu(pid: int, start: float | None, waited: float) -> float:
+    """CPU seconds ``pid`` used since it had used ``start``, once ``waited`` seconds of wall time are past
+    :data:`_RENICE_AFTER` (0 before: no need to look); the wall time where the CPU time is unknown.
+
+    CPU, not wall time, says a query is long: on a machine whose cores are busy (16 clients on 2 cores)
+    a 10 ms query waits over 0.1 s for a core, and renicing it retired its worker for nothing."""
+    if waited <= _RENICE_AFTER:
+        return 0.0
+    now = _cpu_seconds(pid)
+    return waited if now is None or start is None else now - start
 
 
 def _renice(pid: int) -> bool:
@@ -229,18 +251,25 @@ def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_
     raise RuntimeError(value)
 
 
+class PoolClosed(RuntimeError):
+    """The pool was closed while a call waited for a worker (a server that replaced its pool: ask the new one)."""
+
+
 class Pool:
     """Pre-forked workers for a server: each runs ``fn(*args)`` for one request at a time, and is reused.
 
     A fork per query costs a few milliseconds and a copy of the page tables on every request; a pool
     child pays that once. The guarantees of :func:`call` stay: a child still running at its deadline is
-    killed (and replaced on demand), a child past :data:`_RENICE_AFTER` is reniced and then retired, a
+    killed (and replaced on demand), a child past :data:`_RENICE_AFTER` of CPU is reniced and then retired, a
     child whose memory cap was hit is retired, and each child serves at most ``max_requests``.
 
     Children are forked by one long-lived thread: Linux's parent-death signal fires when the forking
     *thread* ends, and the server's request threads end after every request. That thread also keeps
     ``spare`` children idle ahead of demand, so that a request arriving after runaway queries retired
-    their children finds one ready instead of waiting for a fork.
+    their children finds one ready instead of waiting for a fork. A retired child is killed at once and
+    reaped by another thread: waiting for a big process to exit kept its request's answer back (a fifth
+    of the request threads' time under 16 clients); a child past its deadline is still reaped before its
+    503 goes.
     """
 
     def __init__(self, fn: Callable[..., Any], *, memory_mb: int | None = DEFAULT_MEMORY_MB, keep: int = 8,
@@ -259,6 +288,9 @@ class Pool:
         self._closed = False
         self._spawner = threading.Thread(target=self._spawn_loop, name="iimgraph-pool", daemon=True)
         self._spawner.start()
+        self._dead: queue.SimpleQueue[int | None] = queue.SimpleQueue()  # killed children's pids, to reap
+        self._reaper = threading.Thread(target=self._reap_loop, name="iimgraph-pool-reaper", daemon=True)
+        self._reaper.start()
         for _ in range(start):
             self._put(self._spawn())
 
@@ -284,13 +316,29 @@ class Pool:
                 box.append(exc)
             done.set()
 
+    def _reap_loop(self) -> None:
+        while (pid := self._dead.get()) is not None:
+            with contextlib.suppress(ChildProcessError):
+                os.waitpid(pid, 0)
+
+    def _retire(self, child: _PoolChild) -> None:
+        """Kill ``child`` and leave its exit to the reaper thread (once closed, wait here: the reaper is gone)."""
+        if self._closed:
+            child.stop()
+        elif child.stop(wait=False):
+            self._dead.put(child.pid)
+
     def _spawn(self) -> _PoolChild:
         import threading
 
         box: list[Any] = []
         done = threading.Event()
+        if self._closed:
+            raise PoolClosed("the pool was closed")
         self._orders.put((_FOR_REQUEST, next(self._sequence), (box, done)))
-        done.wait()
+        while not done.wait(0.5):
+            if not self._spawner.is_alive():  # closed after the order went in: no one will fork it
+                raise PoolClosed("the pool was closed")
         if isinstance(box[0], BaseException):
             raise box[0]
         return box[0]
@@ -325,7 +373,7 @@ class Pool:
                 if len(self._idle) <= self.keep:
                     return
                 dropped = self._idle.pop(0)
-        dropped.stop()
+        self._retire(dropped)
 
     def call(self, *args: Any, timeout: float) -> Any:
         """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed)."""
@@ -338,11 +386,14 @@ class Pool:
             kind, value = pickle.loads(data) if data else (None, None)
             reusable = not reniced and kind in ("ok", "error") and child.served < self.max_requests
             return _settle(kind, value, child.status, self.what, self.memory_mb)
+        except QueryTimeout:
+            child.stop()  # dead before the caller answers
+            raise
         finally:
             if reusable:
                 self._put(child)
             else:
-                child.stop()
+                self._retire(child)
                 self._top_up()
 
     def close(self) -> None:
@@ -353,6 +404,8 @@ class Pool:
         for child in idle:
             child.stop()
         self._orders.put((_LAST, next(self._sequence), None))
+        self._dead.put(None)
+        self._reaper.join(10)
 
 
 class _PoolChild:
@@ -379,6 +432,7 @@ class _PoolChild:
         """Send one request and read its answer: (the answer's bytes, or b"" if the child died; reniced)."""
         deadline = time.monotonic() + timeout
         self.served += 1
+        cpu_start = _cpu_seconds(self.pid)  # a reused child's CPU time counts from its earlier requests
         view = memoryview(len(request).to_bytes(8, "big") + request)
         try:
             while view:
@@ -393,7 +447,7 @@ class _PoolChild:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
-            if not reniced and timeout - left > _RENICE_AFTER:
+            if not reniced and _used_cpu(self.pid, cpu_start, timeout - left) > _RENICE_AFTER:
                 reniced = _renice(self.pid)
             ready, _, _ = select.select([self.answers], [], [], min(left, _RENICE_AFTER) if not reniced else left)
             if ready:
@@ -410,14 +464,19 @@ class _PoolChild:
         with contextlib.suppress(ChildProcessError):
             _, self.status = os.waitpid(self.pid, 0)
 
-    def stop(self) -> None:
+    def stop(self, *, wait: bool = True) -> bool:
+        """Close the pipes and kill the child (again harmless); ``wait``: reap it too. True if it is left to reap."""
         for fd in (self.requests, self.answers):
-            with contextlib.suppress(OSError):
-                os.close(fd)
+            if fd >= 0:
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+        self.requests = self.answers = -1  # closed once: the numbers may already name other files
         if self.status is None:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(self.pid, signal.SIGKILL)
-            self._reap()
+            if wait:
+                self._reap()
+        return self.status is None
 
 
 def _read_exactly(fd: int, size: int) -> bytes | None:

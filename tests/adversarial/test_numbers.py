@@ -26,6 +26,7 @@ OPTIONS = {
     "serve --timeout": ("serve", "--port", "0", "--timeout", "{}"),
     "serve --workers": ("serve", "--port", "0", "--workers", "{}"),
     "serve --max-rows": ("serve", "--port", "0", "--max-rows", "{}"),
+    "serve --answer-cache-mb": ("serve", "--port", "0", "--answer-cache-mb", "{}"),
     "rank --top": ("rank", "HP:0003326", "--top", "{}"),
 }
 
@@ -46,6 +47,7 @@ VARIABLES = {
     "IIMGRAPH_MAX_GZIP_RATIO": ("diff", "{a}", "{a}"),
     "IIMGRAPH_MAX_DEPTH": ("diff", "{a}", "{a}"),
     "IIMGRAPH_MAX_ANSWER_MB": ("query", "subtypes", "--endpoint", "http://127.0.0.1:9/sparql"),
+    "IIMGRAPH_ANSWER_CACHE_MB": ("serve", "--port", "0"),
 }
 
 

@@ -40,7 +40,18 @@ from iimgraph.escape import escape
 from iimgraph.formats import EXPORT_FORMATS, WRITABLE, export_paths
 from iimgraph.query.catalogue import catalogue
 from iimgraph.query.run import execute
-from iimgraph.settings import AGE_YEARS, MEGABYTES, PORT, PROCESSES, ROWS, SECONDS, Range, check_number
+from iimgraph.settings import (
+    AGE_YEARS,
+    CACHE_MB,
+    DEFAULT_ANSWER_CACHE_MB,
+    MEGABYTES,
+    PORT,
+    PROCESSES,
+    ROWS,
+    SECONDS,
+    Range,
+    check_number,
+)
 from iimgraph.version import __version__
 
 __all__ = ["EXIT_ERROR", "EXIT_FINDINGS", "EXIT_OK", "cli", "main"]
@@ -501,14 +512,18 @@ def publish_cmd(endpoint: str, graph: str | None, query_endpoint: str | None, up
 @click.option("--allow-service", "allow", multiple=True, metavar="IRI", envvar="IIMGRAPH_ALLOW_SERVICE",
               help="Let SERVICE/FROM name this IRI (repeatable; an IRI ending in / admits everything under it). "
                    "Default: refused.")
+@click.option("--answer-cache-mb", "cache_mb", type=Number(CACHE_MB), default=DEFAULT_ANSWER_CACHE_MB,
+              show_default=True, envvar="IIMGRAPH_ANSWER_CACHE_MB",
+              help="Answers kept in memory, in MB, for the same query on the same graph (ETag and 304 either way); "
+                   "0 turns the cache off (env IIMGRAPH_ANSWER_CACHE_MB).")
 @_sources_option("Serve the graph built from this sources folder (preview a working copy) instead of the release graph.")
 def serve_cmd(host: str, port: int, timeout: float, max_rows: int, workers: int, allow: tuple[str, ...],
-              sources: Path | None) -> None:
+              cache_mb: float, sources: Path | None) -> None:
     """Serve the release graph as a read-only SPARQL 1.1 endpoint at /sparql, and the site with term pages at /."""
     from iimgraph.web.serve import serve  # the HTTP server: about 70 ms other verbs' cold start need not pay
 
     serve(host, port, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow,
-          source=graph_source(sources=sources))
+          source=graph_source(sources=sources), cache_mb=cache_mb)
 
 
 def main() -> None:

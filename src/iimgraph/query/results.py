@@ -13,8 +13,9 @@ import re
 
 from iimgraph.errors import QueryError
 from iimgraph.escape import escape
-from iimgraph.formats import RdfFormat
+from iimgraph.formats import RdfFormat, ResultFormat
 from iimgraph.namespaces import PREFIX_MAP, RDF_LANGSTRING, SPARQL_RESULTS, XSD, display_curie
+from iimgraph.record import Value
 
 TYPE_CHECKING = False  # typing.TYPE_CHECKING without importing typing (a cold query does not need it)
 if TYPE_CHECKING:
@@ -146,6 +147,19 @@ def _canonical_number(value: str, datatype: str | None) -> str:
         text = f"{number.normalize():f}"
         return "0" if text in ("-0", "0") else text
     return value
+
+
+class Serialized(Value):
+    """An answer already written out: ``body`` in ``fmt`` (a :class:`ResultFormat` for SELECT and ASK, an
+    :class:`RdfFormat` for CONSTRUCT and DESCRIBE), ``truncated`` when the row cap cut it."""
+
+    __slots__ = ("body", "fmt", "truncated")
+    body: bytes
+    fmt: ResultFormat | RdfFormat
+    truncated: bool
+
+    def __init__(self, body: bytes, fmt: ResultFormat | RdfFormat, truncated: bool = False) -> None:
+        self._set(body=body, fmt=fmt, truncated=truncated)
 
 
 Term = IRI | Literal | BNode

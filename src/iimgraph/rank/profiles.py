@@ -263,6 +263,7 @@ _CLAIMS = _PREFIXES + """SELECT ?a ?type ?s ?o ?ev ?freq ?neg ?role ?src WHERE {
   OPTIONAL { ?a biolink:negated ?neg }
   OPTIONAL { ?a iim:role ?role }
   OPTIONAL { ?a dcterms:source ?src }
+  OPTIONAL { ?a iim:evidenceDirection ?dir }
 }"""
 
 _ONSETS = _PREFIXES + """SELECT ?c ?s ?onset ?lo ?hi ?unit ?kind ?text ?ev ?src WHERE {
@@ -333,8 +334,11 @@ def _data_rows(name: str) -> list[dict[str, str]]:
 
 
 #: claims imported from dismech (ontology/generated/dismech.ttl): their antibody figures are read
-#: (_FIGURES); their phenotype and antibody links stay out of the profiles (AI-assisted curation)
+#: (_FIGURES); their phenotype statements enter the profiles (each cites a PMID with a verbatim quote;
+#: evidence PCS) unless the publication refutes the statement; their antibody links stay out (the
+#: figures and MONDO's defining links say more about an antibody than dismech's "presence" does)
 DISMECH_CLAIMS = ns.CLAIM + "dismech-"
+PHENOTYPE_KIND = next(k.iri for k in KINDS if k.ranked and k.iri.endswith("DiseaseToPhenotypicFeatureAssociation"))
 
 _SOURCES = _PREFIXES + """SELECT ?src ?id WHERE { ?src dcterms:identifier ?id }"""
 
@@ -436,9 +440,10 @@ def build_knowledge(engine: Any, reference: Path, *, include_text_mined: bool = 
     hpo_ancestors = hpo_ancestors_of(hpo)  # one memo for the figures and the profiles
     own = _own_annotations(_read_claims(engine, source_name, include_text_mined))
     _apply_figures(engine, own, source_name, hpo_ancestors)
+    _add_definition_features(own)
     ages = onset_ages()
     onsets = _onset_records(_read_onsets(engine, source_name, include_text_mined), ages)
-    _add_class_onsets(onsets, ages)
+    _add_class_onsets(onsets)
     profiles, not_scorable = _profiles(diseases, iim, own, onsets, hpo_ancestors)
     ancestors_of = {d: set(diseases.iim_ancestors(d, iim)) - GROUPING_CLASSES for d in iim}
     lineage = {d: frozenset(ancestors_of[d] | {e for e in iim if d in ancestors_of[e]} | {d}) for d in iim}
@@ -483,8 +488,9 @@ def _read_claims(engine: Any, source_name: Callable[[str], str], include_text_mi
         if _skip_text_mined(row, include_text_mined) or not str(row["o"]).startswith(HP_PREFIX):
             continue
         key = str(row["a"])
-        if key.startswith(DISMECH_CLAIMS):
-            continue  # dismech's AI-assisted statements stay out of the profiles until rank's own issue takes them
+        if key.startswith(DISMECH_CLAIMS) and (str(row["type"]) != PHENOTYPE_KIND
+                                               or str(row.get("dir") or "supports") == "refutes"):
+            continue
         ev = row.get("ev")
         entry = claims.setdefault(key, {"type": str(row["type"]), "s": curie(row["s"]), "o": curie(row["o"]),
                                         "ev": str(ev) if ev is not None else None, "freq": None, "neg": False,
@@ -559,14 +565,16 @@ def _onset_records(onset_rows: dict[str, dict[str, dict[str, Any]]],
     return onsets
 
 
-def _add_class_onsets(onsets: dict[str, list[OnsetRecord]], ages: dict[str, tuple[float | None, float | None]]) -> None:
-    """The onset a class's definition implies (``rank/data/class_onsets.tsv``), where the graph binds none."""
+def _add_class_onsets(onsets: dict[str, list[OnsetRecord]]) -> None:
+    """The onset an age-named class's label implies (``rank/data/class_onsets.tsv``, its bounds quoted
+    from their source), where the graph binds none."""
     for row in _data_rows("class_onsets.tsv"):
-        term = row["hpo_onset"]
-        if not any(r.binding for r in onsets.get(row["mondo_id"], [])) and term in ages:
-            onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
-                *ages[term], "defining", term, f"rank/data/class_onsets.tsv:{row['mondo_id']}", (), row["evidence"],
-                row["basis"]))
+        if any(r.binding for r in onsets.get(row["mondo_id"], [])):
+            continue
+        low, high = (float(row[k]) if row[k] else None for k in ("min_years", "max_years"))
+        onsets.setdefault(row["mondo_id"], []).append(OnsetRecord(
+            low, high, "defining", row["hpo_onset"] or None, f"rank/data/class_onsets.tsv:{row['mondo_id']}",
+            (row["source"],) if row["source"] else (), row["evidence"], row["basis"]))
 
 
 def _profiles(diseases: _Diseases, iim: set[str], own: dict[str, list[Annotation]],
@@ -615,6 +623,23 @@ def _profile(d: str, label: str, spec: dict[str, str] | None, inherit: list[str]
     for anc in inherit:  # a grouping class's onsets are shown, never counted against an age
         prof.onsets.extend(replace(r, inherited_from=anc) for r in onsets.get(anc, []))
     return prof
+
+
+def _add_definition_features(own: dict[str, list[Annotation]]) -> None:
+    """The findings a class's own definition names (``rank/data/definition_features.tsv``), where the
+    graph annotates the class with none for that term: the definition names the finding a class is
+    recognised by where its annotations do not (focal myositis' swollen muscle, juvenile polymyositis'
+    distal weakness and atrophy)."""
+    for row in _data_rows("definition_features.tsv"):
+        d, term = row["mondo_id"], row["hpo_id"]
+        if any(a.term == term and a.kind == "phenotype" for a in own.get(d, [])):
+            continue
+        name, value = FREQUENCY_TERMS[row["frequency"]]
+        own.setdefault(d, []).append(Annotation(
+            term=term, kind="phenotype", frequency=value, frequency_term=row["frequency"],
+            frequency_basis=f"{row['frequency']} {name}: {value:g} (the definition: \"{row['quote']}\"; {row['mapping']})",
+            negated=False, evidence=row["evidence"], claim=f"rank/data/definition_features.tsv:{d}:{term}",
+            sources=(row["source"],)))
 
 
 def _defining(own: dict[str, list[Annotation]], iim: set[str]) -> dict[str, frozenset[str]]:

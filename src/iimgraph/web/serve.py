@@ -15,7 +15,11 @@ and answers being sent at once are held under :data:`TOTAL_ANSWER_BYTES` (503 pa
 
 Answers follow the SPARQL 1.1 Protocol: SELECT and ASK as results JSON (default), XML, CSV or TSV;
 CONSTRUCT and DESCRIBE as RDF: Turtle (default), N-Triples, JSON-LD or RDF/XML, by the Accept
-header or a ``format=`` parameter. ``GET /sparql`` without a query answers the SPARQL 1.1 Service
+header or a ``format=`` parameter. The worker writes the answer with Oxigraph's own serialisers
+(:meth:`OxigraphEngine.serialized`), so only bytes cross the pipe; each answer carries a strong
+``ETag`` (``If-None-Match`` gives 304), and answers are kept for the same query on the same state of
+the graph (:mod:`iimgraph.web.answers`; ``X-IIMGraph-Cache: hit`` or ``miss``, off with ``cache_bytes=0``).
+``GET /sparql`` without a query answers the SPARQL 1.1 Service
 Description (Turtle, or another RDF format by Accept), or a small query form for a browser.
 """
 
@@ -38,22 +42,24 @@ from typing import Any
 
 from iimgraph import worker
 from iimgraph.build.graph_source import RELEASE, GraphSource, Release, Sources, local_source
-from iimgraph.errors import Busy, QueryError, Refused, RemoteAccessRefused, ServeError
+from iimgraph.errors import Busy, IIMGraphError, QueryError, Refused, RemoteAccessRefused, ServeError
 from iimgraph.escape import escape
 from iimgraph.formats import RdfFormat, ResultFormat
-from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, VOID
+from iimgraph.namespaces import DCTERMS, ENTAILMENT_SIMPLE, FORMATS, SD, SPARQL_PREFIXES, VOID
 from iimgraph.query.binding import check_text
 from iimgraph.query.engines import OxigraphEngine, engine_for
-from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, mask
-from iimgraph.query.results import Result, convert_rdf, to_delimited, to_json, to_rdf, to_xml
+from iimgraph.query.guard import ENDPOINT_REASON, check_query_text, lex, may_hold
+from iimgraph.query.results import convert_rdf
+from iimgraph.settings import DEFAULT_ANSWER_CACHE_MB
 from iimgraph.version import __version__
+from iimgraph.web.answers import AnswerCache, Tagged, matches
 from iimgraph.web.routes import RunQuery, SiteRoutes, accept_ranges
 
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_ROWS = 10_000
 DEFAULT_WORKERS = 32
 DEFAULT_MEMORY_MB = 512
-POOL_KEEP = 8  # idle query workers kept for the next requests (more are forked while more queries run)
+POOL_KEEP = 16  # idle query workers kept for the next requests (more are forked while more queries run)
 POOL_SPARE = 4  # idle workers forked ahead of demand (runaway queries retire theirs)
 MAX_BODY = 1_000_000  # bytes of query text accepted
 MAX_ANSWER_BYTES = 64 * 1024 * 1024  # one answer's terms, measured in its worker (beside the row cap)
@@ -80,20 +86,23 @@ _GRAPH_NAMES = {
     "rdfxml": RdfFormat.RDFXML, "rdf+xml": RdfFormat.RDFXML, "rdf": RdfFormat.RDFXML, "xml": RdfFormat.RDFXML,
 }
 # Update operations; none of these words is a keyword or function of the query language.
+_UPDATE_WORDS = ("insert", "delete", "load", "clear", "create", "drop", "copy", "move", "add", "with")
 _UPDATE = re.compile(r"(?<![\w:?$.-])(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)(?![\w:-])", re.I)
 
 
 def check_query(text: str, allow: Sequence[str] = ()) -> None:
     """Raise :class:`Refused` unless ``text`` is a read-only query that reaches no unlisted host.
 
-    The SERVICE/FROM and nesting checks are the ones the local engines run
-    (:func:`iimgraph.query.engines.check_query_text`); syntax errors are left to the engine.
+    The SERVICE/FROM, nesting and prefix checks are the ones the local engines run
+    (:func:`iimgraph.query.guard.check_query_text`), here before a worker is taken, so the worker does
+    not run them again; syntax errors are left to the engine.
     """
     check_text(text, "query")
-    if _UPDATE.search(mask(text)):
+    lexed = lex(text)  # escapes decoded (\u0049NSERT is INSERT too), then masked: once for every check
+    if may_hold(lexed[1], _UPDATE_WORDS) and _UPDATE.search(lexed[1]):
         raise Refused("updates are refused: this endpoint is read-only", 403)
     try:
-        check_query_text(text, allow, ENDPOINT_REASON)
+        check_query_text(text, allow, ENDPOINT_REASON, prefixes=SPARQL_PREFIXES, lexed=lexed)
     except RemoteAccessRefused as exc:
         raise Refused(str(exc)) from None
 
@@ -202,16 +211,6 @@ service description.</p>
     return page.encode("utf-8")
 
 
-def render(result: Result, fmt: str) -> bytes:
-    if fmt == "xml":
-        return to_xml(result).encode()
-    if fmt == "csv":
-        return to_delimited(result, ",", curies=False).encode()
-    if fmt == "tsv":
-        return to_delimited(result, "\t", curies=False, sparql_tsv=True).encode()
-    return to_json(result, indent=None).encode()
-
-
 def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
     """The process's in-memory Oxigraph engine over ``source`` (the workers fork from it and share it)."""
     engine = engine_for(source)
@@ -219,27 +218,23 @@ def release_engine(source: Release | Sources = RELEASE) -> OxigraphEngine:
     return engine
 
 
-def _bounded(execute: Any, text: str, *, max_bytes: int, **options: Any) -> Result:
-    """``execute(text, **options)`` in a worker, refused when its terms come to more than ``max_bytes``:
-    rows are capped by count, and one 64 MB literal per row would still fill the server."""
-    result = execute(text, **options)
-    size = 0
-    for row in result.rows:
-        size += sum(len(str(term)) + 8 for term in row.values() if term is not None)
-        if size > max_bytes:
-            raise Refused(f"the answer is larger than {max_bytes // (1024 * 1024)} MB: ask for fewer rows or "
-                          "leave out long values")
-    return result
-
-
 class Endpoint:
-    """The query side: engine, guards, worker processes, timeout and row cap, independent of HTTP."""
+    """The query side: engine, guards, worker processes, timeout, row cap and answer cache, independent of HTTP.
 
-    def __init__(self, engine: OxigraphEngine | None = None, *, timeout: float = DEFAULT_TIMEOUT,
-                 max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
+    Over a ``source`` (when no ``engine`` is given) it follows that source: when its state changes (a
+    working copy edited), the graph is loaded again, the workers are forked again from it and the
+    answer cache is emptied, so no answer of the earlier state is given. ``cache_bytes``: answers kept
+    (:mod:`iimgraph.web.answers`; 0 turns the cache off).
+    """
+
+    def __init__(self, engine: OxigraphEngine | None = None, *, source: Release | Sources = RELEASE,
+                 timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
-                 max_answer_bytes: int = MAX_ANSWER_BYTES) -> None:
-        self.engine = engine if engine is not None else release_engine()
+                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024) -> None:
+        self.source = source if engine is None else None  # an engine given is a graph that does not change
+        self._state = self.source.state() if self.source is not None else ""
+        self.engine = engine if engine is not None else release_engine(source)
+        self.cache = AnswerCache(cache_bytes)
         self.max_answer_bytes = max_answer_bytes
         self.timeout = timeout
         self.max_rows = max_rows
@@ -253,8 +248,10 @@ class Endpoint:
         """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
         with self._pool_lock:
             if self._pool is None:
-                self._pool = worker.Pool(functools.partial(_bounded, self.engine.execute, max_rows=self.max_rows,
-                                                           allow_remote=self.allow_remote,
+                # the worker writes the answer (Oxigraph's serialisers): only bytes come back through the pipe;
+                # answer() ran check_query on the text before handing it over
+                self._pool = worker.Pool(functools.partial(self.engine.serialized, max_rows=self.max_rows,
+                                                           allow_remote=self.allow_remote, checked=True,
                                                            max_bytes=self.max_answer_bytes),
                                          memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
             return self._pool
@@ -270,16 +267,51 @@ class Endpoint:
                 self._pool.close()
                 self._pool = None
 
-    def run(self, text: str) -> Result:
+    def _current(self) -> tuple[str, worker.Pool]:
+        """The source's state now and the workers over the graph in that state (loaded again if it changed)."""
+        state = self.source.state() if self.source is not None else ""
+        if state != self._state:
+            assert self.source is not None
+            stale = None
+            with self._pool_lock:
+                if state != self._state:
+                    # engine_for loads the changed source again; if it does not build, nothing changes here
+                    engine = release_engine(self.source)
+                    stale, self._pool = self._pool, None
+                    self.engine = engine
+                    self.cache.clear()
+                    self._state = state
+            if stale is not None:
+                stale.close()  # its busy workers finish the requests they have, on the graph they had
+        return state, self.pool()
+
+    def answer(self, text: str, result_format: ResultFormat = ResultFormat.JSON,
+               rdf_format: RdfFormat = RdfFormat.TURTLE) -> tuple[Tagged, bool]:
+        """The answer to ``text``, written in ``result_format`` (SELECT, ASK) or ``rdf_format`` (CONSTRUCT,
+        DESCRIBE) by a worker within the timeout and the caps, or kept from an earlier identical request
+        on the same state of the graph (then the second value is True)."""
+        state, pool = self._current()
+        key = (state, text, result_format, rdf_format, self.max_rows)
+        kept = self.cache.get(key)
+        if kept is not None:  # only an answer to a query that passed check_query is ever kept
+            return kept, True
         check_query(text, self.allow_remote)
         start = time.monotonic()
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
-            left = self.timeout - (time.monotonic() - start)
-            return self.pool().call(text, timeout=max(left, 0.001))
+            try:
+                left = self.timeout - (time.monotonic() - start)
+                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
+            except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
+                state, pool = self._current()
+                key = (state, *key[1:])
+                left = self.timeout - (time.monotonic() - start)
+                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
         finally:
             self.slots.release()
+        self.cache.put(key, tagged)
+        return tagged, False
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -307,6 +339,8 @@ class Handler(BaseHTTPRequestHandler):
     site: SiteRoutes  # likewise
     quiet = False
     timeout = READ_TIMEOUT  # per connection: the socket's timeout until the request is read
+    # the head and a small body leave in one send, not two (each woke the client: a tenth of an answer's wall time)
+    wbufsize = 64 * 1024
 
     def setup(self) -> None:
         super().setup()
@@ -435,7 +469,8 @@ class Handler(BaseHTTPRequestHandler):
     def _answer(self, text: str, fmt_param: str | None) -> None:
         accept = self.headers.get("Accept", "")
         try:
-            result = self.endpoint.run(text)
+            tagged, kept = self.endpoint.answer(text, ResultFormat(negotiate(accept, fmt_param)),
+                                          negotiate_graph(accept, fmt_param))
         except Refused as exc:
             self._error(exc.status, f"refused: {exc}")
             return
@@ -448,13 +483,31 @@ class Handler(BaseHTTPRequestHandler):
         except QueryError as exc:
             self._error(400, str(exc))
             return
-        extra = {"X-IIMGraph-Truncated": "true"} if result.truncated else {}
-        if result.graph:  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
-            graph_fmt = negotiate_graph(accept, fmt_param)
-            self._send(200, to_rdf(result, graph_fmt), graph_content_type(graph_fmt), extra)
+        except IIMGraphError as exc:  # the graph itself: an edited working copy that does not build
+            self._error(503, f"the graph cannot be loaded: {exc}")
             return
-        fmt = negotiate(accept, fmt_param)
-        self._send(200, render(result, fmt), ResultFormat(fmt).media_type + "; charset=utf-8", extra)
+        answer = tagged.answer
+        extra = {"ETag": tagged.etag, "Vary": "Accept"}
+        if self.endpoint.cache.on:  # said, so that a figure measured through the cache is never taken for a query's
+            extra["X-IIMGraph-Cache"] = "hit" if kept else "miss"
+        if answer.truncated:
+            extra["X-IIMGraph-Truncated"] = "true"
+        if matches(self.headers.get("If-None-Match"), tagged.etag):
+            self._not_modified(extra)
+            return
+        if isinstance(answer.fmt, RdfFormat):  # CONSTRUCT, DESCRIBE: an RDF graph, not a results table
+            self._send(200, answer.body, graph_content_type(answer.fmt), extra)
+            return
+        self._send(200, answer.body, answer.fmt.media_type + "; charset=utf-8", extra)
+
+    def _not_modified(self, headers: dict[str, str]) -> None:
+        """304: the client holds these bytes already (its ``If-None-Match`` names their ``ETag``)."""
+        self.connection.settimeout(WRITE_TIMEOUT)
+        self.send_response(304)
+        self.send_header("Access-Control-Allow-Origin", "*")
+        for k, v in headers.items():
+            self.send_header(k, v)
+        self.end_headers()
 
     do_HEAD = do_GET
 
@@ -571,11 +624,14 @@ def make_server(host: str = "127.0.0.1", port: int = 0, *, endpoint: Endpoint | 
 
 def serve(host: str = "127.0.0.1", port: int = 7878, *, timeout: float = DEFAULT_TIMEOUT,
           max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
-          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE) -> None:
+          allow_remote: Sequence[str] = (), source: GraphSource = RELEASE,
+          cache_mb: float = DEFAULT_ANSWER_CACHE_MB) -> None:
     """Serve until interrupted: the graph ``source`` names (the release graph or a working copy), to
-    the endpoint, the site and ``/rank`` alike; :class:`ServeError` when the address cannot be listened on."""
+    the endpoint, the site and ``/rank`` alike, with ``cache_mb`` of answers kept (0: none);
+    :class:`ServeError` when the address cannot be listened on."""
     source = local_source(source, "serve")
-    endpoint = Endpoint(release_engine(source), timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote)
+    endpoint = Endpoint(source=source, timeout=timeout, max_rows=max_rows, workers=workers, allow_remote=allow_remote,
+                        cache_bytes=int(cache_mb * 1024 * 1024))
     server = make_server(host, port, endpoint=endpoint, site=SiteRoutes(source=source))
     sys.stderr.write(f"iimgraph: serving {source.describe()} read-only at "
                      f"http://{host}:{server.server_port}/sparql, the site and term pages at "
