@@ -6,7 +6,8 @@ SPARQL query over the whole graph (targets joined with the violation pattern), a
 Oxigraph copy the QC rules already use. pyshacl stays the reference: ``tests/test_shacl_compiled.py``
 runs both on every fixture pair and on the shipped graph and requires the same focus nodes, paths,
 values and severities; and a shapes graph that uses anything outside the supported subset is not
-compiled at all (:class:`Unsupported`): the pipeline then runs pyshacl, as before.
+compiled at all (:class:`Unsupported`): the pipeline then runs pyshacl, as before. A shape's plain
+constraints are first asked together (:func:`_screened`): on a conforming graph their own queries are not run.
 
 Supported: ``sh:targetClass`` (instances through ``rdfs:subClassOf*``) and ``sh:targetSubjectsOf``;
 node and property shapes whose path is one IRI; ``sh:nodeKind``, ``sh:pattern`` (with
