@@ -111,7 +111,11 @@ def validate_engines(nt: str, shapes: str) -> tuple[list[tuple[str, list[str], s
             engines.append((label, [py, "-c", text, nt, shapes], target))
     shacl = shutil.which("shacl")
     if shacl is None:
-        missing.append("Jena SHACL: no `shacl` on the PATH (apt-get install libapache-jena-java); not measured")
+        jars = Path("/usr/share/java/jena-shacl.jar").is_file()  # Debian's libapache-jena-java: the jars, no command
+        missing.append("Jena SHACL: no `shacl` on the PATH ("
+                       + ("libapache-jena-java is installed, but Debian ships its jars without the command"
+                          if jars else "apt-get install libapache-jena-java, or Jena's own distribution")
+                       + "); not measured")
     else:
         shapes_ttl = Path(tempfile.mkdtemp()) / "shapes.ttl"
         shapes_ttl.write_text("\n".join(p.read_text(encoding="utf-8") for p in sorted(Path(shapes).glob("*.ttl"))),

@@ -294,3 +294,47 @@ def test_one_finding_per_problem(rule: str):
     for f in report.findings:
         by_problem.setdefault((f.term, f.property, f.value), []).append(f.rule)
     assert {k: v for k, v in by_problem.items() if len(v) > 1} == {}
+
+
+def test_the_identifier_check_compresses_as_the_prefix_map_does():
+    """The identifier check answers an IRI's checked CURIE without the converter's walk through every prefix:
+    for an IRI under every prefix of the map (and a longer prefix planted over a checked one), the answer is
+    the converter's where that is a checked CURIE, else none."""
+    from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, Converter
+    from iimgraph.validate import identifiers
+
+    def expected(converter: Converter, iri: str) -> str | None:
+        curie = converter.compress(iri)
+        return curie if curie is not None and curie.split(":", 1)[0] in CHECKED_PREFIXES else None
+
+    iris = [uri + local for uri in CONVERTER.prefix_map.values() for local in ("0001234", "X_1", "", "a/b#c")]
+    assert [identifiers._checked_curie(i) for i in iris] == [expected(CONVERTER, i) for i in iris]
+    assert any(identifiers._checked_curie(i) for i in iris)
+    # a prefix of the map that extends a checked one wins where it applies, as in the converter
+    mondo = CONVERTER.prefix_map["MONDO"]
+    longer = Converter({**CONVERTER.prefix_map, "MONDOX": mondo + "X"}, {})
+    checked = sorted(((longer.prefix_map[p], p) for p in CHECKED_PREFIXES if p in longer.prefix_map),
+                     key=lambda item: -len(item[0]))
+    patched = {"CONVERTER": longer, "_CHECKED_IRIS": checked, "_ANY_CHECKED": tuple(u for u, _p in checked),
+               "_LONGER": {u: tuple(v for v in longer.prefix_map.values() if len(v) > len(u) and v.startswith(u))
+                           for u, _p in checked}}
+    with pytest.MonkeyPatch.context() as mp:
+        for name, value in patched.items():
+            mp.setattr(identifiers, name, value)
+        assert identifiers._checked_curie(mondo + "X123") is None  # MONDOX:123, not checked
+        assert identifiers._checked_curie(mondo + "0000123") == "MONDO:0000123"
+
+
+def test_a_report_comes_back_from_the_worker_whole(tmp_path: Path):
+    """The CLI validates in a worker, which pickles the report back with each finding as its fields: the same
+    findings, each with its focus node (an IRI, a blank node of an axiom annotation) of the same kind."""
+    import pickle
+
+    fail = FIXTURES / "claim_without_source" / "fail"
+    report = validate([fail, FIXTURES / "_header" / "header.ttl"], reason=False)
+    back = pickle.loads(pickle.dumps(report, protocol=pickle.HIGHEST_PROTOCOL))
+    assert report.findings and back.findings == report.findings
+    assert [(type(f.focus), f.focus) for f in back.findings] == [(type(f.focus), f.focus) for f in report.findings]
+    assert back.to_json() == report.to_json() and back.to_turtle() == report.to_turtle()
+    timed = validate([fail, FIXTURES / "_header" / "header.ttl"], reason=False, timeout=60)
+    assert timed.to_json() == report.to_json()

@@ -157,3 +157,53 @@ def test_an_edited_reference_table_is_read_afresh(tmp_path: Path, monkeypatch: p
     edited = load_reference(str(folder))
     assert edited.knows("MONDO:9999999") and edited.seeds["MONDO:9999999"] == "test.ttl"
     load_reference.cache_clear()
+
+
+def test_a_large_lone_file_keeps_its_findings_and_their_lines(tmp_path: Path) -> None:
+    """A lone N-Triples-style file of some size (as ``bench_validate.py --synthetic`` writes): read once for
+    both the release test and the load, its blank-node lines skipped by the source index, the filtered QC
+    rules tested on the store's text: the planted findings are found at their lines, and the report is the
+    rdflib path's."""
+    term, label, p = "https://w3id.org/iimgraph/term/gen-", "http://www.w3.org/2000/01/rdf-schema#label", \
+        "https://w3id.org/iimgraph/vocab/p"
+    lines = []
+    for i in range(3000):
+        lines += [f'<{term}{i}> <{label}> "generated thing {i}" .', f"_:b{i} <{p}> <{term}{i}> ."]
+    xref = "<http://www.geneontology.org/formats/oboInOwl#hasDbXref>"
+    planted = {
+        ("xref_prefix_unknown", f"{term}1500"): f'<{term}1500> {xref} "NOPE:123" .',
+        ("unknown_identifier", f"{term}2000"):
+            f"<{term}2000> <http://www.w3.org/2000/01/rdf-schema#subClassOf> <http://purl.obolibrary.org/obo/MONDO_9999999> .",
+    }
+    at = {}
+    for (rule, subject), line in planted.items():
+        index = next(n for n, text in enumerate(lines) if text.startswith(f"<{subject}>")) + 1
+        lines.insert(index, line)
+        at[rule] = index + 1  # 1-based
+    path = tmp_path / "large.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    new = validate([path], reason=False)
+    files = [*source_files(ontology_dir()), path]
+    old = validate_graph(build_graph(files), files, reason=False)
+    assert new.to_json() == old.to_json()
+    shown = {(f.rule, f.line) for f in new.findings if f.file is not None and f.file.endswith("large.ttl")}
+    assert ("xref_prefix_unknown", at["xref_prefix_unknown"]) in shown
+    assert ("unknown_identifier", at["unknown_identifier"]) in shown
+    assert any(f.rule == "unknown_identifier" and f.value == "MONDO:9999999" for f in new.findings)
+
+
+def test_a_file_in_n_triples_then_turtle_is_loaded_once_and_whole(tmp_path: Path) -> None:
+    """The store tries a source as N-Triples first (its faster parser; N-Triples is Turtle): a file written as
+    N-Triples for thousands of lines and then in Turtle's own syntax is read as Turtle, whole, nothing twice
+    and nothing left from the first try; the graph is build_graph's."""
+    folder = tmp_path / "sources"
+    folder.mkdir()
+    (folder / "header.ttl").write_text(HEADER.read_text(encoding="utf-8"), encoding="utf-8")
+    p = "https://w3id.org/iimgraph/vocab/p"
+    lines = [f'<https://w3id.org/iimgraph/term/t{i}> <{p}> "v{i}" .' for i in range(5000)]
+    lines += ["@prefix iim: <https://w3id.org/iimgraph/vocab/> .", 'iim:last iim:p "w1", "w2" ; iim:p [ iim:p "x" ] .']
+    (folder / "mixed.ttl").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    loaded, expected = load_sources([folder]), build_graph(source_files([folder]))
+    assert len(loaded) == len(expected)
+    assert same_graph(loaded.rdflib_graph(), expected)
+    assert len(list(loaded.store.quads_for_pattern(None, None, None))) == len(expected)

@@ -22,7 +22,9 @@ The store keeps no order: lookups that take one of several values choose it by a
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -32,7 +34,7 @@ import pyoxigraph as ox
 from iimgraph.build.sources import source_files
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.formats import RdfFormat
-from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, read_rdf, turtle_terms
+from iimgraph.io.rdf import Limits, blank_depth, bracket_depth, check_text, read_bytes, turtle_terms
 from iimgraph.io.sssom import read_sssom
 from iimgraph.namespaces import (
     BASE,
@@ -58,8 +60,10 @@ _STRINGS = (XSD_STRING, RDF_LANGSTRING)
 #: every literal whose lexical form rdflib may write otherwise (typed, not a string)
 _TYPED_LITERALS = ("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && lang(?o) = '' && datatype(?o) != "
                    f"<{XSD_STRING}>) }}")
-#: the blank-node links whose chains the nesting limit bounds (a list's rdf:rest chain excepted)
-_BLANK_LINKS = f"SELECT ?s ?o WHERE {{ ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o) && ?p != <{RDF_REST}>) }}"
+#: the same, and the blank-node links whose chains the nesting limit bounds (a list's rdf:rest chain excepted)
+_TYPED_LITERALS_AND_BLANK_LINKS = (
+    f"SELECT ?s ?o WHERE {{ ?s ?p ?o FILTER((isLiteral(?o) && lang(?o) = '' && datatype(?o) != <{XSD_STRING}>) "
+    f"|| (isBlank(?s) && isBlank(?o) && ?p != <{RDF_REST}>)) }}")
 
 
 class _Collector:
@@ -92,6 +96,14 @@ def ground_term(term: Any) -> Any:
     return ox.Literal(str(term))
 
 
+@functools.cache
+def _rdflib_terms() -> tuple[Any, Any, Any]:
+    """rdflib's ``BNode``, ``Literal`` and ``URIRef`` (imported once, not at every term made: 10^5 terms and more)."""
+    from rdflib import BNode, Literal, URIRef
+
+    return BNode, Literal, URIRef
+
+
 class SourceGraph:
     """The release graph as an Oxigraph store, with rdflib terms on demand."""
 
@@ -100,6 +112,8 @@ class SourceGraph:
         self._rdflib: dict[Any, Any] = {}  # Oxigraph term -> rdflib term (blank nodes made once)
         self._oxigraph: dict[Any, Any] = {}  # and back
         self._graph: Any = None
+        #: the decoded text of each Turtle file the store parsed, by resolved path (for the report's source index)
+        self.texts: dict[Path, str] = {}
 
     # --- building --------------------------------------------------------------------------------
 
@@ -115,12 +129,11 @@ class SourceGraph:
         found = self._rdflib.get(node)
         if found is not None:
             return found
-        from rdflib import BNode, Literal, URIRef
-
+        BNode, Literal, URIRef = _rdflib_terms()
         if isinstance(node, ox.NamedNode):
             out: Any = URIRef(node.value)
         elif isinstance(node, ox.BlankNode):
-            out = BNode()
+            out = BNode(f"ox{node.value}")  # the store's labels are unique in it (BNode() draws a uuid4: 30 us)
         elif node.language:
             out = Literal(node.value, lang=node.language)
         elif node.datatype.value in _STRINGS:
@@ -167,6 +180,14 @@ class SourceGraph:
         rd = self.to_rdflib
         return [tuple(None if v is None else rd(v) for v in solution) for solution in self.store.query(query)]  # type: ignore[union-attr]
 
+    def select_raw(self, query: str) -> list[tuple[Any, ...]]:
+        """Rows of a SELECT as Oxigraph terms (``term`` makes the rdflib term of one): a caller that keeps
+        few of many rows makes rdflib terms only for those."""
+        return [tuple(solution) for solution in self.store.query(query)]  # type: ignore[union-attr]
+
+    def term(self, value: Any) -> Any:
+        return None if value is None else self.to_rdflib(value)
+
     def rdflib_graph(self) -> Any:
         """The same graph as an ``rdflib.Graph`` (built once), as ``build_graph`` writes it.
 
@@ -191,21 +212,34 @@ class SourceGraph:
         return self._graph
 
 
+_ESCAPE = re.compile(rb"\\[uU]")
+
+
+def has_unicode_escape(data: bytes) -> bool:
+    """Turtle bytes with a ``\\u`` or ``\\U`` escape (one scan): the only way to write an IRI rdflib refuses."""
+    return _ESCAPE.search(data) is not None
+
+
 def load_sources(sources: Path | str | Iterable[Path | str] | None = None, *,
-                 version: str | None = None, parsed: dict[Path, list[Any]] | None = None) -> SourceGraph:
+                 version: str | None = None, parsed: dict[Path, list[Any]] | None = None,
+                 read: dict[Path, bytes] | None = None) -> SourceGraph:
     """What ``build_graph`` builds, as a :class:`SourceGraph`; ``parsed``: Turtle files already read
-    by :func:`iimgraph.io.rdf.turtle_terms` (resolved path -> its triples), taken instead of reading again."""
+    by :func:`iimgraph.io.rdf.turtle_terms` (resolved path -> its triples), taken instead of reading again;
+    ``read``: Turtle files whose bytes were read already, without a ``\\u`` escape (resolved path -> bytes;
+    taken out of it as they are used, so that they are freed)."""
     files = source_files(ontology_dir() if sources is None else sources)
+    read = read if read is not None else {}
     try:
-        graph = _load(files, parsed, store_parses=True)
+        graph = _load(files, parsed, read, store_parses=True)
     except (_Exact, IIMGraphError):  # the exact path raises the first error in the order of the files
-        graph = _load(files, parsed, store_parses=False)
+        graph = _load(files, parsed, read, store_parses=False)
         _literal_forms(graph)
     _stamp_version(graph, version or __version__)
     return graph
 
 
-def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_parses: bool) -> SourceGraph:
+def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, read: dict[Path, bytes], *,
+          store_parses: bool) -> SourceGraph:
     """Every source into one store: Turtle parsed by the store where it may be (``store_parses``), else
     term by term through ``turtle_terms``; SSSOM tables as ``build_graph`` turns them into triples."""
     from iimgraph.build.graph import add_mappings
@@ -221,39 +255,46 @@ def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, *, store_pars
             continue
         triples = (parsed or {}).get(path.resolve())
         if triples is None and store_parses:
-            data, _ = read_rdf(path, fmt=RdfFormat.TURTLE, limits=limits)
-            if b"\\u" not in data and b"\\U" not in data and not (labelled and b"_:" in data):
+            known = read.pop(path.resolve(), None)  # bytes read before and known to hold no \\u escape
+            data = known if known is not None else read_bytes(path, limits=limits)
+            labels = b"_:" in data
+            if (known is not None or not has_unicode_escape(data)) and not (labelled and labels):
                 _store_parse(graph, path, data, limits)
-                labelled = labelled or b"_:" in data
+                labelled = labelled or labels
                 continue
         if triples is None:
             triples = turtle_terms(path, limits=limits)
         graph.store.extend([ox.Quad(s, p, o) for s, p, o in triples])
     if store_parses:
-        _literal_forms(graph)
-        if labelled and _chained_too_deep(graph, limits.max_depth):
+        below: dict[Any, list[Any]] | None = {} if labelled else None
+        _literal_forms(graph, below)
+        if below and blank_depth(below, limits.max_depth) > limits.max_depth:
             raise _Exact
     return graph
 
 
 def _store_parse(graph: SourceGraph, path: Path, data: bytes, limits: Limits) -> None:
-    """One Turtle file parsed by the store, after the nesting check ``turtle_terms`` makes first."""
-    if bracket_depth(data.decode("utf-8"), limits.max_depth) is not None:
+    """One Turtle file parsed by the store, after the checks ``read_rdf`` and ``turtle_terms`` make first
+    (an error among them goes to the exact path, which raises it); its text is kept for the report's
+    source index (``graph.texts``), which would read and decode the file again."""
+    if not data or data.isspace():  # what read_rdf refuses as an empty file, without strip()'s copy
         raise _Exact
+    text = check_text(path, data, limits=limits, line_based=RdfFormat.TURTLE.line_based)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if bracket_depth(text, limits.max_depth) is not None:
+        raise _Exact
+    graph.texts[path.resolve()] = text
+    try:  # N-Triples is Turtle, with the same meaning: its own parser is ~20% faster (a large file is often it)
+        graph.store.load(data, format=ox.RdfFormat.N_TRIPLES)
+        return
+    except (SyntaxError, ValueError):
+        pass  # not N-Triples (a prefix, a relative IRI, a ';' ...): the load is undone; read it as Turtle
     base = path.resolve().as_uri() if not path.name.startswith("<") else None
     try:
         graph.store.load(data, format=ox.RdfFormat.TURTLE, base_iri=base)
     except (SyntaxError, MemoryError, ValueError, OSError):
         raise _Exact from None
-
-
-def _chained_too_deep(graph: SourceGraph, limit: int) -> bool:
-    """Blank nodes chained deeper than ``limit`` (``turtle_terms`` checks each file; a chain never
-    crosses files, whose blank nodes are their own)."""
-    below: dict[Any, list[Any]] = {}
-    for s, o in graph.store.query(_BLANK_LINKS):  # type: ignore[union-attr]
-        below.setdefault(s, []).append(o)
-    return bool(below) and blank_depth(below, limit) > limit
 
 
 class _Refused(logging.Handler):
@@ -267,17 +308,30 @@ class _Refused(logging.Handler):
         self.count += 1
 
 
-def _literal_forms(graph: SourceGraph) -> None:
+def _literal_forms(graph: SourceGraph, below: dict[Any, list[Any]] | None = None) -> None:
     """Every typed literal in rdflib's lexical form (``"01"^^xsd:integer`` is ``"1"``), as ``turtle_terms``
     gives them, then as ``build.graph._canonical_decimals`` writes decimals (``"50"`` is ``"50.0"``).
-    A literal rdflib cannot read as its datatype sends the load to the exact path, which names it."""
+    A literal rdflib cannot read as its datatype sends the load to the exact path, which names it.
+
+    ``below``: filled with the blank-node links whose chains the nesting limit bounds (blank node ->
+    the blank nodes it points to), found in the same scan of the store (one scan, not two: ~0.3 s at 10^6)."""
+    if below is None:
+        literals: Iterable[Any] = (literal for (literal,) in graph.store.query(_TYPED_LITERALS))  # type: ignore[union-attr]
+    else:
+        seen = set()
+        for s, o in graph.store.query(_TYPED_LITERALS_AND_BLANK_LINKS):  # type: ignore[union-attr]
+            if isinstance(o, ox.Literal):
+                seen.add(o)
+            else:
+                below.setdefault(s, []).append(o)
+        literals = seen
     log = logging.getLogger("rdflib.term")
     refused = _Refused()
     log.addHandler(refused)
     propagate, log.propagate = log.propagate, False
     changes = []
     try:
-        for (literal,) in graph.store.query(_TYPED_LITERALS):  # type: ignore[union-attr]
+        for literal in literals:
             form = _rdflib_form(literal)
             if refused.count:
                 raise _Exact

