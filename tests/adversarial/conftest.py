@@ -8,12 +8,14 @@ pointing "outside" really points at a socket we can watch.
 
 from __future__ import annotations
 
+import base64
+import json
 import os
 import select
 import socket
 import subprocess
+import sys
 import threading
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -36,40 +38,39 @@ class Run:
     peak_mb: float
 
 
+_SPAWNER: subprocess.Popen[bytes] | None = None
+_SPAWNER_LOCK = threading.Lock()
+
+
+def _spawner() -> subprocess.Popen[bytes]:
+    """The small process that starts each child (``spawner.py`` says why), started once per worker."""
+    global _SPAWNER
+    if _SPAWNER is None or _SPAWNER.poll() is not None:
+        _SPAWNER = subprocess.Popen([sys.executable, str(HERE / "spawner.py")], stdin=subprocess.PIPE,
+                                    stdout=subprocess.PIPE)
+    return _SPAWNER
+
+
 def run_cli(*args: str, cwd: Path | None = None, stdin: bytes | None = None,
             time_limit: float = TIME_LIMIT, env: dict[str, str] | None = None) -> Run:
-    """Run ``iimgraph ARGS`` in a child process; kill it past ``time_limit`` (the test then fails)."""
+    """Run ``iimgraph ARGS`` in a child process; kill it past ``time_limit`` (the test then fails).
+    The child is started by a small helper process so that its peak memory is its own."""
     child_env = {**os.environ, **(env or {})}
     child_env.pop("IIMGRAPH_DEBUG", None)
-    start = time.monotonic()
-    proc = subprocess.Popen([*CLI, *args], cwd=cwd, env=child_env, stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    chunks: dict[str, bytes] = {}
-
-    def drain(name: str, stream) -> None:  # type: ignore[no-untyped-def]
-        chunks[name] = stream.read()
-
-    readers = [threading.Thread(target=drain, args=(n, s)) for n, s in (("out", proc.stdout), ("err", proc.stderr))]
-    for reader in readers:
-        reader.start()
-    try:
-        proc.stdin.write(stdin or b"")  # type: ignore[union-attr]
-        proc.stdin.close()  # type: ignore[union-attr]
-    except BrokenPipeError:
-        pass
-    timer = threading.Timer(time_limit, proc.kill)
-    timer.start()
-    try:
-        _, status, usage = os.wait4(proc.pid, 0)   # this child's own peak RSS, not the whole session's
-    finally:
-        timer.cancel()
-    proc.returncode = os.waitstatus_to_exitcode(status)
-    for reader in readers:
-        reader.join()
-    seconds = time.monotonic() - start
+    mask = os.umask(0o022)
+    os.umask(mask)
+    request = {"args": [base64.b64encode(os.fsencode(a)).decode() for a in (*CLI, *args)], "umask": mask,
+               "cwd": str(cwd) if cwd is not None else None, "env": child_env,
+               "stdin": base64.b64encode(stdin or b"").decode(), "time_limit": time_limit}
+    with _SPAWNER_LOCK:
+        spawner = _spawner()
+        spawner.stdin.write((json.dumps(request) + "\n").encode())  # type: ignore[union-attr]
+        spawner.stdin.flush()  # type: ignore[union-attr]
+        answer = json.loads(spawner.stdout.readline())  # type: ignore[union-attr]
+    seconds = answer["seconds"]
     assert seconds < time_limit, f"iimgraph {' '.join(args)} did not finish within {time_limit:g} s"
-    return Run(proc.returncode, chunks["out"].decode("utf-8", "replace"),
-               chunks["err"].decode("utf-8", "replace"), seconds, usage.ru_maxrss / 1024)
+    return Run(answer["code"], base64.b64decode(answer["out"]).decode("utf-8", "replace"),
+               base64.b64decode(answer["err"]).decode("utf-8", "replace"), seconds, answer["maxrss_kb"] / 1024)
 
 
 def assert_clean_failure(run: Run, code: int = 2, *, mentions: str | None = None) -> None:
