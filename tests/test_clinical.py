@@ -152,6 +152,10 @@ def test_a_curators_mapping_carries_evidence_cur(clinical):
     assert len(mapped) >= 8
     wrong = [c for c in mapped if set(clinical.objects(c, BIOLINK.has_evidence)) != {cur}]
     assert not wrong, wrong
+    # the words mapped are the page's own: verbatim in the claim's quote
+    for c in mapped:
+        words, quote = clinical.value(c, IIM.valueText), clinical.value(c, IIM.quote)
+        assert words is not None and quote is not None and str(words) in str(quote), (c, words)
 
 
 # --- the seed facts table ---------------------------------------------------------------------------
