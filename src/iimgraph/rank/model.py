@@ -261,18 +261,30 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
 # --- the likelihood ratios ---------------------------------------------------------------------------
 
 
+# most entries the knowledge's memo keeps (rows, P(finding | D), per-term values: about 0.5 KB each,
+# so ~50 MB at most) before it starts again
+TERM_LR_MEMO = 100_000
+
+
+def _memoised(kb: Knowledge, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+    """``compute()`` kept in the knowledge's one memo under ``key`` (everything kept there is a pure
+    function of the knowledge and the key), the memo bounded at ``TERM_LR_MEMO`` entries."""
+    hit = kb.p_cache.get(key)
+    if hit is None:
+        if len(kb.p_cache) > TERM_LR_MEMO:
+            kb.p_cache.clear()
+        hit = kb.p_cache[key] = compute()
+    return hit
+
+
 def _per_term(func: Callable[[str, Knowledge], float]) -> Callable[[str, Knowledge], float]:
-    """``func(term, kb)`` memoised in the knowledge's memo: a pure function of the term and the
-    knowledge, asked again for every candidate a finding touches."""
+    """``func(term, kb)`` memoised: a pure function of the term and the knowledge, asked again for
+    every candidate a finding touches."""
     tag = "@" + func.__name__
 
     @functools.wraps(func)
     def memo(term: str, kb: Knowledge) -> float:
-        key = (tag, term)
-        hit = kb.p_cache.get(key)
-        if hit is None:
-            hit = kb.p_cache[key] = func(term, kb)
-        return hit
+        return _memoised(kb, (tag, term), lambda: func(term, kb))
 
     return memo
 
@@ -317,13 +329,9 @@ def _implied(prof: Profile, kb: Knowledge) -> dict[str, tuple[Annotation, bool, 
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
     """P(term | D) from D's annotations, how it was matched, the annotation used and why (memoised
     per term and candidate: a pure function of the knowledge)."""
-    key = (term, prof.disease)
-    hit = kb.p_cache.get(key) if prof.disease else None
-    if hit is None:
-        hit = _p_present_uncached(term, prof, kb, bg)
-        if prof.disease:
-            kb.p_cache[key] = hit
-    return hit
+    if not prof.disease:
+        return _p_present_uncached(term, prof, kb, bg)
+    return _memoised(kb, (term, prof.disease), lambda: _p_present_uncached(term, prof, kb, bg))
 
 
 def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
@@ -412,13 +420,9 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
     term = finding.term
     label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
     if finding.status == "onset":
-        key = ("@onset", f"{finding.term}|{prof.disease}")
-        hit = kb.p_cache.get(key) if prof.disease else None
-        if hit is None:
-            hit = _onset_lr(finding, label, prof)
-            if prof.disease:
-                kb.p_cache[key] = hit
-        return hit
+        if not prof.disease:
+            return _onset_lr(finding, label, prof)
+        return _memoised(kb, ("@onset", finding.term, prof.disease), lambda: _onset_lr(finding, label, prof))
     bg = background(term, kb)
     ancestors = kb.ancestors(term)
     excluded = [a for t, a in prof.negated.items() if t in ancestors]
@@ -632,23 +636,13 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     return rows
 
 
-# most entries the knowledge's memo keeps (rows, P(finding | D), per-term values: about 0.5 KB each,
-# so ~50 MB at most) before it starts again
-TERM_LR_MEMO = 100_000
-
-
 def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
     """:func:`term_lr`, memoised per finding, candidate and listing factor (a pure function of the
     knowledge): a finding asked about again for the same candidates is not scored again."""
     if finding.status == "onset":
         return term_lr(finding, prof, kb, listing)  # memoised there
-    key = ("@lr", finding.term, finding.status, prof.disease, listing)
-    hit = kb.p_cache.get(key)
-    if hit is None:
-        if len(kb.p_cache) > TERM_LR_MEMO:
-            kb.p_cache.clear()
-        hit = kb.p_cache[key] = term_lr(finding, prof, kb, listing)
-    return hit
+    return _memoised(kb, ("@lr", finding.term, finding.status, prof.disease, listing),
+                     lambda: term_lr(finding, prof, kb, listing))
 
 
 def _parents_first(scored: list[Any]) -> list[int]:

@@ -190,7 +190,7 @@ class Knowledge:
     _ancestors: dict[str, frozenset[str]] = field(default_factory=dict, repr=False)
     _names: dict[str, dict[str, set[str]]] = field(default_factory=dict, repr=False)
     match_index: dict[str, Any] = field(default_factory=dict, repr=False)  # model.related_candidates
-    p_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # model._p_present, _memo_term_lr
+    p_cache: dict[tuple[Any, ...], Any] = field(default_factory=dict, repr=False)  # model._memoised
     _defined: frozenset[str] | None = field(default=None, repr=False)
 
     @property
