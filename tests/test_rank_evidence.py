@@ -67,3 +67,36 @@ def test_a_definition_names_what_the_annotations_lack(kb: Knowledge) -> None:
     from iimgraph.rank.model import rank
 
     assert rank([MUSCULAR_EDEMA, MYALGIA], kb=kb).rows[0].disease == FOCAL_MYOSITIS
+
+
+ANTI_MDA5_DM, AMYOPATHIC_DM, DERMATOMYOSITIS = "MONDO:1010064", "MONDO:0043317", "MONDO:0016367"
+MUSCLE_WEAKNESS, PROXIMAL_WEAKNESS = "HP:0001324", "HP:0003701"
+
+
+def test_a_definition_caps_what_it_says_is_often_absent(kb: Knowledge) -> None:
+    """MONDO: anti-MDA5 DM "is often associated with ... amyopathic or hypomyopathic muscle involvement".
+    Its weakness annotations, inherited from dermatomyositis at 0.895, are held at 1 - 0.545; DM keeps its
+    own figure. An anti-MDA5 patient with Gottron's papules, interstitial lung disease and no weakness is then
+    anti-MDA5 DM's before amyopathic DM's (the antibody defines the first; the second only lacks weakness)."""
+    from iimgraph.rank.model import rank
+
+    weak = {t: a for t, a in kb.profiles[ANTI_MDA5_DM].positive.items() if MUSCLE_WEAKNESS in kb.ancestors(t)}
+    assert PROXIMAL_WEAKNESS in weak
+    assert all(a.frequency <= 0.455 + 1e-9 for a in weak.values()), weak
+    assert "amyopathic or hypomyopathic muscle involvement" in weak[PROXIMAL_WEAKNESS].frequency_basis
+    assert kb.profiles[DERMATOMYOSITIS].positive[PROXIMAL_WEAKNESS].frequency == pytest.approx(0.895)
+    rows = rank(["HP:0033033", "HP:0025508", "HP:0006530", "HP:0000989"], absent=[MUSCLE_WEAKNESS], kb=kb).rows
+    order = [r.disease for r in rows]
+    assert order.index(ANTI_MDA5_DM) < order.index(AMYOPATHIC_DM), order[:4]
+
+
+OVERLAP_MYOSITIS, MYOSITIS = "MONDO:0016099", "HP:0100614"
+
+
+def test_every_definition_is_read_the_same_way(kb: Knowledge) -> None:
+    """Orphanet defines overlap myositis as "characterized by myositis with at least one ... overlap
+    feature"; the graph gives it Myositis only through the group's statement without a frequency. The
+    definition's "characterized by" is read as for every class: very frequent, cited, CUR."""
+    ann = kb.profiles[OVERLAP_MYOSITIS].positive[MYOSITIS]
+    assert ann.sources == ("Orphanet:206572",) and ann.evidence == "CUR" and ann.inherited_from is None
+    assert ann.frequency == pytest.approx(0.895)

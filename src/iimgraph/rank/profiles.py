@@ -584,6 +584,7 @@ def _profiles(diseases: _Diseases, iim: set[str], own: dict[str, list[Annotation
     reasons = {row["mondo_id"]: row["reason"] for row in _data_rows("not_scorable.tsv")}
     profiles: dict[str, Profile] = {}
     not_scorable: list[NotScorable] = []
+    caps = _definition_caps()
     for d in sorted(iim):
         label = diseases.labels.get(d, d)
         mine = own.get(d, [])
@@ -597,6 +598,8 @@ def _profiles(diseases: _Diseases, iim: set[str], own: dict[str, list[Annotation
             continue
         inherit = [IIM_ROOT] if IIM_ROOT in diseases.iim_ancestors(d, iim) else []
         profiles[d] = _profile(d, label, spec, inherit, own, onsets, hpo_ancestors)
+        if d in caps:
+            _cap(profiles[d], caps[d], hpo_ancestors)
     return profiles, not_scorable
 
 
@@ -630,15 +633,41 @@ def _add_definition_features(own: dict[str, list[Annotation]]) -> None:
     recognised by where its annotations do not (focal myositis' swollen muscle, juvenile polymyositis'
     distal weakness and atrophy)."""
     for row in _data_rows("definition_features.tsv"):
+        if row.get("reads") == "often absent":
+            continue  # a cap, applied to the whole profile (_definition_caps)
         d, term = row["mondo_id"], row["hpo_id"]
         if any(a.term == term and a.kind == "phenotype" for a in own.get(d, [])):
-            continue
+            continue  # the graph's own claim of the term wins, with or without a frequency
         name, value = FREQUENCY_TERMS[row["frequency"]]
         own.setdefault(d, []).append(Annotation(
             term=term, kind="phenotype", frequency=value, frequency_term=row["frequency"],
             frequency_basis=f"{row['frequency']} {name}: {value:g} (the definition: \"{row['quote']}\"; {row['mapping']})",
             negated=False, evidence=row["evidence"], claim=f"rank/data/definition_features.tsv:{d}:{term}",
             sources=(row["source"],)))
+
+
+def _definition_caps() -> dict[str, list[tuple[str, float, str]]]:
+    """Class -> (term, most, why) for what a class's definition says its patients often lack
+    (``definition_features.tsv`` rows read "often absent"): MONDO's anti-MDA5 DM "often associated with
+    ... amyopathic or hypomyopathic muscle involvement" says weakness is often absent, so no annotation
+    of the term or below it, its own or inherited from dermatomyositis, may say more than 1 - f."""
+    caps: dict[str, list[tuple[str, float, str]]] = {}
+    for row in _data_rows("definition_features.tsv"):
+        if row.get("reads") == "often absent":
+            name, value = FREQUENCY_TERMS[row["frequency"]]
+            caps.setdefault(row["mondo_id"], []).append((row["hpo_id"], 1.0 - value, (
+                f"at most 1 - {value:g}: the definition ({row['source']}) says it is often absent, "
+                f"\"{row['quote']}\" ({row['frequency']} {name}; {row['mapping']})")))
+    return caps
+
+
+def _cap(prof: Profile, caps: list[tuple[str, float, str]], ancestors: Callable[[str], frozenset[str]]) -> None:
+    for term, most, why in caps:
+        for t, ann in list(prof.positive.items()):
+            if term in ancestors(t) and ann.frequency > most:
+                prof.positive[t] = replace(ann, frequency=most, frequency_basis=f"{ann.frequency_basis}; {why}")
+    prof._expected = None
+    prof.implied_index = None
 
 
 def _defining(own: dict[str, list[Annotation]], iim: set[str]) -> dict[str, frozenset[str]]:
