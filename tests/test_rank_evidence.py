@@ -34,9 +34,14 @@ FOCAL_MYOSITIS, MUSCULAR_EDEMA, MYALGIA = "MONDO:0018845", "HP:0100748", "HP:000
 
 
 def _definitions(reference_dir) -> dict[str, str]:
-    """Source id -> definition text: Orphanet's (ORDO 2018 extract) and MONDO's."""
-    out = {r["orpha_id"]: r["definition"] for r in read_tsv(reference_dir / "orphanet_iim_classes_ordo2018.tsv")}
-    out.update({r["mondo_id"]: r["definition"] for r in read_tsv(reference_dir / "mondo_iim_classes.tsv")})
+    """Source id -> definition text, then the class's label and synonyms (a class without a definition
+    is read by its name): Orphanet's (ORDO 2018 extract) and MONDO's."""
+    out = {r["orpha_id"]: "\n".join([r["definition"], r["label"], r["synonyms"]])
+           for r in read_tsv(reference_dir / "orphanet_iim_classes_ordo2018.tsv")}
+    out.update({r["mondo_id"]: "\n".join([r["definition"], r["label"]])
+                for r in read_tsv(reference_dir / "mondo_iim_classes.tsv")})
+    for r in read_tsv(reference_dir / "mondo_iim_synonyms.tsv"):
+        out[r["mondo_id"]] += "\n" + r["synonym"]
     return out
 
 
@@ -100,3 +105,20 @@ def test_every_definition_is_read_the_same_way(kb: Knowledge) -> None:
     ann = kb.profiles[OVERLAP_MYOSITIS].positive[MYOSITIS]
     assert ann.sources == ("Orphanet:206572",) and ann.evidence == "CUR" and ann.inherited_from is None
     assert ann.frequency == pytest.approx(0.895)
+
+
+EOSINOPHILIC_MYOSITIS, MUSCLE_EOSINOPHILIA, EOSINOPHILIA = "MONDO:0016610", "HP:0032019", "HP:0001880"
+
+
+def test_a_class_without_a_definition_is_read_by_its_name(kb: Knowledge) -> None:
+    """Idiopathic eosinophilic myositis has no definition in MONDO or Orphanet: its name says myositis with
+    eosinophils in the muscle, Orphanet's exact synonym "Idiopathic eosinophilia-associated myopathy" the
+    blood's eosinophilia. It is a candidate on that, cited and CUR, and a patient with myalgia, eosinophilia
+    and muscle eosinophilia on biopsy is its patient first."""
+    from iimgraph.rank.model import rank
+
+    prof = kb.profiles[EOSINOPHILIC_MYOSITIS]
+    assert {MYOSITIS, MUSCLE_EOSINOPHILIA, EOSINOPHILIA} <= set(prof.positive)
+    assert prof.positive[EOSINOPHILIA].sources == ("Orphanet:247724",)
+    assert all(prof.positive[t].evidence == "CUR" for t in (MYOSITIS, MUSCLE_EOSINOPHILIA, EOSINOPHILIA))
+    assert rank([MYALGIA, EOSINOPHILIA, MUSCLE_EOSINOPHILIA], kb=kb).rows[0].disease == EOSINOPHILIC_MYOSITIS
