@@ -85,3 +85,18 @@ def test_a_class_defined_by_its_own_antibody_does_not_count_another_defining_ant
     assert t.match == "defines-another" and tif1 in t.explanation
     assert next(t for t in rows[jdm].terms if t.term == anti_tif1).match != "defines-another"
     assert next(t for t in rows[tif1].terms if t.term == anti_tif1).match == "exact"
+
+
+def test_a_class_s_own_defining_antibody_outranks_an_inherited_row_of_its_sub_form() -> None:
+    """MONDO defines anti-SAE DM by anti-SAE antibodies (HP:0034139); HPO's row for dermatomyositis names
+    anti-SAE1 (HP:0034140, a sub-form) as frequent. For an anti-SAE1 result, anti-SAE DM's probability comes
+    from its own defining link, not from the row it inherits from DM (0.545)."""
+    from iimgraph.rank import rank
+
+    res = rank(["HP:0034140", "HP:0025508"], age=60)
+    row = next(r for r in res.rows if r.disease == "MONDO:1010088")
+    t = next(t for t in row.terms if t.term == "HP:0034140")
+    assert t.annotation == "HP:0034139" and t.inherited_from is None, t
+    assert t.match == "annotated-more-general" and t.p_given_subtype / t.listing_factor > 0.545, t
+    dm = next(r for r in res.rows if r.disease == "MONDO:0016367")
+    assert next(t for t in dm.terms if t.term == "HP:0034140").annotation == "HP:0034140"

@@ -347,6 +347,12 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
     # frequency of each annotation to the term or a descendant: the largest of them (no independence
     # assumption between features; an annotation of the term itself already covers its sub-forms).
     p_imp = hit[0].frequency if hit else 0.0
+    inherited = hit is not None and hit[0].inherited_from is not None
+    general = _more_general(term, prof, kb, bg, own_only=inherited) if hit is None or inherited else None
+    if inherited and general is not None and general[0] > p_imp:
+        # the class's own claim of a broader term (anti-SAE DM's defining anti-SAE) outranks a claim of the
+        # term it inherits from its parent (DM's anti-SAE1 row), as its own claim of the same term does
+        hit = None
     if hit:
         best, exact, n = hit
         if best.term == term:
@@ -354,20 +360,27 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
             return p_imp, "exact", best, f"annotated{more}: {best.frequency_basis}"
         return p_imp, "exact" if exact else "annotated-more-specific", best, \
             f"annotated to the more specific {best.term}: {best.frequency_basis}{_bridged(best.term, term, kb)}"
-    best_gen: Annotation | None = None
-    p_gen = 0.0
-    for t in kb.ancestors(term):
-        a = prof.positive.get(t)
-        if a is None or t == term:
-            continue
-        p = a.frequency * bg / background(a.term, kb)
-        if p > p_gen:
-            p_gen, best_gen = p, a
-    if best_gen is not None:
+    if general is not None:
+        p_gen, best_gen = general
         return p_gen, "annotated-more-general", best_gen, \
             (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
              f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}{_bridged(term, best_gen.term, kb)}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
+
+
+def _more_general(term: str, prof: Profile, kb: Knowledge, bg: float, *,
+                  own_only: bool = False) -> tuple[float, Annotation] | None:
+    """The best estimate of P(term | D) from an annotation of a strict ancestor a: f(a) x bg(term) / bg(a)
+    (``own_only``: the class's own annotations, not those inherited from a parent)."""
+    best: tuple[float, Annotation] | None = None
+    for t in kb.ancestors(term):
+        a = prof.positive.get(t)
+        if a is None or t == term or (own_only and a.inherited_from is not None):
+            continue
+        p = a.frequency * bg / background(a.term, kb)
+        if best is None or p > best[0]:
+            best = (p, a)
+    return best
 
 
 def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
