@@ -641,7 +641,7 @@ def _add_definition_features(own: dict[str, list[Annotation]]) -> None:
         name, value = FREQUENCY_TERMS[row["frequency"]]
         own.setdefault(d, []).append(Annotation(
             term=term, kind="phenotype", frequency=value, frequency_term=row["frequency"],
-            frequency_basis=f"{row['frequency']} {name}: {value:g} (the definition: \"{row['quote']}\"; {row['mapping']})",
+            frequency_basis=f"{row['frequency']} {name}: {value:g} ({row['source']}: \"{row['quote']}\"; {row['mapping']})",
             negated=False, evidence=row["evidence"], claim=f"rank/data/definition_features.tsv:{d}:{term}",
             sources=(row["source"],)))
 
