@@ -129,3 +129,41 @@ def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_c
     assert index.matches("jo1") == [("<http://a>", '"Jo-1 jo-1"', f"<{text_index.FIELDS[0]}>")]
     assert index.matches("bc") == [("<http://b>", '"abc"', f"<{text_index.FIELDS[1]}>")]
     assert index.matches("") == index.matches("JO1") == index.matches("a\tb") == []
+
+
+def _rows(rows) -> set:
+    """Index rows with their terms parsed (the store writes a number bare, a file's literal is written in full)."""
+    import pyoxigraph as ox
+
+    out = set()
+    for number, norm, terms in rows:
+        hit, literal = terms.decode().split("\t", 1)
+        quad = next(iter(ox.parse(f"{hit} <urn:p> {literal} .".encode(), format=ox.RdfFormat.TURTLE)))
+        out.add((number, norm, quad.subject, quad.object))
+    return out
+
+
+def test_the_rows_read_from_the_companion_files_are_the_rows_the_store_holds(tmp_path):
+    import gzip
+
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    gzipped = tmp_path / "more.nt.gz"
+    gzipped.write_bytes(gzip.compress(b'<http://purl.obolibrary.org/obo/HP_9900004> '
+                                      b'<http://www.w3.org/2000/01/rdf-schema#label> "Gz-Term \\u00e9"@fr .\n'))
+    handle = open_store(tmp_path / "store", [companion, gzipped])
+    from_files = list(text_index._extract(handle.store, handle.manifest))
+    from_store = list(text_index._from_store(handle.store))
+    assert len(from_files) == len(_rows(from_files)) > 2_000  # each row once
+    assert _rows(from_files) == _rows(from_store)
+    assert (0, b"gzterm") in {r[:2] for r in _rows(from_files)}  # the gzipped file's label, its letter dropped
+
+
+def test_a_companion_changed_since_the_load_is_not_read_the_store_is(tmp_path):
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    handle = open_store(tmp_path / "store", [companion])
+    companion.write_text(COMPANION_TTL.replace("Companion JO-1 myositis", "Renamed disease"), encoding="utf-8")
+    rows = _rows(text_index._extract(handle.store, handle.manifest))
+    assert rows == _rows(text_index._from_store(handle.store))
+    assert {r[1] for r in rows} >= {b"companionjo1myositis"} and b"renameddisease" not in {r[1] for r in rows}

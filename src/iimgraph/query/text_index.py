@@ -24,8 +24,10 @@ rows whose normalised text contains the needle are the ones the filters keep; te
 on the shipped graph and on companions.
 
 The file (``text-index`` in the store folder) is built the first time a search needs it, not during
-the load: reading every label and synonym out of a 5x10^6-triple store takes longer than a tenth of the
-load itself (docs/performance.md), and the load comes first. Its first line holds a key made from the
+the load, which comes first (issue 30: at 5x10^6 triples it would add a fifth to it). The IIM graph's
+rows are read from the store; each companion's are parsed again from its file, with the load's reader,
+when its SHA-256 is still the one loaded (reading them back out of the store looks every term up in its
+string dictionary: 4x slower here); otherwise every row comes from the store. Its first line holds a key made from the
 store's manifest (the IIM sources' digest, each companion's SHA-256), so a store that changed never
 uses an older index; it is written to a temporary file and renamed, so a reader sees a whole file or
 none. Layout, after that line and a line giving the size of the text section: one line per row,
@@ -40,17 +42,19 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import mmap
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from iimgraph.atomic import write_bytes_atomic
-from iimgraph.errors import OutputError, QueryError
-from iimgraph.namespaces import IIM, OBOINOWL, RDFS_LABEL, SPARQL_PREFIXES, XSD_STRING
+from iimgraph.errors import IIMGraphError, OutputError, QueryError
+from iimgraph.formats import RdfFormat
+from iimgraph.namespaces import IIM, OBOINOWL, ONTOLOGY_IRI, RDFS_LABEL, SPARQL_PREFIXES, XSD_STRING
 from iimgraph.query.guard import mask
 
 FILE = "text-index"
@@ -65,6 +69,8 @@ _BEGIN = re.compile(r"#@text-index\s+\?(\w+)\s+\?(\w+)\s+\?(\w+)\s+\?(\w+)[^\n]*
 _END = re.compile(r"#@text-index end\b[^\n]*")
 _HEX = bytes.maketrans(b"0123456789abcdef", b"ABCDEFGHIJKLMNOP")
 _UNHEX = bytes.maketrans(b"ABCDEFGHIJKLMNOP", b"0123456789abcdef")
+#: what the normalisation drops from the lower-cased text (``search``: letters and digits are kept)
+_NOT_KEPT = re.compile(r"[^a-z0-9]")
 _FORM = re.compile(r"(?<![\w:?$.-])(SELECT|ASK|CONSTRUCT|DESCRIBE)(?![\w:-])", re.I)
 
 
@@ -103,31 +109,77 @@ class TextIndex:
         return out
 
 
-def _extract(store: Any) -> Iterator[tuple[int, bytes, bytes]]:
-    """(field number, normalised text, ``<hit> TAB literal``) for every label and synonym in ``store``, once each."""
+def _from_store(store: Any, graph: str | None = None) -> Iterator[tuple[int, bytes, bytes]]:
+    """(field number, normalised text, ``<hit> TAB literal``) for every label and synonym in ``store`` (the
+    union of its graphs, or ``graph`` alone), the normalisation evaluated by the store itself."""
     import pyoxigraph as ox
 
+    scope: dict[str, Any] = ({"default_graph": ox.NamedNode(graph)} if graph is not None
+                             else {"use_default_graph_as_union": True})
     for number, field in enumerate(FIELDS):
         query = (f"SELECT ({NORMALISE} AS ?norm) ?hit ?m WHERE {{ ?hit <{field}> ?m "
                  f"FILTER(isIRI(?hit) && isLiteral(?m)) }}")
         out = io.BytesIO()
-        store.query(query, use_default_graph_as_union=True).serialize(out, format=ox.QueryResultsFormat.TSV)
-        lines = out.getvalue().split(b"\n")
-        seen: set[bytes] = set()  # a triple in the IIM graph and in a companion is one row of the index
-        for line in lines[1:]:
-            if not line:
-                continue
-            norm, terms = line.split(b"\t", 1)
-            if terms in seen:
-                continue
-            seen.add(terms)
-            yield number, norm[1:-1], terms  # the normalised text is a plain string of [a-z0-9]
+        store.query(query, **scope).serialize(out, format=ox.QueryResultsFormat.TSV)
+        for line in out.getvalue().split(b"\n")[1:]:
+            if line:
+                norm, terms = line.split(b"\t", 1)
+                yield number, norm[1:-1], terms  # the normalised text is a plain string of [a-z0-9]
 
 
-def build(store: Any, key: str) -> bytes:
+class _Changed(Exception):
+    """A companion is not the file the store loaded (gone, changed, or a format read otherwise)."""
+
+
+def _from_file(path: Path, entry: Mapping[str, Any]) -> list[tuple[int, bytes, bytes]]:
+    """The rows of one companion, parsed again from its file (4x faster here than reading them back out
+    of the store: every term of the store is looked up in its string dictionary), with the load's
+    reader, format and base IRI. :class:`_Changed` unless its SHA-256 is the one the store loaded."""
+    import pyoxigraph as ox
+
+    from iimgraph.io import rdf
+
+    fields = {ox.NamedNode(f): n for n, f in enumerate(FIELDS)}
+    iri, literal = ox.NamedNode, ox.Literal
+    rows = []
+    try:
+        with rdf.open_rdf(path) as source:
+            if source.format is RdfFormat.N3:
+                raise _Changed
+            for quad in ox.parse(source.stream, format=source.format.oxigraph(), base_iri=path.as_uri()):
+                number = fields.get(quad.predicate)
+                if number is None or type(quad.subject) is not iri or type(quad.object) is not literal:
+                    continue
+                text = quad.object.value.lower()
+                rows.append((number, _NOT_KEPT.sub("", text).encode(), f"{quad.subject}\t{quad.object}".encode()))
+            source.drain()
+            if source.sha256() != entry.get("sha256"):
+                raise _Changed
+    except (IIMGraphError, OSError, SyntaxError, ValueError, EOFError, MemoryError):
+        raise _Changed from None
+    return rows
+
+
+def _extract(store: Any, manifest: Mapping[str, Any]) -> Iterator[tuple[int, bytes, bytes]]:
+    """Every row once: the IIM graph's from the store, each companion's from its file when it is still the
+    file the store loaded, else everything from the store."""
+    rows: Iterable[tuple[int, bytes, bytes]]
+    try:
+        companions = [_from_file(Path(key), entry) for key, entry in manifest.get("companions", {}).items()]
+        rows = itertools.chain(_from_store(store, ONTOLOGY_IRI), *companions)
+    except _Changed:
+        rows = _from_store(store)
+    seen: set[tuple[int, bytes]] = set()  # a triple in the IIM graph and in a companion is one row of the index
+    for number, norm, terms in rows:
+        if (number, terms) not in seen:
+            seen.add((number, terms))
+            yield number, norm, terms
+
+
+def build(store: Any, key: str, manifest: Mapping[str, Any] | None = None) -> bytes:
     """The index file's bytes for ``store`` (a pyoxigraph store, queried over the union of its graphs)."""
     text, rows = bytearray(), bytearray()
-    for number, norm, terms in _extract(store):
+    for number, norm, terms in _extract(store, manifest or {}):
         text += norm + b"\t" + bytes([65 + number]) + f"{len(rows):x}".encode().translate(_HEX) + b"\n"
         rows += terms + b"\n"
     return f"iimgraph text index {FORMAT} {key}\n{len(text)}\n".encode() + bytes(text) + bytes(rows)
@@ -174,7 +226,7 @@ def load(folder: Path, manifest: Mapping[str, Any], store: Any) -> TextIndex:
         if found is not None:
             return found
         mapped.close()
-    data = build(store, key)
+    data = build(store, key, manifest)
     with contextlib.suppress(OutputError):  # a folder this user cannot write: the index stays in memory
         write_bytes_atomic(path, data)
     index = _parse(data, key)
