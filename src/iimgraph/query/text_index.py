@@ -24,7 +24,7 @@ rows whose normalised text contains the needle are the ones the filters keep; te
 on the shipped graph and on companions.
 
 The file (``text-index`` in the store folder) is built the first time a search needs it, not during
-the load, which comes first (issue 30: at 5x10^6 triples it would add a fifth to it). The IIM graph's
+the load, which comes first (issue 30: at 5x10^6 triples it would add about a third to it). The IIM graph's
 rows are read from the store; each companion's are parsed again from its file, with the load's reader,
 when its SHA-256 is still the one loaded (reading them back out of the store looks every term up in its
 string dictionary: 4x slower here); otherwise every row comes from the store. Its first line holds a key made from the
