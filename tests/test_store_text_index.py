@@ -167,3 +167,22 @@ def test_a_companion_changed_since_the_load_is_not_read_the_store_is(tmp_path):
     rows = _rows(text_index._extract(handle.store, handle.manifest))
     assert rows == _rows(text_index._from_store(handle.store))
     assert {r[1] for r in rows} >= {b"companionjo1myositis"} and b"renameddisease" not in {r[1] for r in rows}
+
+
+def test_a_damaged_rows_section_is_a_one_line_query_error():
+    from iimgraph.errors import QueryError
+
+    index = text_index._parse(b"iimgraph text index 1 k\n9\njo1\tAPPP\nxx", "k")
+    assert index is not None
+    with pytest.raises(QueryError, match="text index is damaged"):
+        text_index.rewrite('SELECT * WHERE { { VALUES (?t) { ("jo1") } BIND(?t AS ?n)\n#@text-index ?n ?a ?b ?c\n'
+                           '#@text-index end\n } }', _Store(), lambda: index)
+
+
+class _Store:
+    """A store whose every query answers the needle "jo1"."""
+
+    def query(self, text, **kwargs):
+        import pyoxigraph as ox
+
+        return [[ox.Literal("jo1")]]

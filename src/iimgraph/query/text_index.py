@@ -295,7 +295,12 @@ def rewrite(text: str, store: Any, index_for: Any) -> str:
     needle = values[0] if len(values) == 1 else None
     if needle is None or getattr(needle, "datatype", None) is None or needle.datatype.value != XSD_STRING:
         return text  # not one plain string: the query as written decides
-    rows = index_for().matches(needle.value)
+    index = index_for()
+    try:
+        rows = index.matches(needle.value)
+    except (ValueError, IndexError):  # only a file changed by hand after it was written
+        raise QueryError("the store's text index is damaged: remove the file text-index from the store "
+                         "folder (the next search builds it again)") from None
     names = " ".join(f"?{v}" for v in found.bound)
     block = f"VALUES ({names}) {{\n" + "".join(f"({h} {m} {f})\n" for h, m, f in rows) + "}"
     return text[:found.begin] + block + text[found.end:]
