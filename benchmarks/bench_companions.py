@@ -1,7 +1,7 @@
 """The IIM graph joined with whole ontologies (``--with mondo-like.ttl --with hp-like.ttl``): load and queries.
 
 usage: python benchmarks/bench_companions.py [--sizes 1e6,5e6] [--repeat 2] [--query-repeat 5]
-       [--workdir /tmp/iimgraph-bench] [--queries NAME,...] [--timeout 60]
+       [--workdir /tmp/iimgraph-bench] [--queries NAME,...] [--timeout 60] [--reuse-store] [--rebuild-index]
 
 For each size, two companions shaped like whole ontologies (``generate_ontologies.py``: a MONDO-shaped
 and an HP-shaped Turtle file, about ``size`` triples together) are written under ``--workdir`` (never
@@ -18,7 +18,8 @@ a fresh store folder on the same disk:
 
 The rate is the companions' triples (the manifest's counts) over each process's wall time. Then every
 packaged query, with the parameters its test runs it with (``tests/test_queries.py`` ``EXAMPLES``),
-over the store iimgraph loaded (reopened in a fresh process): the first run in a worker under
+over the store iimgraph loaded (reopened in a fresh process), after its text index for ``search`` is read
+or built (timed; ``--rebuild-index`` removes it first): the first run in a worker under
 ``--timeout``, then the median of ``--query-repeat`` runs in process, and its rows. Target (issue 30):
 load rate >= the engine's own; each query under 50 ms at 5x10^6 unless its answer grows with the data.
 """
@@ -27,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import shutil
 import subprocess
@@ -78,9 +80,13 @@ def load_once(kind: str, files: list[Path], folder: Path) -> tuple[float, float]
     return seconds, cpu
 
 
-def child_queries(store: Path, files: list[Path], repeat: int, names: list[str], timeout: float) -> dict:
+def child_queries(store: Path, files: list[Path], repeat: int, names: list[str], timeout: float,
+                  rebuild_index: bool = False) -> dict:
     """Every packaged query on the joined store, alternated with the same query on a store holding the
-    IIM graph alone (same layout, same disk: the anchor that shows what the companions add)."""
+    IIM graph alone (same layout, same disk: the anchor that shows what the companions add). First the
+    store's text index (``search``): read, or built when there is none (``rebuild_index``: removed first,
+    so that its build is timed)."""
+    from iimgraph.query import text_index
     from iimgraph.query.catalogue import catalogue
     from iimgraph.query.engines import OxigraphEngine
     from iimgraph.query.run import execute
@@ -94,6 +100,13 @@ def child_queries(store: Path, files: list[Path], repeat: int, names: list[str],
     engines = {"joined": OxigraphEngine(store=handle),
                "alone": OxigraphEngine(store=open_store(store.with_name("iim-alone-store")))}
     triples = int(next(iter(handle.store.query("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")))[0].value)
+    index_file = store / text_index.FILE
+    if rebuild_index:
+        index_file.unlink(missing_ok=True)
+    built = not index_file.exists()
+    t = time.perf_counter()
+    engines["joined"]._text_index()
+    index = {"s": time.perf_counter() - t, "built": built, "mb": index_file.stat().st_size / 2**20}
     out: dict[str, dict] = {}
     for name in names or sorted(catalogue()):
         params = EXAMPLES[name]
@@ -114,8 +127,8 @@ def child_queries(store: Path, files: list[Path], repeat: int, names: list[str],
                 times[which].append(time.perf_counter() - t)
         out[name] = {"ms": median(times["joined"]) * 1000, "rows": counts["joined"], "first_ms": first,
                      "alone_ms": median(times["alone"]) * 1000, "alone_rows": counts["alone"]}
-    return {"reopen_s": reopen, "companion_triples": triples, "iim_triples": handle.manifest["iim"]["triples"],
-            "queries": out}
+    return {"reopen_s": reopen, "companion_triples": triples, "text_index": index,
+            "iim_triples": handle.manifest["iim"]["triples"], "queries": out}
 
 
 def main() -> None:
@@ -129,12 +142,14 @@ def main() -> None:
     parser.add_argument("--reuse-store", action="store_true",
                         help="time no load: query the store a previous run left (loading it only if it is not there)")
     parser.add_argument("--timeout", type=float, default=60.0, help="seconds allowed a query's first run")
+    parser.add_argument("--rebuild-index", action="store_true",
+                        help="remove the store's text index first, so that its build (on the first search) is timed")
     parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        store, files, repeat, names, timeout = args.child
+        store, files, repeat, names, timeout, rebuild = args.child
         print(json.dumps(child_queries(Path(store), [Path(f) for f in files.split(",")], int(repeat),
-                                       [n for n in names.split(",") if n], float(timeout))))
+                                       [n for n in names.split(",") if n], float(timeout), rebuild == "1")))
         return
 
     from iimgraph.build.cache import release_ntriples
@@ -164,7 +179,7 @@ def main() -> None:
         if "iimgraph" not in kinds and not (args.reuse_store and (store / "manifest.json").is_file()):
             load_once("iimgraph", files, store)
         result = run_child(__file__, str(store), ",".join(map(str, files)), str(args.query_repeat), args.queries,
-                           str(args.timeout))
+                           str(args.timeout), "1" if args.rebuild_index else "0")
         results[size] = result
         n = result["companion_triples"]
         print(f"size {size:.0e}: queries done", file=sys.stderr)
@@ -179,7 +194,9 @@ def main() -> None:
     table(("size", "companion triples", "Turtle MB", "load", "s (each round)", "triples/s",
            "speed vs pyoxigraph bulk_load", "CPU s", "CPU speed vs pyoxigraph bulk_load"), loads)
     for size, result in results.items():
-        print(f"\nsize {size:.0e}: reopen {result['reopen_s']:.2f} s; IIM graph {result['iim_triples']:,} triples")
+        index = result["text_index"]
+        print(f"\nsize {size:.0e}: reopen {result['reopen_s']:.2f} s; IIM graph {result['iim_triples']:,} triples; "
+              f"text index {'built' if index['built'] else 'read'} in {index['s']:.2f} s ({index['mb']:,.1f} MB)")
     print(f"\nPackaged queries (tested examples), median of {args.query_repeat} in process, ms (rows):\n")
     names = list(next(iter(results.values()))["queries"])
 
@@ -193,6 +210,7 @@ def main() -> None:
         return f"{q['ms'] / q['alone_ms']:.1f}x" if q["ms"] is not None else "-"
 
     print("(beside each size: the same query on a store of the IIM graph alone, alternated in the same process)\n")
+    print(f"(load average at the end: {' '.join(f'{v:.2f}' for v in os.getloadavg())})\n")
     table(("query", *(c for s in sizes for c in (f"{s:.0e}", "IIM graph alone", "ratio"))),
           [(name, *(c for s in sizes for c in (cell(results[s]["queries"][name]), alone(results[s]["queries"][name]),
                                                 ratio(results[s]["queries"][name])))) for name in names])

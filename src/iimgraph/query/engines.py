@@ -62,11 +62,15 @@ class OxigraphEngine:
 
     name = "oxigraph"
 
-    def __init__(self, ntriples: bytes | None = None, *, store: Any = None, path: Path | None = None) -> None:
+    def __init__(self, ntriples: bytes | None = None, *, store: Any = None, path: Path | None = None,
+                 text_index: bool = True) -> None:
         import pyoxigraph as ox
 
         self._ox = ox
         self.handle = store
+        #: over a store, answer a query's ``#@text-index`` lines from the store's text index
+        #: (:mod:`iimgraph.query.text_index`); False runs every query as written (the reference)
+        self.text_index = text_index
         self.path = path
         self._union = store is not None
         self._pid = os.getpid()
@@ -91,6 +95,14 @@ class OxigraphEngine:
     def __len__(self) -> int:
         return len(self._opened())
 
+    def _text_index(self) -> Any:
+        """The store's text index, read (or built) once per handle."""
+        if self.handle.text_index is None:
+            from iimgraph.query import text_index
+
+            self.handle.text_index = text_index.load(self.handle.folder, self.handle.manifest, self._opened())
+        return self.handle.text_index
+
     def _term(self, term: Any) -> Term | None:
         ox = self._ox
         kind = type(term)
@@ -113,6 +125,10 @@ class OxigraphEngine:
             from iimgraph.query.store import reopen_read_only
 
             self.store, self._pid = reopen_read_only(self.handle), os.getpid()
+        if self.handle is not None and self.text_index and "#@text-index" in query:
+            from iimgraph.query import text_index
+
+            query = text_index.rewrite(query, self._opened(), self._text_index)
         try:
             return self._opened().query(query, prefixes=SPARQL_PREFIXES, use_default_graph_as_union=self._union)
         except SyntaxError as exc:

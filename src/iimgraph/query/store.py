@@ -154,9 +154,11 @@ class StoreHandle:
     manifest: dict[str, Any]
     loaded: list[str]  #: what this call loaded: the IIM graph's IRI, companions' paths
     _lock: _Lock = field(repr=False)
+    #: its labels and synonyms for ``search`` (:mod:`iimgraph.query.text_index`), once a search needed them
+    text_index: Any = field(default=None, repr=False)
 
     def close(self) -> None:
-        self.store = None
+        self.store = self.text_index = None
         self._lock.close()
 
 

@@ -1,0 +1,188 @@
+"""The store's text index for ``search``: the same rows as the query's SPARQL, on the shipped graph and with companions."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from iimgraph.build.cache import release_ntriples
+from iimgraph.query import text_index
+from iimgraph.query.binding import bind, resolve_params
+from iimgraph.query.catalogue import get_query
+from iimgraph.query.engines import OxigraphEngine
+from iimgraph.query.run import execute
+from iimgraph.query.store import open_store
+
+# labels and synonyms as whole ontologies write them, and the odd cases of the normalisation: punctuation,
+# language tags, a typed literal, escapes, characters whose lower case is ASCII (U+0130, the Kelvin sign),
+# a blank-node subject (never a hit), a term under the autoantibody root (found through a link), and a
+# label the IIM graph holds too
+COMPANION_TTL = """\
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix oboInOwl: <http://www.geneontology.org/formats/oboInOwl#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix obo: <http://purl.obolibrary.org/obo/> .
+obo:MONDO_9900001 rdfs:label "Companion JO-1 myositis" ;
+  oboInOwl:hasExactSynonym "anti-Jo1 companion"@en ;
+  oboInOwl:hasRelatedSynonym "jo 1 \\"quoted\\"\\ttabbed\\nline" ;
+  oboInOwl:hasBroadSynonym "KELVIN \\u212A and \\u0130stanbul" ;
+  oboInOwl:hasNarrowSynonym "7"^^xsd:integer .
+obo:HP_9900002 rdfs:label "Anti-companion antibody positivity" ;
+  rdfs:subClassOf obo:HP_0030057 .
+[] rdfs:label "jo1 blank node" .
+obo:MONDO_0019344 rdfs:label "antisynthetase syndrome" .
+"""
+
+TEXTS = ("jo1", "Jo-1", "anti", "myositis", "companion", "kelvin", "k", "istanbul", "quotedtabbed", "7", "",
+         "--", "antisynthetase syndrome", "ANTI-JO1")
+
+
+@pytest.fixture(scope="module", autouse=True)
+def warm_cache() -> None:
+    release_ntriples()
+
+
+def _both(handle):
+    return OxigraphEngine(store=handle), OxigraphEngine(store=handle, text_index=False)
+
+
+def test_search_over_the_index_gives_the_rows_of_the_sparql_on_the_shipped_graph(tmp_path):
+    indexed, reference = _both(open_store(tmp_path / "store"))
+    for text in ("jo1", "Jo-1", "anti", "myositis", "dermatomyositis", "", "--"):
+        rows = execute("search", {"text": text}, engine=indexed).rows
+        assert rows == execute("search", {"text": text}, engine=reference).rows, text
+    assert (tmp_path / "store" / text_index.FILE).is_file()
+
+
+def test_search_over_the_index_gives_the_rows_of_the_sparql_with_a_companion(tmp_path):
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    indexed, reference = _both(open_store(tmp_path / "store", [companion]))
+    found = set()
+    for text in TEXTS:
+        rows = execute("search", {"text": text}, engine=indexed).rows
+        assert rows == execute("search", {"text": text}, engine=reference).rows, text
+        found |= {str(r["term"]) for r in rows}
+    assert {"http://purl.obolibrary.org/obo/MONDO_9900001", "http://purl.obolibrary.org/obo/HP_9900002"} <= found
+
+
+def test_the_engine_answers_the_marked_lines_from_the_index(tmp_path):
+    handle = open_store(tmp_path / "store")
+    engine = OxigraphEngine(store=handle)
+    query = get_query("search")
+    text = bind(query.text, resolve_params(query, {"text": "jo1"}))
+    rewritten = text_index.rewrite(text, handle.store, engine._text_index)
+    assert "VALUES (?hit ?m ?field0)" in rewritten and "CONTAINS(" not in rewritten
+    assert "<http://purl.obolibrary.org/obo/HP_0034152>" in rewritten
+    # unbound text (no parameters in the group): the query runs as written
+    assert text_index.rewrite(query.text, handle.store, engine._text_index) == query.text
+
+
+def test_the_index_is_made_again_when_the_store_changes(tmp_path):
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    folder = tmp_path / "store"
+    engine = OxigraphEngine(store=open_store(folder, [companion]))
+    assert execute("search", {"text": "zebrafinch"}, engine=engine).rows == []
+    first = (folder / text_index.FILE).read_bytes().split(b"\n", 1)[0]
+    engine.handle.close()
+    companion.write_text(COMPANION_TTL + 'obo:MONDO_9900003 rdfs:label "zebra finch disease" .\n', encoding="utf-8")
+    engine = OxigraphEngine(store=open_store(folder, [companion]))
+    rows = execute("search", {"text": "zebrafinch"}, engine=engine).rows
+    assert [str(r["term"]) for r in rows] == ["http://purl.obolibrary.org/obo/MONDO_9900003"]
+    assert (folder / text_index.FILE).read_bytes().split(b"\n", 1)[0] != first
+
+
+def test_a_damaged_index_file_is_built_again(tmp_path):
+    folder = tmp_path / "store"
+    handle = open_store(folder)
+    (folder / text_index.FILE).write_bytes(b"iimgraph text index 1 wrongkey\n5\nabc\n")
+    rows = execute("search", {"text": "jo1"}, engine=OxigraphEngine(store=handle)).rows
+    assert rows == execute("search", {"text": "jo1"}, engine=OxigraphEngine(store=handle, text_index=False)).rows
+    assert (folder / text_index.FILE).read_bytes().startswith(b"iimgraph text index 1 " + text_index.index_key(
+        handle.manifest).encode())
+
+
+def test_the_marked_lines_of_search_match_what_the_index_holds():
+    """The index is built from FIELDS and NORMALISE: the lines it stands for must use the same."""
+    text = get_query("search").text
+    found = text_index.marked(text)
+    assert found is not None and (found.needle, found.bound) == ("needle", ("hit", "m", "field0"))
+    lines = text[found.begin:found.end]
+    prefixes = dict(re.findall(r"PREFIX (\w+): <([^>]+)>", text))
+    predicates = [prefixes[p] + local for p, local in re.findall(r"\?hit (\w+):(\w+) \?m", lines)]
+    assert tuple(predicates) == text_index.FIELDS
+    assert f"FILTER(CONTAINS({text_index.NORMALISE}, ?needle))" in lines
+    assert "FILTER(isIRI(?hit) && isLiteral(?m) && STRLEN(?needle) > 0)" in lines
+    # nothing else between the markers: every other pattern of the group still runs as written
+    rest = re.sub(r"#[^\n]*", "", lines)
+    assert rest.count("FILTER") == 2 and rest.count("UNION") == len(text_index.FIELDS) - 1
+
+
+def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_cannot_give():
+    rows = b'<http://a>\t"Jo-1 jo-1"\n<http://b>\t"abc"\n'
+    second = f"{rows.index(b'<http://b>'):x}".translate(str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP"))
+    lines = b"jo1jo1\tAA\nabc\tB" + second.encode() + b"\n"
+    index = text_index._parse(b"iimgraph text index 1 k\n%d\n" % len(lines) + lines + rows, "k")
+    assert index is not None
+    assert index.matches("jo1") == [("<http://a>", '"Jo-1 jo-1"', f"<{text_index.FIELDS[0]}>")]
+    assert index.matches("bc") == [("<http://b>", '"abc"', f"<{text_index.FIELDS[1]}>")]
+    assert index.matches("") == index.matches("JO1") == index.matches("a\tb") == []
+
+
+def _rows(rows) -> set:
+    """Index rows with their terms parsed (the store writes a number bare, a file's literal is written in full)."""
+    import pyoxigraph as ox
+
+    out = set()
+    for number, norm, terms in rows:
+        hit, literal = terms.decode().split("\t", 1)
+        quad = next(iter(ox.parse(f"{hit} <urn:p> {literal} .".encode(), format=ox.RdfFormat.TURTLE)))
+        out.add((number, norm, quad.subject, quad.object))
+    return out
+
+
+def test_the_rows_read_from_the_companion_files_are_the_rows_the_store_holds(tmp_path):
+    import gzip
+
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    gzipped = tmp_path / "more.nt.gz"
+    gzipped.write_bytes(gzip.compress(b'<http://purl.obolibrary.org/obo/HP_9900004> '
+                                      b'<http://www.w3.org/2000/01/rdf-schema#label> "Gz-Term \\u00e9"@fr .\n'))
+    handle = open_store(tmp_path / "store", [companion, gzipped])
+    from_files = list(text_index._extract(handle.store, handle.manifest))
+    from_store = list(text_index._from_store(handle.store))
+    assert len(from_files) == len(_rows(from_files)) > 2_000  # each row once
+    assert _rows(from_files) == _rows(from_store)
+    assert (0, b"gzterm") in {r[:2] for r in _rows(from_files)}  # the gzipped file's label, its letter dropped
+
+
+def test_a_companion_changed_since_the_load_is_not_read_the_store_is(tmp_path):
+    companion = tmp_path / "companion.ttl"
+    companion.write_text(COMPANION_TTL, encoding="utf-8")
+    handle = open_store(tmp_path / "store", [companion])
+    companion.write_text(COMPANION_TTL.replace("Companion JO-1 myositis", "Renamed disease"), encoding="utf-8")
+    rows = _rows(text_index._extract(handle.store, handle.manifest))
+    assert rows == _rows(text_index._from_store(handle.store))
+    assert {r[1] for r in rows} >= {b"companionjo1myositis"} and b"renameddisease" not in {r[1] for r in rows}
+
+
+def test_a_damaged_rows_section_is_a_one_line_query_error():
+    from iimgraph.errors import QueryError
+
+    index = text_index._parse(b"iimgraph text index 1 k\n9\njo1\tAPPP\nxx", "k")
+    assert index is not None
+    with pytest.raises(QueryError, match="text index is damaged"):
+        text_index.rewrite('SELECT * WHERE { { VALUES (?t) { ("jo1") } BIND(?t AS ?n)\n#@text-index ?n ?a ?b ?c\n'
+                           '#@text-index end\n } }', _Store(), lambda: index)
+
+
+class _Store:
+    """A store whose every query answers the needle "jo1"."""
+
+    def query(self, text, **kwargs):
+        import pyoxigraph as ox
+
+        return [[ox.Literal("jo1")]]
