@@ -433,6 +433,34 @@ def test_the_row_cap_cuts_a_graph_answer_and_stops_a_cross_product(engine):
     assert answer.truncated and answer.body.count(b"\n") == 6
 
 
+@pytest.mark.parametrize("fmt", [ResultFormat.JSON, ResultFormat.XML, ResultFormat.CSV])
+def test_an_answer_under_the_caps_is_written_once_in_its_format(engine, fmt, monkeypatch):
+    """Under the row and byte caps Oxigraph writes the asked format at once, the same bytes as the
+    rows written as TSV, read back and written again (which it did for every answer before: failed
+    with the reader taken away)."""
+    texts = [bind(get_query(name).text, resolve_params(get_query(name), params))
+             for name, params in sorted(EXAMPLES.items())]
+    via_tsv = [ox.parse_query_results(engine.serialized(text, ResultFormat.TSV, max_rows=10_000).body,
+                                      format=ox.QueryResultsFormat.TSV).serialize(format=fmt.oxigraph())
+               for text in texts]
+
+    def no_reader(*args, **kwargs):
+        raise AssertionError("the answer was read back")
+
+    monkeypatch.setattr(ox, "parse_query_results", no_reader)
+    for text, expected in zip(texts, via_tsv, strict=True):
+        answer = engine.serialized(text, fmt, max_rows=10_000)
+        assert answer.body == expected and not answer.truncated
+
+
+@pytest.mark.parametrize("fmt", [ResultFormat.JSON, ResultFormat.XML, ResultFormat.CSV])
+def test_a_cross_product_in_any_format_stops_at_the_row_cap(engine, fmt):
+    """25,000 ** 3 rows asked as JSON, XML or CSV: the writer stops, the rows are counted again as lines."""
+    answer = engine.serialized("SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }", fmt, max_rows=5)
+    head = 9 if fmt is ResultFormat.JSON else 1  # _solutions' rows before the solutions: a variable each, or one
+    assert answer.truncated and len(_solutions(answer.body, fmt)) == head + 5
+
+
 def test_a_text_the_guard_passed_is_not_checked_again(engine, monkeypatch):
     """The guard reads only the text and the endpoint's allow-list: a text it passed once is not lexed again
     (it was a fifth of the server's CPU per answer under load); a refused text is refused every time.
