@@ -225,3 +225,19 @@ def test_a_call_on_a_closed_pool_says_so_instead_of_waiting_forever():
     thread.start()
     thread.join(10)
     assert outcome and isinstance(outcome[0], worker.PoolClosed)
+
+
+def test_a_reused_worker_says_its_cpu_time_with_its_answer(pool, monkeypatch):
+    """A request's CPU time (for renicing) counts from what the child had used when it sent its last answer,
+    which it sends with the answer: ``/proc`` is read once, for a new child, not for every request.
+    Failed before: read at every request."""
+    reads: list[int] = []
+    real = worker._cpu_seconds
+
+    def counted(pid: int) -> float | None:
+        reads.append(pid)
+        return real(pid)
+
+    monkeypatch.setattr(worker, "_cpu_seconds", counted)
+    pids = {pool.call("pid", timeout=10) for _ in range(5)}
+    assert len(pids) == 1 and len(reads) <= 1

@@ -23,6 +23,7 @@ import os
 import pickle
 import select
 import signal
+import struct
 import time
 from collections.abc import Callable
 
@@ -162,9 +163,11 @@ def _child(write_fd: int, memory_mb: int | None, fn: Callable[..., Any], args: A
         os._exit(code)
 
 
-def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any, *, cpu: bool = False) -> None:
     """Run ``fn`` and write its outcome to ``fd``, length-prefixed and pickled: (kind, value), where kind is
-    "ok", "error" (an IIMGraphError, raised again in the parent), "memory" or "bug"."""
+    "ok", "error" (an IIMGraphError, raised again in the parent), "memory" or "bug". ``cpu``: the pickle is
+    preceded by the CPU seconds this process has used, 8 bytes (a pool child's next request counts from
+    there, so the parent need not read ``/proc`` for it)."""
     try:
         payload = ("ok", fn(*args, **kwargs))
     except IIMGraphError as exc:
@@ -178,6 +181,8 @@ def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
     except Exception as exc:
         data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
     del payload
+    if cpu:
+        data = struct.pack("<d", time.process_time()) + data
     view = memoryview(len(data).to_bytes(8, "big") + data)
     while view:
         view = view[os.write(fd, view):]
@@ -415,6 +420,7 @@ class _PoolChild:
         self.pid, self.requests, self.answers = pid, requests, answers
         self.served = 0
         self.status: int | None = None
+        self.cpu: float | None = None  # CPU seconds the child had used when it sent its last answer
 
     @classmethod
     def fork(cls, fn: Callable[..., Any], memory_mb: int | None) -> _PoolChild:
@@ -432,7 +438,8 @@ class _PoolChild:
         """Send one request and read its answer: (the answer's bytes, or b"" if the child died; reniced)."""
         deadline = time.monotonic() + timeout
         self.served += 1
-        cpu_start = _cpu_seconds(self.pid)  # a reused child's CPU time counts from its earlier requests
+        # a reused child's CPU time counts from its earlier requests; it said how much with its last answer
+        cpu_start = self.cpu if self.cpu is not None else _cpu_seconds(self.pid)
         view = memoryview(len(request).to_bytes(8, "big") + request)
         try:
             while view:
@@ -458,7 +465,8 @@ class _PoolChild:
                 received += chunk
                 if expected is None and len(received) >= 8:
                     expected = 8 + int.from_bytes(received[:8], "big")
-        return bytes(received[8:expected]), reniced
+        self.cpu = struct.unpack_from("<d", received, 8)[0]
+        return bytes(received[16:expected]), reniced
 
     def _reap(self) -> None:
         with contextlib.suppress(ChildProcessError):
@@ -513,7 +521,7 @@ def _pool_child(requests: int, answers: int, parent: int, memory_mb: int | None,
             body = _read_exactly(requests, int.from_bytes(head, "big"))
             if body is None:
                 break
-            _answer(answers, fn, pickle.loads(body), {})
+            _answer(answers, fn, pickle.loads(body), {}, cpu=True)
     except BaseException:
         code = 3
     finally:
