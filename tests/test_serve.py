@@ -521,3 +521,21 @@ def test_handler_threads_serve_connection_after_connection(engine):
         server.shutdown()
         server.server_close()
     assert server.idle_threads == 0
+
+
+def test_a_started_endpoint_forks_the_workers_it_keeps(engine):
+    """serve starts its endpoint: the workers it keeps are forked then, in the background, not as the first
+    clients come. Failed before: two at start, the rest forked by the first concurrent requests."""
+    from iimgraph.web.serve import POOL_KEEP
+
+    endpoint = Endpoint(engine, timeout=10, max_rows=50)
+    try:
+        endpoint.start()
+        pool = endpoint.pool()
+        for _ in range(1000):
+            if len(pool._idle) >= POOL_KEEP:
+                break
+            threading.Event().wait(0.01)
+        assert len(pool._idle) == POOL_KEEP
+    finally:
+        endpoint.close()
