@@ -256,3 +256,17 @@ def test_a_pool_forks_its_children_ahead_in_the_background():
         assert len({pool.call("pid", timeout=10) for _ in range(3)}) == 1  # and they serve as usual
     finally:
         pool.close()
+
+
+def test_a_call_that_turns_out_long_says_so_once(monkeypatch):
+    """``on_long`` is called once for a call past LONG_WALL seconds (or reniced for its CPU), never for a
+    quick one: serve gives the call's turn to the next query then. Failed before: no such hook."""
+    monkeypatch.setattr(worker, "LONG_WALL", 0.2)
+    pool = worker.Pool(job, memory_mb=256, keep=2, start=1)
+    calls: list[str] = []
+    try:
+        pool.call("pid", timeout=10, on_long=lambda: calls.append("quick"))
+        pool.call("nap", timeout=10, on_long=lambda: calls.append("nap"))
+        assert calls == ["nap"]
+    finally:
+        pool.close()

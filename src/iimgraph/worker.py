@@ -39,6 +39,7 @@ if TYPE_CHECKING:
 DEFAULT_MEMORY_MB = 1024
 _FOR_REQUEST, _SPARE, _LAST = range(3)  # kinds of the pool's fork orders, first served first
 _RENICE_AFTER = 0.1  # CPU seconds: a query that has used that much yields the CPU to newer, short ones
+LONG_WALL = 0.5  # seconds: a pool call still running then is long, whatever CPU it used (Pool.call's on_long)
 
 
 def available() -> bool:
@@ -388,14 +389,17 @@ class Pool:
                 dropped = self._idle.pop(0)
         self._retire(dropped)
 
-    def call(self, *args: Any, timeout: float) -> Any:
-        """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed)."""
+    def call(self, *args: Any, timeout: float, on_long: Callable[[], None] | None = None) -> Any:
+        """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed).
+        ``on_long``: called once if the call turns out long: reniced for its CPU time, or past
+        :data:`LONG_WALL` seconds (a query waiting on something else than the CPU)."""
         if not available():
             return self.fn(*args)
         child = self._take()
         reusable = False
         try:
-            data, reniced = child.ask(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), timeout, self.what)
+            data, reniced = child.ask(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), timeout, self.what,
+                                      on_long)
             kind, value = pickle.loads(data) if data else (None, None)
             reusable = not reniced and kind in ("ok", "error") and child.served < self.max_requests
             return _settle(kind, value, child.status, self.what, self.memory_mb)
@@ -442,7 +446,8 @@ class _PoolChild:
         os.close(ans_w)
         return cls(pid, req_w, ans_r)
 
-    def ask(self, request: bytes, timeout: float, what: str) -> tuple[bytes, bool]:
+    def ask(self, request: bytes, timeout: float, what: str,
+            on_long: Callable[[], None] | None = None) -> tuple[bytes, bool]:
         """Send one request and read its answer: (the answer's bytes, or b"" if the child died; reniced)."""
         deadline = time.monotonic() + timeout
         self.served += 1
@@ -464,6 +469,9 @@ class _PoolChild:
                 raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
             if not reniced and _used_cpu(self.pid, cpu_start, timeout - left) > _RENICE_AFTER:
                 reniced = _renice(self.pid)
+            if on_long is not None and (reniced or timeout - left > LONG_WALL):
+                on_long()
+                on_long = None
             ready, _, _ = select.select([self.answers], [], [], min(left, _RENICE_AFTER) if not reniced else left)
             if ready:
                 chunk = os.read(self.answers, 1 << 20)

@@ -7,7 +7,10 @@ a worker process of a pool forked from the server once the graph is loaded (the 
 copy-on-write and are reused), and a worker still running at the wall-clock timeout is killed (503),
 so a runaway query frees its core the moment its 503 is sent; a worker's memory is capped; results
 are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says so). At most ``workers`` queries
-run at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
+are under way at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
+Of those, one a core runs at a time until it turns out long (reniced for its CPU, or past
+:data:`iimgraph.worker.LONG_WALL` seconds), as a server with a thread a core does: 16 queries at once on
+2 cores were preempted ~5 times an answer; a long query gives its turn to the next one and runs on.
 Connections are bounded too: a client has :data:`READ_TIMEOUT` seconds to send its whole request and
 :data:`WRITE_TIMEOUT` to take its answer; past :data:`MAX_CONNECTIONS` open at once a new connection is
 answered 503 and closed; an answer's terms over :data:`MAX_ANSWER_BYTES` are refused in the worker (400),
@@ -30,6 +33,7 @@ import errno
 import functools
 import html
 import io
+import os
 import queue
 import re
 import socket
@@ -258,13 +262,15 @@ class Endpoint:
     Over a ``source`` (when no ``engine`` is given) it follows that source: when its state changes (a
     working copy edited), the graph is loaded again, the workers are forked again from it and the
     answer cache is emptied, so no answer of the earlier state is given. ``cache_bytes``: answers kept
-    (:mod:`iimgraph.web.answers`; 0 turns the cache off).
+    (:mod:`iimgraph.web.answers`; 0 turns the cache off). ``at_once``: queries running at once before
+    they turn out long (default: one a core).
     """
 
     def __init__(self, engine: OxigraphEngine | None = None, *, source: Release | Sources = RELEASE,
                  timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
-                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024) -> None:
+                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024,
+                 at_once: int | None = None) -> None:
         self.source = source if engine is None else None  # an engine given is a graph that does not change
         self._state = self.source.state() if self.source is not None else ""
         self.engine = engine if engine is not None else release_engine(source)
@@ -276,6 +282,9 @@ class Endpoint:
         self.checked = _Checked(self.allow_remote)
         self.memory_mb = memory_mb
         self.slots = threading.BoundedSemaphore(workers)
+        # queries running at once before they turn out long (reniced, or past worker.LONG_WALL): one a core
+        self.at_once = at_once or _cores()
+        self.running = threading.BoundedSemaphore(self.at_once)
         self._pool: worker.Pool | None = None
         self._pool_lock = threading.Lock()
 
@@ -338,18 +347,48 @@ class Endpoint:
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
+            if not self.running.acquire(timeout=max(self.timeout - (time.monotonic() - start), 0)):
+                raise Busy(f"the server is busy: no query could start within {self.timeout:g} s")
+            turn = _Turn(self.running)
             try:
-                left = self.timeout - (time.monotonic() - start)
-                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
-            except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
-                state, pool = self._current()
-                key = (state, *key[1:])
-                left = self.timeout - (time.monotonic() - start)
-                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
+                try:
+                    left = self.timeout - (time.monotonic() - start)
+                    tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001),
+                                              on_long=turn.end))
+                except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
+                    state, pool = self._current()
+                    key = (state, *key[1:])
+                    left = self.timeout - (time.monotonic() - start)
+                    tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001),
+                                              on_long=turn.end))
+            finally:
+                turn.end()
         finally:
             self.slots.release()
         self.cache.put(key, tagged)
         return tagged, False
+
+
+def _cores() -> int:
+    """The cores this process may run on (at least 2)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 2)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 2, 2)
+
+
+class _Turn:
+    """A query's hold on one of :attr:`Endpoint.running`, given back once: when the query turns out long
+    (the pool's ``on_long``) or ends, whichever comes first."""
+
+    def __init__(self, running: threading.BoundedSemaphore) -> None:
+        self.running, self.held, self.lock = running, True, threading.Lock()
+
+    def end(self) -> None:
+        with self.lock:
+            held, self.held = self.held, False
+        if held:
+            self.running.release()
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -674,8 +713,6 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer is one log line, not a traceback; any other failure of a
         handler is one line too (a traceback only with IIMGRAPH_DEBUG=1), so no client can flood the log."""
-        import os
-
         error = sys.exc_info()[1]
         host = client_address[0] if isinstance(client_address, tuple) and client_address else "?"
         if isinstance(error, (ConnectionError, TimeoutError)):
