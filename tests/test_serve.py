@@ -523,24 +523,6 @@ def test_handler_threads_serve_connection_after_connection(engine):
     assert server.idle_threads == 0
 
 
-def test_a_started_endpoint_forks_the_workers_it_keeps(engine):
-    """serve starts its endpoint: the workers it keeps are forked then, in the background, not as the first
-    clients come. Failed before: two at start, the rest forked by the first concurrent requests."""
-    from iimgraph.web.serve import POOL_KEEP
-
-    endpoint = Endpoint(engine, timeout=10, max_rows=50)
-    try:
-        endpoint.start()
-        pool = endpoint.pool()
-        for _ in range(1000):
-            if len(pool._idle) >= POOL_KEEP:
-                break
-            threading.Event().wait(0.01)
-        assert len(pool._idle) == POOL_KEEP
-    finally:
-        endpoint.close()
-
-
 def _fake_calls(endpoint: Endpoint, seconds: float, long: bool):
     """Replace the endpoint's workers by a call that takes ``seconds`` (and says at once that it is long, if
     ``long``); the calls running at once, at most, are recorded."""

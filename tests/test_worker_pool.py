@@ -243,21 +243,6 @@ def test_a_reused_worker_says_its_cpu_time_with_its_answer(pool, monkeypatch):
     assert len(pids) == 1 and len(reads) <= 1
 
 
-def test_a_pool_forks_its_children_ahead_in_the_background():
-    """``ahead``: the children a server keeps are forked once it starts, in the background, not while its
-    first clients wait (16 forks in a loaded server's first seconds). Failed before: no such option."""
-    pool = worker.Pool(job, memory_mb=256, keep=4, start=1, spare=0, ahead=4)
-    try:
-        for _ in range(1000):
-            if len(pool._idle) >= 4:
-                break
-            time.sleep(0.01)
-        assert len(pool._idle) == 4
-        assert len({pool.call("pid", timeout=10) for _ in range(3)}) == 1  # and they serve as usual
-    finally:
-        pool.close()
-
-
 def test_a_call_that_turns_out_long_says_so_once(monkeypatch):
     """``on_long`` is called once for a call past LONG_WALL seconds (or reniced for its CPU), never for a
     quick one: serve gives the call's turn to the next query then. Failed before: no such hook."""

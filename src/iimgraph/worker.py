@@ -271,8 +271,7 @@ class Pool:
 
     Children are forked by one long-lived thread: Linux's parent-death signal fires when the forking
     *thread* ends, and the server's request threads end after every request. That thread also keeps
-    ``spare`` children idle ahead of demand (and forks ``ahead`` children in all once started, so that a
-    server's first busy seconds fork none), so that a request arriving after runaway queries retired
+    ``spare`` children idle ahead of demand, so that a request arriving after runaway queries retired
     their children finds one ready instead of waiting for a fork. A retired child is killed at once and
     reaped by another thread: waiting for a big process to exit kept its request's answer back (a fifth
     of the request threads' time under 16 clients); a child past its deadline is still reaped before its
@@ -280,8 +279,7 @@ class Pool:
     """
 
     def __init__(self, fn: Callable[..., Any], *, memory_mb: int | None = DEFAULT_MEMORY_MB, keep: int = 8,
-                 start: int = 2, spare: int = 2, ahead: int = 0, max_requests: int = 1000,
-                 what: str = "query") -> None:
+                 start: int = 2, spare: int = 2, max_requests: int = 1000, what: str = "query") -> None:
         import queue
         import threading
 
@@ -301,12 +299,6 @@ class Pool:
         self._reaper.start()
         for _ in range(start):
             self._put(self._spawn())
-        # up to ``ahead`` children in all, forked by the spawner now rather than by the first busy seconds
-        later = max(min(ahead, keep) - start, 0)
-        with self._lock:
-            self._ordered += later
-        for _ in range(later):
-            self._orders.put((_SPARE, next(self._sequence), None))
 
     def _spawn_loop(self) -> None:
         while True:

@@ -288,9 +288,8 @@ class Endpoint:
         self._pool: worker.Pool | None = None
         self._pool_lock = threading.Lock()
 
-    def pool(self, ahead: int = 0) -> worker.Pool:
-        """The pre-forked workers, started with the first query (after the graph is loaded, so they share it);
-        ``ahead``: fork that many in the background at once, if the pool is new."""
+    def pool(self) -> worker.Pool:
+        """The pre-forked workers, started with the first query (after the graph is loaded, so they share it)."""
         with self._pool_lock:
             if self._pool is None:
                 # the worker writes the answer (Oxigraph's serialisers): only bytes come back through the pipe;
@@ -298,14 +297,12 @@ class Endpoint:
                 self._pool = worker.Pool(functools.partial(self.engine.serialized, max_rows=self.max_rows,
                                                            allow_remote=self.allow_remote, checked=True,
                                                            max_bytes=self.max_answer_bytes),
-                                         memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE, ahead=ahead)
+                                         memory_mb=self.memory_mb, keep=POOL_KEEP, spare=POOL_SPARE)
             return self._pool
 
     def start(self) -> None:
-        """Fork the query workers now rather than at the first request: two at once, the rest of the
-        :data:`POOL_KEEP` kept in the background (forking them as the first clients came cost a server
-        run's first seconds a fork and a fresh child's page faults for each)."""
-        self.pool(ahead=POOL_KEEP)
+        """Fork the query workers now rather than at the first request."""
+        self.pool()
 
     def close(self) -> None:
         """Stop the query workers (an idle pool child also dies with the server process)."""
