@@ -399,6 +399,8 @@ def main() -> None:
                  f"bare http.server, fixed body ({s_n} answers, {s_fail} failed; p99 {s_p99:.1f} ms, {s_rps:.0f}/s)",
                  f"{s_p50:.1f} ms", f"{o_p50 / s_p50:.2f}x", "p50 < 20 ms", f"{args.rounds} x {args.seconds:.0f} s"))
     table(("iimgraph", "figure", "anchor", "anchor figure", "ratio", "target", "runs"), rows)
+    print("\nrequests/s in each round (the order alternates; the table gives their median): " + "; ".join(
+        f"{key}: " + ", ".join(f"{len(lat) / args.seconds:.0f}" for lat, _ in per) for key, per in runs.items() if per))
     failed = {name: why for name, why in WHY.items() if why}
     if failed:
         print("\nfailed requests, by server and reason: " + "; ".join(

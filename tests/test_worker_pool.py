@@ -225,3 +225,33 @@ def test_a_call_on_a_closed_pool_says_so_instead_of_waiting_forever():
     thread.start()
     thread.join(10)
     assert outcome and isinstance(outcome[0], worker.PoolClosed)
+
+
+def test_a_reused_worker_says_its_cpu_time_with_its_answer(pool, monkeypatch):
+    """A request's CPU time (for renicing) counts from what the child had used when it sent its last answer,
+    which it sends with the answer: ``/proc`` is read once, for a new child, not for every request.
+    Failed before: read at every request."""
+    reads: list[int] = []
+    real = worker._cpu_seconds
+
+    def counted(pid: int) -> float | None:
+        reads.append(pid)
+        return real(pid)
+
+    monkeypatch.setattr(worker, "_cpu_seconds", counted)
+    pids = {pool.call("pid", timeout=10) for _ in range(5)}
+    assert len(pids) == 1 and len(reads) <= 1
+
+
+def test_a_call_that_turns_out_long_says_so_once(monkeypatch):
+    """``on_long`` is called once for a call past LONG_WALL seconds (or reniced for its CPU), never for a
+    quick one: serve gives the call's turn to the next query then. Failed before: no such hook."""
+    monkeypatch.setattr(worker, "LONG_WALL", 0.2)
+    pool = worker.Pool(job, memory_mb=256, keep=2, start=1)
+    calls: list[str] = []
+    try:
+        pool.call("pid", timeout=10, on_long=lambda: calls.append("quick"))
+        pool.call("nap", timeout=10, on_long=lambda: calls.append("nap"))
+        assert calls == ["nap"]
+    finally:
+        pool.close()

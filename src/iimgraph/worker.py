@@ -23,6 +23,7 @@ import os
 import pickle
 import select
 import signal
+import struct
 import time
 from collections.abc import Callable
 
@@ -38,6 +39,7 @@ if TYPE_CHECKING:
 DEFAULT_MEMORY_MB = 1024
 _FOR_REQUEST, _SPARE, _LAST = range(3)  # kinds of the pool's fork orders, first served first
 _RENICE_AFTER = 0.1  # CPU seconds: a query that has used that much yields the CPU to newer, short ones
+LONG_WALL = 0.5  # seconds: a pool call still running then is long, whatever CPU it used (Pool.call's on_long)
 
 
 def available() -> bool:
@@ -162,9 +164,11 @@ def _child(write_fd: int, memory_mb: int | None, fn: Callable[..., Any], args: A
         os._exit(code)
 
 
-def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
+def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any, *, cpu: bool = False) -> None:
     """Run ``fn`` and write its outcome to ``fd``, length-prefixed and pickled: (kind, value), where kind is
-    "ok", "error" (an IIMGraphError, raised again in the parent), "memory" or "bug"."""
+    "ok", "error" (an IIMGraphError, raised again in the parent), "memory" or "bug". ``cpu``: the pickle is
+    preceded by the CPU seconds this process has used, 8 bytes (a pool child's next request counts from
+    there, so the parent need not read ``/proc`` for it)."""
     try:
         payload = ("ok", fn(*args, **kwargs))
     except IIMGraphError as exc:
@@ -178,6 +182,8 @@ def _answer(fd: int, fn: Callable[..., Any], args: Any, kwargs: Any) -> None:
     except Exception as exc:
         data = pickle.dumps(("bug", f"cannot return the answer: {type(exc).__name__}: {exc}"))
     del payload
+    if cpu:
+        data = struct.pack("<d", time.process_time()) + data
     view = memoryview(len(data).to_bytes(8, "big") + data)
     while view:
         view = view[os.write(fd, view):]
@@ -375,14 +381,17 @@ class Pool:
                 dropped = self._idle.pop(0)
         self._retire(dropped)
 
-    def call(self, *args: Any, timeout: float) -> Any:
-        """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed)."""
+    def call(self, *args: Any, timeout: float, on_long: Callable[[], None] | None = None) -> Any:
+        """``fn(*args)`` in a pool child; :class:`QueryTimeout` after ``timeout`` seconds (the child is killed).
+        ``on_long``: called once if the call turns out long: reniced for its CPU time, or past
+        :data:`LONG_WALL` seconds (a query waiting on something else than the CPU)."""
         if not available():
             return self.fn(*args)
         child = self._take()
         reusable = False
         try:
-            data, reniced = child.ask(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), timeout, self.what)
+            data, reniced = child.ask(pickle.dumps(args, protocol=pickle.HIGHEST_PROTOCOL), timeout, self.what,
+                                      on_long)
             kind, value = pickle.loads(data) if data else (None, None)
             reusable = not reniced and kind in ("ok", "error") and child.served < self.max_requests
             return _settle(kind, value, child.status, self.what, self.memory_mb)
@@ -415,6 +424,7 @@ class _PoolChild:
         self.pid, self.requests, self.answers = pid, requests, answers
         self.served = 0
         self.status: int | None = None
+        self.cpu: float | None = None  # CPU seconds the child had used when it sent its last answer
 
     @classmethod
     def fork(cls, fn: Callable[..., Any], memory_mb: int | None) -> _PoolChild:
@@ -428,11 +438,13 @@ class _PoolChild:
         os.close(ans_w)
         return cls(pid, req_w, ans_r)
 
-    def ask(self, request: bytes, timeout: float, what: str) -> tuple[bytes, bool]:
+    def ask(self, request: bytes, timeout: float, what: str,
+            on_long: Callable[[], None] | None = None) -> tuple[bytes, bool]:
         """Send one request and read its answer: (the answer's bytes, or b"" if the child died; reniced)."""
         deadline = time.monotonic() + timeout
         self.served += 1
-        cpu_start = _cpu_seconds(self.pid)  # a reused child's CPU time counts from its earlier requests
+        # a reused child's CPU time counts from its earlier requests; it said how much with its last answer
+        cpu_start = self.cpu if self.cpu is not None else _cpu_seconds(self.pid)
         view = memoryview(len(request).to_bytes(8, "big") + request)
         try:
             while view:
@@ -449,6 +461,9 @@ class _PoolChild:
                 raise QueryTimeout(f"{what} timed out after {timeout:g} s (its worker was stopped)")
             if not reniced and _used_cpu(self.pid, cpu_start, timeout - left) > _RENICE_AFTER:
                 reniced = _renice(self.pid)
+            if on_long is not None and (reniced or timeout - left > LONG_WALL):
+                on_long()
+                on_long = None
             ready, _, _ = select.select([self.answers], [], [], min(left, _RENICE_AFTER) if not reniced else left)
             if ready:
                 chunk = os.read(self.answers, 1 << 20)
@@ -458,7 +473,8 @@ class _PoolChild:
                 received += chunk
                 if expected is None and len(received) >= 8:
                     expected = 8 + int.from_bytes(received[:8], "big")
-        return bytes(received[8:expected]), reniced
+        self.cpu = struct.unpack_from("<d", received, 8)[0]
+        return bytes(received[16:expected]), reniced
 
     def _reap(self) -> None:
         with contextlib.suppress(ChildProcessError):
@@ -513,7 +529,7 @@ def _pool_child(requests: int, answers: int, parent: int, memory_mb: int | None,
             body = _read_exactly(requests, int.from_bytes(head, "big"))
             if body is None:
                 break
-            _answer(answers, fn, pickle.loads(body), {})
+            _answer(answers, fn, pickle.loads(body), {}, cpu=True)
     except BaseException:
         code = 3
     finally:

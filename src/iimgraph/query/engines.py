@@ -156,6 +156,14 @@ class OxigraphEngine:
             if isinstance(answer, ox.QueryBoolean):
                 return Serialized(answer.serialize(format=result_format.oxigraph()), result_format)
             graph = not isinstance(answer, ox.QuerySolutions)
+            if not graph and result_format in _ROW_MARKS:
+                direct = _Bounded(_ROW_MARKS[result_format], max_rows, max_bytes)
+                try:
+                    answer.serialize(direct, format=result_format.oxigraph())
+                    return Serialized(b"".join(direct.parts), result_format)
+                except _Bounded.Unsure:  # maybe past a cap: again through the lines, which count exactly
+                    answer = None
+                    answer = self._query(query, allow_remote, True)
             lines = _Lines(max_rows, max_bytes, header=0 if graph else 1)
             with contextlib.suppress(_Lines.Enough):
                 answer.serialize(lines, format=ox.RdfFormat.N_TRIPLES if graph else ox.QueryResultsFormat.TSV)
@@ -206,6 +214,47 @@ class OxigraphEngine:
             # pyoxigraph iterators are thread-bound: drop them here, not wherever a traceback is collected
             it = answer = None
         return Result(variables=variables, rows=rows, truncated=truncated, graph=graph)
+
+
+#: a byte string that every row of a result written in the format holds at least once (so a count of it
+#: bounds the rows from above): JSON's ``{`` opens each row object (and each term), XML's ``<result>`` is
+#: each row's element (a ``<`` in a value is written ``&lt;``), CSV ends each row with a line break
+_ROW_MARKS = {ResultFormat.JSON: b"{", ResultFormat.XML: b"<result>", ResultFormat.CSV: b"\n"}
+
+
+class _Bounded:
+    """A writer for Oxigraph's result serialisers that keeps everything while it is sure no cap applies:
+    at most ``max_rows`` marks (:data:`_ROW_MARKS`) and ``max_bytes`` bytes; past either it stops the
+    writer (:class:`_Bounded.Unsure`), and the answer is written again through :class:`_Lines`, which counts
+    rows exactly. Most answers are far under both caps: Oxigraph writes them in the asked format at once,
+    not as TSV read back and written again (0.8 ms of the packaged queries' 8.9 on average)."""
+
+    class Unsure(Exception):
+        pass
+
+    def __init__(self, mark: bytes, max_rows: int | None, max_bytes: int | None) -> None:
+        self.parts: list[bytes] = []
+        self.mark, self.marks, self.size = mark, 0, 0
+        self.max_rows, self.max_bytes = max_rows, max_bytes
+        self.tail = b""  # a multi-byte mark may straddle two writes
+
+    def write(self, data: bytes) -> int:
+        chunk = bytes(data)
+        self.parts.append(chunk)
+        self.size += len(chunk)
+        if len(self.mark) == 1:
+            self.marks += chunk.count(self.mark)
+        else:
+            seen = self.tail + chunk
+            self.marks += seen.count(self.mark) - self.tail.count(self.mark)
+            self.tail = seen[-(len(self.mark) - 1):]
+        if (self.max_bytes is not None and self.size > self.max_bytes) or (
+                self.max_rows is not None and self.marks > self.max_rows):
+            raise _Bounded.Unsure
+        return len(chunk)
+
+    def flush(self) -> None:
+        pass
 
 
 class _Lines:

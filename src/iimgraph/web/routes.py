@@ -54,6 +54,7 @@ LANG_RE = re.compile(r"[a-z]{2,3}")
 WILDCARDS = {"*/*": "html", "text/*": "html", "application/*": "jsonld"}
 FORMAT_NAMES = {"html": "html", "ttl": "ttl", "turtle": "ttl", "jsonld": "jsonld", "json-ld": "jsonld",
                 "json": "jsonld"}
+BOUND_KEPT = 1024  # /run texts kept bound (a few kB each)
 CONTENT_TYPES = {
     "html": "text/html; charset=utf-8", "ttl": "text/turtle; charset=utf-8", "jsonld": "application/ld+json",
     "svg": "image/svg+xml", "css": "text/css; charset=utf-8", "js": "text/javascript; charset=utf-8",
@@ -120,6 +121,8 @@ class SiteRoutes:
         self._site: Any = None
         self._files: dict[str, bytes] | None = None
         self._lock = threading.Lock()
+        # /run/NAME's texts bound before, by (name, parameters): the catalogue is read once per process
+        self._bound: dict[tuple[str, tuple[tuple[str, str], ...]], str] = {}
 
     def site(self) -> Any:
         with self._lock:
@@ -205,15 +208,23 @@ class SiteRoutes:
         return Response(200, body, CONTENT_TYPES[fmt], headers)
 
     def _run(self, name: str, params: dict[str, list[str]]) -> Response | RunQuery:
+        fmt = params.pop("format", [None])[-1]
+        values = {k: v[-1] for k, v in params.items()}
+        key = (name, tuple(sorted(values.items())))
+        text = self._bound.get(key)
+        if text is not None:  # the same query and parameters bind to the same text (a sixth of a request's CPU)
+            return RunQuery(text, fmt)
         query = catalogue().get(name)
         if query is None:
             return _text(404, f"no query named {name!r} (see /queries.html)")
-        fmt = params.pop("format", [None])[-1]
-        values = {k: v[-1] for k, v in params.items()}
         try:
             text = bind(query.text, resolve_params(query, values))
         except QueryError as exc:
             return _text(400, str(exc))
+        with self._lock:
+            if len(self._bound) >= BOUND_KEPT:
+                self._bound.pop(next(iter(self._bound)))  # the oldest out
+            self._bound[key] = text
         return RunQuery(text, fmt)
 
 

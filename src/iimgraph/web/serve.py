@@ -7,7 +7,10 @@ a worker process of a pool forked from the server once the graph is loaded (the 
 copy-on-write and are reused), and a worker still running at the wall-clock timeout is killed (503),
 so a runaway query frees its core the moment its 503 is sent; a worker's memory is capped; results
 are capped at ``max_rows`` (``X-IIMGraph-Truncated: true`` says so). At most ``workers`` queries
-run at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
+are under way at once; a request that finds none free within the timeout gets 503 with ``Retry-After``.
+Of those, one a core runs at a time until it turns out long (reniced for its CPU, or past
+:data:`iimgraph.worker.LONG_WALL` seconds), as a server with a thread a core does: 16 queries at once on
+2 cores were preempted ~5 times an answer; a long query gives its turn to the next one and runs on.
 Connections are bounded too: a client has :data:`READ_TIMEOUT` seconds to send its whole request and
 :data:`WRITE_TIMEOUT` to take its answer; past :data:`MAX_CONNECTIONS` open at once a new connection is
 answered 503 and closed; an answer's terms over :data:`MAX_ANSWER_BYTES` are refused in the worker (400),
@@ -30,6 +33,8 @@ import errno
 import functools
 import html
 import io
+import os
+import queue
 import re
 import socket
 import sys
@@ -105,6 +110,39 @@ def check_query(text: str, allow: Sequence[str] = ()) -> None:
         check_query_text(text, allow, ENDPOINT_REASON, prefixes=SPARQL_PREFIXES, lexed=lexed)
     except RemoteAccessRefused as exc:
         raise Refused(str(exc)) from None
+
+
+class _Checked:
+    """Query texts that passed :func:`check_query` on this endpoint, most recent last, at most ``max_chars``
+    of them in all: the guard reads only the text and the endpoint's allow-list, which never changes,
+    so a text it passed passes again and is not lexed again (the guard was a fifth of the server
+    process's CPU per answer under 16 clients). A refused text is checked (and refused) every time."""
+
+    def __init__(self, allow: Sequence[str], max_chars: int = 4_000_000) -> None:
+        self.allow, self.max_chars = tuple(allow), max_chars
+        self._texts: dict[str, None] = {}  # insertion order: the oldest first out
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def check(self, text: str) -> None:
+        """:func:`check_query` on ``text`` unless it passed before."""
+        if text in self._texts:
+            return
+        check_query(text, self.allow)
+        if len(text) > self.max_chars // 4:
+            return
+        with self._lock:
+            if text in self._texts:
+                return
+            self._texts[text] = None
+            self._chars += len(text)
+            while self._chars > self.max_chars:
+                oldest = next(iter(self._texts))
+                del self._texts[oldest]
+                self._chars -= len(oldest)
+
+    def __contains__(self, text: str) -> bool:
+        return text in self._texts
 
 
 def negotiate(accept: str, fmt_param: str | None = None) -> str:
@@ -224,13 +262,15 @@ class Endpoint:
     Over a ``source`` (when no ``engine`` is given) it follows that source: when its state changes (a
     working copy edited), the graph is loaded again, the workers are forked again from it and the
     answer cache is emptied, so no answer of the earlier state is given. ``cache_bytes``: answers kept
-    (:mod:`iimgraph.web.answers`; 0 turns the cache off).
+    (:mod:`iimgraph.web.answers`; 0 turns the cache off). ``at_once``: queries running at once before
+    they turn out long (default: one a core).
     """
 
     def __init__(self, engine: OxigraphEngine | None = None, *, source: Release | Sources = RELEASE,
                  timeout: float = DEFAULT_TIMEOUT, max_rows: int = DEFAULT_MAX_ROWS, workers: int = DEFAULT_WORKERS,
                  allow_remote: Sequence[str] = (), memory_mb: int = DEFAULT_MEMORY_MB,
-                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024) -> None:
+                 max_answer_bytes: int = MAX_ANSWER_BYTES, cache_bytes: int = DEFAULT_ANSWER_CACHE_MB * 1024 * 1024,
+                 at_once: int | None = None) -> None:
         self.source = source if engine is None else None  # an engine given is a graph that does not change
         self._state = self.source.state() if self.source is not None else ""
         self.engine = engine if engine is not None else release_engine(source)
@@ -239,8 +279,12 @@ class Endpoint:
         self.timeout = timeout
         self.max_rows = max_rows
         self.allow_remote = tuple(allow_remote)
+        self.checked = _Checked(self.allow_remote)
         self.memory_mb = memory_mb
         self.slots = threading.BoundedSemaphore(workers)
+        # queries running at once before they turn out long (reniced, or past worker.LONG_WALL): one a core
+        self.at_once = at_once or _cores()
+        self.running = threading.BoundedSemaphore(self.at_once)
         self._pool: worker.Pool | None = None
         self._pool_lock = threading.Lock()
 
@@ -295,23 +339,53 @@ class Endpoint:
         kept = self.cache.get(key)
         if kept is not None:  # only an answer to a query that passed check_query is ever kept
             return kept, True
-        check_query(text, self.allow_remote)
+        self.checked.check(text)
         start = time.monotonic()
         if not self.slots.acquire(timeout=self.timeout):
             raise Busy(f"the server is busy: no query worker was free within {self.timeout:g} s")
         try:
+            if not self.running.acquire(timeout=max(self.timeout - (time.monotonic() - start), 0)):
+                raise Busy(f"the server is busy: no query could start within {self.timeout:g} s")
+            turn = _Turn(self.running)
             try:
-                left = self.timeout - (time.monotonic() - start)
-                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
-            except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
-                state, pool = self._current()
-                key = (state, *key[1:])
-                left = self.timeout - (time.monotonic() - start)
-                tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001)))
+                try:
+                    left = self.timeout - (time.monotonic() - start)
+                    tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001),
+                                              on_long=turn.end))
+                except worker.PoolClosed:  # the graph changed while this request waited: the new workers answer
+                    state, pool = self._current()
+                    key = (state, *key[1:])
+                    left = self.timeout - (time.monotonic() - start)
+                    tagged = Tagged(pool.call(text, result_format, rdf_format, timeout=max(left, 0.001),
+                                              on_long=turn.end))
+            finally:
+                turn.end()
         finally:
             self.slots.release()
         self.cache.put(key, tagged)
         return tagged, False
+
+
+def _cores() -> int:
+    """The cores this process may run on (at least 2)."""
+    try:
+        return max(len(os.sched_getaffinity(0)), 2)
+    except (AttributeError, OSError):
+        return max(os.cpu_count() or 2, 2)
+
+
+class _Turn:
+    """A query's hold on one of :attr:`Endpoint.running`, given back once: when the query turns out long
+    (the pool's ``on_long``) or ends, whichever comes first."""
+
+    def __init__(self, running: threading.BoundedSemaphore) -> None:
+        self.running, self.held, self.lock = running, True, threading.Lock()
+
+    def end(self) -> None:
+        with self.lock:
+            held, self.held = self.held, False
+        if held:
+            self.running.release()
 
 
 class _DeadlineReader(io.RawIOBase):
@@ -343,8 +417,11 @@ class Handler(BaseHTTPRequestHandler):
     wbufsize = 64 * 1024
 
     def setup(self) -> None:
-        super().setup()
+        # StreamRequestHandler.setup, less the reader it makes and this one replaces
+        self.connection = self.request
+        self.connection.settimeout(self.timeout)
         self.rfile = io.BufferedReader(_DeadlineReader(self.connection, self.timeout))
+        self.wfile = self.connection.makefile("wb", self.wbufsize)
 
     def handle(self) -> None:
         try:
@@ -536,50 +613,95 @@ _BUSY = (b"HTTP/1.0 503 Service Unavailable\r\nContent-Type: text/plain; charset
 
 
 class _Server(ThreadingHTTPServer):
-    """One thread per connection, at most ``max_connections`` of them; the connection past the cap is
+    """One thread per open connection, at most ``max_connections`` of them; the connection past the cap is
     answered 503 at once and closed, so idle clients cannot use up the descriptors (at 1,024 the
-    server stopped answering anyone and spun a core on ``accept``)."""
+    server stopped answering anyone and spun a core on ``accept``). A thread that has served its
+    connection waits for the next one (up to :attr:`keep_threads` wait)."""
 
     request_queue_size = 128  # the default 5 drops concurrent clients' SYNs: a 1-3 s stall each
     quiet = False
     max_connections = MAX_CONNECTIONS
 
+    keep_threads = 64  # idle handler threads kept for the next connections
+
     def server_activate(self) -> None:
         super().server_activate()
         self.open_connections = 0
+        self.idle_threads = 0  # handler threads waiting for a connection on _work
+        self.threads_started = 0
+        self.closing = False
+        self._work: queue.SimpleQueue[tuple[Any, Any] | None] = queue.SimpleQueue()
+        self._kind = (int(self.socket.family), int(self.socket.type), self.socket.proto)
         self.count_lock = threading.Lock()
         self.budget = _Budget(TOTAL_ANSWER_BYTES)  # make_server sets its own
 
     def get_request(self) -> tuple[Any, Any]:
         try:
-            return super().get_request()
+            fd, address = self.socket._accept()  # type: ignore[attr-defined]
         except OSError as exc:
             if exc.errno in (errno.EMFILE, errno.ENFILE):  # out of descriptors: wait, do not spin
                 time.sleep(0.1)
             raise
+        # socket.accept() less its look-ups of the listening socket's family and type as enums, per connection
+        return socket.socket(self._kind[0], self._kind[1], self._kind[2], fileno=fd), address
 
     def process_request(self, request: Any, client_address: Any) -> None:
+        """Hand the connection to an idle handler thread, or to a new one when none is idle (past
+        ``max_connections`` open: 503 at once). A thread serves connection after connection: starting
+        one per connection was a sixth of the server process's CPU under 16 clients."""
         with self.count_lock:
             full = self.open_connections >= self.max_connections
             if not full:
                 self.open_connections += 1
+                idle = self.idle_threads > 0
+                if idle:
+                    self.idle_threads -= 1
         if full:
             with contextlib.suppress(OSError):
                 request.settimeout(1.0)
                 request.sendall(_BUSY)
             self.shutdown_request(request)
             return
+        if idle:
+            self._work.put((request, client_address))
+            return
         try:
-            super().process_request(request, client_address)
+            thread = threading.Thread(target=self._serve_connections, args=(request, client_address),
+                                      name="iimgraph-http", daemon=True)
+            thread.start()
+            self.threads_started += 1
         except BaseException:
             self._closed()
+            self.shutdown_request(request)
             raise
 
-    def process_request_thread(self, request: Any, client_address: Any) -> None:
-        try:
-            super().process_request_thread(request, client_address)
-        finally:
-            self._closed()
+    def _serve_connections(self, request: Any, client_address: Any) -> None:
+        """A handler thread: serve this connection, then wait idle for the next one while fewer than
+        :attr:`keep_threads` others wait; else end."""
+        while True:
+            try:
+                self.process_request_thread(request, client_address)
+            finally:
+                self._closed()
+            with self.count_lock:
+                if self.closing or self.idle_threads >= self.keep_threads:
+                    return
+                self.idle_threads += 1
+            handed = self._work.get()
+            if handed is None:  # the server is closing
+                return
+            request, client_address = handed
+
+    def server_close(self) -> None:
+        if not hasattr(self, "count_lock"):  # the address could not be bound: nothing started
+            super().server_close()
+            return
+        with self.count_lock:
+            self.closing = True
+            idle, self.idle_threads = self.idle_threads, 0
+        for _ in range(idle):
+            self._work.put(None)
+        super().server_close()
 
     def _closed(self) -> None:
         with self.count_lock:
@@ -588,8 +710,6 @@ class _Server(ThreadingHTTPServer):
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that went away mid-answer is one log line, not a traceback; any other failure of a
         handler is one line too (a traceback only with IIMGRAPH_DEBUG=1), so no client can flood the log."""
-        import os
-
         error = sys.exc_info()[1]
         host = client_address[0] if isinstance(client_address, tuple) and client_address else "?"
         if isinstance(error, (ConnectionError, TimeoutError)):
