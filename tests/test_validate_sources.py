@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.build.graph import build_graph, source_files
 from iimgraph.build.oxgraph import load_sources
 from iimgraph.errors import IIMGraphError
+from iimgraph.io.rdf import _bracket_line, bracket_depth
 from iimgraph.resources import ontology_dir
 from iimgraph.validate.pipeline import validate, validate_graph
 from iimgraph.validate.qc import OxigraphCopy
@@ -207,3 +210,45 @@ def test_a_file_in_n_triples_then_turtle_is_loaded_once_and_whole(tmp_path: Path
     assert len(loaded) == len(expected)
     assert same_graph(loaded.rdflib_graph(), expected)
     assert len(list(loaded.store.quads_for_pattern(None, None, None))) == len(expected)
+
+
+
+SHIPPED_TURTLE = [p.read_text(encoding="utf-8") for p in source_files(ontology_dir()) if p.suffix == ".ttl"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet='[]()"\'<>#\\\n ab:.', max_size=120), limit=st.integers(0, 4))
+def test_the_bracket_depth_shortcut_gives_the_token_scan_answer(text: str, limit: int) -> None:
+    """The nesting check takes strings, IRIs and comments out in one pass and walks only the brackets left; only
+    past the limit does it scan token by token for the line. Any text (quotes unterminated or escaped included):
+    the same answer as the token scan alone."""
+    assert bracket_depth(text, limit) == _bracket_line(text, limit)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 100])
+def test_the_bracket_depth_shortcut_on_the_shipped_sources(limit: int) -> None:
+    assert [bracket_depth(t, limit) for t in SHIPPED_TURTLE] == [_bracket_line(t, limit) for t in SHIPPED_TURTLE]
+
+
+LEXICAL = st.one_of(st.from_regex(r"[+-]?[0-9]{0,22}(\.[0-9]{0,9})?", fullmatch=True),
+                    st.from_regex(r"[0-9]{4,5}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True),
+                    st.sampled_from(["true", "false", "1", "0", "TRUE", "-0", "0.0", "00", "1e3", "2025-02-29", "2024-02-29"]),
+                    st.text(max_size=12))
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=LEXICAL, datatype=st.sampled_from(["integer", "decimal", "boolean", "date", "dateTime", "double"]))
+def test_typed_literals_take_rdflib_s_form_without_rdflib(text: str, datatype: str) -> None:
+    """The common typed literals of the sources (integers, decimals, booleans, dates) get the lexical form rdflib
+    gives them without asking rdflib; any form the shortcut does not know is left to rdflib, whatever it says."""
+    import pyoxigraph as ox
+
+    from iimgraph.build.oxgraph import _form_by_rdflib, _known_form
+
+    try:
+        literal = ox.Literal(text, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + datatype))
+    except ValueError:
+        return
+    known = _known_form(literal)
+    if known is not None:
+        assert known == _form_by_rdflib(literal)
