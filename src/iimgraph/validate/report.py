@@ -9,20 +9,58 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+
+import pyoxigraph as ox
 
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.escape import code_span, escape, markdown
 from iimgraph.io.rdf import read_text
 from iimgraph.io.sssom import read_sssom
-from iimgraph.namespaces import CONVERTER, QC, SHACL
+from iimgraph.namespaces import CONVERTER, QC, RDF, SHACL, XSD
 
 LEVELS = ("ERROR", "WARN", "INFO")
 _RANK = {level: i for i, level in enumerate(LEVELS)}
 JSON_FORMAT_VERSION = 1
 BLANK = "_:blank"
+
+
+# --- the nodes findings are about: rdflib terms (a graph given to validate_graph), or Oxigraph terms (the sources
+# loaded into a store, which then needs no rdflib: importing it was ~0.2 s of a validate of the shipped sources)
+
+_STRING_TYPES = (XSD + "string", RDF + "langString")
+
+
+def term_kind(node: object) -> str:
+    """"iri", "blank", "literal" (an rdflib or an Oxigraph term), else "", without importing rdflib."""
+    if isinstance(node, ox.NamedNode):
+        return "iri"
+    if isinstance(node, ox.BlankNode):
+        return "blank"
+    if isinstance(node, ox.Literal):
+        return "literal"
+    terms = sys.modules.get("rdflib.term")  # an rdflib term exists only once rdflib is imported
+    if terms is not None:
+        if isinstance(node, terms.URIRef):
+            return "iri"
+        if isinstance(node, terms.BNode):
+            return "blank"
+        if isinstance(node, terms.Literal):
+            return "literal"
+    return ""
+
+
+def lexical(node: object) -> str:
+    """What ``str()`` gives of the node's rdflib term: an IRI, a literal's lexical form, a blank node's label
+    (an Oxigraph blank node is ``ox`` and its label, as :class:`~iimgraph.build.oxgraph.SourceGraph` names it)."""
+    if isinstance(node, (ox.NamedNode, ox.Literal)):
+        return node.value
+    if isinstance(node, ox.BlankNode):
+        return "ox" + node.value
+    return str(node)
 
 
 def preferred(values: Iterable[object]) -> object:
@@ -35,6 +73,10 @@ def preferred(values: Iterable[object]) -> object:
 def _preference(value: object) -> tuple[int, str, str, str]:
     lang = str(getattr(value, "language", None) or "").lower()
     rank = 0 if not lang else 1 if lang == "en" or lang.startswith("en-") else 2
+    if isinstance(value, (ox.NamedNode, ox.BlankNode, ox.Literal)):  # ranked as its rdflib term would be
+        kind = "URIRef" if isinstance(value, ox.NamedNode) else "BNode" if isinstance(value, ox.BlankNode) else (
+            "Literal" if value.datatype.value in _STRING_TYPES else value.datatype.value)
+        return rank, lang, lexical(value), kind
     return rank, lang, str(value), str(getattr(value, "datatype", None) or type(value).__name__)
 
 
@@ -63,7 +105,7 @@ class Finding:
         back: ~10^5 findings at 10^6 triples; a dict per finding, the dataclass default, and rdflib's own
         reduce of each term took 4x the time, both ways)."""
         focus, kind = self.focus, type(self.focus).__name__
-        if kind in _NODE_KINDS and type(focus).__module__ == "rdflib.term":
+        if (kind in _NODE_KINDS and type(focus).__module__ == "rdflib.term") or kind in _FOCUS_KINDS:
             focus = str(focus)
         else:
             kind = ""
@@ -79,13 +121,28 @@ class Finding:
                 "file": self.file, "line": self.line}
 
 
+class FocusIRI(str):
+    """A finding's focus IRI, without rdflib (the Turtle report makes the ``URIRef`` of it)."""
+
+    __slots__ = ()
+
+
+class FocusBlank(str):
+    """A finding's focus blank node, by its label, without rdflib (the Turtle report makes the ``BNode``)."""
+
+    __slots__ = ()
+
+
 _NODE_KINDS = ("URIRef", "BNode")
+_FOCUS_KINDS = {"FocusIRI": FocusIRI, "FocusBlank": FocusBlank}
 
 
 def _finding(level: str, rule: str, term: str, message: str, prop: str | None, value: str | None, label: str | None,
              file: str | None, line: int | None, kind: str, focus: object) -> Finding:
     """A pickled :class:`Finding` back (``kind``: the rdflib class of a focus pickled as its text)."""
-    if kind:
+    if kind in _FOCUS_KINDS:
+        focus = _FOCUS_KINDS[kind](focus)
+    elif kind:
         import rdflib
 
         focus = getattr(rdflib, kind)(focus)
@@ -192,7 +249,8 @@ class ValidationReport:
             result = BNode()
             graph.add((report, sh.result, result))
             graph.add((result, RDF.type, sh.ValidationResult))
-            focus = f.focus if f.focus is not None else Literal(f.term)
+            focus = (URIRef(f.focus) if isinstance(f.focus, FocusIRI) else BNode(f.focus) if isinstance(f.focus, FocusBlank)
+                     else f.focus if f.focus is not None else Literal(f.term))
             graph.add((result, sh.focusNode, focus))  # type: ignore[arg-type]
             graph.add((result, sh.resultSeverity, severity[f.level]))
             graph.add((result, sh.resultMessage, Literal(f.message)))
