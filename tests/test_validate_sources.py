@@ -252,3 +252,42 @@ def test_typed_literals_take_rdflib_s_form_without_rdflib(text: str, datatype: s
     known = _known_form(literal)
     if known is not None:
         assert known == _form_by_rdflib(literal)
+
+
+PLAIN_LINES = st.lists(st.sampled_from([
+    "<http://x/a> <http://x/p> <http://x/b> .", "<http://x/a>\t<http://x/p> \"1\" .", "<http://x/b> <http://x/p> _:n .",
+    "<http://x/ab> <http://x/p> <http://x/a> .", "_:n <http://x/q> <http://x/a> .", "# <http://x/b> a comment", "",
+    "<http://x/b>", "<http://x/é> <http://x/p> \"é\" .", "<http://x/a> <http://x/p> \"x\"@en .", "  <http://x/a> ...",
+    "@prefix x: <http://x/> .", "x:a x:p x:b .", "<> <http://x/p> 1 .", "<http://x/a b> <http://x/p> 1 ."]), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=PLAIN_LINES, ending=st.sampled_from(["\n", "", "\r\n"]))
+def test_the_line_by_line_index_shortcut_finds_the_blocks_of_the_general_reader(lines: list[str], ending: str) -> None:
+    """A file written line by line with full IRIs (N-Triples) is indexed one block per match; any file it cannot
+    read that way is left to the general reader: the same subjects, blocks and lines either way."""
+    from iimgraph.validate.report import SourceIndex, _index_plain, _index_turtle
+
+    text = ending.join(lines) + (ending if lines else "")
+    fast, general = SourceIndex(), SourceIndex()
+    if _index_plain(text, text.splitlines(), "f.nt", fast):
+        _index_turtle(text.splitlines(), "f.nt", general)
+        assert (fast.subjects, fast.blocks) == (general.subjects, general.blocks)
+        assert all(not line or line[0] in "<#_" for line in text.splitlines())
+
+
+def test_the_index_shortcut_reads_a_generated_file(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import generate
+
+    from iimgraph.validate.report import SourceIndex, _index_plain, _index_turtle
+
+    path = tmp_path / "synthetic.ttl"
+    generate.write(20_000, path, header=True)
+    text = path.read_text(encoding="utf-8")
+    fast, general = SourceIndex(), SourceIndex()
+    assert _index_plain(text, text.splitlines(), "s.ttl", fast)
+    _index_turtle(text.splitlines(), "s.ttl", general)
+    assert fast.subjects and (fast.subjects, fast.blocks) == (general.subjects, general.blocks)
