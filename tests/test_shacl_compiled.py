@@ -143,3 +143,20 @@ def test_a_screen_lets_through_every_violation_of_its_checks(fail: Path):
 
 def _found(checks: list[shacl.Check], select: object) -> list[str]:
     return sorted(repr((c.query, focus, value)) for c, focus, value in shacl.run_checks(checks, select))
+
+
+def test_the_shapes_compile_the_same_from_a_store_as_from_rdflib():
+    """validate compiles the packaged shapes from an Oxigraph copy of them (no rdflib): the same queries, screens,
+    components, severities and messages as from the rdflib graph; each check's owning node shape the same."""
+    from iimgraph.validate.pipeline import shapes_store
+    from iimgraph.validate.report import lexical
+
+    store, graph = shapes_store(), shapes_graph()
+    assert store is not None
+
+    def described(checks, shapes):  # type: ignore[no-untyped-def]
+        return sorted((c.query, c.screen or "", c.component, c.severity, c.message or "",
+                       lexical(_owning_shape(shapes, c.shape)), lexical(c.path) if c.path is not None else "")
+                      for c in checks)
+
+    assert described(shacl.compile_shapes(store), store) == described(shacl.compile_shapes(graph), graph)

@@ -338,3 +338,32 @@ def test_a_report_comes_back_from_the_worker_whole(tmp_path: Path):
     assert back.to_json() == report.to_json() and back.to_turtle() == report.to_turtle()
     timed = validate([fail, FIXTURES / "_header" / "header.ttl"], reason=False, timeout=60)
     assert timed.to_json() == report.to_json()
+
+
+def test_validating_sources_imports_no_rdflib(tmp_path: Path):
+    """The sources go into an Oxigraph store and the findings are made from its terms: importing rdflib was about
+    a fifth of a validate of the shipped sources. A failing fixture's report is made without it, and its Turtle
+    form, which needs rdflib, is still the SHACL report."""
+    import subprocess
+    import sys
+
+    fail = FIXTURES / "claim_without_source" / "fail"
+    code = ("import sys\nfrom iimgraph.validate.pipeline import validate\n"
+            f"report = validate([{str(fail)!r}, {str(FIXTURES / '_header' / 'header.ttl')!r}], reason=False)\n"
+            "assert report.findings and 'rdflib' not in sys.modules, sorted(m for m in sys.modules if 'rdflib' in m)[:3]\n"
+            "print(report.to_json())\n"
+            "assert 'sh:ValidationResult' in report.to_turtle()\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert '"rule": "claim_without_source"' in done.stdout
+
+
+def test_a_lone_turtle_file_naming_versionIRI_is_told_by_its_header(tmp_path: Path):
+    """A lone Turtle file whose bytes hold "versionIRI" is parsed to tell a release (its ontology header stamped)
+    from a source that only names the property: the source is validated among the packaged sources."""
+    source = tmp_path / "extra.ttl"
+    source.write_text("# owl:versionIRI is stamped at build time\n"
+                      "<https://w3id.org/iimgraph/term/x> <http://www.w3.org/2000/01/rdf-schema#label> \"x\" .\n",
+                      encoding="utf-8")
+    report = validate([source], reason=False)
+    assert len(report.sources) > 1 and any(s.endswith("extra.ttl") for s in report.sources)

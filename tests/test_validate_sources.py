@@ -11,11 +11,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rdflib import BNode, Graph, Literal, URIRef
 
 from iimgraph.build.graph import build_graph, source_files
 from iimgraph.build.oxgraph import load_sources
 from iimgraph.errors import IIMGraphError
+from iimgraph.io.rdf import _bracket_line, bracket_depth
 from iimgraph.resources import ontology_dir
 from iimgraph.validate.pipeline import validate, validate_graph
 from iimgraph.validate.qc import OxigraphCopy
@@ -207,3 +210,84 @@ def test_a_file_in_n_triples_then_turtle_is_loaded_once_and_whole(tmp_path: Path
     assert len(loaded) == len(expected)
     assert same_graph(loaded.rdflib_graph(), expected)
     assert len(list(loaded.store.quads_for_pattern(None, None, None))) == len(expected)
+
+
+
+SHIPPED_TURTLE = [p.read_text(encoding="utf-8") for p in source_files(ontology_dir()) if p.suffix == ".ttl"]
+
+
+@settings(max_examples=400, deadline=None)
+@given(text=st.text(alphabet='[]()"\'<>#\\\n ab:.', max_size=120), limit=st.integers(0, 4))
+def test_the_bracket_depth_shortcut_gives_the_token_scan_answer(text: str, limit: int) -> None:
+    """The nesting check takes strings, IRIs and comments out in one pass and walks only the brackets left; only
+    past the limit does it scan token by token for the line. Any text (quotes unterminated or escaped included):
+    the same answer as the token scan alone."""
+    assert bracket_depth(text, limit) == _bracket_line(text, limit)
+
+
+@pytest.mark.parametrize("limit", [0, 1, 2, 3, 100])
+def test_the_bracket_depth_shortcut_on_the_shipped_sources(limit: int) -> None:
+    assert [bracket_depth(t, limit) for t in SHIPPED_TURTLE] == [_bracket_line(t, limit) for t in SHIPPED_TURTLE]
+
+
+LEXICAL = st.one_of(st.from_regex(r"[+-]?[0-9]{0,22}(\.[0-9]{0,9})?", fullmatch=True),
+                    st.from_regex(r"[0-9]{4,5}-[0-9]{1,2}-[0-9]{1,2}", fullmatch=True),
+                    st.sampled_from(["true", "false", "1", "0", "TRUE", "-0", "0.0", "00", "1e3", "2025-02-29", "2024-02-29"]),
+                    st.text(max_size=12))
+
+
+@settings(max_examples=600, deadline=None)
+@given(text=LEXICAL, datatype=st.sampled_from(["integer", "decimal", "boolean", "date", "dateTime", "double"]))
+def test_typed_literals_take_rdflib_s_form_without_rdflib(text: str, datatype: str) -> None:
+    """The common typed literals of the sources (integers, decimals, booleans, dates) get the lexical form rdflib
+    gives them without asking rdflib; any form the shortcut does not know is left to rdflib, whatever it says."""
+    import pyoxigraph as ox
+
+    from iimgraph.build.oxgraph import _form_by_rdflib, _known_form
+
+    try:
+        literal = ox.Literal(text, datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#" + datatype))
+    except ValueError:
+        return
+    known = _known_form(literal)
+    if known is not None:
+        assert known == _form_by_rdflib(literal)
+
+
+PLAIN_LINES = st.lists(st.sampled_from([
+    "<http://x/a> <http://x/p> <http://x/b> .", "<http://x/a>\t<http://x/p> \"1\" .", "<http://x/b> <http://x/p> _:n .",
+    "<http://x/ab> <http://x/p> <http://x/a> .", "_:n <http://x/q> <http://x/a> .", "# <http://x/b> a comment", "",
+    "<http://x/b>", "<http://x/é> <http://x/p> \"é\" .", "<http://x/a> <http://x/p> \"x\"@en .", "  <http://x/a> ...",
+    "@prefix x: <http://x/> .", "x:a x:p x:b .", "<> <http://x/p> 1 .", "<http://x/a b> <http://x/p> 1 ."]), max_size=30)
+
+
+@settings(max_examples=500, deadline=None)
+@given(lines=PLAIN_LINES, ending=st.sampled_from(["\n", "", "\r\n"]))
+def test_the_line_by_line_index_shortcut_finds_the_blocks_of_the_general_reader(lines: list[str], ending: str) -> None:
+    """A file written line by line with full IRIs (N-Triples) is indexed one block per match; any file it cannot
+    read that way is left to the general reader: the same subjects, blocks and lines either way."""
+    from iimgraph.validate.report import SourceIndex, _index_plain, _index_turtle
+
+    text = ending.join(lines) + (ending if lines else "")
+    fast, general = SourceIndex(), SourceIndex()
+    if _index_plain(text, text.splitlines(), "f.nt", fast):
+        _index_turtle(text.splitlines(), "f.nt", general)
+        assert (fast.subjects, fast.blocks) == (general.subjects, general.blocks)
+        assert all(not line or line[0] in "<#_" for line in text.splitlines())
+
+
+def test_the_index_shortcut_reads_a_generated_file(tmp_path: Path) -> None:
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "benchmarks"))
+    import generate
+
+    from iimgraph.validate.report import SourceIndex, _index_plain, _index_turtle
+
+    path = tmp_path / "synthetic.ttl"
+    generate.write(20_000, path, header=True)
+    text = path.read_text(encoding="utf-8")
+    fast, general = SourceIndex(), SourceIndex()
+    assert _index_plain(text, text.splitlines(), "s.ttl", fast)
+    _index_turtle(text.splitlines(), "s.ttl", general)
+    assert fast.subjects and (fast.subjects, fast.blocks) == (general.subjects, general.blocks)

@@ -255,3 +255,39 @@ def test_a_call_that_turns_out_long_says_so_once(monkeypatch):
         assert calls == ["nap"]
     finally:
         pool.close()
+
+
+def test_an_answer_is_unpickled_with_the_collector_paused_and_then_restored():
+    """A worker's answer (10^5 findings of a large validation) is unpickled with the cyclic collector paused, which
+    cost more than the unpickling; the collector is as it was afterwards, on or off."""
+    import gc
+    import pickle
+
+    from iimgraph import worker
+
+    _SEEN.clear()
+    data = pickle.dumps([_Probe()])
+    for enabled in (True, False):
+        (gc.enable if enabled else gc.disable)()
+        try:
+            worker._unpickled(data)
+            assert gc.isenabled() is enabled
+        finally:
+            gc.enable()
+    assert _SEEN == [False, False]
+
+
+_SEEN: list[bool] = []
+
+
+class _Probe:
+    """Unpickled as a call that notes whether the collector runs."""
+
+    def __reduce__(self):  # type: ignore[no-untyped-def]
+        return (_collector_state, ())
+
+
+def _collector_state() -> None:
+    import gc
+
+    _SEEN.append(gc.isenabled())

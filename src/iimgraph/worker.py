@@ -232,8 +232,21 @@ def _limit_memory(memory_mb: int) -> None:
 
 
 def _outcome(data: bytes, status: int | None, what: str, memory_mb: int | None) -> Any:
-    kind, value = pickle.loads(data) if data else (None, None)
+    kind, value = _unpickled(data) if data else (None, None)
     return _settle(kind, value, status, what, memory_mb)
+
+
+def _unpickled(data: bytes) -> Any:
+    """``pickle.loads(data)`` with the cyclic collector paused: an answer is many small objects made at once (10^5
+    findings of a validation at 10^6 triples: 1.2-1.7 CPU s with collections, 0.35-0.5 s without), and none of
+    them is garbage yet."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        return pickle.loads(data)
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def _settle(kind: str | None, value: Any, status: int | None, what: str, memory_mb: int | None) -> Any:

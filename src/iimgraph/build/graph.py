@@ -7,31 +7,21 @@ ontology header stamped with ``owl:versionIRI`` and ``owl:versionInfo``.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
 
+from iimgraph.build.mappings import mapping_triples
 from iimgraph.build.sources import source_files
 from iimgraph.errors import SourceError
 from iimgraph.formats import RdfFormat
 from iimgraph.io.rdf import parse_rdf
 from iimgraph.io.sssom import MappingSet, read_sssom
-from iimgraph.namespaces import BASE, CONVERTER, ONTOLOGY_IRI, bind_prefixes
+from iimgraph.namespaces import BASE, ONTOLOGY_IRI, bind_prefixes
 from iimgraph.resources import ontology_dir
-from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDF, RDFS, SKOS, SSSOM, XSD
+from iimgraph.terms import OWL, RDF, XSD
 from iimgraph.version import __version__
-
-_NOT_IN_IRI = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_PREDICATE_IRI = {
-    "skos:exactMatch": SKOS.exactMatch,
-    "skos:closeMatch": SKOS.closeMatch,
-    "skos:broadMatch": SKOS.broadMatch,
-    "skos:narrowMatch": SKOS.narrowMatch,
-    "skos:relatedMatch": SKOS.relatedMatch,
-    "oboInOwl:hasDbXref": OBOINOWL.hasDbXref,
-}
 
 
 def version_iri(version: str) -> URIRef:
@@ -45,35 +35,8 @@ def parse_turtle(path: Path, graph: Graph | None = None) -> Graph:
 
 def add_mappings(graph: Graph, mapping_set: MappingSet, path: Path) -> None:
     """Each SSSOM row becomes an xref or skos triple plus an ``owl:Axiom`` carrying justification and source."""
-    for row, lineno in zip(mapping_set.rows, mapping_set.lines or [0] * len(mapping_set.rows), strict=False):
-        subject = _expand(row["subject_id"], path, lineno)
-        predicate = _PREDICATE_IRI[row["predicate_id"]]
-        if predicate == OBOINOWL.hasDbXref:
-            target: URIRef | Literal = Literal(row["object_id"])
-        else:
-            target = _expand(row["object_id"], path, lineno)
-        graph.add((subject, predicate, target))
-        axiom = BNode()
-        graph.add((axiom, RDF.type, OWL.Axiom))
-        graph.add((axiom, OWL.annotatedSource, subject))
-        graph.add((axiom, OWL.annotatedProperty, predicate))
-        graph.add((axiom, OWL.annotatedTarget, target))
-        graph.add((axiom, SSSOM.mapping_justification, _expand(row["mapping_justification"], path, lineno)))
-        if row.get("mapping_source"):
-            graph.add((axiom, DCTERMS.source, _expand(row["mapping_source"], path, lineno)))
-        if row.get("object_label"):
-            graph.add((axiom, SSSOM.object_label, Literal(row["object_label"])))
-        if row.get("comment"):
-            graph.add((axiom, RDFS.comment, Literal(row["comment"])))
-
-
-def _expand(curie: str, path: Path, lineno: int) -> URIRef:
-    iri = CONVERTER.expand(curie)
-    if iri is None:
-        raise SourceError(f"{path}:{lineno}: {curie!r} has a prefix the project's prefix map does not know")
-    if _NOT_IN_IRI.search(iri):
-        raise SourceError(f"{path}:{lineno}: {curie!r} holds a character that is not allowed in an IRI")
-    return URIRef(iri)
+    for triple in mapping_triples(mapping_set, path, URIRef, Literal, BNode):
+        graph.add(triple)
 
 
 def stamp_version(graph: Graph, version: str) -> None:

@@ -26,11 +26,13 @@ import functools
 import logging
 import re
 from collections.abc import Iterable, Iterator
+from datetime import date
 from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
 
+from iimgraph.build.mappings import mapping_triples
 from iimgraph.build.sources import source_files
 from iimgraph.errors import IIMGraphError, SourceError
 from iimgraph.formats import RdfFormat
@@ -45,6 +47,7 @@ from iimgraph.namespaces import (
     RDF_LANGSTRING,
     RDF_REST,
     RDF_TYPE,
+    XSD,
     XSD_DECIMAL,
     XSD_STRING,
 )
@@ -64,16 +67,6 @@ _TYPED_LITERALS = ("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isLiteral(?o) && 
 _TYPED_LITERALS_AND_BLANK_LINKS = (
     f"SELECT ?s ?o WHERE {{ ?s ?p ?o FILTER((isLiteral(?o) && lang(?o) = '' && datatype(?o) != <{XSD_STRING}>) "
     f"|| (isBlank(?s) && isBlank(?o) && ?p != <{RDF_REST}>)) }}")
-
-
-class _Collector:
-    """What ``build.graph.add_mappings`` writes into (it only calls ``add``), kept as rdflib triples."""
-
-    def __init__(self) -> None:
-        self.triples: list[tuple[Any, Any, Any]] = []
-
-    def add(self, triple: tuple[Any, Any, Any]) -> None:
-        self.triples.append(triple)
 
 
 class _Exact(Exception):
@@ -242,16 +235,13 @@ def _load(files: list[Path], parsed: dict[Path, list[Any]] | None, read: dict[Pa
           store_parses: bool) -> SourceGraph:
     """Every source into one store: Turtle parsed by the store where it may be (``store_parses``), else
     term by term through ``turtle_terms``; SSSOM tables as ``build_graph`` turns them into triples."""
-    from iimgraph.build.graph import add_mappings
-
     graph = SourceGraph()
     limits = Limits.from_env()
     labelled = False  # a file with blank node labels was parsed by the store
     for path in files:
-        if path.name.endswith(".sssom.tsv"):
-            collected = _Collector()
-            add_mappings(collected, read_sssom(path), path)  # type: ignore[arg-type]
-            graph.store.extend([ox.Quad(*(_from_rdflib(graph, t) for t in triple)) for triple in collected.triples])
+        if path.name.endswith(".sssom.tsv"):  # the triples build_graph makes of it, as Oxigraph terms
+            graph.store.extend([ox.Quad(s, p, o) for s, p, o in mapping_triples(read_sssom(path), path, ox.NamedNode,
+                                                                               ox.Literal, ox.BlankNode)])
             continue
         triples = (parsed or {}).get(path.resolve())
         if triples is None and store_parses:
@@ -346,21 +336,43 @@ def _literal_forms(graph: SourceGraph, below: dict[Any, list[Any]] | None = None
             graph.store.add(ox.Quad(quad.subject, quad.predicate, new))
 
 
-def _from_rdflib(graph: SourceGraph, term: Any) -> Any:
-    """An rdflib term of the SSSOM triples as an Oxigraph term, remembered both ways (blank nodes once)."""
-    found = graph._oxigraph.get(term)
-    if found is not None:
-        return found
-    from rdflib import BNode
+#: lexical forms that are already rdflib's (and, for a decimal without a point, what it adds): told without rdflib
+_KNOWN_FORMS = {
+    XSD + "integer": re.compile(r"(?:0|-?[1-9][0-9]{0,17})"),
+    XSD + "boolean": re.compile(r"true|false"),
+    XSD + "date": re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}"),
+    XSD_DECIMAL: re.compile(r"(?:0|-?[1-9][0-9]{0,17})(?:\.[0-9]{0,5}[1-9])?"),
+}
 
-    out = ox.BlankNode() if isinstance(term, BNode) else graph.to_oxigraph(term)
-    graph._oxigraph[term] = out
-    graph._rdflib[out] = term
-    return out
+
+def _known_form(literal: Any) -> Any:
+    """:func:`_rdflib_form` of the common typed literals (small integers and decimals in their canonical form,
+    booleans, dates), without importing rdflib (~0.2 s of a ``validate`` of the shipped sources); None for any
+    other, which rdflib reads. ``tests/test_validate_sources.py`` compares both on many forms."""
+    datatype, text = literal.datatype.value, literal.value
+    pattern = _KNOWN_FORMS.get(datatype)
+    if pattern is None or pattern.fullmatch(text) is None:
+        return None
+    if datatype == XSD + "date":
+        try:
+            if date.fromisoformat(text).isoformat() != text:
+                return None
+        except ValueError:
+            return None  # not a date: rdflib refuses it, and says so
+    if datatype == XSD_DECIMAL and "." not in text:
+        return ox.Literal(text + ".0", datatype=literal.datatype)
+    return literal
 
 
 def _rdflib_form(literal: Any) -> Any:
     """A typed literal as ``turtle_terms`` and ``_literal_forms`` leave it: rdflib's lexical form, decimals with a point."""
+    known = _known_form(literal)
+    if known is not None:
+        return known
+    return _form_by_rdflib(literal)
+
+
+def _form_by_rdflib(literal: Any) -> Any:
     from rdflib import Literal, URIRef
 
     datatype = literal.datatype.value

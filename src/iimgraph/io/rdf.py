@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import io
+import itertools
 import json
 import logging
 import os
@@ -584,10 +585,31 @@ def _syntax_detail(message: str) -> str:
     return message[:200]
 
 
+#: what hides a bracket from the Turtle grammar: strings, IRIs and comments (each run of other text as one match,
+#: possessive, so an unterminated string costs one pass, not backtracking)
+_HIDES_BRACKETS = re.compile(
+    r'[^"\'<#\[\]()]++|"""(?:[^"\\]++|\\.|"(?!""))*+"""|\'\'\'(?:[^\'\\]++|\\.|\'(?!\'\'))*+\'\'\''
+    r'|"(?:[^"\\\n]++|\\.)*+"|\'(?:[^\'\\\n]++|\\.)*+\'|<[^<>"{}|^`\\\s]*+>|#[^\n]*+')
+_BRACKET_STEP = {"[": 1, "(": 1, "]": -1, ")": -1}
+
+
 def bracket_depth(text: str, limit: int) -> int | None:
-    """Line where Turtle brackets first nest deeper than ``limit`` (strings, IRIs and comments skipped), or None."""
-    if "[" not in text and "(" not in text:  # N-Triples written as Turtle: no scan (0.5 s at 3x10^5 triples)
+    """Line where Turtle brackets first nest deeper than ``limit`` (strings, IRIs and comments skipped), or None.
+
+    Told without a Python step per token when the depth stays within the limit (the common case): no more
+    opening brackets than the limit, or the brackets left once strings, IRIs and comments are taken out
+    never nest deeper (0.05 -> 0.015 s on the shipped sources); only past the limit is the line found token by token.
+    """
+    if text.count("[") + text.count("(") <= limit:  # N-Triples written as Turtle, a small file: no scan
         return None
+    brackets = [c for c in _HIDES_BRACKETS.sub("", text) if c in _BRACKET_STEP]
+    if max(itertools.accumulate(map(_BRACKET_STEP.__getitem__, brackets)), default=0) <= limit:
+        return None
+    return _bracket_line(text, limit)
+
+
+def _bracket_line(text: str, limit: int) -> int | None:
+    """:func:`bracket_depth` token by token: the line of the first bracket past the limit."""
     depth = 0
     for m in re.finditer(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
                          r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*|[\[\]()]', text):

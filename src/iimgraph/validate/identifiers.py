@@ -18,23 +18,35 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Any, Protocol, TypeGuard
+from functools import cache
+from typing import TYPE_CHECKING, Any, Protocol, TypeGuard
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
+import pyoxigraph as ox
 
 from iimgraph.build.oxgraph import SourceGraph
-from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER
-from iimgraph.terms import DCTERMS, OBOINOWL, OWL, RDFS, SKOS
+from iimgraph.namespaces import CHECKED_PREFIXES, CONVERTER, DCTERMS, OBOINOWL, OWL, RDFS
 from iimgraph.validate.reference import Reference
 from iimgraph.validate.report import preferred
 
-_MATCH = (SKOS.exactMatch, SKOS.closeMatch, SKOS.broadMatch, SKOS.narrowMatch, SKOS.relatedMatch)
+if TYPE_CHECKING:
+    from rdflib.term import Node
+
 #: an axiom annotation's links to its triple: the annotated triple itself is checked where it is asserted
-_AXIOM_LINKS = (OWL.annotatedSource, OWL.annotatedProperty, OWL.annotatedTarget)
-#: the terms the loops below use, made once: an attribute of rdflib's closed namespaces costs ~15 us each time
-_ANNOTATED_SOURCE, _HAS_DBXREF, _IDENTIFIER, _LABEL = (URIRef(t) for t in (OWL.annotatedSource, OBOINOWL.hasDbXref,
-                                                                          DCTERMS.identifier, RDFS.label))
+_AXIOM_LINKS = (OWL + "annotatedSource", OWL + "annotatedProperty", OWL + "annotatedTarget")
+_ANNOTATED_SOURCE, _HAS_DBXREF, _IDENTIFIER, _LABEL = (OWL + "annotatedSource", OBOINOWL + "hasDbXref",
+                                                       DCTERMS + "identifier", RDFS + "label")
+
+
+@cache
+def _rdflib_terms() -> Any:
+    """The terms the rdflib graph's loops use, made once (rdflib is imported only for an rdflib graph)."""
+    from types import SimpleNamespace
+
+    from rdflib import BNode, Literal, URIRef
+
+    return SimpleNamespace(BNode=BNode, Literal=Literal, URIRef=URIRef, links=tuple(map(URIRef, _AXIOM_LINKS)),
+                           annotated_source=URIRef(_ANNOTATED_SOURCE), has_dbxref=URIRef(_HAS_DBXREF),
+                           identifier=URIRef(_IDENTIFIER), label=URIRef(_LABEL))
 
 
 class Triples(Protocol):
@@ -76,8 +88,16 @@ def _checked(curie: str | None) -> TypeGuard[str]:
 
 def _owner(graph: Triples, node: object) -> object:
     """An axiom annotation's finding belongs to the annotated class."""
-    if isinstance(node, BNode):
-        source = preferred(graph.objects(node, _ANNOTATED_SOURCE))
+    if isinstance(graph, SourceGraph):  # the store's own terms
+        if isinstance(node, ox.BlankNode):
+            source = preferred(q.object for q in graph.store.quads_for_pattern(node, ox.NamedNode(_ANNOTATED_SOURCE),
+                                                                                None))
+            if source is not None:
+                return source
+        return node
+    rd = _rdflib_terms()
+    if isinstance(node, rd.BNode):
+        source = preferred(graph.objects(node, rd.annotated_source))
         if source is not None:
             return source
     return node
@@ -102,7 +122,7 @@ class _Curies:
     def __init__(self) -> None:
         self.seen: dict[str, str | None] = {}
 
-    def __call__(self, iri: URIRef | str) -> str | None:
+    def __call__(self, iri: str) -> str | None:
         key = str(iri)  # rdflib's URIRef.startswith/compare stringify their argument: work on plain str
         if key not in self.seen:
             self.seen[key] = _checked_curie(key)
@@ -124,56 +144,56 @@ def _checked_curie(iri: str) -> str | None:
 
 def _candidates(graph: Triples) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
     """(subject, predicate, curie, value) for every use of a checked identifier."""
-    for s, o in graph.subject_objects(_HAS_DBXREF):
+    rd = _rdflib_terms()
+    Literal, URIRef = rd.Literal, rd.URIRef
+    for s, o in graph.subject_objects(rd.has_dbxref):
         if isinstance(o, Literal):
             curie = standardize(str(o))
             if _checked(curie):
-                yield s, _HAS_DBXREF, curie, o
-    for s, o in graph.subject_objects(_IDENTIFIER):
+                yield s, rd.has_dbxref, curie, o
+    for s, o in graph.subject_objects(rd.identifier):
         curie = standardize(str(o)) if isinstance(o, Literal) else None
         if _checked(curie):
-            yield s, _IDENTIFIER, curie, o
+            yield s, rd.identifier, curie, o
     compress = _Curies()
     for s, p, o in graph:
         if isinstance(s, URIRef):
             curie = compress(s)
             if curie is not None:
                 yield s, None, curie, None
-        if isinstance(o, URIRef) and p not in _AXIOM_LINKS:
+        if isinstance(o, URIRef) and p not in rd.links:
             curie = compress(o)
             if curie is not None:
                 yield s, p, curie, o
 
 
 def _candidates_in_store(graph: SourceGraph,
-                         known: Callable[[str], bool]) -> Iterator[tuple[Node, Node | None, str, Node | None]]:
+                         known: Callable[[str], bool]) -> Iterator[tuple[Any, Any, str, Any]]:
     """:func:`_candidates` read from a :class:`SourceGraph`'s store, but for the identifiers ``known``
     vouches for and the uses of terms the graph labels (neither is reported); each distinct subject and
-    object looked at once (the store answers which they are), rdflib terms made only for what is yielded."""
-    import pyoxigraph as ox
-
-    rd, store = graph.to_rdflib, graph.store
-    for prop in (_HAS_DBXREF, _IDENTIFIER):
-        for quad in store.quads_for_pattern(None, ox.NamedNode(str(prop)), None):
+    object looked at once (the store answers which they are); the terms are the store's own (no rdflib)."""
+    store = graph.store
+    for prop in map(ox.NamedNode, (_HAS_DBXREF, _IDENTIFIER)):
+        for quad in store.quads_for_pattern(None, prop, None):
             o = quad.object
             if isinstance(o, ox.Literal):
                 curie = standardize(o.value)
                 if _checked(curie) and not known(curie):
-                    yield rd(quad.subject), prop, curie, rd(o)
+                    yield quad.subject, prop, curie, o
     compress = _Curies()
     for (s,) in store.query("SELECT DISTINCT ?s WHERE { ?s ?p ?o FILTER(isIRI(?s)) }"):  # type: ignore[union-attr]
         curie = compress(s.value)
         if curie is not None and not known(curie):
-            yield rd(s), None, curie, None
-    links = {ox.NamedNode(str(p)) for p in _AXIOM_LINKS}
-    label = ox.NamedNode(str(RDFS.label))
+            yield s, None, curie, None
+    links = {ox.NamedNode(p) for p in _AXIOM_LINKS}
+    label = ox.NamedNode(_LABEL)
     for (o,) in store.query("SELECT DISTINCT ?o WHERE { ?s ?p ?o FILTER(isIRI(?o)) }"):  # type: ignore[union-attr]
         curie = compress(o.value)
         if curie is None or known(curie) or next(store.quads_for_pattern(o, label, None), None) is not None:
             continue
         for quad in store.quads_for_pattern(None, None, o):
             if quad.predicate not in links:
-                yield rd(quad.subject), rd(quad.predicate), curie, rd(o)
+                yield quad.subject, quad.predicate, curie, o
 
 
 def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]:
@@ -193,7 +213,8 @@ def unknown_identifiers(graph: Triples, reference: Reference) -> list[UnknownId]
     for s, p, curie, value in uses:
         if not in_store and known(curie):
             continue
-        if not in_store and isinstance(value, URIRef) and preferred(graph.objects(value, _LABEL)) is not None:
+        if not in_store and isinstance(value, _rdflib_terms().URIRef) and \
+                preferred(graph.objects(value, _rdflib_terms().label)) is not None:
             continue  # a use of a term the graph labels: its declaration is checked where it is written
         key = (_owner(graph, s), p, curie)
         before = found.get(key)

@@ -23,25 +23,37 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Graph, URIRef
+import pyoxigraph as ox
 
 from iimgraph import worker
-from iimgraph.build.graph import parse_turtle, source_files
-from iimgraph.build.oxgraph import has_unicode_escape, load_sources
-from iimgraph.build.sources import SOURCE_SUFFIXES, sources_root
+from iimgraph.build.oxgraph import SourceGraph, has_unicode_escape, load_sources
+from iimgraph.build.sources import SOURCE_SUFFIXES, source_files, sources_root
 from iimgraph.errors import QueryTimeout, SourceError, ValidationTimeout
-from iimgraph.namespaces import BIOLINK_SUBJECT, ONTOLOGY_IRI, display_curie
+from iimgraph.namespaces import BIOLINK_SUBJECT, DCTERMS, ONTOLOGY_IRI, OWL, RDFS, display_curie
 from iimgraph.namespaces import SHACL as SH
 from iimgraph.resources import ontology_dir, shapes_dir
 from iimgraph.settings import SECONDS, check_number
-from iimgraph.terms import DCTERMS, OWL, RDFS
 from iimgraph.validate import qc
 from iimgraph.validate.identifiers import unknown_identifiers
 from iimgraph.validate.reason import reason as run_reasoner
 from iimgraph.validate.reference import load_reference
-from iimgraph.validate.report import BLANK, Finding, SourceIndex, ValidationReport, display_path, index_sources, preferred
+from iimgraph.validate.report import (
+    BLANK,
+    Finding,
+    FocusBlank,
+    FocusIRI,
+    SourceIndex,
+    ValidationReport,
+    display_path,
+    index_sources,
+    lexical,
+    preferred,
+    term_kind,
+)
 
 if TYPE_CHECKING:
+    from rdflib import Graph
+
     from iimgraph.validate.reason import ReasonerResult
 
 _SEVERITY = {SH + "Violation": "ERROR", SH + "Warning": "WARN", SH + "Info": "INFO"}
@@ -52,97 +64,153 @@ REASONER_LEVELS = {"inconsistent": "ERROR", "unsatisfiable": "ERROR", "skipped":
 
 def shapes_graph(folder: Path | None = None) -> Graph:
     """All ``shapes/*.ttl`` in one graph."""
+    from rdflib import Graph
+
+    from iimgraph.build.graph import parse_turtle
+
     graph = Graph()
     for path in sorted((folder or shapes_dir()).glob("*.ttl")):
         parse_turtle(path, graph)
     return graph
 
 
+def shapes_store() -> ox.Store | None:
+    """The packaged shapes in an Oxigraph store, for the compiler without rdflib; None when one does not parse
+    there (:func:`shapes_graph` then reads them, and says what is wrong)."""
+    from iimgraph.io.rdf import read_bytes
+
+    store = ox.Store()
+    try:
+        for path in sorted(shapes_dir().glob("*.ttl")):
+            store.load(read_bytes(path), format=ox.RdfFormat.TURTLE, base_iri=path.resolve().as_uri())
+    except (SyntaxError, ValueError, OSError, SourceError):
+        return None
+    return store
+
+
 def node_shapes(shapes: Graph) -> list[str]:
     """Local names of the named node shapes (each is one 'rule' in the report)."""
+    from rdflib import URIRef
     from rdflib.namespace import RDF
 
     return sorted(str(s).rsplit("/", 1)[-1] for s in shapes.subjects(RDF.type, URIRef(SH + "NodeShape"))
                   if isinstance(s, URIRef))
 
 
-def _owning_shape(shapes: Graph, shape: object) -> object:
-    """The named node shape a (blank) property shape belongs to."""
+def _owning_shape(shapes: Any, shape: object) -> object:
+    """The named node shape a (blank) property shape belongs to (in an rdflib graph or an Oxigraph store)."""
+    if isinstance(shapes, ox.Store):
+        prop = ox.NamedNode(SH + "property")
+        parents: Any = lambda node: (q.subject for q in shapes.quads_for_pattern(None, prop, node))  # noqa: E731
+    else:
+        from rdflib import URIRef
+
+        parents = lambda node: shapes.subjects(URIRef(SH + "property"), node)  # noqa: E731
     seen = set()
-    while isinstance(shape, BNode) and shape not in seen:
+    while term_kind(shape) == "blank" and shape not in seen:
         seen.add(shape)
-        parent = next(iter(shapes.subjects(URIRef(SH + "property"), shape)), None)
+        parent = next(iter(parents(shape)), None)
         if parent is None:
             break
         shape = parent
     return shape
 
 
-_ANNOTATED_SOURCE = URIRef(OWL.annotatedSource)
 #: a finding's CURIEs: the properties, the values and many terms come again and again
 _curie = functools.lru_cache(maxsize=1 << 16)(display_curie)
-_LABELS = (URIRef(RDFS.label), URIRef(DCTERMS.title))
-_BIOLINK_SUBJECT = URIRef(BIOLINK_SUBJECT)
-
-
-def _term(graph: Any, node: object) -> tuple[str, object]:
-    """How a finding names its node (CURIE, IRI, or a stable blank marker) and the node located in sources."""
-    if isinstance(node, BNode):
-        source = preferred(graph.objects(node, _ANNOTATED_SOURCE))
-        if source is not None:
-            return _term(graph, source)
-        return BLANK, None
-    if isinstance(node, URIRef):
-        return _curie(node), node
-    return str(node), None
-
-
-def _text(node: object) -> str | None:
-    if node is None:
-        return None
-    if isinstance(node, URIRef):
-        return _curie(node)
-    return str(node)
-
-
-def _label(graph: Any, node: object) -> str | None:
-    if not isinstance(node, (URIRef, BNode)):
-        return None
-    for p in _LABELS:
-        value = preferred(graph.objects(node, p))
-        if value is not None:
-            return str(value)
-    subject = preferred(graph.objects(node, _BIOLINK_SUBJECT))
-    if subject is not None:
-        about = preferred(graph.objects(subject, _LABELS[0]))
-        return f"claim about {about}" if about is not None else None
-    return None
+_ANNOTATED_SOURCE = OWL + "annotatedSource"
+_LABELS = (RDFS + "label", DCTERMS + "title")
 
 
 class _Maker:
-    """Builds findings with term, label and source location filled in the same way for every check."""
+    """Builds findings with term, label and source location filled in the same way for every check.
+
+    ``graph``: an rdflib graph's stand-in answering ``objects`` (its nodes rdflib terms), or a
+    :class:`~iimgraph.build.oxgraph.SourceGraph` whose nodes are its store's own terms (no rdflib then)."""
 
     def __init__(self, graph: Any, index: SourceIndex) -> None:
         self.graph, self.index = graph, index
         self.labels: dict[object, str | None] = {}  # owner -> label: many findings name the same term
+        self.native = isinstance(graph, SourceGraph)
+        if self.native:
+            self.iri: Any = ox.NamedNode
+            self.objects: Any = self._store_objects
+        else:
+            from rdflib import URIRef
+
+            self.iri, self.objects = URIRef, graph.objects
+        self.annotated_source = self.iri(_ANNOTATED_SOURCE)
+        self.label_properties = tuple(self.iri(p) for p in _LABELS)
+        self.biolink_subject = self.iri(BIOLINK_SUBJECT)
 
     def __call__(self, level: str, rule: str, node: object, message: str, prop: object = None,
                  value: object = None, *, written: object = None) -> Finding:
         """``written``: the value as the sources hold it, when the report shows it differently (default ``value``)."""
-        term, owner = _term(self.graph, node)
+        term, owner = self.term(node)
         value_text = _text(value)
         located = value if written is None else written
-        file, line = self.index.locate(str(owner) if owner is not None else None,
-                                       str(located) if located is not None else None,
-                                       is_iri=isinstance(located, URIRef))
+        file, line = self.index.locate(lexical(owner) if owner is not None else None,
+                                       lexical(located) if located is not None else None,
+                                       is_iri=term_kind(located) == "iri")
         if owner is None:
             label = None
         elif owner in self.labels:
             label = self.labels[owner]
         else:
-            label = self.labels[owner] = _label(self.graph, owner)
+            label = self.labels[owner] = self.label(owner)
         return Finding(level=level, rule=rule, term=term, message=message, property=_text(prop), value=value_text,
-                       label=label, file=file, line=line, focus=node)
+                       label=label, file=file, line=line, focus=self.focus(node))
+
+    def term(self, node: object) -> tuple[str, object]:
+        """How a finding names its node (CURIE, IRI, or a stable blank marker) and the node located in sources."""
+        kind = term_kind(node)
+        if kind == "blank":
+            source = preferred(self.objects(node, self.annotated_source))
+            if source is not None:
+                return self.term(source)
+            return BLANK, None
+        if kind == "iri":
+            return _curie(lexical(node)), node
+        return lexical(node), None
+
+    def label(self, node: object) -> str | None:
+        if term_kind(node) not in ("iri", "blank"):
+            return None
+        for p in self.label_properties:
+            value = preferred(self.objects(node, p))
+            if value is not None:
+                return lexical(value)
+        subject = preferred(self.objects(node, self.biolink_subject))
+        if subject is not None and term_kind(subject) in ("iri", "blank"):
+            about = preferred(self.objects(subject, self.label_properties[0]))
+            return f"claim about {lexical(about)}" if about is not None else None
+        return None
+
+    def _store_objects(self, node: Any, predicate: Any) -> Any:
+        """``objects`` in the sources' store, for its own terms (or the rdflib terms it gave a fallback engine)."""
+        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            node = self.graph.to_oxigraph(node)
+            if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+                return iter(())
+        return (q.object for q in self.graph.store.quads_for_pattern(node, predicate, None))
+
+    def focus(self, node: object) -> object:
+        """The node for the Turtle report: an rdflib term as it is; a store's IRI or blank node as its text."""
+        if isinstance(node, ox.NamedNode):
+            return FocusIRI(node.value)
+        if isinstance(node, ox.BlankNode):
+            return FocusBlank(lexical(node))
+        if isinstance(node, ox.Literal):
+            return self.graph.to_rdflib(node)
+        return node
+
+
+def _text(node: object) -> str | None:
+    if node is None:
+        return None
+    if term_kind(node) == "iri":
+        return _curie(lexical(node))
+    return lexical(node)
 
 
 def shacl_results(graph: Graph | None, shapes: Graph, *, engine: str = "oxigraph", store: object = None) -> Graph:
@@ -170,6 +238,7 @@ def shacl_results(graph: Graph | None, shapes: Graph, *, engine: str = "oxigraph
 
 def run_shapes(graph: Graph | None, shapes: Graph, make: _Maker, *, engine: str = "oxigraph",
                store: object = None) -> tuple[list[Finding], Graph]:
+    from rdflib import URIRef
     from rdflib.namespace import RDF
 
     results = shacl_results(graph, shapes, engine=engine, store=store)
@@ -184,6 +253,44 @@ def run_shapes(graph: Graph | None, shapes: Graph, make: _Maker, *, engine: str 
         findings.append(make(level, rule, results.value(r, sh("focusNode")), message,
                              results.value(r, sh("resultPath")), results.value(r, sh("value"))))
     return findings, results
+
+
+def _run_shapes_in_store(store: SourceGraph, make: _Maker) -> tuple[list[Finding], object]:
+    """The shapes compiled from an Oxigraph copy of them, run on the sources' store, findings made from the
+    store's own terms: no rdflib (the report graph is made only if the Turtle report asks). Shapes the store does
+    not read, or the compiler does not support, go the rdflib way (:func:`run_shapes`), as before."""
+    from iimgraph.validate import shacl
+
+    shapes = shapes_store()
+    try:
+        if shapes is None:
+            raise shacl.Unsupported("the shapes do not parse in a store")
+        checks = shacl.compile_shapes(shapes)
+    except shacl.Unsupported:
+        return run_shapes(None, shapes_graph(), make, store=store)
+    violations = list(shacl.run_checks(checks, store.select_raw))
+    rules: dict[object, str] = {}
+    findings = []
+    for check, focus, value in violations:
+        rule = rules.get(check.shape)
+        if rule is None:
+            owner = _owning_shape(shapes, check.shape)
+            rule = rules[check.shape] = lexical(owner).rsplit("/", 1)[-1] if term_kind(owner) == "iri" else "shape"
+        findings.append(make(_SEVERITY.get(check.severity, "ERROR"), rule, focus,
+                             check.message if check.message is not None else "SHACL constraint not met",
+                             check.path, value))
+    return findings, shacl.LazyResults(violations)
+
+
+class _StoreTerms:
+    """A sources' store as the QC rules read it, its rows left as the store's own terms (no rdflib)."""
+
+    def __init__(self, store: SourceGraph) -> None:
+        self.select_raw = store.select_raw
+
+    @staticmethod
+    def term(value: object) -> object:
+        return value
 
 
 def validate_graph(graph: Graph, files: Iterable[Path] = (), *, reason: bool = True,
@@ -213,8 +320,12 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
     if texts:
         texts.clear()  # the index keeps the lines it needs
     reference = load_reference()
-    findings, shacl_graph = run_shapes(None, shapes_graph(), make, engine=shacl, store=store)
-    for row in qc.run_rules(None, rules, reference, store=store):
+    shacl_graph: object
+    if make.native and shacl == "oxigraph":
+        findings, shacl_graph = _run_shapes_in_store(store, make)
+    else:
+        findings, shacl_graph = run_shapes(None, shapes_graph(), make, engine=shacl, store=store)
+    for row in qc.run_rules(None, rules, reference, store=_StoreTerms(store) if make.native else store):  # type: ignore[arg-type]
         findings.append(make(levels[row.rule], row.rule, row.entity, row.message, row.property, row.value))
     for u in unknown_identifiers(store, reference):
         where = f" (used through {_text(u.predicate)})" if u.predicate is not None else ""
@@ -233,12 +344,12 @@ def _validate(store: Any, files: list[Path], rules: dict[str, Path], levels: dic
 
 
 def _reasoner_findings(result: ReasonerResult, make: _Maker) -> list[Finding]:
-    ontology = URIRef(ONTOLOGY_IRI)
+    ontology = make.iri(ONTOLOGY_IRI)
     if result.status == "inconsistent":
         return [make("ERROR", "ontology_inconsistent", ontology,
                      "HermiT finds the ontology inconsistent: no model satisfies its class axioms and typed individuals")]
     if result.status == "unsatisfiable":
-        return [make("ERROR", "unsatisfiable_class", URIRef(iri),
+        return [make("ERROR", "unsatisfiable_class", make.iri(iri),
                      "HermiT finds this class unsatisfiable (equivalent to owl:Nothing): no instance can exist")
                 for iri in result.unsatisfiable]
     if result.status == "skipped":
@@ -294,6 +405,8 @@ def _validate_paths(paths: list[Path], *, reason: bool, reason_timeout: float, p
     read: dict[Path, bytes] = {}  # (its bytes, when that needed no parse)
     published = _published(paths, parsed, read)
     if published:
+        from rdflib import Graph
+
         from iimgraph.io.rdf import parse_rdf
 
         graph = Graph()
@@ -340,11 +453,9 @@ def _stamped(path: Path, parsed: dict[Path, list[Any]], read: dict[Path, bytes])
     if b"versionIRI" not in data and not has_unicode_escape(data):
         read[path.resolve()] = data  # the loader takes these bytes instead of reading the file again
         return False  # owl:versionIRI is written with those letters unless escaped: not a release, no parse here
-    import pyoxigraph as ox
-
     from iimgraph.io.rdf import turtle_terms
 
-    ontology, version = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(str(OWL.versionIRI))
+    ontology, version = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(OWL + "versionIRI")
     triples = parsed[path.resolve()] = turtle_terms(path)  # the same checks, no rdflib graph
     return any(s == ontology and p == version for s, p, _o in triples)
 

@@ -17,12 +17,15 @@ node and property shapes whose path is one IRI; ``sh:nodeKind``, ``sh:pattern`` 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, replace
-from typing import NamedTuple
+from typing import Any, NamedTuple
+
+import pyoxigraph as ox
 
 from iimgraph.namespaces import RDF, RDFS, XSD
 from iimgraph.namespaces import SHACL as SH
+from iimgraph.validate.report import lexical, term_kind
 
 RDF_TYPE = RDF + "type"
 SUBCLASS = RDFS + "subClassOf"
@@ -61,35 +64,56 @@ class Check:
 
 
 def _iri(term: object) -> str:
-    return f"<{term}>"
+    return f"<{lexical(term)}>"
 
 
 def _literal(term: object) -> str:
-    """A shapes-graph term in SPARQL syntax."""
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
+    """A shapes-graph term (rdflib's or Oxigraph's) in SPARQL syntax."""
+    kind = term_kind(term)
+    if kind == "iri":
         return _iri(term)
-    if isinstance(term, BNode):
+    if kind != "literal":
         raise Unsupported("a blank node as a constraint value")
-    assert isinstance(term, Literal)
-    text = str(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
-    if term.language:
-        return f'"{text}"@{term.language}'
-    if term.datatype is not None:
-        return f'"{text}"^^<{term.datatype}>'
+    text = lexical(term).replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n").replace("\r", "\\r")
+    language = term.language  # type: ignore[attr-defined]
+    datatype = term.datatype  # type: ignore[attr-defined]
+    if isinstance(term, ox.Literal) and datatype.value == XSD + "string":
+        datatype = None  # a plain literal (RDF 1.1: the same term)
+    if language:
+        return f'"{text}"@{language}'
+    if datatype is not None:
+        return f'"{text}"^^<{lexical(datatype)}>'
     return f'"{text}"'
 
 
 class _Shapes:
-    def __init__(self, shapes: object) -> None:
-        from rdflib import URIRef
+    """The shapes graph as the compiler reads it: an ``rdflib.Graph``, or an Oxigraph store holding it (no rdflib)."""
 
+    def __init__(self, shapes: object) -> None:
         self.g = shapes
-        self.sh = lambda name: URIRef(SH + name)
+        if isinstance(shapes, ox.Store):
+            self.term: Callable[[str], Any] = ox.NamedNode
+        else:
+            from rdflib import URIRef
+
+            self.term = URIRef
+        self.sh = lambda name: self.term(SH + name)
+
+    def objects(self, node: object, predicate: object) -> list[object]:
+        if isinstance(self.g, ox.Store):
+            return [q.object for q in self.g.quads_for_pattern(node, predicate, None)]  # type: ignore[arg-type]
+        return list(self.g.objects(node, predicate))  # type: ignore[attr-defined]
 
     def values(self, node: object, key: str) -> list[object]:
-        return list(self.g.objects(node, self.sh(key)))  # type: ignore[attr-defined]
+        return self.objects(node, self.sh(key))
+
+    def node_shapes(self) -> list[object]:
+        typed, kind = self.term(RDF_TYPE), self.sh("NodeShape")
+        if isinstance(self.g, ox.Store):
+            found = {q.subject for q in self.g.quads_for_pattern(None, typed, kind)}  # type: ignore[arg-type]
+        else:
+            found = set(self.g.subjects(typed, kind))  # type: ignore[attr-defined]
+        return sorted(found, key=lexical)
 
     def one(self, node: object, key: str) -> object:
         found = self.values(node, key)
@@ -98,13 +122,27 @@ class _Shapes:
         return found[0] if found else None
 
     def items(self, node: object) -> list[object]:
-        from rdflib.collection import Collection
+        """The members of an RDF list, as ``rdflib.collection.Collection`` walks it."""
+        first, rest = self.term(RDF + "first"), self.term(RDF + "rest")
+        out, chain = [], {node}
+        while node is not None:
+            item = next(iter(self.objects(node, first)), None)
+            if item is not None:
+                out.append(item)
+            node = next(iter(self.objects(node, rest)), None)
+            if node in chain:
+                raise Unsupported("an RDF list that loops")
+            chain.add(node)
+        return out
 
-        return list(Collection(self.g, node))  # type: ignore[arg-type]
+    def predicates(self, node: object) -> list[object]:
+        if isinstance(self.g, ox.Store):
+            return [q.predicate for q in self.g.quads_for_pattern(node, None, None)]  # type: ignore[arg-type]
+        return list(self.g.predicates(node, None))  # type: ignore[attr-defined]
 
     def check_keys(self, node: object) -> None:
-        for p in self.g.predicates(node, None):  # type: ignore[attr-defined]
-            text = str(p)
+        for p in self.predicates(node):
+            text = lexical(p)
             if text.startswith(SH) and text[len(SH):] not in _KNOWN:
                 raise Unsupported(f"sh:{text[len(SH):]}")
             if text == SH + "deactivated":
@@ -135,14 +173,12 @@ def _violations(s: _Shapes, shape: object, depth: int = 0, focus: str | None = N
     ?f :p ?v`` by scanning every ``:p`` triple once per outer row (5 s of 7 for the shapes at
     3x10^5 triples).
     """
-    from rdflib import URIRef
-
     if depth > 8:
         raise Unsupported("shapes nested too deeply")
     f, v = focus or f"?f{depth}", f"?v{depth}"
     s.check_keys(shape)
     path = s.one(shape, "path")
-    if path is not None and not isinstance(path, URIRef):
+    if path is not None and term_kind(path) != "iri":
         raise Unsupported("a property path that is not a single IRI")
     # the value nodes: the focus itself for a node shape, the path's objects for a property shape
     if path is not None:
@@ -160,7 +196,7 @@ def _value_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violat
     """sh:nodeKind, sh:pattern (with sh:flags), sh:in."""
     path, v, values = at.path, at.v, at.values
     for kind in s.values(shape, "nodeKind"):
-        name = str(kind)[len(SH):]
+        name = lexical(kind)[len(SH):]
         if name not in _NODE_KINDS:
             raise Unsupported(f"sh:nodeKind {kind}")
         yield "NodeKindConstraintComponent", path, f"{values} FILTER(!{_NODE_KINDS[name].replace('?v', v)})", True
@@ -188,7 +224,8 @@ def _type_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violati
     """sh:datatype (a lexical form checked by casting, for the XSD types SPARQL casts) and sh:class."""
     path, v, cast, values = at.path, at.v, at.cast, at.values
     for datatype in s.values(shape, "datatype"):
-        local = str(datatype)[len(XSD):] if str(datatype).startswith(XSD) else None
+        datatype = lexical(datatype)
+        local = datatype[len(XSD):] if datatype.startswith(XSD) else None
         well_formed = ""
         if local in _CASTABLE and local != "string":
             well_formed = f" || !BOUND({cast})"
@@ -208,7 +245,7 @@ def _count_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violat
     """sh:minCount and sh:maxCount (property shapes only)."""
     path, f, x = at.path, at.f, at.x
     for n in s.values(shape, "minCount"):
-        count = int(n)  # type: ignore[call-overload]
+        count = int(lexical(n))
         if path is None:
             raise Unsupported("sh:minCount on a node shape")
         if count == 1:
@@ -221,14 +258,12 @@ def _count_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violat
         if path is None:
             raise Unsupported("sh:maxCount on a node shape")
         yield ("MaxCountConstraintComponent", path,
-               f"{{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} HAVING (COUNT(DISTINCT {x}) > {int(n)}) }}",  # type: ignore[call-overload]
+               f"{{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} HAVING (COUNT(DISTINCT {x}) > {int(lexical(n))}) }}",
                False)
 
 
 def _nested_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
     """sh:or, sh:and and sh:node (shapes tested on the value node, one depth down); sh:property must be a node."""
-    from rdflib import BNode, URIRef
-
     path, v, values = at.path, at.v, at.values
     for key, component in (("or", "OrConstraintComponent"), ("and", "AndConstraintComponent")):
         for listing in s.values(shape, key):
@@ -240,7 +275,7 @@ def _nested_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Viola
     for other in s.values(shape, "node"):
         yield "NodeConstraintComponent", path, f"{values} FILTER({_conforms_not(s, other, at.depth + 1, on=v)})", True
     for prop in s.values(shape, "property"):
-        if not isinstance(prop, BNode | URIRef):
+        if term_kind(prop) not in ("iri", "blank"):
             raise Unsupported("a sh:property that is not a node")
 
 
@@ -252,17 +287,15 @@ def _conforms_not(s: _Shapes, shape: object, depth: int, on: str) -> str:
         parts += [pattern for _c, _p, pattern, _v in _violations(s, prop, depth, focus=on)]
     if not parts:
         return "false"
-    return "EXISTS { " + " UNION ".join(f"{{ {p} }}" for p in parts) + " }"
+    return "EXISTS { " + " UNION ".join(f"{{ {p} }}" for p in sorted(parts)) + " }"  # sorted: the same text from any engine
 
 
 def _targets(s: _Shapes, shape: object) -> list[str]:
-    from rdflib import URIRef
-
     out = []
     for cls in s.values(shape, "targetClass"):
         out.append(f"?f0 <{RDF_TYPE}>/<{SUBCLASS}>* {_literal(cls)} .")
     for p in s.values(shape, "targetSubjectsOf"):
-        if not isinstance(p, URIRef):
+        if term_kind(p) != "iri":
             raise Unsupported("sh:targetSubjectsOf a blank node")
         out.append(f"?f0 {_iri(p)} ?target_value .")
     for key in ("targetNode", "targetObjectsOf"):
@@ -272,21 +305,20 @@ def _targets(s: _Shapes, shape: object) -> list[str]:
 
 
 def compile_shapes(shapes: object) -> list[Check]:
-    """Every constraint of every targeted shape as a :class:`Check`; :class:`Unsupported` if any cannot be."""
-    from rdflib import URIRef
-
+    """Every constraint of every targeted shape as a :class:`Check`; :class:`Unsupported` if any cannot be.
+    ``shapes``: an ``rdflib.Graph``, or an Oxigraph store holding the shapes (the checks then name Oxigraph terms)."""
     s = _Shapes(shapes)
     checks: list[Check] = []
-    node_shapes = sorted(set(shapes.subjects(URIRef(RDF_TYPE), s.sh("NodeShape"))), key=str)  # type: ignore[attr-defined]
-    for shape in node_shapes:
+    for shape in s.node_shapes():
         targets = _targets(s, shape)
         if not targets:
             continue
         focus = " UNION ".join(f"{{ SELECT DISTINCT ?f0 WHERE {{ {t} }} }}" for t in targets)
         own: list[tuple[Check, str]] = []
         for owner in [shape, *s.values(shape, "property")]:
-            severity = str(s.one(owner, "severity") or SH + "Violation")
-            messages = sorted(str(m) for m in s.values(owner, "message"))
+            severity = s.one(owner, "severity")
+            severity = lexical(severity) if severity is not None else SH + "Violation"
+            messages = sorted(lexical(m) for m in s.values(owner, "message"))
             for component, path, pattern, has_value in _violations(s, owner):
                 select = "?f0 ?v0" if has_value else "?f0"
                 query = f"SELECT DISTINCT {select} WHERE {{ {focus} {pattern} }}"
@@ -309,7 +341,7 @@ def _screened(focus: str, own: list[tuple[Check, str]]) -> list[Check]:
     simple = [pattern for check, pattern in own if check.component in _SCREENED]
     if len(simple) < 2:
         return [check for check, _pattern in own]
-    test = " || ".join(f"EXISTS {{ {pattern} }}" for pattern in simple)
+    test = " || ".join(f"EXISTS {{ {pattern} }}" for pattern in sorted(simple))  # the same text from any engine
     screen = f"SELECT ?f0 WHERE {{ {focus} FILTER({test}) }} LIMIT 1"
     return [replace(check, screen=screen) if check.component in _SCREENED else check for check, _pattern in own]
 
@@ -334,6 +366,7 @@ def results_graph(violations: Iterable[tuple[Check, object, object]], shapes: ob
     from rdflib.namespace import RDF, XSD
 
     sh = lambda name: URIRef(SH + name)  # noqa: E731
+    rd = _rdflib_term
     graph = Graph()
     graph.bind("sh", SH)
     report = BNode()
@@ -344,15 +377,44 @@ def results_graph(violations: Iterable[tuple[Check, object, object]], shapes: ob
         result = BNode()
         graph.add((report, sh("result"), result))
         graph.add((result, RDF.type, sh("ValidationResult")))
-        graph.add((result, sh("focusNode"), focus))  # type: ignore[arg-type]
+        graph.add((result, sh("focusNode"), rd(focus)))
         graph.add((result, sh("resultSeverity"), URIRef(check.severity)))
-        graph.add((result, sh("sourceShape"), check.shape))  # type: ignore[arg-type]
+        graph.add((result, sh("sourceShape"), rd(check.shape)))
         graph.add((result, sh("sourceConstraintComponent"), sh(check.component)))
         if check.path is not None:
-            graph.add((result, sh("resultPath"), check.path))  # type: ignore[arg-type]
+            graph.add((result, sh("resultPath"), rd(check.path)))
         if value is not None:
-            graph.add((result, sh("value"), value))  # type: ignore[arg-type]
+            graph.add((result, sh("value"), rd(value)))
         if check.message is not None:
             graph.add((result, sh("resultMessage"), Literal(check.message)))
     graph.add((report, sh("conforms"), Literal(conforms, datatype=XSD.boolean)))
     return graph
+
+
+def _rdflib_term(term: object) -> Any:
+    """The rdflib term of an Oxigraph one (a blank node named as :func:`~iimgraph.validate.report.lexical` names
+    it, so the Turtle report's focus nodes meet); an rdflib term as it is."""
+    from rdflib import BNode, Literal, URIRef
+
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(lexical(term))
+    if isinstance(term, ox.Literal):
+        if term.language:
+            return Literal(term.value, lang=term.language)
+        if term.datatype.value == XSD + "string":
+            return Literal(term.value)
+        return Literal(term.value, datatype=URIRef(term.datatype.value))
+    return term
+
+
+class LazyResults:
+    """The violations of compiled checks as a SHACL validation report graph's triples, made with rdflib only when
+    iterated (the Turtle report asks): a validation of sources into a store never imports rdflib otherwise."""
+
+    def __init__(self, violations: list[tuple[Check, object, object]]) -> None:
+        self.violations = violations
+
+    def __iter__(self) -> Iterator[tuple[Any, Any, Any]]:
+        return iter(results_graph(self.violations, None))  # type: ignore[call-overload]
