@@ -10,9 +10,10 @@ from __future__ import annotations
 import json
 import re
 import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
@@ -194,7 +195,8 @@ class ValidationReport:
                 for term, label, fs in self.by_term()
             ],
         }
-        return escape(json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False), json=True) + "\n"
+        return escape(indented_json(doc), json=True) + "\n"
+
 
     def to_text(self, fail_on: str = "ERROR") -> str:
         lines = [_summary(self, fail_on)]
@@ -271,6 +273,64 @@ class ValidationReport:
             return self.to_turtle()
         return self.to_text(fail_on)
 
+
+#: the JSON of a scalar value (``json.dumps`` with ``ensure_ascii=False``), by exact type (a subclass, a float or
+#: anything else goes to ``json.dumps`` itself)
+_SCALAR_JSON: dict[type, Callable[[Any], str]] = {
+    str: json.encoder.encode_basestring,
+    int: int.__repr__, bool: lambda v: "true" if v else "false", type(None): lambda _v: "null"}
+
+
+def indented_json(doc: dict[str, object]) -> str:
+    """``json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)``, the same text, faster for the report.
+
+    With ``indent`` the standard library encodes in Python, a generator step per value (1.6 s of the JSON report of
+    a 10^6-triple validation, ~10^5 findings); here the ``terms`` list is written by hand and each flat dict in
+    it (a finding) by the library's C encoder, whose separators carry the line break and indentation of its
+    depth. Anything but dicts of scalars and lists of such dicts goes to ``json.dumps``."""
+    terms = doc.get("terms")
+    if not isinstance(terms, list) or not terms or max(doc) != "terms":  # sorted last, written last
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+    parts = _list_json(terms, 2, {})
+    if parts is None:
+        return json.dumps(doc, indent=2, sort_keys=True, ensure_ascii=False)
+    rest = json.dumps({k: v for k, v in doc.items() if k != "terms"}, indent=2, sort_keys=True, ensure_ascii=False)
+    head = rest[:-2] + ",\n" if len(rest) > 2 else "{\n"  # "{}" when "terms" is the only key
+    return head + '  "terms": ' + parts + "\n}"
+
+
+def _list_json(items: list[object], level: int, encoders: dict[int, json.JSONEncoder]) -> str | None:
+    """A non-empty list of dicts (of scalars and lists of such dicts) at nesting ``level``, as ``json.dumps``
+    with ``indent=2, sort_keys=True`` writes it there; None for anything else."""
+    inner, deeper = "\n" + "  " * level, "\n" + "  " * (level + 1)
+    scalar = _SCALAR_JSON
+    out = []
+    for item in items:
+        if type(item) is not dict or not item or any(type(k) is not str for k in item):
+            return None
+        if all(type(v) in scalar for v in item.values()):  # flat: one C call
+            encoder = encoders.get(level)
+            if encoder is None:
+                encoder = encoders[level] = json.JSONEncoder(ensure_ascii=False, sort_keys=True,
+                                                             separators=("," + deeper, ": "))
+            out.append("{" + deeper + encoder.encode(item)[1:-1] + inner + "}")
+            continue
+        fields = []
+        for key in sorted(item):
+            value = item[key]
+            write = scalar.get(type(value))
+            if write is not None:
+                text = write(value)
+            elif type(value) is list and value:
+                found = _list_json(value, level + 2, encoders)
+                if found is None:
+                    return None
+                text = found
+            else:
+                return None
+            fields.append(scalar[str](key) + ": " + text)
+        out.append("{" + deeper + ("," + deeper).join(fields) + inner + "}")
+    return "[" + inner + ("," + inner).join(out) + "\n" + "  " * (level - 1) + "]"
 
 def _summary(report: ValidationReport, fail_on: str) -> str:
     c = report.counts()
