@@ -248,6 +248,9 @@ class _LazyTable(Mapping[str, Any]):
         return hit
 
     def get(self, term: str, default: Any = None) -> Any:  # Mapping's own goes through a KeyError
+        hit = self._done.get(term)
+        if hit is not None:
+            return hit
         return self[term] if term in self._raw else default
 
     def __contains__(self, term: object) -> bool:

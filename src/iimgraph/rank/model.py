@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
 from iimgraph.errors import TermError
@@ -266,14 +266,25 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
 TERM_LR_MEMO = 100_000
 
 
-def _memoised(kb: Knowledge, key: tuple[Any, ...], compute: Callable[[], Any]) -> Any:
+_MEMO_SIZE = ("@size",)  # the memo's own entry: how many values it holds, a finding's rows counting one each
+
+
+def _memoised(kb: Knowledge, key: tuple[Any, ...], compute: Callable[[], Any],
+              weight: Callable[[Any], int] | None = None) -> Any:
     """``compute()`` kept in the knowledge's one memo under ``key`` (everything kept there is a pure
-    function of the knowledge and the key), the memo bounded at ``TERM_LR_MEMO`` entries."""
-    hit = kb.p_cache.get(key)
+    function of the knowledge and the key), the memo bounded at ``TERM_LR_MEMO`` values (``weight``:
+    how many values the computed one holds, when not one)."""
+    memo = kb.p_cache
+    hit = memo.get(key)
     if hit is None:
-        if len(kb.p_cache) > TERM_LR_MEMO:
-            kb.p_cache.clear()
-        hit = kb.p_cache[key] = compute()
+        hit = compute()
+        n = 1 if weight is None else weight(hit)
+        size = memo.get(_MEMO_SIZE, 0) + n
+        if size > TERM_LR_MEMO:
+            memo.clear()
+            size = n
+        memo[key] = hit
+        memo[_MEMO_SIZE] = size
     return hit
 
 
@@ -334,7 +345,9 @@ def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[floa
     return _memoised(kb, (term, prof.disease), lambda: _p_present_uncached(term, prof, kb, bg))
 
 
-def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
+def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float,
+                        above: Sequence[str] | None = None) -> tuple[float, str, Annotation | None, str]:
+    """``above``: as :func:`_more_general` takes it."""
     implied = _implied(prof, kb)
     hit = implied.get(term)
     if hit is None:
@@ -348,7 +361,7 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
     # assumption between features; an annotation of the term itself already covers its sub-forms).
     p_imp = hit[0].frequency if hit else 0.0
     inherited = hit is not None and hit[0].inherited_from is not None
-    general = _more_general(term, prof, kb, bg, own_only=inherited) if hit is None or inherited else None
+    general = _more_general(term, prof, kb, bg, own_only=inherited, above=above) if hit is None or inherited else None
     if inherited and general is not None and general[0] > p_imp:
         # the class's own claim of a broader term (anti-SAE DM's defining anti-SAE) outranks a claim of the
         # term it inherits from its parent (DM's anti-SAE1 row), as its own claim of the same term does
@@ -362,18 +375,21 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float) -> t
             f"annotated to the more specific {best.term}: {best.frequency_basis}{_bridged(best.term, term, kb)}"
     if general is not None:
         p_gen, best_gen = general
-        return p_gen, "annotated-more-general", best_gen, \
-            (f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
-             f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}{_bridged(term, best_gen.term, kb)}")
+        return p_gen, "annotated-more-general", best_gen, _memoised(
+            kb, ("@general", term, best_gen.term, best_gen.frequency, bg),  # the same for each candidate annotated so
+            lambda: f"annotated to the more general {best_gen.term}: f x bg(term) / bg({best_gen.term}) = "
+                    f"{best_gen.frequency:g} x {bg:.3g} / {background(best_gen.term, kb):.3g}{_bridged(term, best_gen.term, kb)}")
     return 0.0, "no-annotation", None, "no annotation for the term, an ancestor or a descendant"
 
 
 def _more_general(term: str, prof: Profile, kb: Knowledge, bg: float, *,
-                  own_only: bool = False) -> tuple[float, Annotation] | None:
+                  own_only: bool = False, above: Sequence[str] | None = None) -> tuple[float, Annotation] | None:
     """The best estimate of P(term | D) from an annotation of a strict ancestor a: f(a) x bg(term) / bg(a)
-    (``own_only``: the class's own annotations, not those inherited from a parent)."""
+    (``own_only``: the class's own annotations, not those inherited from a parent; ``above``: the
+    strict ancestors some candidate is annotated to, in the order of ``kb.ancestors(term)``
+    (:func:`_annotated_above`), when the caller has them)."""
     best: tuple[float, Annotation] | None = None
-    for t in kb.ancestors(term):
+    for t in kb.ancestors(term) if above is None else above:
         a = prof.positive.get(t)
         if a is None or t == term or (own_only and a.inherited_from is not None):
             continue
@@ -383,9 +399,21 @@ def _more_general(term: str, prof: Profile, kb: Knowledge, bg: float, *,
     return best
 
 
+def _annotated_above(term: str, kb: Knowledge) -> list[str]:
+    """The term's strict ancestors some candidate has an annotation of (at or NOT), in the order
+    ``kb.ancestors(term)`` gives them: the only ones :func:`_more_general` can find an annotation at."""
+    related_candidates(term, kb)  # builds the index
+    at = kb.match_index["at"]
+    return [t for t in kb.ancestors(term) if t != term and t in at]
+
+
 def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
     """The curated subsumption (``subsumptions.tsv``) that puts ``lower`` under ``upper``, said, when
-    HPO's own hierarchy does not."""
+    HPO's own hierarchy does not (memoised: asked again for each candidate annotated to one term)."""
+    return _memoised(kb, ("@bridged", lower, upper), lambda: _bridged_uncached(lower, upper, kb))
+
+
+def _bridged_uncached(lower: str, upper: str, kb: Knowledge) -> str:
     for term, (under, why) in kb.bridges.items():
         if term in kb.ancestors(lower) and upper in kb.ancestors(under):
             plain: set[str] = set()
@@ -397,7 +425,7 @@ def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
     return ""
 
 
-def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
+def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge, owners: list[str] | None = None) -> str | None:
     """The IIM class an antibody finding defines (a "defining" link), when that class is neither this
     IIM candidate nor in its lineage (an ancestor or a descendant, grouping classes aside), or when this
     candidate is itself defined by another antibody and is not an ancestor or descendant of that class
@@ -405,7 +433,8 @@ def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
     that class (docs/rank.md)."""
     if not prof.is_iim or not kb.defining:
         return None
-    owners = [owner for x in kb.ancestors(term) for owner in sorted(kb.defining.get(x, ()))]
+    if owners is None:
+        owners = _owners(term, kb)
     if prof.disease in owners:
         return None
     mine = kb.lineage.get(prof.disease, frozenset({prof.disease}))
@@ -416,6 +445,18 @@ def _defined_elsewhere(term: str, prof: Profile, kb: Knowledge) -> str | None:
         if self_defined or not (kb.lineage.get(owner, frozenset()) & mine):
             return owner
     return None
+
+
+def _owners(term: str, kb: Knowledge) -> list[str]:
+    """The IIM classes the term (or an ancestor of it) defines, in the order :func:`_defined_elsewhere` tries them."""
+    return [owner for x in kb.ancestors(term) for owner in sorted(kb.defining.get(x, ()))]
+
+
+def _listing_note(prof: Profile, listing: float, kb: Knowledge) -> str:
+    """What a row's explanation adds for a listing factor below 1 (memoised: the same for each finding
+    of a query that touches the candidate)."""
+    return _memoised(kb, ("@listing", prof.disease, listing),
+                     lambda: f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})")
 
 
 def listing_factor(n_observed: int, prof: Profile) -> float:
@@ -430,23 +471,49 @@ def listing_factor(n_observed: int, prof: Profile) -> float:
 def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0) -> TermLR:
     """The likelihood ratio of one finding for one subtype, with what it rests on. ``listing``
     (:func:`listing_factor`) scales P(observed finding | D); absent findings and onsets are not scaled."""
-    term = finding.term
-    label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
     if finding.status == "onset":
+        term = finding.term
+        label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
         if not prof.disease:
             return _onset_lr(finding, label, prof)
         return _memoised(kb, ("@onset", finding.term, prof.disease), lambda: _onset_lr(finding, label, prof))
-    bg = background(term, kb)
-    ancestors = kb.ancestors(term)
-    excluded = [a for t, a in prof.negated.items() if t in ancestors]
+    return _lr_row(_Asked(finding, kb), prof, kb, listing)
+
+
+class _Asked:
+    """What every candidate's row for one finding reads of the finding alone: computed once per
+    finding, not once per (finding, candidate) pair."""
+
+    __slots__ = ("above", "ancestors", "below_floor", "bg", "finding", "floor", "label", "owners", "unannotated")
+
+    def __init__(self, finding: Finding, kb: Knowledge) -> None:
+        term = finding.term
+        self.finding = finding
+        self.label = kb.label(term) if term.startswith("HP:") else "age at first symptom (years)"
+        self.bg = background(term, kb)
+        self.ancestors = kb.ancestors(term)
+        self.owners = _owners(term, kb) if kb.defining else []
+        self.floor = missing_lr(term, kb) if finding.status == "observed" else 0.0
+        self.above = _annotated_above(term, kb)
+        # what an observed finding's row says when its LR is raised to the floor (matched, or not)
+        self.below_floor = f"; below the floor for a missing finding, LR {self.floor:.3g}"
+        self.unannotated = (f": LR exp(-(IC {-math.log(self.bg):.2f} - IC_common {-math.log(COMMON_BACKGROUND):.2f}) / 2) "
+                            f"= {self.floor:.3g}")
+
+
+def _lr_row(asked: _Asked, prof: Profile, kb: Knowledge, listing: float = 1.0) -> TermLR:
+    """:func:`term_lr` of an observed or absent finding."""
+    finding = asked.finding
+    term, label, bg = finding.term, asked.label, asked.bg
+    excluded = [a for t, a in prof.negated.items() if t in asked.ancestors] if prof.negated else []
     if finding.status == "observed":
         if excluded:
             a = excluded[0]
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
-        p, match, ann, why = _p_present(term, prof, kb, bg)
-        owner = _defined_elsewhere(term, prof, kb)
-        if owner is not None and match != "no-annotation":
+        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above)
+        owner = _defined_elsewhere(term, prof, kb, asked.owners) if match != "no-annotation" else None
+        if owner is not None:
             p, match = 0.0, "defines-another"
             why = (f"{term} defines {owner} ({kb.label(owner)}): a patient with it is classed there, so this "
                    f"candidate's own annotation ({why}) is not counted")
@@ -454,15 +521,12 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
             bg = max(1.0 - ann.specificity, bg)
             why += f"; P(+ | not D) = 1 - {ann.specificity_basis}"
         if match not in ("no-annotation", "defines-another") and listing < 1.0:
-            why += f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
+            why += _listing_note(prof, listing, kb)
             p *= listing
         lr = p / bg
-        floor = missing_lr(term, kb)
+        floor = asked.floor
         if lr < floor:
-            if match != "no-annotation":
-                why += f"; below the floor for a missing finding, LR {floor:.3g}"
-            else:
-                why += f": LR exp(-(IC {-math.log(bg):.2f} - IC_common {-math.log(COMMON_BACKGROUND):.2f}) / 2) = {floor:.3g}"
+            why += asked.below_floor if match != "no-annotation" else asked.unannotated  # bg is the finding's here
             p, lr = floor * bg, floor
         return _row(finding, label, lr, match, why, p, bg, ann, kb, listing)
     # absent: the subtype's annotations count against it by the chance it would have shown the feature
@@ -470,7 +534,7 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
         p_no = 1.0
         match, ann, why = "excluded", excluded[0], f"annotated NOT to have {excluded[0].term}: P(absent | D) = 1"
     else:
-        p, match, ann, why = _p_present(term, prof, kb, bg)
+        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above)
         p_no = max(1.0 - p, MIN_ABSENT_PROBABILITY)
         why = f"P(absent | D) = {p_no:.3g} ({why})"
         if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
@@ -480,15 +544,52 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
     return _row(finding, label, lr, match, why, p_no, 1.0 - bg, ann, kb)
 
 
+_T = TypeVar("_T")
+
+
+def _frozen(cls: type[_T], fields: dict[str, Any]) -> _T:
+    """An instance of a frozen dataclass (no ``__post_init__``) from the values of all its fields, in
+    their order: what its ``__init__`` makes, without one ``object.__setattr__`` per field (5 us for a
+    :class:`TermLR`'s 19, paid for each (finding, candidate) pair a query scores)."""
+    obj = object.__new__(cls)
+    object.__setattr__(obj, "__dict__", fields)
+    return obj
+
+
 def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float, bg: float,
          ann: Annotation | None, kb: Knowledge, listing: float = 1.0) -> TermLR:
-    kwargs = {}
-    if ann is not None:
-        kwargs = {"annotation": ann.term, "annotation_label": kb.label(ann.term), "annotation_kind": ann.kind,
-                      "frequency": ann.frequency, "frequency_term": ann.frequency_term, "evidence": ann.evidence,
-                      "claim": ann.claim, "sources": ann.sources, "inherited_from": ann.inherited_from}
-    return TermLR(term=finding.term, label=label, status=finding.status, lr=lr, log10_lr=math.log10(lr),
-                  match=match, explanation=why, p_given_subtype=p, p_background=bg, listing_factor=listing, **kwargs)  # type: ignore[arg-type]
+    # all the fields in their order, in one literal (a third faster than merging dicts)
+    if ann is None:
+        return _frozen(TermLR, {
+            "term": finding.term, "label": label, "status": finding.status, "lr": lr, "log10_lr": math.log10(lr),
+            "match": match, "explanation": why, "p_given_subtype": p, "p_background": bg, "annotation": None,
+            "annotation_label": None, "annotation_kind": None, "frequency": None, "frequency_term": None,
+            "evidence": None, "claim": None, "sources": (), "inherited_from": None, "listing_factor": listing})
+    return _frozen(TermLR, {
+        "term": finding.term, "label": label, "status": finding.status, "lr": lr, "log10_lr": math.log10(lr),
+        "match": match, "explanation": why, "p_given_subtype": p, "p_background": bg, "annotation": ann.term,
+        "annotation_label": kb.label(ann.term), "annotation_kind": ann.kind, "frequency": ann.frequency,
+        "frequency_term": ann.frequency_term, "evidence": ann.evidence, "claim": ann.claim, "sources": ann.sources,
+        "inherited_from": ann.inherited_from, "listing_factor": listing})
+
+
+def _finding_rows(finding: Finding, kb: Knowledge, n_listed: int) -> tuple[TermLR, dict[str, TermLR]]:
+    """One observed or absent finding's row shared by the candidates it does not touch (no annotation
+    at, below or above it), and the row of each candidate it touches (:func:`term_lr` with
+    ``listing_factor(n_listed, prof)``), memoised together per finding and ``n_listed``: the
+    per-finding values and the candidates' estimates from an ancestor's annotation are computed
+    once for all of them."""
+
+    def compute() -> tuple[TermLR, dict[str, TermLR]]:
+        asked = _Asked(finding, kb)
+        related = related_candidates(finding.term, kb)
+        profiles = kb.profiles
+        rows = {d: _lr_row(asked, profiles[d], kb, listing_factor(n_listed, profiles[d])) for d in related}
+        return _lr_row(asked, _EMPTY, kb), rows
+
+    # keyed by the number of candidates too, should candidates be added (related_candidates)
+    return _memoised(kb, ("@rows", finding.term, finding.status, n_listed, len(kb.profiles)), compute,
+                     weight=lambda found: 1 + len(found[1]))
 
 
 def overlaps(low: float | None, high: float | None, rec: OnsetRecord) -> bool:
@@ -614,28 +715,44 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     priors = {**default_priors(kb), **(prior or {})}
     n_observed = sum(1 for f in findings if f.status == "observed")
     # A finding no annotation of a candidate touches (most findings for most candidates) has one
-    # likelihood ratio for all of them: computed once, against an empty profile.
-    shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
-               None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
+    # likelihood ratio for all of them: computed once, against an empty profile; the candidates it
+    # touches have their rows computed together (_finding_rows).
+    shared: list[tuple[Finding, TermLR | None, dict[str, TermLR] | None]] = []
+    for f in findings:
+        if f.status == "onset":
+            shared.append((f, None, None))
+        else:
+            un, touching = _finding_rows(f, kb, n_observed if listed else 0)
+            shared.append((f, un, touching))
     # A candidate no finding touches (no onset given, related to none) has the shared rows only:
     # one tuple and one sum for all of them.
-    touched: set[str] | None = set().union(*(rel for _, rel, _ in shared if rel is not None)) \
-        if all(rel is not None for _, rel, _ in shared) else None
-    plain = tuple(un for _, _, un in shared if un is not None)
+    touched: set[str] | None = set().union(*(rows for _, _, rows in shared if rows is not None)) \
+        if all(rows is not None for _, _, rows in shared) else None
+    plain = tuple(un for _, un, _ in shared if un is not None)
     plain_total = sum(t.log10_lr for t in plain)
+    pairs = [(rows, un) for _, un, rows in shared if rows is not None and un is not None]
     scored = []
+    of_prior: dict[float, tuple[float, float]] = {}  # a pre-test probability -> log10 of its odds, log10 of it
     for d, prof in profiles.items():
-        if touched is not None and d not in touched:
-            terms, total = plain, plain_total
+        terms: tuple[TermLR, ...]
+        total: float
+        if touched is not None:
+            if d in touched:
+                terms = tuple([rows.get(d, un) for rows, un in pairs])
+                total = sum([t.log10_lr for t in terms])
+            else:
+                terms, total = plain, plain_total
         else:
-            listing = listing_factor(n_observed, prof) if listed else 1.0
-            terms = tuple(un if un is not None and rel is not None and d not in rel
-                          else _memo_term_lr(f, prof, kb, listing) for f, rel, un in shared)
-            total = sum(t.log10_lr for t in terms)
+            terms = tuple([term_lr(f, prof, kb) if rows is None or un is None else rows.get(d, un)
+                           for f, un, rows in shared])
+            total = sum([t.log10_lr for t in terms])
         p0 = priors[d]
-        log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
+        logs = of_prior.get(p0)
+        if logs is None:
+            logs = of_prior[p0] = (math.log10(p0 / (1.0 - p0)) if p0 < 1.0 else math.inf, math.log10(p0))
+        log_odds = logs[0] + total if p0 < 1.0 else math.inf
         post = 1.0 / (1.0 + 10.0 ** (-min(max(log_odds, -300.0), 300.0)))
-        scored.append((math.log10(p0) + total, post, total, prof, p0, terms))
+        scored.append((logs[1] + total, post, total, prof, p0, terms))
     top = max(s[0] for s in scored)
     norm = sum(10.0 ** (s[0] - top) for s in scored)
     scored.sort(key=lambda s: (-s[0], -s[2], s[3].label, s[3].disease))
@@ -644,18 +761,11 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     for i, (log_joint, post, total, prof, p0, terms) in enumerate(scored):
         rank = rows[-1].rank if rows and math.isclose(rows[-1].log10_lr, total, abs_tol=1e-9) \
             and math.isclose(rows[-1].pretest_probability, p0) and depths[i] == depths[i - 1] else i + 1
-        rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
-                                  posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
+        rows.append(_frozen(RankedSubtype, {
+            "rank": rank, "disease": prof.disease, "label": prof.label, "post_test_probability": post,
+            "pretest_probability": p0, "log10_lr": total, "terms": terms,
+            "posterior": 10.0 ** (log_joint - top) / norm, "is_iim": prof.is_iim, "notice": NOTICE}))
     return rows
-
-
-def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
-    """:func:`term_lr`, memoised per finding, candidate and listing factor (a pure function of the
-    knowledge): a finding asked about again for the same candidates is not scored again."""
-    if finding.status == "onset":
-        return term_lr(finding, prof, kb, listing)  # memoised there
-    return _memoised(kb, ("@lr", finding.term, finding.status, prof.disease, listing),
-                     lambda: term_lr(finding, prof, kb, listing))
 
 
 def _parents_first(scored: list[Any]) -> list[int]:
@@ -671,6 +781,10 @@ def _parents_first(scored: list[Any]) -> list[int]:
         while j < len(scored) and math.isclose(scored[j][2], scored[i][2], abs_tol=1e-9) \
                 and math.isclose(scored[j][4], scored[i][4]):
             j += 1
+        if j == i + 1:  # a run of one
+            depths.append(0)
+            i = j
+            continue
         run = {s[3].disease: s[3] for s in scored[i:j]}
 
         def depth(prof: Profile, run: dict[str, Profile] = run) -> int:
@@ -680,8 +794,10 @@ def _parents_first(scored: list[Any]) -> list[int]:
                 n += 1
             return n
 
-        scored[i:j] = sorted(scored[i:j], key=lambda s: depth(s[3]))  # stable: the order above within a depth
-        depths.extend(depth(s[3]) for s in scored[i:j])
+        # each depth once; sorted stably by it: the order above within a depth
+        ordered = sorted([(depth(s[3]), s) for s in scored[i:j]], key=lambda pair: pair[0])
+        scored[i:j] = [s for _, s in ordered]
+        depths.extend(n for n, _ in ordered)
         i = j
     return depths
 
