@@ -7,12 +7,23 @@ import json
 import math
 import urllib.error
 import urllib.request
+from dataclasses import fields
 
 import pytest
 
 from iimgraph.errors import TermError
-from iimgraph.rank import knowledge, rank
-from iimgraph.rank.model import EXCLUDED_LR, NOTICE, background, missing_lr, read_findings, resolve, score
+from iimgraph.rank import knowledge, model, rank
+from iimgraph.rank.model import (
+    EXCLUDED_LR,
+    NOTICE,
+    RankedSubtype,
+    TermLR,
+    background,
+    missing_lr,
+    read_findings,
+    resolve,
+    score,
+)
 from iimgraph.rank.profiles import Annotation, Knowledge, Profile
 
 from .cli import invoke
@@ -69,6 +80,33 @@ def test_two_term_likelihood_ratios_by_hand() -> None:
     assert two.post_test_probability == pytest.approx(o2 / (1 + o2))
     assert [r.disease for r in res.rows] == ["MONDO:2", "MONDO:1"]
     assert all(r.notice == NOTICE == "research use; not for diagnosis" for r in res.rows)
+
+
+def test_rows_hold_every_field_as_the_dataclasses_make_them() -> None:
+    """Rows are made without the frozen dataclasses' ``__init__`` (``model._row``, ``model._frozen``):
+    each holds every field in order and equals the instance ``__init__`` makes from the same values."""
+    kb = _small_kb()
+    res = rank(["HP:1000001", "HP:1000002"], absent=["HP:1000003"], kb=kb)
+    seen = set()
+    for r in res.rows:
+        assert list(vars(r)) == [f.name for f in fields(RankedSubtype)] and RankedSubtype(**vars(r)) == r
+        for t in r.terms:
+            assert list(vars(t)) == [f.name for f in fields(TermLR)] and TermLR(**vars(t)) == t
+            seen.add(t.annotation is None)
+    assert seen == {True, False}
+
+
+def test_the_memo_is_bounded_by_the_rows_it_holds(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A finding's rows for all the candidates it touches are one memo entry that counts as many rows:
+    the memo starts again once the count passes TERM_LR_MEMO."""
+    kb = _small_kb()
+    monkeypatch.setattr(model, "TERM_LR_MEMO", 4)
+    rank(["HP:1000001", "HP:1000002"], kb=kb)
+    rank(["HP:1000011", "HP:1000003"], absent=["HP:1000002"], kb=kb)
+    size = kb.p_cache[("@size",)]
+    held = sum(1 + len(v[1]) if k[0] == "@rows" else 1 for k, v in kb.p_cache.items() if k != ("@size",))
+    assert 0 < held == size <= 4
+    assert ("@rows", "HP:1000001", "observed", 2, 2) not in kb.p_cache  # the first query's rows went
 
 
 def test_listing_factor_by_hand() -> None:

@@ -348,5 +348,7 @@ def _unpack(data: bytes) -> Knowledge:
                                       for k, table in index.items()}
     kb.__dict__["_lazy_fields"] = dict(blob["lazy"])
     kb.profiles = profiles
+    # the same entries by term, for all candidates at once (model._implied_at)
+    kb.__dict__["implied_by_term"] = (len(profiles), implied)
     kb.not_scorable = build(NotScorable, *blob["not_scorable"])
     return kb

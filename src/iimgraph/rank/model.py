@@ -337,6 +337,14 @@ def _implied(prof: Profile, kb: Knowledge) -> dict[str, tuple[Annotation, bool, 
     return index
 
 
+def _implied_at(term: str, kb: Knowledge) -> Mapping[str, tuple[Annotation, bool, int]] | None:
+    """``_implied(prof, kb).get(term)`` of every candidate that has it, when the knowledge keeps these
+    by term (one read for all candidates; a knowledge read from the cache does, ``rank/cache.py``, for
+    the candidates it was read with)."""
+    size, table = kb.__dict__.get("implied_by_term", (None, None))
+    return table.get(term, {}) if size == len(kb.profiles) else None
+
+
 def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[float, str, Annotation | None, str]:
     """P(term | D) from D's annotations, how it was matched, the annotation used and why (memoised
     per term and candidate: a pure function of the knowledge)."""
@@ -345,14 +353,18 @@ def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[floa
     return _memoised(kb, (term, prof.disease), lambda: _p_present_uncached(term, prof, kb, bg))
 
 
-def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float,
-                        above: Sequence[str] | None = None) -> tuple[float, str, Annotation | None, str]:
-    """``above``: as :func:`_more_general` takes it."""
-    implied = _implied(prof, kb)
-    hit = implied.get(term)
+_LOOK_UP: Any = object()  # _p_present_uncached's ``hit`` when the caller has not looked it up
+
+
+def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float, above: Sequence[str] | None = None,
+                        hit: Any = _LOOK_UP) -> tuple[float, str, Annotation | None, str]:
+    """``above``: as :func:`_more_general` takes it; ``hit``: ``_implied(prof, kb).get(term)`` when the
+    caller has it (:func:`_implied_at`)."""
+    if hit is _LOOK_UP:
+        hit = _implied(prof, kb).get(term)
     if hit is None:
         for other, why in kb.equivalents.get(term, ()):
-            same = implied.get(other)
+            same = _implied(prof, kb).get(other)
             if same is not None:
                 return same[0].frequency, "equivalent", same[0], \
                     f"matched through the equivalence {why}: {same[0].frequency_basis}"
@@ -452,11 +464,21 @@ def _owners(term: str, kb: Knowledge) -> list[str]:
     return [owner for x in kb.ancestors(term) for owner in sorted(kb.defining.get(x, ()))]
 
 
-def _listing_note(prof: Profile, listing: float, kb: Knowledge) -> str:
-    """What a row's explanation adds for a listing factor below 1 (memoised: the same for each finding
-    of a query that touches the candidate)."""
-    return _memoised(kb, ("@listing", prof.disease, listing),
-                     lambda: f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})")
+def _listing(listing: float, prof: Profile) -> tuple[float, str]:
+    """A listing factor and what a matched row's explanation adds for it (nothing at 1)."""
+    if listing >= 1.0:
+        return listing, ""
+    return listing, f"; x listing factor {listing:.3g} (n / E = the findings listed / {prof.expected_features():.3g})"
+
+
+def _listed(n_listed: int, prof: Profile, kb: Knowledge) -> tuple[float, str]:
+    """:func:`_listing` of the candidate's listing factor for ``n_listed`` findings (memoised: the same
+    for each finding of a query that touches the candidate)."""
+    key = ("@listing", prof.disease, n_listed)
+    hit = kb.p_cache.get(key)  # asked ~900 times a query: the memo read without a closure first
+    if hit is not None:
+        return hit
+    return _memoised(kb, key, lambda: _listing(listing_factor(n_listed, prof), prof))
 
 
 def listing_factor(n_observed: int, prof: Profile) -> float:
@@ -477,14 +499,15 @@ def term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float = 1.0
         if not prof.disease:
             return _onset_lr(finding, label, prof)
         return _memoised(kb, ("@onset", finding.term, prof.disease), lambda: _onset_lr(finding, label, prof))
-    return _lr_row(_Asked(finding, kb), prof, kb, listing)
+    return _lr_row(_Asked(finding, kb), prof, kb, _listing(listing, prof))
 
 
 class _Asked:
     """What every candidate's row for one finding reads of the finding alone: computed once per
     finding, not once per (finding, candidate) pair."""
 
-    __slots__ = ("above", "ancestors", "below_floor", "bg", "finding", "floor", "label", "owners", "unannotated")
+    __slots__ = ("above", "ancestors", "below_floor", "bg", "finding", "floor", "implied", "label", "owners",
+                 "unannotated")
 
     def __init__(self, finding: Finding, kb: Knowledge) -> None:
         term = finding.term
@@ -495,24 +518,28 @@ class _Asked:
         self.owners = _owners(term, kb) if kb.defining else []
         self.floor = missing_lr(term, kb) if finding.status == "observed" else 0.0
         self.above = _annotated_above(term, kb)
+        self.implied = _implied_at(term, kb)
         # what an observed finding's row says when its LR is raised to the floor (matched, or not)
         self.below_floor = f"; below the floor for a missing finding, LR {self.floor:.3g}"
         self.unannotated = (f": LR exp(-(IC {-math.log(self.bg):.2f} - IC_common {-math.log(COMMON_BACKGROUND):.2f}) / 2) "
                             f"= {self.floor:.3g}")
 
 
-def _lr_row(asked: _Asked, prof: Profile, kb: Knowledge, listing: float = 1.0) -> TermLR:
-    """:func:`term_lr` of an observed or absent finding."""
+def _lr_row(asked: _Asked, prof: Profile, kb: Knowledge, listed: tuple[float, str] = (1.0, "")) -> TermLR:
+    """:func:`term_lr` of an observed or absent finding (``listed``: as :func:`_listing` gives it)."""
     finding = asked.finding
     term, label, bg = finding.term, asked.label, asked.bg
     excluded = [a for t, a in prof.negated.items() if t in asked.ancestors] if prof.negated else []
     if finding.status == "observed":
+        listing = listed[0]
         if excluded:
             a = excluded[0]
             return _row(finding, label, EXCLUDED_LR, "excluded", f"annotated NOT to have {a.term}",
                         EXCLUDED_LR * bg, bg, a, kb)
-        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above)
-        owner = _defined_elsewhere(term, prof, kb, asked.owners) if match != "no-annotation" else None
+        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above, _LOOK_UP if asked.implied is None
+                                                 else asked.implied.get(prof.disease))
+        # (no class the finding defines: none elsewhere)
+        owner = _defined_elsewhere(term, prof, kb, asked.owners) if asked.owners and match != "no-annotation" else None
         if owner is not None:
             p, match = 0.0, "defines-another"
             why = (f"{term} defines {owner} ({kb.label(owner)}): a patient with it is classed there, so this "
@@ -521,7 +548,7 @@ def _lr_row(asked: _Asked, prof: Profile, kb: Knowledge, listing: float = 1.0) -
             bg = max(1.0 - ann.specificity, bg)
             why += f"; P(+ | not D) = 1 - {ann.specificity_basis}"
         if match not in ("no-annotation", "defines-another") and listing < 1.0:
-            why += _listing_note(prof, listing, kb)
+            why += listed[1]
             p *= listing
         lr = p / bg
         floor = asked.floor
@@ -534,7 +561,8 @@ def _lr_row(asked: _Asked, prof: Profile, kb: Knowledge, listing: float = 1.0) -
         p_no = 1.0
         match, ann, why = "excluded", excluded[0], f"annotated NOT to have {excluded[0].term}: P(absent | D) = 1"
     else:
-        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above)
+        p, match, ann, why = _p_present_uncached(term, prof, kb, bg, asked.above, _LOOK_UP if asked.implied is None
+                                                 else asked.implied.get(prof.disease))
         p_no = max(1.0 - p, MIN_ABSENT_PROBABILITY)
         why = f"P(absent | D) = {p_no:.3g} ({why})"
         if ann is not None and ann.specificity is not None and match in ("exact", "annotated-more-specific"):
@@ -558,19 +586,22 @@ def _frozen(cls: type[_T], fields: dict[str, Any]) -> _T:
 
 def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float, bg: float,
          ann: Annotation | None, kb: Knowledge, listing: float = 1.0) -> TermLR:
-    # all the fields in their order, in one literal (a third faster than merging dicts)
+    # all the fields in their order, in one literal (a third faster than merging dicts), as _frozen does
+    row = object.__new__(TermLR)
     if ann is None:
-        return _frozen(TermLR, {
+        object.__setattr__(row, "__dict__", {
             "term": finding.term, "label": label, "status": finding.status, "lr": lr, "log10_lr": math.log10(lr),
             "match": match, "explanation": why, "p_given_subtype": p, "p_background": bg, "annotation": None,
             "annotation_label": None, "annotation_kind": None, "frequency": None, "frequency_term": None,
             "evidence": None, "claim": None, "sources": (), "inherited_from": None, "listing_factor": listing})
-    return _frozen(TermLR, {
+        return row
+    object.__setattr__(row, "__dict__", {
         "term": finding.term, "label": label, "status": finding.status, "lr": lr, "log10_lr": math.log10(lr),
         "match": match, "explanation": why, "p_given_subtype": p, "p_background": bg, "annotation": ann.term,
         "annotation_label": kb.label(ann.term), "annotation_kind": ann.kind, "frequency": ann.frequency,
         "frequency_term": ann.frequency_term, "evidence": ann.evidence, "claim": ann.claim, "sources": ann.sources,
         "inherited_from": ann.inherited_from, "listing_factor": listing})
+    return row
 
 
 def _finding_rows(finding: Finding, kb: Knowledge, n_listed: int) -> tuple[TermLR, dict[str, TermLR]]:
@@ -584,7 +615,7 @@ def _finding_rows(finding: Finding, kb: Knowledge, n_listed: int) -> tuple[TermL
         asked = _Asked(finding, kb)
         related = related_candidates(finding.term, kb)
         profiles = kb.profiles
-        rows = {d: _lr_row(asked, profiles[d], kb, listing_factor(n_listed, profiles[d])) for d in related}
+        rows = {d: _lr_row(asked, profiles[d], kb, _listed(n_listed, profiles[d], kb)) for d in related}
         return _lr_row(asked, _EMPTY, kb), rows
 
     # keyed by the number of candidates too, should candidates be added (related_candidates)
@@ -712,7 +743,8 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     the benchmark reports beside the model for comparison.
     """
     profiles = kb.profiles
-    priors = {**default_priors(kb), **(prior or {})}
+    defaults = _memoised(kb, ("@priors", len(profiles)), lambda: default_priors(kb))
+    priors = {**defaults, **prior} if prior else defaults
     n_observed = sum(1 for f in findings if f.status == "observed")
     # A finding no annotation of a candidate touches (most findings for most candidates) has one
     # likelihood ratio for all of them: computed once, against an empty profile; the candidates it
@@ -730,7 +762,18 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         if all(rows is not None for _, _, rows in shared) else None
     plain = tuple(un for _, un, _ in shared if un is not None)
     plain_total = sum(t.log10_lr for t in plain)
-    pairs = [(rows, un) for _, un, rows in shared if rows is not None and un is not None]
+    # each touched candidate's rows, and their log10 LRs, in the findings' order: the shared ones
+    # replaced by its own where a finding touches it
+    own: dict[str, list[TermLR]] = {}
+    own_logs: dict[str, list[float]] = {}
+    if touched is not None:
+        plain_logs = [t.log10_lr for t in plain]
+        own = {d: list(plain) for d in touched}
+        own_logs = {d: plain_logs.copy() for d in touched}
+        for i, (_, _, by_candidate) in enumerate(shared):
+            for d, row in (by_candidate or {}).items():
+                own[d][i] = row
+                own_logs[d][i] = row.log10_lr
     scored = []
     of_prior: dict[float, tuple[float, float]] = {}  # a pre-test probability -> log10 of its odds, log10 of it
     for d, prof in profiles.items():
@@ -738,8 +781,8 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         total: float
         if touched is not None:
             if d in touched:
-                terms = tuple([rows.get(d, un) for rows, un in pairs])
-                total = sum([t.log10_lr for t in terms])
+                terms = tuple(own[d])
+                total = sum(own_logs[d])
             else:
                 terms, total = plain, plain_total
         else:
