@@ -356,7 +356,7 @@ def _p_present(term: str, prof: Profile, kb: Knowledge, bg: float) -> tuple[floa
 _LOOK_UP: Any = object()  # _p_present_uncached's ``hit`` when the caller has not looked it up
 
 
-def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float, above: Sequence[str] | None = None,
+def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float, above: Mapping[str, float] | None = None,
                         hit: Any = _LOOK_UP) -> tuple[float, str, Annotation | None, str]:
     """``above``: as :func:`_more_general` takes it; ``hit``: ``_implied(prof, kb).get(term)`` when the
     caller has it (:func:`_implied_at`)."""
@@ -395,28 +395,27 @@ def _p_present_uncached(term: str, prof: Profile, kb: Knowledge, bg: float, abov
 
 
 def _more_general(term: str, prof: Profile, kb: Knowledge, bg: float, *,
-                  own_only: bool = False, above: Sequence[str] | None = None) -> tuple[float, Annotation] | None:
+                  own_only: bool = False, above: Mapping[str, float] | None = None) -> tuple[float, Annotation] | None:
     """The best estimate of P(term | D) from an annotation of a strict ancestor a: f(a) x bg(term) / bg(a)
-    (``own_only``: the class's own annotations, not those inherited from a parent; ``above``: the
-    strict ancestors some candidate is annotated to, in the order of ``kb.ancestors(term)``
-    (:func:`_annotated_above`), when the caller has them)."""
+    (``own_only``: the class's own annotations, not those inherited from a parent; ``above``:
+    :func:`_annotated_above`, when the caller has it)."""
     best: tuple[float, Annotation] | None = None
-    for t in kb.ancestors(term) if above is None else above:
+    for t, bg_t in (_annotated_above(term, kb) if above is None else above).items():
         a = prof.positive.get(t)
-        if a is None or t == term or (own_only and a.inherited_from is not None):
+        if a is None or (own_only and a.inherited_from is not None):
             continue
-        p = a.frequency * bg / background(a.term, kb)
+        p = a.frequency * bg / bg_t  # bg(a.term): ``positive`` is keyed by each annotation's term
         if best is None or p > best[0]:
             best = (p, a)
     return best
 
 
-def _annotated_above(term: str, kb: Knowledge) -> list[str]:
+def _annotated_above(term: str, kb: Knowledge) -> dict[str, float]:
     """The term's strict ancestors some candidate has an annotation of (at or NOT), in the order
-    ``kb.ancestors(term)`` gives them: the only ones :func:`_more_general` can find an annotation at."""
-    related_candidates(term, kb)  # builds the index
-    at = kb.match_index["at"]
-    return [t for t in kb.ancestors(term) if t != term and t in at]
+    ``kb.ancestors(term)`` gives them, with their backgrounds: the only ones :func:`_more_general`
+    can find an annotation at."""
+    at = _match_index(kb)["at"]
+    return {t: background(t, kb) for t in kb.ancestors(term) if t != term and t in at}
 
 
 def _bridged(lower: str, upper: str, kb: Knowledge) -> str:
@@ -694,6 +693,18 @@ _EMPTY = Profile("", "")
 def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
     """The candidates with an annotation at, below or above the term (or its equivalents), or annotated
     NOT for an ancestor of it: the only ones whose likelihood ratio for it is their own."""
+    index = _match_index(kb)
+    out: set[str] = set(index["below"].get(term, ()))
+    for a in kb.ancestors(term):
+        out |= index["at"].get(a, set())
+    for other, _ in kb.equivalents.get(term, ()):
+        out |= index["below"].get(other, set())
+    return frozenset(out)
+
+
+def _match_index(kb: Knowledge) -> dict[str, Any]:
+    """The candidates per term :func:`related_candidates` reads: ``below`` (annotated at or below
+    it), ``at`` (annotated at it, or NOT)."""
     index = kb.match_index
     if index.get("size") != len(kb.profiles):  # built once; again if candidates were added
         index.clear()
@@ -708,12 +719,7 @@ def related_candidates(term: str, kb: Knowledge) -> frozenset[str]:
             for t in prof.negated:
                 at.setdefault(t, set()).add(d)
         index.update(below=below, at=at)
-    out: set[str] = set(index["below"].get(term, ()))
-    for a in kb.ancestors(term):
-        out |= index["at"].get(a, set())
-    for other, _ in kb.equivalents.get(term, ()):
-        out |= index["below"].get(other, set())
-    return frozenset(out)
+    return index
 
 
 def prepare(kb: Knowledge) -> Knowledge:
