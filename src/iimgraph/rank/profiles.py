@@ -241,7 +241,8 @@ class Knowledge:
         return self._names[tier]
 
     def label(self, term: str) -> str:
-        return self.labels.get(term, self.disease_labels.get(term, term))
+        hit = self.labels.get(term)  # the disease labels only for a term HPO does not label
+        return hit if hit is not None else self.disease_labels.get(term, term)
 
 
 # --- loading -----------------------------------------------------------------------------------------
