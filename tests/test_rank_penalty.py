@@ -91,3 +91,26 @@ def test_limb_girdle_weakness_is_read_as_proximal_weakness(kb: Knowledge, refere
     t = next(r for r in rank([shoulder_girdle]).rows if r.disease == ibm).terms[0]
     assert t.match == "annotated-more-general" and t.annotation == proximal
     assert "subsumptions.tsv" in t.explanation
+
+
+def test_findings_that_reach_a_candidate_through_one_annotation_count_once(kb: Knowledge) -> None:
+    """Reduced reflexes at two sites both sit below IBM's one annotation *Reduced tendon reflexes*:
+    having either implies having it, so the two are one observation of it and carry its ratio once
+    (before, each did, and a patient described in detail multiplied a general annotation's evidence)."""
+    from iimgraph.rank.model import read_findings, score
+
+    ibm, reflexes = "MONDO:0007827", "HP:0001315"
+    patellar, achilles = "HP:0011808", "HP:0003438"
+
+    def ratios(terms: list[str]) -> dict[str, float]:
+        rows = score(read_findings(terms, [], [], kb)[0], kb, listed=False)
+        return {r.disease: r.log10_lr for r in rows}
+
+    one, other, both = ratios([patellar]), ratios([achilles]), ratios([patellar, achilles])
+    row = next(r for r in score(read_findings([patellar, achilles], [], [], kb)[0], kb, listed=False)
+               if r.disease == ibm)
+    assert {t.annotation for t in row.terms} == {reflexes}
+    assert sorted(t.match for t in row.terms) == ["annotated-more-general", "counted-once"]
+    assert next(t for t in row.terms if t.match == "counted-once").lr == 1.0
+    assert one[ibm] > 0.5  # the annotation's evidence is real, and counted
+    assert both[ibm] == pytest.approx(max(one[ibm], other[ibm]))

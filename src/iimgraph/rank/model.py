@@ -15,7 +15,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
@@ -84,7 +84,7 @@ class TermLR:
     lr: float
     log10_lr: float
     match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
-                                      # | defines-another
+                                      # | defines-another | counted-once
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -629,8 +629,8 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
             terms, total = plain, plain_total
         else:
             listing = listing_factor(n_observed, prof) if listed else 1.0
-            terms = tuple(un if un is not None and rel is not None and d not in rel
-                          else _memo_term_lr(f, prof, kb, listing) for f, rel, un in shared)
+            terms = _counted_once(tuple(un if un is not None and rel is not None and d not in rel
+                                        else _memo_term_lr(f, prof, kb, listing) for f, rel, un in shared))
             total = sum(t.log10_lr for t in terms)
         p0 = priors[d]
         log_odds = math.log10(p0 / (1.0 - p0)) + total if p0 < 1.0 else math.inf
@@ -647,6 +647,35 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+def _counted_once(terms: tuple[TermLR, ...]) -> tuple[TermLR, ...]:
+    """One annotation's evidence counted once: of the observed findings that reach a candidate through
+    the same annotation a (a itself, or a finding below it), one keeps its likelihood ratio and the
+    others get 1. Having a finding below a implies having a, so k such findings are one observation of
+    a and k - 1 of which form a takes, a share (bg(q) / bg(a)) that is the same with or without the
+    candidate: P(q1..qk | D) / P(q1..qk | not D) = f(a) / bg(a), the ratio of one (docs/rank.md)."""
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(terms):
+        if t.status == "observed" and t.annotation is not None and t.match in _ONCE_MATCHES:
+            groups.setdefault(t.annotation, []).append(i)
+    if all(len(idx) < 2 for idx in groups.values()):
+        return terms
+    out = list(terms)
+    for ann, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        keep = max(idx, key=lambda i: (terms[i].log10_lr, -i))
+        for i in idx:
+            if i != keep:
+                t = terms[i]
+                out[i] = replace(t, lr=1.0, log10_lr=0.0, match="counted-once", p_given_subtype=t.p_background,
+                                 explanation=f"reaches this candidate only through {ann}, whose evidence "
+                                             f"{terms[keep].term} already carries (LR 1; alone: {t.lr:.3g})")
+    return tuple(out)
+
+
+_ONCE_MATCHES = frozenset({"exact", "annotated-more-general", "equivalent"})
 
 
 def _memo_term_lr(finding: Finding, prof: Profile, kb: Knowledge, listing: float) -> TermLR:
