@@ -382,7 +382,7 @@ def real_cases_report() -> None:
     runs = {"iimgraph.rank (findings)": False,
             "iimgraph.rank (findings + age)": True}
     print(f"{len(iim_cases)} published IIM cases (one per publication), {len(look_cases)} look-alike cases "
-          f"(phenopacket-store HMGCR and CAV3 cohorts); age passed as "
+          f"(phenopacket-store cohorts: {', '.join(sorted({c['cohort'] for c in look_cases}))}); age passed as "
           f"{'age=' if runner.takes_age else 'an HPO onset term of its band (the model takes no age=)'}\n")
 
     results, dropped, failed, times = _run_cases(runner, runs, iim_cases + look_cases)
