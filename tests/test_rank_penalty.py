@@ -114,3 +114,24 @@ def test_findings_that_reach_a_candidate_through_one_annotation_count_once(kb: K
     assert next(t for t in row.terms if t.match == "counted-once").lr == 1.0
     assert one[ibm] > 0.5  # the annotation's evidence is real, and counted
     assert both[ibm] == pytest.approx(max(one[ibm], other[ibm]))
+
+
+def test_a_finding_another_given_finding_implies_carries_no_evidence(kb: Knowledge) -> None:
+    """Weakness given beside proximal weakness, or no proximal weakness beside no weakness: the patient
+    with the one has (or lacks) the other whatever the disease, so every candidate scores the pair
+    exactly as the more informative finding alone (it is not counted among the findings listed either)."""
+    weakness, proximal = "HP:0001324", "HP:0003701"
+
+    def ratios(observed: list[str], absent: list[str]) -> dict[str, float]:
+        return {r.disease: r.log10_lr for r in rank(observed, absent=absent).rows}
+
+    pair, alone = ratios([weakness, proximal], []), ratios([proximal], [])
+    assert pair.keys() == alone.keys()
+    assert all(pair[d] == pytest.approx(alone[d], abs=1e-12) for d in alone)
+    row = rank([weakness, proximal]).rows[0]
+    implied = next(t for t in row.terms if t.term == weakness)
+    assert (implied.match, implied.lr) == ("implied-by-finding", 1.0) and proximal in implied.explanation
+    rash = "HP:0000988"
+    pair, alone = ratios([rash], [weakness, proximal]), ratios([rash], [weakness])
+    assert all(pair[d] == pytest.approx(alone[d], abs=1e-12) for d in alone)
+    assert len({round(v, 6) for v in alone.values()}) > 10  # the findings do separate the candidates

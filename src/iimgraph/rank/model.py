@@ -84,7 +84,7 @@ class TermLR:
     lr: float
     log10_lr: float
     match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
-                                      # | defines-another | counted-once
+                                      # | defines-another | counted-once | implied-by-finding
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -612,10 +612,13 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     """
     profiles = kb.profiles
     priors = {**default_priors(kb), **(prior or {})}
-    n_observed = sum(1 for f in findings if f.status == "observed")
+    implied = implied_by_others(findings, kb)
+    n_observed = sum(1 for f in findings if f.status == "observed" and f not in implied)
     # A finding no annotation of a candidate touches (most findings for most candidates) has one
-    # likelihood ratio for all of them: computed once, against an empty profile.
-    shared = [(f, None if f.status == "onset" else related_candidates(f.term, kb),
+    # likelihood ratio for all of them: computed once, against an empty profile. A finding another
+    # given finding implies has LR 1 for all of them.
+    shared = [(f, frozenset(), _implied_row(f, implied[f], kb)) if f in implied else
+              (f, None if f.status == "onset" else related_candidates(f.term, kb),
                None if f.status == "onset" else term_lr(f, _EMPTY, kb)) for f in findings]
     # A candidate no finding touches (no onset given, related to none) has the shared rows only:
     # one tuple and one sum for all of them.
@@ -647,6 +650,33 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         rows.append(RankedSubtype(rank, prof.disease, prof.label, post, p0, total, terms,
                                   posterior=10.0 ** (log_joint - top) / norm, is_iim=prof.is_iim))
     return rows
+
+
+def implied_by_others(findings: Sequence[Finding], kb: Knowledge) -> dict[Finding, Finding]:
+    """The findings another given finding implies, each with the one implying it: an observed finding
+    that is an ancestor of another observed one (a patient with proximal weakness has weakness), an
+    absent finding below another absent one (no weakness means no proximal weakness). Whatever the
+    candidate, P(implied | the other) is 1, so it carries no evidence (LR 1) and is not counted
+    among the findings listed (docs/rank.md)."""
+    out: dict[Finding, Finding] = {}
+    for status, general_first in (("observed", True), ("absent", False)):
+        given = [f for f in findings if f.status == status and f.term.startswith("HP:")]
+        for f in given:
+            for g in given:
+                if g.term == f.term:
+                    continue
+                if (f.term in kb.ancestors(g.term)) if general_first else (g.term in kb.ancestors(f.term)):
+                    out[f] = g
+                    break
+    return out
+
+
+def _implied_row(finding: Finding, by: Finding, kb: Knowledge) -> TermLR:
+    bg = background(finding.term, kb)
+    p = bg if finding.status == "observed" else 1.0 - bg
+    how = "is implied by" if finding.status == "observed" else "follows from"
+    return TermLR(finding.term, kb.label(finding.term), finding.status, 1.0, 0.0, "implied-by-finding",
+                  f"{how} {by.term} ({kb.label(by.term)}), also given: no evidence of its own (LR 1)", p, p)
 
 
 def _counted_once(terms: tuple[TermLR, ...]) -> tuple[TermLR, ...]:
