@@ -247,6 +247,14 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
             status_of[term] = kind
             low, high = ages.get(term, (None, None)) if kind == "onset" else (None, None)
             findings.append(Finding(term, str(text), kind, low, high))
+    absent_terms = [f.term for f in findings if f.status == "absent"]
+    for f in findings:
+        if f.status == "observed" and absent_terms:
+            above = kb.ancestors(f.term)
+            clash = next((a for a in absent_terms if a in above), None)
+            if clash is not None:  # a patient with a finding has each of its ancestors
+                raise TermError(f"{f.term} ({kb.label(f.term)}) is given as observed, which implies {clash} "
+                                f"({kb.label(clash)}), given as absent")
     if age is not None:
         if not isinstance(age, (int, float)) or not AGE_YEARS.low <= float(age) <= AGE_YEARS.high:
             raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
