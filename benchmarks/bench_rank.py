@@ -382,7 +382,7 @@ def real_cases_report() -> None:
     runs = {"iimgraph.rank (findings)": False,
             "iimgraph.rank (findings + age)": True}
     print(f"{len(iim_cases)} published IIM cases (one per publication), {len(look_cases)} look-alike cases "
-          f"(phenopacket-store HMGCR and CAV3 cohorts); age passed as "
+          f"(phenopacket-store cohorts: {', '.join(sorted({c['cohort'] for c in look_cases}))}); age passed as "
           f"{'age=' if runner.takes_age else 'an HPO onset term of its band (the model takes no age=)'}\n")
 
     results, dropped, failed, times = _run_cases(runner, runs, iim_cases + look_cases)
@@ -497,19 +497,42 @@ def _lookalike_report(methods: dict[str, _Method], look_cases: list[dict[str, An
               f"look-alike disease first, so the share of look-alike cases whose top candidate is not IIM is "
               f"0 of {len(look_cases)} by construction. The baselines, on the same candidates, cannot either.\n")
         return
+    cohorts = sorted({c["cohort"] for c in look_cases}, key=lambda k: (-sum(c["cohort"] == k for c in look_cases), k))
     rows = []
     for m, fn in methods.items():
-        tops = []
+        tops: dict[str, list[float]] = defaultdict(list)
         for case in look_cases:
             scores = fn(case)
             if scores is None:
                 continue
             best = max(scores.values())
             top_set = [c for c, s in scores.items() if s == best]
-            tops.append(sum(c not in iim_classes for c in top_set) / len(top_set))
-        rows.append([m, len(tops), pct(tops)])
-    table(["method", "look-alike cases ranked", "top candidate not IIM %"], rows)
-    print()
+            tops[case["cohort"]].append(sum(c not in iim_classes for c in top_set) / len(top_set))
+        every = [v for k in cohorts for v in tops[k]]
+        rows.append([m, len(every), pct(every), *(pct(tops[k]) for k in cohorts)])
+    table(["method", "look-alike cases ranked", "top candidate not IIM %",
+           *(f"{k} (n={sum(c['cohort'] == k for c in look_cases)})" for k in cohorts)], rows)
+    genes = _lookalike_genes()
+    print("\nThe case's own disease (or one with its causative gene) among the candidates: "
+          + "; ".join(f"{k} {'yes' if _has_candidate(k, look_cases, candidates, genes) else 'no'}" for k in cohorts)
+          + " (a disease OMIM named after HPO 2025-01-16 is not a candidate; the share above still asks only that "
+            "the top candidate is not IIM)\n")
+
+
+def _lookalike_genes() -> dict[str, set[str]]:
+    """Look-alike disease -> its genes' symbols (reference/hpo2025_lookalike_diseases.tsv)."""
+    out: dict[str, set[str]] = {}
+    with open(ROOT / "reference" / "hpo2025_lookalike_diseases.tsv", encoding="utf-8") as fh:
+        for row in csv.DictReader(fh, delimiter="\t"):
+            out[row["database_id"]] = {g.split(" (")[0] for g in row["genes"].split("|") if g}
+    return out
+
+
+def _has_candidate(cohort: str, look_cases: list[dict[str, Any]], candidates: set[str],
+                   genes: dict[str, set[str]]) -> bool:
+    cases = [c for c in look_cases if c["cohort"] == cohort]
+    want = {g for c in cases for g in c["diagnosis"].get("genes", [])}
+    return any(c["diagnosis"]["id"] in candidates for c in cases) or any(genes.get(d, set()) & want for d in candidates)
 
 
 def _auc_report(first: dict[str, Any], iim_cases: list[dict[str, Any]], look_cases: list[dict[str, Any]]) -> None:

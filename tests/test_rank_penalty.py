@@ -91,3 +91,47 @@ def test_limb_girdle_weakness_is_read_as_proximal_weakness(kb: Knowledge, refere
     t = next(r for r in rank([shoulder_girdle]).rows if r.disease == ibm).terms[0]
     assert t.match == "annotated-more-general" and t.annotation == proximal
     assert "subsumptions.tsv" in t.explanation
+
+
+def test_findings_that_reach_a_candidate_through_one_annotation_count_once(kb: Knowledge) -> None:
+    """Reduced reflexes at two sites both sit below IBM's one annotation *Reduced tendon reflexes*:
+    having either implies having it, so the two are one observation of it and carry its ratio once
+    (before, each did, and a patient described in detail multiplied a general annotation's evidence)."""
+    from iimgraph.rank.model import read_findings, score
+
+    ibm, reflexes = "MONDO:0007827", "HP:0001315"
+    patellar, achilles = "HP:0011808", "HP:0003438"
+
+    def ratios(terms: list[str]) -> dict[str, float]:
+        rows = score(read_findings(terms, [], [], kb)[0], kb, listed=False)
+        return {r.disease: r.log10_lr for r in rows}
+
+    one, other, both = ratios([patellar]), ratios([achilles]), ratios([patellar, achilles])
+    row = next(r for r in score(read_findings([patellar, achilles], [], [], kb)[0], kb, listed=False)
+               if r.disease == ibm)
+    assert {t.annotation for t in row.terms} == {reflexes}
+    assert sorted(t.match for t in row.terms) == ["annotated-more-general", "counted-once"]
+    assert next(t for t in row.terms if t.match == "counted-once").lr == 1.0
+    assert one[ibm] > 0.5  # the annotation's evidence is real, and counted
+    assert both[ibm] == pytest.approx(max(one[ibm], other[ibm]))
+
+
+def test_a_finding_another_given_finding_implies_carries_no_evidence(kb: Knowledge) -> None:
+    """Weakness given beside proximal weakness, or no proximal weakness beside no weakness: the patient
+    with the one has (or lacks) the other whatever the disease, so every candidate scores the pair
+    exactly as the more informative finding alone (it is not counted among the findings listed either)."""
+    weakness, proximal = "HP:0001324", "HP:0003701"
+
+    def ratios(observed: list[str], absent: list[str]) -> dict[str, float]:
+        return {r.disease: r.log10_lr for r in rank(observed, absent=absent).rows}
+
+    pair, alone = ratios([weakness, proximal], []), ratios([proximal], [])
+    assert pair.keys() == alone.keys()
+    assert all(pair[d] == pytest.approx(alone[d], abs=1e-12) for d in alone)
+    row = rank([weakness, proximal]).rows[0]
+    implied = next(t for t in row.terms if t.term == weakness)
+    assert (implied.match, implied.lr) == ("implied-by-finding", 1.0) and proximal in implied.explanation
+    rash = "HP:0000988"
+    pair, alone = ratios([rash], [weakness, proximal]), ratios([rash], [weakness])
+    assert all(pair[d] == pytest.approx(alone[d], abs=1e-12) for d in alone)
+    assert len({round(v, 6) for v in alone.values()}) > 10  # the findings do separate the candidates

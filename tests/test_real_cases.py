@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -181,7 +182,8 @@ def test_lookalike_cases_are_well_formed(terms: dict[str, dict[str, str]], class
     ids = {block.split("\n", 1)[0].strip() for block in obo.split("[Term]\nid: ")[1:]
            if "\nis_obsolete: true" not in block.split("\n\n", 1)[0]}
     cases = read_cases(LOOKALIKE_FILE)
-    assert {c["cohort"] for c in cases} == {"HMGCR", "CAV3"}
+    assert {"HMGCR", "CAV3"} <= {c["cohort"] for c in cases}  # the cohorts the issue names, and more
+    assert all(c["source"]["path"].startswith(f"notebooks/{c['cohort']}/phenopackets/") for c in cases)
     assert lookalike_problems(cases, terms, ids, classes) == []
     assert (CASES / "LICENSE-phenopacket-store.txt").read_text(encoding="utf-8").startswith("BSD 3-Clause License")
 
@@ -217,3 +219,53 @@ def test_the_lookalike_checks_find_what_they_look_for(terms: dict[str, dict[str,
     found = "\n".join(lookalike_problems(bad, terms, hpo_ids, classes))
     for needle in ("HP:9999999", "not IIM", "licence"):
         assert needle in found
+
+
+def test_the_lookalike_converter_reads_a_phenopacket_field_by_field(terms: dict[str, dict[str, str]]) -> None:
+    """tools/lookalike_cases.py, which wrote lookalike_cases.jsonl from phenopacket-store, on a phenopacket
+    with each kind of feature: a reference-table term (HPO 2025-01-16's label kept, the phenopacket's as
+    text), an excluded one, an alternative id (replaced by its term), a current term outside the tables,
+    one HPO 2025-01-16 lacks (not a finding), a term observed once and excluded once (observed wins)."""
+    sys.path.insert(0, str(ROOT / "tools"))
+    try:
+        import lookalike_cases as tool  # type: ignore[import-not-found]
+    finally:
+        sys.path.remove(str(ROOT / "tools"))
+
+    def feature(hid: str, label: str, excluded: bool = False) -> dict[str, Any]:
+        return {"type": {"id": hid, "label": label}, **({"excluded": True} if excluded else {})}
+
+    packet = {
+        "id": "PMID_1_patient",
+        "subject": {"id": "patient", "sex": "MALE", "timeAtLastEncounter": {"age": {"iso8601duration": "P25Y6M"}}},
+        "phenotypicFeatures": [
+            feature("HP:0003236", "Elevated serum creatine kinase"),
+            feature("HP:0001268", "Mental deterioration", excluded=True),
+            feature("HP:0001415", "an alternative id of Autosomal dominant inheritance"),
+            feature("HP:0025691", "Impaired fasting glucose"),
+            feature("HP:9999999", "a term of a later HPO release"),
+            feature("HP:0003236", "Elevated circulating creatine kinase concentration", excluded=True),
+        ],
+        "interpretations": [{"diagnosis": {"genomicInterpretations": [{"variantInterpretation": {
+            "variationDescriptor": {"geneContext": {"valueId": "HGNC:1529", "symbol": "CAV3"}}}}]}}],
+        "diseases": [{"term": {"id": "OMIM:614321", "label": "Myopathy, distal, Tateyama type"},
+                      "onset": {"age": {"iso8601duration": "P1Y8M"}}}],
+        "metaData": {"externalReferences": [{"id": "PMID:1", "description": "A title"}]},
+    }
+    case = tool.convert(packet, "notebooks/CAV3/phenopackets/PMID_1_patient.json", "c0ffee", "CAV3",
+                        tool.reference_terms(), tool.hpo_release_terms())
+    assert case["citation"] == {"pmid": "1", "title": "A title"}
+    assert case["diagnosis"] == {"id": "OMIM:614321", "label": "Myopathy, distal, Tateyama type", "iim": False,
+                                 "genes": ["CAV3"]}
+    assert (case["age_years"], case["age_at_last_encounter_years"], case["sex"]) == (1.67, 25.5, "male")
+    ck = terms["HP:0003236"]["label"]
+    assert case["present"] == [
+        {"id": "HP:0003236", "label": ck, "text": "Elevated serum creatine kinase"},
+        {"id": "HP:0000006", "label": "Autosomal dominant inheritance",
+         "text": "an alternative id of Autosomal dominant inheritance"}]
+    assert case["absent"] == [{"id": "HP:0001268", "label": terms["HP:0001268"]["label"],
+                               "text": "Mental deterioration"}]
+    assert case["outside_reference_tables"] == [{"id": "HP:0025691", "label": "Impaired fasting glucose",
+                                                 "excluded": False, "in_hpo_2025_01_16": True}]
+    assert case["not_in_hpo_2025_01_16"] == [{"id": "HP:9999999", "text": "a term of a later HPO release",
+                                              "excluded": False}]

@@ -15,7 +15,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
@@ -84,7 +84,7 @@ class TermLR:
     lr: float
     log10_lr: float
     match: str                        # exact | annotated-more-specific | annotated-more-general | equivalent | excluded
-                                      # | defines-another
+                                      # | defines-another | counted-once | implied-by-finding
                                       # | no-annotation | onset-compatible | onset-incompatible | no-onset-record
     explanation: str
     p_given_subtype: float
@@ -247,6 +247,14 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
             status_of[term] = kind
             low, high = ages.get(term, (None, None)) if kind == "onset" else (None, None)
             findings.append(Finding(term, str(text), kind, low, high))
+    absent_terms = [f.term for f in findings if f.status == "absent"]
+    for f in findings:
+        if f.status == "observed" and absent_terms:
+            above = kb.ancestors(f.term)
+            clash = next((a for a in absent_terms if a in above), None)
+            if clash is not None:  # a patient with a finding has each of its ancestors
+                raise TermError(f"{f.term} ({kb.label(f.term)}) is given as observed, which implies {clash} "
+                                f"({kb.label(clash)}), given as absent")
     if age is not None:
         if not isinstance(age, (int, float)) or not AGE_YEARS.low <= float(age) <= AGE_YEARS.high:
             raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
@@ -751,13 +759,17 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     profiles = kb.profiles
     defaults = _memoised(kb, ("@priors", len(profiles)), lambda: default_priors(kb))
     priors = {**defaults, **prior} if prior else defaults
-    n_observed = sum(1 for f in findings if f.status == "observed")
+    implied = implied_by_others(findings, kb)
+    n_observed = sum(1 for f in findings if f.status == "observed" and f not in implied)
     # A finding no annotation of a candidate touches (most findings for most candidates) has one
     # likelihood ratio for all of them: computed once, against an empty profile; the candidates it
-    # touches have their rows computed together (_finding_rows).
+    # touches have their rows computed together (_finding_rows). A finding another given finding
+    # implies has LR 1 for all of them.
     shared: list[tuple[Finding, TermLR | None, dict[str, TermLR] | None]] = []
     for f in findings:
-        if f.status == "onset":
+        if f in implied:
+            shared.append((f, _implied_row(f, implied[f], kb), {}))
+        elif f.status == "onset":
             shared.append((f, None, None))
         else:
             un, touching = _finding_rows(f, kb, n_observed if listed else 0)
@@ -769,9 +781,11 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     plain = tuple(un for _, un, _ in shared if un is not None)
     plain_total = sum(t.log10_lr for t in plain)
     # each touched candidate's rows, and their log10 LRs, in the findings' order: the shared ones
-    # replaced by its own where a finding touches it
+    # replaced by its own where a finding touches it (and how many do: only a candidate two findings
+    # touch can have one annotation reached twice, _counted_once)
     own: dict[str, list[TermLR]] = {}
     own_logs: dict[str, list[float]] = {}
+    reached: dict[str, int] = {}
     if touched is not None:
         plain_logs = [t.log10_lr for t in plain]
         own = {d: list(plain) for d in touched}
@@ -780,6 +794,7 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
             for d, row in (by_candidate or {}).items():
                 own[d][i] = row
                 own_logs[d][i] = row.log10_lr
+                reached[d] = reached.get(d, 0) + 1
     scored = []
     of_prior: dict[float, tuple[float, float]] = {}  # a pre-test probability -> log10 of its odds, log10 of it
     for d, prof in profiles.items():
@@ -788,12 +803,14 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         if touched is not None:
             if d in touched:
                 terms = tuple(own[d])
-                total = sum(own_logs[d])
+                once = _counted_once(terms) if reached[d] > 1 else terms
+                total = sum(own_logs[d]) if once is terms else sum([t.log10_lr for t in once])
+                terms = once
             else:
                 terms, total = plain, plain_total
         else:
-            terms = tuple([term_lr(f, prof, kb) if rows is None or un is None else rows.get(d, un)
-                           for f, un, rows in shared])
+            terms = _counted_once(tuple([term_lr(f, prof, kb) if rows is None or un is None else rows.get(d, un)
+                                         for f, un, rows in shared]))
             total = sum([t.log10_lr for t in terms])
         p0 = priors[d]
         logs = of_prior.get(p0)
@@ -815,6 +832,62 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
             "pretest_probability": p0, "log10_lr": total, "terms": terms,
             "posterior": 10.0 ** (log_joint - top) / norm, "is_iim": prof.is_iim, "notice": NOTICE}))
     return rows
+
+
+def implied_by_others(findings: Sequence[Finding], kb: Knowledge) -> dict[Finding, Finding]:
+    """The findings another given finding implies, each with the one implying it: an observed finding
+    that is an ancestor of another observed one (a patient with proximal weakness has weakness), an
+    absent finding below another absent one (no weakness means no proximal weakness). Whatever the
+    candidate, P(implied | the other) is 1, so it carries no evidence (LR 1) and is not counted
+    among the findings listed (docs/rank.md)."""
+    out: dict[Finding, Finding] = {}
+    for status, general_first in (("observed", True), ("absent", False)):
+        given = [f for f in findings if f.status == status and f.term.startswith("HP:")]
+        for f in given:
+            for g in given:
+                if g.term == f.term:
+                    continue
+                if (f.term in kb.ancestors(g.term)) if general_first else (g.term in kb.ancestors(f.term)):
+                    out[f] = g
+                    break
+    return out
+
+
+def _implied_row(finding: Finding, by: Finding, kb: Knowledge) -> TermLR:
+    bg = background(finding.term, kb)
+    p = bg if finding.status == "observed" else 1.0 - bg
+    how = "is implied by" if finding.status == "observed" else "follows from"
+    return TermLR(finding.term, kb.label(finding.term), finding.status, 1.0, 0.0, "implied-by-finding",
+                  f"{how} {by.term} ({kb.label(by.term)}), also given: no evidence of its own (LR 1)", p, p)
+
+
+def _counted_once(terms: tuple[TermLR, ...]) -> tuple[TermLR, ...]:
+    """One annotation's evidence counted once: of the observed findings that reach a candidate through
+    the same annotation a (a itself, or a finding below it), one keeps its likelihood ratio and the
+    others get 1. Having a finding below a implies having a, so k such findings are one observation of
+    a and k - 1 of which form a takes, a share (bg(q) / bg(a)) that is the same with or without the
+    candidate: P(q1..qk | D) / P(q1..qk | not D) = f(a) / bg(a), the ratio of one (docs/rank.md)."""
+    groups: dict[str, list[int]] = {}
+    for i, t in enumerate(terms):
+        if t.status == "observed" and t.annotation is not None and t.match in _ONCE_MATCHES:
+            groups.setdefault(t.annotation, []).append(i)
+    if all(len(idx) < 2 for idx in groups.values()):
+        return terms
+    out = list(terms)
+    for ann, idx in groups.items():
+        if len(idx) < 2:
+            continue
+        keep = max(idx, key=lambda i: (terms[i].log10_lr, -i))
+        for i in idx:
+            if i != keep:
+                t = terms[i]
+                out[i] = replace(t, lr=1.0, log10_lr=0.0, match="counted-once", p_given_subtype=t.p_background,
+                                 explanation=f"reaches this candidate only through {ann}, whose evidence "
+                                             f"{terms[keep].term} already carries (LR 1; alone: {t.lr:.3g})")
+    return tuple(out)
+
+
+_ONCE_MATCHES = frozenset({"exact", "annotated-more-general", "equivalent"})
 
 
 def _parents_first(scored: list[Any]) -> list[int]:
