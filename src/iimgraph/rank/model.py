@@ -15,7 +15,7 @@ import functools
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from iimgraph.build.graph_source import RELEASE, GraphSource
@@ -781,20 +781,25 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
     plain = tuple(un for _, un, _ in shared if un is not None)
     plain_total = sum(t.log10_lr for t in plain)
     # each touched candidate's rows, and their log10 LRs, in the findings' order: the shared ones
-    # replaced by its own where a finding touches it (and how many do: only a candidate two findings
-    # touch can have one annotation reached twice, _counted_once)
+    # replaced by its own where a finding touches it; and the candidates two observed findings reach
+    # through one annotation, the only ones _counted_once changes (a shared row has no annotation)
     own: dict[str, list[TermLR]] = {}
     own_logs: dict[str, list[float]] = {}
-    reached: dict[str, int] = {}
+    twice: set[str] = set()
     if touched is not None:
         plain_logs = [t.log10_lr for t in plain]
         own = {d: list(plain) for d in touched}
         own_logs = {d: plain_logs.copy() for d in touched}
-        for i, (_, _, by_candidate) in enumerate(shared):
+        reached: set[tuple[str, str]] = set()
+        for i, (f, _, by_candidate) in enumerate(shared):
+            observed = f.status == "observed"
             for d, row in (by_candidate or {}).items():
                 own[d][i] = row
                 own_logs[d][i] = row.log10_lr
-                reached[d] = reached.get(d, 0) + 1
+                if observed and row.annotation is not None and row.match in _ONCE_MATCHES:
+                    if (d, row.annotation) in reached:
+                        twice.add(d)
+                    reached.add((d, row.annotation))
     scored = []
     of_prior: dict[float, tuple[float, float]] = {}  # a pre-test probability -> log10 of its odds, log10 of it
     for d, prof in profiles.items():
@@ -802,10 +807,12 @@ def score(findings: Sequence[Finding], kb: Knowledge, prior: Mapping[str, float]
         total: float
         if touched is not None:
             if d in touched:
-                terms = tuple(own[d])
-                once = _counted_once(terms) if reached[d] > 1 else terms
-                total = sum(own_logs[d]) if once is terms else sum([t.log10_lr for t in once])
-                terms = once
+                if d in twice:
+                    terms = _counted_once(tuple(own[d]))
+                    total = sum([t.log10_lr for t in terms])
+                else:
+                    terms = tuple(own[d])
+                    total = sum(own_logs[d])
             else:
                 terms, total = plain, plain_total
         else:
@@ -881,9 +888,11 @@ def _counted_once(terms: tuple[TermLR, ...]) -> tuple[TermLR, ...]:
         for i in idx:
             if i != keep:
                 t = terms[i]
-                out[i] = replace(t, lr=1.0, log10_lr=0.0, match="counted-once", p_given_subtype=t.p_background,
-                                 explanation=f"reaches this candidate only through {ann}, whose evidence "
-                                             f"{terms[keep].term} already carries (LR 1; alone: {t.lr:.3g})")
+                # dataclasses.replace without its __init__ (_frozen): ~100 of these a query
+                out[i] = _frozen(TermLR, {
+                    **t.__dict__, "lr": 1.0, "log10_lr": 0.0, "match": "counted-once", "p_given_subtype": t.p_background,
+                    "explanation": f"reaches this candidate only through {ann}, whose evidence "
+                                   f"{terms[keep].term} already carries (LR 1; alone: {t.lr:.3g})"})
     return tuple(out)
 
 
