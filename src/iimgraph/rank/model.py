@@ -251,10 +251,11 @@ def read_findings(observed: Iterable[str], absent: Iterable[str], onset: Iterabl
     for f in findings:
         if f.status == "observed" and absent_terms:
             above = kb.ancestors(f.term)
-            clash = next((a for a in absent_terms if a in above), None)
-            if clash is not None:  # a patient with a finding has each of its ancestors
-                raise TermError(f"{f.term} ({kb.label(f.term)}) is given as observed, which implies {clash} "
-                                f"({kb.label(clash)}), given as absent")
+            for clash in (a for a in absent_terms if a in above):
+                # HPO says the one implies the other, but a report can hold both: "ANA negative" is a
+                # screening test that misses anti-Ro or anti-Jo-1, which HPO places under ANA positivity
+                notes.append(f"{f.term} ({kb.label(f.term)}) is given as observed and {clash} "
+                             f"({kb.label(clash)}), which HPO says it implies, as absent: both scored as given")
     if age is not None:
         if not isinstance(age, (int, float)) or not AGE_YEARS.low <= float(age) <= AGE_YEARS.high:
             raise TermError(f"--age {age!r} is not an age in years (0 to 130)")
