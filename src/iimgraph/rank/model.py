@@ -615,9 +615,8 @@ def _row(finding: Finding, label: str, lr: float, match: str, why: str, p: float
 def _finding_rows(finding: Finding, kb: Knowledge, n_listed: int) -> tuple[TermLR, dict[str, TermLR]]:
     """One observed or absent finding's row shared by the candidates it does not touch (no annotation
     at, below or above it), and the row of each candidate it touches (:func:`term_lr` with
-    ``listing_factor(n_listed, prof)``), memoised together per finding and ``n_listed``: the
-    per-finding values and the candidates' estimates from an ancestor's annotation are computed
-    once for all of them."""
+    ``listing_factor(n_listed, prof)``), memoised together per finding and ``n_listed``: what
+    depends on the finding alone (:class:`_Asked`) is computed once for all of them."""
 
     def compute() -> tuple[TermLR, dict[str, TermLR]]:
         asked = _Asked(finding, kb)
