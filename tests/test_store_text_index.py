@@ -75,6 +75,12 @@ def test_the_engine_answers_the_marked_lines_from_the_index(tmp_path):
     rewritten = text_index.rewrite(text, handle.store, engine._text_index)
     assert "VALUES (?hit ?m ?field0)" in rewritten and "CONTAINS(" not in rewritten
     assert "<http://purl.obolibrary.org/obo/HP_0034152>" in rewritten
+    # each link branch starts from the hits found, each hit once
+    hits = re.findall(r"VALUES \?hit \{ ([^}]*) \}", rewritten)
+    assert len(hits) == 2 and "#@text-index hits" not in rewritten
+    found = hits[0].split()
+    assert hits[0] == hits[1] and "<http://purl.obolibrary.org/obo/HP_0034152>" in found
+    assert len(found) == len(set(found))
     # unbound text (no parameters in the group): the query runs as written
     assert text_index.rewrite(query.text, handle.store, engine._text_index) == query.text
 
@@ -118,6 +124,27 @@ def test_the_marked_lines_of_search_match_what_the_index_holds():
     # nothing else between the markers: every other pattern of the group still runs as written
     rest = re.sub(r"#[^\n]*", "", lines)
     assert rest.count("FILTER") == 2 and rest.count("UNION") == len(text_index.FIELDS) - 1
+
+
+def test_the_hits_markers_of_search_stand_in_branches_joined_with_the_marked_lines():
+    """``VALUES ?hit`` in a branch gives the same rows only where the branch is joined with the marked lines'
+    ?hit: both markers are the first line of a UNION branch of the group that follows them, in the same
+    group, with no OPTIONAL, MINUS or NOT EXISTS around them."""
+    text = get_query("search").text
+    found = text_index.marked(text)
+    assert found is not None
+    after = text[found.end:]
+    markers = [m.start() for m in re.finditer(r"#@text-index hits \?hit\b", after)]
+    assert len(markers) == 2
+    # the marked lines' group closes, then the branches follow in the group that holds both
+    group_end = after.index("\n      }\n")
+    links = after[group_end:after.index("BIND(COALESCE(")]
+    assert links.count("#@text-index hits ?hit") == 2
+    assert re.fullmatch(r"\s*}\s*(#[^\n]*\n\s*)*\{ BIND\(false AS \?via0\) \}\s*UNION\s*(#[^\n]*\n\s*)*"
+                        r"\{ #@text-index hits \?hit\n[^{}]*\}\s*UNION\s*\{ #@text-index hits \?hit\n.*",
+                        links, flags=re.S), links
+    for word in ("OPTIONAL", "MINUS"):
+        assert word not in re.sub(r"#[^\n]*", "", links)
 
 
 def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_cannot_give():
