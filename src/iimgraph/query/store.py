@@ -314,8 +314,9 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
         store = _open(ox, database, read_only=True)
         lock.shared(say, folder)
         _report_missing(plan, say)
-        if sum(manifest["companions"][key]["size"] for key in loaded if key in manifest["companions"]) >= OPTIMIZE_MIN_BYTES:
-            _start_optimizer(folder, say)
+        if os.name == "posix" and sum(manifest["companions"][key]["size"] for key in loaded
+                                      if key in manifest["companions"]) >= OPTIMIZE_MIN_BYTES:
+            _start_optimizer(folder, say)  # (elsewhere no lock tells when the store is free to swap)
         return StoreHandle(folder, store, manifest, loaded, lock)
     except BaseException:
         lock.close()
