@@ -121,10 +121,21 @@ def test_an_unfinished_copy_is_dropped_and_a_cut_off_swap_is_finished(tmp_path, 
     os.rename(folder / DATABASE, folder / OLD_DATABASE)
     assert snapshot(folder, companions) == before
     assert not (folder / OLD_DATABASE).exists()
+    # cut off with a copy that is not the store's any more: dropped, and the database put back
+    held = open_store(folder, companions, say=quiet)
+    try:
+        optimize_store(folder)
+    finally:
+        held.close()
+    (folder / NEXT / READY).write_text("another manifest", encoding="utf-8")
+    os.rename(folder / DATABASE, folder / OLD_DATABASE)
+    assert snapshot(folder, companions) == before
+    assert not (folder / OLD_DATABASE).exists() and not (folder / NEXT).exists()
 
 
 def test_a_large_load_compacts_the_store_in_the_background(tmp_path, companions, monkeypatch):
     monkeypatch.setattr(store_module, "OPTIMIZE_MIN_BYTES", 1)
+    monkeypatch.setattr(store_module, "OPTIMIZE_DELAY", 0.0)  # this process stays: start at once
     folder = tmp_path / "s"
     messages: list[str] = []
     handle = open_store(folder, companions, say=messages.append)
@@ -150,3 +161,32 @@ def test_a_small_load_starts_no_compaction(tmp_path, companions):
     open_store(tmp_path / "s", companions, say=messages.append).close()
     assert not any(m.startswith("compacting") for m in messages)
     assert not (tmp_path / "s" / NEXT).exists()
+
+
+def test_the_compaction_starts_once_the_process_that_loaded_has_exited(tmp_path, companions):
+    import subprocess
+    import sys
+
+    folder = tmp_path / "s"
+    script = f"""
+import sys, time
+from pathlib import Path
+from iimgraph.query import store
+store.OPTIMIZE_MIN_BYTES, store.OPTIMIZE_DELAY = 1, 600.0
+handle = store.open_store(Path({str(folder)!r}), [Path(p) for p in {[str(c) for c in companions]!r}])
+time.sleep(1.5)  # the compaction has started, and waits
+print(int((Path({str(folder)!r}) / store.NEXT).exists()), (Path({str(folder)!r}) / store.DATABASE).stat().st_ino)
+"""
+    started = time.monotonic()
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300,
+                          env={**os.environ, "PYTHONPATH": str(Path(store_module.__file__).resolve().parents[2])})
+    assert proc.returncode == 0, proc.stderr
+    copying, database = proc.stdout.split()
+    assert copying == "0"  # nothing copied while the loading process ran
+    with open(folder / LOCK, "rb") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+    assert time.monotonic() - started < 300  # not the 600 s of its delay: it began when the loader exited
+    assert (folder / NEXT / READY).is_file() or (folder / DATABASE).stat().st_ino != int(database)
+    quads, _ = snapshot(folder, companions)
+    assert (folder / DATABASE).stat().st_ino != int(database) and not (folder / NEXT).exists()
+    assert len(quads) == len(OxigraphEngine()) + 3 + 4

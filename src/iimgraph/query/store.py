@@ -73,6 +73,9 @@ OPTIMIZING = ".optimizing"
 #: a load of at least this many companion bytes is followed by a compaction in the background
 #: (10^6 triples of Turtle are ~37 MB; below, the queries gain little and a process is not worth starting)
 OPTIMIZE_MIN_BYTES = 32 * 2**20
+#: the compaction starts once the process that loaded has exited (a one-shot ``iimgraph query``: so that it
+#: does not compete with the first answer), or after this many seconds (a process that stays: ``serve``)
+OPTIMIZE_DELAY = 30.0
 LOCK = ".lock"
 MANIFEST_FORMAT = 2
 #: an older store (one named graph per companion): rebuilt in the current layout when opened
@@ -340,20 +343,19 @@ def _swap(folder: Path) -> None:
     database, or drop a copy that is stale or unfinished. Each step is a rename, and a swap cut off
     between two of them is finished (or undone) by the next call."""
     database, nxt, old = folder / DATABASE, folder / NEXT, folder / OLD_DATABASE
+    try:
+        ready = (nxt / READY).read_text(encoding="utf-8") == _manifest_digest(folder)
+    except OSError:
+        ready = False  # unfinished, or made before the store changed
     if old.exists():  # a swap was cut off
         if database.exists():
             shutil.rmtree(old, ignore_errors=True)
-        elif not (nxt / READY).is_file():
+        elif not ready:  # put the database back
             with contextlib.suppress(OSError):
                 os.rename(old, database)
     if not nxt.exists():
         return
-    try:
-        ready = (nxt / READY).read_text(encoding="utf-8")
-        current = _manifest_digest(folder)
-    except OSError:
-        ready, current = "", None
-    if ready != current:  # unfinished, or made before the store changed
+    if not ready:
         shutil.rmtree(nxt, ignore_errors=True)
         return
     try:
@@ -378,8 +380,10 @@ def _start_optimizer(folder: Path, say: Callable[[str], None]) -> None:
     try:
         keep.shared(say, folder)
         code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
-                "from iimgraph.query.store import optimize_store; optimize_store(sys.argv[1], int(sys.argv[2]))")
-        subprocess.Popen([sys.executable, "-c", code, str(folder), str(keep.fd)], pass_fds=(keep.fd,),
+                "from iimgraph.query.store import optimize_store; "
+                "optimize_store(sys.argv[1], int(sys.argv[2]), after=(int(sys.argv[3]), float(sys.argv[4])))")
+        subprocess.Popen([sys.executable, "-c", code, str(folder), str(keep.fd), str(os.getpid()), str(OPTIMIZE_DELAY)],
+                         pass_fds=(keep.fd,),
                          stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                          start_new_session=True)
         say(f"compacting the store in {folder} in the background: queries get faster once it is done")
@@ -389,10 +393,11 @@ def _start_optimizer(folder: Path, say: Callable[[str], None]) -> None:
         keep.close()
 
 
-def optimize_store(folder: str | Path, lock_fd: int | None = None) -> bool:
+def optimize_store(folder: str | Path, lock_fd: int | None = None, *, after: tuple[int, float] | None = None) -> bool:
     """Compact a copy of the store's database (``Store.optimize``) and swap it in if no process holds the
     store (else the next :func:`open_store` that finds it free does). ``lock_fd``: a shared lock on the
-    store handed over by the process that started this one. True if a compacted copy was made.
+    store handed over by the process that started this one; ``after``: (that process's id, seconds): start
+    once it has exited, or after that long. True if a compacted copy was made.
 
     Readers keep their handles on the database as it was: the copy is made of hard links to its
     immutable files, and the compaction writes and deletes files of the copy only.
@@ -401,6 +406,10 @@ def optimize_store(folder: str | Path, lock_fd: int | None = None) -> bool:
 
     folder = Path(folder)
     lock = _Lock(folder / LOCK) if lock_fd is None else _Lock.adopt(lock_fd)
+    if after is not None:  # this process is reparented when the one that started it exits
+        parent, deadline = after[0], time.monotonic() + after[1]
+        while os.getppid() == parent and time.monotonic() < deadline:
+            time.sleep(0.05)
     busy = None
     try:
         if lock_fd is None:
