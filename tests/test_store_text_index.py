@@ -158,6 +158,23 @@ def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_c
     assert index.matches("") == index.matches("JO1") == index.matches("a\tb") == []
 
 
+def test_matches_keep_every_line_holding_the_needle_once_for_every_length_of_needle():
+    texts = ["aaaa", "abab", "aab", "jo1jo1jo1", "x", "myositismyositis", "dermatomyositis", "a1b2c3d4e5f6",
+             "bbbbbbbbbbbbbbbbbbbb", "ab" * 15, "zz"]
+    rows = b"".join(f'<http://t/{i}>\t"{t}"\n'.encode() for i, t in enumerate(texts))
+    lines, at = b"", 0
+    for i, t in enumerate(texts):
+        offset = f"{at:x}".translate(str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP"))
+        lines += t.encode() + b"\tA" + offset.encode() + b"\n"
+        at += len(f'<http://t/{i}>\t"{t}"\n'.encode())
+    index = text_index._parse(b"iimgraph text index 1 k\n%d\n" % len(lines) + lines + rows, "k")
+    assert index is not None
+    needles = {t[i:j] for t in texts for i in range(len(t)) for j in range(i + 1, len(t) + 1)} | {"q", "abababababababab" * 2}
+    for needle in sorted(needles):
+        expected = [(f"<http://t/{i}>", f'"{t}"', f"<{text_index.FIELDS[0]}>") for i, t in enumerate(texts) if needle in t]
+        assert index.matches(needle) == expected, needle
+
+
 def _rows(rows) -> set:
     """Index rows with their terms parsed (the store writes a number bare, a file's literal is written in full)."""
     import pyoxigraph as ox

@@ -97,8 +97,10 @@ class TextIndex:
             return []  # an empty needle finds nothing; the query's normalisation gives nothing else
         find, data, rows, want = self.text.find, self.text, self.rows, needle.encode("ascii")
         out = []
-        pos = find(want, self.start, self.end)
-        while pos >= 0:
+        last = -1  # the end of the last line kept: a line is kept once, for its first match
+        for pos in self._starts(want):
+            if pos < last:
+                continue
             tab = find(b"\t", pos, self.end)
             eol = find(b"\n", tab, self.end)
             code = bytes(data[tab + 1:eol])
@@ -106,8 +108,23 @@ class TextIndex:
             line = bytes(rows[offset:rows.find(b"\n", offset)]).decode("utf-8")
             hit, literal = line.split("\t", 1)
             out.append((hit, literal, f"<{FIELDS[code[0] - 65]}>"))
-            pos = find(want, eol + 1, self.end)
+            last = eol
         return out
+
+    def _starts(self, want: bytes) -> Iterator[int]:
+        """Where ``want`` occurs in the text section, in order (a match never spans two lines: a needle
+        holds no tab or line break). For needles of 2 to 8 characters the regular expression engine's literal
+        search, which read the 22 MB of text of a 5x10^6-triple store in 6.5 ms where ``bytes.find`` took
+        10-19 ms (the text is full of near matches); for one letter and long needles ``find``, faster there
+        (0.9 and 4-6 ms)."""
+        if 2 <= len(want) <= 8:
+            for match in re.compile(re.escape(want)).finditer(self.text, self.start, self.end):
+                yield match.start()
+            return
+        pos = self.text.find(want, self.start, self.end)
+        while pos >= 0:
+            yield pos
+            pos = self.text.find(want, pos + 1, self.end)
 
 
 def _from_store(store: Any, graph: str | None = None) -> Iterator[tuple[int, bytes, bytes]]:
