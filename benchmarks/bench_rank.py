@@ -412,14 +412,7 @@ def real_cases_report() -> None:
 
     per = _iim_case_ranks(methods, iim_cases, candidates, iim_candidates, parents)
     print("### Published IIM cases: top-1, top-3 and mean rank of the authors' diagnosis\n")
-    rows = []
-    for m in methods:
-        vals = [v for lst in per[m].values() for v in lst]
-        rows.append([m, pct([v[1] for v in vals]), pct([v[2] for v in vals]),
-                     f"{statistics.mean(v[0] for v in vals):.2f}", pct([v[4] for v in vals]),
-                     pct([v[5] for v in vals]), f"{statistics.mean(v[3] for v in vals):.2f}"])
-    table(["method", "lenient top-1 %", "lenient top-3 %", "lenient mean rank", "strict top-1 %",
-           "strict top-3 %", "strict mean rank"], rows)
+    _summary_table(per)
     print(f"\nlenient: the authors' class, an ancestor or a descendant of it (or of a class their words also "
           f"name) ranked first, the two group classes not counted; strict: the most specific candidate that "
           f"is the class or an ancestor of it. {len(iim_candidates)} IIM candidates; ties count fractionally.\n")
@@ -427,21 +420,25 @@ def real_cases_report() -> None:
     if held:
         print(f"### Held out: the {len(held)} cases coded after the model's rules were last changed "
               f"(`added` {', '.join(sorted({c['added'] for c in held}))}), same measures\n")
-        per_held = _iim_case_ranks(methods, held, candidates, iim_candidates, parents)
-        rows = []
-        for m in methods:
-            vals = [v for lst in per_held[m].values() for v in lst]
-            rows.append([m, pct([v[1] for v in vals]), pct([v[2] for v in vals]),
-                         f"{statistics.mean(v[0] for v in vals):.2f}", pct([v[4] for v in vals]),
-                         pct([v[5] for v in vals]), f"{statistics.mean(v[3] for v in vals):.2f}"])
-        table(["method", "lenient top-1 %", "lenient top-3 %", "lenient mean rank", "strict top-1 %",
-               "strict top-3 %", "strict mean rank"], rows)
+        _summary_table(_iim_case_ranks(methods, held, candidates, iim_candidates, parents))
         print()
     _per_subtype_table(per, list(methods), iim_cases, iim_candidates, parents, mlabels)
     _lookalike_report(methods, look_cases, candidates, iim_candidates, iim_classes)
     _auc_report(results["iimgraph.rank (findings)"], iim_cases, look_cases)
     print(f"time per case (iimgraph.rank, public API, profiles loaded): median "
           f"{1000 * statistics.median(times):.2f} ms\n")
+
+
+def _summary_table(per: dict[str, dict[str, list[_Ranks]]]) -> None:
+    """Each method's top-1, top-3 and mean rank over all its cases, lenient and strict."""
+    rows = []
+    for m, by_subtype in per.items():
+        vals = [v for lst in by_subtype.values() for v in lst]
+        rows.append([m, pct([v[1] for v in vals]), pct([v[2] for v in vals]),
+                     f"{statistics.mean(v[0] for v in vals):.2f}", pct([v[4] for v in vals]),
+                     pct([v[5] for v in vals]), f"{statistics.mean(v[3] for v in vals):.2f}"])
+    table(["method", "lenient top-1 %", "lenient top-3 %", "lenient mean rank", "strict top-1 %",
+           "strict top-3 %", "strict mean rank"], rows)
 
 
 def _run_cases(runner: ModelRunner, runs: dict[str, bool], cases: list[dict[str, Any]]) -> tuple[

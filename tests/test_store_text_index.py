@@ -75,6 +75,12 @@ def test_the_engine_answers_the_marked_lines_from_the_index(tmp_path):
     rewritten = text_index.rewrite(text, handle.store, engine._text_index)
     assert "VALUES (?hit ?m ?field0)" in rewritten and "CONTAINS(" not in rewritten
     assert "<http://purl.obolibrary.org/obo/HP_0034152>" in rewritten
+    # each link branch starts from the hits found, each hit once
+    hits = re.findall(r"VALUES \?hit \{ ([^}]*) \}", rewritten)
+    assert len(hits) == 2 and "#@text-index hits" not in rewritten
+    found = hits[0].split()
+    assert hits[0] == hits[1] and "<http://purl.obolibrary.org/obo/HP_0034152>" in found
+    assert len(found) == len(set(found))
     # unbound text (no parameters in the group): the query runs as written
     assert text_index.rewrite(query.text, handle.store, engine._text_index) == query.text
 
@@ -120,6 +126,27 @@ def test_the_marked_lines_of_search_match_what_the_index_holds():
     assert rest.count("FILTER") == 2 and rest.count("UNION") == len(text_index.FIELDS) - 1
 
 
+def test_the_hits_markers_of_search_stand_in_branches_joined_with_the_marked_lines():
+    """``VALUES ?hit`` in a branch gives the same rows only where the branch is joined with the marked lines'
+    ?hit: both markers are the first line of a UNION branch of the group that follows them, in the same
+    group, with no OPTIONAL, MINUS or NOT EXISTS around them."""
+    text = get_query("search").text
+    found = text_index.marked(text)
+    assert found is not None
+    after = text[found.end:]
+    markers = [m.start() for m in re.finditer(r"#@text-index hits \?hit\b", after)]
+    assert len(markers) == 2
+    # the marked lines' group closes, then the branches follow in the group that holds both
+    group_end = after.index("\n      }\n")
+    links = after[group_end:after.index("BIND(COALESCE(")]
+    assert links.count("#@text-index hits ?hit") == 2
+    assert re.fullmatch(r"\s*}\s*(#[^\n]*\n\s*)*\{ BIND\(false AS \?via0\) \}\s*UNION\s*(#[^\n]*\n\s*)*"
+                        r"\{ #@text-index hits \?hit\n[^{}]*\}\s*UNION\s*\{ #@text-index hits \?hit\n.*",
+                        links, flags=re.S), links
+    for word in ("OPTIONAL", "MINUS"):
+        assert word not in re.sub(r"#[^\n]*", "", links)
+
+
 def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_cannot_give():
     rows = b'<http://a>\t"Jo-1 jo-1"\n<http://b>\t"abc"\n'
     second = f"{rows.index(b'<http://b>'):x}".translate(str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP"))
@@ -129,6 +156,23 @@ def test_matches_find_each_row_once_and_nothing_for_a_needle_the_normalisation_c
     assert index.matches("jo1") == [("<http://a>", '"Jo-1 jo-1"', f"<{text_index.FIELDS[0]}>")]
     assert index.matches("bc") == [("<http://b>", '"abc"', f"<{text_index.FIELDS[1]}>")]
     assert index.matches("") == index.matches("JO1") == index.matches("a\tb") == []
+
+
+def test_matches_keep_every_line_holding_the_needle_once_for_every_length_of_needle():
+    texts = ["aaaa", "abab", "aab", "jo1jo1jo1", "x", "myositismyositis", "dermatomyositis", "a1b2c3d4e5f6",
+             "bbbbbbbbbbbbbbbbbbbb", "ab" * 15, "zz"]
+    rows = b"".join(f'<http://t/{i}>\t"{t}"\n'.encode() for i, t in enumerate(texts))
+    lines, at = b"", 0
+    for i, t in enumerate(texts):
+        offset = f"{at:x}".translate(str.maketrans("0123456789abcdef", "ABCDEFGHIJKLMNOP"))
+        lines += t.encode() + b"\tA" + offset.encode() + b"\n"
+        at += len(f'<http://t/{i}>\t"{t}"\n'.encode())
+    index = text_index._parse(b"iimgraph text index 1 k\n%d\n" % len(lines) + lines + rows, "k")
+    assert index is not None
+    needles = {t[i:j] for t in texts for i in range(len(t)) for j in range(i + 1, len(t) + 1)} | {"q", "abababababababab" * 2}
+    for needle in sorted(needles):
+        expected = [(f"<http://t/{i}>", f'"{t}"', f"<{text_index.FIELDS[0]}>") for i, t in enumerate(texts) if needle in t]
+        assert index.matches(needle) == expected, needle
 
 
 def _rows(rows) -> set:

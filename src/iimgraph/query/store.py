@@ -21,6 +21,16 @@ nothing behind); a load killed midway leaves ``pending`` in the manifest, and th
 instead of trusting the store. Readers share a lock and open the store read-only; a loader takes it
 exclusively.
 
+Why a compaction after the load, and why in the background: the bulk loader leaves the database in
+many overlapping files, so each lookup of a query probes all of them; ``Store.optimize()`` compacts them
+and makes the packaged queries 1.5-4x faster at 5x10^6 triples, but takes 10 s there, a sixth of the
+load (docs/performance.md). So a load of large companions starts a detached process
+(:func:`optimize_store`) once the store is read-only again: it compacts a copy of the database
+(``Store.backup``: hard links to the same immutable files), never the database readers have open, and
+the copy replaces the database (``oxigraph.next`` renamed) only under the exclusive lock, i.e. when no
+process has the store open; else the next call that finds the store free swaps it in. The rows are the
+same before and after: the same triples, in fewer files.
+
 User files are opened through :func:`iimgraph.io.rdf.open_rdf` (decompressed, bounded, format decided);
 nothing here reads them otherwise.
 """
@@ -52,6 +62,20 @@ from iimgraph.version import __version__
 
 MANIFEST = "manifest.json"
 DATABASE = "oxigraph"
+#: the compacted copy of the database while it is made, and until no reader holds the store
+NEXT = "oxigraph.next"
+#: in ``NEXT`` once the copy is whole: the digest of the manifest it was made from
+READY = "ready"
+#: the database as it was during a swap (renamed, then removed)
+OLD_DATABASE = "oxigraph.old"
+#: locked by the one compaction under way
+OPTIMIZING = ".optimizing"
+#: a load of at least this many companion bytes is followed by a compaction in the background
+#: (10^6 triples of Turtle are ~37 MB; below, the queries gain little and a process is not worth starting)
+OPTIMIZE_MIN_BYTES = 32 * 2**20
+#: the compaction starts once the process that loaded has exited (a one-shot ``iimgraph query``: so that it
+#: does not compete with the first answer), or after this many seconds (a process that stays: ``serve``)
+OPTIMIZE_DELAY = 30.0
 LOCK = ".lock"
 MANIFEST_FORMAT = 2
 #: an older store (one named graph per companion): rebuilt in the current layout when opened
@@ -120,6 +144,25 @@ class _Lock:
 
     def exclusive(self, say: Callable[[str], None], folder: Path) -> None:
         self._flock(True, say, folder)
+
+    def try_exclusive(self) -> bool:
+        """The exclusive lock if no other process holds the store, at once; False (and no lock) if one does."""
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover
+            return False
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        return True
+
+    @classmethod
+    def adopt(cls, fd: int) -> _Lock:
+        """The lock held on ``fd``, an open lock file handed over by another process."""
+        lock = cls.__new__(cls)
+        lock.fd = fd
+        return lock
 
     def close(self) -> None:
         with contextlib.suppress(OSError):
@@ -241,6 +284,9 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
         raise StoreError(f"{folder}: cannot use this folder ({exc.strerror or exc})") from None
     try:
         iim_key = cache.sources_digest(ontology_dir())
+        if _swap_due(folder) and lock.try_exclusive():  # a compacted copy is ready and no one has the store open
+            with contextlib.suppress(StoreError):  # reading the store as it is never depends on the swap
+                _swap(folder)
         lock.shared(say, folder)
         manifest = _read_manifest(folder)
         plan = _plan(manifest, iim_key, wanted)
@@ -253,6 +299,7 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
             store = None  # a graph that is not ours (written by another program): cleaned up below
             gc.collect()
         lock.exclusive(say, folder)
+        _swap(folder)  # a compacted copy: swapped in before anything is written, or dropped if it is stale
         manifest = _read_manifest(folder)  # another process may have done the work meanwhile
         plan = _plan(manifest, iim_key, wanted)
         if plan.rebuild:
@@ -270,10 +317,134 @@ def open_store(folder: Path | None = None, companions: Sequence[Path] = (), *,
         store = _open(ox, database, read_only=True)
         lock.shared(say, folder)
         _report_missing(plan, say)
+        if os.name == "posix" and sum(manifest["companions"][key]["size"] for key in loaded
+                                      if key in manifest["companions"]) >= OPTIMIZE_MIN_BYTES:
+            _start_optimizer(folder, say)  # (elsewhere no lock tells when the store is free to swap)
         return StoreHandle(folder, store, manifest, loaded, lock)
     except BaseException:
         lock.close()
         raise
+
+
+# --- compaction in the background ----------------------------------------------------------------
+
+
+def _manifest_digest(folder: Path) -> str:
+    return hashlib.sha256((folder / MANIFEST).read_bytes()).hexdigest()
+
+
+def _swap_due(folder: Path) -> bool:
+    """A copy to swap in or to drop (a compaction under way holds the store, so the exclusive lock waits for it)."""
+    return (folder / NEXT).exists() or (folder / OLD_DATABASE).exists()
+
+
+def _swap(folder: Path) -> None:
+    """Under the exclusive lock: put a compacted copy made from the current manifest in place of the
+    database, or drop a copy that is stale or unfinished. Each step is a rename, and a swap cut off
+    between two of them is finished (or undone) by the next call."""
+    database, nxt, old = folder / DATABASE, folder / NEXT, folder / OLD_DATABASE
+    try:
+        ready = (nxt / READY).read_text(encoding="utf-8") == _manifest_digest(folder)
+    except OSError:
+        ready = False  # unfinished, or made before the store changed
+    if old.exists():  # a swap was cut off
+        if database.exists():
+            shutil.rmtree(old, ignore_errors=True)
+        elif not ready:  # put the database back
+            with contextlib.suppress(OSError):
+                os.rename(old, database)
+    if not nxt.exists():
+        return
+    if not ready:
+        shutil.rmtree(nxt, ignore_errors=True)
+        return
+    try:
+        if database.exists():
+            os.rename(database, old)
+        os.rename(nxt, database)
+    except OSError as exc:
+        raise StoreError(f"{folder}: cannot put the compacted database in place ({exc.strerror or exc}); "
+                         f"remove {NEXT} from the folder") from None
+    with contextlib.suppress(OSError):
+        (database / READY).unlink()
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def _start_optimizer(folder: Path, say: Callable[[str], None]) -> None:
+    """Start :func:`optimize_store` on ``folder`` in a detached process, handing it a shared lock taken
+    here (so that no load and no swap can come between this call and its start)."""
+    import subprocess
+    import sys
+
+    keep = _Lock(folder / LOCK)
+    try:
+        keep.shared(say, folder)
+        code = (f"import sys; sys.path.insert(0, {str(Path(__file__).resolve().parents[2])!r}); "
+                "from iimgraph.query.store import optimize_store; "
+                "optimize_store(sys.argv[1], int(sys.argv[2]), after=(int(sys.argv[3]), float(sys.argv[4])))")
+        subprocess.Popen([sys.executable, "-c", code, str(folder), str(keep.fd), str(os.getpid()), str(OPTIMIZE_DELAY)],
+                         pass_fds=(keep.fd,),
+                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True)
+        say(f"compacting the store in {folder} in the background: queries get faster once it is done")
+    except OSError:  # no process to spare: the store stays as loaded, slower but whole
+        pass
+    finally:
+        keep.close()
+
+
+def optimize_store(folder: str | Path, lock_fd: int | None = None, *, after: tuple[int, float] | None = None) -> bool:
+    """Compact a copy of the store's database (``Store.optimize``) and swap it in if no process holds the
+    store (else the next :func:`open_store` that finds it free does). ``lock_fd``: a shared lock on the
+    store handed over by the process that started this one; ``after``: (that process's id, seconds): start
+    once it has exited, or after that long. True if a compacted copy was made.
+
+    Readers keep their handles on the database as it was: the copy is made of hard links to its
+    immutable files, and the compaction writes and deletes files of the copy only.
+    """
+    import pyoxigraph as ox
+
+    folder = Path(folder)
+    lock = _Lock(folder / LOCK) if lock_fd is None else _Lock.adopt(lock_fd)
+    if after is not None:  # this process is reparented when the one that started it exits
+        parent, deadline = after[0], time.monotonic() + after[1]
+        while os.getppid() == parent and time.monotonic() < deadline:
+            time.sleep(0.05)
+    busy = None
+    try:
+        if lock_fd is None:
+            lock.shared(_silent, folder)
+        busy = _Lock(folder / OPTIMIZING)
+        if not busy.try_exclusive():  # another compaction is under way
+            return False
+        manifest = _read_manifest(folder)
+        if "pending" in manifest or not (folder / DATABASE).is_dir():
+            return False
+        digest = _manifest_digest(folder)
+        nxt = folder / NEXT
+        shutil.rmtree(nxt, ignore_errors=True)
+        try:
+            source = _open(ox, folder / DATABASE, read_only=True)
+            source.backup(str(nxt))
+            source = None
+            copy = _open(ox, nxt, read_only=False)
+            copy.optimize()
+            copy.flush()
+            copy = None
+            gc.collect()
+            write_text_atomic(nxt / READY, digest)
+        except BaseException:
+            copy = source = None
+            gc.collect()
+            shutil.rmtree(nxt, ignore_errors=True)
+            raise
+    finally:
+        if busy is not None:
+            busy.close()
+    if lock.try_exclusive():  # no one else has the store open: swap now
+        _swap(folder)
+    lock.close()
+    return True
 
 
 def reopen_read_only(handle: StoreHandle) -> Any:
