@@ -367,3 +367,17 @@ def test_a_lone_turtle_file_naming_versionIRI_is_told_by_its_header(tmp_path: Pa
                       encoding="utf-8")
     report = validate([source], reason=False)
     assert len(report.sources) > 1 and any(s.endswith("extra.ttl") for s in report.sources)
+
+
+@pytest.mark.parametrize("fmt", ["text", "json", "md"])
+def test_a_report_rendered_in_the_worker_is_the_report_rendered_here(fmt: str):
+    """The CLI has the worker render the report and send the text back (one string, not ~10^5 findings pickled
+    and unpickled at 10^6 triples): the same text and exit code as the report rendered after it came back."""
+    from iimgraph.validate.pipeline import validate_rendered
+
+    paths = [FIXTURES / "claim_without_source" / "fail", FIXTURES / "_header" / "header.ttl"]
+    report = validate(paths, reason=False)
+    for timeout in (None, 60):
+        for level in ("ERROR", "INFO"):
+            assert validate_rendered(paths, fmt, level, reason=False, timeout=timeout) == \
+                (report.render(fmt, level), report.exit_code(level))

@@ -178,15 +178,16 @@ def validate(paths: tuple[Path, ...], fail_on: str, fmt: str, no_reason: bool, t
              reason_timeout: float) -> None:
     """Validate the packaged sources, or the given folders and files: shapes, QC rules, identifiers, OWL."""
     from iimgraph.errors import SourceError
-    from iimgraph.validate.pipeline import validate as run
+    from iimgraph.validate.pipeline import validate_rendered
 
     for path in paths:  # a missing file: one line, before any work
         if not path.exists():
             raise SourceError(f"{path}: no such file or folder")
     level = fail_on.upper()
-    report = run(list(paths) or None, reason=not no_reason, reason_timeout=reason_timeout, timeout=timeout)
-    click.echo(report.render(fmt, level), nl=False)
-    sys.exit(report.exit_code(level))
+    text, code = validate_rendered(list(paths) or None, fmt, level, reason=not no_reason,
+                                   reason_timeout=reason_timeout, timeout=timeout)
+    click.echo(text, nl=False)
+    sys.exit(code)
 
 
 @cli.command()
