@@ -141,6 +141,18 @@ def test_a_screen_lets_through_every_violation_of_its_checks(fail: Path):
         assert screened == _found(unscreened, select)
 
 
+def test_a_screen_asks_each_property_once():
+    """A screen joins the conditions on one property's values (or the focus node's) in one EXISTS and asks a
+    minimum count as NOT EXISTS itself: the claims' screen asked 16 EXISTS of each claim, now 14 (the screens at
+    10^6 generated triples: 2.1-2.4 -> 1.85 CPU s). What a screen lets through is the previous test's business."""
+    checks = shacl.compile_shapes(shapes_graph())
+    claims = next(c.screen for c in checks if c.screen is not None and "vocab/Claim> . } }" in c.screen)
+    assert "EXISTS { FILTER NOT EXISTS" not in claims and claims.count("NOT EXISTS {") == 3
+    for prop in ("<https://w3id.org/biolink/vocab/subject> ?v0", "BIND(?f0 AS ?v0)"):
+        assert claims.count(prop) == 1, prop
+    assert claims.count("EXISTS {") == 14
+
+
 def _found(checks: list[shacl.Check], select: object) -> list[str]:
     return sorted(repr((c.query, focus, value)) for c, focus, value in shacl.run_checks(checks, select))
 

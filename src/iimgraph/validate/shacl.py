@@ -164,6 +164,25 @@ class _Vars(NamedTuple):
 _Violation = tuple[str, object, str, bool]
 
 
+#: pattern -> how a screen tests it: (values, condition) for ``{values} FILTER(condition)``, whose conditions on the
+#: same values a screen joins in one ``EXISTS`` (values ""): the condition is the test itself, no ``EXISTS`` needed
+_SCREEN_PARTS: dict[str, tuple[str, str]] = {}
+
+
+def _filtered(values: str, condition: str) -> str:
+    """``{values} FILTER(condition)``, remembered in :data:`_SCREEN_PARTS`."""
+    pattern = f"{values} FILTER({condition})"
+    _SCREEN_PARTS[pattern] = (values, condition)
+    return pattern
+
+
+def _not_exists(group: str) -> str:
+    """``FILTER NOT EXISTS { group }``, remembered in :data:`_SCREEN_PARTS` (a screen tests ``NOT EXISTS`` itself)."""
+    pattern = f"FILTER NOT EXISTS {{ {group} }}"
+    _SCREEN_PARTS[pattern] = ("", f"NOT EXISTS {{ {group} }}")
+    return pattern
+
+
 def _violations(s: _Shapes, shape: object, depth: int = 0, focus: str | None = None) -> Iterator[_Violation]:
     """(component, path, violation pattern over ?f, reports ?v) for every constraint of ``shape``.
 
@@ -199,15 +218,15 @@ def _value_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violat
         name = lexical(kind)[len(SH):]
         if name not in _NODE_KINDS:
             raise Unsupported(f"sh:nodeKind {kind}")
-        yield "NodeKindConstraintComponent", path, f"{values} FILTER(!{_NODE_KINDS[name].replace('?v', v)})", True
+        yield "NodeKindConstraintComponent", path, _filtered(values, f"!{_NODE_KINDS[name].replace('?v', v)}"), True
     for pattern in s.values(shape, "pattern"):
         flags = s.one(shape, "flags")
         regex = f"regex(str({v}), {_literal(pattern)}{', ' + _literal(flags) if flags is not None else ''})"
-        yield "PatternConstraintComponent", path, f"{values} FILTER(isBlank({v}) || !{regex})", True
+        yield "PatternConstraintComponent", path, _filtered(values, f"isBlank({v}) || !{regex}"), True
     for listing in s.values(shape, "in"):
         allowed_terms = s.items(listing)
         allowed = " || ".join(f"sameTerm({v}, {_literal(m)})" for m in allowed_terms) or "false"
-        yield "InConstraintComponent", path, f"{values} FILTER(!({allowed}))", True
+        yield "InConstraintComponent", path, _filtered(values, f"!({allowed})"), True
 
 
 def _has_value(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
@@ -217,7 +236,7 @@ def _has_value(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
         if path is None:
             yield "HasValueConstraintComponent", path, f"FILTER(!sameTerm({f}, {_literal(value)}))", False
         else:
-            yield "HasValueConstraintComponent", path, f"FILTER NOT EXISTS {{ {f} {_iri(path)} {_literal(value)} }}", False
+            yield "HasValueConstraintComponent", path, _not_exists(f"{f} {_iri(path)} {_literal(value)}"), False
 
 
 def _type_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violation]:
@@ -249,7 +268,7 @@ def _count_constraints(s: _Shapes, shape: object, at: _Vars) -> Iterator[_Violat
         if path is None:
             raise Unsupported("sh:minCount on a node shape")
         if count == 1:
-            yield "MinCountConstraintComponent", path, f"FILTER NOT EXISTS {{ {f} {_iri(path)} {x} }}", False
+            yield "MinCountConstraintComponent", path, _not_exists(f"{f} {_iri(path)} {x}"), False
         elif count > 1:
             yield ("MinCountConstraintComponent", path,
                    f"FILTER NOT EXISTS {{ SELECT {f} WHERE {{ {f} {_iri(path)} {x} }} GROUP BY {f} "
@@ -341,9 +360,29 @@ def _screened(focus: str, own: list[tuple[Check, str]]) -> list[Check]:
     simple = [pattern for check, pattern in own if check.component in _SCREENED]
     if len(simple) < 2:
         return [check for check, _pattern in own]
-    test = " || ".join(f"EXISTS {{ {pattern} }}" for pattern in sorted(simple))  # the same text from any engine
-    screen = f"SELECT ?f0 WHERE {{ {focus} FILTER({test}) }} LIMIT 1"
+    screen = f"SELECT ?f0 WHERE {{ {focus} FILTER({_screen_test(simple)}) }} LIMIT 1"
     return [replace(check, screen=screen) if check.component in _SCREENED else check for check, _pattern in own]
+
+
+def _screen_test(patterns: list[str]) -> str:
+    """True when any of ``patterns`` holds for ``?f0``: ``EXISTS`` on each, but the conditions on the same values (one
+    property's, or the focus node's) joined in one ``EXISTS``, and a ``NOT EXISTS`` asked as it is: fewer
+    evaluations per focus node (the claims' screen: 16 ``EXISTS`` on each of 58,114 claims at 10^6 generated
+    triples, now 14; the screens 2.09-2.39 -> 1.85-1.86 CPU s). "Any value such that a or b" is "any such that a,
+    or any such that b", and a condition in error is false either way."""
+    joined: dict[str, list[str]] = {}
+    tests = []
+    for pattern in sorted(patterns):  # sorted: the same text from any engine
+        parts = _SCREEN_PARTS.get(pattern)
+        if parts is None:
+            tests.append(f"EXISTS {{ {pattern} }}")
+        elif not parts[0]:
+            tests.append(parts[1])
+        else:
+            joined.setdefault(parts[0], []).append(parts[1])
+    tests += [f"EXISTS {{ {values} FILTER({' || '.join(f'({c})' for c in conditions)}) }}"
+              for values, conditions in sorted(joined.items())]
+    return " || ".join(tests)
 
 
 def run_checks(checks: Iterable[Check], select: object) -> Iterator[tuple[Check, object, object]]:
