@@ -133,8 +133,11 @@ class _Maker:
         self.labels: dict[object, str | None] = {}  # owner -> label: many findings name the same term
         self.native = isinstance(graph, SourceGraph)
         if self.native:
+            # the store's objects, without a bound method kept on self: that cycle held the store until a collection,
+            # and a worker runs without the collector (the store, ~700 MB at 10^6 triples, stayed while the report
+            # was rendered and sent)
             self.iri: Any = ox.NamedNode
-            self.objects: Any = self._store_objects
+            self.objects: Any = functools.partial(_store_objects, graph)
         else:
             from rdflib import URIRef
 
@@ -186,14 +189,6 @@ class _Maker:
             return f"claim about {lexical(about)}" if about is not None else None
         return None
 
-    def _store_objects(self, node: Any, predicate: Any) -> Any:
-        """``objects`` in the sources' store, for its own terms (or the rdflib terms it gave a fallback engine)."""
-        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
-            node = self.graph.to_oxigraph(node)
-            if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
-                return iter(())
-        return (q.object for q in self.graph.store.quads_for_pattern(node, predicate, None))
-
     def focus(self, node: object) -> object:
         """The node for the Turtle report: an rdflib term as it is; a store's IRI or blank node as its text."""
         if isinstance(node, ox.NamedNode):
@@ -203,6 +198,15 @@ class _Maker:
         if isinstance(node, ox.Literal):
             return self.graph.to_rdflib(node)
         return node
+
+
+def _store_objects(graph: SourceGraph, node: Any, predicate: Any) -> Any:
+    """``objects`` in the sources' store, for its own terms (or the rdflib terms it gave a fallback engine)."""
+    if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+        node = graph.to_oxigraph(node)
+        if not isinstance(node, (ox.NamedNode, ox.BlankNode)):
+            return iter(())
+    return (q.object for q in graph.store.quads_for_pattern(node, predicate, None))
 
 
 def _text(node: object) -> str | None:
