@@ -861,6 +861,8 @@ def implied_by_others(findings: Sequence[Finding], kb: Knowledge) -> dict[Findin
 
 
 def _implied_row(finding: Finding, by: Finding, kb: Knowledge) -> TermLR:
+    """The one row every candidate gets for a finding another given finding implies: LR 1, P the same
+    with or without the candidate (its background), and which finding implies it."""
     bg = background(finding.term, kb)
     p = bg if finding.status == "observed" else 1.0 - bg
     how = "is implied by" if finding.status == "observed" else "follows from"
