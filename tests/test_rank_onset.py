@@ -76,10 +76,10 @@ def test_neighbouring_bands_are_compared_as_ages() -> None:
     assert _onset(rank(["HP:0003701"], onset=["HP:0003584"]), PM).match == "onset-compatible"
     assert _onset(rank(["HP:0003701"], age=70), PM).match == "onset-compatible"
     assert _onset(rank(["HP:0003701"], age=8), PM).match == "onset-incompatible"
-    # inclusion body myositis: 'most often after the age of 50' (typical): 45 is outside, softly
+    # inclusion body myositis: 'over 50' (stated) and 'most often after the age of 50' (typical): 45 is outside
     t = _onset(rank(["HP:0003701"], age=45), IBM)
-    # P(outside | IBM) 0.25 over the share of onset ages 0-80 outside [50, 80): 50 / 80
-    assert t.match == "onset-incompatible" and t.lr == pytest.approx(0.25 / (50 / 80))
+    # P(outside | IBM) 0.1 (the stated bound) over the share of onset ages 0-80 outside [50, 80): 50 / 80
+    assert t.match == "onset-incompatible" and t.lr == pytest.approx(0.1 / (50 / 80))
     # juvenile DM: childhood onset (1-5 years) and a 3-year-old are inside its pediatric onset
     assert _onset(rank(["HP:0003701"], onset=["HP:0011463"]), JDM).match == "onset-compatible"
     assert _onset(rank(["HP:0003701"], age=3), JDM).match == "onset-compatible"
@@ -173,3 +173,16 @@ def test_juvenile_means_onset_before_18_as_the_field_defines_it(reference_dir) -
     assert _onset(res, JDM).match == "onset-compatible" and _onset(res, adult_dm).match == "onset-incompatible"
     assert _position(res, JDM) < _position(res, adult_dm)
     assert _onset(rank(DM_FEATURES, age=18), JDM).match == "onset-incompatible"
+
+
+def test_outside_every_record_the_strongest_decides(kb: Knowledge) -> None:
+    """IBM has two binding onsets of the same ages from two sources: 'over 50' (stated, Clinic Barcelona)
+    and 'most often after the age of 50' (typical, Carenity). A 35-year-old is outside both: the stated
+    bound sets P(outside | IBM) = 0.1, not the 'usually' of the other source (0.25)."""
+    ibm = kb.profiles["MONDO:0007827"]
+    kinds = {(r.low, r.high, r.kind) for r in ibm.onsets if r.binding}
+    assert kinds == {(50.0, None, "stated"), (50.0, None, "typical")}
+    row = next(r for r in rank(["HP:0003701"], age=35).rows if r.disease == "MONDO:0007827")
+    onset = row.terms[-1]
+    covered = (80.0 - 50.0) / 80.0
+    assert onset.match == "onset-incompatible" and onset.lr == pytest.approx(0.1 / (1.0 - covered))

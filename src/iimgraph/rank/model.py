@@ -669,7 +669,9 @@ def _onset_lr(finding: Finding, label: str, prof: Profile) -> TermLR:
         return row(p / covered, "onset-compatible",
                    f"within the recorded onset {rec.describe()}: P {p:g} / share of onset ages covered {covered:.3g}",
                    p, rec, covered)
-    rec = max(binding, key=lambda r: ONSET_OUTSIDE[r.kind])  # the most lenient record decides
+    # the strongest record decides: a source's stated bound is not weakened by another source's
+    # 'usually' of the same ages (IBM: over 50, stated; most often after 50, typical)
+    rec = min(binding, key=lambda r: ONSET_OUTSIDE[r.kind])
     p = ONSET_OUTSIDE[rec.kind]
     shown = "; ".join(r.describe() for r in binding)
     return row(p / (1.0 - covered), "onset-incompatible",
