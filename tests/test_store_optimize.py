@@ -52,6 +52,15 @@ def snapshot(folder: Path, companions: list[Path]) -> tuple[list[str], dict[str,
         handle.close()
 
 
+def copy_while_held(folder: Path, companions: list[Path]) -> bool:
+    """A compaction made while another process holds the store: the copy is left ready, not swapped in."""
+    held = open_store(folder, companions, say=quiet)
+    try:
+        return optimize_store(folder)
+    finally:
+        held.close()
+
+
 def test_a_compacted_store_holds_the_same_quads_and_gives_the_same_rows(tmp_path, companions):
     folder = tmp_path / "s"
     before = snapshot(folder, companions)
@@ -88,11 +97,7 @@ def test_the_copy_waits_while_the_store_is_open_and_the_next_open_swaps_it_in(tm
 def test_a_copy_made_before_the_store_changed_is_dropped(tmp_path, companions):
     folder = tmp_path / "s"
     snapshot(folder, companions[:1])
-    held = open_store(folder, companions[:1], say=quiet)
-    try:
-        assert optimize_store(folder) is True
-    finally:
-        held.close()
+    assert copy_while_held(folder, companions[:1]) is True
     manifest = (folder / "manifest.json").read_text(encoding="utf-8")
     (folder / "manifest.json").write_text(manifest.replace('"format": 2', '"format":  2'), encoding="utf-8")
     database = (folder / DATABASE).stat().st_ino
@@ -109,11 +114,7 @@ def test_an_unfinished_copy_is_dropped_and_a_cut_off_swap_is_finished(tmp_path, 
     assert snapshot(folder, companions) == before
     assert not (folder / NEXT).exists()
     # a swap cut off after the database was renamed away, with a whole copy ready
-    held = open_store(folder, companions, say=quiet)
-    try:
-        optimize_store(folder)
-    finally:
-        held.close()
+    copy_while_held(folder, companions)
     os.rename(folder / DATABASE, folder / OLD_DATABASE)
     assert snapshot(folder, companions) == before
     assert not (folder / OLD_DATABASE).exists() and not (folder / NEXT).exists()
@@ -122,11 +123,7 @@ def test_an_unfinished_copy_is_dropped_and_a_cut_off_swap_is_finished(tmp_path, 
     assert snapshot(folder, companions) == before
     assert not (folder / OLD_DATABASE).exists()
     # cut off with a copy that is not the store's any more: dropped, and the database put back
-    held = open_store(folder, companions, say=quiet)
-    try:
-        optimize_store(folder)
-    finally:
-        held.close()
+    copy_while_held(folder, companions)
     (folder / NEXT / READY).write_text("another manifest", encoding="utf-8")
     os.rename(folder / DATABASE, folder / OLD_DATABASE)
     assert snapshot(folder, companions) == before
